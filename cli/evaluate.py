@@ -1,0 +1,152 @@
+"""Options shared by every command that evaluates (scan <source>, demo), and what they do."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dsscan.errors import InputError
+from dsscan.pipeline import FAIL_ON_CHOICES
+
+FORMATS = ("table", "json", "sarif", "junit")
+_EXTENSIONS = {".sarif": "sarif", ".json": "json", ".xml": "junit", ".txt": "table"}
+
+
+def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a command with the evaluation and report options."""
+    opts = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Settings file (YAML): tag keys, account map, domain ratings, "
+                          "thresholds. See docs/config.md."),
+        click.option("--catalogue", "catalogue_path", type=click.Path(dir_okay=False),
+                     help="Data catalogue (YAML) mapping resources to data levels "
+                          "(overrides the config's 'catalogue')."),
+        click.option("--policy-dir", "policy_dirs", multiple=True,
+                     type=click.Path(file_okay=False),
+                     help="Directory of your own Rego policies, added to the library. "
+                          "Repeatable."),
+        click.option("--policy", "include", multiple=True, metavar="ID",
+                     help="Evaluate only these policies (glob, e.g. 'DS-NET-*'). Repeatable."),
+        click.option("--skip-policy", "exclude", multiple=True, metavar="ID",
+                     help="Do not evaluate these policies (glob). Repeatable."),
+        click.option("--format", "-f", "formats", multiple=True,
+                     type=click.Choice(FORMATS),
+                     help="Report format: table (default), json, sarif, junit. Repeatable; "
+                          "pair each with an --output."),
+        click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False),
+                     help="Write the report to this file (the n-th --output takes the n-th "
+                          "--format; with no --format the file extension decides: .sarif, "
+                          ".json, .xml=junit). Repeatable."),
+        click.option("--fail-on", default="low", show_default=True,
+                     type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+                     help="Exit 1 when a finding has this severity (critical, high, medium, "
+                          "low, info) or data level (core, important, sensitive, general) or "
+                          "higher; 'never' to report only."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour in the table report (default: on a terminal, unless "
+                          "NO_COLOR is set)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def plan_outputs(formats: tuple[str, ...],
+                 outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """Pair formats with output paths; None = standard output (at most one)."""
+    fmts = list(formats)
+    if not fmts and outputs:
+        for out in outputs:
+            ext = Path(out).suffix.lower()
+            if ext not in _EXTENSIONS:
+                raise InputError(f"--output {out}: cannot tell the format from '{ext or 'no'}' "
+                                 "extension; add --format")
+            fmts.append(_EXTENSIONS[ext])
+    if not fmts:
+        fmts = ["table"]
+    if len(outputs) > len(fmts):
+        raise InputError(f"{len(outputs)} --output paths but {len(fmts)} --format values; "
+                         "give one --format per --output")
+    plan: list[tuple[str, str | None]] = [
+        (f, outputs[i] if i < len(outputs) else None) for i, f in enumerate(fmts)]
+    if sum(1 for _, o in plan if o is None) > 1:
+        raise InputError("more than one --format would go to standard output; "
+                         "give an --output for each --format after the first")
+    return plan
+
+
+def use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def load_settings(config_path: str | None, catalogue_path: str | None) -> tuple[Any, Any]:
+    from dsscan.config import load_config
+
+    config = load_config(config_path)
+    catalogue = None
+    path = catalogue_path or config.catalogue
+    if path:
+        from dsscan.catalogue import load_catalogue
+
+        catalogue = load_catalogue(path)
+    return config, catalogue
+
+
+def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | None,
+                   catalogue_path: str | None, policy_dirs: tuple[str, ...],
+                   include: tuple[str, ...], exclude: tuple[str, ...],
+                   formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
+                   color: bool | None) -> int:
+    """Everything after option parsing: returns the exit code."""
+    from dsscan.inventory import write_json_atomic
+    from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
+    from dsscan.policy_library import load_library
+    from dsscan.reports import get_reporter
+
+    plan = plan_outputs(formats, outputs)  # usage errors before any work
+    config, catalogue = load_settings(config_path, catalogue_path)
+    fail_threshold(fail_on.lower(), config)
+    library = load_library(extra_dirs=list(policy_dirs))
+    with _status("Reading the estate"):
+        inventory = inventory_factory()
+    with _status(f"Evaluating {len(inventory.assets)} assets"):
+        result = run_scan(inventory, library,
+                          ScanOptions(config=config, catalogue=catalogue,
+                                      include=include, exclude=exclude))
+    # Render everything before writing anything: a failure leaves no half-written report.
+    rendered = [(get_reporter(fmt)(result, color=(out is None and use_color(color)),
+                                   threshold=fail_on.lower()), out)
+                for fmt, out in plan]
+    for text, out in rendered:
+        if out is None:
+            click.echo(text, nl=not text.endswith("\n"))
+        else:
+            write_json_atomic(out, text)
+            click.echo(f"dsscan: wrote {out}", err=True)
+    return exit_code(result, fail_on.lower(), config)
+
+
+class _status:
+    """A spinner on stderr while long work runs, only on a terminal (quiet in CI and pipes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._ctx: Any = None
+
+    def __enter__(self) -> None:
+        if sys.stderr.isatty() and not os.environ.get("CI"):
+            from rich.console import Console
+
+            self._ctx = Console(stderr=True).status(self.text)
+            self._ctx.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*exc)

@@ -1,0 +1,110 @@
+"""The `dsscan` command: option parsing and exit codes only; the work is in dsscan.pipeline."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from dsscan import __version__
+from dsscan.errors import InputError
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no finding at or above --fail-on, and everything was assessed
+  1  findings at or above --fail-on
+  2  usage or input error (bad option, unreadable or invalid file)
+  3  the scan was incomplete (something could not be assessed) and nothing else failed"""
+
+# Subcommands are imported on first use: `dsscan --help` must start in well under 0.5 s.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("dsscan.cli.scan", "Evaluate a source against the policy library."),
+    "inventory": ("dsscan.cli.inventory_cmd", "Write, validate and inspect inventories."),
+    "policies": ("dsscan.cli.policies_cmd", "List, show, lint and test policies."),
+    "demo": ("dsscan.cli.demo", "Scan the embedded example bank estate."),
+}
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self._lazy, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            import importlib
+
+            return importlib.import_module(self._lazy[cmd_name][0]).command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in self._lazy.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.version_option(__version__, "--version", "-V", prog_name="dsscan",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """dsscan checks that every place holding data meets the NFRA Data Security Management
+    Measures (2024) for the data level it holds: core > important > sensitive > general.
+
+    \b
+    Pipeline: scan a source -> inventory -> data levels -> Rego policies -> findings.
+
+    \b
+    Examples:
+      dsscan demo                                   scan the embedded example estate
+      dsscan scan inventory estate.json             evaluate a saved inventory
+      dsscan scan inventory estate.json --format sarif --output dsscan.sarif
+      dsscan policies list                          the policy catalogue
+      dsscan policies test ./my-policies            run Rego tests of your own policies
+      dsscan inventory schema                       the inventory JSON Schema
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        rv = cli.main(args=argv, prog_name="dsscan", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("dsscan: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2)
+    except InputError as e:
+        click.echo(f"dsscan: error: {_one_line(str(e))}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("dsscan: interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # a bug: one line, never a traceback full of data, unless asked
+        if os.environ.get("DSSCAN_DEBUG"):
+            raise
+        from dsscan.masking import mask_text
+
+        click.echo(f"dsscan: internal error: {type(e).__name__}: "
+                   f"{_one_line(mask_text(str(e)))} (set DSSCAN_DEBUG=1 for a traceback)",
+                   err=True)
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""What an evaluation produces: findings, not-assessed items, and the scan result.
+
+Reporters read only these types. Evidence is masked when a Finding is built, so nothing
+downstream can leak a sampled value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsscan.levels import SEVERITY_RANK
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """A policy's METADATA, as read in Python (the engine has no rego.metadata.*)."""
+
+    id: str
+    title: str
+    package: str
+    path: str
+    articles: tuple[int, ...] = ()
+    description: str = ""
+    remediation: str = ""
+    kinds: tuple[str, ...] = ()
+    builtin: bool = True  # shipped with dsscan (False: from a --policy-dir)
+
+    @property
+    def articles_text(self) -> str:
+        return ", ".join(f"Art. {a}" for a in self.articles)
+
+
+@dataclass
+class Finding:
+    policy_id: str
+    title: str
+    articles: tuple[int, ...]
+    severity: str
+    level: str
+    asset_id: str
+    message: str
+    remediation: str
+    related: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+    asset_name: str | None = None
+    asset_kind: str | None = None
+    location: dict[str, Any] | None = None  # {"file":..., "address":..., "line":...} for IaC inputs
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and machines: policy + asset + related assets. Messages may change
+        wording between versions without breaking baselines or SARIF result matching."""
+        raw = "\x1f".join((self.policy_id, self.asset_id, *sorted(self.related)))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK.get(self.severity, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy_id": self.policy_id,
+            "title": self.title,
+            "articles": list(self.articles),
+            "severity": self.severity,
+            "level": self.level,
+            "asset_id": self.asset_id,
+            "asset_name": self.asset_name,
+            "asset_kind": self.asset_kind,
+            "related": list(self.related),
+            "message": self.message,
+            "remediation": self.remediation,
+            "evidence": self.evidence,
+            "location": self.location,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass
+class NotAssessed:
+    """Something the scan could not judge. Never a pass: it is shown in every report and
+    makes the scan incomplete (exit code 3 when nothing else failed)."""
+
+    reason: str
+    asset_id: str | None = None  # None: a whole scope (service/region/account) was unreadable
+    policy_id: str | None = None  # None: every policy for that asset / scope
+    scope: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy_id": self.policy_id, "asset_id": self.asset_id, "scope": self.scope,
+                "reason": self.reason}
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    not_assessed: list[NotAssessed]
+    policies: list[PolicyInfo]
+    asset_count: int
+    inputs: list[str] = field(default_factory=list)  # files / sources evaluated
+    tool_version: str = ""
+    started_at: str = ""
+    duration_s: float = 0.0
+    # asset id -> {"name", "kind", "level", "environment", "location"}; for reporters
+    assets: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.not_assessed
+
+    def summary(self) -> dict[str, Any]:
+        by_sev: dict[str, int] = {}
+        for f in self.findings:
+            by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
+        return {
+            "assets": self.asset_count,
+            "policies": len(self.policies),
+            "findings": len(self.findings),
+            "by_severity": by_sev,
+            "not_assessed": len(self.not_assessed),
+            "complete": self.complete,
+        }

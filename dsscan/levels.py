@@ -1,0 +1,62 @@
+"""Data levels (NFRA Art. 18) and the severities derived from them.
+
+Four levels, highest first: core > important > sensitive > general. ``unclassified``
+means "not known" and is never treated as ``general`` (DESIGN §1).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+LEVELS: tuple[str, ...] = ("general", "sensitive", "important", "core")
+UNCLASSIFIED = "unclassified"
+
+RANK: dict[str, int] = {UNCLASSIFIED: 0, "general": 1, "sensitive": 2, "important": 3, "core": 4}
+
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+# Severity follows the highest data level involved in a finding. An unclassified store is
+# treated like a sensitive one: its level is unknown, so the duty it may owe is not small.
+DEFAULT_SEVERITY_BY_LEVEL: dict[str, str] = {
+    "core": "critical",
+    "important": "high",
+    "sensitive": "medium",
+    "general": "low",
+    UNCLASSIFIED: "medium",
+}
+
+# Spellings seen in real tag values and catalogues, incl. the Chinese terms of the Measures.
+DEFAULT_SYNONYMS: dict[str, str] = {
+    "core": "core", "核心": "core", "核心数据": "core", "l4": "core",
+    "important": "important", "重要": "important", "重要数据": "important", "l3": "important",
+    "sensitive": "sensitive", "敏感": "sensitive", "敏感数据": "sensitive", "l2": "sensitive",
+    "general": "general", "一般": "general", "一般数据": "general", "其他一般数据": "general",
+    "public": "general", "l1": "general",
+}
+
+
+def normalize_level(value: object, synonyms: dict[str, str] | None = None) -> str | None:
+    """Map a tag or catalogue value to a level name; None when it is not a level."""
+    if not isinstance(value, str):
+        return None
+    key = unicodedata.normalize("NFKC", value).strip().lower()
+    table = DEFAULT_SYNONYMS if synonyms is None else {**DEFAULT_SYNONYMS, **synonyms}
+    return table.get(key)
+
+
+def rank(level: str | None) -> int:
+    return RANK.get(level or UNCLASSIFIED, 0)
+
+
+def highest(levels: list[str] | tuple[str, ...] | set[str]) -> str:
+    """The highest of several levels; ``unclassified`` only when nothing else is known."""
+    best = UNCLASSIFIED
+    for lv in levels:
+        if rank(lv) > rank(best):
+            best = lv
+    return best
+
+
+def severity_for_level(level: str | None, table: dict[str, str] | None = None) -> str:
+    return (table or DEFAULT_SEVERITY_BY_LEVEL).get(level or UNCLASSIFIED, "medium")

@@ -1,0 +1,44 @@
+"""Mask anything that looks like personal data before it leaves the pipeline.
+
+Detectors store masked examples only; this is the second line of defence applied to every
+finding's evidence and message, so a policy (or a user policy) that echoes a value cannot leak
+it. Masking follows the shapes a report to a regulator uses: keep a short prefix and the last
+four characters of long identifiers, hide the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Long digit runs (resident ID numbers, card numbers), optionally with spaces/dashes and a trailing
+# X check character: 14 to 19 significant characters, so 12-digit cloud account ids stay readable.
+_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){13,18}[\dXx](?![0-9A-Za-z])")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def _mask_digits(m: re.Match[str]) -> str:
+    raw = m.group(0)
+    compact = re.sub(r"[ -]", "", raw)
+    if len(compact) == 11 and compact.startswith("1"):
+        return f"{compact[:3]}****{compact[-4:]}"
+    keep_head = 6 if len(compact) >= 15 else 3
+    return compact[:keep_head] + "*" * (len(compact) - keep_head - 4) + compact[-4:]
+
+
+def mask_text(text: str) -> str:
+    text = _DIGITS.sub(_mask_digits, text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+
+
+def mask_evidence(value: Any) -> Any:
+    """Return a copy of ``value`` with every string masked (keys are kept)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_evidence(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_evidence(v) for v in value]
+    return value

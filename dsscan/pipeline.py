@@ -1,0 +1,171 @@
+"""inventory → classify → relations → evaluate → findings: the one place the stages meet."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from dsscan import __version__
+from dsscan.config import Config
+from dsscan.errors import InputError
+from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
+from dsscan.levels import RANK, SEVERITY_RANK, UNCLASSIFIED, severity_for_level
+from dsscan.masking import mask_evidence, mask_text
+
+if TYPE_CHECKING:
+    from dsscan.catalogue import Catalogue
+    from dsscan.inventory import Inventory
+    from dsscan.policy_library import PolicyLibrary
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info",
+                   "core", "important", "sensitive", "general", "never")
+
+
+@dataclass
+class ScanOptions:
+    config: Config = field(default_factory=Config)
+    catalogue: Catalogue | None = None
+    include: tuple[str, ...] = ()  # policy id globs; empty = all
+    exclude: tuple[str, ...] = ()
+    chunk_size: int = 1000
+    workers: int | None = None
+
+
+def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
+                    exclude: tuple[str, ...]) -> list[PolicyInfo]:
+    def hit(pid: str, pats: tuple[str, ...]) -> bool:
+        return any(fnmatch.fnmatchcase(pid.upper(), p.upper()) for p in pats)
+
+    chosen = [p for p in policies
+              if (not include or hit(p.id, include)) and not hit(p.id, exclude)]
+    for pat in (*include, *exclude):
+        if not any(fnmatch.fnmatchcase(p.id.upper(), pat.upper()) for p in policies):
+            raise InputError(f"--policy/--skip-policy '{pat}' matches no policy "
+                             "(see 'dsscan policies list')")
+    return chosen
+
+
+def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
+    """Classify the assets and attach their relations (ctx); returns the asset list."""
+    from dsscan import classify, relations
+
+    assets = inventory.assets
+    domain_of = relations.domain_membership(assets)
+    classify.classify(assets, options.config, options.catalogue, domain_of=domain_of)
+    relations.attach_context(assets, options.config, domain_of)
+    return assets
+
+
+def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions) -> ScanResult:
+    from dsscan import engine
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    policies = select_policies(library.policies, options.include, options.exclude)
+    assets = prepare(inventory, options)
+    out = engine.evaluate(library, assets, options.config.policy_data(),
+                          chunk_size=options.chunk_size, workers=options.workers,
+                          policy_ids={p.id for p in policies})
+    by_id = {a["id"]: a for a in assets}
+    info = {p.id: p for p in policies}
+
+    findings = [_finding(info[pid], item, by_id, options.config)
+                for pid, item in out.deny if pid in info]
+    not_assessed = _gaps(inventory, assets, policies)
+    not_assessed += [NotAssessed(reason=mask_text(str(item.get("reason", "not assessed"))),
+                                 asset_id=item.get("asset"), policy_id=pid)
+                     for pid, item in out.not_assessed if pid in info]
+    findings.sort(key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id, f.related))
+    not_assessed.sort(key=lambda n: (n.scope or "", n.asset_id or "", n.policy_id or ""))
+    return ScanResult(
+        findings=findings,
+        not_assessed=not_assessed,
+        policies=policies,
+        asset_count=len(assets),
+        inputs=list(inventory.files),
+        tool_version=__version__,
+        started_at=started.isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - t0,
+        assets={a["id"]: _asset_summary(a) for a in assets},
+    )
+
+
+def _asset_summary(a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": a.get("name"),
+        "kind": a.get("kind"),
+        "level": (a.get("level") or {}).get("value"),
+        "environment": (a.get("environment") or {}).get("value"),
+        "location": a.get("source"),
+    }
+
+
+def _finding(policy: PolicyInfo, item: dict[str, Any], by_id: dict[str, dict[str, Any]],
+             config: Config) -> Finding:
+    asset_id = str(item.get("asset", ""))
+    asset = by_id.get(asset_id, {})
+    level = item.get("level")
+    if level not in RANK:  # a user policy that forgot "level": fall back to the asset's own
+        level = (asset.get("level") or {}).get("value", UNCLASSIFIED)
+    related = item.get("related") or []
+    if isinstance(related, str):
+        related = [related]
+    source = asset.get("source") or {}
+    location = ({k: source.get(k) for k in ("file", "address", "line") if source.get(k)}
+                or None)
+    return Finding(
+        policy_id=policy.id,
+        title=policy.title,
+        articles=policy.articles,
+        severity=severity_for_level(level, config.severity_by_level),
+        level=level,
+        asset_id=asset_id,
+        message=mask_text(str(item.get("message", policy.title))),
+        remediation=policy.remediation,
+        related=tuple(sorted(str(r) for r in related)),
+        evidence=mask_evidence(item.get("evidence") or {}),
+        asset_name=asset.get("name"),
+        asset_kind=asset.get("kind"),
+        location=location,
+    )
+
+
+def _gaps(inventory: Inventory, assets: list[dict[str, Any]],
+          policies: list[PolicyInfo]) -> list[NotAssessed]:
+    """What the scanners could not read: whole scopes, and facets of single assets."""
+    out = [NotAssessed(reason=mask_text(g.get("reason", "not read")), scope=g.get("scope"))
+           for g in inventory.gaps]
+    for a in assets:
+        assessment = a.get("assessment") or {}
+        gaps = assessment.get("gaps") or []
+        if assessment.get("status") == "not_assessed" and not gaps:
+            gaps = [{"aspect": "*", "reason": "the scanner could not read this asset"}]
+        for g in gaps:
+            aspect = g.get("aspect") or "*"
+            reason = mask_text(g.get("reason", "not read"))
+            out.append(NotAssessed(reason=reason if aspect == "*" else f"{aspect}: {reason}",
+                                   asset_id=a["id"]))
+    return out
+
+
+def fail_threshold(fail_on: str, config: Config) -> int | None:
+    """Severity rank at or above which findings fail the run; None = never."""
+    if fail_on == "never":
+        return None
+    if fail_on in RANK:
+        return SEVERITY_RANK[severity_for_level(fail_on, config.severity_by_level)]
+    if fail_on in SEVERITY_RANK:
+        return SEVERITY_RANK[fail_on]
+    raise InputError(f"--fail-on '{fail_on}': expected one of {', '.join(FAIL_ON_CHOICES)}")
+
+
+def exit_code(result: ScanResult, fail_on: str, config: Config) -> int:
+    threshold = fail_threshold(fail_on, config)
+    if threshold is not None and any(f.severity_rank() >= threshold for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK if result.complete else EXIT_INCOMPLETE

@@ -1,0 +1,596 @@
+"""Builds bank-estate.json, the example estate (run: python examples/build_bank_estate.py).
+
+Kept as code so the estate stays consistent when edited; the JSON is what ships.
+"""
+
+import json
+from pathlib import Path
+
+P, T, DR = "111111111111", "222222222222", "333333333333"
+R1, R2 = "cn-north-1", "cn-northwest-1"
+
+
+def enc(enabled, kt=None, key=None):
+    return {"at_rest": {"enabled": enabled, "key_type": kt, "key_id": key}}
+
+
+def cmk(acct, n, r=R1):
+    return f"arn:aws-cn:kms:{r}:{acct}:key/{n}"
+
+
+src = {"type": "inventory", "file": "examples/bank-estate.json"}
+A = []
+
+
+def add(**kw):
+    kw.setdefault("provider", "aws")
+    kw.setdefault("tags", {})
+    kw.setdefault("source", dict(src))
+    kw.setdefault("assessment", {"status": "complete", "gaps": []})
+    A.append(kw)
+
+
+# --- network domains -------------------------------------------------------------------
+def domain(vpc, name, acct, cidr, tags, igw=False, routes=(), peerings=(), subnets=()):
+    add(
+        id=f"arn:aws-cn:ec2:{R1}:{acct}:vpc/{vpc}",
+        kind="network_domain",
+        name=name,
+        type="AWS::EC2::VPC",
+        account=acct,
+        region=R1,
+        tags=tags,
+        network={
+            "vpc_id": vpc,
+            "subnets": list(subnets),
+            "cidrs": [cidr],
+            "internet_gateway": igw,
+            "routes": list(routes),
+            "peerings": list(peerings),
+            "security_groups": [],
+        },
+    )
+
+
+domain(
+    "vpc-0a1core",
+    "prod-core",
+    P,
+    "10.10.0.0/16",
+    {"dsscan:level": "core", "environment": "production"},
+    routes=[{"destination": "10.20.0.0/16", "target": "pcx-0core2int"}],
+    peerings=[{"id": "pcx-0core2int", "peer_vpc_id": "vpc-0a2int", "status": "active"}],
+)
+domain(
+    "vpc-0a2int",
+    "prod-internal",
+    P,
+    "10.20.0.0/16",
+    {"dsscan:level": "important", "environment": "production"},
+    routes=[
+        {"destination": "10.10.0.0/16", "target": "pcx-0core2int"},
+        {"destination": "10.30.0.0/16", "target": "pcx-0test2int"},
+    ],
+    peerings=[
+        {"id": "pcx-0core2int", "peer_vpc_id": "vpc-0a1core", "status": "active"},
+        {
+            "id": "pcx-0test2int",
+            "peer_vpc_id": "vpc-0b1test",
+            "peer_account": T,
+            "status": "active",
+        },
+    ],
+)
+domain(
+    "vpc-0a3dmz",
+    "prod-dmz",
+    P,
+    "10.40.0.0/16",
+    {"dsscan:level": "general", "environment": "production"},
+    igw=True,
+    routes=[{"destination": "0.0.0.0/0", "target": "igw-0dmz"}],
+)
+domain("vpc-0a4ana", "analytics", P, "10.50.0.0/16", {"environment": "production"})
+domain(
+    "vpc-0b1test",
+    "test",
+    T,
+    "10.30.0.0/16",
+    {"dsscan:level": "sensitive", "environment": "test"},
+    routes=[{"destination": "10.20.0.0/16", "target": "pcx-0test2int"}],
+    peerings=[
+        {"id": "pcx-0test2int", "peer_vpc_id": "vpc-0a2int", "peer_account": P, "status": "active"}
+    ],
+)
+domain(
+    "vpc-0b2iso",
+    "test-isolated",
+    T,
+    "10.60.0.0/16",
+    {"dsscan:level": "sensitive", "environment": "test"},
+)
+
+
+def sg(sgid, vpc, acct, rules):
+    add(
+        id=f"arn:aws-cn:ec2:{R1}:{acct}:security-group/{sgid}",
+        kind="security_group",
+        name=sgid,
+        type="AWS::EC2::SecurityGroup",
+        account=acct,
+        region=R1,
+        network={"vpc_id": vpc, "ingress": rules},
+    )
+
+
+def tcp(port, cidrs, desc=""):
+    return {
+        "protocol": "tcp",
+        "from_port": port,
+        "to_port": port,
+        "cidrs": cidrs,
+        "description": desc,
+    }
+
+
+sg(
+    "sg-0coredb",
+    "vpc-0a1core",
+    P,
+    [
+        tcp(5432, ["10.10.0.0/16"], "core apps"),
+        tcp(5432, ["10.20.0.0/16"], "reporting from prod-internal"),
+    ],
+)
+sg(
+    "sg-0profile",
+    "vpc-0a2int",
+    P,
+    [tcp(5432, ["10.20.0.0/16"]), tcp(5432, ["10.30.0.0/16"], "test data refresh")],
+)
+sg("sg-0cache", "vpc-0a3dmz", P, [tcp(6379, ["0.0.0.0/0"], "temporary debug")])
+sg("sg-0hrshare", "vpc-0a2int", P, [tcp(2049, ["10.20.0.0/16"])])
+sg("sg-0wh", "vpc-0a4ana", P, [tcp(5439, ["10.50.0.0/16"])])
+sg("sg-0testdb", "vpc-0b1test", T, [tcp(5432, ["10.30.0.0/16"])])
+sg("sg-0isodb", "vpc-0b2iso", T, [tcp(5432, ["10.60.0.0/16"])])
+
+
+def rds(acct, n):
+    return f"arn:aws-cn:rds:{R1}:{acct}:db:{n}"
+
+
+def net(vpc, sgid, public=False):
+    return {"vpc_id": vpc, "subnets": [], "security_groups": [sgid], "publicly_accessible": public}
+
+
+# --- production stores ------------------------------------------------------------------
+add(
+    id=rds(P, "core-ledger"),
+    kind="database",
+    name="core-ledger",
+    type="AWS::RDS::DBInstance",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "core", "environment": "production", "app": "ledger"},
+    encryption=enc(True, "customer_managed", cmk(P, "ledger")),
+    network=net("vpc-0a1core", "sg-0coredb"),
+    access={"public": False},
+    backup={"native": {"enabled": True, "retention_days": 35}},
+)
+add(
+    id=rds(P, "customer-profile"),
+    kind="database",
+    name="customer-profile",
+    type="AWS::RDS::DBInstance",
+    account=P,
+    region=R1,
+    tags={"environment": "production", "app": "crm"},
+    encryption=enc(True, "provider_managed", f"arn:aws-cn:kms:{R1}:{P}:alias/aws/rds"),
+    network=net("vpc-0a2int", "sg-0profile"),
+    access={"public": False},
+    backup={"native": {"enabled": True, "retention_days": 7}},
+)
+add(
+    id=f"arn:aws-cn:dynamodb:{R1}:{P}:table/card-transactions",
+    kind="table",
+    name="card-transactions",
+    type="AWS::DynamoDB::Table",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "important", "environment": "production"},
+    encryption=enc(True, "customer_managed", cmk(P, "cards")),
+    network=None,
+    access={"public": False},
+    backup={"native": {"enabled": True, "point_in_time_recovery": True}},
+)
+add(
+    id="arn:aws-cn:s3:::bank-statements",
+    kind="object_store",
+    name="bank-statements",
+    type="AWS::S3::Bucket",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "sensitive", "environment": "production"},
+    encryption=enc(True, "provider_managed"),
+    network=None,
+    access={
+        "public": False,
+        "wildcard_principal": False,
+        "public_access_block": True,
+        "secure_transport_required": True,
+    },
+    backup={"native": {"enabled": False}},
+)
+add(
+    id="arn:aws-cn:s3:::bank-marketing-site",
+    kind="object_store",
+    name="bank-marketing-site",
+    type="AWS::S3::Bucket",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "general", "environment": "production"},
+    encryption=enc(True, "provider_managed"),
+    network=None,
+    access={"public": True, "wildcard_principal": True, "public_access_block": False},
+    backup={"native": {"enabled": False}},
+)
+add(
+    id="arn:aws-cn:s3:::loan-documents",
+    kind="object_store",
+    name="loan-documents",
+    type="AWS::S3::Bucket",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "sensitive", "environment": "production"},
+    encryption=enc(True, "provider_managed"),
+    network=None,
+    access={"public": True, "wildcard_principal": True, "public_access_block": False},
+    backup={"native": {"enabled": False}},
+)
+add(
+    id="arn:aws-cn:s3:::kyc-archive",
+    kind="object_store",
+    name="kyc-archive",
+    type="AWS::S3::Bucket",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "general", "environment": "production"},
+    encryption=enc(True, "customer_managed", cmk(P, "kyc")),
+    network=None,
+    access={"public": False, "wildcard_principal": False},
+    backup={"native": {"enabled": False}},
+    content={
+        "status": "sampled",
+        "sample": {"objects": 20, "bytes": 1048576},
+        "detections": [
+            {
+                "detector": "prc_resident_id",
+                "location": "scans/2026/index.csv#id_number",
+                "unmasked": 187,
+                "masked": 0,
+                "tokenized": 0,
+                "sampled": 200,
+                "evidence": ["110101********1234", "440305********002X"],
+            }
+        ],
+    },
+)
+add(
+    id=f"arn:aws-cn:elasticfilesystem:{R1}:{P}:file-system/fs-0hr",
+    kind="file_system",
+    name="hr-share",
+    type="AWS::EFS::FileSystem",
+    account=P,
+    region=R1,
+    tags={"environment": "production"},
+    encryption=enc(True, "provider_managed"),
+    network=net("vpc-0a2int", "sg-0hrshare"),
+    access={"public": False},
+    backup={"native": {"enabled": True}},
+)
+add(
+    id=f"arn:aws-cn:elasticache:{R1}:{P}:replicationgroup:session-cache",
+    kind="cache",
+    name="session-cache",
+    type="AWS::ElastiCache::ReplicationGroup",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "sensitive", "environment": "production"},
+    encryption=enc(False, "none"),
+    network=net("vpc-0a3dmz", "sg-0cache"),
+    access={"public": False},
+    backup={"native": {"enabled": True, "retention_days": 1}},
+)
+add(
+    id=f"arn:aws-cn:redshift:{R1}:{P}:cluster:risk-warehouse",
+    kind="warehouse",
+    name="risk-warehouse",
+    type="AWS::Redshift::Cluster",
+    account=P,
+    region=R1,
+    tags={"environment": "production"},
+    encryption=enc(True, "customer_managed", cmk(P, "risk")),
+    network=net("vpc-0a4ana", "sg-0wh"),
+    access={"public": False},
+    derived_from=[rds(P, "core-ledger"), rds(P, "customer-profile")],
+    backup={"native": {"enabled": True, "retention_days": 1}},
+)
+add(
+    id="arn:aws-cn:s3:::legacy-reports",
+    kind="object_store",
+    name="legacy-reports",
+    type="AWS::S3::Bucket",
+    account=P,
+    region=R1,
+    tags={"dsscan:level": "important", "environment": "production"},
+    encryption={"at_rest": {"enabled": None, "key_type": None, "key_id": None}},
+    network=None,
+    access=None,
+    backup=None,
+    assessment={
+        "status": "partial",
+        "gaps": [
+            {"aspect": "encryption", "reason": "s3:GetEncryptionConfiguration AccessDenied"},
+            {"aspect": "access", "reason": "s3:GetBucketPolicy AccessDenied"},
+        ],
+    },
+)
+
+# --- backups, snapshots, vaults ---------------------------------------------------------
+add(
+    id=f"arn:aws-cn:backup:{R1}:{P}:backup-vault:prod-vault",
+    kind="backup_vault",
+    name="prod-vault",
+    type="AWS::Backup::BackupVault",
+    account=P,
+    region=R1,
+    tags={"environment": "production"},
+    encryption=enc(True, "provider_managed", f"arn:aws-cn:kms:{R1}:{P}:alias/aws/backup"),
+    access={"public": False, "wildcard_principal": True, "lock": {"enabled": False}},
+)
+add(
+    id=f"arn:aws-cn:backup:{R2}:{DR}:backup-vault:dr-vault",
+    kind="backup_vault",
+    name="dr-vault",
+    type="AWS::Backup::BackupVault",
+    account=DR,
+    region=R2,
+    tags={"environment": "production", "purpose": "disaster-recovery"},
+    encryption=enc(True, "customer_managed", cmk(DR, "dr-backup", R2)),
+    access={
+        "public": False,
+        "wildcard_principal": False,
+        "lock": {"enabled": True, "mode": "compliance", "min_retention_days": 365},
+    },
+)
+
+
+def rp(name, source, vault_arn, acct, region, e):
+    add(
+        id=f"arn:aws-cn:backup:{region}:{acct}:recovery-point:{name}",
+        kind="backup",
+        name=name,
+        type="AWS::Backup::RecoveryPoint",
+        account=acct,
+        region=region,
+        encryption=e,
+        access=None,
+        backup={
+            "backup_of": [source],
+            "location": {"account": acct, "region": region, "vault": vault_arn},
+        },
+    )
+
+
+pv = f"arn:aws-cn:backup:{R1}:{P}:backup-vault:prod-vault"
+dv = f"arn:aws-cn:backup:{R2}:{DR}:backup-vault:dr-vault"
+rp(
+    "core-ledger-rp-20261121",
+    rds(P, "core-ledger"),
+    pv,
+    P,
+    R1,
+    enc(True, "customer_managed", cmk(P, "ledger")),
+)
+rp(
+    "core-ledger-rp-20261121-dr",
+    rds(P, "core-ledger"),
+    dv,
+    DR,
+    R2,
+    enc(True, "customer_managed", cmk(DR, "dr-backup", R2)),
+)
+rp(
+    "bank-statements-rp-20261121",
+    "arn:aws-cn:s3:::bank-statements",
+    pv,
+    P,
+    R1,
+    enc(True, "provider_managed"),
+)
+rp(
+    "bank-statements-rp-20261121-dr",
+    "arn:aws-cn:s3:::bank-statements",
+    dv,
+    DR,
+    R2,
+    enc(True, "customer_managed", cmk(DR, "dr-backup", R2)),
+)
+add(
+    id=f"arn:aws-cn:rds:{R1}:{P}:snapshot:rds:customer-profile-2026-11-21",
+    kind="snapshot",
+    name="rds:customer-profile-2026-11-21",
+    type="AWS::RDS::DBSnapshot",
+    account=P,
+    region=R1,
+    encryption=enc(True, "provider_managed"),
+    access={"public": False, "shared_with": []},
+    backup={
+        "backup_of": [rds(P, "customer-profile")],
+        "location": {"account": P, "region": R1},
+        "automated": True,
+    },
+)
+add(
+    id=f"arn:aws-cn:rds:{R1}:{P}:snapshot:customer-profile-export",
+    kind="snapshot",
+    name="customer-profile-export",
+    type="AWS::RDS::DBSnapshot",
+    account=P,
+    region=R1,
+    encryption=enc(False, "none"),
+    access={"public": True, "shared_with": ["all"]},
+    backup={
+        "backup_of": [rds(P, "customer-profile")],
+        "location": {"account": P, "region": R1},
+        "automated": False,
+    },
+)
+add(
+    id=f"arn:aws-cn:redshift:{R1}:{P}:snapshot:risk-warehouse/rs:risk-warehouse-2026-11-21",
+    kind="snapshot",
+    name="rs:risk-warehouse-2026-11-21",
+    type="AWS::Redshift::ClusterSnapshot",
+    account=P,
+    region=R1,
+    encryption=enc(True, "customer_managed", cmk(P, "risk")),
+    access={"public": False, "shared_with": []},
+    backup={
+        "backup_of": [f"arn:aws-cn:redshift:{R1}:{P}:cluster:risk-warehouse"],
+        "location": {"account": P, "region": R1},
+        "automated": True,
+    },
+)
+add(
+    id=f"arn:aws-cn:rds:{R2}:{DR}:snapshot:hr-share-copy",
+    kind="snapshot",
+    name="hr-share-copy",
+    type="AWS::Backup::RecoveryPoint",
+    account=DR,
+    region=R2,
+    encryption=enc(True, "customer_managed", cmk(DR, "dr-backup", R2)),
+    access={"public": False},
+    backup={
+        "backup_of": [f"arn:aws-cn:elasticfilesystem:{R1}:{P}:file-system/fs-0hr"],
+        "location": {"account": DR, "region": R2},
+    },
+)
+add(
+    id="arn:aws-cn:s3:::bank-statements-replica",
+    kind="object_store",
+    name="bank-statements-replica",
+    type="AWS::S3::Bucket",
+    account=DR,
+    region=R2,
+    tags={"environment": "production"},
+    encryption=enc(True, "customer_managed", cmk(DR, "replica", R2)),
+    network=None,
+    access={"public": False, "wildcard_principal": False},
+    replica_of=["arn:aws-cn:s3:::bank-statements"],
+    backup={"native": {"enabled": False}},
+)
+
+# --- test environment -------------------------------------------------------------------
+add(
+    id=rds(T, "test-customer-db"),
+    kind="database",
+    name="test-customer-db",
+    type="AWS::RDS::DBInstance",
+    account=T,
+    region=R1,
+    tags={"dsscan:level": "sensitive", "environment": "test"},
+    encryption=enc(True, "customer_managed", cmk(T, "test")),
+    network=net("vpc-0b1test", "sg-0testdb"),
+    access={"public": False},
+    backup={"native": {"enabled": True, "retention_days": 1}},
+    content={
+        "status": "sampled",
+        "sample": {"rows": 500, "columns": 12},
+        "detections": [
+            {
+                "detector": "prc_resident_id",
+                "location": "customers.id_number",
+                "unmasked": 482,
+                "masked": 0,
+                "tokenized": 0,
+                "sampled": 500,
+                "evidence": ["310104********4416", "110105********0017"],
+            },
+            {
+                "detector": "mobile_phone",
+                "location": "customers.mobile",
+                "unmasked": 499,
+                "masked": 0,
+                "tokenized": 0,
+                "sampled": 500,
+                "evidence": ["139****0021"],
+            },
+        ],
+    },
+)
+add(
+    id=rds(T, "test-masked-db"),
+    kind="database",
+    name="test-masked-db",
+    type="AWS::RDS::DBInstance",
+    account=T,
+    region=R1,
+    tags={
+        "dsscan:level": "sensitive",
+        "environment": "test",
+        "dsscan:desensitization": "DSR-2026-017",
+    },
+    encryption=enc(True, "customer_managed", cmk(T, "test")),
+    network=net("vpc-0b2iso", "sg-0isodb"),
+    access={"public": False},
+    backup={"native": {"enabled": True, "retention_days": 1}},
+    content={
+        "status": "sampled",
+        "sample": {"rows": 500, "columns": 12},
+        "detections": [
+            {
+                "detector": "prc_resident_id",
+                "location": "customers.id_number",
+                "unmasked": 0,
+                "masked": 500,
+                "tokenized": 0,
+                "sampled": 500,
+                "evidence": ["110101********1234"],
+            }
+        ],
+    },
+)
+add(
+    id="arn:aws-cn:s3:::test-fixtures",
+    kind="object_store",
+    name="test-fixtures",
+    type="AWS::S3::Bucket",
+    account=T,
+    region=R1,
+    tags={"dsscan:level": "general", "environment": "test"},
+    encryption=enc(True, "provider_managed"),
+    network=None,
+    access={"public": False, "wildcard_principal": False},
+    backup={"native": {"enabled": False}},
+)
+
+doc = {
+    "format": "dsscan-inventory/1",
+    "generated_at": "2026-11-21T08:00:00Z",
+    "generator": {"tool": "dsscan", "version": "0.1.0", "scanner": "hand-written example"},
+    "sources": [
+        {"type": "aws", "account": P, "region": R1},
+        {"type": "aws", "account": T, "region": R1},
+        {"type": "aws", "account": DR, "region": R2},
+    ],
+    "gaps": [
+        {
+            "scope": f"elasticache in {T}/{R1}",
+            "reason": "elasticache:DescribeReplicationGroups AccessDenied",
+        }
+    ],
+    "assets": A,
+}
+out = Path(__file__).with_name("bank-estate.json")
+out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+print(f"wrote {out} ({len(A)} assets)")

@@ -1,0 +1,1 @@
+"""dsscan.policies"""
