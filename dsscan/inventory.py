@@ -7,9 +7,11 @@ building and serializing 100k dataclass instances would cost more than the evalu
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -133,13 +135,27 @@ def load_inventory(path: str | Path) -> Inventory:
     except OSError as e:
         raise InputError(f"{p}: cannot read inventory ({e.strerror or e})") from None
     try:
-        doc = json.loads(raw)
+        with gc_paused():
+            doc = json.loads(raw)
     except UnicodeDecodeError:
         raise InputError(f"{p}: not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} "
                          f"column {e.colno}") from None
     return parse_inventory(doc, str(p))
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building large acyclic structures (JSON documents): its
+    generation-2 passes over millions of fresh objects doubled the load time of 100k assets."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def merge(inventories: list[Inventory]) -> Inventory:

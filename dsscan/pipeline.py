@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import time
 from dataclasses import dataclass, field
@@ -68,9 +69,10 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
     t0 = time.perf_counter()
     policies = select_policies(library.policies, options.include, options.exclude)
     assets = prepare(inventory, options)
-    out = engine.evaluate(library, assets, options.config.policy_data(),
-                          chunk_size=options.chunk_size, workers=options.workers,
-                          policy_ids={p.id for p in policies})
+    # Unselected policies stay loaded (helpers may share modules) but are never queried.
+    selected = dataclasses.replace(library, policies=policies)
+    out = engine.evaluate(selected, assets, options.config.policy_data(),
+                          chunk_size=options.chunk_size, workers=options.workers)
     by_id = {a["id"]: a for a in assets}
     info = {p.id: p for p in policies}
 

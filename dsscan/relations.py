@@ -1,0 +1,600 @@
+"""Relations resolved before Rego: network domains, reachability, backups, sources.
+
+Two entry points, called by ``dsscan.pipeline.prepare``:
+
+- ``domain_membership`` (before classification): which network domain each asset sits in;
+- ``attach_context`` (after classification): sets ``asset["ctx"]`` (docs/architecture.md §3),
+  so policies judge one asset at a time and never join over the whole estate.
+
+Everything is built from dict indexes in one or two passes over the assets; reachability is
+computed once per domain and the same dict is shared by all of the domain's members.
+User-facing rules: docs/relations.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from dsscan.config import Config
+from dsscan.inventory import gc_paused
+from dsscan.levels import UNCLASSIFIED
+from dsscan.netmath import (
+    Range,
+    cidr_overlaps,
+    is_internet_cidr,
+    is_internet_range,
+    parse_cidr,
+    ranges_overlap,
+)
+
+__all__ = ["attach_context", "cidr_overlaps", "domain_membership", "is_internet_cidr"]
+
+Asset = dict[str, Any]
+
+DOMAIN, SG, VAULT = "network_domain", "security_group", "backup_vault"
+# Route targets that carry traffic between private networks (peering, transit/VPN gateways).
+_PRIVATE_HOPS = ("pcx-", "tgw-", "vgw-")
+_ACTIVE_PEERING = (None, "", "active")
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def _strs(value: Any) -> list[str]:
+    """The strings of a list field; tolerant of null and stray non-strings."""
+    if not value or not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str) and v]
+
+
+def _net(a: Asset) -> dict[str, Any]:
+    n = a.get("network")
+    return n if isinstance(n, dict) else {}
+
+
+def _sub(a: Asset, key: str) -> dict[str, Any]:
+    v = a.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def _level(a: Asset) -> str:
+    return _sub(a, "level").get("value") or UNCLASSIFIED
+
+
+def _environment(a: Asset) -> str:
+    return _sub(a, "environment").get("value") or "unknown"
+
+
+def _at_rest(a: Asset) -> dict[str, Any] | None:
+    v = _sub(a, "encryption").get("at_rest")
+    return v if isinstance(v, dict) else None
+
+
+def _tail(ref: str) -> str:
+    """sg-0abc from arn:…:security-group/sg-0abc; prod-vault from arn:…:backup-vault:prod-vault."""
+    return re.split(r"[:/]", ref)[-1]
+
+
+def _short(asset_id: str) -> str:
+    return _tail(asset_id) if asset_id.startswith("arn:") else asset_id
+
+
+def _bucket_name(ref: str | None) -> str | None:
+    """A bucket named by ARN (arn:aws:s3:::b) or URL (s3://b/prefix) compares by its name."""
+    if not ref:
+        return None
+    if ref.startswith("arn:"):
+        return ref.rsplit(":", 1)[-1].split("/", 1)[0]
+    if "://" in ref:
+        return ref.split("://", 1)[1].split("/", 1)[0]
+    return ref
+
+
+class _Refs:
+    """Resolve a reference to an asset of one kind: by id, then name, then ARN tail."""
+
+    def __init__(self, assets: list[Asset], kind: str) -> None:
+        self.map: dict[str, str] = {}
+        of_kind = [a for a in assets if a.get("kind") == kind]
+        for a in of_kind:
+            self.map[a["id"]] = a["id"]
+        for a in of_kind:
+            if isinstance(a.get("name"), str):
+                self.map.setdefault(a["name"], a["id"])
+        for a in of_kind:
+            if a["id"].startswith("arn:"):
+                self.map.setdefault(_tail(a["id"]), a["id"])
+
+    def get(self, ref: Any) -> str | None:
+        if not isinstance(ref, str):
+            return None
+        return self.map.get(ref) or (self.map.get(_tail(ref)) if ref.startswith("arn:") else None)
+
+
+# ---------------------------------------------------------------------------- 1. membership
+
+
+def domain_membership(assets: list[Asset]) -> dict[str, str]:
+    """Asset id → id of the network_domain asset it sits in (absent: no network info/no match).
+
+    Order: a domain listing one of the asset's subnets (fewest subnets = most specific wins),
+    else the domain of the asset's VPC, else the asset's explicit ``network.domain``.
+    """
+    domains = [a for a in assets if a.get("kind") == DOMAIN]
+    by_subnet: dict[str, list[Asset]] = {}
+    by_vpc: dict[str, list[Asset]] = {}
+    size: dict[str, int] = {}
+    for d in domains:
+        net = _net(d)
+        subnets = set(_strs(net.get("subnets")))
+        size[d["id"]] = len(subnets)
+        for s in subnets:
+            by_subnet.setdefault(s, []).append(d)
+        if isinstance(net.get("vpc_id"), str) and net["vpc_id"]:
+            by_vpc.setdefault(net["vpc_id"], []).append(d)
+
+    # A VPC maps to its VPC-level domain (one listing no subnets); a VPC described only by
+    # several subnet-level domains is ambiguous for an asset that matched none of them.
+    vpc_domain: dict[str, str] = {}
+    for vpc, ds in by_vpc.items():
+        whole = sorted(d["id"] for d in ds if size[d["id"]] == 0)
+        if whole:
+            vpc_domain[vpc] = whole[0]
+        elif len(ds) == 1:
+            vpc_domain[vpc] = ds[0]["id"]
+    named = _Refs(assets, DOMAIN)
+
+    out: dict[str, str] = {}
+    for a in assets:
+        if a.get("kind") == DOMAIN:
+            out[a["id"]] = a["id"]
+            continue
+        net = a.get("network")
+        if not isinstance(net, dict):
+            continue
+        chosen: str | None = None
+        subnets = _strs(net.get("subnets")) if by_subnet else []
+        if len(subnets) == 1:  # the common case, without counting
+            cands = by_subnet.get(subnets[0], ())
+            if cands:
+                chosen = min(cands, key=lambda d: (size[d["id"]], d["id"]))["id"]
+        elif subnets:
+            hits = Counter(d["id"] for s in subnets for d in by_subnet.get(s, ()))
+            if hits:
+                chosen = min(hits, key=lambda did: (-hits[did], size[did], did))
+        if chosen is None and isinstance(net.get("vpc_id"), str):
+            chosen = vpc_domain.get(net["vpc_id"])
+        if chosen is None:
+            chosen = named.get(net.get("domain"))
+        if chosen is not None:
+            out[a["id"]] = chosen
+    return out
+
+
+# ---------------------------------------------------------------------------- 2. reachability
+
+
+class _Dom:
+    """The network facts of one domain, parsed once."""
+
+    __slots__ = ("asset", "cidrs", "env", "id", "igw", "level", "name", "routes", "vpc")
+
+    def __init__(self, a: Asset) -> None:
+        net = _net(a)
+        self.asset = a
+        self.id: str = a["id"]
+        self.name: str = a.get("name") or a["id"]
+        self.vpc: str | None = net.get("vpc_id") or None
+        self.cidrs: list[tuple[str, Range]] = [
+            (c, r) for c in _strs(net.get("cidrs")) if (r := parse_cidr(c)) is not None]
+        self.routes: list[tuple[str, Range, str]] = []
+        for rt in net.get("routes") or []:
+            if not isinstance(rt, dict):
+                continue
+            dest, target = rt.get("destination"), rt.get("target")
+            r = parse_cidr(dest)
+            if r is not None and isinstance(target, str):
+                self.routes.append((dest, r, target))
+        self.igw = net.get("internet_gateway") is True or any(
+            t.startswith("igw-") for _, _, t in self.routes)
+        self.level = _level(a)
+        self.env = _environment(a)
+
+    def routes_to(self, other: _Dom, prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(destination, target) of this domain's routes via a hop that lead into ``other``."""
+        return [(dest, t) for dest, r, t in self.routes if t.startswith(prefixes)
+                and any(ranges_overlap(r, cr) for _, cr in other.cidrs)]
+
+
+def _ports(rule: dict[str, Any]) -> str:
+    proto = str(rule.get("protocol") or "all").lower()
+    if proto in ("-1", "all", "any", "*"):
+        return "all traffic"
+    proto = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(proto, proto)
+    lo, hi = rule.get("from_port"), rule.get("to_port")
+    if lo is None and hi is None:
+        return proto
+    lo = hi if lo is None else lo
+    hi = lo if hi is None else hi
+    if lo == -1 or (lo, hi) == (0, 65535):
+        return f"{proto}/all"
+    return f"{proto}/{lo}" if lo == hi else f"{proto}/{lo}-{hi}"
+
+
+class _Reach:
+    """Who can open a connection into each domain; built once, shared by member assets."""
+
+    def __init__(self, assets: list[Asset], domain_of: dict[str, str]) -> None:
+        self.domain_of = domain_of
+        self.doms: dict[str, _Dom] = {
+            a["id"]: _Dom(a) for a in assets if a.get("kind") == DOMAIN}
+        self.sg_ref = _Refs(assets, SG)
+        self.by_id = {a["id"]: a for a in assets if a.get("kind") == SG}
+        self.by_vpc: dict[str, list[_Dom]] = {}
+        for d in self.doms.values():
+            if d.vpc:
+                self.by_vpc.setdefault(d.vpc, []).append(d)
+        # Rule holders per domain: SG id (or a store with its own ingress rules) → the first
+        # publicly accessible asset it protects there (None: none is public).
+        self.holders: dict[str, dict[str, str | None]] = {}
+        self.members: dict[str, set[str]] = {}  # SG id → domains of the assets it is attached to
+        for a in assets:
+            did = domain_of.get(a["id"])
+            if did is None or did not in self.doms:
+                continue
+            net = _net(a)
+            public = a["id"] if net.get("publicly_accessible") is True else None
+            keys = [k for ref in _strs(net.get("security_groups"))
+                    if (k := self.sg_ref.get(ref)) is not None]
+            for k in keys:
+                self.members.setdefault(k, set()).add(did)
+            if a.get("kind") not in (SG, DOMAIN) and net.get("ingress"):
+                keys.append(a["id"])
+                self.by_id[a["id"]] = a
+            held = self.holders.setdefault(did, {})
+            for k in keys:
+                prev = held.get(k)
+                held[k] = min(prev, public) if prev and public else (prev or public)
+        self.peerings = self._peerings()
+        self.by_tgw: dict[str, list[_Dom]] = {}
+        for d in self.doms.values():
+            for t in sorted({t for _, _, t in d.routes if t.startswith("tgw-")}):
+                self.by_tgw.setdefault(t, []).append(d)
+        self._rules: dict[str, list[tuple[str, Any, str]]] = {}
+        self._overlap: dict[Range, list[_Dom]] = {}
+        self._routable: dict[tuple[str, str], bool] = {}
+
+    def _peerings(self) -> dict[frozenset[str], set[str | None]]:
+        """Active peerings by the pair of VPCs they join, from either side's list."""
+        out: dict[frozenset[str], set[str | None]] = {}
+        for d in self.doms.values():
+            for p in _net(d.asset).get("peerings") or []:
+                if not isinstance(p, dict) or not d.vpc or not p.get("peer_vpc_id"):
+                    continue
+                if p.get("status") in _ACTIVE_PEERING and p["peer_vpc_id"] != d.vpc:
+                    out.setdefault(frozenset((d.vpc, p["peer_vpc_id"])), set()).add(p.get("id"))
+        return out
+
+    # -- per security group: its ingress rules, compiled once
+    def rules(self, holder: str) -> list[tuple[str, Any, str]]:
+        """(kind, payload, via): kind cidr → (Range, internet?), sg → ref, pl → prefix-list id."""
+        if holder in self._rules:
+            return self._rules[holder]
+        out: list[tuple[str, Any, str]] = []
+        label = _short(holder)
+        for rule in _net(self.by_id[holder]).get("ingress") or []:
+            if not isinstance(rule, dict):
+                continue
+            ports = _ports(rule)
+            for c in _strs(rule.get("cidrs")) + _strs(rule.get("ipv6_cidrs")):
+                r = parse_cidr(c)
+                if r is not None:  # a malformed CIDR matches nothing
+                    out.append(("cidr", (r, is_internet_range(r)), f"{label} ingress {c} {ports}"))
+            for ref in _strs(rule.get("security_groups")):
+                out.append(("sg", ref, f"{label} ingress from {ref} {ports}"))
+            for pl in _strs(rule.get("prefix_lists")):
+                out.append(("pl", pl, f"{label} ingress {pl} {ports}"))
+        self._rules[holder] = out
+        return out
+
+    def overlapping(self, r: Range) -> list[_Dom]:
+        if r not in self._overlap:
+            self._overlap[r] = [d for d in self.doms.values()
+                                if any(ranges_overlap(r, cr) for _, cr in d.cidrs)]
+        return self._overlap[r]
+
+    def routable(self, d: _Dom, e: _Dom) -> bool:
+        key = (d.id, e.id) if d.id < e.id else (e.id, d.id)
+        if key not in self._routable:
+            self._routable[key] = bool(
+                (d.vpc and d.vpc == e.vpc)
+                or (d.vpc and e.vpc and frozenset((d.vpc, e.vpc)) in self.peerings)
+                or d.routes_to(e, _PRIVATE_HOPS) or e.routes_to(d, _PRIVATE_HOPS))
+        return self._routable[key]
+
+    def sg_domains(self, ref: str) -> list[_Dom] | None:
+        """Domains traffic from a referenced SG comes from; None when the SG is not known."""
+        sid = self.sg_ref.get(ref)
+        if sid is None:
+            return None
+        ids = set(self.members.get(sid, ()))
+        if (own := self.domain_of.get(sid)) is not None:
+            ids.add(own)
+        return [self.doms[i] for i in sorted(ids) if i in self.doms]
+
+    # -- per domain
+    def context(self, did: str) -> dict[str, Any]:
+        d = self.doms[did]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        latent: set[str] = set()
+
+        def add(src: _Dom | str, via: str) -> None:
+            if isinstance(src, _Dom):
+                if src.id == d.id or not self.routable(d, src):
+                    return
+                entry = {"from": src.id, "name": src.name, "level": src.level,
+                         "environment": src.env, "via": via}
+            else:  # the internet, or a source of unknown level (prefix list, unknown SG)
+                entry = {"from": src, "name": src, "level": None, "environment": None,
+                         "via": via}
+            found.setdefault((entry["from"], via), entry)
+
+        for holder, public in sorted(self.holders.get(did, {}).items()):
+            for kind, payload, via in self.rules(holder):
+                if kind == "cidr":
+                    r, internet = payload
+                    if internet and d.igw:
+                        add("internet", via)
+                    elif internet and public:
+                        add("internet", f"{via} to publicly accessible {_short(public)}")
+                    elif internet:
+                        latent.add(via)
+                    for e in self.overlapping(r):  # 0.0.0.0/0 also admits every routable domain
+                        add(e, via)
+                elif kind == "sg":
+                    doms = self.sg_domains(payload)
+                    if doms is None:  # not in the inventory: who is behind it is unknown
+                        add(f"security-group:{payload}", via)
+                    for e in doms or ():
+                        add(e, via)
+                else:
+                    add(f"prefix-list:{payload}", via)
+        self._network_paths(d, add)
+        reachable = sorted(found.values(), key=lambda x: (x["from"], x["via"]))
+        return {
+            "id": d.id, "name": d.name, "level": d.level, "rated": d.level != UNCLASSIFIED,
+            "environment": d.env,
+            "internet_reachable": any(x["from"] == "internet" for x in reachable),
+            "reachable_from": reachable,
+            "latent_internet_rules": len(latent),
+        }
+
+    def _network_paths(self, d: _Dom, add: Any) -> None:
+        """Peering and transit-gateway paths: a path exists if either side routes into the other."""
+        if not d.vpc:
+            return
+        for pair, ids in self.peerings.items():
+            if d.vpc not in pair:
+                continue
+            (other,) = pair - {d.vpc}
+            named = sorted(i for i in ids if i) or [None]
+            for e in self.by_vpc.get(other, ()):
+                for pid in named:
+                    hop = (pid,) if pid else ("pcx-",)
+                    name = pid or "(unnamed)"
+                    for dest, _ in d.routes_to(e, hop):
+                        add(e, f"peering {name} with route to {dest}")
+                    for dest, _ in e.routes_to(d, hop):
+                        add(e, f"peering {name} with route from {e.name} to {dest}")
+        # Transit gateway: both domains route via the same TGW and one routes into the other.
+        for tgw in sorted({t for _, _, t in d.routes if t.startswith("tgw-")}):
+            for e in self.by_tgw.get(tgw, ()):
+                if e.vpc == d.vpc:
+                    continue
+                for dest, _ in d.routes_to(e, (tgw,)):
+                    add(e, f"transit gateway {tgw} with route to {dest}")
+                for dest, _ in e.routes_to(d, (tgw,)):
+                    add(e, f"transit gateway {tgw} with route from {e.name} to {dest}")
+
+
+# ---------------------------------------------------------------------------- 3. copies
+
+
+_COPY_KINDS = ("backup", "snapshot")
+
+
+def _where(a: Asset, copy: bool = True) -> dict[str, str | None]:
+    """Where an asset's data is stored. A copy is where its backup location says (falling back
+    to its own account/region); a store (``copy=False``, unless it is a backup or snapshot
+    itself) is in its own account/region, its ``backup.location`` only filling gaps."""
+    loc = _sub(a, "backup").get("location")
+    loc = loc if isinstance(loc, dict) else {}
+    bucket = loc.get("bucket") or (a.get("name") if a.get("kind") == "object_store" else None)
+    first, second = (loc, a) if copy or a.get("kind") in _COPY_KINDS else (a, loc)
+    return {"account": first.get("account") or second.get("account"),
+            "region": first.get("region") or second.get("region"),
+            "vault": loc.get("vault"), "bucket": bucket, "volume": loc.get("volume")}
+
+
+def _own_stores(x: Asset, by_id: dict[str, Asset]) -> tuple[set[str], set[str]]:
+    """Buckets and volumes holding X itself (or its parent): a copy there is not apart from it."""
+    here = _where(x)
+    buckets: set[str | None] = {_bucket_name(here["bucket"])}
+    volumes: set[str | None] = {here["volume"], x["id"]}
+    if x.get("kind") == "object_store":
+        buckets.add(_bucket_name(x["id"]))
+    parent = by_id.get(x.get("parent") or "")
+    if parent is not None:
+        if parent.get("kind") == "object_store":
+            buckets |= {_bucket_name(parent.get("name")), _bucket_name(parent["id"])}
+        volumes |= {parent["id"], _where(parent)["volume"]}
+    buckets.discard(None)
+    volumes.discard(None)
+    return buckets, volumes  # type: ignore[return-value]
+
+
+def _tri(a: str | None, b: str | None) -> bool | None:
+    """Do two places differ? None when either is unknown."""
+    return None if a is None or b is None else a != b
+
+
+def separation(mode: str, src: dict[str, str | None],
+               copy: dict[str, str | None]) -> tuple[bool | None, str]:
+    """Is the copy apart from its source per ``config.backup_separation``? (value, reason)."""
+    acct = _tri(src["account"], copy["account"])
+    reg = _tri(src["region"], copy["region"])
+    if mode == "account":
+        return acct, {True: "different account", False: "same account",
+                      None: "account unknown"}[acct]
+    if mode == "region":
+        return reg, {True: "different region", False: "same region", None: "region unknown"}[reg]
+    if mode == "account_and_region":
+        if acct is False or reg is False:
+            return False, "same account" if acct is False else "same region"
+        if acct and reg:
+            return True, "different account and region"
+        return None, "account unknown" if acct is None else "region unknown"
+    # account_or_region (default): one known difference is enough.
+    if acct and reg:
+        return True, "different account and region"
+    if acct or reg:
+        return True, "different account" if acct else "different region"
+    if acct is False and reg is False:
+        return False, "same account and region"
+    return None, "account unknown" if acct is None else "region unknown"
+
+
+# ---------------------------------------------------------------------------- 4. ctx
+
+
+_DOMAIN_ONLY = ("reachable_from", "latent_internet_rules")
+
+
+def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> None:
+    """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3)."""
+    # Only acyclic containers are built here: cyclic-GC passes over a 100k-asset heap would
+    # cost more than the work itself.
+    with gc_paused():
+        _attach(assets, config, domain_of)
+
+
+def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> None:
+    by_id = {a["id"]: a for a in assets}
+    reach = _Reach(assets, domain_of)
+    vault_ref = _Refs(assets, VAULT)
+    vault_ctx: dict[str, dict[str, Any]] = {}
+    mode = config.backup_separation
+
+    copies: dict[str, list[tuple[str, Asset]]] = {}
+    contents: dict[str, list[dict[str, Any]]] = {}
+    vault_of: dict[str, str] = {}
+    for b in assets:
+        backup = b.get("backup")
+        if b.get("replica_of"):
+            for src in _strs(b["replica_of"]):
+                copies.setdefault(src, []).append(("replica", b))
+        if not backup or not isinstance(backup, dict):
+            continue
+        rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
+        for src in _strs(backup.get("backup_of")):
+            copies.setdefault(src, []).append((rel, b))
+        loc = backup.get("location")
+        vid = vault_ref.get(loc.get("vault")) if isinstance(loc, dict) else None
+        if vid is not None:
+            vault_of[b["id"]] = vid
+            contents.setdefault(vid, []).append(
+                {"id": b["id"], "kind": b.get("kind"), "level": _level(b)})
+
+    def vault(vid: str | None) -> dict[str, Any] | None:
+        if vid is None:
+            return None
+        if vid not in vault_ctx:
+            v = by_id[vid]
+            vault_ctx[vid] = {"id": vid, "name": v.get("name"), "encryption": _at_rest(v),
+                              "access": v.get("access")}
+        return vault_ctx[vid]
+
+    def copy_encryption(b: Asset) -> dict[str, Any] | None:
+        own = _at_rest(b)
+        if own is None or own.get("enabled") is None:  # a recovery point takes its vault's key
+            v = vault(vault_of.get(b["id"]))
+            if v is not None and v["encryption"] is not None:
+                return v["encryption"]
+        return own
+
+    doms = {did: reach.context(did) for did in set(domain_of.values()) if did in reach.doms}
+    # Members get the domain without its reachability list: only the domain's own record
+    # needs it (DS-NET-002, DS-TST-001), and repeating it per asset made the engine input of a
+    # 100k-asset estate 1.5 GB.
+    brief = {did: {k: v for k, v in c.items() if k not in _DOMAIN_ONLY}
+             for did, c in doms.items()}
+    for a in assets:
+        aid = a["id"]
+        found = copies.get(aid)
+        vid = vault_of.get(aid)
+        did = domain_of.get(aid, "")
+        a["ctx"] = {
+            "domain": doms.get(did) if a.get("kind") == "network_domain" else brief.get(did),
+            "backups": _backups(a, found, by_id, mode, copy_encryption) if found else [],
+            "sources": _sources(a, by_id),
+            "vault": vault(vid) if vid else None,
+            "contents": contents.get(aid, []) if a.get("kind") == VAULT else [],
+            "parent": _parent(a, by_id) if a.get("parent") else None,
+        }
+
+
+def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
+             encryption: Any) -> list[dict[str, Any]]:
+    if not found:
+        return []
+    src = _where(x, copy=False)
+    buckets, volumes = _own_stores(x, by_id)
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for rel, b in found:
+        if (b["id"], rel) in seen or b["id"] == x["id"]:
+            continue
+        seen.add((b["id"], rel))
+        w = _where(b)
+        if _bucket_name(w["bucket"]) in buckets:
+            sep: tuple[bool | None, str] = (False, f"same bucket {_bucket_name(w['bucket'])}")
+        elif w["volume"] in volumes:
+            sep = (False, f"same volume {w['volume']}")
+        else:
+            sep = separation(mode, src, w)
+        out.append({"id": b["id"], "kind": b.get("kind"), "relation": rel, **w,
+                    "encryption": encryption(b), "separate": sep[0], "separation": sep[1]})
+    return out
+
+
+def _sources(b: Asset, by_id: dict[str, Asset]) -> list[dict[str, Any]]:
+    if not (b.get("backup") or b.get("replica_of") or b.get("derived_from")):
+        return []
+    backup_rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
+    refs = ([(backup_rel, s) for s in _strs(_sub(b, "backup").get("backup_of"))]
+            + [("replica", s) for s in _strs(b.get("replica_of"))]
+            + [("derived", s) for s in _strs(b.get("derived_from"))])
+    out: list[dict[str, Any]] = []
+    for rel, sid in refs:
+        s = by_id.get(sid)
+        if s is None:
+            out.append({"id": sid, "relation": rel, "missing": True})
+            continue
+        w = _where(s, copy=False)
+        out.append({"id": sid, "relation": rel, "kind": s.get("kind"), "level": _level(s),
+                    "account": w["account"], "region": w["region"], "bucket": w["bucket"],
+                    "volume": w["volume"], "encryption": _at_rest(s)})
+    return out
+
+
+def _parent(a: Asset, by_id: dict[str, Asset]) -> dict[str, Any] | None:
+    pid = a.get("parent")
+    if not pid:
+        return None
+    p = by_id.get(pid)
+    if p is None:
+        return {"id": pid, "missing": True}
+    return {"id": pid, "kind": p.get("kind"), "encryption": _at_rest(p),
+            "network": p.get("network")}
