@@ -95,7 +95,7 @@ def load_settings(config_path: str | None, catalogue_path: str | None) -> tuple[
     if path:
         from dsscan.catalogue import load_catalogue
 
-        catalogue = load_catalogue(path)
+        catalogue = load_catalogue(path, config)
     return config, catalogue
 
 
@@ -106,13 +106,15 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                    color: bool | None) -> int:
     """Everything after option parsing: returns the exit code."""
     from dsscan.inventory import write_json_atomic
+    from dsscan.levels import SEVERITIES
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
     from dsscan.policy_library import load_library
     from dsscan.reports import get_reporter
 
     plan = plan_outputs(formats, outputs)  # usage errors before any work
     config, catalogue = load_settings(config_path, catalogue_path)
-    fail_threshold(fail_on.lower(), config)
+    threshold = fail_threshold(fail_on.lower(), config)
+    threshold_name = None if threshold is None else SEVERITIES[threshold]
     library = load_library(extra_dirs=list(policy_dirs))
     with _status("Reading the estate"):
         inventory = inventory_factory()
@@ -122,7 +124,7 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                                       include=include, exclude=exclude))
     # Render everything before writing anything: a failure leaves no half-written report.
     rendered = [(get_reporter(fmt)(result, color=(out is None and use_color(color)),
-                                   threshold=fail_on.lower()), out)
+                                   threshold=threshold_name), out)
                 for fmt, out in plan]
     for text, out in rendered:
         if out is None:

@@ -1,0 +1,387 @@
+"""The institution's data catalogue (NFRA Art. 16, 21): rules that give assets a level.
+
+A YAML file of rules; each rule matches assets by id/ARN, name, kind, account, region and tags
+(all given matchers must match) and sets a level, and optionally an environment and a
+desensitization record. The format is documented in ``docs/catalogue.md``.
+
+Matching is indexed: each rule is filed under one of its matchers (its "anchor"), and one
+combined regex per field tells in a single C call whether any anchored glob can match, so an
+asset that no rule names costs a handful of dict lookups, not one test per rule.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dsscan.config import DEFAULT_ENVIRONMENT_SYNONYMS, ENVIRONMENTS
+from dsscan.errors import InputError
+from dsscan.levels import LEVELS, normalize_level
+
+if TYPE_CHECKING:
+    from dsscan.config import Config
+
+# Asset kinds a `kind` matcher may name (the inventory schema's enum).
+KINDS = ("object_store", "database", "table", "file_system", "cache", "warehouse", "backup",
+         "snapshot", "backup_vault", "network_domain", "security_group", "key")
+
+# Matcher keys → the asset field they read; `arn` is an alias of `id`. The order is the
+# preference for the index anchor: most selective first.
+_FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "account",
+           "region": "region", "kind": "kind"}
+_ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
+_RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization")
+_SEGMENT = re.compile(r"[/:]")
+
+
+def asset_name(asset: dict[str, Any]) -> str:
+    """The asset's name, or the last segment of its id (ARN, URN, address) when it has none."""
+    name = asset.get("name")
+    if isinstance(name, str) and name:
+        return name
+    return _SEGMENT.split(str(asset.get("id", "")))[-1]
+
+
+def _field_value(asset: dict[str, Any], fname: str) -> str | None:
+    if fname == "name":
+        return asset_name(asset)
+    value = asset.get(fname)
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One glob (``fnmatch``, case-sensitive), literal, or ``re:<regex>`` (searched)."""
+
+    text: str
+    kind: str  # "literal" | "glob" | "regex"
+    regex: re.Pattern[str] | None
+
+    def test(self, value: str) -> bool:
+        if self.kind == "literal":
+            return value == self.text
+        assert self.regex is not None
+        if self.kind == "glob":
+            return self.regex.match(value) is not None
+        return self.regex.search(value) is not None
+
+
+@dataclass(frozen=True)
+class Matcher:
+    field: str                 # id | name | kind | account | region | tags
+    patterns: tuple[Pattern, ...]
+    tag_key: str | None = None  # for field "tags": the tag key, lower-cased
+    # Derived once: exact values as a set, all globs as one alternation, regexes apart.
+    _literals: frozenset[str] = field(init=False, repr=False, compare=False)
+    _globs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _regexes: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        globs = [p.regex.pattern for p in self.patterns if p.kind == "glob" and p.regex]
+        object.__setattr__(self, "_literals",
+                           frozenset(p.text for p in self.patterns if p.kind == "literal"))
+        object.__setattr__(self, "_globs", re.compile("|".join(globs)) if globs else None)
+        object.__setattr__(self, "_regexes", tuple(p.regex for p in self.patterns
+                                                   if p.kind == "regex" and p.regex))
+
+    def value(self, asset: dict[str, Any], ltags: dict[str, str]) -> str | None:
+        if self.field == "tags":
+            return ltags.get(self.tag_key or "")
+        return _field_value(asset, self.field)
+
+    def matches(self, asset: dict[str, Any], ltags: dict[str, str]) -> bool:
+        v = self.value(asset, ltags)
+        if v is None:
+            return False
+        if v in self._literals or (self._globs is not None and self._globs.match(v)):
+            return True
+        return any(r.search(v) for r in self._regexes)
+
+    @property
+    def indexable(self) -> bool:
+        return all(p.kind != "regex" for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    index: int
+    level: str | None
+    matchers: tuple[Matcher, ...]
+    description: str | None = None
+    environment: str | None = None
+    desensitization: str | None = None
+
+    def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
+        if ltags is None:
+            ltags = _lower_tags(asset)
+        return all(m.matches(asset, ltags) for m in self.matchers)
+
+
+def _lower_tags(asset: dict[str, Any]) -> dict[str, str]:
+    tags = asset.get("tags")
+    if not tags:
+        return {}
+    return {str(k).lower(): v for k, v in tags.items() if isinstance(v, str)}
+
+
+@dataclass
+class _FieldIndex:
+    """Rules anchored on one field (or one tag key): exact values, globs and regexes."""
+
+    literal: dict[str, list[int]] = field(default_factory=dict)
+    globs: list[tuple[Pattern, int]] = field(default_factory=list)
+    regexes: list[tuple[Pattern, int]] = field(default_factory=list)
+    _chains: dict[int, re.Pattern[str]] = field(default_factory=dict)
+
+    def add(self, pattern: Pattern, rule_index: int) -> None:
+        if pattern.kind == "literal":
+            self.literal.setdefault(pattern.text, []).append(rule_index)
+        elif pattern.kind == "glob":
+            self.globs.append((pattern, rule_index))
+        else:
+            self.regexes.append((pattern, rule_index))
+
+    def _chain(self, start: int) -> re.Pattern[str]:
+        """One alternation of globs[start:], a named group per glob, compiled on first use.
+
+        fnmatch.translate gives "(?s:...)\\Z" with atomic groups and no named groups, so the
+        globs join safely; ``lastgroup`` names the first that matches, and the search goes on
+        from the next one, so a value matching k globs costs k + 1 regex calls.
+        """
+        chain = self._chains.get(start)
+        if chain is None:
+            chain = re.compile("|".join(
+                f"(?P<g{k}>{p.regex.pattern})" for k, (p, _) in enumerate(self.globs)
+                if k >= start and p.regex is not None))
+            self._chains[start] = chain
+        return chain
+
+    def lookup(self, value: str, out: set[int]) -> None:
+        hits = self.literal.get(value)
+        if hits:
+            out.update(hits)
+        start, n = 0, len(self.globs)
+        while start < n:  # usually one call: the first chain does not match
+            m = self._chain(start).match(value)
+            if m is None:
+                break
+            k = int((m.lastgroup or "g0")[1:])
+            out.add(self.globs[k][1])
+            start = k + 1
+        if self.regexes:
+            out.update(i for p, i in self.regexes if p.test(value))
+
+
+@dataclass
+class Catalogue:
+    rules: list[Rule]
+    source: str = "catalogue"
+    _fields: list[tuple[str, _FieldIndex]] = field(default_factory=list, repr=False)
+    _tags: dict[str, _FieldIndex] = field(default_factory=dict, repr=False)
+    _has_tag_matchers: bool = field(default=False, repr=False)
+    # Per rule, the matchers other than its anchor: what is left to check on an index hit.
+    _rest: list[tuple[Matcher, ...]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        fields: dict[str, _FieldIndex] = {}
+        for rule in self.rules:
+            anchor = _pick_anchor(rule)
+            self._rest.append(tuple(m for m in rule.matchers if m is not anchor))
+            if anchor.field == "tags":
+                idx = self._tags.setdefault(anchor.tag_key or "", _FieldIndex())
+            else:
+                idx = fields.setdefault(anchor.field, _FieldIndex())
+            for p in anchor.patterns:
+                idx.add(p, rule.index)
+        self._fields = sorted(fields.items(), key=lambda kv: _ANCHOR_ORDER.index(kv[0]))
+        self._has_tag_matchers = any(m.field == "tags" for r in self.rules for m in r.matchers)
+
+    def match(self, asset: dict[str, Any]) -> list[Rule]:
+        """Every rule that matches the asset, in catalogue order."""
+        if not self.rules:
+            return []
+        cands: set[int] = set()
+        for fname, idx in self._fields:
+            v = asset_name(asset) if fname == "name" else asset.get(fname)
+            if isinstance(v, str):
+                idx.lookup(v, cands)
+        ltags = (_lower_tags(asset) if self._has_tag_matchers and asset.get("tags")
+                 else _NO_TAGS)
+        if ltags:
+            for key, idx in self._tags.items():
+                v = ltags.get(key)
+                if v is not None:
+                    idx.lookup(v, cands)
+        if not cands:
+            return []
+        rules, rest = self.rules, self._rest
+        if len(cands) == 1:
+            i = cands.pop()
+            return [rules[i]] if all(m.matches(asset, ltags) for m in rest[i]) else []
+        return [rules[i] for i in sorted(cands)
+                if all(m.matches(asset, ltags) for m in rest[i])]
+
+
+_NO_TAGS: dict[str, str] = {}
+
+
+def _pick_anchor(rule: Rule) -> Matcher:
+    """The matcher a rule is filed under: no regex if possible, then the most selective field."""
+    return min(rule.matchers,
+               key=lambda m: (not m.indexable, _ANCHOR_ORDER.index(m.field)))
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_catalogue(path: str | Path, config: Config | None = None) -> Catalogue:
+    """Read and check a catalogue file; any problem raises InputError (one line)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"{p}: cannot read catalogue file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: catalogue file is not UTF-8 text") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None)
+        raise InputError(f"{p}: not valid YAML{where}"
+                         + (f" ({_one_line(problem)})" if problem else "")) from None
+    return catalogue_from_mapping(raw, str(p), config)
+
+
+def catalogue_from_mapping(raw: Any, origin: str = "catalogue",
+                           config: Config | None = None) -> Catalogue:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{origin}: a catalogue must be a mapping with 'version' and 'rules', "
+                         f"got {type(raw).__name__}")
+    unknown = sorted(str(k) for k in raw if k not in ("version", "rules"))
+    if unknown:
+        raise InputError(f"{origin}: unknown top-level key '{_one_line(unknown[0])}' "
+                         "(known: version, rules)")
+    version = raw.get("version", 1)
+    if version != 1 or isinstance(version, bool):
+        raise InputError(f"{origin}: version {_one_line(version)} is not supported "
+                         "(this dsscan reads catalogue version 1)")
+    items = raw.get("rules") or []
+    if not isinstance(items, list):
+        raise InputError(f"{origin}: 'rules' must be a list of rules")
+    level_syn = config.level_synonyms if config else None
+    env_table = (config.environment_table() if config else dict(DEFAULT_ENVIRONMENT_SYNONYMS))
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        rule = _parse_rule(item, i, origin, level_syn, env_table)
+        if rule.id in seen:
+            raise InputError(f"{origin}: rules[{i}] ({_one_line(rule.id)}): duplicate id, "
+                             f"already used by rules[{seen[rule.id]}]")
+        seen[rule.id] = i
+        rules.append(rule)
+    return Catalogue(rules=rules, source=origin)
+
+
+def _one_line(value: object, limit: int = 80) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None,
+                env_table: dict[str, str]) -> Rule:
+    rid = item.get("id") if isinstance(item, dict) else None
+    where = f"{origin}: rules[{i}]" + (f" ({_one_line(rid)})" if isinstance(rid, str) else "")
+
+    def fail(msg: str) -> InputError:
+        return InputError(f"{where}: {msg}")
+
+    if not isinstance(item, dict):
+        raise fail(f"a rule must be a mapping, got {type(item).__name__}")
+    unknown = sorted(str(k) for k in item if k not in _RULE_KEYS)
+    if unknown:
+        raise fail(f"unknown field '{_one_line(unknown[0])}' (known: {', '.join(_RULE_KEYS)})")
+    if not isinstance(rid, str) or not rid.strip():
+        raise fail("missing 'id' (every rule needs a unique id)")
+    description = item.get("description")
+    if description is not None and not isinstance(description, str):
+        raise fail("'description' must be a string")
+
+    level = None
+    if item.get("level") is not None:
+        level = normalize_level(item["level"], level_syn)
+        if level is None:
+            raise fail(f"unknown level '{_one_line(item['level'])}' "
+                       f"(expected one of {', '.join(reversed(LEVELS))})")
+    environment = None
+    if item.get("environment") is not None:
+        raw_env = item["environment"]
+        environment = (env_table.get(raw_env.strip().lower()) if isinstance(raw_env, str)
+                       else None)
+        if environment not in ENVIRONMENTS or environment == "unknown":
+            raise fail(f"unknown environment '{_one_line(raw_env)}' "
+                       f"(expected one of {', '.join(ENVIRONMENTS[:-1])})")
+    desens = item.get("desensitization")
+    if desens is not None and (not isinstance(desens, str) or not desens.strip()):
+        raise fail("'desensitization' must be a record id (a non-empty string)")
+    if level is None and environment is None and desens is None:
+        raise fail("missing 'level' (a rule must set a level, an environment or a "
+                   "desensitization record)")
+
+    match = item.get("match")
+    if not isinstance(match, dict) or not match:
+        raise fail("'match' needs at least one matcher "
+                   f"({', '.join(_FIELDS)})")
+    matchers: list[Matcher] = []
+    for key, spec in match.items():
+        if key not in _FIELDS:
+            raise fail(f"unknown matcher 'match.{_one_line(key)}' (known: {', '.join(_FIELDS)})")
+        if key == "tags":
+            if not isinstance(spec, dict) or not spec:
+                raise fail("'match.tags' must be a mapping of tag key to value pattern")
+            for tkey, tspec in spec.items():
+                pats = _patterns(tspec, f"match.tags.{_one_line(tkey)}", fail)
+                matchers.append(Matcher("tags", pats, tag_key=str(tkey).lower()))
+            continue
+        pats = _patterns(spec, f"match.{key}", fail)
+        if key == "kind":
+            for p in pats:
+                if p.kind == "literal" and p.text not in KINDS:
+                    raise fail(f"match.kind: unknown kind '{_one_line(p.text)}' "
+                               f"(known: {', '.join(KINDS)})")
+        matchers.append(Matcher(_FIELDS[key], pats))
+    return Rule(id=rid.strip(), index=i, level=level, matchers=tuple(matchers),
+                description=description, environment=environment,
+                desensitization=desens.strip() if desens else None)
+
+
+def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        raise fail(f"{where}: empty list (give at least one pattern)")
+    out = []
+    for s in items:
+        if isinstance(s, bool) or not isinstance(s, str):
+            # An unquoted account id becomes a YAML int and could lose leading zeros.
+            raise fail(f"{where}: pattern {_one_line(s)} must be a string (quote it)")
+        out.append(_compile(s, where, fail))
+    return tuple(out)
+
+
+def _compile(text: str, where: str, fail: Callable[[str], InputError]) -> Pattern:
+    if text.startswith("re:"):
+        try:
+            return Pattern(text, "regex", re.compile(text[3:]))
+        except re.error as e:
+            raise fail(f"{where}: bad regular expression '{_one_line(text)}' ({e})") from None
+    if not any(c in text for c in "*?["):
+        return Pattern(text, "literal", None)
+    return Pattern(text, "glob", re.compile(fnmatch.translate(text)))

@@ -1,0 +1,186 @@
+"""Reporters: turn a ScanResult into text (table, JSON, SARIF 2.1.0, JUnit XML).
+
+Each reporter is ``render(result, *, color=False, threshold=None) -> str`` and registers itself
+here by name. Importing this package stays cheap (no rich, no I/O): the CLI imports it on every
+run, and ``table`` loads rich only when asked for colour.
+
+The helpers below are shared by every reporter so all formats agree on ordering, labels and
+the ``--fail-on`` threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
+from dsscan.levels import DEFAULT_SEVERITY_BY_LEVEL, RANK, SEVERITIES, SEVERITY_RANK
+from dsscan.masking import mask_evidence, mask_text
+
+INFORMATION_URI = "https://dsscan.dev/"
+REGULATION = "NFRA Data Security Management Measures (2024)"
+# Highest first: the order every report lists severities in.
+SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
+
+
+class Reporter(Protocol):
+    def __call__(self, result: ScanResult, *, color: bool = False,
+                 threshold: str | None = None) -> str: ...
+
+
+REPORTERS: dict[str, Reporter] = {}
+
+
+def register(name: str) -> Callable[[Reporter], Reporter]:
+    """Decorator: make ``render`` available as ``--format <name>``."""
+
+    def deco(fn: Reporter) -> Reporter:
+        if name in REPORTERS and REPORTERS[name] is not fn:
+            raise ValueError(f"reporter '{name}' is already registered")
+        REPORTERS[name] = fn
+        return fn
+
+    return deco
+
+
+def get_reporter(name: str) -> Reporter:
+    try:
+        return REPORTERS[name]
+    except KeyError:
+        # Usage error (the CLI turns InputError into exit 2); imported here to keep it local.
+        from dsscan.errors import InputError
+
+        raise InputError(f"--format '{name}': expected one of "
+                         f"{', '.join(sorted(REPORTERS))}") from None
+
+
+# --- shared helpers -----------------------------------------------------------------------
+
+def fail_rank(threshold: str | None) -> int | None:
+    """Severity rank at or above which findings fail the run; None = no threshold.
+
+    Accepts what ``--fail-on`` accepts: a severity, a data level (mapped with the default
+    severity table; the CLI may pass the already-resolved severity instead) or ``never``.
+    """
+    if not threshold:
+        return None
+    t = threshold.strip().lower()
+    if t in SEVERITY_RANK:
+        return SEVERITY_RANK[t]
+    if t in RANK:
+        return SEVERITY_RANK[DEFAULT_SEVERITY_BY_LEVEL[t]]
+    return None  # "never" or unknown: nothing is marked as failing
+
+
+def failing(result: ScanResult, threshold: str | None) -> int | None:
+    """How many findings are at or above the threshold (None when there is no threshold)."""
+    rank = fail_rank(threshold)
+    if rank is None:
+        return None
+    return sum(1 for f in result.findings if f.severity_rank() >= rank)
+
+
+def sorted_findings(result: ScanResult) -> list[Finding]:
+    """Severity (highest first), policy, asset; related and fingerprint break ties."""
+    return sorted(result.findings, key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id,
+                                                   tuple(sorted(f.related)), f.fingerprint))
+
+
+def sorted_not_assessed(result: ScanResult) -> list[NotAssessed]:
+    return sorted(result.not_assessed, key=lambda n: (n.policy_id or "", n.asset_id or "",
+                                                      n.scope or "", n.reason))
+
+
+def sorted_policies(result: ScanResult) -> list[PolicyInfo]:
+    return sorted(result.policies, key=lambda p: p.id)
+
+
+def severity_counts(result: ScanResult) -> dict[str, int]:
+    """Every severity, highest first, zeros included (stable keys for consumers)."""
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    for f in result.findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    return counts
+
+
+def asset_name(result: ScanResult, asset_id: str | None, fallback: str | None = None) -> str | None:
+    if asset_id is None:
+        return fallback
+    info = result.assets.get(asset_id) or {}
+    return info.get("name") or fallback
+
+
+def finding_asset_label(result: ScanResult, f: Finding) -> str:
+    return f.asset_name or asset_name(result, f.asset_id) or f.asset_id
+
+
+def not_assessed_target(result: ScanResult, n: NotAssessed) -> str:
+    """What was not assessed: an asset (by name), a scope, or the whole estate."""
+    if n.asset_id:
+        return asset_name(result, n.asset_id) or n.asset_id
+    if n.scope:
+        return n.scope
+    return "(whole estate)"
+
+
+def articles_text(articles: tuple[int, ...] | list[int]) -> str:
+    return ", ".join(f"Art. {a}" for a in articles)
+
+
+def clean(text: str | None) -> str:
+    """Masked, single-line text for cells and attributes (third line of defence: the
+    pipeline masked it already; a finding built elsewhere may not have been)."""
+    return " ".join(mask_text(text or "").split())
+
+
+def masked(value: Any) -> Any:
+    return mask_text(value) if isinstance(value, str) else mask_evidence(value)
+
+
+def canonical(value: Any) -> Any:
+    """Dict keys sorted recursively: evidence from Rego has no guaranteed key order."""
+    if isinstance(value, dict):
+        return {str(k): canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def to_json(doc: Any, expand_depth: int) -> str:
+    """Indented JSON whose containers deeper than ``expand_depth`` stay on one line.
+
+    ``json.dumps(indent=...)`` runs the pure-Python encoder (8 s for 100k findings); compact
+    leaves use the C encoder, and one finding per line is also easy to grep and diff.
+    """
+    out: list[str] = []
+    enc = _COMPACT.encode
+
+    def emit(value: Any, depth: int) -> None:
+        pad = "  " * depth
+        if depth < expand_depth and isinstance(value, dict) and value:
+            out.append("{\n")
+            for i, (k, v) in enumerate(value.items()):
+                out.append(f"{pad}  {enc(str(k))}: ")
+                emit(v, depth + 1)
+                out.append(",\n" if i < len(value) - 1 else "\n")
+            out.append(pad + "}")
+        elif depth < expand_depth and isinstance(value, list) and value:
+            out.append("[\n")
+            for i, v in enumerate(value):
+                out.append(pad + "  ")
+                emit(v, depth + 1)
+                out.append(",\n" if i < len(value) - 1 else "\n")
+            out.append(pad + "]")
+        else:
+            out.append(enc(value))
+
+    emit(doc, 0)
+    return "".join(out) + "\n"
+
+
+# Register the built-in reporters. Kept at the bottom: they import the helpers above.
+from dsscan.reports import json_report, junit, sarif, table  # noqa: E402, F401

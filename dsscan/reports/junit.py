@@ -1,0 +1,173 @@
+"""JUnit XML for CI test-report views (GitLab ``artifacts:reports:junit``, Jenkins ``junit``).
+
+One <testsuite> per policy. Inside it: one failing <testcase> per asset that violates the
+policy, one passing "no violations" case when the policy found nothing (so the UI lists the
+policy as passing), and one <error type="not_assessed"> case per thing the policy could not
+judge. Not assessed is an error, never <skipped>: skipped reads as "fine" in most CI UIs.
+Items not assessed for every policy (unreadable asset or scope) get their own suite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
+from dsscan.reports import (
+    REGULATION,
+    articles_text,
+    canonical,
+    clean,
+    finding_asset_label,
+    masked,
+    not_assessed_target,
+    register,
+    sorted_findings,
+    sorted_not_assessed,
+    sorted_policies,
+)
+
+ALL_POLICIES_SUITE = "dsscan: not assessed (all policies)"
+MESSAGE_MAX = 500  # attribute length: CI UIs show it on one line
+# Characters XML 1.0 cannot carry at all (ElementTree would write them and break the file).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    return _INVALID_XML.sub("\ufffd", text)
+
+
+def _attr(text: str) -> str:
+    """One line, bounded; callers pass text that is already masked."""
+    t = _x(" ".join(text.split()))
+    return t if len(t) <= MESSAGE_MAX else t[: MESSAGE_MAX - 1] + "…"
+
+
+def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
+    return [f"  {k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
+            for k, v in canonical(masked(evidence)).items()]
+
+
+def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[Finding],
+                  policy: PolicyInfo | None) -> None:
+    first = group[0]  # sorted: highest severity first
+    label = clean(finding_asset_label(result, first))
+    case = ET.SubElement(suite, "testcase", {
+        "classname": f"dsscan.{pid}",
+        "name": _attr(f"{label} ({first.asset_id})" if label != first.asset_id else label),
+        "time": "0",
+    })
+    messages = [clean(f.message) for f in group]
+    msg = messages[0] + (f" (and {len(group) - 1} more)" if len(group) > 1 else "")
+    body = [f"asset: {first.asset_id}"]
+    if first.asset_kind:
+        body.append(f"kind: {first.asset_kind}")
+    for f, m in zip(group, messages, strict=True):
+        body += ["", f"[{f.severity}] {m}", f"data level: {f.level}"]
+        if f.related:
+            body.append("related: " + ", ".join(sorted(f.related)))
+        if f.evidence:
+            body += ["evidence:", *_evidence_lines(f.evidence)]
+        body.append(f"fingerprint: {f.fingerprint}")
+    remediation = ((policy.remediation if policy and policy.remediation else first.remediation)
+                   .strip())
+    arts = articles_text(policy.articles if policy else first.articles)
+    if remediation:
+        body += ["", "How to fix:", remediation]
+    if arts:
+        body += ["", f"{REGULATION}: {arts}"]
+    fail = ET.SubElement(case, "failure", {"message": _attr(msg), "type": first.severity})
+    fail.text = _x("\n".join(body))
+
+
+def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed) -> None:
+    target = clean(not_assessed_target(result, n))
+    name = f"{target} ({n.asset_id})" if n.asset_id and target != n.asset_id else target
+    case = ET.SubElement(suite, "testcase", {
+        "classname": f"dsscan.{n.policy_id}" if n.policy_id else "dsscan.not-assessed",
+        "name": _attr(f"not assessed: {name}"),
+        "time": "0",
+    })
+    reason = clean(n.reason)
+    err = ET.SubElement(case, "error", {"message": _attr(f"not assessed: {reason}"),
+                                        "type": "not_assessed"})
+    body = [f"reason: {reason}", f"policy: {n.policy_id or 'all policies'}"]
+    if n.asset_id:
+        body.append(f"asset: {n.asset_id}")
+    if n.scope:
+        body.append(f"scope: {n.scope}")
+    body.append("Not assessed is not compliant: give the scanner access and scan again.")
+    err.text = _x("\n".join(body))
+
+
+def _suite(root: ET.Element, name: str) -> ET.Element:
+    return ET.SubElement(root, "testsuite", {"name": _attr(clean(name))})
+
+
+def _close(suite: ET.Element) -> tuple[int, int, int]:
+    cases = suite.findall("testcase")
+    tests = len(cases)
+    failures = sum(1 for c in cases if c.find("failure") is not None)
+    errors = sum(1 for c in cases if c.find("error") is not None)
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", "0")
+    suite.set("time", "0")
+    return tests, failures, errors
+
+
+def build(result: ScanResult) -> ET.Element:
+    root = ET.Element("testsuites", {"name": "dsscan"})
+    policies = {p.id: p for p in sorted_policies(result)}
+    by_policy: dict[str, dict[str, list[Finding]]] = {}
+    for f in sorted_findings(result):
+        by_policy.setdefault(f.policy_id, {}).setdefault(f.asset_id, []).append(f)
+    gaps: dict[str | None, list[NotAssessed]] = {}
+    for n in sorted_not_assessed(result):
+        gaps.setdefault(n.policy_id, []).append(n)
+
+    ids = sorted({*policies, *by_policy, *(k for k in gaps if k is not None)})
+    for pid in ids:
+        p = policies.get(pid)
+        per_asset = by_policy.get(pid, {})
+        title = p.title if p else next(iter(per_asset.values()))[0].title if per_asset else ""
+        suite = _suite(root, f"{pid} {title}".strip())
+        if p and p.articles:
+            props = ET.SubElement(suite, "properties")
+            ET.SubElement(props, "property", {"name": "articles",
+                                              "value": articles_text(p.articles)})
+        # Failures: worst first, then by asset id (group order follows sorted_findings).
+        groups = sorted(per_asset.items(),
+                        key=lambda kv: (-kv[1][0].severity_rank(), kv[0]))
+        for _, group in groups:
+            _failure_case(suite, result, pid, group, p)
+        for n in gaps.get(pid, []):
+            _error_case(suite, result, n)
+        if not per_asset:
+            ET.SubElement(suite, "testcase", {"classname": f"dsscan.{pid}",
+                                              "name": "no violations", "time": "0"})
+    if gaps.get(None):
+        suite = _suite(root, ALL_POLICIES_SUITE)
+        for n in gaps[None]:
+            _error_case(suite, result, n)
+
+    totals = [0, 0, 0]
+    for suite in root.findall("testsuite"):
+        for i, v in enumerate(_close(suite)):
+            totals[i] += v
+    root.set("tests", str(totals[0]))
+    root.set("failures", str(totals[1]))
+    root.set("errors", str(totals[2]))
+    root.set("time", f"{result.duration_s:.3f}")
+    return root
+
+
+@register("junit")
+def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
+    root = build(result)
+    ET.indent(root)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode") + "\n")

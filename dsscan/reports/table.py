@@ -1,0 +1,239 @@
+"""Human report: findings by severity, what was NOT assessed, how to fix, one summary line.
+
+Plain text (no ANSI codes, aligned by display width so CJK names line up) unless colour is
+asked for, then rich renders the same content. The "Not assessed" section is printed whenever
+anything was not assessed: a sweep that missed part of the estate must never look clean.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from dsscan.findings import PolicyInfo, ScanResult
+from dsscan.reports import (
+    REGULATION,
+    articles_text,
+    clean,
+    failing,
+    finding_asset_label,
+    not_assessed_target,
+    register,
+    severity_counts,
+    sorted_findings,
+    sorted_not_assessed,
+    sorted_policies,
+)
+
+ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
+# rich lays out ~1 ms per row: past this many rows colour mode keeps the plain layout and
+# only paints the severities (same content, seconds instead of minutes for 100k findings).
+RICH_MAX_ROWS = 2000
+_SGR = {"critical": "1;37;41", "high": "1;31", "medium": "33", "low": "36", "info": "2"}
+_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
+          "low": "cyan", "info": "dim"}
+
+
+@dataclass
+class _Content:
+    title: str
+    findings: list[tuple[str, str, str, str]]  # severity, policy, asset, message
+    not_assessed: list[tuple[str, str, str]]  # target, policy, reason
+    fixes: list[tuple[str, str, str, str]]  # policy id, title, articles, remediation
+    summary: str
+    incomplete: bool
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells: East Asian wide/fullwidth count 2, combining marks 0."""
+    if text.isascii():
+        return len(text)  # fast path: most ids and messages
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def truncate(text: str, width: int) -> str:
+    """Keep the head and the (more telling) tail of a long id: ``arn:aws…:db:ledger``."""
+    if cell_width(text) <= width:
+        return text
+    head_w = (width - 1) // 3
+    tail_w = width - 1 - head_w
+    head = _take(text, head_w)
+    tail = _take(text[::-1], tail_w)[::-1]
+    return f"{head}…{tail}"
+
+
+def _take(text: str, width: int) -> str:
+    out, used = [], 0
+    for ch in text:
+        w = cell_width(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - cell_width(text))
+
+
+def _content(result: ScanResult, threshold: str | None) -> _Content:
+    findings = [(f.severity, f.policy_id, truncate(clean(finding_asset_label(result, f)),
+                                                    ASSET_WIDTH), clean(f.message))
+                for f in sorted_findings(result)]
+    gaps = [(truncate(clean(not_assessed_target(result, n)), ASSET_WIDTH),
+             n.policy_id or "all", clean(n.reason))
+            for n in sorted_not_assessed(result)]
+
+    info: dict[str, PolicyInfo] = {p.id: p for p in sorted_policies(result)}
+    fixes: dict[str, tuple[str, str, str, str]] = {}
+    for f in sorted(result.findings, key=lambda f: f.policy_id):
+        if f.policy_id in fixes:
+            continue
+        p = info.get(f.policy_id)
+        fixes[f.policy_id] = (f.policy_id, p.title if p else f.title,
+                              articles_text(p.articles if p else f.articles),
+                              (p.remediation if p and p.remediation else f.remediation).strip())
+
+    counts = severity_counts(result)
+    by_sev = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
+    parts = [f"{result.asset_count} assets scanned", f"{len(result.policies)} policies",
+             f"{len(result.findings)} findings ({by_sev})",
+             f"{len(result.not_assessed)} not assessed"]
+    n_fail = failing(result, threshold)
+    if n_fail is not None and threshold:
+        parts.append(f"{n_fail} at or above --fail-on {threshold.lower()}")
+    summary = "Summary: " + ", ".join(parts)
+    if not result.complete:
+        summary += " -- INCOMPLETE: not-assessed items are not a pass"
+
+    version = f" {result.tool_version}" if result.tool_version else ""
+    title = f"dsscan{version} -- data security findings ({REGULATION})"
+    return _Content(title, findings, gaps, list(fixes.values()), summary, not result.complete)
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ",
+          groups: list[str] | None = None, paint: dict[str, str] | None = None) -> list[str]:
+    """Aligned rows; ``paint`` maps a group to an SGR code for its first cell (colour mode)."""
+    widths = [max(cell_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(r: tuple[str, ...], sgr: str = "") -> str:
+        # Last column is not padded: no trailing blanks.
+        cells = [_pad(c, widths[i]) for i, c in enumerate(r[:-1])] + [r[-1]]
+        if sgr:
+            cells[0] = f"\x1b[{sgr}m{r[0]}\x1b[0m" + " " * (widths[0] - cell_width(r[0]))
+        return (indent + "  ".join(cells)).rstrip()
+
+    out = [line(header), line(tuple("-" * w for w in widths))]
+    prev = None
+    for i, r in enumerate(rows):
+        g = groups[i] if groups else None
+        if prev is not None and g != prev:
+            out.append("")  # a blank line between severity groups
+        prev = g
+        out.append(line(r, (paint or {}).get(g or "", "")))
+    return out
+
+
+def _plain(c: _Content, ansi: bool = False) -> str:
+    lines = [c.title, ""]
+    if c.findings:
+        lines.append(f"Findings ({len(c.findings)})")
+        lines += _grid(("SEVERITY", "POLICY", "ASSET", "MESSAGE"),
+                       [(s.upper(), p, a, m) for s, p, a, m in c.findings],
+                       groups=[s for s, *_ in c.findings], paint=_SGR if ansi else None)
+    else:
+        lines.append("No findings" + (" among the assessed assets." if c.incomplete else "."))
+    if c.not_assessed:
+        lines += ["", f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT compliant "
+                      "until assessed"]
+        lines += _grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed)
+    if c.fixes:
+        lines += ["", "How to fix"]
+        for pid, title, arts, remediation in c.fixes:
+            lines.append(f"  {pid}  {clean(title)}" + (f"  [{arts}]" if arts else ""))
+            for rl in (remediation or "(no remediation text)").splitlines():
+                lines.append(("      " + rl).rstrip())
+    summary = f"\x1b[1;31m{c.summary}\x1b[0m" if ansi and c.incomplete else c.summary
+    lines += ["", summary]
+    return "\n".join(lines) + "\n"
+
+
+# --- colour (rich) --------------------------------------------------------------------------
+
+def _rich(c: _Content) -> str:
+    import io
+    import shutil
+
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buf = io.StringIO()
+    width = shutil.get_terminal_size((120, 24)).columns
+    con = Console(file=buf, force_terminal=True, color_system="standard", width=width,
+                  highlight=False, emoji=False, legacy_windows=False)
+    con.print(Text(c.title, style="bold"))
+    con.print()
+    if c.findings:
+        t = Table(title=f"Findings ({len(c.findings)})", title_justify="left",
+                  box=box.SIMPLE_HEAVY, show_lines=False)
+        t.add_column("Severity", no_wrap=True)
+        t.add_column("Policy", no_wrap=True)
+        t.add_column("Asset", overflow="fold", max_width=ASSET_WIDTH)
+        t.add_column("Message", overflow="fold")
+        prev = None
+        for s, p, a, m in c.findings:
+            if prev is not None and s != prev:
+                t.add_section()
+            prev = s
+            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(a), Text(m))
+        con.print(t)
+    else:
+        con.print(Text("No findings" + (" among the assessed assets." if c.incomplete else "."),
+                       style="green" if not c.incomplete else "yellow"))
+    if c.not_assessed:
+        t = Table(title=f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT "
+                        "compliant until assessed",
+                  title_justify="left", title_style="bold yellow", box=box.SIMPLE_HEAVY)
+        t.add_column("Asset / scope", overflow="fold", max_width=ASSET_WIDTH)
+        t.add_column("Policy", no_wrap=True)
+        t.add_column("Reason", overflow="fold")
+        for target, pol, reason in c.not_assessed:
+            t.add_row(Text(target), Text(pol), Text(reason))
+        con.print(t)
+    if c.fixes:
+        con.print(Text("How to fix", style="bold"))
+        for pid, title, arts, remediation in c.fixes:
+            head = Text("  ")
+            head.append(pid, style="bold")
+            head.append(f"  {clean(title)}")
+            if arts:
+                head.append(f"  [{arts}]", style="dim")
+            con.print(head)
+            for rl in (remediation or "(no remediation text)").splitlines():
+                con.print(Text("      " + rl))
+    con.print()
+    con.print(Text(c.summary, style="bold red" if c.incomplete else "bold"))
+    return buf.getvalue()
+
+
+@register("table")
+def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
+    content = _content(result, threshold)
+    if not color:
+        return _plain(content)
+    if len(content.findings) + len(content.not_assessed) > RICH_MAX_ROWS:
+        return _plain(content, ansi=True)
+    return _rich(content)
+
+
+__all__ = ["cell_width", "render", "truncate"]
