@@ -101,7 +101,8 @@ def lint_cmd(directory: str | None) -> int:
     from dsscan.lint import lint_library
     from dsscan.policy_library import load_library
 
-    lib = load_library(extra_dirs=[directory] if directory else [])
+    # Load without the lint so that every problem is listed, not only the first one.
+    lib = load_library(extra_dirs=[directory] if directory else [], lint=False)
     problems = lint_library(lib)
     for line in problems:
         click.echo(line, err=True)
@@ -118,7 +119,7 @@ def lint_cmd(directory: str | None) -> int:
               help="regorus (embedded) or opa (real OPA in-process; needs the test extra "
                    "opa-golib-python-bindings).")
 @click.option("--run", "match", metavar="PATTERN",
-              help="Only tests whose package.rule contains PATTERN.")
+              help="Only tests whose package.rule matches this regular expression.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per test, not only failures.")
 def test_cmd(directory: str | None, engine: str, match: str | None, verbose: bool) -> int:
     """Run the Rego tests (rules named test_*) of the built-in library or of DIRECTORY.

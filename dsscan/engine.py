@@ -1,0 +1,327 @@
+"""Evaluate the policy library over assets: chunks in, deny / not_assessed items out.
+
+Shape that scales (docs/architecture.md §4): the library is loaded once per engine; each chunk
+of assets is handed over as one JSON string and ONE rule — generated here, gathering every
+policy's ``deny`` and ``not_assessed`` — is evaluated, so cost grows linearly with assets.
+Large inventories are spread over a small process pool, one engine per worker; results are
+deduplicated and sorted, so they never depend on chunking or scheduling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsscan.engines import UNDEFINED, EngineError, RegoEngine, make_engine
+from dsscan.engines.worker import read_frame, write_frame
+from dsscan.errors import PolicyError
+from dsscan.levels import RANK
+from dsscan.policy_library import PolicyLibrary
+
+try:  # several times faster than json for 100k assets; optional
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
+AGGREGATE_PACKAGE = "dsscan_internal.aggregate"
+AGGREGATE_RULE = f"data.{AGGREGATE_PACKAGE}.results"
+# Below this many chunks a pool costs more (worker start, policy load) than it saves.
+MIN_CHUNKS_FOR_POOL = 4
+
+
+@dataclass
+class EvalOutput:
+    """(policy id, item) pairs sorted by policy id, asset id, then a stable digest of the
+    item; each item as the policy produced it, identical items reported once."""
+
+    deny: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    not_assessed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _dumpb(value: Any) -> bytes:
+    if orjson is not None:
+        return orjson.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def dumps(value: Any) -> str:
+    return _dumpb(value).decode("utf-8")
+
+
+def _canonical(value: Any) -> bytes:
+    if orjson is not None:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def aggregator_module(library: PolicyLibrary) -> str:
+    """A module whose one rule maps policy id → {"deny": [...], "not_assessed": [...]}."""
+    lines = [f"package {AGGREGATE_PACKAGE}", "", "import rego.v1", "", "results := {"]
+    for p in library.policies:
+        na = (f"data.{p.package}.not_assessed" if p.package in library.not_assessed_packages
+              else "set()")
+        lines.append(f'\t"{p.id}": {{"deny": data.{p.package}.deny, "not_assessed": {na}}},')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything a (worker) process needs to build a loaded engine; cheap to pickle."""
+
+    modules: tuple[tuple[str, str], ...]
+    data_json: str
+    policies: tuple[tuple[str, str, bool], ...]  # (id, package, defines not_assessed)
+    engine: str = "regorus"
+
+    @classmethod
+    def build(cls, library: PolicyLibrary, config_data: dict[str, Any],
+              engine: str = "regorus") -> EngineSpec:
+        modules = (*library.modules, ("dsscan_internal/aggregate.rego",
+                                      aggregator_module(library)))
+        return cls(modules=tuple(modules),
+                   data_json=dumps({"dsscan": {"config": config_data}}),
+                   policies=tuple((p.id, p.package, p.package in library.not_assessed_packages)
+                                  for p in library.policies),
+                   engine=engine)
+
+    def load(self) -> RegoEngine:
+        try:
+            e = make_engine(self.engine)
+            for path, src in self.modules:
+                e.add_module(path, src)
+            e.add_data_json(self.data_json)
+        except EngineError as err:
+            raise PolicyError(str(err)) from None
+        return e
+
+
+class Evaluator:
+    """One loaded engine; ``run_chunk`` takes a chunk's input JSON and returns raw results."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        self._engine = spec.load()
+
+    def run_chunk(self, input_json: str) -> dict[str, dict[str, list[Any]]]:
+        self._engine.set_input_json(input_json)
+        try:
+            out = self._engine.eval_rule(AGGREGATE_RULE)
+        except EngineError as err:
+            raise PolicyError(self._blame(input_json, err)) from None
+        if out is UNDEFINED or not isinstance(out, dict):
+            raise PolicyError("policy evaluation produced no result (a policy's deny or "
+                              "not_assessed is undefined)")
+        return out
+
+    def _blame(self, input_json: str, err: EngineError) -> str:
+        """Name the policy whose rule fails: rerun each one alone on a fresh engine (the
+        aggregate error may not say which package it came from)."""
+        for pid, package, has_na in self.spec.policies:
+            for rule in ("deny", "not_assessed") if has_na else ("deny",):
+                probe = self.spec.load()
+                probe.set_input_json(input_json)
+                try:
+                    probe.eval_rule(f"data.{package}.{rule}")
+                except EngineError as e:
+                    return f"policy {pid} failed during evaluation: {e}"
+        return f"policy evaluation failed: {err}"
+
+
+# Asset keys that never reach Rego: scanner-specific facts policies must not rely on
+# (inventory schema), and which can be large; JSON parsing is ~5% of the engine's time.
+_NOT_FOR_REGO = ("attributes",)
+
+
+def _chunk_json(assets: Sequence[dict[str, Any]], start: int, chunk_size: int) -> bytes:
+    chunk = [a if not any(k in a for k in _NOT_FOR_REGO)
+             else {k: v for k, v in a.items() if k not in _NOT_FOR_REGO}
+             for a in assets[start:start + chunk_size]]
+    return b'{"assets":' + _dumpb(chunk) + b"}"
+
+
+def chunk_inputs(assets: Sequence[dict[str, Any]], chunk_size: int) -> Iterator[str]:
+    """The ``input`` document of each chunk, as JSON text."""
+    for start in range(0, len(assets), chunk_size):
+        yield _chunk_json(assets, start, chunk_size).decode("utf-8")
+
+
+def evaluate(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
+             config_data: dict[str, Any], chunk_size: int = 1000, workers: int | None = None,
+             engine: str = "regorus") -> EvalOutput:
+    """Run every policy of ``library`` over ``assets`` (classified, with ``ctx``).
+
+    ``workers``: None picks min(2, CPUs) for large inputs and stays in-process for small ones;
+    1 always stays in-process. Raises PolicyError (one line) if a policy fails at run time or
+    produces an item that breaks the output contract.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if not library.policies or not assets:
+        return EvalOutput()
+    n_chunks = -(-len(assets) // chunk_size)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if n_chunks >= MIN_CHUNKS_FOR_POOL else 1
+    workers = max(1, min(workers, n_chunks))
+    spec = EngineSpec.build(library, config_data, engine)
+    if workers == 1:
+        ev = Evaluator(spec)
+        raw = [ev.run_chunk(doc) for doc in chunk_inputs(assets, chunk_size)]
+    else:
+        raw = _run_pool(spec, assets, chunk_size, workers)
+    return _collect(library, raw)
+
+
+# --- worker processes ----------------------------------------------------------------------
+
+_BOOTSTRAP = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+              "from dsscan.engines.worker import main; sys.exit(main(sys.argv[2]))")
+
+
+class _Worker:
+    """One evaluation subprocess (protocol: dsscan/engines/worker.py). Started without
+    waiting, so all workers load the policies in parallel."""
+
+    def __init__(self, spec_path: str) -> None:
+        env = dict(os.environ)
+        # anyhow captures a backtrace for every internal error when RUST_BACKTRACE is set;
+        # we never show them, so do not pay for them.
+        env["RUST_LIB_BACKTRACE"] = "0"
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOTSTRAP, json.dumps(sys.path), spec_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+        self.chunk: int | None = None  # the chunk it is working on
+
+    def send(self, payload: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            write_frame(self.proc.stdin, payload)
+        except OSError:
+            self.receive()  # it died: report why
+            raise
+
+    def receive(self) -> Any:
+        assert self.proc.stdout is not None
+        try:
+            raw = read_frame(self.proc.stdout)
+        except (OSError, EOFError):
+            raw = None
+        if raw is None:
+            raise PolicyError(f"evaluation worker stopped unexpectedly{self._last_error()}")
+        reply = orjson.loads(raw) if orjson is not None else json.loads(raw)
+        if "error" in reply:
+            raise PolicyError(reply["error"])
+        return reply.get("ok")
+
+    def _last_error(self) -> str:
+        self._stderr.seek(0)
+        lines = [ln for ln in self._stderr.read().decode("utf-8", "replace").splitlines()
+                 if ln.strip()]
+        return f" ({lines[-1].strip()[:200]})" if lines else ""
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._stderr.close()
+
+
+def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: int,
+              workers: int) -> list[dict[str, dict[str, list[Any]]]]:
+    """Spread chunks over ``workers`` subprocesses, one chunk in flight per worker.
+
+    One thread does it all (a selector tells which worker has finished): regorus engine
+    objects must be dropped on the thread that made them, which a garbage collection run
+    from a helper thread would violate. The main thread serializes the next chunk while
+    the workers evaluate. Results keep chunk order.
+    """
+    n_chunks = -(-len(assets) // chunk_size)
+    results: list[Any] = [None] * n_chunks
+    todo = iter(range(n_chunks))
+
+    def give(w: _Worker) -> bool:
+        i = next(todo, None)
+        w.chunk = i
+        if i is None:
+            return False
+        w.send(_chunk_json(assets, i * chunk_size, chunk_size))
+        return True
+
+    pool: list[_Worker] = []
+    with tempfile.TemporaryDirectory(prefix="dsscan-engine-") as tmp:
+        spec_path = os.path.join(tmp, "spec.json")
+        with open(spec_path, "w", encoding="utf-8") as f:
+            f.write(dumps({"modules": spec.modules, "data_json": spec.data_json,
+                           "policies": spec.policies, "engine": spec.engine}))
+        try:
+            pool = [_Worker(spec_path) for _ in range(workers)]
+            with selectors.DefaultSelector() as sel:
+                for w in pool:
+                    w.receive()  # {"ready": true}, or the load error
+                    if give(w):
+                        assert w.proc.stdout is not None
+                        sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+                while sel.get_map():
+                    for key, _ in sel.select():
+                        w = key.data
+                        results[w.chunk] = w.receive()
+                        if not give(w):
+                            sel.unregister(key.fileobj)
+        finally:
+            for w in pool:
+                w.close()
+    return results
+
+
+# --- results -------------------------------------------------------------------------------
+
+def _collect(library: PolicyLibrary, raw: list[dict[str, dict[str, list[Any]]]]) -> EvalOutput:
+    """Check, deduplicate (an item found in two chunks is one item) and sort all items."""
+    deny: dict[tuple[str, str, bytes], dict[str, Any]] = {}
+    nass: dict[tuple[str, str, bytes], dict[str, Any]] = {}
+    for chunk in raw:
+        for pid, res in chunk.items():
+            for rule, into in (("deny", deny), ("not_assessed", nass)):
+                for item in res.get(rule) or []:
+                    _check_item(pid, rule, item)
+                    into.setdefault((pid, item["asset"], _digest(item)), item)
+    return EvalOutput(deny=[(k[0], deny[k]) for k in sorted(deny)],
+                      not_assessed=[(k[0], nass[k]) for k in sorted(nass)])
+
+
+def _digest(item: dict[str, Any]) -> bytes:
+    # 16 bytes instead of the whole canonical JSON: 100k findings stay cheap to hold.
+    return hashlib.blake2b(_canonical(item), digest_size=16).digest()
+
+
+def _check_item(pid: str, rule: str, item: Any) -> None:
+    if not isinstance(item, dict) or not isinstance(item.get("asset"), str):
+        raise PolicyError(f"policy {pid}: every {rule} item must be an object with a string "
+                          "'asset' (the asset id)")
+    if rule == "deny":
+        if item.get("level") not in RANK:
+            raise PolicyError(f"policy {pid}: deny item for asset {item['asset']} has no valid "
+                              f"'level' (one of {', '.join(RANK)})")
+        if "message" in item and not isinstance(item["message"], str):
+            raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
+                              "'message' must be a string")
+    elif not isinstance(item.get("reason"), str):
+        raise PolicyError(f"policy {pid}: not_assessed item for asset {item['asset']} has no "
+                          "string 'reason'")

@@ -1,0 +1,316 @@
+"""The evaluation engine: one aggregate query per chunk, deterministic results, engine errors
+as one-line PolicyErrors, the process pool, and regorus/OPA parity on a fixture library."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsscan.config import Config
+from dsscan.engine import EngineSpec, EvalOutput, Evaluator, aggregator_module, evaluate
+from dsscan.engines.opa_engine import opa_available
+from dsscan.errors import InputError, PolicyError
+from dsscan.policy_library import load_library
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policies"
+ACME = FIXTURES / "acme"
+CONFIG = Config().policy_data()
+needs_opa = pytest.mark.skipif(
+    not opa_available(),
+    reason="opa_bindings (opa-golib-python-bindings) is not importable: the OPA oracle "
+           "is installed separately with --ignore-requires-python (see .ci/run)")
+
+LEVELS = ["core", "important", "sensitive", "general", "unclassified"]
+STORE_KINDS = ["object_store", "database", "table", "file_system", "cache", "warehouse"]
+KINDS = [*STORE_KINDS, "backup", "snapshot", "backup_vault", "network_domain"]
+
+
+def _enc(rnd: random.Random) -> dict[str, Any] | None:
+    enabled = rnd.choice([True, True, False, None])
+    if enabled is None and rnd.random() < 0.3:
+        return None
+    key_type = (rnd.choice(["customer_managed", "provider_managed", None]) if enabled
+                else ("none" if enabled is False else None))
+    return {"enabled": enabled, "key_type": key_type,
+            "key_id": "arn:aws:kms:cn-north-1:111:key/k1" if key_type == "customer_managed"
+            else None}
+
+
+def synthetic_inventory(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Classified assets with ``ctx``, varied so that most policy branches fire: unknown
+    (null) facts, test environments, public access, unmasked content, backups in the same or
+    another account, domains of lower levels reachable from the internet."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        kind = rnd.choice(KINDS)
+        level = rnd.choice(LEVELS)
+        env = rnd.choice(["production", "production", "test", "development", "unknown"])
+        account = rnd.choice(["111111111111", "222222222222"])
+        region = rnd.choice(["cn-north-1", "cn-northwest-1"])
+        unmasked = rnd.choice([0, 0, 3])
+        asset: dict[str, Any] = {
+            "id": f"arn:aws:svc:{region}:{account}:{kind}/a{i}",
+            "name": f"{'test-' if env == 'test' else ''}asset-{i}",
+            "kind": kind, "provider": "aws", "account": account, "region": region,
+            "tags": {"data-level": level} if i % 3 else {},
+            "level": {"value": level, "provenance": [{"source": "tag", "level": level}],
+                      "conflicts": []},
+            "environment": {"value": env, "provenance": [{"source": "tag"}]},
+            "encryption": {"at_rest": _enc(rnd)} if rnd.random() < 0.9 else None,
+            "network": {"vpc_id": f"vpc-{i % 4}", "subnets": [f"subnet-{i % 7}"],
+                        "security_groups": [f"sg-{i % 5}"],
+                        "publicly_accessible": rnd.choice([False, False, True, None])},
+            "access": {"public": rnd.choice([False, True, None]),
+                       "wildcard_principal": rnd.choice([False, True, None]),
+                       "lock": {"enabled": rnd.choice([True, False])}},
+            "content": {"status": "sampled", "sample": {"rows": 100},
+                        "detections": [{"detector": "prc_resident_id", "location": "t.c",
+                                        "unmasked": unmasked, "masked": 5, "sampled": 100,
+                                        "evidence": ["110101********1234"]}]}
+            if rnd.random() < 0.5 else None,
+            "desensitization": {"record": "DSR-2025-004", "source": "tag"}
+            if rnd.random() < 0.2 else None,
+            "assessment": {"status": rnd.choice(["complete"] * 8 + ["partial", "not_assessed"]),
+                           "gaps": []},
+        }
+        dlevel = rnd.choice(LEVELS[:4])
+        reach = []
+        if rnd.random() < 0.2:
+            reach.append({"from": "internet", "level": None, "environment": None,
+                          "via": "sg-0abc ingress 0.0.0.0/0 tcp/5432"})
+        if rnd.random() < 0.2:
+            reach.append({"from": "vpc-9", "level": rnd.choice(LEVELS),
+                          "environment": rnd.choice(["test", "production", None]),
+                          "via": "peering pcx-1"})
+        backups = []
+        for j in range(rnd.choice([0, 0, 1, 2])):
+            separate = rnd.random() < 0.6
+            backups.append({
+                "id": f"{asset['id']}/bak{j}", "kind": rnd.choice(["snapshot", "backup"]),
+                "relation": rnd.choice(["backup", "snapshot", "replica"]),
+                "account": "333333333333" if separate else account, "region": region,
+                "vault": rnd.choice([None, "vault-1"]), "bucket": None, "volume": None,
+                "encryption": _enc(rnd), "separate": separate,
+                "separation": "different account" if separate else "same account and region"})
+        sources = []
+        if kind in ("backup", "snapshot"):
+            sources.append({"id": f"arn:src/{i}", "kind": "database",
+                            "level": rnd.choice(LEVELS), "account": account,
+                            "region": region, "bucket": None, "volume": None,
+                            "encryption": _enc(rnd)})
+        asset["ctx"] = {
+            "domain": None if rnd.random() < 0.15 else {
+                "id": f"vpc-{i % 4}", "name": f"domain-{i % 4}", "level": dlevel,
+                "rated": rnd.random() < 0.8, "environment": rnd.choice(["production", "test"]),
+                "internet_reachable": bool(reach and reach[0]["from"] == "internet"),
+                "reachable_from": reach},
+            "backups": backups,
+            "sources": sources,
+            "vault": {"id": "vault-1", "encryption": _enc(rnd),
+                      "access": {"public": False, "wildcard_principal": rnd.random() < 0.3}}
+            if kind in ("backup", "snapshot") and rnd.random() < 0.5 else None,
+            "contents": [{"id": f"arn:c/{i}", "level": rnd.choice(LEVELS)}]
+            if kind == "backup_vault" else [],
+            "parent": {"id": f"arn:db/{i}", "kind": "database",
+                       "encryption": {"at_rest": _enc(rnd)}, "network": None}
+            if kind == "table" and rnd.random() < 0.7 else None,
+        }
+        out.append(asset)
+    return out
+
+
+def _store(aid: str, level: str = "core", enabled: Any = False, **extra: Any) -> dict[str, Any]:
+    return {"id": aid, "name": aid, "kind": "object_store", "level": {"value": level},
+            "encryption": {"at_rest": {"enabled": enabled}}, **extra}
+
+
+@pytest.fixture(scope="module")
+def acme():
+    return load_library([ACME], include_builtin=False)
+
+
+def test_evaluate_returns_deny_and_not_assessed_per_policy(acme):
+    assets = [
+        _store("s-plain", "core", False),
+        _store("s-enc", "core", True),
+        _store("s-unknown", "sensitive", None),
+        _store("s-general", "general", False),
+        {"id": "db1", "name": "db1", "kind": "database", "level": {"value": "important"},
+         "encryption": {"at_rest": {"enabled": True}},
+         "ctx": {"domain": {"id": "d1", "name": "dmz", "level": "general",
+                            "reachable_from": []}}},
+    ]
+    out = evaluate(acme, assets, CONFIG)
+    assert [(pid, item["asset"]) for pid, item in out.deny] == [
+        ("ACME-ENC-001", "s-plain"), ("ACME-NET-001", "db1")]
+    enc = dict(out.deny)["ACME-ENC-001"]
+    assert enc == {"asset": "s-plain", "level": "core", "message": "s-plain is not encrypted "
+                   "at rest.", "evidence": {"encryption_enabled": False}}
+    assert out.not_assessed == [("ACME-ENC-001", {
+        "asset": "s-unknown", "reason": "encryption at rest could not be read"})]
+
+
+def test_booleans_reach_rego_as_booleans_not_numbers(acme):
+    # regorus 0.9.1 turns Python bools given as objects into 1/0; JSON text keeps them.
+    out = evaluate(acme, [_store("s1", "core", False)], CONFIG)
+    assert [pid for pid, _ in out.deny] == ["ACME-ENC-001"]
+
+
+def test_no_assets_or_no_policies_gives_empty_output(acme):
+    assert evaluate(acme, [], CONFIG) == EvalOutput()
+    empty = load_library([], include_builtin=False)
+    assert evaluate(empty, [_store("s1")], CONFIG) == EvalOutput()
+
+
+def test_results_do_not_depend_on_chunk_size(acme):
+    assets = synthetic_inventory(120)
+    whole = evaluate(acme, assets, CONFIG, chunk_size=1000, workers=1)
+    assert whole.deny and whole.not_assessed
+    for size in (1, 7, 50):
+        assert evaluate(acme, assets, CONFIG, chunk_size=size, workers=1) == whole
+
+
+def test_worker_processes_give_the_same_sorted_result(acme):
+    assets = synthetic_inventory(400)
+    single = evaluate(acme, assets, CONFIG, chunk_size=25, workers=1)
+    pooled = evaluate(acme, assets, CONFIG, chunk_size=25, workers=2)
+    assert pooled == single
+    keys = [(pid, item["asset"]) for pid, item in pooled.deny]
+    assert keys == sorted(keys)
+
+
+def test_identical_items_from_different_chunks_are_reported_once(acme):
+    twice = [_store("dup", "core", False), _store("dup", "core", False)]
+    out = evaluate(acme, twice, CONFIG, chunk_size=1, workers=1)
+    assert [(pid, item["asset"]) for pid, item in out.deny] == [("ACME-ENC-001", "dup")]
+
+
+def test_aggregator_references_not_assessed_only_where_defined(acme):
+    src = aggregator_module(acme)
+    assert "data.dsscan.policy.acme_enc_001.not_assessed" in src
+    assert "data.dsscan.policy.acme_net_001.not_assessed" not in src
+    assert src.count('"deny"') == len(acme.policies)
+
+
+def _write_policy(d: Path, pid: str, body: str, name: str | None = None) -> Path:
+    pkg = pid.lower().replace("-", "_")
+    path = d / (name or f"{pkg}.rego")
+    path.write_text(f"""# METADATA
+# title: t
+# description: d
+# custom:
+#   id: {pid}
+#   articles: [41]
+#   remediation: r
+package dsscan.policy.{pkg}
+
+import rego.v1
+
+{body}
+""", encoding="utf-8")
+    return path
+
+
+def test_runtime_conflict_in_a_user_policy_is_one_line_naming_policy_and_file(tmp_path):
+    _write_policy(tmp_path, "ACME-BAD-001", """
+mode := "a" if input.assets[0]
+mode := "b" if input.assets[0]
+
+deny contains {"asset": a.id, "level": "core", "message": mode} if some a in input.assets
+""")
+    lib = load_library([tmp_path], include_builtin=False)
+    with pytest.raises(PolicyError) as exc:
+        evaluate(lib, [_store("s1")], CONFIG, workers=1)
+    msg = str(exc.value)
+    assert isinstance(exc.value, InputError)
+    assert "\n" not in msg and "Stack backtrace" not in msg
+    assert msg.startswith("policy ACME-BAD-001 failed during evaluation: ")
+    assert "acme_bad_001.rego:" in msg and "conflict" in msg
+
+
+def test_runtime_error_in_a_worker_process_is_raised_as_policy_error(tmp_path):
+    _write_policy(tmp_path, "ACME-BAD-002", """
+mode := "a" if input.assets[0]
+mode := "b" if input.assets[0]
+
+deny contains {"asset": a.id, "level": "core", "message": mode} if some a in input.assets
+""")
+    lib = load_library([tmp_path], include_builtin=False)
+    with pytest.raises(PolicyError, match=r"^policy ACME-BAD-002 failed during evaluation"):
+        evaluate(lib, [_store(f"s{i}") for i in range(10)], CONFIG, chunk_size=2, workers=2)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('deny contains {"level": "core"} if some a in input.assets',
+     "every deny item must be an object with a string 'asset'"),
+    ('deny contains {"asset": a.id, "level": "high"} if some a in input.assets',
+     "has no valid 'level'"),
+    ('deny contains {"asset": a.id, "level": "core"} if some a in input.assets\n'
+     'not_assessed contains {"asset": a.id} if some a in input.assets',
+     "has no string 'reason'"),
+])
+def test_items_breaking_the_output_contract_are_policy_errors(tmp_path, body, expected):
+    _write_policy(tmp_path, "ACME-OUT-001", body)
+    lib = load_library([tmp_path], include_builtin=False)
+    with pytest.raises(PolicyError, match="ACME-OUT-001") as exc:
+        evaluate(lib, [_store("s1")], CONFIG)
+    assert expected in str(exc.value)
+
+
+def test_config_is_visible_as_data_dsscan_config(tmp_path):
+    _write_policy(tmp_path, "ACME-CFG-001", """
+deny contains {"asset": a.id, "level": "general", "message": "m"} if {
+\tsome a in input.assets
+\ta.environment.value in data.dsscan.config.test_environments
+}
+""")
+    lib = load_library([tmp_path], include_builtin=False)
+    assets = [{**_store("t1"), "environment": {"value": "uat"}}]
+    assert evaluate(lib, assets, CONFIG).deny == []
+    custom = {**CONFIG, "test_environments": ["uat"]}
+    assert [item["asset"] for _, item in evaluate(lib, assets, custom).deny] == ["t1"]
+
+
+def test_evaluator_loads_policies_once_and_reuses_them(acme):
+    ev = Evaluator(EngineSpec.build(acme, CONFIG))
+    first = ev.run_chunk('{"assets": [{"id": "s1", "kind": "object_store", '
+                         '"name": "s1", "level": {"value": "core"}, '
+                         '"encryption": {"at_rest": {"enabled": false}}}]}')
+    second = ev.run_chunk('{"assets": []}')
+    assert [i["asset"] for i in first["ACME-ENC-001"]["deny"]] == ["s1"]
+    assert second["ACME-ENC-001"]["deny"] == []
+
+
+@needs_opa
+def test_regorus_and_opa_agree_on_the_fixture_library(acme):
+    assets = synthetic_inventory(300, seed=11)
+    ours = evaluate(acme, assets, CONFIG, chunk_size=100, workers=1)
+    oracle = evaluate(acme, assets, CONFIG, chunk_size=100, workers=1, engine="opa")
+    assert ours.deny and ours.not_assessed
+    assert ours == oracle
+
+
+def test_scanner_attributes_never_reach_rego(tmp_path):
+    _write_policy(tmp_path, "ACME-ATT-001", """
+deny contains {"asset": a.id, "level": "core", "message": "m"} if {
+\tsome a in input.assets
+\ta.attributes
+}
+""")
+    lib = load_library([tmp_path], include_builtin=False)
+    assets = [{**_store("s1"), "attributes": {"raw": {"x": 1}}}]
+    assert evaluate(lib, assets, CONFIG).deny == []
+    assert "attributes" in assets[0]  # the caller's asset is left alone
+
+
+def test_a_worker_that_dies_is_reported_with_its_last_error_line(acme):
+    with pytest.raises(PolicyError) as exc:
+        evaluate(acme, [_store(f"s{i}") for i in range(4)], CONFIG, chunk_size=1, workers=2,
+                 engine="no-such-engine")
+    msg = str(exc.value)
+    assert msg.startswith("evaluation worker stopped unexpectedly (ValueError: unknown Rego")
+    assert "\n" not in msg
