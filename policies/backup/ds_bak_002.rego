@@ -1,0 +1,102 @@
+# METADATA
+# title: Stores at sensitive level or above have a backup
+# description: |
+#   Data at sensitive level or above is backed up for disaster recovery. A store passes when
+#   it has a backup or snapshot copy, a native backup (automated backups, point-in-time
+#   recovery, a retention period above zero) or a backup plan covering it. Replicas do not
+#   count: they replicate deletions and encryption by ransomware. A store that is itself a
+#   copy, and a table inside a database (backed up with its database), are not judged here.
+# custom:
+#   id: DS-BAK-002
+#   articles: [45]
+#   remediation: |
+#     Turn on the store's native backups (RDS backup retention above 0 days, DynamoDB
+#     point-in-time recovery, ElastiCache snapshot retention) or add the resource to an AWS
+#     Backup plan; for object stores, replicate to a versioned bucket under a backup plan.
+#     Verify restores regularly.
+#   kinds: [object_store, database, table, file_system, cache, warehouse]
+package dsscan.policy.ds_bak_002
+
+import rego.v1
+
+copy_relations := {"backup", "snapshot"}
+
+child_table(a) if {
+	a.kind == "table"
+	is_object(object.get(a, ["ctx", "parent"], null))
+}
+
+# The store is itself a backup or replica of something else.
+is_copy(a) if count(data.dsscan.lib.list(a, ["backup", "backup_of"])) > 0
+
+is_copy(a) if count(data.dsscan.lib.list(a, ["replica_of"])) > 0
+
+in_scope(a) if {
+	data.dsscan.lib.is_store(a)
+	data.dsscan.lib.assessable(a)
+	not child_table(a)
+	not is_copy(a)
+	data.dsscan.lib.protect_rank(a) >= 2
+}
+
+has_copy(a) if {
+	some b in data.dsscan.lib.list(a, ["ctx", "backups"])
+	b.relation in copy_relations
+}
+
+native(a, key) := object.get(a, ["backup", "native", key], null)
+
+positive(x) if {
+	is_number(x)
+	x > 0
+}
+
+backed_up(a) if has_copy(a)
+
+backed_up(a) if native(a, "enabled") == true
+
+backed_up(a) if native(a, "point_in_time_recovery") == true
+
+backed_up(a) if positive(native(a, "retention_days"))
+
+backed_up(a) if object.get(a, ["backup", "automated"], null) == true
+
+backed_up(a) if positive(object.get(a, ["backup", "retention_days"], null))
+
+backed_up(a) if count(data.dsscan.lib.list(a, ["backup", "plans"])) > 0
+
+# The scanner read the backup settings and they say "off".
+known_off(a) if native(a, "enabled") == false
+
+known_off(a) if native(a, "retention_days") == 0
+
+known_off(a) if object.get(a, ["backup", "automated"], null) == false
+
+deny contains finding if {
+	some a in input.assets
+	in_scope(a)
+	not backed_up(a)
+	known_off(a)
+	finding := {
+		"asset": a.id,
+		"level": data.dsscan.lib.level_of(a),
+		"message": sprintf("%s holds %s data but has no backup: native backups are off and no backup or snapshot copy was found.", [
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a),
+		]),
+		"evidence": {
+			"native_backup_enabled": native(a, "enabled"),
+			"native_retention_days": native(a, "retention_days"),
+			"point_in_time_recovery": native(a, "point_in_time_recovery"),
+			"automated": object.get(a, ["backup", "automated"], null),
+			"copies": 0,
+		},
+	}
+}
+
+not_assessed contains item if {
+	some a in input.assets
+	in_scope(a)
+	not backed_up(a)
+	not known_off(a)
+	item := {"asset": a.id, "reason": "whether the store has a backup could not be read"}
+}

@@ -1,0 +1,102 @@
+package dsscan.policy.ds_bak_002_test
+
+import rego.v1
+
+db(id, level, backup, backups) := {
+	"id": id, "name": id, "kind": "database",
+	"level": {"value": level},
+	"backup": backup,
+	"ctx": {"backups": backups},
+}
+
+off := {"native": {"enabled": false, "retention_days": 0, "point_in_time_recovery": null}}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_bak_002.deny with input as {"assets": assets}
+}
+
+unassessed(assets) := n if {
+	n := data.dsscan.policy.ds_bak_002.not_assessed with input as {"assets": assets}
+}
+
+test_store_with_backups_off_is_denied if {
+	ds := denied([db("db", "important", off, [])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "db"
+	f.level == "important"
+	f.evidence.native_backup_enabled == false
+}
+
+test_native_backup_passes if {
+	a := db("db", "important", {"native": {"enabled": true, "retention_days": 7}}, [])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_point_in_time_recovery_passes if {
+	a := db("tbl", "core", {"native": {"enabled": null, "point_in_time_recovery": true}}, [])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_retention_days_passes if {
+	count(denied([db("db", "core", {"native": {"enabled": null, "retention_days": 7}}, [])])) == 0
+}
+
+test_backup_plan_passes if {
+	count(denied([db("db", "core", {"native": {"enabled": false}, "plans": ["plan-daily"]}, [])])) == 0
+}
+
+test_snapshot_copy_passes_even_with_native_off if {
+	a := db("db", "core", off, [{"id": "snap", "relation": "snapshot", "separate": true}])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_replica_alone_is_not_a_backup if {
+	ds := denied([db("db", "core", off, [{"id": "rep", "relation": "replica", "separate": true}])])
+	some f in ds
+	f.asset == "db"
+}
+
+test_unknown_backup_facts_are_not_assessed if {
+	a := db("db", "core", null, [])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "db"
+}
+
+test_null_native_facts_are_not_assessed if {
+	a := db("db", "core", {"native": {"enabled": null, "retention_days": null}}, null)
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "db"
+}
+
+test_general_store_is_ignored if {
+	a := db("db", "general", off, [])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_unclassified_store_is_protected_as_sensitive if {
+	ds := denied([db("db", "unclassified", off, [])])
+	some f in ds
+	f.asset == "db"
+	f.level == "unclassified"
+	ds2 := denied([db("db", "unclassified", off, [])]) with data.dsscan.config as {"unclassified_protection_level": "general"}
+	count(ds2) == 0
+}
+
+test_store_that_is_a_backup_is_not_judged if {
+	a := object.union(db("bkt", "core", off, []), {"kind": "object_store", "backup": {"backup_of": ["db"]}})
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_table_inside_database_is_not_judged if {
+	t := {"id": "t", "kind": "table", "level": {"value": "core"}, "backup": null, "ctx": {"parent": {"id": "db"}}}
+	count(denied([t])) == 0
+	count(unassessed([t])) == 0
+}

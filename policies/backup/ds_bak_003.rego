@@ -1,0 +1,130 @@
+# METADATA
+# title: Access to backup storage is restricted
+# description: |
+#   Backup vaults, backups, snapshots and buckets that hold backups are not public, grant
+#   nothing to a wildcard principal and are not shared with all accounts. A backup vault that
+#   holds core data has a vault lock, so that no one (an attacker with admin rights included)
+#   can delete or shorten the retention of its recovery points. A backup stored in a vault is
+#   judged through its vault when it has no access facts of its own.
+# custom:
+#   id: DS-BAK-003
+#   articles: [37]
+#   remediation: |
+#     Remove public and wildcard grants from the vault access policy or bucket policy, turn on
+#     S3 Block Public Access on backup buckets, stop sharing snapshots with "all" (make them
+#     private and share with named accounts only). Enable AWS Backup Vault Lock (compliance
+#     mode) on vaults holding core data.
+#   kinds: [backup_vault, backup, snapshot, object_store]
+package dsscan.policy.ds_bak_003
+
+import rego.v1
+
+backup_storage_kinds := {"backup_vault", "backup", "snapshot"}
+
+holds_backups(a) if a.kind in backup_storage_kinds
+
+holds_backups(a) if {
+	a.kind == "object_store"
+	count(data.dsscan.lib.list(a, ["backup", "backup_of"])) > 0
+}
+
+access(a) := x if {
+	x := object.get(a, "access", null)
+	is_object(x)
+} else := null
+
+# A recovery point without access facts of its own: its vault's access is what protects it.
+judged_by_vault(a) if {
+	a.kind in data.dsscan.lib.copy_kinds
+	access(a) == null
+	is_object(object.get(a, ["ctx", "vault"], null))
+}
+
+in_scope(a) if {
+	holds_backups(a)
+	data.dsscan.lib.assessable(a)
+	not judged_by_vault(a)
+}
+
+open_to_all := {"all", "*"}
+
+problems(a) := [p |
+	some p in ["public", "wildcard principal", "shared with all accounts"]
+	problem(a, p)
+]
+
+problem(a, "public") if access(a).public == true
+
+problem(a, "wildcard principal") if access(a).wildcard_principal == true
+
+problem(a, "shared with all accounts") if {
+	some x in data.dsscan.lib.list(a, ["access", "shared_with"])
+	x in open_to_all
+}
+
+level(a) := data.dsscan.lib.highest(array.concat(
+	[data.dsscan.lib.level_of(a)],
+	[object.get(c, "level", null) | some c in data.dsscan.lib.list(a, ["ctx", "contents"]); is_object(c)],
+))
+
+deny contains finding if {
+	some a in input.assets
+	in_scope(a)
+	ps := problems(a)
+	count(ps) > 0
+	finding := {
+		"asset": a.id,
+		"level": level(a),
+		"message": sprintf("Backup storage %s is open beyond its owners: %s.", [
+			data.dsscan.lib.display_name(a), concat(", ", ps),
+		]),
+		"evidence": {
+			"public": object.get(a, ["access", "public"], null),
+			"wildcard_principal": object.get(a, ["access", "wildcard_principal"], null),
+			"shared_with": data.dsscan.lib.list(a, ["access", "shared_with"]),
+		},
+	}
+}
+
+access_known(a) if is_boolean(object.get(a, ["access", "public"], null))
+
+access_known(a) if is_boolean(object.get(a, ["access", "wildcard_principal"], null))
+
+access_known(a) if is_array(object.get(a, ["access", "shared_with"], null))
+
+not_assessed contains item if {
+	some a in input.assets
+	in_scope(a)
+	count(problems(a)) == 0
+	not access_known(a)
+	item := {"asset": a.id, "reason": "access settings of the backup storage could not be read"}
+}
+
+# --- vault lock for core backups -----------------------------------------------------------
+
+core_vault(v) if {
+	v.kind == "backup_vault"
+	in_scope(v)
+	data.dsscan.lib.rank(data.dsscan.lib.highest([level(v), data.dsscan.lib.protect_level(v)])) >= 4
+}
+
+lock_enabled(v) := object.get(v, ["access", "lock", "enabled"], null)
+
+deny contains finding if {
+	some v in input.assets
+	core_vault(v)
+	lock_enabled(v) == false
+	finding := {
+		"asset": v.id,
+		"level": level(v),
+		"message": sprintf("Backup vault %s holds core data but has no vault lock; core backups need one.", [data.dsscan.lib.display_name(v)]),
+		"evidence": {"lock_enabled": false},
+	}
+}
+
+not_assessed contains item if {
+	some v in input.assets
+	core_vault(v)
+	not is_boolean(lock_enabled(v))
+	item := {"asset": v.id, "reason": "vault lock state of the backup vault could not be read"}
+}

@@ -1,0 +1,125 @@
+package dsscan.policy.ds_bak_003_test
+
+import rego.v1
+
+private := {"public": false, "wildcard_principal": false, "shared_with": []}
+
+locked := object.union(private, {"lock": {"enabled": true, "mode": "compliance"}})
+
+vault(id, level, access) := {
+	"id": id, "name": id, "kind": "backup_vault",
+	"level": {"value": level},
+	"access": access,
+	"ctx": {"contents": []},
+}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_bak_003.deny with input as {"assets": assets}
+}
+
+unassessed(assets) := n if {
+	n := data.dsscan.policy.ds_bak_003.not_assessed with input as {"assets": assets}
+}
+
+test_public_vault_is_denied if {
+	ds := denied([vault("v", "important", object.union(private, {"public": true}))])
+	count(ds) == 1
+	some f in ds
+	f.asset == "v"
+	f.level == "important"
+	contains(f.message, "public")
+}
+
+test_private_vault_passes if {
+	a := vault("v", "important", private)
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_wildcard_principal_is_denied if {
+	ds := denied([vault("v", "sensitive", object.union(private, {"wildcard_principal": true}))])
+	some f in ds
+	f.asset == "v"
+	f.evidence.wildcard_principal == true
+}
+
+test_snapshot_shared_with_all_is_denied if {
+	s := {
+		"id": "snap", "name": "db-snap", "kind": "snapshot", "level": {"value": "core"},
+		"access": {"public": null, "shared_with": ["222222222222", "all"]},
+	}
+	ds := denied([s])
+	some f in ds
+	f.asset == "snap"
+	f.level == "core"
+	contains(f.message, "shared with all accounts")
+}
+
+test_snapshot_shared_with_named_account_passes if {
+	s := {"id": "snap", "kind": "snapshot", "level": {"value": "core"}, "access": {"shared_with": ["222222222222"]}}
+	count(denied([s])) == 0
+	count(unassessed([s])) == 0
+}
+
+test_backup_bucket_public_is_denied if {
+	b := {
+		"id": "bkt", "kind": "object_store", "level": {"value": "sensitive"},
+		"backup": {"backup_of": ["db"]}, "access": {"public": true},
+	}
+	ds := denied([b])
+	some f in ds
+	f.asset == "bkt"
+}
+
+test_ordinary_bucket_is_out_of_scope if {
+	b := {"id": "bkt", "kind": "object_store", "level": {"value": "sensitive"}, "access": {"public": true}}
+	count(denied([b])) == 0
+	count(unassessed([b])) == 0
+}
+
+test_unknown_access_is_not_assessed if {
+	a := vault("v", "important", null)
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "v"
+}
+
+test_recovery_point_without_access_is_judged_by_its_vault if {
+	rp := {"id": "rp", "kind": "backup", "level": {"value": "core"}, "access": null, "ctx": {"vault": {"id": "v"}}}
+	count(denied([rp])) == 0
+	count(unassessed([rp])) == 0
+}
+
+test_core_vault_without_lock_is_denied if {
+	ds := denied([vault("v", "core", object.union(private, {"lock": {"enabled": false}}))])
+	count(ds) == 1
+	some f in ds
+	f.asset == "v"
+	f.level == "core"
+	contains(f.message, "vault lock")
+}
+
+test_core_vault_with_lock_passes if {
+	a := vault("v", "core", locked)
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_vault_holding_core_contents_needs_lock if {
+	a := object.union(vault("v", "sensitive", object.union(private, {"lock": {"enabled": false}})), {"ctx": {"contents": [{"id": "rp", "level": "core"}]}})
+	ds := denied([a])
+	some f in ds
+	f.asset == "v"
+	f.level == "core"
+}
+
+test_important_vault_needs_no_lock if {
+	count(denied([vault("v", "important", object.union(private, {"lock": {"enabled": false}}))])) == 0
+}
+
+test_core_vault_with_unknown_lock_is_not_assessed if {
+	a := vault("v", "core", private)
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	contains(n.reason, "lock")
+}

@@ -1,0 +1,35 @@
+# METADATA
+# title: Every data store has a data level
+# description: |
+#   Every store, copy and backup vault has a data level (core, important, sensitive or
+#   general) from a tag, the data catalogue, content sampling or inheritance from its
+#   sources. An unclassified store cannot be protected according to its level; dsscan
+#   protects it as the configured level meanwhile (sensitive by default) and reports it here.
+# custom:
+#   id: DS-CLS-001
+#   articles: [16, 18]
+#   remediation: |
+#     Classify the store: tag it with its level (e.g. data-level = sensitive), or add a rule
+#     for it to the data catalogue. Backups and replicas inherit their source's level once
+#     the source is classified.
+#   kinds: [object_store, database, table, file_system, cache, warehouse, backup, snapshot, backup_vault]
+package dsscan.policy.ds_cls_001
+
+import rego.v1
+
+data_kinds := (data.dsscan.lib.store_kinds | data.dsscan.lib.copy_kinds) | {"backup_vault"}
+
+deny contains finding if {
+	some a in input.assets
+	a.kind in data_kinds
+	data.dsscan.lib.assessable(a)
+	data.dsscan.lib.level_of(a) == "unclassified"
+	finding := {
+		"asset": a.id,
+		"level": "unclassified",
+		"message": sprintf("%s %s has no data level: no tag, catalogue rule, content sample or source gives it one.", [
+			a.kind, data.dsscan.lib.display_name(a),
+		]),
+		"evidence": {"kind": a.kind, "protected_as": data.dsscan.lib.protect_level(a)},
+	}
+}

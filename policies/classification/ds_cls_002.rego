@@ -1,0 +1,44 @@
+# METADATA
+# title: A declared level is not lower than what content or inheritance shows
+# description: |
+#   Classification keeps the higher level when a declared level (tag, catalogue, declared
+#   inventory value) is lower than what content sampling or inheritance from a source shows,
+#   and records the disagreement. A declaration that understates the data (a bucket tagged
+#   general that holds resident ID numbers) misleads every control that reads it, so each
+#   disagreement is reported: the level is to be adjusted through the approval process.
+# custom:
+#   id: DS-CLS-002
+#   articles: [19, 18]
+#   remediation: |
+#     Review the data and correct the declared level (tag or catalogue entry) through the
+#     level-change approval process; if the data should not be there, remove or desensitize
+#     it instead.
+#   kinds: [object_store, database, table, file_system, cache, warehouse, backup, snapshot, backup_vault, network_domain]
+package dsscan.policy.ds_cls_002
+
+import rego.v1
+
+text(x) := x if is_string(x) else := "unknown"
+
+deny contains finding if {
+	some a in input.assets
+	data.dsscan.lib.assessable(a)
+	some c in data.dsscan.lib.list(a, ["level", "conflicts"])
+	is_object(c)
+	observed := object.get(c, "observed", null)
+	finding := {
+		"asset": a.id,
+		"level": data.dsscan.lib.highest([observed, data.dsscan.lib.level_of(a)]),
+		"message": sprintf("%s is declared %s by %s, but %s shows %s.", [
+			data.dsscan.lib.display_name(a),
+			text(object.get(c, "declared", null)), text(object.get(c, "declared_source", null)),
+			text(object.get(c, "observed_source", null)), text(observed),
+		]),
+		"evidence": {
+			"declared": object.get(c, "declared", null),
+			"declared_source": object.get(c, "declared_source", null),
+			"observed": observed,
+			"observed_source": object.get(c, "observed_source", null),
+		},
+	}
+}

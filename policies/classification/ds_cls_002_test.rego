@@ -1,0 +1,49 @@
+package dsscan.policy.ds_cls_002_test
+
+import rego.v1
+
+conflict(declared, dsrc, observed, osrc) := {
+	"declared": declared, "declared_source": dsrc,
+	"observed": observed, "observed_source": osrc,
+	"detail": "synthetic",
+}
+
+bucket(conflicts) := {
+	"id": "bkt", "name": "reports", "kind": "object_store",
+	"level": {"value": "sensitive", "conflicts": conflicts},
+}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_cls_002.deny with input as {"assets": assets}
+}
+
+test_each_conflict_is_denied if {
+	ds := denied([bucket([
+		conflict("general", "tag", "sensitive", "content"),
+		conflict("general", "catalogue", "sensitive", "content"),
+	])])
+	count(ds) == 2
+	some f in ds
+	f.asset == "bkt"
+	f.level == "sensitive"
+	f.evidence == {"declared": "general", "declared_source": "tag", "observed": "sensitive", "observed_source": "content"}
+	f.message == "reports is declared general by tag, but content shows sensitive."
+}
+
+test_no_conflicts_passes if {
+	count(denied([bucket([])])) == 0
+	count(denied([{"id": "x", "kind": "database", "level": {"value": "core"}}])) == 0
+	count(denied([{"id": "x", "kind": "database", "level": null}])) == 0
+}
+
+test_level_is_observed_level if {
+	ds := denied([object.union(bucket([conflict("sensitive", "tag", "core", "inheritance")]), {"level": {"value": "core"}})])
+	some f in ds
+	f.level == "core"
+	f.evidence.observed_source == "inheritance"
+}
+
+test_not_assessed_asset_is_skipped if {
+	a := object.union(bucket([conflict("general", "tag", "sensitive", "content")]), {"assessment": {"status": "not_assessed"}})
+	count(denied([a])) == 0
+}

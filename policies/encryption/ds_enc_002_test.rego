@@ -1,0 +1,192 @@
+package dsscan.policy.ds_enc_002_test
+
+import rego.v1
+
+cmk := {"enabled": true, "key_type": "customer_managed", "key_id": "k1"}
+
+pmk := {"enabled": true, "key_type": "provider_managed"}
+
+off := {"enabled": false, "key_type": null}
+
+unknown := {"enabled": null, "key_type": null}
+
+snapshot(id, level, at_rest, srcs) := {
+	"id": id, "name": id, "kind": "snapshot",
+	"level": {"value": level},
+	"encryption": {"at_rest": at_rest},
+	"ctx": {"sources": srcs, "vault": null},
+}
+
+src(id, level, enc) := {"id": id, "kind": "database", "relation": "snapshot", "level": level, "encryption": enc}
+
+vault(id, level, at_rest, contents) := {
+	"id": id, "name": id, "kind": "backup_vault",
+	"level": {"value": level},
+	"encryption": {"at_rest": at_rest},
+	"ctx": {"contents": contents},
+}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_enc_002.deny with input as {"assets": assets}
+}
+
+unassessed(assets) := n if {
+	n := data.dsscan.policy.ds_enc_002.not_assessed with input as {"assets": assets}
+}
+
+test_snapshot_weaker_than_source_is_denied if {
+	ds := denied([snapshot("snap", "core", pmk, [src("db", "core", cmk)])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "snap"
+	f.level == "core"
+	f.related == ["db"]
+	f.evidence.copy_key_type == "provider_managed"
+	f.evidence.source_key_types == {"db": "customer_managed"}
+	f.message == "snapshot snap is encrypted with a provider-managed key, weaker than the key of its source db."
+}
+
+test_snapshot_as_strong_as_source_passes if {
+	a := snapshot("snap", "core", cmk, [src("db", "core", cmk)])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_level_is_highest_of_copy_and_sources if {
+	ds := denied([snapshot("snap", "general", off, [src("db", "important", pmk)])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "snap"
+	f.level == "important"
+	f.message == "snapshot snap is not encrypted at rest, while its source db is."
+}
+
+test_unencrypted_copy_of_unencrypted_sensitive_source_is_denied if {
+	ds := denied([snapshot("snap", "sensitive", off, [src("db", "sensitive", off)])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "snap"
+	f.level == "sensitive"
+	contains(f.message, "not encrypted")
+}
+
+test_unencrypted_copy_of_general_source_passes if {
+	count(denied([snapshot("snap", "general", off, [src("db", "general", off)])])) == 0
+}
+
+test_unencrypted_unclassified_copy_is_protected_as_sensitive if {
+	ds := denied([snapshot("snap", "unclassified", off, [])])
+	some f in ds
+	f.asset == "snap"
+	f.level == "unclassified"
+}
+
+test_copy_without_own_facts_uses_vault if {
+	a := object.union(snapshot("rp", "core", null, [src("db", "core", cmk)]), {
+		"kind": "backup", "encryption": null,
+		"ctx": {"vault": {"id": "vault-1", "encryption": {"at_rest": pmk}}},
+	})
+	ds := denied([a])
+	some f in ds
+	f.asset == "rp"
+	f.evidence.copy_encryption_from == "vault-1"
+	a2 := object.union(a, {"ctx": {"vault": {"encryption": {"at_rest": cmk}}}})
+	count(denied([a2])) == 0
+}
+
+test_copy_with_unknown_own_and_vault_encryption_is_not_assessed if {
+	a := snapshot("snap", "core", unknown, [src("db", "core", cmk)])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "snap"
+}
+
+test_copy_with_unknown_key_type_is_not_assessed_against_cmk_source if {
+	a := snapshot("snap", "core", {"enabled": true, "key_type": null}, [src("db", "core", cmk)])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	contains(n.reason, "key type")
+}
+
+test_unknown_source_encryption_is_not_assessed if {
+	a := snapshot("snap", "core", pmk, [src("db", "core", null)])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	contains(n.reason, "db")
+}
+
+test_replica_store_is_a_copy if {
+	r := {
+		"id": "replica-bkt", "kind": "object_store", "level": {"value": "important"},
+		"encryption": {"at_rest": pmk},
+		"ctx": {"sources": [object.union(src("bkt", "important", cmk), {"relation": "replica"})]},
+	}
+	ds := denied([r])
+	some f in ds
+	f.asset == "replica-bkt"
+	f.related == ["bkt"]
+}
+
+test_store_with_aggregate_sources_is_not_a_copy if {
+	r := {
+		"id": "dw", "kind": "warehouse", "level": {"value": "important"},
+		"encryption": {"at_rest": pmk},
+		"ctx": {"sources": [object.union(src("db", "important", cmk), {"relation": "derived"})]},
+	}
+	count(denied([r])) == 0
+}
+
+test_core_vault_with_provider_key_is_denied if {
+	ds := denied([vault("v", "core", pmk, [{"id": "snap", "level": "core"}])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "v"
+	f.level == "core"
+	f.evidence.required_key_type == "customer_managed"
+	f.message == "Backup vault v holds core data but is encrypted with a provider-managed key; it needs a customer-managed key."
+}
+
+test_vault_level_follows_contents if {
+	ds := denied([vault("v", "general", pmk, [{"id": "snap", "level": "important"}])])
+	some f in ds
+	f.asset == "v"
+	f.level == "important"
+}
+
+test_sensitive_vault_with_provider_key_passes if {
+	a := vault("v", "sensitive", pmk, [])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_unencrypted_sensitive_vault_is_denied if {
+	ds := denied([vault("v", "sensitive", off, [])])
+	some f in ds
+	f.asset == "v"
+	f.level == "sensitive"
+}
+
+test_general_vault_is_ignored if {
+	a := vault("v", "general", off, [])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_vault_with_unknown_encryption_is_not_assessed if {
+	a := vault("v", "core", unknown, [])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "v"
+}
+
+test_missing_source_is_not_compared if {
+	a := snapshot("snap", "sensitive", pmk, [{"id": "gone", "relation": "snapshot", "missing": true}])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_snapshot_without_relation_field_uses_all_sources if {
+	ds := denied([snapshot("snap", "core", pmk, [{"id": "db", "level": "core", "encryption": cmk}])])
+	some f in ds
+	f.related == ["db"]
+}

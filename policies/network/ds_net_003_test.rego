@@ -1,0 +1,70 @@
+package dsscan.policy.ds_net_003_test
+
+import rego.v1
+
+store(id, kind, level, publicly_accessible, public) := {
+	"id": id, "name": id, "kind": kind,
+	"level": {"value": level},
+	"network": {"publicly_accessible": publicly_accessible},
+	"access": {"public": public},
+}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_net_003.deny with input as {"assets": assets}
+}
+
+unassessed(assets) := n if {
+	n := data.dsscan.policy.ds_net_003.not_assessed with input as {"assets": assets}
+}
+
+test_publicly_accessible_database_is_denied if {
+	ds := denied([store("db", "database", "important", true, null)])
+	count(ds) == 1
+	some f in ds
+	f.asset == "db"
+	f.level == "important"
+	f.evidence.publicly_accessible == true
+}
+
+test_private_database_passes if {
+	a := store("db", "database", "important", false, null)
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_public_bucket_is_denied if {
+	ds := denied([store("bkt", "object_store", "sensitive", null, true)])
+	some f in ds
+	f.asset == "bkt"
+	contains(f.message, "public access policy")
+}
+
+test_private_bucket_passes if {
+	a := {"id": "bkt", "kind": "object_store", "level": {"value": "core"}, "network": null, "access": {"public": false}}
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_general_public_store_is_ignored if {
+	count(denied([store("bkt", "object_store", "general", null, true)])) == 0
+}
+
+test_unclassified_public_store_is_protected_as_sensitive if {
+	ds := denied([store("bkt", "object_store", "unclassified", null, true)])
+	some f in ds
+	f.asset == "bkt"
+	f.level == "unclassified"
+}
+
+test_unknown_exposure_is_not_assessed if {
+	a := {"id": "c", "kind": "cache", "level": {"value": "sensitive"}, "network": {"publicly_accessible": null}}
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "c"
+}
+
+test_table_without_exposure_facts_is_not_reported if {
+	t := {"id": "t", "kind": "table", "level": {"value": "core"}}
+	count(denied([t])) == 0
+	count(unassessed([t])) == 0
+}

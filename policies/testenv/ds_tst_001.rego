@@ -1,0 +1,97 @@
+# METADATA
+# title: Test environments are isolated from production networks
+# description: |
+#   The test environment is isolated from the production system. A test or development
+#   store does not sit inside a production network domain, and no network path (security
+#   group ingress, peering with routes) links a test domain and a production domain in
+#   either direction. One finding per pair of domains; its level is the higher of the two.
+# custom:
+#   id: DS-TST-001
+#   articles: [48]
+#   remediation: |
+#     Move test stores into a test network domain; remove the peering, transit gateway routes
+#     or security-group rules that connect test and production domains. Move data between
+#     them only through a controlled, audited desensitization pipeline.
+#   kinds: [object_store, database, table, file_system, cache, warehouse, network_domain]
+package dsscan.policy.ds_tst_001
+
+import rego.v1
+
+domain(a) := d if {
+	d := object.get(a, ["ctx", "domain"], null)
+	is_object(d)
+} else := null
+
+# A domain's environment: its own classification, else what ctx says about it.
+domain_env(d) := e if {
+	e := data.dsscan.lib.environment_of(d)
+	e != "unknown"
+} else := e if {
+	e := object.get(d, ["ctx", "domain", "environment"], null)
+	is_string(e)
+} else := "unknown"
+
+is_test_env(e) if e in data.dsscan.lib.config.test_environments
+
+deny contains finding if {
+	some a in input.assets
+	data.dsscan.lib.is_store(a)
+	data.dsscan.lib.assessable(a)
+	data.dsscan.lib.is_test(a)
+	d := domain(a)
+	d != null
+	object.get(d, "environment", null) == "production"
+	finding := {
+		"asset": a.id,
+		"related": [d.id],
+		"level": data.dsscan.lib.highest([data.dsscan.lib.level_of(a), object.get(d, "level", null)]),
+		"message": sprintf("%s store %s sits inside production network domain %s.", [
+			data.dsscan.lib.environment_of(a), data.dsscan.lib.display_name(a), data.dsscan.lib.display_name(d),
+		]),
+		"evidence": {"environment": data.dsscan.lib.environment_of(a), "domain": d.id, "domain_environment": "production"},
+	}
+}
+
+entries(d) := [e |
+	some e in data.dsscan.lib.list(d, ["ctx", "domain", "reachable_from"])
+	is_object(e)
+	is_string(e.from)
+	e.from != "internet"
+	e.from != d.id
+]
+
+# (source id, source environment) pairs that cross the test/production boundary into d.
+crossing(d) := {[e.from, env] |
+	some e in entries(d)
+	env := e.environment
+	is_string(env)
+	crosses(domain_env(d), env)
+}
+
+crosses("production", other) if is_test_env(other)
+
+crosses(own, "production") if is_test_env(own)
+
+deny contains finding if {
+	some d in input.assets
+	d.kind == "network_domain"
+	data.dsscan.lib.assessable(d)
+	some pair in crossing(d)
+	src := pair[0]
+	src_env := pair[1]
+	es := [e | some e in entries(d); e.from == src]
+	finding := {
+		"asset": d.id,
+		"related": [src],
+		"level": data.dsscan.lib.highest(array.concat([data.dsscan.lib.level_of(d)], [object.get(e, "level", null) | some e in es])),
+		"message": sprintf("%s network domain %s is reachable from %s domain %s.", [
+			domain_env(d), data.dsscan.lib.display_name(d), src_env, src,
+		]),
+		"evidence": {
+			"domain_environment": domain_env(d),
+			"from": src,
+			"from_environment": src_env,
+			"via": sort({v | some e in es; v := e.via; is_string(v)}),
+		},
+	}
+}

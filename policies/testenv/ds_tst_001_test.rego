@@ -1,0 +1,81 @@
+package dsscan.policy.ds_tst_001_test
+
+import rego.v1
+
+store(id, env, level, domain) := {
+	"id": id, "name": id, "kind": "database",
+	"level": {"value": level},
+	"environment": {"value": env},
+	"ctx": {"domain": domain},
+}
+
+ctxdom(id, env, level) := {"id": id, "name": id, "level": level, "rated": true, "environment": env, "reachable_from": []}
+
+domain(id, env, level, reachable_from) := {
+	"id": id, "name": id, "kind": "network_domain",
+	"level": {"value": level},
+	"environment": {"value": env},
+	"ctx": {"domain": object.union(ctxdom(id, env, level), {"reachable_from": reachable_from})},
+}
+
+entry(from, env, level) := {"from": from, "environment": env, "level": level, "via": sprintf("pcx-%s", [from])}
+
+denied(assets) := d if {
+	d := data.dsscan.policy.ds_tst_001.deny with input as {"assets": assets}
+}
+
+test_test_store_in_production_domain_is_denied if {
+	ds := denied([store("test-db", "test", "sensitive", ctxdom("vpc-prod", "production", "core"))])
+	count(ds) == 1
+	some f in ds
+	f.asset == "test-db"
+	f.related == ["vpc-prod"]
+	f.level == "core"
+}
+
+test_test_store_in_test_domain_passes if {
+	count(denied([store("test-db", "test", "sensitive", ctxdom("vpc-test", "test", "sensitive"))])) == 0
+}
+
+test_production_store_in_production_domain_passes if {
+	count(denied([store("db", "production", "core", ctxdom("vpc-prod", "production", "core"))])) == 0
+}
+
+test_test_environments_follow_config if {
+	a := store("stg-db", "staging", "general", ctxdom("vpc-prod", "production", "important"))
+	count(denied([a])) == 0
+	ds := denied([a]) with data.dsscan.config as {"test_environments": ["test", "development", "staging"]}
+	some f in ds
+	f.asset == "stg-db"
+	f.level == "important"
+}
+
+test_test_domain_reachable_from_production_is_denied if {
+	ds := denied([domain("vpc-test", "test", "general", [entry("vpc-prod", "production", "core")])])
+	count(ds) == 1
+	some f in ds
+	f.asset == "vpc-test"
+	f.related == ["vpc-prod"]
+	f.level == "core"
+	f.evidence.via == ["pcx-vpc-prod"]
+}
+
+test_production_domain_reachable_from_test_is_denied if {
+	ds := denied([domain("vpc-prod", "production", "important", [entry("vpc-dev", "development", null)])])
+	some f in ds
+	f.asset == "vpc-prod"
+	f.related == ["vpc-dev"]
+	f.level == "important"
+}
+
+test_production_domains_reaching_each_other_pass if {
+	count(denied([domain("vpc-prod", "production", "core", [entry("vpc-prod2", "production", "core")])])) == 0
+}
+
+test_unknown_source_environment_is_not_a_crossing if {
+	count(denied([domain("vpc-prod", "production", "core", [entry("pl-1", null, null)])])) == 0
+}
+
+test_internet_is_not_a_test_domain if {
+	count(denied([domain("vpc-test", "test", "general", [entry("internet", null, null)])])) == 0
+}

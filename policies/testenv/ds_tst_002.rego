@@ -1,0 +1,75 @@
+# METADATA
+# title: No unmasked sensitive data in test environments
+# description: |
+#   Data at sensitive level or above does not enter a test environment without
+#   desensitization. Content sampling of a test or development store found values that are
+#   not masked (resident ID numbers, bank cards, mobile numbers, ...). Evidence lists the
+#   detectors, where they matched and the masked examples only. A store whose sampling
+#   failed is not assessed; a store that was not sampled is not judged by this policy.
+# custom:
+#   id: DS-TST-002
+#   articles: [48, 45]
+#   remediation: |
+#     Replace the data with desensitized (masked, tokenized or synthetic) data through the
+#     approved desensitization process and record it; purge the unmasked copies, including
+#     their snapshots and backups.
+#   kinds: [object_store, database, table, file_system, cache, warehouse, backup, snapshot]
+package dsscan.policy.ds_tst_002
+
+import rego.v1
+
+in_scope(a) if {
+	data.dsscan.lib.assessable(a)
+	data.dsscan.lib.is_test(a)
+	is_object(object.get(a, "content", null))
+}
+
+count_of(d, key) := n if {
+	n := object.get(d, key, 0)
+	is_number(n)
+} else := 0
+
+unmasked(a) := [d |
+	some d in data.dsscan.lib.list(a, ["content", "detections"])
+	is_object(d)
+	count_of(d, "unmasked") > 0
+]
+
+deny contains finding if {
+	some a in input.assets
+	in_scope(a)
+	a.content.status == "sampled"
+	ds := unmasked(a)
+	count(ds) > 0
+	detectors := sort({x | some d in ds; x := d.detector; is_string(x)})
+	finding := {
+		"asset": a.id,
+		"level": data.dsscan.lib.highest([data.dsscan.lib.level_of(a), "sensitive"]),
+		"message": sprintf("%s in the %s environment holds %d unmasked value(s) found by %s.", [
+			data.dsscan.lib.display_name(a), data.dsscan.lib.environment_of(a),
+			sum([count_of(d, "unmasked") | some d in ds]), concat(", ", detectors),
+		]),
+		"evidence": {"detections": [{
+			"detector": object.get(d, "detector", null),
+			"location": object.get(d, "location", null),
+			"unmasked": count_of(d, "unmasked"),
+			"masked": count_of(d, "masked"),
+			"examples": data.dsscan.lib.list(d, ["evidence"]),
+		} |
+			some d in ds
+		]},
+	}
+}
+
+not_assessed contains item if {
+	some a in input.assets
+	in_scope(a)
+	a.content.status == "error"
+	reason := object.get(a, ["content", "reason"], null)
+	item := {"asset": a.id, "reason": concat("", ["content sampling failed", suffix(reason)])}
+}
+
+suffix(reason) := concat("", [": ", reason]) if {
+	is_string(reason)
+	reason != ""
+} else := ""
