@@ -10,7 +10,9 @@ import pytest
 from dsscan.config import Config
 from dsscan.relations import attach_context, cidr_overlaps, domain_membership, is_internet_cidr
 
-CTX_KEYS = {"domain", "backups", "sources", "vault", "contents", "parent"}
+CTX_KEYS = {"domain", "backups", "sources", "vault", "contents", "parent",
+            "level", "rank", "protect_level", "protect_rank", "environment", "test", "production",
+            "assessable"}
 
 
 def asset(aid: str, kind: str, level: str = "general", env: str = "production",
@@ -567,9 +569,36 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
     by = run(assets)
     for a in by.values():
         assert set(a["ctx"]) == CTX_KEYS
-    assert by["lonely"]["ctx"] == {"domain": None, "backups": [], "sources": [], "vault": None,
-                                   "contents": [], "parent": None}
+    assert by["lonely"]["ctx"] == {
+        "domain": None, "backups": [], "sources": [], "vault": None, "contents": [], "parent": None,
+        "level": "general", "rank": 1, "protect_level": "general", "protect_rank": 1,
+        "environment": "production", "test": False, "production": True, "assessable": True}
     json.dumps(assets)
+
+
+@pytest.mark.parametrize(("level", "env", "status", "expected"), [
+    ("core", "test", "complete", ("core", 4, "core", 4, True, False, True)),
+    ("unclassified", "production", None, ("unclassified", 0, "sensitive", 2, False, True, True)),
+    (None, None, "not_assessed", ("unclassified", 0, "sensitive", 2, False, False, False)),
+    ("bogus", "development", "partial", ("unclassified", 0, "sensitive", 2, True, False, True)),
+])
+def test_per_asset_facts_are_decided_once_for_the_policies(level, env, status, expected):
+    a = {"id": "x", "kind": "database"}
+    if level is not None:
+        a["level"] = {"value": level}
+    if env is not None:
+        a["environment"] = {"value": env}
+    if status is not None:
+        a["assessment"] = {"status": status}
+    c = run([a])["x"]["ctx"]
+    assert (c["level"], c["rank"], c["protect_level"], c["protect_rank"], c["test"],
+            c["production"], c["assessable"]) == expected
+
+
+def test_unclassified_protection_level_follows_config():
+    a = {"id": "x", "kind": "database"}
+    c = run([a], Config(unclassified_protection_level="important"))["x"]["ctx"]
+    assert (c["protect_level"], c["protect_rank"]) == ("important", 3)
 
 
 def synthetic_estate(n: int, domains: int = 50, groups: int = 1000) -> list[dict[str, Any]]:
