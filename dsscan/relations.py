@@ -536,7 +536,8 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> N
         if vid is not None:
             vault_of[b["id"]] = vid
             contents.setdefault(vid, []).append(
-                {"id": b["id"], "kind": b.get("kind"), "level": _level(b)})
+                {"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
+                 "level": _level(b)})
 
     def vault(vid: str | None) -> dict[str, Any] | None:
         if vid is None:
@@ -596,7 +597,8 @@ def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
             sep = (False, f"same volume {w['volume']}")
         else:
             sep = separation(mode, src, w)
-        out.append({"id": b["id"], "kind": b.get("kind"), "relation": rel, **w,
+        out.append({"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
+                    "relation": rel, **w,
                     "encryption": encryption(b), "separate": sep[0], "separation": sep[1]})
     return out
 
@@ -617,7 +619,8 @@ def _sources(b: Asset, by_id: dict[str, Asset]) -> list[dict[str, Any]]:
             out.append({"id": sid, "relation": rel, "missing": True})
             continue
         w = _where(s, copy=False)
-        out.append({"id": sid, "relation": rel, "kind": s.get("kind"), "level": _level(s),
+        out.append({"id": sid, "name": s.get("name") or sid, "relation": rel,
+                    "kind": s.get("kind"), "level": _level(s),
                     "account": w["account"], "region": w["region"], "bucket": w["bucket"],
                     "volume": w["volume"], "encryption": _at_rest(s)})
     return out

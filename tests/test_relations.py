@@ -503,8 +503,8 @@ def test_recovery_point_without_own_encryption_takes_vault_encryption_found_by_n
     assert by["rp-1"]["ctx"]["vault"] == {
         "id": vault["id"], "name": "core-vault", "encryption": vault["encryption"]["at_rest"],
         "access": vault["access"]}
-    assert by[vault["id"]]["ctx"]["contents"] == [{"id": "rp-1", "kind": "backup",
-                                                   "level": "core"}]
+    assert by[vault["id"]]["ctx"]["contents"] == [{"id": "rp-1", "name": "rp-1",
+                                                   "kind": "backup", "level": "core"}]
     assert by["db-1"]["ctx"]["vault"] is None
 
 
@@ -530,10 +530,10 @@ def test_sources_list_what_a_copy_or_aggregate_holds_and_flag_missing_ids():
                 replica_of=["db-1"])
     by = run([source, agg])
     assert by["wh-1"]["ctx"]["sources"] == [
-        {"id": "db-1", "relation": "replica", "kind": "database", "level": "core",
+        {"id": "db-1", "name": "db-1", "relation": "replica", "kind": "database", "level": "core",
          "account": "111", "region": "cn-north-1", "bucket": None, "volume": None,
          "encryption": {"enabled": True, "key_type": "provider_managed"}},
-        {"id": "db-1", "relation": "derived", "kind": "database", "level": "core",
+        {"id": "db-1", "name": "db-1", "relation": "derived", "kind": "database", "level": "core",
          "account": "111", "region": "cn-north-1", "bucket": None, "volume": None,
          "encryption": {"enabled": True, "key_type": "provider_managed"}},
         {"id": "ghost", "relation": "derived", "missing": True},

@@ -7,6 +7,8 @@ anything was not assessed: a sweep that missed part of the estate must never loo
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 
@@ -26,6 +28,8 @@ from dsscan.reports import (
 )
 
 ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
+DEFAULT_WIDTH = 120  # line width when output is not a terminal (COLUMNS overrides)
+MIN_LAST = 40  # the wrapped last column never gets narrower than this
 # rich lays out ~1 ms per row: past this many rows colour mode keeps the plain layout and
 # only paints the severities (same content, seconds instead of minutes for 100k findings).
 RICH_MAX_ROWS = 2000
@@ -120,41 +124,50 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
 # --- plain text -----------------------------------------------------------------------------
 
 def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ",
-          groups: list[str] | None = None, paint: dict[str, str] | None = None) -> list[str]:
-    """Aligned rows; ``paint`` maps a group to an SGR code for its first cell (colour mode)."""
+          groups: list[str] | None = None, paint: dict[str, str] | None = None,
+          width: int = DEFAULT_WIDTH) -> list[str]:
+    """Aligned rows; ``paint`` maps a group to an SGR code for its first cell (colour mode).
+    The last column wraps to fit ``width`` (never narrower than MIN_LAST), continuation lines
+    aligned under it."""
     widths = [max(cell_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lead = len(indent) + sum(w + 2 for w in widths[:-1])
+    last = max(MIN_LAST, width - lead)
+    widths[-1] = min(widths[-1], last)
 
-    def line(r: tuple[str, ...], sgr: str = "") -> str:
+    def lines(r: tuple[str, ...], sgr: str = "") -> list[str]:
         # Last column is not padded: no trailing blanks.
-        cells = [_pad(c, widths[i]) for i, c in enumerate(r[:-1])] + [r[-1]]
+        cells = [_pad(c, widths[i]) for i, c in enumerate(r[:-1])]
         if sgr:
             cells[0] = f"\x1b[{sgr}m{r[0]}\x1b[0m" + " " * (widths[0] - cell_width(r[0]))
-        return (indent + "  ".join(cells)).rstrip()
+        wrapped = textwrap.wrap(r[-1], last, break_on_hyphens=False) or [""]
+        first = (indent + "  ".join([*cells, wrapped[0]])).rstrip()
+        return [first] + [(" " * lead + more).rstrip() for more in wrapped[1:]]
 
-    out = [line(header), line(tuple("-" * w for w in widths))]
+    out = lines(header) + lines(tuple("-" * w for w in widths))
     prev = None
     for i, r in enumerate(rows):
         g = groups[i] if groups else None
         if prev is not None and g != prev:
             out.append("")  # a blank line between severity groups
         prev = g
-        out.append(line(r, (paint or {}).get(g or "", "")))
+        out += lines(r, (paint or {}).get(g or "", ""))
     return out
 
 
-def _plain(c: _Content, ansi: bool = False) -> str:
+def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
     lines = [c.title, ""]
     if c.findings:
         lines.append(f"Findings ({len(c.findings)})")
         lines += _grid(("SEVERITY", "POLICY", "ASSET", "MESSAGE"),
                        [(s.upper(), p, a, m) for s, p, a, m in c.findings],
-                       groups=[s for s, *_ in c.findings], paint=_SGR if ansi else None)
+                       groups=[s for s, *_ in c.findings], paint=_SGR if ansi else None,
+                       width=width)
     else:
         lines.append("No findings" + (" among the assessed assets." if c.incomplete else "."))
     if c.not_assessed:
         lines += ["", f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT compliant "
                       "until assessed"]
-        lines += _grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed)
+        lines += _grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed, width=width)
     if c.fixes:
         lines += ["", "How to fix"]
         for pid, title, arts, remediation in c.fixes:
@@ -229,10 +242,11 @@ def _rich(c: _Content) -> str:
 @register("table")
 def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
     content = _content(result, threshold)
+    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     if not color:
-        return _plain(content)
+        return _plain(content, width=width)
     if len(content.findings) + len(content.not_assessed) > RICH_MAX_ROWS:
-        return _plain(content, ansi=True)
+        return _plain(content, ansi=True, width=width)
     return _rich(content)
 
 
