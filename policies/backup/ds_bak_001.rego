@@ -20,11 +20,11 @@ import rego.v1
 
 copy_relations := {"backup", "snapshot"}
 
+# The asset's backup and snapshot copies (ctx.backups is a list: dsscan.lib.assets).
 copies(a) := [b |
-	some b in data.dsscan.lib.list(a, ["ctx", "backups"])
-	is_object(b)
-	is_string(b.id)
+	some b in a.ctx.backups
 	b.relation in copy_relations
+	is_string(b.id)
 ]
 
 # A table inside a database is backed up with its database (judged there).
@@ -33,13 +33,18 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-in_scope(a) if {
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
+# Stores owing sensitive-level protection or above that have copies, each with its copies,
+# the ids of those kept in its own bucket or volume, and whether one is known to be
+# separate (computed once). Plain field reads first: most stores have no backups at all.
+judged := [{"a": a, "copies": cs, "in_place": ids, "separate": sep} |
+	some a in data.dsscan.lib.protected_stores
+	a.ctx.backups != []
 	not child_table(a)
-	data.dsscan.lib.protect_rank(a) >= 2
-	count(copies(a)) > 0
-}
+	cs := copies(a)
+	count(cs) > 0
+	ids := sort([b.id | some b in cs; b.separate == false; same_place(b)])
+	sep := count([1 | some b in cs; b.separate == true]) > 0
+]
 
 same_place(b) if {
 	b.separate == false
@@ -53,68 +58,59 @@ same_place(b) if {
 	startswith(lower(b.separation), "same volume")
 }
 
-in_place(a) := sort([b.id | some b in copies(a); same_place(b)])
-
-has_separate(a) if {
-	some b in copies(a)
-	b.separate == true
-}
-
-has_unknown(a) if {
-	some b in copies(a)
+has_unknown(cs) if {
+	some b in cs
 	not is_boolean(object.get(b, "separate", null))
 }
 
-evidence(a) := {"copies": [{
+evidence(cs) := {"copies": [{
 	"id": b.id,
 	"account": object.get(b, "account", null),
 	"region": object.get(b, "region", null),
 	"separate": object.get(b, "separate", null),
 	"separation": object.get(b, "separation", null),
 } |
-	some b in copies(a)
+	some b in cs
 ]}
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	ids := in_place(a)
-	count(ids) > 0
+	some j in judged
+	count(j.in_place) > 0
+	a := j.a
 	finding := {
 		"asset": a.id,
-		"related": ids,
-		"level": data.dsscan.lib.level_of(a),
+		"related": j.in_place,
+		"level": a.ctx.level,
 		"message": sprintf("%s keeps copies in its own bucket or volume (%s); a copy stored with the data it copies is not a separate backup.", [
-			data.dsscan.lib.display_name(a), concat(", ", ids),
+			data.dsscan.lib.display_name(a), concat(", ", j.in_place),
 		]),
-		"evidence": evidence(a),
+		"evidence": evidence(j.copies),
 	}
 }
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	count(in_place(a)) == 0
-	not has_separate(a)
-	not has_unknown(a)
-	ids := sort([b.id | some b in copies(a)])
-	where := sort({s | some b in copies(a); s := b.separation; is_string(s)})
+	some j in judged
+	j.separate == false
+	count(j.in_place) == 0
+	not has_unknown(j.copies)
+	a := j.a
+	ids := sort([b.id | some b in j.copies])
+	where := sort({s | some b in j.copies; s := b.separation; is_string(s)})
 	finding := {
 		"asset": a.id,
 		"related": ids,
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s has no backup stored separately from it: its copies %s are in the same place (%s).", [
 			data.dsscan.lib.display_name(a), concat(", ", ids), concat("; ", where),
 		]),
-		"evidence": evidence(a),
+		"evidence": evidence(j.copies),
 	}
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
-	count(in_place(a)) == 0
-	not has_separate(a)
-	has_unknown(a)
-	item := {"asset": a.id, "reason": "the location of its backups relative to the store could not be determined"}
+	some j in judged
+	j.separate == false
+	count(j.in_place) == 0
+	has_unknown(j.copies)
+	item := {"asset": j.a.id, "reason": "the location of its backups relative to the store could not be determined"}
 }

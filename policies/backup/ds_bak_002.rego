@@ -27,20 +27,18 @@ child_table(a) if {
 }
 
 # The store is itself a backup or replica of something else.
-is_copy(a) if count(data.dsscan.lib.list(a, ["backup", "backup_of"])) > 0
+is_copy(a) if non_empty_list(a.backup.backup_of)
 
-is_copy(a) if count(data.dsscan.lib.list(a, ["replica_of"])) > 0
+is_copy(a) if non_empty_list(a.replica_of)
 
-in_scope(a) if {
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
-	not child_table(a)
-	not is_copy(a)
-	data.dsscan.lib.protect_rank(a) >= 2
+non_empty_list(x) if {
+	is_array(x)
+	x != []
 }
 
+# (ctx.backups is a list: dsscan.lib.assets.)
 has_copy(a) if {
-	some b in data.dsscan.lib.list(a, ["ctx", "backups"])
+	some b in a.ctx.backups
 	b.relation in copy_relations
 }
 
@@ -51,35 +49,44 @@ positive(x) if {
 	x > 0
 }
 
+# Direct reads: a missing or null fact is no backup.
 backed_up(a) if has_copy(a)
 
-backed_up(a) if native(a, "enabled") == true
+backed_up(a) if a.backup.native.enabled == true
 
-backed_up(a) if native(a, "point_in_time_recovery") == true
+backed_up(a) if a.backup.native.point_in_time_recovery == true
 
-backed_up(a) if positive(native(a, "retention_days"))
+backed_up(a) if positive(a.backup.native.retention_days)
 
-backed_up(a) if object.get(a, ["backup", "automated"], null) == true
+backed_up(a) if a.backup.automated == true
 
-backed_up(a) if positive(object.get(a, ["backup", "retention_days"], null))
+backed_up(a) if positive(a.backup.retention_days)
 
-backed_up(a) if count(data.dsscan.lib.list(a, ["backup", "plans"])) > 0
+backed_up(a) if non_empty_list(a.backup.plans)
 
 # The scanner read the backup settings and they say "off".
-known_off(a) if native(a, "enabled") == false
+known_off(a) if a.backup.native.enabled == false
 
-known_off(a) if native(a, "retention_days") == 0
+known_off(a) if a.backup.native.retention_days == 0
 
-known_off(a) if object.get(a, ["backup", "automated"], null) == false
+known_off(a) if a.backup.automated == false
+
+# Stores owing sensitive-level protection or above without a backup. Plain field reads
+# first: most stores have native backups turned on, which passes them.
+judged := [a |
+	some a in data.dsscan.lib.protected_stores
+	not a.backup.native.enabled == true
+	not child_table(a)
+	not is_copy(a)
+	not backed_up(a)
+]
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	not backed_up(a)
+	some a in judged
 	known_off(a)
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but has no backup: native backups are off and no backup or snapshot copy was found.", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a),
 		]),
@@ -94,9 +101,7 @@ deny contains finding if {
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
-	not backed_up(a)
+	some a in judged
 	not known_off(a)
 	item := {"asset": a.id, "reason": "whether the store has a backup could not be read"}
 }

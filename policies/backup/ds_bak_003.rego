@@ -21,13 +21,6 @@ import rego.v1
 
 backup_storage_kinds := {"backup_vault", "backup", "snapshot"}
 
-holds_backups(a) if a.kind in backup_storage_kinds
-
-holds_backups(a) if {
-	a.kind == "object_store"
-	count(data.dsscan.lib.list(a, ["backup", "backup_of"])) > 0
-}
-
 access(a) := x if {
 	x := object.get(a, "access", null)
 	is_object(x)
@@ -40,11 +33,33 @@ judged_by_vault(a) if {
 	is_object(object.get(a, ["ctx", "vault"], null))
 }
 
-in_scope(a) if {
-	holds_backups(a)
-	data.dsscan.lib.assessable(a)
-	not judged_by_vault(a)
-}
+# Backup storage (vaults, backups, snapshots, and buckets that hold backups). Plain field
+# reads first: most assets are neither, and a recovery point outside a vault (ctx.vault null:
+# dsscan.lib.assets) is never judged by a vault.
+judged := array.concat(
+	array.concat(
+		[a |
+			some a in data.dsscan.lib.assets
+			a.kind in backup_storage_kinds
+			a.ctx.vault == null
+			a.ctx.assessable
+		],
+		[a |
+			some a in data.dsscan.lib.assets
+			a.kind in backup_storage_kinds
+			a.ctx.vault != null
+			a.ctx.assessable
+			not judged_by_vault(a)
+		],
+	),
+	[a |
+		some a in data.dsscan.lib.assets
+		a.kind == "object_store"
+		a.backup.backup_of != []
+		a.ctx.assessable
+		count(data.dsscan.lib.list(a, ["backup", "backup_of"])) > 0
+	],
+)
 
 open_to_all := {"all", "*"}
 
@@ -62,16 +77,35 @@ problem(a, "shared with all accounts") if {
 	x in open_to_all
 }
 
+# Storage with a problem, by direct reads (an asset may be listed twice; its finding is one).
+exposed := array.concat(
+	[a |
+		some a in judged
+		a.access.public == true
+	],
+	array.concat(
+		[a |
+			some a in judged
+			a.access.wildcard_principal == true
+		],
+		[a |
+			some a in judged
+			x := a.access.shared_with
+			is_array(x)
+			some y in x
+			y in open_to_all
+		],
+	),
+)
+
 level(a) := data.dsscan.lib.highest(array.concat(
-	[data.dsscan.lib.level_of(a)],
+	[a.ctx.level],
 	[object.get(c, "level", null) | some c in data.dsscan.lib.list(a, ["ctx", "contents"]); is_object(c)],
 ))
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
+	some a in exposed
 	ps := problems(a)
-	count(ps) > 0
 	finding := {
 		"asset": a.id,
 		"level": level(a),
@@ -92,27 +126,28 @@ access_known(a) if is_boolean(object.get(a, ["access", "wildcard_principal"], nu
 
 access_known(a) if is_array(object.get(a, ["access", "shared_with"], null))
 
+# (Public is usually a boolean: checked directly first.)
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
-	count(problems(a)) == 0
+	some a in judged
+	not a.access.public == true
+	not a.access.public == false
 	not access_known(a)
+	count(problems(a)) == 0
 	item := {"asset": a.id, "reason": "access settings of the backup storage could not be read"}
 }
 
 # --- vault lock for core backups -----------------------------------------------------------
 
-core_vault(v) if {
+core_vaults := [v |
+	some v in judged
 	v.kind == "backup_vault"
-	in_scope(v)
-	data.dsscan.lib.rank(data.dsscan.lib.highest([level(v), data.dsscan.lib.protect_level(v)])) >= 4
-}
+	data.dsscan.lib.rank(data.dsscan.lib.highest([level(v), v.ctx.protect_level])) >= 4
+]
 
 lock_enabled(v) := object.get(v, ["access", "lock", "enabled"], null)
 
 deny contains finding if {
-	some v in input.assets
-	core_vault(v)
+	some v in core_vaults
 	lock_enabled(v) == false
 	finding := {
 		"asset": v.id,
@@ -123,8 +158,7 @@ deny contains finding if {
 }
 
 not_assessed contains item if {
-	some v in input.assets
-	core_vault(v)
+	some v in core_vaults
 	not is_boolean(lock_enabled(v))
 	item := {"asset": v.id, "reason": "vault lock state of the backup vault could not be read"}
 }

@@ -19,17 +19,18 @@ import rego.v1
 
 data_kinds := (data.dsscan.lib.store_kinds | data.dsscan.lib.copy_kinds) | {"backup_vault"}
 
+# Plain field reads, the most selective first: few assets are unclassified.
 deny contains finding if {
-	some a in input.assets
+	some a in data.dsscan.lib.assets
+	a.ctx.level == "unclassified"
 	a.kind in data_kinds
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.level_of(a) == "unclassified"
+	a.ctx.assessable
 	finding := {
 		"asset": a.id,
 		"level": "unclassified",
 		"message": sprintf("%s %s has no data level: no tag, catalogue rule, content sample or source gives it one.", [
 			a.kind, data.dsscan.lib.display_name(a),
 		]),
-		"evidence": {"kind": a.kind, "protected_as": data.dsscan.lib.protect_level(a)},
+		"evidence": {"kind": a.kind, "protected_as": a.ctx.protect_level},
 	}
 }

@@ -20,15 +20,17 @@ import rego.v1
 
 text(x) := x if is_string(x) else := "unknown"
 
+# A plain field read first: most assets have no conflict (an empty list).
 deny contains finding if {
-	some a in input.assets
-	data.dsscan.lib.assessable(a)
+	some a in data.dsscan.lib.assets
+	a.level.conflicts != []
+	a.ctx.assessable
 	some c in data.dsscan.lib.list(a, ["level", "conflicts"])
 	is_object(c)
 	observed := object.get(c, "observed", null)
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.highest([observed, data.dsscan.lib.level_of(a)]),
+		"level": data.dsscan.lib.highest([observed, a.ctx.level]),
 		"message": sprintf("%s is declared %s by %s, but %s shows %s.", [
 			data.dsscan.lib.display_name(a),
 			text(object.get(c, "declared", null)), text(object.get(c, "declared_source", null)),

@@ -20,11 +20,15 @@ package dsscan.policy.ds_enc_001
 import rego.v1
 
 # At-rest facts that apply to a store: its own or, for a table that has none, the facts of
-# the database it lives in. {"state": null} when nothing is known.
-facts(a) := {"state": s, "from": null} if {
+# the database it lives in ({"state": null} when nothing is known), with what a finding
+# shows of known facts. The first rule reads the usual case, a complete own state, directly.
+facts(a) := {"state": s, "from": null, "related": [], "whose": "", "evidence": e} if {
+	s := a.encryption.at_rest
+	e := {"encryption_enabled": s.enabled, "key_type": s.key_type, "key_id": s.key_id, "facts_from": null}
+} else := _with_evidence({"state": s, "from": null}) if {
 	s := data.dsscan.lib.at_rest(object.get(a, "encryption", null))
 	s != null
-} else := {"state": s, "from": object.get(p, "id", null)} if {
+} else := _with_evidence({"state": s, "from": object.get(p, "id", null)}) if {
 	a.kind == "table"
 	p := object.get(a, ["ctx", "parent"], null)
 	is_object(p)
@@ -32,11 +36,7 @@ facts(a) := {"state": s, "from": null} if {
 	s != null
 } else := {"state": null, "from": null}
 
-in_scope(a) if {
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.protect_rank(a) >= 2
-}
+_with_evidence(f) := object.union(f, {"related": related(f), "whose": whose(f), "evidence": evidence(f)})
 
 related(f) := [f.from] if f.from != null else := []
 
@@ -49,56 +49,72 @@ evidence(f) := {
 
 whose(f) := "" if f.from == null else := sprintf(" (judged by its parent %s)", [f.from])
 
-deny contains finding if {
-	some a in input.assets
-	in_scope(a)
+# Stores owing sensitive-level protection or above, less those whose own key is plainly
+# customer-managed (and not switched off): those pass every rule below, and are many.
+candidates := array.concat(
+	[a |
+		some a in data.dsscan.lib.protected_stores
+		not a.encryption.at_rest.key_type == "customer_managed"
+	],
+	[a |
+		some a in data.dsscan.lib.protected_stores
+		a.encryption.at_rest.key_type == "customer_managed"
+		a.encryption.at_rest.enabled == false
+	],
+)
+
+# Each candidate with its facts and key strength k (null: unknown), computed once.
+judged := [{"a": a, "f": f, "k": data.dsscan.lib.key_strength_or_null(f.state)} |
+	some a in candidates
 	f := facts(a)
-	data.dsscan.lib.key_strength(f.state) == 0
+]
+
+deny contains finding if {
+	some j in judged
+	j.k == 0
+	a := j.a
 	finding := {
 		"asset": a.id,
-		"related": related(f),
-		"level": data.dsscan.lib.level_of(a),
+		"related": j.f.related,
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but is not encrypted at rest%s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), whose(f),
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), j.f.whose,
 		]),
-		"evidence": evidence(f),
+		"evidence": j.f.evidence,
 	}
 }
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	data.dsscan.lib.protect_rank(a) >= 3
-	f := facts(a)
-	data.dsscan.lib.key_strength(f.state) == 1
-	f.state.key_type == "provider_managed"
+	some j in judged
+	j.k == 1
+	a := j.a
+	a.ctx.protect_rank >= 3
+	j.f.state.key_type == "provider_managed"
 	finding := {
 		"asset": a.id,
-		"related": related(f),
-		"level": data.dsscan.lib.level_of(a),
+		"related": j.f.related,
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but is encrypted with a provider-managed key, not a customer-managed one%s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), whose(f),
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), j.f.whose,
 		]),
-		"evidence": evidence(f),
+		"evidence": j.f.evidence,
 	}
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
-	f := facts(a)
-	not data.dsscan.lib.key_strength_known(f.state)
-	item := {"asset": a.id, "reason": "encryption at rest could not be read"}
+	some j in judged
+	j.k == null
+	item := {"asset": j.a.id, "reason": "encryption at rest could not be read"}
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
-	data.dsscan.lib.protect_rank(a) >= 3
-	f := facts(a)
-	data.dsscan.lib.key_type_unknown(f.state)
+	some j in judged
+	j.k == 1
+	a := j.a
+	a.ctx.protect_rank >= 3
+	data.dsscan.lib.key_type_unknown(j.f.state)
 	item := {
 		"asset": a.id,
-		"reason": sprintf("encrypted at rest, but the key type could not be read (%s data needs a customer-managed key)", [data.dsscan.lib.protect_level(a)]),
+		"reason": sprintf("encrypted at rest, but the key type could not be read (%s data needs a customer-managed key)", [a.ctx.protect_level]),
 	}
 }

@@ -35,72 +35,127 @@ copy_source(a, s) if {
 	s.id in array.concat(data.dsscan.lib.list(a, ["backup", "backup_of"]), data.dsscan.lib.list(a, ["replica_of"]))
 }
 
-# Sources absent from the inventory ("missing": true) have no facts to compare with.
-sources(a) := [s |
-	some s in data.dsscan.lib.list(a, ["ctx", "sources"])
-	is_object(s)
-	is_string(s.id)
-	object.get(s, "missing", false) != true
-	copy_source(a, s)
-]
-
-is_copy(a) if data.dsscan.lib.is_copy_kind(a)
-
-is_copy(a) if count(sources(a)) > 0
+# Sources absent from the inventory ("missing": true) have no facts to compare with. The
+# first list is the usual case (a copy relation), read directly; the second holds entries
+# without a copy relation, which copy_source decides. (ctx.sources is a list: lib.assets.)
+sources(a) := array.concat(
+	[s |
+		some s in a.ctx.sources
+		s.relation in copy_relations
+		is_string(s.id)
+		not s.missing == true
+	],
+	[s |
+		some s in a.ctx.sources
+		not s.relation == "backup"
+		not s.relation == "snapshot"
+		not s.relation == "replica"
+		is_object(s)
+		is_string(s.id)
+		not s.missing == true
+		copy_source(a, s)
+	],
+)
 
 src_state(s) := data.dsscan.lib.at_rest(object.get(s, "encryption", null))
 
-# The copy's own at-rest state when it can be read, else its vault's; state null if neither.
-own(a) := {"state": s, "from": "own"} if {
+# Key strength of a source, or null when unknown. ctx gives a source's flattened at-rest
+# state; the first rule reads it directly (when it is not an {at_rest: ...} block).
+src_strength(s) := k if {
+	e := s.encryption
+	not e.at_rest == e.at_rest
+	k := data.dsscan.lib.key_strength(e)
+} else := data.dsscan.lib.key_strength_or_null(src_state(s))
+
+# The copy's own at-rest state when it can be read, else its vault's, with its key strength
+# k and its exact strength (null when not exact: only strength 1 can be a lower bound, when
+# the key type is unknown); state, k and exact null if neither can be read. The first two
+# rules read the usual case, the copy's own state with a known key type, directly.
+own(a) := {"state": s, "from": "own", "k": k, "exact": k} if {
+	s := a.encryption.at_rest
+	k := data.dsscan.lib.key_strength(s)
+	k != 1
+} else := {"state": s, "from": "own", "k": 1, "exact": 1} if {
+	s := a.encryption.at_rest
+	s.key_type == "provider_managed"
+	data.dsscan.lib.key_strength(s) == 1
+} else := with_exact(o) if {
+	o := own_state(a)
+}
+
+own_state(a) := {"state": s, "from": "own", "k": data.dsscan.lib.key_strength(s)} if {
 	s := data.dsscan.lib.at_rest(object.get(a, "encryption", null))
 	data.dsscan.lib.key_strength_known(s)
-} else := {"state": s, "from": object.get(v, "id", null)} if {
+} else := {"state": s, "from": object.get(v, "id", null), "k": data.dsscan.lib.key_strength(s)} if {
 	v := object.get(a, ["ctx", "vault"], null)
 	is_object(v)
 	s := data.dsscan.lib.at_rest(object.get(v, "encryption", null))
 	data.dsscan.lib.key_strength_known(s)
-} else := {"state": null, "from": null}
+} else := {"state": null, "from": null, "k": null}
 
-levels_involved(a) := array.concat([data.dsscan.lib.level_of(a)], [object.get(s, "level", null) | some s in sources(a)])
+with_exact(o) := object.union(o, {"exact": exact(o)})
 
-# Sources whose key is stronger than the copy's.
-stronger(a, strength) := sort([s.id |
-	some s in sources(a)
-	data.dsscan.lib.key_strength(src_state(s)) > strength
-])
-
-source_key_types(a) := {s.id: data.dsscan.lib.key_name(k) |
-	some s in sources(a)
-	k := data.dsscan.lib.key_strength(src_state(s))
-}
-
-copy_in_scope(a) if {
-	is_copy(a)
-	data.dsscan.lib.assessable(a)
-}
-
-# The copy's strength, when it is exact (a known key type or unencrypted).
-exact_strength(a) := k if {
-	o := own(a)
+exact(o) := k if {
 	k := data.dsscan.lib.key_strength(o.state)
 	not data.dsscan.lib.key_type_unknown(o.state)
+} else := null
+
+# Ids of the sources whose key is stronger than `strength`.
+stronger(srcs, strength) := sort([s.id |
+	some s in srcs
+	src_strength(s) > strength
+])
+
+weaker_than(srcs, k) := stronger(srcs, k) if k != null else := []
+
+# --- copies --------------------------------------------------------------------------------
+
+# Copies: backups and snapshots, and other assets with copy sources (a replica; not a
+# derived table, which copy_source rules out). Plain field reads first.
+copy_assets := array.concat(
+	[a |
+		some a in data.dsscan.lib.assets
+		a.kind in data.dsscan.lib.copy_kinds
+		a.ctx.assessable
+	],
+	[a |
+		some a in data.dsscan.lib.assets
+		a.ctx.sources != []
+		a.ctx.assessable
+		not a.kind == "backup"
+		not a.kind == "snapshot"
+		count(sources(a)) > 0
+	],
+)
+
+# Each copy with what every rule below needs, computed once: its copy sources, its own (or
+# its vault's) at-rest state, its exact key strength k (null when not exact) and the ids of
+# the sources whose key is stronger than k.
+copies := [c |
+	some a in copy_assets
+	srcs := sources(a)
+	o := own(a)
+	c := {"a": a, "sources": srcs, "own": o, "k": o.exact, "weaker": weaker_than(srcs, o.exact)}
+]
+
+levels_involved(c) := array.concat([c.a.ctx.level], [object.get(s, "level", null) | some s in c.sources])
+
+source_key_types(srcs) := {s.id: data.dsscan.lib.key_name(k) |
+	some s in srcs
+	k := src_strength(s)
+	k != null
 }
 
-weaker_than_source(a) if {
-	k := exact_strength(a)
-	count(stronger(a, k)) > 0
+unencrypted_sensitive_copy(c) if {
+	c.k == 0
+	count(c.weaker) == 0
+	max([c.a.ctx.protect_rank, data.dsscan.lib.rank(data.dsscan.lib.highest(levels_involved(c)))]) >= 2
 }
 
-unencrypted_sensitive_copy(a) if {
-	exact_strength(a) == 0
-	not weaker_than_source(a)
-	max([data.dsscan.lib.protect_rank(a), data.dsscan.lib.rank(data.dsscan.lib.highest(levels_involved(a)))]) >= 2
-}
-
-copy_evidence(a) := {
-	"copy_key_type": data.dsscan.lib.key_name(data.dsscan.lib.key_strength(own(a).state)),
-	"copy_encryption_from": own(a).from,
-	"source_key_types": source_key_types(a),
+copy_evidence(c) := {
+	"copy_key_type": data.dsscan.lib.key_name(c.own.k),
+	"copy_encryption_from": c.own.from,
+	"source_key_types": source_key_types(c.sources),
 }
 
 key_phrase(k) := replace(data.dsscan.lib.key_name(k), "_", "-")
@@ -114,63 +169,56 @@ weaker_message(a, k, ids) := sprintf("%s %s is encrypted with a %s key, weaker t
 ]) if k > 0
 
 deny contains finding if {
-	some a in input.assets
-	copy_in_scope(a)
-	weaker_than_source(a)
-	k := exact_strength(a)
-	ids := stronger(a, k)
+	some c in copies
+	count(c.weaker) > 0
 	finding := {
-		"asset": a.id,
-		"related": ids,
-		"level": data.dsscan.lib.highest(levels_involved(a)),
-		"message": weaker_message(a, k, ids),
-		"evidence": copy_evidence(a),
+		"asset": c.a.id,
+		"related": c.weaker,
+		"level": data.dsscan.lib.highest(levels_involved(c)),
+		"message": weaker_message(c.a, c.k, c.weaker),
+		"evidence": copy_evidence(c),
 	}
 }
 
 deny contains finding if {
-	some a in input.assets
-	copy_in_scope(a)
-	unencrypted_sensitive_copy(a)
-	lvl := data.dsscan.lib.highest(levels_involved(a))
+	some c in copies
+	unencrypted_sensitive_copy(c)
+	lvl := data.dsscan.lib.highest(levels_involved(c))
 	finding := {
-		"asset": a.id,
-		"related": sort([s.id | some s in sources(a)]),
+		"asset": c.a.id,
+		"related": sort([s.id | some s in c.sources]),
 		"level": lvl,
 		"message": sprintf("%s %s is a copy of %s data but is not encrypted at rest.", [
-			a.kind, data.dsscan.lib.display_name(a), data.dsscan.lib.protect_level({"level": {"value": lvl}}),
+			c.a.kind, data.dsscan.lib.display_name(c.a), data.dsscan.lib.protect_level({"level": {"value": lvl}}),
 		]),
-		"evidence": copy_evidence(a),
+		"evidence": copy_evidence(c),
 	}
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	copy_in_scope(a)
-	own(a).state == null
-	item := {"asset": a.id, "reason": "encryption at rest of the copy (and of its vault) could not be read"}
+	some c in copies
+	c.own.state == null
+	item := {"asset": c.a.id, "reason": "encryption at rest of the copy (and of its vault) could not be read"}
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	copy_in_scope(a)
-	o := own(a)
-	data.dsscan.lib.key_type_unknown(o.state)
-	count(stronger(a, 1)) > 0
-	item := {"asset": a.id, "reason": "the copy is encrypted, but its key type could not be read to compare it with its source's customer-managed key"}
+	some c in copies
+	c.k == null
+	data.dsscan.lib.key_type_unknown(c.own.state)
+	count(stronger(c.sources, 1)) > 0
+	item := {"asset": c.a.id, "reason": "the copy is encrypted, but its key type could not be read to compare it with its source's customer-managed key"}
 }
 
 # A copy that is not weaker than its known sources, but some source's encryption is unknown.
 not_assessed contains item if {
-	some a in input.assets
-	copy_in_scope(a)
-	k := exact_strength(a)
-	k < 2
-	not weaker_than_source(a)
-	not unencrypted_sensitive_copy(a)
-	unknown := sort([s.id | some s in sources(a); not data.dsscan.lib.key_strength_known(src_state(s))])
+	some c in copies
+	c.k != null
+	c.k < 2
+	count(c.weaker) == 0
+	not unencrypted_sensitive_copy(c)
+	unknown := sort([s.id | some s in c.sources; src_strength(s) == null])
 	count(unknown) > 0
-	item := {"asset": a.id, "reason": sprintf("encryption at rest of its source %s could not be read", [concat(", ", unknown)])}
+	item := {"asset": c.a.id, "reason": sprintf("encryption at rest of its source %s could not be read", [concat(", ", unknown)])}
 }
 
 # --- backup vaults -------------------------------------------------------------------------
@@ -192,11 +240,13 @@ required(v) := 2 if {
 	data.dsscan.lib.rank(vault_level(v)) == 2
 } else := 0
 
-vault_in_scope(v) if {
+# Vaults whose contents require encryption (a kind check first: vaults are few).
+vaults := [v |
+	some v in data.dsscan.lib.assets
 	v.kind == "backup_vault"
-	data.dsscan.lib.assessable(v)
+	v.ctx.assessable
 	required(v) > 0
-}
+]
 
 vault_message(v, 0) := sprintf("Backup vault %s holds %s data but is not encrypted at rest.", [
 	data.dsscan.lib.display_name(v), vault_level(v),
@@ -209,8 +259,7 @@ vault_message(v, k) := sprintf("Backup vault %s holds %s data but is encrypted w
 vault_state(v) := data.dsscan.lib.at_rest(object.get(v, "encryption", null))
 
 deny contains finding if {
-	some v in input.assets
-	vault_in_scope(v)
+	some v in vaults
 	s := vault_state(v)
 	k := data.dsscan.lib.key_strength(s)
 	k < required(v)
@@ -229,15 +278,13 @@ deny contains finding if {
 }
 
 not_assessed contains item if {
-	some v in input.assets
-	vault_in_scope(v)
+	some v in vaults
 	not data.dsscan.lib.key_strength_known(vault_state(v))
 	item := {"asset": v.id, "reason": "encryption at rest of the backup vault could not be read"}
 }
 
 not_assessed contains item if {
-	some v in input.assets
-	vault_in_scope(v)
+	some v in vaults
 	required(v) == 2
 	data.dsscan.lib.key_type_unknown(vault_state(v))
 	item := {"asset": v.id, "reason": "the backup vault is encrypted, but its key type could not be read"}

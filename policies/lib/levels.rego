@@ -3,6 +3,14 @@
 #
 # Facts may be null ("could not be read"); every helper here is total over null/missing
 # input (regorus raises on type errors where OPA is lenient, so guard types explicitly).
+#
+# Speed: regorus does not cache function results, so each helper call costs microseconds on
+# every asset and in every policy. Python (dsscan.relations) therefore precomputes eight
+# per-asset facts into ctx (docs/architecture.md §3): level, rank, protect_level,
+# protect_rank, environment, test, production, assessable. Each helper below reads its fact
+# when present and computes it otherwise (policy tests and hand-written inputs have no
+# facts); `assets` hands policies every asset with all eight facts, so a policy can reject an
+# asset with plain field reads (`a.ctx.protect_rank >= 2`) before calling anything.
 package dsscan.lib
 
 import rego.v1
@@ -12,8 +20,8 @@ level_names := ["unclassified", "general", "sensitive", "important", "core"]
 level_rank := {"unclassified": 0, "general": 1, "sensitive": 2, "important": 3, "core": 4}
 
 # rank of a level name; anything that is not a level (null, typo) ranks as unclassified.
+# (Looking up a non-string key is undefined, not an error, in both engines.)
 rank(level) := r if {
-	is_string(level)
 	r := level_rank[level]
 } else := 0
 
@@ -31,8 +39,78 @@ user_config := data.dsscan.config if is_object(data.dsscan.config)
 
 config := object.union(default_config, user_config)
 
+# --- the assets as policies read them ------------------------------------------------------
+
+# input.assets as given when every asset carries the eight ctx facts (dsscan sets them all
+# together, with these types); otherwise each asset with its facts and ctx relations filled
+# in here. A complete rule is evaluated once per query and shared by every policy.
+assets := input.assets if {
+	count(_with_all_facts) == count(input.assets)
+} else := _filled
+
+# (An array of the eight refs is undefined, so the asset is skipped, when one is missing;
+# the same in OPA and regorus, unlike a negated call or `not x in s` on a missing value.)
+_with_all_facts := [1 |
+	some a in input.assets
+	_ := [
+		a.ctx.level, a.ctx.rank, a.ctx.protect_level, a.ctx.protect_rank,
+		a.ctx.environment, a.ctx.test, a.ctx.production, a.ctx.assessable,
+	]
+]
+
+_filled := [with_facts(a) | some a in input.assets]
+
+# The asset with its ctx facts (kept when present and well typed, computed otherwise) and the
+# ctx relations Python always sets: lists ([] when missing) and objects (null when missing).
+with_facts(a) := object.union(a, {"ctx": object.union(_ctx(a), {
+	"level": level_of(a),
+	"rank": rank_of(a),
+	"protect_level": protect_level(a),
+	"protect_rank": protect_rank(a),
+	"environment": environment_of(a),
+	"test": _test_flag(a),
+	"production": _production_flag(a),
+	"assessable": _assessable_flag(a),
+	"backups": list(a, ["ctx", "backups"]),
+	"sources": list(a, ["ctx", "sources"]),
+	"contents": list(a, ["ctx", "contents"]),
+	"domain": _object(a, ["ctx", "domain"]),
+	"vault": _object(a, ["ctx", "vault"]),
+	"parent": _object(a, ["ctx", "parent"]),
+})}) if is_object(a) else := a
+
+_ctx(a) := c if {
+	c := a.ctx
+	is_object(c)
+} else := {}
+
+_object(obj, path) := v if {
+	v := object.get(obj, path, null)
+	is_object(v)
+} else := null
+
+_test_flag(a) := true if is_test(a) else := false
+
+_production_flag(a) := true if is_production(a) else := false
+
+_assessable_flag(a) := true if assessable(a) else := false
+
+# Assessable stores owing sensitive-level protection or above: the scope most policies start
+# from, filtered once for all of them.
+protected_stores := [a |
+	some a in assets
+	a.ctx.protect_rank >= 2
+	a.kind in store_kinds
+	a.ctx.assessable
+]
+
+# --- per-asset facts: ctx fast path, computed fallback ---------------------------------------
+
 # The asset's level name; null/missing/unknown values are "unclassified".
 level_of(a) := v if {
+	v := a.ctx.level
+	is_string(v)
+} else := v if {
 	v := object.get(a, ["level", "value"], null)
 	is_string(v)
 	level_rank[v] >= 0
@@ -40,20 +118,46 @@ level_of(a) := v if {
 
 # The level whose protection an asset owes: its own, or, when unclassified, the configured
 # protection level (unknown is never treated as general, DESIGN §1).
-protect_level(a) := config.unclassified_protection_level if {
+protect_level(a) := v if {
+	v := a.ctx.protect_level
+	is_string(v)
+} else := config.unclassified_protection_level if {
 	level_of(a) == "unclassified"
 } else := level_of(a)
 
-protect_rank(a) := rank(protect_level(a))
+protect_rank(a) := r if {
+	r := a.ctx.protect_rank
+	is_number(r)
+} else := rank(protect_level(a))
+
+# Rank of the asset's own level (0 when unclassified).
+rank_of(a) := r if {
+	r := a.ctx.rank
+	is_number(r)
+} else := rank(level_of(a))
 
 # How the level reads in a message: "core", or "unclassified (protected as sensitive)".
-level_label(a) := sprintf("unclassified (protected as %s)", [protect_level(a)]) if {
-	level_of(a) == "unclassified"
-} else := level_of(a)
+level_label(a) := v if {
+	v := _labels[[a.ctx.level, a.ctx.protect_level]]
+} else := v if {
+	v := level_of(a)
+	v != "unclassified"
+} else := sprintf("unclassified (protected as %s)", [protect_level(a)])
+
+_labels := {[l, p]: label |
+	some l in level_names
+	some p in level_names
+	label := _label(l, p)
+}
+
+_label("unclassified", p) := sprintf("unclassified (protected as %s)", [p])
+
+_label(l, _) := l if l != "unclassified"
 
 # Highest level among a collection of level names (nulls and non-levels ignored);
-# "unclassified" for an empty collection.
-highest(levels) := level_names[max(array.concat([0], [rank(l) | some l in levels]))]
+# "unclassified" for an empty collection. (A non-level has no rank here instead of rank 0:
+# the same maximum, as 0 is always in the list.)
+highest(levels) := level_names[max(array.concat([0], [r | some l in levels; r := level_rank[l]]))]
 
 store_kinds := {"object_store", "database", "table", "file_system", "cache", "warehouse"}
 
@@ -64,16 +168,36 @@ is_store(a) if a.kind in store_kinds
 is_copy_kind(a) if a.kind in copy_kinds
 
 environment_of(a) := v if {
+	v := a.ctx.environment
+	is_string(v)
+} else := v if {
 	v := object.get(a, ["environment", "value"], null)
 	is_string(v)
 } else := "unknown"
 
-is_test(a) if environment_of(a) in config.test_environments
+is_test(a) if a.ctx.test == true
 
-is_production(a) if environment_of(a) == "production"
+is_test(a) if {
+	not is_boolean(object.get(a, ["ctx", "test"], null))
+	environment_of(a) in config.test_environments
+}
+
+is_production(a) if a.ctx.production == true
+
+is_production(a) if {
+	not is_boolean(object.get(a, ["ctx", "production"], null))
+	environment_of(a) == "production"
+}
 
 # Assets the scanner could not read at all are reported by Python, not by policies.
-assessable(a) if not _unreadable(a)
+# (In a negation, read a possibly missing fact with object.get: OPA makes `not f(x.missing)`
+# fail where regorus makes it succeed.)
+assessable(a) if a.ctx.assessable == true
+
+assessable(a) if {
+	not is_boolean(object.get(a, ["ctx", "assessable"], null))
+	not _unreadable(a)
+}
 
 _unreadable(a) if a.assessment.status == "not_assessed"
 
@@ -95,8 +219,7 @@ strings(obj, path) := [x | some x in list(obj, path); is_string(x)]
 # The at-rest encryption state from either an asset's `encryption` block ({at_rest: {...}})
 # or an already flattened state ({enabled, key_type, ...}) as found in ctx; null if unknown.
 at_rest(enc) := s if {
-	is_object(enc)
-	s := object.get(enc, "at_rest", null)
+	s := enc.at_rest
 	is_object(s)
 } else := enc if {
 	is_object(enc)
@@ -106,7 +229,10 @@ at_rest(enc) := s if {
 # Key strength of an at-rest encryption state: 0 not encrypted, 1 provider-managed key (or
 # encrypted with an unknown key type), 2 customer-managed key; undefined when unknown.
 # A known key type implies encryption even when `enabled` itself could not be read.
-key_strength(enc) := 0 if {
+# The table answers the usual states in one lookup; the rules after it decide the others.
+key_strength(enc) := k if {
+	k := _strength[enc.enabled][enc.key_type]
+} else := 0 if {
 	is_object(enc)
 	_unencrypted(enc)
 } else := 2 if {
@@ -120,7 +246,18 @@ key_strength(enc) := 0 if {
 	enc.enabled == true
 }
 
+_strength := {
+	false: {"none": 0, "provider_managed": 0, "customer_managed": 0, null: 0},
+	true: {"none": 0, "provider_managed": 1, "customer_managed": 2, null: 1},
+	null: {"none": 0, "provider_managed": 1, "customer_managed": 2},
+}
+
 _unencrypted(enc) if enc.enabled == false
+
+# key_strength, or null when it is unknown (to bind it once where undefined would drop a row).
+key_strength_or_null(enc) := k if {
+	k := key_strength(enc)
+} else := null
 
 # The key strength could be read (use instead of `not key_strength(x)`: a strength of 0 is a
 # value, and negating a number-valued call is easy to misread).

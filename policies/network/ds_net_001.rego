@@ -24,28 +24,44 @@ non_empty_string(x) if {
 	x != ""
 }
 
-placed(a) if non_empty_string(object.get(a, ["network", "vpc_id"], null))
+placed(a) if non_empty_string(a.network.vpc_id)
 
-placed(a) if count(data.dsscan.lib.list(a, ["network", "subnets"])) > 0
-
-placed(a) if non_empty_string(object.get(a, ["network", "domain"], null))
-
-in_scope(a) if {
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
-	placed(a)
+placed(a) if {
+	x := a.network.subnets
+	is_array(x)
+	x != []
 }
 
-domain(a) := d if {
-	d := object.get(a, ["ctx", "domain"], null)
-	is_object(d)
-} else := null
+placed(a) if non_empty_string(a.network.domain)
 
 # The domain carries a usable rating.
 rated(d) if {
 	object.get(d, "rated", true) != false
 	data.dsscan.lib.rank(object.get(d, "level", null)) >= 1
 }
+
+# The rank a domain is rated at, 0 when it has no usable rating. (The first rule reads the
+# usual shape, {"rated": true, "level": "..."}, directly.)
+domain_rank(d) := r if {
+	d.rated == true
+	r := data.dsscan.lib.level_rank[d.level]
+	r >= 1
+} else := r if {
+	rated(d)
+	r := data.dsscan.lib.rank(object.get(d, "level", null))
+} else := 0
+
+# Stores owing sensitive-level protection or above (no rule below fires for a lower level: a
+# rated domain is at least general). Where a store sits in a domain rated below its level
+# (0: unrated), with that rating; placement is checked last, for these only.
+misplaced := [{"a": a, "d": d, "r": r} |
+	some a in data.dsscan.lib.protected_stores
+	d := a.ctx.domain
+	d != null
+	r := domain_rank(d)
+	r < a.ctx.protect_rank
+	placed(a)
+]
 
 # Where the store sits, for messages: the explicit domain, the VPC or the subnets.
 network_name(a) := x if {
@@ -59,13 +75,13 @@ network_name(a) := x if {
 domain_name(d) := d.name if non_empty_string(object.get(d, "name", null)) else := object.get(d, "id", "(unnamed)")
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	domain(a) == null
-	data.dsscan.lib.protect_rank(a) >= 2
+	some a in data.dsscan.lib.protected_stores
+	a.ctx.domain == null
+	a.network != null
+	placed(a)
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network %s, which is not a declared network security domain.", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), network_name(a),
 		]),
@@ -73,43 +89,39 @@ deny contains finding if {
 			"vpc_id": object.get(a, ["network", "vpc_id"], null),
 			"subnets": data.dsscan.lib.strings(a, ["network", "subnets"]),
 			"domain": null,
-			"store_level": data.dsscan.lib.protect_level(a),
+			"store_level": a.ctx.protect_level,
 		},
 	}
 }
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	d := domain(a)
-	d != null
-	not rated(d)
-	data.dsscan.lib.protect_rank(a) >= 2
+	some m in misplaced
+	m.r == 0
+	a := m.a
+	d := m.d
 	finding := {
 		"asset": a.id,
 		"related": [d.id],
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network domain %s, which has no rated level.", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), domain_name(d),
 		]),
-		"evidence": {"domain": d.id, "domain_level": object.get(d, "level", null), "rated": false, "store_level": data.dsscan.lib.protect_level(a)},
+		"evidence": {"domain": d.id, "domain_level": object.get(d, "level", null), "rated": false, "store_level": a.ctx.protect_level},
 	}
 }
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	d := domain(a)
-	d != null
-	rated(d)
-	data.dsscan.lib.rank(d.level) < data.dsscan.lib.protect_rank(a)
+	some m in misplaced
+	m.r > 0
+	a := m.a
+	d := m.d
 	finding := {
 		"asset": a.id,
 		"related": [d.id],
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network domain %s rated only %s.", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), domain_name(d), d.level,
 		]),
-		"evidence": {"domain": d.id, "domain_level": d.level, "rated": true, "store_level": data.dsscan.lib.protect_level(a)},
+		"evidence": {"domain": d.id, "domain_level": d.level, "rated": true, "store_level": a.ctx.protect_level},
 	}
 }

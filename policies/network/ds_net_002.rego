@@ -19,11 +19,13 @@ package dsscan.policy.ds_net_002
 
 import rego.v1
 
-in_scope(d) if {
+# Network domains with reachability facts (a kind check first: domains are few).
+domains := [d |
+	some d in data.dsscan.lib.assets
 	d.kind == "network_domain"
-	data.dsscan.lib.assessable(d)
-	is_object(object.get(d, ["ctx", "domain"], null))
-}
+	d.ctx.assessable
+	is_object(d.ctx.domain)
+]
 
 entries(d) := [e |
 	some e in data.dsscan.lib.list(d, ["ctx", "domain", "reachable_from"])
@@ -39,6 +41,13 @@ vias(d, src) := sort({v | some e in entries(d); e.from == src; v := e.via; is_st
 # The source's rated level (general or above), or "unclassified" when no entry rates it.
 source_level(d, src) := data.dsscan.lib.highest([object.get(e, "level", null) | some e in entries(d); e.from == src])
 
+# How a source reads in messages: the source domain's name (reachability entries carry it),
+# else its id (which stays in related and evidence).
+source_name(d, src) := names[0] if {
+	names := sort({n | some e in entries(d); e.from == src; n := e.name; is_string(n); n != ""})
+	count(names) > 0
+} else := src
+
 domain_name(d) := data.dsscan.lib.display_name(d)
 
 # Sources that are assets (domains); prefix lists and unknown security groups are not.
@@ -48,50 +57,47 @@ related(src) := [] if {
 } else := [src]
 
 deny contains finding if {
-	some d in input.assets
-	in_scope(d)
+	some d in domains
 	"internet" in sources(d)
 	finding := {
 		"asset": d.id,
-		"level": data.dsscan.lib.level_of(d),
-		"message": sprintf("Network domain %s (%s) is reachable from the internet.", [domain_name(d), data.dsscan.lib.level_of(d)]),
-		"evidence": {"from": "internet", "from_level": null, "domain_level": data.dsscan.lib.level_of(d), "via": vias(d, "internet")},
+		"level": d.ctx.level,
+		"message": sprintf("Network domain %s (%s) is reachable from the internet.", [domain_name(d), d.ctx.level]),
+		"evidence": {"from": "internet", "from_level": null, "domain_level": d.ctx.level, "via": vias(d, "internet")},
 	}
 }
 
 deny contains finding if {
-	some d in input.assets
-	in_scope(d)
+	some d in domains
 	some src in sources(d)
 	src != "internet"
 	lvl := source_level(d, src)
 	lvl != "unclassified"
-	data.dsscan.lib.rank(lvl) < data.dsscan.lib.rank(data.dsscan.lib.level_of(d))
+	data.dsscan.lib.rank(lvl) < d.ctx.rank
 	finding := {
 		"asset": d.id,
 		"related": related(src),
-		"level": data.dsscan.lib.level_of(d),
+		"level": d.ctx.level,
 		"message": sprintf("Network domain %s (%s) is reachable from lower-level domain %s (%s).", [
-			domain_name(d), data.dsscan.lib.level_of(d), src, lvl,
+			domain_name(d), d.ctx.level, source_name(d, src), lvl,
 		]),
-		"evidence": {"from": src, "from_level": lvl, "domain_level": data.dsscan.lib.level_of(d), "via": vias(d, src)},
+		"evidence": {"from": src, "from_level": lvl, "domain_level": d.ctx.level, "via": vias(d, src)},
 	}
 }
 
 deny contains finding if {
-	some d in input.assets
-	in_scope(d)
-	data.dsscan.lib.rank(data.dsscan.lib.level_of(d)) >= 2
+	some d in domains
+	d.ctx.rank >= 2
 	some src in sources(d)
 	src != "internet"
 	source_level(d, src) == "unclassified"
 	finding := {
 		"asset": d.id,
 		"related": related(src),
-		"level": data.dsscan.lib.level_of(d),
+		"level": d.ctx.level,
 		"message": sprintf("Network domain %s (%s) is reachable from an unrated source %s.", [
-			domain_name(d), data.dsscan.lib.level_of(d), src,
+			domain_name(d), d.ctx.level, source_name(d, src),
 		]),
-		"evidence": {"from": src, "from_level": null, "domain_level": data.dsscan.lib.level_of(d), "via": vias(d, src)},
+		"evidence": {"from": src, "from_level": null, "domain_level": d.ctx.level, "via": vias(d, src)},
 	}
 }

@@ -21,15 +21,22 @@ import rego.v1
 # Kinds that can be opened to the public on their own (a table is exposed through its store).
 exposable_kinds := {"object_store", "database", "warehouse", "cache", "file_system"}
 
-in_scope(a) if {
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.protect_rank(a) >= 2
-}
-
 publicly_accessible(a) := object.get(a, ["network", "publicly_accessible"], null)
 
 access_public(a) := object.get(a, ["access", "public"], null)
+
+# Exposed stores owing sensitive-level protection or above, by direct reads.
+exposed := array.concat(
+	[a |
+		some a in data.dsscan.lib.protected_stores
+		a.network.publicly_accessible == true
+	],
+	[a |
+		some a in data.dsscan.lib.protected_stores
+		a.access.public == true
+		not a.network.publicly_accessible == true
+	],
+)
 
 exposures(a) := [x |
 	some x in ["publicly accessible endpoint", "public access policy"]
@@ -41,13 +48,11 @@ exposure(a, "publicly accessible endpoint") if publicly_accessible(a) == true
 exposure(a, "public access policy") if access_public(a) == true
 
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
+	some a in exposed
 	xs := exposures(a)
-	count(xs) > 0
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but is publicly accessible (%s).", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), concat(", ", xs),
 		]),
@@ -55,11 +60,12 @@ deny contains finding if {
 	}
 }
 
+# Neither fact is a boolean; the access fact first (most stores have it).
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
+	some a in data.dsscan.lib.protected_stores
+	not a.access.public == false
+	not a.access.public == true
 	a.kind in exposable_kinds
 	not is_boolean(publicly_accessible(a))
-	not is_boolean(access_public(a))
 	item := {"asset": a.id, "reason": "whether the store is publicly accessible could not be read"}
 }

@@ -17,11 +17,6 @@ package dsscan.policy.ds_tst_001
 
 import rego.v1
 
-domain(a) := d if {
-	d := object.get(a, ["ctx", "domain"], null)
-	is_object(d)
-} else := null
-
 # A domain's environment: its own classification, else what ctx says about it.
 domain_env(d) := e if {
 	e := data.dsscan.lib.environment_of(d)
@@ -33,22 +28,22 @@ domain_env(d) := e if {
 
 is_test_env(e) if e in data.dsscan.lib.config.test_environments
 
+# Plain field reads first: few stores are test stores (ctx.domain is an object or null).
 deny contains finding if {
-	some a in input.assets
-	data.dsscan.lib.is_store(a)
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.is_test(a)
-	d := domain(a)
-	d != null
-	object.get(d, "environment", null) == "production"
+	some a in data.dsscan.lib.assets
+	a.ctx.test == true
+	a.kind in data.dsscan.lib.store_kinds
+	a.ctx.assessable
+	d := a.ctx.domain
+	d.environment == "production"
 	finding := {
 		"asset": a.id,
 		"related": [d.id],
-		"level": data.dsscan.lib.highest([data.dsscan.lib.level_of(a), object.get(d, "level", null)]),
+		"level": data.dsscan.lib.highest([a.ctx.level, object.get(d, "level", null)]),
 		"message": sprintf("%s store %s sits inside production network domain %s.", [
-			data.dsscan.lib.environment_of(a), data.dsscan.lib.display_name(a), data.dsscan.lib.display_name(d),
+			a.ctx.environment, data.dsscan.lib.display_name(a), data.dsscan.lib.display_name(d),
 		]),
-		"evidence": {"environment": data.dsscan.lib.environment_of(a), "domain": d.id, "domain_environment": "production"},
+		"evidence": {"environment": a.ctx.environment, "domain": d.id, "domain_environment": "production"},
 	}
 }
 
@@ -72,10 +67,17 @@ crosses("production", other) if is_test_env(other)
 
 crosses(own, "production") if is_test_env(own)
 
+# How a source domain reads in messages: its name (reachability entries carry it), else its
+# id (which stays in related and evidence).
+source_name(es, src) := names[0] if {
+	names := sort({n | some e in es; n := e.name; is_string(n); n != ""})
+	count(names) > 0
+} else := src
+
 deny contains finding if {
-	some d in input.assets
+	some d in data.dsscan.lib.assets
 	d.kind == "network_domain"
-	data.dsscan.lib.assessable(d)
+	d.ctx.assessable
 	some pair in crossing(d)
 	src := pair[0]
 	src_env := pair[1]
@@ -83,9 +85,9 @@ deny contains finding if {
 	finding := {
 		"asset": d.id,
 		"related": [src],
-		"level": data.dsscan.lib.highest(array.concat([data.dsscan.lib.level_of(d)], [object.get(e, "level", null) | some e in es])),
+		"level": data.dsscan.lib.highest(array.concat([d.ctx.level], [object.get(e, "level", null) | some e in es])),
 		"message": sprintf("%s network domain %s is reachable from %s domain %s.", [
-			domain_env(d), data.dsscan.lib.display_name(d), src_env, src,
+			domain_env(d), data.dsscan.lib.display_name(d), src_env, source_name(es, src),
 		]),
 		"evidence": {
 			"domain_environment": domain_env(d),

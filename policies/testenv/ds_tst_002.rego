@@ -18,12 +18,6 @@ package dsscan.policy.ds_tst_002
 
 import rego.v1
 
-in_scope(a) if {
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.is_test(a)
-	is_object(object.get(a, "content", null))
-}
-
 count_of(d, key) := n if {
 	n := object.get(d, key, 0)
 	is_number(n)
@@ -35,18 +29,21 @@ unmasked(a) := [d |
 	count_of(d, "unmasked") > 0
 ]
 
+# Plain field reads first: few assets are in a test environment, fewer were sampled. (A
+# sampled or failed sampling status implies a content object.)
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
+	some a in data.dsscan.lib.assets
+	a.ctx.test == true
 	a.content.status == "sampled"
+	a.ctx.assessable
 	ds := unmasked(a)
 	count(ds) > 0
 	detectors := sort({x | some d in ds; x := d.detector; is_string(x)})
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.highest([data.dsscan.lib.level_of(a), "sensitive"]),
+		"level": data.dsscan.lib.highest([a.ctx.level, "sensitive"]),
 		"message": sprintf("%s in the %s environment holds %d unmasked value(s) found by %s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.environment_of(a),
+			data.dsscan.lib.display_name(a), a.ctx.environment,
 			sum([count_of(d, "unmasked") | some d in ds]), concat(", ", detectors),
 		]),
 		"evidence": {"detections": [{
@@ -62,9 +59,10 @@ deny contains finding if {
 }
 
 not_assessed contains item if {
-	some a in input.assets
-	in_scope(a)
+	some a in data.dsscan.lib.assets
+	a.ctx.test == true
 	a.content.status == "error"
+	a.ctx.assessable
 	reason := object.get(a, ["content", "reason"], null)
 	item := {"asset": a.id, "reason": concat("", ["content sampling failed", suffix(reason)])}
 }

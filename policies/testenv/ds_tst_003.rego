@@ -18,15 +18,7 @@ package dsscan.policy.ds_tst_003
 
 import rego.v1
 
-in_scope(a) if {
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.is_store(a)
-}
-
-in_scope(a) if {
-	data.dsscan.lib.assessable(a)
-	data.dsscan.lib.is_copy_kind(a)
-}
+data_kinds := data.dsscan.lib.store_kinds | data.dsscan.lib.copy_kinds
 
 has_record(a) if {
 	r := object.get(a, ["desensitization", "record"], null)
@@ -34,21 +26,23 @@ has_record(a) if {
 	trim_space(r) != ""
 }
 
+# Plain field reads first: few assets are in a test environment.
 deny contains finding if {
-	some a in input.assets
-	in_scope(a)
-	data.dsscan.lib.is_test(a)
-	data.dsscan.lib.rank(data.dsscan.lib.level_of(a)) >= 2
+	some a in data.dsscan.lib.assets
+	a.ctx.test == true
+	a.ctx.rank >= 2
+	a.kind in data_kinds
+	a.ctx.assessable
 	not has_record(a)
 	finding := {
 		"asset": a.id,
-		"level": data.dsscan.lib.level_of(a),
+		"level": a.ctx.level,
 		"message": sprintf("%s in the %s environment is classified %s but has no desensitization record.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.environment_of(a), data.dsscan.lib.level_of(a),
+			data.dsscan.lib.display_name(a), a.ctx.environment, a.ctx.level,
 		]),
 		"evidence": {
-			"environment": data.dsscan.lib.environment_of(a),
-			"level": data.dsscan.lib.level_of(a),
+			"environment": a.ctx.environment,
+			"level": a.ctx.level,
 			"level_sources": sort({s | some p in data.dsscan.lib.list(a, ["level", "provenance"]); s := p.source; is_string(s)}),
 		},
 	}
