@@ -3,13 +3,68 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
 from dsscan.cli.evaluate import load_settings
 
 
-@click.group("inventory")
+class _InventoryGroup(click.Group):
+    """The fixed subcommands, plus `inventory <source>` for every scanner in the registry."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from dsscan import scanners
+
+        return [*super().list_commands(ctx),
+                *(n for n in scanners.names() if n != "inventory")]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from dsscan import scanners
+
+        if cmd_name in scanners.REGISTRY and cmd_name != "inventory":
+            return _write_command(scanners.get(cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+_INVENTORY_EXIT_CODES = """\b
+Exit codes:
+  0  everything was read
+  2  usage or input error
+  3  the inventory is incomplete: something could not be read (listed in it)"""
+
+
+def _write_command(scanner: Any) -> click.Command:
+    params = scanner.params()
+    names = [p.name for p in params]
+
+    def callback(output: str | None, **kwargs: Any) -> int:
+        from dsscan.inventory import dump_inventory
+
+        inv = scanner.collect(**{n: kwargs[n] for n in names})
+        text = dump_inventory(inv, output)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
+        if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
+            click.echo("dsscan: incomplete: some of the estate could not be read (see 'gaps' "
+                       "and each asset's 'assessment'); exit code 3", err=True)
+            return 3
+        return 0
+
+    out = click.Option(["--output", "-o"], type=click.Path(dir_okay=False),
+                       help="Write the inventory here (default: standard output).")
+    help_text = scanner.inventory_help or (
+        f"Write the inventory of: {scanner.summary}\n\nNothing is evaluated; evaluate it "
+        "later with 'dsscan scan inventory FILE'. Exit code 3 when something could not be "
+        "read (the inventory says what).")
+    return click.Command(scanner.name, callback=callback, params=[*params, out],
+                         help=help_text, epilog=_INVENTORY_EXIT_CODES,
+                         short_help=scanner.summary)
+
+
+@click.group("inventory", cls=_InventoryGroup)
 def command() -> None:
     """Write, validate and inspect dsscan inventories (format dsscan-inventory/1).
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from dsscan.config import Config
 
 # Asset kinds a `kind` matcher may name (the inventory schema's enum).
-KINDS = ("object_store", "database", "table", "file_system", "cache", "warehouse", "backup",
-         "snapshot", "backup_vault", "network_domain", "security_group", "key")
+KINDS = ("object_store", "database", "table", "file_system", "cache", "warehouse", "volume",
+         "backup", "snapshot", "backup_vault", "network_domain", "security_group", "key")
 
 # Matcher keys → the asset field they read; `arn` is an alias of `id`. The order is the
 # preference for the index anchor: most selective first.

@@ -24,12 +24,15 @@ class Scanner:
     collect: Callable[..., Inventory]  # keyword arguments = the CLI params below
     # click.Parameter objects, built lazily so that importing a scanner does not need click.
     params: Callable[[], list[Any]] = field(default=lambda: [])
+    inventory_help: str = ""  # --help of `dsscan inventory <name>` (default: generic)
 
 
 # name -> (module, one-line summary). Summaries live here so `dsscan --help` imports nothing.
 REGISTRY: dict[str, tuple[str, str]] = {
     "inventory": ("dsscan.scanners.inventory_file",
                   "Saved dsscan inventory files (JSON, format dsscan-inventory/1)."),
+    "aws": ("dsscan.scanners.aws",
+            "Live AWS accounts and regions, read with boto3 (read-only)."),
 }
 
 

@@ -90,8 +90,9 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
     findings = [(f.severity, f.policy_id, truncate(clean(finding_asset_label(result, f)),
                                                     ASSET_WIDTH), clean(f.message))
                 for f in sorted_findings(result)]
-    gaps = [(truncate(clean(not_assessed_target(result, n)), ASSET_WIDTH),
-             n.policy_id or "all", clean(n.reason))
+    # Scopes are shown whole: their tail (account/region) is what tells them apart.
+    gaps = [(truncate(clean(not_assessed_target(result, n)), ASSET_WIDTH) if n.asset_id
+             else clean(not_assessed_target(result, n)), n.policy_id or "all", clean(n.reason))
             for n in sorted_not_assessed(result)]
 
     info: dict[str, PolicyInfo] = {p.id: p for p in sorted_policies(result)}

@@ -13,7 +13,7 @@
 #     Copy backups to a separate backup account and/or region (AWS Backup cross-account or
 #     cross-region copy rules, S3 replication to a bucket in the backup account, snapshot copy
 #     to another region). Do not keep backups under a prefix of the bucket they protect.
-#   kinds: [object_store, database, table, file_system, cache, warehouse]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 package dsscan.policy.ds_bak_001
 
 import rego.v1

@@ -3,7 +3,8 @@
 # description: |
 #   Data at sensitive level or above is backed up for disaster recovery. A store passes when
 #   it has a backup or snapshot copy, a native backup (automated backups, point-in-time
-#   recovery, a retention period above zero) or a backup plan covering it. Replicas do not
+#   recovery, a retention period above zero) or a backup plan covering it; when the backup
+#   plans could not be read (backup.plans is null) it is not assessed. Replicas do not
 #   count: they replicate deletions and encryption by ransomware. A store that is itself a
 #   copy, and a table inside a database (backed up with its database), are not judged here.
 # custom:
@@ -14,7 +15,7 @@
 #     point-in-time recovery, ElastiCache snapshot retention) or add the resource to an AWS
 #     Backup plan; for object stores, replicate to a versioned bucket under a backup plan.
 #     Verify restores regularly.
-#   kinds: [object_store, database, table, file_system, cache, warehouse]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 package dsscan.policy.ds_bak_002
 
 import rego.v1
@@ -71,6 +72,9 @@ known_off(a) if a.backup.native.retention_days == 0
 
 known_off(a) if a.backup.automated == false
 
+# The scanner could not read which backup plans cover the store.
+plans_unknown(a) if a.backup.plans == null
+
 # Stores owing sensitive-level protection or above without a backup. Plain field reads
 # first: most stores have native backups turned on, which passes them.
 judged := [a |
@@ -84,6 +88,7 @@ judged := [a |
 deny contains finding if {
 	some a in judged
 	known_off(a)
+	not plans_unknown(a)
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
@@ -104,4 +109,11 @@ not_assessed contains item if {
 	some a in judged
 	not known_off(a)
 	item := {"asset": a.id, "reason": "whether the store has a backup could not be read"}
+}
+
+not_assessed contains item if {
+	some a in judged
+	known_off(a)
+	plans_unknown(a)
+	item := {"asset": a.id, "reason": "native backups are off and the backup plans covering the store could not be read"}
 }

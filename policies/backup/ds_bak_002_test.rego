@@ -44,6 +44,18 @@ test_retention_days_passes if {
 	count(denied([db("db", "core", {"native": {"enabled": null, "retention_days": 7}}, [])])) == 0
 }
 
+test_unreadable_backup_plans_are_not_assessed_not_denied if {
+	a := db("db", "core", {"native": {"enabled": false}, "plans": null}, [])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	n.asset == "db"
+	contains(n.reason, "backup plans")
+}
+
+test_no_plans_key_still_judges_native_backups if {
+	count(denied([db("db", "core", {"native": {"enabled": false}}, [])])) == 1
+}
+
 test_backup_plan_passes if {
 	count(denied([db("db", "core", {"native": {"enabled": false}, "plans": ["plan-daily"]}, [])])) == 0
 }

@@ -12,7 +12,7 @@
 #     Classify the store: tag it with its level (e.g. data-level = sensitive), or add a rule
 #     for it to the data catalogue. Backups and replicas inherit their source's level once
 #     the source is classified.
-#   kinds: [object_store, database, table, file_system, cache, warehouse, backup, snapshot, backup_vault]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot, backup_vault]
 package dsscan.policy.ds_cls_001
 
 import rego.v1

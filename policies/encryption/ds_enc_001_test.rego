@@ -138,3 +138,9 @@ test_non_store_kinds_are_ignored if {
 	a := store("snap", "snapshot", "core", {"enabled": false})
 	count(denied([a])) == 0
 }
+
+test_unencrypted_sensitive_block_volume_is_denied if {
+	ds := denied([store("vol", "volume", "sensitive", {"enabled": false, "key_type": "none"})])
+	some f in ds
+	f.asset == "vol"
+}

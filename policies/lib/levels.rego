@@ -159,7 +159,7 @@ _label(l, _) := l if l != "unclassified"
 # the same maximum, as 0 is always in the list.)
 highest(levels) := level_names[max(array.concat([0], [r | some l in levels; r := level_rank[l]]))]
 
-store_kinds := {"object_store", "database", "table", "file_system", "cache", "warehouse"}
+store_kinds := {"object_store", "database", "table", "file_system", "cache", "warehouse", "volume"}
 
 copy_kinds := {"backup", "snapshot"}
 

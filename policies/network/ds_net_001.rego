@@ -14,7 +14,7 @@
 #     Move the store into subnets of a domain rated for its level (or re-rate the domain after
 #     raising its controls to that level), declare the VPC or subnets as a network domain with
 #     a level (domain tags such as dsscan:level, or `domains:` in the dsscan configuration).
-#   kinds: [object_store, database, table, file_system, cache, warehouse]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 package dsscan.policy.ds_net_001
 
 import rego.v1

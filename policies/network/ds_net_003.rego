@@ -13,7 +13,7 @@
 #     subnets only), enable S3 Block Public Access and remove public grants from bucket
 #     policies and ACLs. Expose data to third parties only through a managed interface
 #     platform (Art. 53), never by opening the store itself.
-#   kinds: [object_store, database, table, file_system, cache, warehouse]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 package dsscan.policy.ds_net_003
 
 import rego.v1

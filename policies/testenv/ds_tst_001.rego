@@ -12,7 +12,7 @@
 #     Move test stores into a test network domain; remove the peering, transit gateway routes
 #     or security-group rules that connect test and production domains. Move data between
 #     them only through a controlled, audited desensitization pipeline.
-#   kinds: [object_store, database, table, file_system, cache, warehouse, network_domain]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, network_domain]
 package dsscan.policy.ds_tst_001
 
 import rego.v1

@@ -13,7 +13,7 @@
 #     Replace the data with desensitized (masked, tokenized or synthetic) data through the
 #     approved desensitization process and record it; purge the unmasked copies, including
 #     their snapshots and backups.
-#   kinds: [object_store, database, table, file_system, cache, warehouse, backup, snapshot]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
 package dsscan.policy.ds_tst_002
 
 import rego.v1

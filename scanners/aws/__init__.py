@@ -1,0 +1,116 @@
+"""The live AWS scanner: `dsscan scan aws` / `dsscan inventory aws`.
+
+Reads storage, databases, backups, keys and networks of one or many accounts and regions with
+boto3 (read-only: examples/iam/dsscan-readonly.json lists every action it needs) into the
+dsscan inventory. Modules: clients (sessions, retries, call log), gaps (fail closed), base
+(shared helpers), one module per service, sweep (orchestration and linking).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsscan.scanners import Scanner
+
+SERVICES = ("s3", "network", "kms", "rds", "dynamodb", "ebs", "redshift", "efs", "elasticache",
+            "backup")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def collect(profile: str | None = None, regions: tuple[str, ...] = (),
+            accounts: tuple[str, ...] = (), accounts_file: str | None = None,
+            organization: bool = False, role_name: str | None = None,
+            external_id: str | None = None, services: tuple[str, ...] = (),
+            max_workers: int = 16, max_attempts: int = 8, timeout: float = 60.0) -> Any:
+    from dsscan.scanners.aws.sweep import SweepOptions, progress_printer, sweep
+
+    update, close = progress_printer()
+    try:
+        return sweep(SweepOptions(
+            profile=profile, regions=_split(regions), accounts=_split(accounts),
+            accounts_file=accounts_file, organization=organization, role_name=role_name,
+            external_id=external_id, services=_split(services), max_workers=max_workers,
+            max_attempts=max_attempts, read_timeout=timeout, progress=update))
+    finally:
+        close()
+
+
+def _params() -> list[Any]:
+    import click
+
+    return [
+        click.Option(["--profile"], metavar="NAME",
+                     help="AWS profile (default: boto3's credential chain: environment, "
+                          "config files, instance or task role)."),
+        click.Option(["--regions"], multiple=True, metavar="LIST",
+                     help="Regions to read, comma-separated or repeated (default: every "
+                          "region enabled in the account)."),
+        click.Option(["--account", "accounts"], multiple=True, metavar="ID",
+                     help="Account to read (repeatable; entered with --role-name). "
+                          "Default: the caller's account."),
+        click.Option(["--accounts-file"], type=click.Path(dir_okay=False), metavar="FILE",
+                     help="YAML/JSON list of account ids (or {id, name, role_name}), or one "
+                          "id per line."),
+        click.Option(["--organization"], is_flag=True,
+                     help="Read every active account of the AWS Organization (from the "
+                          "management or a delegated administrator account)."),
+        click.Option(["--role-name"], metavar="NAME",
+                     help="Role assumed in each account other than the caller's "
+                          "(sts:AssumeRole), e.g. DsscanReadOnly."),
+        click.Option(["--external-id"], metavar="ID", help="External id for sts:AssumeRole."),
+        click.Option(["--services"], multiple=True, metavar="LIST",
+                     help=f"Only these services (default: all): {', '.join(SERVICES)}."),
+        click.Option(["--max-workers"], type=click.IntRange(1, 128), default=16,
+                     show_default=True, help="Concurrent API calls."),
+        click.Option(["--max-attempts"], type=click.IntRange(1, 20), default=8,
+                     show_default=True,
+                     help="Attempts per API call (adaptive retries with backoff); a call that "
+                          "still fails is recorded as not assessed."),
+        click.Option(["--timeout"], type=click.FloatRange(0.1, 900), default=60.0,
+                     show_default=True, metavar="SECONDS",
+                     help="Read timeout per API call."),
+    ]
+
+
+HELP = """Read live AWS accounts with boto3 and evaluate them.
+
+Credentials come from boto3's normal chain (--profile, environment, instance roles);
+AWS_ENDPOINT_URL is honoured. Accounts other than the caller's are entered with
+sts:AssumeRole --role-name. Everything dsscan could not read (access denied, throttled past
+retries, timeouts, a service not offered in a region) is reported as not assessed and makes
+the scan incomplete (exit 3) -- never a pass. The read-only IAM policy it needs is
+examples/iam/dsscan-readonly.json.
+
+\b
+Examples:
+  dsscan scan aws --regions cn-north-1,cn-northwest-1
+  dsscan scan aws --profile audit --organization --role-name DsscanReadOnly
+  dsscan scan aws --accounts-file accounts.yaml --role-name DsscanReadOnly -f sarif -o aws.sarif
+  dsscan scan aws --services s3,rds --fail-on important
+"""
+
+INVENTORY_HELP = """Read live AWS accounts with boto3 and write the inventory; nothing is evaluated.
+
+Evaluate it later, as often as you like, with 'dsscan scan inventory FILE': sweeps can read
+the estate once and judge it against new policies or settings without calling AWS again.
+What could not be read is recorded in the inventory ('gaps', each asset's 'assessment') and
+makes the exit code 3.
+
+\b
+Examples:
+  dsscan inventory aws --regions cn-north-1 -o estate.json
+  dsscan inventory aws --organization --role-name DsscanReadOnly -o org.json
+  dsscan scan inventory estate.json --fail-on high
+"""
+
+SCANNER = Scanner(
+    name="aws",
+    summary="Live AWS accounts and regions, read with boto3 (read-only).",
+    help=HELP,
+    collect=collect,
+    params=_params,
+    inventory_help=INVENTORY_HELP,
+)

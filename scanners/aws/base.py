@@ -1,0 +1,216 @@
+"""What every collector shares: the scope it reads, calls that fail closed, asset records,
+and KMS key classification."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsscan.scanners.aws.clients import AccountSession
+from dsscan.scanners.aws.gaps import READ_ERRORS, ReadFailure, TruncatedListing, add_asset_gap
+
+Asset = dict[str, Any]
+
+_TOKEN_KEYS = ("NextToken", "Marker", "NextMarker", "ContinuationToken", "NextContinuationToken",
+               "nextToken", "LastEvaluatedTableName", "LastEvaluatedBackupArn")
+
+
+def _service(client: Any) -> str:
+    return client.meta.service_model.service_name
+
+
+def _operation(client: Any, method: str) -> str:
+    return client.meta.method_to_api_mapping.get(method, method)
+
+
+def call(client: Any, method: str, **params: Any) -> dict[str, Any]:
+    """One API call; a read error becomes a :class:`ReadFailure` naming the action."""
+    try:
+        return getattr(client, method)(**params)
+    except READ_ERRORS as e:
+        raise ReadFailure(_service(client), _operation(client, method), e) from None
+
+
+def pages(client: Any, method: str, key: str, **params: Any) -> Iterator[Any]:
+    """Every item of a listing, page by page. A failed page fails the whole listing (a
+    listing is never returned partially), as does a page that says it is truncated but
+    gives no token to go on."""
+    items: list[Any] = []
+    try:
+        if client.can_paginate(method):
+            for page in client.get_paginator(method).paginate(**params):
+                items.extend(page.get(key) or [])
+        else:
+            page = getattr(client, method)(**params)
+            if page.get("IsTruncated") and not any(page.get(k) for k in _TOKEN_KEYS):
+                raise TruncatedListing(method)
+            if any(page.get(k) for k in _TOKEN_KEYS):
+                raise TruncatedListing(f"{method}: more pages than dsscan can follow")
+            items.extend(page.get(key) or [])
+    except READ_ERRORS as e:
+        raise ReadFailure(_service(client), _operation(client, method), e) from None
+    yield from items
+
+
+def tag_dict(tags: Any) -> dict[str, str]:
+    """[{Key, Value}] (or {key: value}) as a plain mapping of strings."""
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    out: dict[str, str] = {}
+    for t in tags or []:
+        k = t.get("Key", t.get("key"))
+        if k is not None:
+            out[str(k)] = str(t.get("Value", t.get("value", "")))
+    return out
+
+
+@dataclass
+class Sink:
+    """Where collectors put what they found; shared by the worker threads."""
+
+    assets: list[Asset] = field(default_factory=list)
+    gaps: list[dict[str, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    notes: dict[str, list[Any]] = field(default_factory=dict)
+    scanned: set[tuple[str, str]] = field(default_factory=set)  # (account, region) read
+
+    def note(self, topic: str, value: Any) -> None:
+        """Facts one collector leaves for the link pass (e.g. backup plan selections)."""
+        with self._lock:
+            self.notes.setdefault(topic, []).append(value)
+
+    def add(self, asset: Asset) -> None:
+        with self._lock:
+            self.assets.append(asset)
+
+    def gap(self, scope: str, why: str) -> None:
+        with self._lock:
+            self.gaps.append({"scope": scope, "reason": why})
+
+
+class Keys:
+    """Classifies KMS keys of one account as provider- or customer-managed, once per key.
+
+    Aliases under ``alias/aws/`` are reserved for AWS-managed keys, so a key behind one is
+    provider-managed whatever else is said about it (moto reports such keys as CUSTOMER).
+    """
+
+    def __init__(self, session: AccountSession) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._known: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._aws_aliased: dict[str, set[str] | ReadFailure] = {}
+
+    def set_aws_aliased(self, region: str, key_ids: set[str]) -> None:
+        with self._lock_for((region, "\0aliases")):
+            self._aws_aliased.setdefault(region, key_ids)
+
+    def _lock_for(self, k: tuple[str, str]) -> threading.Lock:
+        with self._lock:
+            return self._key_locks.setdefault(k, threading.Lock())
+
+    def aws_aliased(self, region: str) -> set[str]:
+        """Key ids with an alias/aws/* alias in the region (listed once)."""
+        with self._lock_for((region, "\0aliases")):
+            if region not in self._aws_aliased:
+                kms = self.session.client("kms", region)
+                try:
+                    self._aws_aliased[region] = {
+                        a["TargetKeyId"] for a in pages(kms, "list_aliases", "Aliases")
+                        if a.get("AliasName", "").startswith("alias/aws/") and a.get("TargetKeyId")}
+                except ReadFailure as e:
+                    self._aws_aliased[region] = e
+            got = self._aws_aliased[region]
+        if isinstance(got, ReadFailure):
+            raise got
+        return got
+
+    def key_type(self, region: str, ref: str) -> tuple[str | None, str | None]:
+        """(key_type, gap reason): key_type is provider_managed / customer_managed, or None
+        with the reason when the key could not be read."""
+        if "alias/aws/" in ref:
+            return "provider_managed", None
+        region = _arn_region(ref) or region
+        k = (region, ref)
+        with self._lock_for(k):
+            if k not in self._known:
+                self._known[k] = self._describe(region, ref)
+            return self._known[k]
+
+    def _describe(self, region: str, ref: str) -> tuple[str | None, str | None]:
+        kms = self.session.client("kms", region)
+        try:
+            meta = call(kms, "describe_key", KeyId=ref)["KeyMetadata"]
+        except ReadFailure as e:
+            return None, f"{e.reason} for key {ref}"
+        if meta.get("KeyManager") == "AWS":
+            return "provider_managed", None
+        try:
+            if meta.get("KeyId") in self.aws_aliased(region):
+                return "provider_managed", None
+        except ReadFailure:
+            pass  # DescribeKey's answer stands
+        if meta.get("KeyManager") == "CUSTOMER":
+            return "customer_managed", None
+        return None, f"kms:DescribeKey gave no KeyManager for key {ref}"
+
+
+def _arn_region(ref: str) -> str | None:
+    parts = ref.split(":")
+    return parts[3] or None if ref.startswith("arn:") and len(parts) > 3 else None
+
+
+@dataclass
+class Scope:
+    """One account in one region, as a collector sees it."""
+
+    account: str
+    region: str
+    partition: str
+    session: AccountSession
+    keys: Keys
+    sink: Sink
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        return self.session.client(service, region or self.region)
+
+    def arn(self, service: str, resource: str, *, region: str | None = None,
+            account: str | None = None) -> str:
+        r = self.region if region is None else region
+        a = self.account if account is None else account
+        return f"arn:{self.partition}:{service}:{r}:{a}:{resource}"
+
+    def label(self, service: str) -> str:
+        return f"{service} in {self.account}/{self.region}"
+
+    def asset(self, *, id: str, kind: str, name: str, type: str,
+              tags: dict[str, str] | None = None, region: str | None = None) -> Asset:
+        return {
+            "id": id, "kind": kind, "name": name, "type": type, "provider": "aws",
+            "source": {"type": "aws"}, "account": self.account,
+            "region": self.region if region is None else region,
+            "tags": tags or {}, "assessment": {"status": "complete", "gaps": []},
+        }
+
+    def encryption(self, asset: Asset, enabled: bool | None, key_ref: str | None, *,
+                   unkeyed: str = "provider_managed", region: str | None = None,
+                   algorithm: str | None = None) -> dict[str, Any]:
+        """The asset's ``encryption`` block. ``unkeyed`` is the key type when encryption is on
+        and no key is named (SSE-S3, an AWS-owned key: provider-managed)."""
+        state: dict[str, Any] = {"enabled": enabled, "key_type": None, "key_id": key_ref}
+        if algorithm:
+            state["algorithm"] = algorithm
+        if enabled is False:
+            state.update(key_type="none", key_id=None)
+        elif enabled is True and not key_ref:
+            state["key_type"] = unkeyed
+        elif enabled is True and key_ref:
+            kt, why = self.keys.key_type(region or self.region, key_ref)
+            state["key_type"] = kt
+            if why:
+                add_asset_gap(asset, "encryption", why)
+        return {"at_rest": state}

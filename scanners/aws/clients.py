@@ -1,0 +1,128 @@
+"""boto3 sessions and clients for a sweep: credentials, assumed roles, retries, call log.
+
+One :class:`AccountSession` per scanned account. Clients are created under a lock (a boto3
+Session is not thread-safe; its clients are) and cached per (region, service), so the
+worker pool shares them. Every API call is recorded in the :class:`CallLog` (service,
+operation), which feeds the benchmark's calls-per-asset figure and the least-privilege test
+(every operation the scanner calls must be in ``examples/iam/dsscan-readonly.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.config
+from botocore.credentials import RefreshableCredentials
+from botocore.session import Session as BotocoreSession
+
+from dsscan import __version__
+
+
+class CallLog:
+    """Thread-safe count of API calls by (service, operation)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def record(self, service: str, operation: str) -> None:
+        with self._lock:
+            self.counts[(service, operation)] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def client_config(max_attempts: int, pool: int, connect_timeout: float,
+                  read_timeout: float) -> botocore.config.Config:
+    # Adaptive retries: client-side rate limiting on throttling, on top of standard retries.
+    return botocore.config.Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        max_pool_connections=pool,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        user_agent_extra=f"dsscan/{__version__}",
+    )
+
+
+class AccountSession:
+    """Clients for one account, from a boto3 session (own or assumed-role credentials)."""
+
+    def __init__(self, account: str, session: boto3.Session, config: botocore.config.Config,
+                 log: CallLog, overrides: dict[str, Any] | None = None) -> None:
+        self.account = account
+        self.session = session
+        self._config = config
+        self._log = log
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        # Tests put a botocore Stubber-wrapped client here for APIs moto lacks.
+        self._overrides = overrides or {}
+
+    def client(self, service: str, region: str) -> Any:
+        key = (region, service)
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                c = self._overrides.get(service) or self.session.client(
+                    service, region_name=region, config=self._config)
+                c.meta.events.register("before-call", self._recorder(service))
+                if service == "s3control" and _custom_endpoint():
+                    c.meta.events.register("before-sign.s3-control", _account_out_of_host)
+                self._clients[key] = c
+            return c
+
+    def _recorder(self, service: str) -> Callable[..., None]:
+        def record(model: Any, **_: Any) -> None:
+            self._log.record(service, model.name)
+        return record
+
+
+def _custom_endpoint() -> bool:
+    return any(k.startswith("AWS_ENDPOINT_URL") and v for k, v in os.environ.items())
+
+
+def _account_out_of_host(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in the host name ({account}.s3-control...). A custom
+    endpoint (AWS_ENDPOINT_URL: moto, an S3-compatible gateway) is one host, so the account
+    travels in the x-amz-account-id header botocore sends anyway."""
+    parts = urlsplit(request.url)
+    acct = request.headers.get("x-amz-account-id")
+    if isinstance(acct, bytes):
+        acct = acct.decode()
+    if acct and parts.netloc.startswith(f"{acct}."):
+        request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(acct) + 1:]))
+
+
+def assumed_session(base: boto3.Session, role_arn: str, external_id: str | None,
+                    region: str, config: botocore.config.Config, log: CallLog) -> boto3.Session:
+    """A session whose credentials come from sts:AssumeRole and refresh before they expire
+    (a sweep over many accounts can outlast the one-hour default)."""
+    sts = base.client("sts", region_name=region, config=config)
+    sts.meta.events.register("before-call", lambda model, **_: log.record("sts", model.name))
+    params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "dsscan-sweep"}
+    if external_id:
+        params["ExternalId"] = external_id
+
+    def fetch() -> dict[str, str]:
+        c = sts.assume_role(**params)["Credentials"]
+        expiry = c["Expiration"]
+        if isinstance(expiry, datetime):
+            expiry = expiry.astimezone(UTC).isoformat()
+        return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"],
+                "token": c["SessionToken"], "expiry_time": expiry}
+
+    creds = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
+    core = BotocoreSession()
+    core._credentials = creds  # the documented way to hand refreshable credentials over
+    core.set_config_variable("region", region)
+    return boto3.Session(botocore_session=core)

@@ -1,0 +1,47 @@
+"""DynamoDB tables (SSE, point-in-time recovery) and their on-demand backups."""
+
+from __future__ import annotations
+
+from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
+from dsscan.scanners.aws.gaps import facet
+
+
+def collect(scope: Scope) -> None:
+    ddb = scope.client("dynamodb")
+    for name in pages(ddb, "list_tables", "TableNames"):
+        arn = scope.arn("dynamodb", f"table/{name}")
+        a = scope.asset(id=arn, kind="table", name=name, type="AWS::DynamoDB::Table")
+        a["network"] = None
+        a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
+        a["backup"] = {"native": {"enabled": None, "point_in_time_recovery": None}}
+        with facet(a, "encryption"):
+            t = call(ddb, "describe_table", TableName=name)["Table"]
+            a["id"] = t.get("TableArn") or arn
+            sse = t.get("SSEDescription") or {}
+            if sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("SSEType") == "KMS":
+                # KMS without a key ARN is the AWS-managed aws/dynamodb key.
+                a["encryption"] = scope.encryption(
+                    a, True, sse.get("KMSMasterKeyArn") or "alias/aws/dynamodb")
+            else:  # no SSE description: encrypted with an AWS-owned key (always on)
+                a["encryption"] = scope.encryption(a, True, None)
+        with facet(a, "tags"):
+            a["tags"] = tag_dict(call(ddb, "list_tags_of_resource",
+                                      ResourceArn=a["id"]).get("Tags"))
+        with facet(a, "backup"):
+            cb = call(ddb, "describe_continuous_backups", TableName=name)
+            pitr = (cb["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription")
+                    or {}).get("PointInTimeRecoveryStatus") == "ENABLED"
+            a["backup"] = {"native": {"enabled": pitr, "point_in_time_recovery": pitr}}
+        scope.sink.add(a)
+
+    for b in pages(ddb, "list_backups", "BackupSummaries"):
+        a = scope.asset(id=b["BackupArn"], kind="backup",
+                        name=b.get("BackupName") or b["BackupArn"], type="AWS::DynamoDB::Backup")
+        # On-demand backups live with the table, in the same account and region, encrypted
+        # with the table's key.
+        a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
+        a["backup"] = {"backup_of": [b["TableArn"]] if b.get("TableArn") else [],
+                       "location": {"account": scope.account, "region": scope.region},
+                       "automated": b.get("BackupType") != "USER"}
+        a["attributes"] = {"backup_type": b.get("BackupType")}
+        scope.sink.add(a)

@@ -1,0 +1,43 @@
+"""EBS volumes and snapshots (encryption, sharing)."""
+
+from __future__ import annotations
+
+from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
+from dsscan.scanners.aws.gaps import facet
+
+
+def collect(scope: Scope) -> None:
+    ec2 = scope.client("ec2")
+    for v in pages(ec2, "describe_volumes", "Volumes"):
+        tags = tag_dict(v.get("Tags"))
+        a = scope.asset(id=scope.arn("ec2", f"volume/{v['VolumeId']}"), kind="volume",
+                        name=tags.get("Name") or v["VolumeId"], type="AWS::EC2::Volume",
+                        tags=tags)
+        a["encryption"] = scope.encryption(a, bool(v.get("Encrypted")), v.get("KmsKeyId"))
+        a["network"] = None
+        a["backup"] = {"native": {"enabled": False}}
+        a["attributes"] = {"attached_to": sorted(x["InstanceId"] for x in v.get("Attachments")
+                                                 or [] if x.get("InstanceId")),
+                           "volume_type": v.get("VolumeType")}
+        scope.sink.add(a)
+
+    for s in pages(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"]):
+        tags = tag_dict(s.get("Tags"))
+        a = scope.asset(id=scope.arn("ec2", f"snapshot/{s['SnapshotId']}"), kind="snapshot",
+                        name=tags.get("Name") or s["SnapshotId"], type="AWS::EC2::Snapshot",
+                        tags=tags)
+        a["encryption"] = scope.encryption(a, bool(s.get("Encrypted")), s.get("KmsKeyId"))
+        vol = s.get("VolumeId")
+        # vol-ffffffff marks a snapshot copied from elsewhere: its source is not a volume here.
+        a["backup"] = {"backup_of": [scope.arn("ec2", f"volume/{vol}")]
+                       if vol and vol != "vol-ffffffff" else [],
+                       "location": {"account": scope.account, "region": scope.region},
+                       "automated": None}
+        a["access"] = {"public": None, "shared_with": []}
+        with facet(a, "access"):
+            got = call(ec2, "describe_snapshot_attribute", SnapshotId=s["SnapshotId"],
+                       Attribute="createVolumePermission")
+            perms = got.get("CreateVolumePermissions") or []
+            who = sorted({p.get("UserId") or p.get("Group") for p in perms} - {None})
+            a["access"] = {"public": "all" in who, "shared_with": who}
+        scope.sink.add(a)

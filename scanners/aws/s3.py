@@ -1,0 +1,228 @@
+"""S3 buckets: encryption, public access, policy, versioning, replication, logging, tags.
+
+Buckets are listed once per account (the listing is global) and read in their own region.
+Real AWS behaviour is coded, not moto's: since January 2023 every bucket is encrypted with
+SSE-S3 by default, so "no encryption configuration" means SSE-S3, not "unencrypted".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from dsscan.scanners.aws.base import Asset, Scope, call, pages, tag_dict
+from dsscan.scanners.aws.gaps import ReadFailure, facet
+
+# "Not configured" answers: a fact, not a failure.
+_NO_TAGS = {"NoSuchTagSet", "NoSuchTagSetError"}
+_NO_ENCRYPTION = {"ServerSideEncryptionConfigurationNotFoundError"}
+_NO_PAB = {"NoSuchPublicAccessBlockConfiguration"}
+_NO_POLICY = {"NoSuchBucketPolicy"}
+_NO_REPLICATION = {"ReplicationConfigurationNotFoundError"}
+_NO_LOCK = {"ObjectLockConfigurationNotFoundError"}
+
+# Conditions that tie a wildcard principal to the owner's network or organisation.
+_RESTRICTING_KEYS = {"aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:principalorgid",
+                     "aws:principalaccount", "aws:sourceaccount", "aws:sourcearn",
+                     "aws:principalarn", "aws:userid", "aws:sourceorgid", "aws:principalorgpaths",
+                     "aws:sourceowner"}
+_ALL_USERS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+              "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+
+
+def list_buckets(scope: Scope) -> list[dict[str, Any]]:
+    """Every bucket of the account (one global listing, made from the scope's region)."""
+    return list(pages(scope.client("s3"), "list_buckets", "Buckets"))
+
+
+def bucket_region(scope: Scope, bucket: dict[str, Any]) -> str:
+    if bucket.get("BucketRegion"):
+        return bucket["BucketRegion"]
+    loc = call(scope.client("s3"), "get_bucket_location", Bucket=bucket["Name"])
+    # Legacy answers: None / "" is us-east-1, "EU" is eu-west-1.
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+        loc.get("LocationConstraint"), loc.get("LocationConstraint"))
+
+
+def _absent(fn: Callable[[], Any], codes: set[str]) -> Any:
+    """The call's answer, or None when it answers "not configured"."""
+    try:
+        return fn()
+    except ReadFailure as e:
+        if e.code in codes:
+            return None
+        raise
+
+
+def read_bucket(scope: Scope, name: str, region: str,
+                account_pab: dict[str, Any] | None) -> Asset:
+    s3 = scope.client("s3", region)
+    a = scope.asset(id=f"arn:{scope.partition}:s3:::{name}", kind="object_store", name=name,
+                    type="AWS::S3::Bucket", region=region)
+    a["network"] = None
+    attrs: dict[str, Any] = {}
+    a["attributes"] = attrs
+
+    with facet(a, "tags"):
+        t = _absent(lambda: call(s3, "get_bucket_tagging", Bucket=name), _NO_TAGS)
+        a["tags"] = tag_dict((t or {}).get("TagSet"))
+
+    a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
+    with facet(a, "encryption"):
+        enc = _absent(lambda: call(s3, "get_bucket_encryption", Bucket=name), _NO_ENCRYPTION)
+        a["encryption"] = _encryption(scope, a, region, enc)
+
+    access: dict[str, Any] = {"public": None, "wildcard_principal": None,
+                              "public_access_block": None, "secure_transport_required": None}
+    a["access"] = access
+    pab = policy = acl = None
+    pab_read = policy_read = acl_read = False
+    with facet(a, "access"):
+        pab = (_absent(lambda: call(s3, "get_public_access_block", Bucket=name), _NO_PAB)
+               or {}).get("PublicAccessBlockConfiguration")
+        pab_read = True
+    with facet(a, "access"):
+        raw = (_absent(lambda: call(s3, "get_bucket_policy", Bucket=name), _NO_POLICY)
+               or {}).get("Policy")
+        policy = json.loads(raw) if raw else None
+        policy_read = True
+    with facet(a, "access"):
+        acl = call(s3, "get_bucket_acl", Bucket=name)
+        acl_read = True
+    blocks = _blocks(pab, account_pab) if pab_read and account_pab is not None else None
+    if blocks is not None:
+        access["public_access_block"] = blocks["all"]
+    policy_public = acl_public = None
+    if policy_read:
+        wildcard = _wildcard_statements(policy)
+        access["wildcard_principal"] = bool(wildcard)
+        access["secure_transport_required"] = _denies_insecure(policy)
+        policy_public = any(not _restricted(s) for s in wildcard)
+    if acl_read:
+        acl_public = _acl_public(acl)
+    access["public"] = _any_true([_exposed(policy_public, blocks, "RestrictPublicBuckets"),
+                                  _exposed(acl_public, blocks, "IgnorePublicAcls")])
+
+    # S3 has no native backup; versioning and object lock are recorded for reference.
+    a["backup"] = {"native": {"enabled": False}}
+    with facet(a, "backup"):
+        v = call(s3, "get_bucket_versioning", Bucket=name)
+        attrs["versioning"] = v.get("Status") or "Disabled"
+    with facet(a, "backup"):
+        lock = _absent(lambda: call(s3, "get_object_lock_configuration", Bucket=name), _NO_LOCK)
+        cfg = (lock or {}).get("ObjectLockConfiguration") or {}
+        if cfg.get("ObjectLockEnabled") == "Enabled":
+            rule = (cfg.get("Rule") or {}).get("DefaultRetention") or {}
+            days = rule.get("Days") or (rule.get("Years", 0) * 365) or None
+            access["lock"] = {"enabled": True, "mode": (rule.get("Mode") or "").lower() or None,
+                              "min_retention_days": days}
+        else:
+            access["lock"] = {"enabled": False}
+    with facet(a, "backup"):
+        rep = _absent(lambda: call(s3, "get_bucket_replication", Bucket=name), _NO_REPLICATION)
+        rules = ((rep or {}).get("ReplicationConfiguration") or {}).get("Rules") or []
+        attrs["replication_targets"] = sorted({
+            r["Destination"]["Bucket"] for r in rules
+            if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket")})
+    with facet(a, "logging"):
+        log = call(s3, "get_bucket_logging", Bucket=name).get("LoggingEnabled") or {}
+        attrs["access_logging"] = bool(log)
+        if log.get("TargetBucket"):
+            attrs["access_log_bucket"] = log["TargetBucket"]
+    return a
+
+
+def account_public_access_block(scope: Scope) -> dict[str, Any] | None:
+    """The account-wide public access block ({} when none is set); None if unreadable."""
+    s3c = scope.client("s3control")
+    try:
+        got = _absent(lambda: call(s3c, "get_public_access_block", AccountId=scope.account),
+                      _NO_PAB)
+    except ReadFailure as e:
+        scope.sink.gap(f"s3 account public access block of {scope.account}", e.reason)
+        return None
+    return (got or {}).get("PublicAccessBlockConfiguration") or {}
+
+
+def _encryption(scope: Scope, a: Asset, region: str, enc: Any) -> dict[str, Any]:
+    if enc is None:  # no configuration: SSE-S3, the default for every bucket since 2023
+        return {"at_rest": {"enabled": True, "key_type": "provider_managed", "key_id": None,
+                            "algorithm": "AES256"}}
+    rules = (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
+    algo = default.get("SSEAlgorithm") or "AES256"
+    key = default.get("KMSMasterKeyID")
+    if algo.startswith("aws:kms") and not key:
+        key = "alias/aws/s3"  # SSE-KMS without a key id uses the AWS-managed S3 key
+    return scope.encryption(a, True, key if algo.startswith("aws:kms") else None,
+                            region=region, algorithm=algo)
+
+
+def _blocks(bucket: dict[str, Any] | None, account: dict[str, Any]) -> dict[str, bool]:
+    keys = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    eff = {k: bool((bucket or {}).get(k)) or bool(account.get(k)) for k in keys}
+    eff["all"] = all(eff[k] for k in keys)
+    return eff
+
+
+def _exposed(grant: bool | None, blocks: dict[str, bool] | None, block: str) -> bool | None:
+    """A public grant exposes the bucket unless the public access block neutralises it;
+    None when either could not be read."""
+    if grant is False:
+        return False
+    if grant is None:
+        return None
+    return None if blocks is None else not blocks[block]
+
+
+def _any_true(values: list[bool | None]) -> bool | None:
+    if True in values:
+        return True
+    return None if None in values else False
+
+
+def _statements(policy: Any) -> list[dict[str, Any]]:
+    if not isinstance(policy, dict):
+        return []
+    st = policy.get("Statement")
+    st = [st] if isinstance(st, dict) else st
+    return [s for s in st or [] if isinstance(s, dict)]
+
+
+def _is_wildcard(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        aws = principal.get("AWS")
+        vals = aws if isinstance(aws, list) else [aws]
+        return "*" in vals
+    return False
+
+
+def _wildcard_statements(policy: Any) -> list[dict[str, Any]]:
+    return [s for s in _statements(policy)
+            if s.get("Effect") == "Allow" and _is_wildcard(s.get("Principal"))]
+
+
+def _restricted(statement: dict[str, Any]) -> bool:
+    cond = statement.get("Condition") or {}
+    return any(k.lower() in _RESTRICTING_KEYS
+               for op in cond.values() if isinstance(op, dict) for k in op)
+
+
+def _denies_insecure(policy: Any) -> bool:
+    for s in _statements(policy):
+        if s.get("Effect") != "Deny":
+            continue
+        for op, body in (s.get("Condition") or {}).items():
+            if op.lower().startswith("bool") and isinstance(body, dict):
+                for k, v in body.items():
+                    if k.lower() == "aws:securetransport" and str(v).lower() == "false":
+                        return True
+    return False
+
+
+def _acl_public(acl: Any) -> bool:
+    return any((g.get("Grantee") or {}).get("URI") in _ALL_USERS
+               for g in (acl or {}).get("Grants") or [])

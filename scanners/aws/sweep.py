@@ -1,0 +1,426 @@
+"""A sweep: accounts × regions × services, read concurrently, linked into one inventory.
+
+1. Authenticate (boto3's credential chain, ``--profile``), learn the caller's account and
+   partition; list the accounts to scan (the caller's, an accounts file, or AWS Organizations)
+   and enter each with sts:AssumeRole.
+2. Per account: the regions to read (given, or every enabled region of the partition).
+3. One task per (account, region, service) and per S3 bucket, on a bounded thread pool.
+   A listing that fails becomes a gap for its scope; a detail call that fails, a gap on the
+   asset's facet (scanners/aws/gaps.py). Nothing unread is silently skipped.
+4. Link what only the whole estate tells: replication targets, backup-plan coverage.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+
+from dsscan import __version__
+from dsscan.errors import InputError
+from dsscan.inventory import Inventory
+from dsscan.scanners.aws import (
+    SERVICES,
+    backup,
+    dynamodb,
+    ebs,
+    efs,
+    elasticache,
+    kms,
+    network,
+    rds,
+    redshift,
+    s3,
+)
+from dsscan.scanners.aws.backup import Selection
+from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
+from dsscan.scanners.aws.clients import AccountSession, CallLog, assumed_session, client_config
+from dsscan.scanners.aws.gaps import READ_ERRORS, ReadFailure, add_asset_gap
+
+# Regional collectors, by the service name users pass to --services.
+COLLECTORS: dict[str, Callable[[Scope], None]] = {
+    "network": network.collect,
+    "kms": kms.collect,
+    "rds": rds.collect,
+    "dynamodb": dynamodb.collect,
+    "ebs": ebs.collect,
+    "redshift": redshift.collect,
+    "efs": efs.collect,
+    "elasticache": elasticache.collect,
+    "backup": backup.collect,
+}
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",
+                "volume"}
+
+
+@dataclass
+class SweepOptions:
+    profile: str | None = None
+    regions: list[str] = field(default_factory=list)  # empty: every enabled region
+    accounts: list[str] = field(default_factory=list)  # empty: the caller's account
+    accounts_file: str | None = None
+    organization: bool = False
+    role_name: str | None = None
+    external_id: str | None = None
+    services: list[str] = field(default_factory=list)  # empty: all
+    max_workers: int = 16
+    max_attempts: int = 8
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    progress: Callable[[int, int], None] | None = None  # (done, total)
+    # Tests only: a client to use instead of boto3's for a service (botocore Stubber).
+    client_overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Account:
+    id: str
+    name: str | None = None
+    role_name: str | None = None
+
+
+def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
+    log = log or CallLog()
+    _check_services(opts.services)
+    base = _base_session(opts.profile)
+    home = (opts.regions[0] if opts.regions else base.region_name) or _no_region()
+    config = client_config(opts.max_attempts, max(10, opts.max_workers),
+                           opts.connect_timeout, opts.read_timeout)
+    caller = AccountSession("caller", base, config, log, opts.client_overrides)
+    ident = _identity(caller, home)
+    partition = ident["Arn"].split(":")[1]
+    _check_regions(base, partition, opts.regions)
+    accounts = _accounts(opts, caller, home, ident["Account"])
+    services = opts.services or list(SERVICES)
+
+    sink = Sink()
+    runner = _Runner(opts.max_workers, opts.progress)
+
+    def enter(acct: Account) -> None:
+        try:
+            session = _account_session(acct, ident["Account"], base, opts, home, partition,
+                                       config, log)
+        except ReadFailure as e:
+            sink.gap(f"account {acct.id}", e.reason)
+            return
+        keys = Keys(session)
+        regions = opts.regions or _enabled_regions(session, home, partition, sink)
+        for region in regions:
+            sink.scanned.add((acct.id, region))
+            scope = Scope(acct.id, region, partition, session, keys, sink)
+            for name in services:
+                if name in COLLECTORS:
+                    runner.submit(_run_collector, scope, name)
+        if "s3" in services:
+            runner.submit(_s3_account, Scope(acct.id, home, partition, session, keys, sink),
+                          set(regions), runner)
+
+    for acct in accounts:
+        runner.submit(enter, acct)
+    runner.run()
+
+    notes = {(c.account, c.region): c.restore_testing_error
+             for c in sink.notes.get("backup", []) if c.restore_testing_error}
+    scanned = []
+    for acct_id, region in sorted(sink.scanned):
+        src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
+        if (acct_id, region) in notes:
+            src["detail"] = f"restore testing not read: {notes[(acct_id, region)]}"
+        scanned.append(src)
+
+    _link(sink)
+    return Inventory(
+        assets=sorted(sink.assets, key=lambda a: a["id"]),
+        gaps=sorted(sink.gaps, key=lambda g: (g["scope"], g["reason"])),
+        sources=scanned,
+        generator={"tool": "dsscan", "version": __version__, "scanner": "aws"},
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+class _Runner:
+    """A bounded pool whose tasks may add tasks (S3: a listing, then one task per bucket)."""
+
+    def __init__(self, workers: int, progress: Callable[[int, int], None] | None) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers),
+                                       thread_name_prefix="dsscan-aws")
+        self.pending: set[Future[Any]] = set()
+        self.done = self.total = 0
+        self.progress = progress
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.pending.add(self.pool.submit(fn, *args))
+        self.total += 1
+
+    def run(self) -> None:
+        try:
+            while self.pending:
+                finished, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
+                for f in finished:
+                    self.pending.discard(f)
+                    self.done += 1
+                    f.result()  # a bug in a collector propagates
+                if self.progress:
+                    self.progress(self.done, self.total)
+        finally:
+            for f in self.pending:
+                f.cancel()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_collector(scope: Scope, name: str) -> None:
+    try:
+        COLLECTORS[name](scope)
+    except ReadFailure as e:
+        scope.sink.gap(scope.label(name), e.reason)
+
+
+def _s3_account(scope: Scope, regions: set[str], runner: _Runner) -> None:
+    try:
+        buckets = s3.list_buckets(scope)
+    except ReadFailure as e:
+        scope.sink.gap(f"s3 in {scope.account}", e.reason)
+        return
+    if not buckets:
+        return
+    account_pab = s3.account_public_access_block(scope)
+    for b in buckets:
+        runner.submit(_s3_bucket, scope, b, regions, account_pab)
+
+
+def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str],
+               account_pab: dict[str, Any] | None) -> None:
+    try:
+        region = s3.bucket_region(scope, bucket)
+    except ReadFailure as e:
+        scope.sink.gap(f"s3 bucket {bucket['Name']} in {scope.account}", e.reason)
+        return
+    if region in regions:
+        scope.sink.add(s3.read_bucket(scope, bucket["Name"], region, account_pab))
+
+
+# --- accounts, regions, credentials ----------------------------------------------------------
+
+def _base_session(profile: str | None) -> boto3.Session:
+    try:
+        return boto3.Session(profile_name=profile)
+    except ProfileNotFound:
+        raise InputError(f"--profile {profile}: no such AWS profile in the AWS config "
+                         "files") from None
+
+
+def _no_region() -> str:
+    raise InputError("no AWS region: pass --regions or set AWS_REGION / AWS_DEFAULT_REGION "
+                     "(or a region in your AWS profile)")
+
+
+def _identity(caller: AccountSession, region: str) -> dict[str, Any]:
+    sts = caller.client("sts", region)
+    try:
+        return sts.get_caller_identity()
+    except NoCredentialsError:
+        raise InputError("no AWS credentials found: configure a profile (--profile), "
+                         "environment variables or an instance role") from None
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code")
+        raise InputError(f"AWS rejected the credentials (sts:GetCallerIdentity {code})") from None
+    except BotoCoreError as e:
+        raise InputError(f"cannot reach AWS STS in {region}: {type(e).__name__}") from None
+
+
+def _check_services(services: list[str]) -> None:
+    for s in services:
+        if s not in SERVICES:
+            raise InputError(f"--services: unknown service '{s}' (known: {', '.join(SERVICES)})")
+
+
+def _check_regions(base: boto3.Session, partition: str, regions: list[str]) -> None:
+    known = set(base.get_available_regions("ec2", partition))
+    for r in regions:
+        if known and r not in known:
+            raise InputError(f"--regions: '{r}' is not a region of partition {partition} "
+                             f"(known: {', '.join(sorted(known))})")
+
+
+def _enabled_regions(session: AccountSession, home: str, partition: str,
+                     sink: Sink) -> list[str]:
+    known = set(session.session.get_available_regions("ec2", partition))
+    try:
+        got = [r["RegionName"] for r in call(session.client("ec2", home), "describe_regions")
+               ["Regions"] if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in")]
+    except ReadFailure as e:
+        sink.gap(f"region list of account {session.account} (only {home} was scanned)",
+                 e.reason)
+        return [home]
+    return sorted(r for r in got if not known or r in known) or [home]
+
+
+def read_accounts_file(path: str) -> list[Account]:
+    """Accounts to scan: a YAML/JSON list of ids or {id, name, role_name}, or one id a line."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{p}: cannot read accounts file ({e.strerror or e})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InputError(f"{p}: not valid YAML or JSON") from None
+    if isinstance(raw, dict) and "accounts" in raw:
+        raw = raw["accounts"]
+    if isinstance(raw, str | int):
+        raw = text.split()
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{p}: expected a list of account ids (or 'accounts: [...]')")
+    out: list[Account] = []
+    for i, item in enumerate(raw):
+        entry = item if isinstance(item, dict) else {"id": item}
+        acct = str(entry.get("id", "")).strip()
+        if not _ACCOUNT_ID.match(acct):
+            hint = " (quote account ids in YAML: unquoted numbers lose leading zeros)" \
+                if isinstance(entry.get("id"), int) else ""
+            raise InputError(f"{p}: entry {i + 1}: '{acct}' is not a 12-digit AWS account "
+                             f"id{hint}")
+        out.append(Account(acct, entry.get("name"), entry.get("role_name")))
+    return out
+
+
+def _accounts(opts: SweepOptions, caller: AccountSession, home: str,
+              own: str) -> list[Account]:
+    accounts: list[Account] = [Account(a) for a in opts.accounts]
+    for a in opts.accounts:
+        if not _ACCOUNT_ID.match(a):
+            raise InputError(f"--account: '{a}' is not a 12-digit AWS account id")
+    if opts.accounts_file:
+        accounts += read_accounts_file(opts.accounts_file)
+    if opts.organization:
+        org = caller.client("organizations", home)
+        try:
+            accounts += [Account(a["Id"], a.get("Name")) for a in
+                         pages(org, "list_accounts", "Accounts") if a.get("Status") == "ACTIVE"]
+        except ReadFailure as e:
+            raise InputError(f"--organization: cannot list the organization's accounts "
+                             f"({e.reason})") from None
+    if not accounts:
+        accounts = [Account(own)]
+    seen: dict[str, Account] = {}
+    for a in accounts:
+        seen.setdefault(a.id, a)
+    if any(a.id != own for a in seen.values()) and not (
+            opts.role_name or all(a.role_name for a in seen.values() if a.id != own)):
+        raise InputError("--role-name is needed to enter accounts other than the caller's "
+                         f"({own}) with sts:AssumeRole")
+    return list(seen.values())
+
+
+def _account_session(acct: Account, own: str, base: boto3.Session, opts: SweepOptions,
+                     home: str, partition: str, config: Any, log: CallLog) -> AccountSession:
+    if acct.id == own and not acct.role_name:
+        return AccountSession(acct.id, base, config, log, opts.client_overrides)
+    role = acct.role_name or opts.role_name
+    arn = role if role and role.startswith("arn:") else \
+        f"arn:{partition}:iam::{acct.id}:role/{role}"
+    try:
+        session = assumed_session(base, arn, opts.external_id, home, config, log)
+    except READ_ERRORS as e:
+        raise ReadFailure("sts", "AssumeRole", e) from None
+    return AccountSession(acct.id, session, config, log, opts.client_overrides)
+
+
+# --- linking ---------------------------------------------------------------------------------
+
+def _link(sink: Sink) -> None:
+    """Relations that need the whole estate: replicas, and which stores backup plans cover."""
+    buckets = {a["name"]: a for a in sink.assets if a["kind"] == "object_store"}
+    for a in list(buckets.values()):
+        for target in (a.get("attributes") or {}).get("replication_targets") or []:
+            dest = buckets.get(target.rsplit(":", 1)[-1])
+            if dest is not None and a["id"] not in dest.setdefault("replica_of", []):
+                dest["replica_of"].append(a["id"])
+
+    # A snapshot whose source ARN is not in the estate (a copy whose origin the API did not
+    # name) is matched to its database by the resource id that snapshots carry along.
+    # Both the resource id and the database name must match (moto gives every database
+    # the same resource id).
+    ids = {a["id"] for a in sink.assets}
+    by_resource: dict[tuple[str, str], list[str]] = {}
+    for a in sink.assets:
+        rid = (a.get("attributes") or {}).get("resource_id")
+        if a["kind"] == "database" and rid:
+            by_resource.setdefault((rid, a["name"]), []).append(a["id"])
+    for a in sink.assets:
+        rid = (a.get("attributes") or {}).get("source_resource_id")
+        b = a.get("backup") or {}
+        src = b.get("backup_of") or []
+        if not rid or len(src) != 1 or src[0] in ids:
+            continue
+        found = by_resource.get((rid, src[0].rsplit(":", 1)[-1]), [])
+        if len(found) == 1:
+            b["backup_of"] = found
+
+    coverage = {(c.account, c.region): c for c in sink.notes.get("backup", [])}
+    for a in sink.assets:
+        if a["kind"] not in _STORE_KINDS:
+            continue
+        c = coverage.get((a["account"], a["region"]))
+        if c is None:
+            continue  # AWS Backup was not read here (not in --services)
+        backup_block = a.get("backup")
+        if not isinstance(backup_block, dict):
+            backup_block = a["backup"] = {}
+        if c.error:
+            backup_block["plans"] = None
+            add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
+            continue
+        backup_block["plans"] = sorted({s.plan for s in c.selections if _selects(s, a)})
+        tested = sorted({name for name, arns in c.restore_tested
+                         if any(fnmatch.fnmatchcase(a["id"], p) for p in arns)})
+        if tested:
+            a.setdefault("attributes", {})["restore_testing_plans"] = tested
+
+
+def _selects(s: Selection, a: Asset) -> bool:
+    arn, tags = a["id"], a.get("tags") or {}
+    if not s.resources and not s.tags_any and not s.tags_all:
+        return False
+    if s.resources and not any(fnmatch.fnmatchcase(arn, p) for p in s.resources):
+        return False
+    if s.tags_any and not any(tags.get(k) == v for k, v in s.tags_any):
+        return False
+    if s.tags_all and not all(tags.get(k) == v for k, v in s.tags_all):
+        return False
+    return not any(fnmatch.fnmatchcase(arn, p) for p in s.not_resources)
+
+
+def progress_printer() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A rich progress bar on a terminal (quiet in CI and pipes): (update, close)."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("Reading AWS"), BarColumn(), MofNCompleteColumn(),
+                   transient=True)
+    task = bar.add_task("aws", total=None)
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return update, bar.stop
+
