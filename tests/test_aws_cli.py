@@ -27,6 +27,8 @@ from aws_support import (
 )
 from moto.server import ThreadedMotoServer
 
+from dsscan.scanners.aws.operations import OPERATIONS
+
 
 @pytest.fixture(scope="module")
 def moto_url():
@@ -88,10 +90,15 @@ def test_scan_aws_reports_findings_from_the_live_estate(aws, tmp_path):
 
 def test_inventory_aws_then_scan_inventory_gives_the_same_findings(aws, tmp_path):
     small_estate()
-    inv = tmp_path / "estate.json"
+    inv, calls = tmp_path / "estate.json", tmp_path / "calls.jsonl"
     r = dsscan(aws, "inventory", "aws", "--regions", REGION, "--services", "s3,elasticache",
-               "-o", inv)
+               "-o", inv, "--call-log", calls)
     assert r.returncode == 0, r.stderr
+    log = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert {"service": "s3", "region": REGION, "operation": "GetBucketPolicy",
+            "params": {"Bucket": "loan-documents"}} in log
+    declared = {(s, op) for s, ops in OPERATIONS.items() for op in ops}
+    assert {(c["service"], c["operation"]) for c in log} <= declared
     doc = json.loads(inv.read_text())
     assert doc["format"] == "dsscan-inventory/1" and doc["generator"]["scanner"] == "aws"
     assert {a["name"] for a in doc["assets"]} == {"loan-documents", "marketing-site",

@@ -24,18 +24,23 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             accounts: tuple[str, ...] = (), accounts_file: str | None = None,
             organization: bool = False, role_name: str | None = None,
             external_id: str | None = None, services: tuple[str, ...] = (),
-            max_workers: int = 16, max_attempts: int = 8, timeout: float = 60.0) -> Any:
+            max_workers: int = 16, max_attempts: int = 8, timeout: float = 60.0,
+            call_log: str | None = None) -> Any:
+    from dsscan.scanners.aws.clients import CallLog
     from dsscan.scanners.aws.sweep import SweepOptions, progress_printer, sweep
 
+    log = CallLog(detailed=call_log is not None)
     update, close = progress_printer()
     try:
         return sweep(SweepOptions(
             profile=profile, regions=_split(regions), accounts=_split(accounts),
             accounts_file=accounts_file, organization=organization, role_name=role_name,
             external_id=external_id, services=_split(services), max_workers=max_workers,
-            max_attempts=max_attempts, read_timeout=timeout, progress=update))
+            max_attempts=max_attempts, read_timeout=timeout, progress=update), log)
     finally:
         close()
+        if call_log is not None:
+            log.write_jsonl(call_log)
 
 
 def _params() -> list[Any]:
@@ -72,6 +77,9 @@ def _params() -> list[Any]:
         click.Option(["--timeout"], type=click.FloatRange(0.1, 900), default=60.0,
                      show_default=True, metavar="SECONDS",
                      help="Read timeout per API call."),
+        click.Option(["--call-log"], type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Write every AWS API call made (service, region, operation, "
+                          "parameters) as JSON lines: an audit trail of what was asked."),
     ]
 
 

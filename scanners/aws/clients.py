@@ -26,15 +26,31 @@ from dsscan import __version__
 
 
 class CallLog:
-    """Thread-safe count of API calls by (service, operation)."""
+    """Thread-safe count of API calls by (service, operation); with ``detailed``, also each
+    call's region and parameters, in order (``--call-log``: what exactly was asked of AWS)."""
 
-    def __init__(self) -> None:
+    def __init__(self, detailed: bool = False) -> None:
         self._lock = threading.Lock()
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.detailed = detailed
+        self.calls: list[dict[str, Any]] = []
 
     def record(self, service: str, operation: str) -> None:
         with self._lock:
             self.counts[(service, operation)] += 1
+
+    def record_call(self, service: str, region: str, operation: str,
+                    params: dict[str, Any]) -> None:
+        with self._lock:
+            self.calls.append({"service": service, "region": region, "operation": operation,
+                               "params": params})
+
+    def write_jsonl(self, path: str) -> None:
+        import json
+
+        from dsscan.inventory import write_json_atomic
+
+        write_json_atomic(path, "".join(json.dumps(c, default=str) + "\n" for c in self.calls))
 
     @property
     def total(self) -> int:
@@ -75,10 +91,18 @@ class AccountSession:
                 c = self._overrides.get(service) or self.session.client(
                     service, region_name=region, config=self._config)
                 c.meta.events.register("before-call", self._recorder(service))
+                if self._log.detailed:
+                    c.meta.events.register("before-parameter-build",
+                                           self._params_recorder(service, region))
                 if service == "s3control" and _custom_endpoint():
                     c.meta.events.register("before-sign.s3-control", _account_out_of_host)
                 self._clients[key] = c
             return c
+
+    def _params_recorder(self, service: str, region: str) -> Callable[..., None]:
+        def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+            self._log.record_call(service, region, model.name, dict(params))
+        return record
 
     def _recorder(self, service: str) -> Callable[..., None]:
         def record(model: Any, **_: Any) -> None:
