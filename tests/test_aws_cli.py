@@ -179,3 +179,23 @@ def test_bad_options_are_one_line_errors_with_exit_2(aws, tmp_path):
                           "AWS_SESSION_TOKEN": ""})
     assert r.returncode == 2 and "credentials" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_truncated_listing_is_not_assessed(aws, tmp_path):
+    # moto always answers whole pages: this endpoint answers ListBuckets with a page that
+    # promises more under the same token every time, as a broken or tampered proxy could.
+    page = (b'<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult '
+            b'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets><Bucket><Name>a-bucket'
+            b"</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>"
+            b"<ContinuationToken>again</ContinuationToken></ListAllMyBucketsResult>")
+    ep = MisbehavingEndpoint(status=200, body=page, content_type="application/xml")
+    try:
+        r = dsscan(aws, "scan", "aws", "--regions", REGION, "--services", "s3",
+                   "-f", "json", "-o", tmp_path / "r.json",
+                   extra_env={"AWS_ENDPOINT_URL_S3": ep.url})
+    finally:
+        ep.close()
+    assert r.returncode == 3, r.stdout + r.stderr
+    [gap] = json.loads((tmp_path / "r.json").read_text())["not_assessed"]
+    assert (gap["scope"], gap["reason"]) == ("s3 in 123456789012",
+                                             "s3:ListAllMyBuckets listing truncated")

@@ -73,19 +73,21 @@ class AccountSession:
     """Clients for one account, from a boto3 session (own or assumed-role credentials)."""
 
     def __init__(self, account: str, session: boto3.Session, config: botocore.config.Config,
-                 log: CallLog, overrides: dict[str, Any] | None = None) -> None:
+                 log: CallLog, overrides: dict[str, Any] | None = None,
+                 lock: threading.Lock | None = None) -> None:
         self.account = account
         self.session = session
         self._config = config
         self._log = log
-        self._lock = threading.Lock()
+        # One lock per boto3 Session: pass the lock of another AccountSession on the same one.
+        self.lock = lock or threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         # Tests put a botocore Stubber-wrapped client here for APIs moto lacks.
         self._overrides = overrides or {}
 
     def client(self, service: str, region: str) -> Any:
         key = (region, service)
-        with self._lock:
+        with self.lock:
             c = self._clients.get(key)
             if c is None:
                 c = self._overrides.get(service) or self.session.client(
@@ -126,12 +128,11 @@ def _account_out_of_host(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(acct) + 1:]))
 
 
-def assumed_session(base: boto3.Session, role_arn: str, external_id: str | None,
-                    region: str, config: botocore.config.Config, log: CallLog) -> boto3.Session:
-    """A session whose credentials come from sts:AssumeRole and refresh before they expire
-    (a sweep over many accounts can outlast the one-hour default)."""
-    sts = base.client("sts", region_name=region, config=config)
-    sts.meta.events.register("before-call", lambda model, **_: log.record("sts", model.name))
+def assumed_session(sts: Any, role_arn: str, external_id: str | None,
+                    region: str) -> boto3.Session:
+    """A session whose credentials come from sts:AssumeRole (through the caller's ``sts``
+    client, which is safe to share between threads where a boto3 Session is not) and refresh
+    before they expire: a sweep over many accounts can outlast the one-hour default."""
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "dsscan-sweep"}
     if external_id:
         params["ExternalId"] = external_id

@@ -110,7 +110,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
 
     def enter(acct: Account) -> None:
         try:
-            session = _account_session(acct, ident["Account"], base, opts, home, partition,
+            session = _account_session(acct, ident["Account"], caller, opts, home, partition,
                                        config, log)
         except ReadFailure as e:
             sink.gap(f"account {acct.id}", e.reason)
@@ -329,15 +329,16 @@ def _accounts(opts: SweepOptions, caller: AccountSession, home: str,
     return list(seen.values())
 
 
-def _account_session(acct: Account, own: str, base: boto3.Session, opts: SweepOptions,
+def _account_session(acct: Account, own: str, caller: AccountSession, opts: SweepOptions,
                      home: str, partition: str, config: Any, log: CallLog) -> AccountSession:
     if acct.id == own and not acct.role_name:
-        return AccountSession(acct.id, base, config, log, opts.client_overrides)
+        return AccountSession(acct.id, caller.session, config, log, opts.client_overrides,
+                              lock=caller.lock)
     role = acct.role_name or opts.role_name
     arn = role if role and role.startswith("arn:") else \
         f"arn:{partition}:iam::{acct.id}:role/{role}"
     try:
-        session = assumed_session(base, arn, opts.external_id, home, config, log)
+        session = assumed_session(caller.client("sts", home), arn, opts.external_id, home)
     except READ_ERRORS as e:
         raise ReadFailure("sts", "AssumeRole", e) from None
     return AccountSession(acct.id, session, config, log, opts.client_overrides)
