@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
 
@@ -136,7 +138,7 @@ def load_inventory(path: str | Path) -> Inventory:
         raise InputError(f"{p}: cannot read inventory ({e.strerror or e})") from None
     try:
         with gc_paused():
-            doc = json.loads(raw)
+            doc = _loads(raw)
     except UnicodeDecodeError:
         raise InputError(f"{p}: not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
@@ -145,16 +147,40 @@ def load_inventory(path: str | Path) -> Inventory:
     return parse_inventory(doc, str(p))
 
 
+def _loads(raw: bytes) -> Any:
+    """Parse JSON with orjson (a quarter faster than json on 100k assets), accepting what json
+    accepts: orjson is stricter (no NaN, byte order mark, UTF-16, lone surrogates) and places
+    a UTF-8 error at line 1 column 1, so whatever it rejects is parsed again by json, which
+    then decides and names the bad place. (Integers beyond 64 bits become floats; the engine
+    input never could hold them.)"""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building large acyclic structures (JSON documents): its
-    generation-2 passes over millions of fresh objects doubled the load time of 100k assets."""
+    """Pause the cyclic GC while building large acyclic structures (JSON documents, levels,
+    ctx, results), then freeze what exists: collector passes over millions of fresh objects
+    doubled the load time of 100k assets.
+
+    Pausing alone only defers that cost: what was built during the pause all sits in the
+    youngest generation, so the next collections walk every object of it (measured: 0.4 s
+    after loading 100k assets, 2 s during their evaluation). ``gc.freeze()`` takes the
+    objects out of the collector's sight instead. They are still freed as usual when their
+    last reference goes; only a reference cycle among them would never be collected.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
+    built = False
     try:
         yield
+        built = True
     finally:
-        if was_enabled:
+        if was_enabled:  # the outermost pause decides
+            if built:
+                gc.freeze()
             gc.enable()
 
 

@@ -33,7 +33,7 @@ class ScanOptions:
     catalogue: Catalogue | None = None
     include: tuple[str, ...] = ()  # policy id globs; empty = all
     exclude: tuple[str, ...] = ()
-    chunk_size: int = 1000
+    chunk_size: int | None = None  # None: dsscan.engine.DEFAULT_CHUNK_SIZE
     workers: int | None = None
 
 
@@ -72,7 +72,8 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
     # Unselected policies stay loaded (helpers may share modules) but are never queried.
     selected = dataclasses.replace(library, policies=policies)
     out = engine.evaluate(selected, assets, options.config.policy_data(),
-                          chunk_size=options.chunk_size, workers=options.workers)
+                          chunk_size=options.chunk_size or engine.DEFAULT_CHUNK_SIZE,
+                          workers=options.workers)
     by_id = {a["id"]: a for a in assets}
     info = {p.id: p for p in policies}
 

@@ -92,12 +92,22 @@ def _bucket_name(ref: str | None) -> str | None:
     return ref
 
 
+def _by_kind(assets: list[Asset], *kinds: str) -> dict[str, list[Asset]]:
+    """The assets of each of ``kinds``, in inventory order, from one pass over all assets."""
+    out: dict[str, list[Asset]] = {k: [] for k in kinds}
+    for a in assets:
+        group = out.get(a.get("kind"))
+        if group is not None:
+            group.append(a)
+    return out
+
+
 class _Refs:
     """Resolve a reference to an asset of one kind: by id, then name, then ARN tail."""
 
-    def __init__(self, assets: list[Asset], kind: str) -> None:
+    def __init__(self, of_kind: list[Asset]) -> None:
+        """``of_kind``: the assets of that kind."""
         self.map: dict[str, str] = {}
-        of_kind = [a for a in assets if a.get("kind") == kind]
         for a in of_kind:
             self.map[a["id"]] = a["id"]
         for a in of_kind:
@@ -122,7 +132,7 @@ def domain_membership(assets: list[Asset]) -> dict[str, str]:
     Order: a domain listing one of the asset's subnets (fewest subnets = most specific wins),
     else the domain of the asset's VPC, else the asset's explicit ``network.domain``.
     """
-    domains = [a for a in assets if a.get("kind") == DOMAIN]
+    domains = _by_kind(assets, DOMAIN)[DOMAIN]
     by_subnet: dict[str, list[Asset]] = {}
     by_vpc: dict[str, list[Asset]] = {}
     size: dict[str, int] = {}
@@ -144,7 +154,7 @@ def domain_membership(assets: list[Asset]) -> dict[str, str]:
             vpc_domain[vpc] = whole[0]
         elif len(ds) == 1:
             vpc_domain[vpc] = ds[0]["id"]
-    named = _Refs(assets, DOMAIN)
+    named = _Refs(domains)
 
     out: dict[str, str] = {}
     for a in assets:
@@ -226,12 +236,13 @@ def _ports(rule: dict[str, Any]) -> str:
 class _Reach:
     """Who can open a connection into each domain; built once, shared by member assets."""
 
-    def __init__(self, assets: list[Asset], domain_of: dict[str, str]) -> None:
+    def __init__(self, assets: list[Asset], kinds: dict[str, list[Asset]],
+                 domain_of: dict[str, str]) -> None:
+        """``kinds``: the network domains and security groups (``_by_kind``)."""
         self.domain_of = domain_of
-        self.doms: dict[str, _Dom] = {
-            a["id"]: _Dom(a) for a in assets if a.get("kind") == DOMAIN}
-        self.sg_ref = _Refs(assets, SG)
-        self.by_id = {a["id"]: a for a in assets if a.get("kind") == SG}
+        self.doms: dict[str, _Dom] = {a["id"]: _Dom(a) for a in kinds[DOMAIN]}
+        self.sg_ref = _Refs(kinds[SG])
+        self.by_id = {a["id"]: a for a in kinds[SG]}
         self.by_vpc: dict[str, list[_Dom]] = {}
         for d in self.doms.values():
             if d.vpc:
@@ -240,14 +251,22 @@ class _Reach:
         # publicly accessible asset it protects there (None: none is public).
         self.holders: dict[str, dict[str, str | None]] = {}
         self.members: dict[str, set[str]] = {}  # SG id → domains of the assets it is attached to
+        # Most members repeat a (domain, security groups) pair another member already recorded;
+        # when nothing about them is public and they hold no rules of their own, that is all.
+        plain: set[tuple[str, tuple[str, ...]]] = set()
         for a in assets:
             did = domain_of.get(a["id"])
             if did is None or did not in self.doms:
                 continue
             net = _net(a)
             public = a["id"] if net.get("publicly_accessible") is True else None
-            keys = [k for ref in _strs(net.get("security_groups"))
-                    if (k := self.sg_ref.get(ref)) is not None]
+            refs = _strs(net.get("security_groups"))
+            if public is None and not net.get("ingress"):
+                sig = (did, tuple(refs))
+                if sig in plain:
+                    continue
+                plain.add(sig)
+            keys = [k for ref in refs if (k := self.sg_ref.get(ref)) is not None]
             for k in keys:
                 self.members.setdefault(k, set()).add(did)
             if a.get("kind") not in (SG, DOMAIN) and net.get("ingress"):
@@ -512,8 +531,9 @@ def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str
 
 def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> None:
     by_id = {a["id"]: a for a in assets}
-    reach = _Reach(assets, domain_of)
-    vault_ref = _Refs(assets, VAULT)
+    kinds = _by_kind(assets, DOMAIN, SG, VAULT)
+    reach = _Reach(assets, kinds, domain_of)
+    vault_ref = _Refs(kinds[VAULT])
     vault_ctx: dict[str, dict[str, Any]] = {}
     mode = config.backup_separation
     facts = _Facts(config)
@@ -528,9 +548,11 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> N
                 copies.setdefault(src, []).append(("replica", b))
         if not backup or not isinstance(backup, dict):
             continue
-        rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
-        for src in _strs(backup.get("backup_of")):
-            copies.setdefault(src, []).append((rel, b))
+        of = backup.get("backup_of")
+        if of:
+            rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
+            for src in _strs(of):
+                copies.setdefault(src, []).append((rel, b))
         loc = backup.get("location")
         vid = vault_ref.get(loc.get("vault")) if isinstance(loc, dict) else None
         if vid is not None:
@@ -564,18 +586,18 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> N
              for did, c in doms.items()}
     for a in assets:
         aid = a["id"]
+        kind = a.get("kind")
         found = copies.get(aid)
         vid = vault_of.get(aid)
         did = domain_of.get(aid, "")
-        a["ctx"] = {
-            **facts(a),
-            "domain": doms.get(did) if a.get("kind") == "network_domain" else brief.get(did),
-            "backups": _backups(a, found, by_id, mode, copy_encryption) if found else [],
-            "sources": _sources(a, by_id),
-            "vault": vault(vid) if vid else None,
-            "contents": contents.get(aid, []) if a.get("kind") == VAULT else [],
-            "parent": _parent(a, by_id) if a.get("parent") else None,
-        }
+        ctx = facts(a)  # the eight facts, then the relations (the documented key order)
+        ctx["domain"] = doms.get(did) if kind == DOMAIN else brief.get(did)
+        ctx["backups"] = _backups(a, found, by_id, mode, copy_encryption) if found else []
+        ctx["sources"] = _sources(a, by_id)
+        ctx["vault"] = vault(vid) if vid else None
+        ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
+        ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
+        a["ctx"] = ctx
 
 
 def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,

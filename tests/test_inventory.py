@@ -51,6 +51,31 @@ def test_invalid_json_names_file_line_and_column(tmp_path):
     assert str(p) in msg and "line 1" in msg and "\n" not in msg
 
 
+def test_invalid_json_error_names_the_line_and_column_of_the_bad_place(tmp_path):
+    p = tmp_path / "broken.json"
+    p.write_text('{"format": "dsscan-inventory/1",\n  "assets": [}\n')
+    with pytest.raises(InputError, match=r"not valid JSON: .* at line 2 column 14$"):
+        load_inventory(p)
+
+
+def test_text_that_is_not_utf8_is_named_as_such(tmp_path):
+    p = tmp_path / "latin1.json"
+    p.write_bytes(b'{"format": "dsscan-inventory/1", "assets": [], "x": "caf\xe9"}')
+    with pytest.raises(InputError, match=r"not valid JSON \(not UTF-8 text\)$"):
+        load_inventory(p)
+
+
+@pytest.mark.parametrize("raw", [
+    b'\xef\xbb\xbf{"format": "dsscan-inventory/1", "assets": []}',  # UTF-8 byte order mark
+    '{"format": "dsscan-inventory/1", "assets": []}'.encode("utf-16"),
+])
+def test_documents_that_json_accepts_still_load(tmp_path, raw):
+    # The fast parser is stricter than json; what it rejects is parsed again by json.
+    p = tmp_path / "inv.json"
+    p.write_bytes(raw)
+    assert load_inventory(p).assets == []
+
+
 def test_schema_violation_names_the_first_bad_path_in_document_order():
     bad = doc({"id": "a", "kind": "object_store"},
               {"id": "b", "kind": "database", "encryption": {"at_rest": {"enabled": "yes"}}},

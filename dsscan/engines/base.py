@@ -49,6 +49,10 @@ class RegoEngine(Protocol):
         """Value of ``data.<pkg>.<rule>`` (JSON-shaped; sets as lists) or ``UNDEFINED``."""
         ...
 
+    def eval_rule_json(self, rule: str) -> str | None:
+        """The same value as JSON text, or None when undefined."""
+        ...
+
 
 # regorus: "\n--> file:3:7\n  |\n3 | x := {\n  |       ^\nerror: expecting expression\n..."
 _REGORUS_LOC = re.compile(r"-->\s*(?P<loc>\S+:\d+:\d+)")

@@ -62,5 +62,9 @@ class OpaInProcessEngine:
         except OpaError as e:
             raise EngineError(one_line(e.message)) from None
 
+    def eval_rule_json(self, rule: str) -> str | None:
+        out = self.eval_rule(rule)
+        return None if out is UNDEFINED else json.dumps(out, ensure_ascii=False)
+
     def close(self) -> None:
         self._engine.close()

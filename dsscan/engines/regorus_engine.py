@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from dsscan.engines.base import UNDEFINED, EngineError, one_line
 
-try:  # orjson parses the engine's (indented) JSON several times faster than json
-    import orjson
-
-    _loads = orjson.loads
-except ImportError:  # pragma: no cover - orjson is optional
-    _loads = json.loads
+# orjson parses the engine's (indented) JSON several times faster than json.
+_loads = orjson.loads
 
 _UNDEFINED_JSON = '"<undefined>"'
 
@@ -41,13 +38,15 @@ class RegorusEngine:
         self._engine.set_input_json(input_json if input_json is not None else "{}")
 
     def eval_rule(self, rule: str) -> Any:
+        out = self.eval_rule_json(rule)
+        return UNDEFINED if out is None else _loads(out)
+
+    def eval_rule_json(self, rule: str) -> str | None:
         try:
             out = self._engine.eval_rule_as_json(rule)
         except RuntimeError as e:
             raise EngineError(one_line(str(e))) from None
-        if out == _UNDEFINED_JSON:
-            return UNDEFINED
-        return _loads(out)
+        return None if out == _UNDEFINED_JSON else out
 
     def compile_check(self) -> None:
         """Surface errors regorus only reports when it first prepares the modules (unsafe

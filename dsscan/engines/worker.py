@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import struct
 import sys
-from typing import IO, Any
+from typing import IO
+
+import orjson
 
 _HEADER = struct.Struct(">Q")
 
@@ -41,15 +43,6 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
     return body
 
 
-def _dumps(value: Any) -> bytes:
-    try:
-        import orjson
-
-        return orjson.dumps(value)
-    except ImportError:  # pragma: no cover
-        return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
 def main(spec_path: str) -> int:
     from dsscan.engine import EngineSpec, Evaluator
     from dsscan.errors import PolicyError
@@ -63,15 +56,16 @@ def main(spec_path: str) -> int:
                                   policies=tuple(tuple(p) for p in spec_d["policies"]),
                                   engine=spec_d["engine"]))
     except PolicyError as e:
-        write_frame(stdout, _dumps({"error": str(e)}))
+        write_frame(stdout, orjson.dumps({"error": str(e)}))
         return 1
     write_frame(stdout, b'{"ready":true}')
     while (doc := read_frame(stdin)) is not None:
         try:
-            out: dict[str, Any] = {"ok": ev.run_chunk(doc.decode("utf-8"))}
+            # The engine's JSON text goes back as it is: the parent parses it once.
+            reply = b'{"ok":' + ev.run_chunk_json(doc.decode("utf-8")).encode("utf-8") + b"}"
         except PolicyError as e:
-            out = {"error": str(e)}
-        write_frame(stdout, _dumps(out))
+            reply = orjson.dumps({"error": str(e)})
+        write_frame(stdout, reply)
     return 0
 
 

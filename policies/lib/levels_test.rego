@@ -141,6 +141,15 @@ test_level_label if {
 	data.dsscan.lib.level_label({"level": null}) == "unclassified (protected as sensitive)"
 }
 
+test_level_label_from_ctx_facts if {
+	data.dsscan.lib.level_label({"ctx": {"level": "important", "protect_level": "important"}}) == "important"
+	data.dsscan.lib.level_label({"ctx": {"level": "unclassified", "protect_level": "core"}}) == "unclassified (protected as core)"
+	# Facts that are not level names: decided from the asset as without facts.
+	data.dsscan.lib.level_label({"ctx": {"level": "core", "protect_level": 3}}) == "core"
+	data.dsscan.lib.level_label({"ctx": {"level": "unclassified", "protect_level": "secret"}}) == "unclassified (protected as secret)"
+	data.dsscan.lib.level_label({"ctx": {"level": 4, "protect_level": "core"}, "level": {"value": "general"}}) == "general"
+}
+
 test_key_strength_known if {
 	data.dsscan.lib.key_strength_known({"enabled": false})
 	data.dsscan.lib.key_strength_known({"enabled": true, "key_type": "customer_managed"})
