@@ -34,7 +34,8 @@ KINDS = ("object_store", "database", "table", "file_system", "cache", "warehouse
 _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "account",
            "region": "region", "kind": "kind"}
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
-_RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization")
+_RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
+              "derived_from")
 _SEGMENT = re.compile(r"[/:]")
 
 
@@ -115,6 +116,9 @@ class Rule:
     description: str | None = None
     environment: str | None = None
     desensitization: str | None = None
+    # Lineage the cloud cannot tell: the matched assets aggregate data from the assets whose
+    # ids match these patterns (a warehouse loading from databases), and inherit their level.
+    derived_from: tuple[Pattern, ...] = ()
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -332,9 +336,12 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     desens = item.get("desensitization")
     if desens is not None and (not isinstance(desens, str) or not desens.strip()):
         raise fail("'desensitization' must be a record id (a non-empty string)")
-    if level is None and environment is None and desens is None:
-        raise fail("missing 'level' (a rule must set a level, an environment or a "
-                   "desensitization record)")
+    derived: tuple[Pattern, ...] = ()
+    if item.get("derived_from") is not None:
+        derived = _patterns(item["derived_from"], "derived_from", fail)
+    if level is None and environment is None and desens is None and not derived:
+        raise fail("missing 'level' (a rule must set a level, an environment, a "
+                   "desensitization record or derived_from)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -360,7 +367,7 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
         matchers.append(Matcher(_FIELDS[key], pats))
     return Rule(id=rid.strip(), index=i, level=level, matchers=tuple(matchers),
                 description=description, environment=environment,
-                desensitization=desens.strip() if desens else None)
+                desensitization=desens.strip() if desens else None, derived_from=derived)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

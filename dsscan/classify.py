@@ -79,6 +79,8 @@ class _Setup:
                                  f"{', '.join(ENVIRONMENTS[:-1])})")
             if pats:
                 self.name_patterns.append((canon, _NameGlobs([p.lower() for p in pats])))
+        # Every environment's patterns at once: most names match none, one test rejects them.
+        self.any_name_pattern = _NameGlobs([p for _, g in self.name_patterns for p in g.patterns])
 
         self.domain_envs: dict[str, str | None] = {}
         for key, rating in config.domains.items():
@@ -156,12 +158,15 @@ class _NameGlobs:
         self.infix = re.compile("|".join(infixes)) if infixes else None
         self.globs = [rx for k, _, rx in self.checks if k == "glob" and rx is not None]
 
+    def matches(self, name: str) -> bool:
+        return bool((self.prefixes and name.startswith(self.prefixes))
+                    or (self.suffixes and name.endswith(self.suffixes))
+                    or (self.infix is not None and self.infix.search(name))
+                    or any(rx.match(name) for rx in self.globs))
+
     def first_match(self, name: str) -> str | None:
         """The first pattern (in configured order) that matches ``name``, or None."""
-        if not ((self.prefixes and name.startswith(self.prefixes))
-                or (self.suffixes and name.endswith(self.suffixes))
-                or (self.infix is not None and self.infix.search(name))
-                or any(rx.match(name) for rx in self.globs)):
+        if not self.matches(name):
             return None
         for pattern, (kind, core, rx) in zip(self.patterns, self.checks, strict=True):
             if ((kind == "in" and core in name) or (kind == "prefix" and name.startswith(core))
@@ -192,6 +197,7 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
     no_rules: list[Rule] = []
     own: list[list[Entry]] = []
     envs: list[list[Entry]] = []
+    lineage: list[tuple[dict[str, Any], list[Rule]]] = []
     for a in assets:
         rules = catalogue.match(a) if catalogue is not None else no_rules
         tags = a.get("tags")
@@ -200,6 +206,10 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         own.append(_own_level_sources(a, rules, hits, dkey, setup))
         envs.append(_environment_sources(a, rules, hits, dkey, setup))
         a["desensitization"] = _desensitization(a, rules, hits)
+        if rules and any(r.derived_from for r in rules):
+            lineage.append((a, rules))
+    if lineage:
+        _add_lineage(assets, lineage)
 
     inherited = _inherit(assets, own)
     for a, prov, inh in zip(assets, own, inherited, strict=True):
@@ -220,6 +230,22 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
 
 
 # ---------------------------------------------------------------- level
+
+
+def _add_lineage(assets: list[dict[str, Any]],
+                 lineage: list[tuple[dict[str, Any], list[Rule]]]) -> None:
+    """Catalogue ``derived_from``: the assets whose ids the rule's patterns match are added to
+    the asset's own ``derived_from`` (ids not in the inventory give nothing)."""
+    ids = [a["id"] for a in assets]
+    present = set(ids)
+    for a, rules in lineage:
+        refs = list(a.get("derived_from") or [])
+        for rule in rules:
+            for pat in rule.derived_from:
+                hits = ([pat.text] if pat.text in present else []) if pat.kind == "literal" \
+                    else [i for i in ids if pat.test(i)]
+                refs += [i for i in hits if i != a["id"] and i not in refs]
+        a["derived_from"] = refs
 
 
 def _domain_rating_key(a: dict[str, Any], config: Config) -> str | None:
@@ -297,15 +323,18 @@ def _inherit(assets: list[dict[str, Any]], own: list[list[Entry]]) -> list[Entry
     if not users:
         return out
 
+    # Own levels seed the assets others inherit from, in inventory order (which decides ties).
+    # An asset nobody inherits from needs no seed: its own level never competes with what it
+    # inherits (itself is excluded) and it passes nothing on.
     state: dict[int, list[_Cand]] = {}
     work: deque[int] = deque()
-    for i, entries in enumerate(own):
+    for i in sorted(users):
+        entries = own[i]
         if entries:
             r = max(RANK[e["level"]] for e in entries)
             if r > 0:
                 state[i] = [(r, i, -1, "")]
-                if i in users:
-                    work.append(i)
+                work.append(i)
     queued = set(work)
 
     while work:
@@ -371,10 +400,13 @@ def _inheritors(assets: list[dict[str, Any]]) -> dict[int, list[tuple[int, str]]
     for i, a in enumerate(assets):
         backup = a.get("backup")
         if backup:
-            rel = "snapshot of" if a.get("kind") == "snapshot" else "backup of"
-            for ref in backup.get("backup_of") or ():
-                link(i, ref, rel)
-            vault = (backup.get("location") or {}).get("vault")
+            refs = backup.get("backup_of")
+            if refs:
+                rel = "snapshot of" if a.get("kind") == "snapshot" else "backup of"
+                for ref in refs:
+                    link(i, ref, rel)
+            loc = backup.get("location")
+            vault = loc.get("vault") if loc else None
             if isinstance(vault, str):
                 for w in _vaults_named(vault, a, assets, pos, vault_names):
                     if w != i:
@@ -484,8 +516,7 @@ def _environment_sources(a: dict[str, Any], rules: list[Rule],
         label = f"account {account}" + (f" ({info.name})" if info.name else "")
         prov.append({"source": "account", "environment": info.environment, "detail": label})
 
-    if setup.name_patterns:
-        name = asset_name(a).lower()
+    if setup.name_patterns and setup.any_name_pattern.matches(name := asset_name(a).lower()):
         for env, globs in setup.name_patterns:
             pat = globs.first_match(name)
             if pat is not None:

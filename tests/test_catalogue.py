@@ -236,3 +236,37 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_empty_catalogue_matches_nothing(tmp_path: Path) -> None:
     c = load_catalogue(write(tmp_path, "version: 1\nrules: []\n"))
     assert c.match({"id": "a", "kind": "database"}) == []
+
+
+# ------------------------------------------------------------------ lineage
+
+
+def test_derived_from_rule_makes_an_aggregate_inherit_its_sources_levels() -> None:
+    from dsscan.classify import classify
+
+    c = cat({"id": "CAT-LIN", "match": {"kind": "warehouse"},
+             "derived_from": ["arn:aws:rds:*:db:ledger-*", "arn:aws:rds:cn-north-1:1:db:crm",
+                              "arn:aws:rds:cn-north-1:1:db:not-in-the-inventory"]})
+    assets = [
+        {"id": "arn:aws:rds:cn-north-1:1:db:ledger-eu", "kind": "database",
+         "tags": {"dsscan:level": "core"}},
+        {"id": "arn:aws:rds:cn-north-1:1:db:crm", "kind": "database",
+         "tags": {"dsscan:level": "sensitive"}},
+        {"id": "arn:aws:rds:cn-north-1:1:db:hr", "kind": "database",
+         "tags": {"dsscan:level": "important"}},
+        {"id": "wh", "kind": "warehouse", "name": "wh", "derived_from": ["from-the-inventory"]},
+    ]
+    classify(assets, Config(), c)
+    wh = assets[3]
+    assert wh["derived_from"] == ["from-the-inventory", "arn:aws:rds:cn-north-1:1:db:ledger-eu",
+                                  "arn:aws:rds:cn-north-1:1:db:crm"]
+    assert wh["level"]["value"] == "core"
+    assert any(p["source"] == "inheritance" and "ledger-eu" in p["detail"]
+               for p in wh["level"]["provenance"])
+
+
+def test_lineage_only_rule_is_valid_and_patterns_must_be_strings(tmp_path: Path) -> None:
+    assert cat({"id": "L", "match": {"kind": "warehouse"}, "derived_from": "db-*"}).rules
+    p = write(tmp_path, "rules:\n- id: L\n  match: {kind: warehouse}\n  derived_from: [12]\n")
+    with pytest.raises(InputError, match=r"rules\[0\] \(L\): derived_from: pattern 12 must be"):
+        load_catalogue(p)
