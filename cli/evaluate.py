@@ -103,8 +103,9 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                    catalogue_path: str | None, policy_dirs: tuple[str, ...],
                    include: tuple[str, ...], exclude: tuple[str, ...],
                    formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
-                   color: bool | None) -> int:
-    """Everything after option parsing: returns the exit code."""
+                   color: bool | None, reading: str | None = "Reading the estate") -> int:
+    """Everything after option parsing: returns the exit code. ``reading`` is the spinner
+    text while the inventory is collected (None: the scanner shows its own progress)."""
     from dsscan.inventory import write_json_atomic
     from dsscan.levels import SEVERITIES
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
@@ -116,7 +117,7 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
     threshold = fail_threshold(fail_on.lower(), config)
     threshold_name = None if threshold is None else SEVERITIES[threshold]
     library = load_library(extra_dirs=list(policy_dirs))
-    with _status("Reading the estate"):
+    with _status(reading):
         inventory = inventory_factory()
     with _status(f"Evaluating {len(inventory.assets)} assets"):
         result = run_scan(inventory, library,
@@ -138,12 +139,12 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
 class _status:
     """A spinner on stderr while long work runs, only on a terminal (quiet in CI and pipes)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str | None):
         self.text = text
         self._ctx: Any = None
 
     def __enter__(self) -> None:
-        if sys.stderr.isatty() and not os.environ.get("CI"):
+        if self.text and sys.stderr.isatty() and not os.environ.get("CI"):
             from rich.console import Console
 
             self._ctx = Console(stderr=True).status(self.text)

@@ -121,4 +121,5 @@ SCANNER = Scanner(
     collect=collect,
     params=_params,
     inventory_help=INVENTORY_HELP,
+    shows_progress=True,
 )

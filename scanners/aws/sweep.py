@@ -413,10 +413,12 @@ def progress_printer() -> tuple[Callable[[int, int], None] | None, Callable[[], 
     """A rich progress bar on a terminal (quiet in CI and pipes): (update, close)."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
         return None, lambda: None
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # On stderr: standard output carries the report.
     bar = Progress(TextColumn("Reading AWS"), BarColumn(), MofNCompleteColumn(),
-                   transient=True)
+                   transient=True, console=Console(stderr=True))
     task = bar.add_task("aws", total=None)
     bar.start()
 
