@@ -34,6 +34,8 @@ REGISTRY: dict[str, tuple[str, str]] = {
                   "Saved dsscan inventory files (JSON, format dsscan-inventory/1)."),
     "aws": ("dsscan.scanners.aws",
             "Live AWS accounts and regions, read with boto3 (read-only)."),
+    "terraform": ("dsscan.scanners.terraform",
+                  "Terraform plan JSON (terraform show -json PLAN): a pre-deployment gate."),
 }
 
 

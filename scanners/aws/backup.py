@@ -13,7 +13,7 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, facet
-from dsscan.scanners.aws.s3 import _restricted, _wildcard_statements
+from dsscan.scanners.aws.policydoc import public_statements, wildcard_statements
 
 
 @dataclass
@@ -92,9 +92,8 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
                 raise
             raw = None
         policy = json.loads(raw) if raw else None
-        wildcard = _wildcard_statements(policy)
-        access["wildcard_principal"] = bool(wildcard)
-        access["public"] = any(not _restricted(s) for s in wildcard)
+        access["wildcard_principal"] = bool(wildcard_statements(policy))
+        access["public"] = bool(public_statements(policy))
     scope.sink.add(a)
 
     try:

@@ -13,6 +13,17 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, facet
+from dsscan.scanners.aws.policydoc import (
+    acl_public as acl_public_grant,
+)
+from dsscan.scanners.aws.policydoc import (
+    any_true,
+    blocks_of,
+    denies_insecure_transport,
+    exposed,
+    public_statements,
+    wildcard_statements,
+)
 
 # "Not configured" answers: a fact, not a failure.
 _NO_TAGS = {"NoSuchTagSet", "NoSuchTagSetError"}
@@ -21,15 +32,6 @@ _NO_PAB = {"NoSuchPublicAccessBlockConfiguration"}
 _NO_POLICY = {"NoSuchBucketPolicy"}
 _NO_REPLICATION = {"ReplicationConfigurationNotFoundError"}
 _NO_LOCK = {"ObjectLockConfigurationNotFoundError"}
-
-# Conditions that tie a wildcard principal to the owner's network or organisation.
-_RESTRICTING_KEYS = {"aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:principalorgid",
-                     "aws:principalaccount", "aws:sourceaccount", "aws:sourcearn",
-                     "aws:principalarn", "aws:userid", "aws:sourceorgid", "aws:principalorgpaths",
-                     "aws:sourceowner"}
-_ALL_USERS = ("http://acs.amazonaws.com/groups/global/AllUsers",
-              "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
-
 
 def list_buckets(scope: Scope) -> list[dict[str, Any]]:
     """Every bucket of the account (one global listing, made from the scope's region)."""
@@ -90,19 +92,19 @@ def read_bucket(scope: Scope, name: str, region: str,
     with facet(a, "access"):
         acl = call(s3, "get_bucket_acl", Bucket=name)
         acl_read = True
-    blocks = _blocks(pab, account_pab) if pab_read and account_pab is not None else None
+    blocks = blocks_of(pab, account_pab) if pab_read and account_pab is not None else None
     if blocks is not None:
         access["public_access_block"] = blocks["all"]
-    policy_public = acl_public = None
+    policy_public: bool | None = None
+    acl_public: bool | None = None
     if policy_read:
-        wildcard = _wildcard_statements(policy)
-        access["wildcard_principal"] = bool(wildcard)
-        access["secure_transport_required"] = _denies_insecure(policy)
-        policy_public = any(not _restricted(s) for s in wildcard)
+        access["wildcard_principal"] = bool(wildcard_statements(policy))
+        access["secure_transport_required"] = denies_insecure_transport(policy)
+        policy_public = bool(public_statements(policy))
     if acl_read:
-        acl_public = _acl_public(acl)
-    access["public"] = _any_true([_exposed(policy_public, blocks, "RestrictPublicBuckets"),
-                                  _exposed(acl_public, blocks, "IgnorePublicAcls")])
+        acl_public = acl_public_grant(acl)
+    access["public"] = any_true([exposed(policy_public, blocks, "RestrictPublicBuckets"),
+                                 exposed(acl_public, blocks, "IgnorePublicAcls")])
 
     # S3 has no native backup; versioning and object lock are recorded for reference.
     a["backup"] = {"native": {"enabled": False}}
@@ -157,72 +159,3 @@ def _encryption(scope: Scope, a: Asset, region: str, enc: Any) -> dict[str, Any]
         key = "alias/aws/s3"  # SSE-KMS without a key id uses the AWS-managed S3 key
     return scope.encryption(a, True, key if algo.startswith("aws:kms") else None,
                             region=region, algorithm=algo)
-
-
-def _blocks(bucket: dict[str, Any] | None, account: dict[str, Any]) -> dict[str, bool]:
-    keys = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-    eff = {k: bool((bucket or {}).get(k)) or bool(account.get(k)) for k in keys}
-    eff["all"] = all(eff[k] for k in keys)
-    return eff
-
-
-def _exposed(grant: bool | None, blocks: dict[str, bool] | None, block: str) -> bool | None:
-    """A public grant exposes the bucket unless the public access block neutralises it;
-    None when either could not be read."""
-    if grant is False:
-        return False
-    if grant is None:
-        return None
-    return None if blocks is None else not blocks[block]
-
-
-def _any_true(values: list[bool | None]) -> bool | None:
-    if True in values:
-        return True
-    return None if None in values else False
-
-
-def _statements(policy: Any) -> list[dict[str, Any]]:
-    if not isinstance(policy, dict):
-        return []
-    st = policy.get("Statement")
-    st = [st] if isinstance(st, dict) else st
-    return [s for s in st or [] if isinstance(s, dict)]
-
-
-def _is_wildcard(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        aws = principal.get("AWS")
-        vals = aws if isinstance(aws, list) else [aws]
-        return "*" in vals
-    return False
-
-
-def _wildcard_statements(policy: Any) -> list[dict[str, Any]]:
-    return [s for s in _statements(policy)
-            if s.get("Effect") == "Allow" and _is_wildcard(s.get("Principal"))]
-
-
-def _restricted(statement: dict[str, Any]) -> bool:
-    cond = statement.get("Condition") or {}
-    return any(k.lower() in _RESTRICTING_KEYS
-               for op in cond.values() if isinstance(op, dict) for k in op)
-
-
-def _denies_insecure(policy: Any) -> bool:
-    for s in _statements(policy):
-        if s.get("Effect") != "Deny":
-            continue
-        for op, body in (s.get("Condition") or {}).items():
-            if op.lower().startswith("bool") and isinstance(body, dict):
-                for k, v in body.items():
-                    if k.lower() == "aws:securetransport" and str(v).lower() == "false":
-                        return True
-    return False
-
-
-def _acl_public(acl: Any) -> bool:
-    return any((g.get("Grantee") or {}).get("URI") in _ALL_USERS
-               for g in (acl or {}).get("Grants") or [])

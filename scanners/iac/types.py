@@ -1,0 +1,88 @@
+"""pulumi-aws type tokens -> Terraform AWS resource types, for the types dsscan maps.
+
+pulumi-aws is generated from the Terraform provider: the same resources, the same properties
+in camelCase. Its tokens do not always spell the Terraform name (``aws:rds/instance:Instance``
+is ``aws_db_instance``), so the ones dsscan reads are listed here. Pulumi renames a few
+repeated blocks to plurals (``rule`` -> ``rules``); the mapping reads both spellings.
+"""
+
+from __future__ import annotations
+
+PULUMI_TO_TERRAFORM: dict[str, str] = {
+    # S3: the bucket and its split configuration resources
+    "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketV2:BucketV2": "aws_s3_bucket",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        "aws_s3_bucket_server_side_encryption_configuration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
+        "aws_s3_bucket_server_side_encryption_configuration",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
+    "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock":
+        "aws_s3_account_public_access_block",
+    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
+    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2": "aws_s3_bucket_versioning",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig":
+        "aws_s3_bucket_replication_configuration",
+    "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
+    "aws:s3/bucketLoggingV2:BucketLoggingV2": "aws_s3_bucket_logging",
+    "aws:s3/bucketAcl:BucketAcl": "aws_s3_bucket_acl",
+    "aws:s3/bucketAclV2:BucketAclV2": "aws_s3_bucket_acl",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration":
+        "aws_s3_bucket_object_lock_configuration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2":
+        "aws_s3_bucket_object_lock_configuration",
+    # RDS
+    "aws:rds/instance:Instance": "aws_db_instance",
+    "aws:rds/cluster:Cluster": "aws_rds_cluster",
+    "aws:rds/clusterInstance:ClusterInstance": "aws_rds_cluster_instance",
+    "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
+    "aws:rds/snapshot:Snapshot": "aws_db_snapshot",
+    "aws:rds/clusterSnapshot:ClusterSnapshot": "aws_db_cluster_snapshot",
+    # DynamoDB, EBS, Redshift, EFS, ElastiCache
+    "aws:dynamodb/table:Table": "aws_dynamodb_table",
+    "aws:ebs/volume:Volume": "aws_ebs_volume",
+    "aws:ebs/snapshot:Snapshot": "aws_ebs_snapshot",
+    "aws:redshift/cluster:Cluster": "aws_redshift_cluster",
+    "aws:redshift/subnetGroup:SubnetGroup": "aws_redshift_subnet_group",
+    "aws:efs/fileSystem:FileSystem": "aws_efs_file_system",
+    "aws:efs/mountTarget:MountTarget": "aws_efs_mount_target",
+    "aws:efs/backupPolicy:BackupPolicy": "aws_efs_backup_policy",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "aws_elasticache_replication_group",
+    "aws:elasticache/subnetGroup:SubnetGroup": "aws_elasticache_subnet_group",
+    # AWS Backup
+    "aws:backup/vault:Vault": "aws_backup_vault",
+    "aws:backup/vaultPolicy:VaultPolicy": "aws_backup_vault_policy",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+        "aws_backup_vault_lock_configuration",
+    "aws:backup/plan:Plan": "aws_backup_plan",
+    "aws:backup/selection:Selection": "aws_backup_selection",
+    # KMS
+    "aws:kms/key:Key": "aws_kms_key",
+    "aws:kms/alias:Alias": "aws_kms_alias",
+    # Networks
+    "aws:ec2/vpc:Vpc": "aws_vpc",
+    "aws:ec2/subnet:Subnet": "aws_subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "aws_security_group_rule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        "aws_vpc_security_group_ingress_rule",
+    "aws:ec2/routeTable:RouteTable": "aws_route_table",
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": "aws_default_route_table",
+    "aws:ec2/route:Route": "aws_route",
+    "aws:ec2/internetGateway:InternetGateway": "aws_internet_gateway",
+    "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment":
+        "aws_internet_gateway_attachment",
+    "aws:ec2/natGateway:NatGateway": "aws_nat_gateway",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "aws_vpc_peering_connection",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+        "aws_vpc_peering_connection_accepter",
+    "aws:ec2/managedPrefixList:ManagedPrefixList": "aws_ec2_managed_prefix_list",
+}
+
+TERRAFORM_TYPES = frozenset(PULUMI_TO_TERRAFORM.values())
+
+
+def terraform_type(pulumi_type: str) -> str | None:
+    """The Terraform type of a pulumi-aws token, or None when dsscan does not map it."""
+    return PULUMI_TO_TERRAFORM.get(pulumi_type)
