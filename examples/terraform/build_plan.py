@@ -145,8 +145,9 @@ def tcp(port: int, *cidrs: str) -> dict[str, Any]:
             "self": False, "description": ""}
 
 
-for sg, vpc, rule, env in (("db", "prod", tcp(5432, "10.0.0.0/16", "10.30.0.0/16"), PROD),
-                           ("cache", "prod", tcp(6379, "0.0.0.0/0"), PROD),
+for sg, vpc, rule, env in (("db", "prod", tcp(5432, "10.0.0.0/16", "10.30.0.0/16",
+                                                "0.0.0.0/0"), PROD),
+                           ("cache", "prod", tcp(6379, "10.0.0.0/16"), PROD),
                            ("test_db", "test", tcp(5432, "10.30.0.0/16"),
                             {"environment": "test"})):
     resource("aws_security_group", sg, {"name": sg.replace("_", "-"), "description": sg,

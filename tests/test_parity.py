@@ -1,0 +1,106 @@
+"""One estate, four descriptions, the same findings: a Pulumi program (run under the SDK's
+mocks), its recorded stack export and preview, a Terraform plan, and the estate itself in moto
+read by the live AWS scanner.
+
+Two things differ by nature between a plan and a running account, and the test says so:
+AWS makes automated RDS snapshots once instances run (no plan shows them), so they are left
+out of the live inventory; and moto has no AWS Backup selections, so the AWS Backup client of
+the live scan alone is botocore's Stubber, answering with the estate's vault, plan and
+selection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pytest
+from aws_support import fake_env
+from botocore.stub import Stubber
+from moto import mock_aws
+from parity_estate import ACCOUNT, REGION, provision
+
+from dsscan.config import Config
+from dsscan.inventory import Inventory
+from dsscan.pipeline import ScanOptions, run_scan
+from dsscan.policy_library import load_library
+from dsscan.scanners.aws.sweep import SweepOptions, sweep
+from dsscan.scanners.iac.mapping import build_inventory
+from dsscan.scanners.pulumi import read_path
+from dsscan.scanners.terraform import read_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "examples" / "pulumi" / "bank"
+EXPECTED = {
+    ("DS-NET-001", "core-ledger"), ("DS-ENC-001", "customer-profile"),
+    ("DS-ENC-001", "session-cache"), ("DS-NET-002", "prod"), ("DS-TST-001", "prod"),
+    ("DS-TST-001", "test"), ("DS-BAK-002", "session-cache"), ("DS-BAK-002", "loan-documents"),
+    ("DS-NET-003", "loan-documents"), ("DS-TST-003", "test-customer-db"),
+}
+
+
+def findings(inv: Inventory) -> set[tuple[str, str]]:
+    result = run_scan(inv, load_library(), ScanOptions(config=Config()))
+    return {(f.policy_id, f.asset_name or f.asset_id) for f in result.findings}
+
+
+def pulumi(path: Path) -> set[tuple[str, str]]:
+    got = read_path(str(path))
+    return findings(build_inventory(got.resources, tool="pulumi", files=[str(path)]))
+
+
+def backup_stub(key: str) -> tuple[object, Stubber]:
+    vault = f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:backup-vault:prod-vault"
+    client = boto3.client("backup", region_name=REGION)
+    stub = Stubber(client)
+    stub.add_response("list_backup_vaults", {"BackupVaultList": [
+        {"BackupVaultName": "prod-vault", "BackupVaultArn": vault, "EncryptionKeyArn": key}]})
+    stub.add_response("list_tags", {"Tags": {"dsscan:level": "important",
+                                             "environment": "production"}})
+    stub.add_client_error("get_backup_vault_access_policy", "ResourceNotFoundException",
+                          http_status_code=404)
+    stub.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": []})
+    stub.add_response("list_backup_plans", {"BackupPlansList": [
+        {"BackupPlanId": "plan-1", "BackupPlanName": "daily"}]})
+    stub.add_response("list_backup_selections", {"BackupSelectionsList": [
+        {"SelectionId": "sel-1", "BackupPlanId": "plan-1", "SelectionName": "tagged-daily"}]})
+    stub.add_response("get_backup_selection", {
+        "BackupPlanId": "plan-1", "SelectionId": "sel-1", "BackupSelection": {
+            "SelectionName": "tagged-daily",
+            "IamRoleArn": f"arn:aws-cn:iam::{ACCOUNT}:role/backup",
+            "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup",
+                            "ConditionValue": "daily"}]}})
+    stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
+    stub.activate()
+    return client, stub
+
+
+@pytest.fixture(scope="module")
+def live() -> set[tuple[str, str]]:
+    with pytest.MonkeyPatch.context() as mp:
+        fake_env(mp)
+        with mock_aws():
+            key = provision()["key"]
+            client, stub = backup_stub(key)
+            inv = sweep(SweepOptions(regions=[REGION], accounts=[ACCOUNT], role_name="parity",
+                                     client_overrides={"backup": client}))
+            stub.assert_no_pending_responses()
+    inv.assets = [a for a in inv.assets
+                  if (a.get("attributes") or {}).get("snapshot_type") != "automated"]
+    return findings(inv)
+
+
+def test_terraform_plan_gives_the_expected_findings():
+    plan = ROOT / "examples" / "terraform" / "bank" / "plan.json"
+    assert findings(build_inventory(read_plan(str(plan)), tool="terraform",
+                                    files=[str(plan)])) == EXPECTED
+
+
+@pytest.mark.parametrize("source", ["program", "stack-export.json", "preview.json"])
+def test_pulumi_descriptions_give_the_same_findings(source):
+    path = PROGRAM if source == "program" else PROGRAM / "recorded" / source
+    assert pulumi(path) == EXPECTED
+
+
+def test_the_estate_in_moto_gives_the_same_findings(live):
+    assert live == EXPECTED
