@@ -285,6 +285,14 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
     return read
 
 
+def read_states(states: list[dict[str, Any]], *, kind: str, file: str,
+                config: dict[str, Any] | None = None) -> PulumiRead:
+    """Resources in the stack-export shape (e.g. built from CrossGuard's PolicyResource
+    objects), values live or unknown (the preview sentinel) -> a PulumiRead."""
+    return _convert([(s, None) for s in states], kind=kind, file=file, config=config or {},
+                    preview=True, trust_values=True)
+
+
 def _check_state(state: Any, where: str, path: str) -> dict[str, Any]:
     if not (isinstance(state, dict) and isinstance(state.get("urn"), str)
             and isinstance(state.get("type"), str)):
