@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import json
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -30,10 +28,12 @@ from dsscan.scanners.aws.policydoc import (
     public_statements,
     wildcard_statements,
 )
+from dsscan.scanners.iac.network import NetworkMapping
+from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, is_unknown
+from dsscan.scanners.iac.values import as_bool, as_int, as_json, as_str, blocks, get
 
 Asset = dict[str, Any]
-Target = IacResource | str | Unknown | None
 
 # CloudFormation-style names for the asset's ``type`` are not used: IaC assets keep their
 # Terraform type, which is what the user wrote (Pulumi tokens are in ``attributes``).
@@ -43,209 +43,10 @@ _STORE_TYPES = {
     "aws_efs_file_system": "file_system", "aws_elasticache_replication_group": "cache",
 }
 _STORE_KINDS = set(_STORE_TYPES.values())
-# The attribute naming each type's resource in references by value.
-_NAME_ATTRS: dict[str, tuple[str, ...]] = {
-    "aws_s3_bucket": ("bucket",), "aws_db_instance": ("identifier",),
-    "aws_rds_cluster": ("cluster_identifier",), "aws_db_subnet_group": ("name",),
-    "aws_dynamodb_table": ("name",), "aws_redshift_cluster": ("cluster_identifier",),
-    "aws_redshift_subnet_group": ("name",), "aws_elasticache_replication_group":
-        ("replication_group_id",), "aws_elasticache_subnet_group": ("name",),
-    "aws_backup_vault": ("name",), "aws_backup_plan": ("name",), "aws_kms_alias": ("name",),
-    "aws_kms_key": ("key_id",), "aws_security_group": ("name",),
-}
 
 
-# --- reading values -------------------------------------------------------------------------
-
-def _step(value: Any, seg: str) -> Any:
-    """One path segment; blocks are lists of one (Terraform) or objects (Pulumi), and Pulumi
-    names repeated blocks in the plural."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if not isinstance(value, dict):
-        return Unknown(value.why) if is_unknown(value) else None
-    for k in (seg, seg + "s", seg.removesuffix("s")):
-        if k in value:
-            return value[k]
-    return None
-
-
-def get(values: Any, path: str) -> Any:
-    """The value at a dotted path (None: not set; Unknown: not known before apply)."""
-    v = values
-    for seg in path.split("."):
-        v = _step(v, seg)
-        if v is None or is_unknown(v):
-            return v
-    return v
-
-
-def blocks(values: Any, path: str) -> list[dict[str, Any]]:
-    """Every block at ``path`` (a repeated block: list of objects, or one object)."""
-    v = values
-    segs = path.split(".")
-    for seg in segs[:-1]:
-        v = _step(v, seg)
-    v = _step(v, segs[-1]) if isinstance(v, dict | list) else None
-    if isinstance(v, dict):
-        return [v]
-    return [b for b in v if isinstance(b, dict)] if isinstance(v, list) else []
-
-
-def _bool(v: Any) -> bool | Unknown | None:
-    if is_unknown(v) or v is None or isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    return None
-
-
-def _str(v: Any) -> str | None:
-    return v if isinstance(v, str) and v else None
-
-
-def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-        return int(v)
-    return None
-
-
-def _json(v: Any) -> Any:
-    if isinstance(v, dict):
-        return v
-    if isinstance(v, str) and v.strip():
-        try:
-            return json.loads(v)
-        except ValueError:
-            return None
-    return None
-
-
-# --- the plan as a whole --------------------------------------------------------------------
-
-class _Plan:
-    """The resources of one input, indexed for following references."""
-
-    def __init__(self, resources: Iterable[IacResource]) -> None:
-        self.all = [r for r in resources if r.action != "delete"]
-        self.by_address = {r.address: r for r in self.all}
-        self.by_type: dict[str, list[IacResource]] = defaultdict(list)
-        self.by_value: dict[str, list[IacResource]] = defaultdict(list)
-        # A Terraform reference names the configuration address; count/for_each instances
-        # carry an index ([0], ["a"]).
-        self.by_base: dict[str, list[IacResource]] = defaultdict(list)
-        self._pointing: dict[tuple[Any, ...], dict[str, list[IacResource]]] = {}
-        for r in self.all:
-            self.by_type[r.type].append(r)
-            self.by_base[_base_address(r.address)].append(r)
-            for attr in ("id", "arn", *_NAME_ATTRS.get(r.type, ())):
-                v = r.values.get(attr)
-                if isinstance(v, str) and v:
-                    self.by_value[v].append(r)
-
-    def of_type(self, *types: str) -> list[IacResource]:
-        return [r for t in types for r in self.by_type.get(t, ())]
-
-    def _resolve(self, address: str) -> list[IacResource]:
-        if address in self.by_address:
-            return [self.by_address[address]]
-        return self.by_base.get(address, [])
-
-    def _refs(self, r: IacResource, path: str) -> list[str]:
-        top = path.split(".", 1)[0]
-        for key in (path, top, top + "s", top.removesuffix("s")):
-            if key in r.refs:
-                return r.refs[key]
-        return []
-
-    def ref(self, r: IacResource, path: str, *types: str) -> Target:
-        """What ``r``'s attribute refers to: a planned resource of one of ``types``, else the
-        literal value (something outside the plan), Unknown, or None when not set."""
-        value = get(r.values, path)
-        if isinstance(value, list):
-            value = value[0] if len(value) == 1 else value
-        hit = self._by_refs(r, path, types, value)
-        if hit is not None:
-            return hit
-        if isinstance(value, str) and value:
-            return self._by_value(value, types) or value
-        return value if is_unknown(value) else None
-
-    def refs_list(self, r: IacResource, path: str, *types: str) -> tuple[list[Target], bool]:
-        """Every resource a list attribute refers to; ``True`` second when some elements are
-        unknown and no reference tells what they are."""
-        value = get(r.values, path)
-        refs = list(dict.fromkeys(
-            x for a in self._refs(r, path) for x in self._resolve(a) if x.type in types))
-        if is_unknown(value):
-            return list(refs), not refs
-        if not isinstance(value, list):
-            return [], False
-        out: list[Target] = []
-        missing = 0
-        for v in value:
-            if isinstance(v, str) and v:
-                out.append(self._by_value(v, types) or v)
-            else:
-                missing += 1
-        if missing:  # unknown elements: the resources the configuration refers to
-            out += [x for x in refs if x not in out]
-        return list(dict.fromkeys(out)), missing > len(refs)
-
-    def _by_refs(self, r: IacResource, path: str, types: tuple[str, ...],
-                 value: Any) -> IacResource | None:
-        cands = [x for a in self._refs(r, path) for x in self._resolve(a) if x.type in types]
-        if len(cands) > 1 and isinstance(value, str):
-            exact = [x for x in cands if value in (x.values.get("id"), x.values.get("arn"))]
-            cands = exact or cands
-        if len(cands) > 1:
-            same = [x for x in cands if _index(x.address) == _index(r.address)]
-            cands = same or cands
-        return cands[0] if cands else None
-
-    def _by_value(self, value: str, types: tuple[str, ...]) -> IacResource | None:
-        for x in self.by_value.get(value, ()):
-            if x.type in types:
-                return x
-        return None
-
-    def pointing_at(self, target: IacResource, types: tuple[str, ...],
-                    paths: tuple[str, ...]) -> list[IacResource]:
-        """The resources of ``types`` whose attribute (one of ``paths``) refers to ``target``
-        (indexed on first use: plans hold thousands of configuration resources)."""
-        key = (types, paths, target.type)
-        index = self._pointing.get(key)
-        if index is None:
-            index = defaultdict(list)
-            for r in self.of_type(*types):
-                for p in paths:
-                    t = self.ref(r, p, target.type)
-                    if isinstance(t, IacResource):
-                        index[t.address].append(r)
-                        break
-            self._pointing[key] = index
-        return index.get(target.address, [])
-
-
-def _base_address(address: str) -> str:
-    """aws_s3_bucket.b[0] -> aws_s3_bucket.b (module paths keep their own indexes)."""
-    return address[:address.rindex("[")] if address.endswith("]") and "[" in address else address
-
-
-def _index(address: str) -> str | None:
-    return address[address.rindex("["):] if address.endswith("]") and "[" in address else None
-
-
-# --- the mapping ----------------------------------------------------------------------------
-
-class _Mapper:
-    def __init__(self, plan: _Plan) -> None:
+class Mapper(NetworkMapping):
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
         self.account_pab = self._account_pab()
@@ -290,12 +91,12 @@ class _Mapper:
     def key_type(self, a: Asset, key: Target, what: str) -> tuple[str | None, str | None]:
         """(key_type, key id) of a KMS key reference; gaps for what cannot be told."""
         if isinstance(key, IacResource):
-            ident = _str(key.values.get("arn")) or key.address
+            ident = as_str(key.values.get("arn")) or key.address
             if key.type == "aws_kms_key":
-                manager = _str(key.values.get("key_manager"))
+                manager = as_str(key.values.get("key_manager"))
                 return ("provider_managed" if manager == "AWS" else "customer_managed"), ident
             if key.type == "aws_kms_alias":
-                alias = _str(key.values.get("name")) or ""
+                alias = as_str(key.values.get("name")) or ""
                 if alias.startswith("alias/aws/"):
                     return "provider_managed", alias
                 target = self.plan.ref(key, "target_key_id", "aws_kms_key")
@@ -323,7 +124,7 @@ class _Mapper:
         """The ``encryption`` block. ``unkeyed``: key type when encryption is on and no key is
         named (the service's AWS-managed or AWS-owned key); ``default``: when not set."""
         state: dict[str, Any] = {"enabled": None, "key_type": None, "key_id": None}
-        on = _bool(enabled)
+        on = as_bool(enabled)
         if on is None and enabled is None:
             on = default
         if is_unknown(on):
@@ -383,7 +184,7 @@ class _Mapper:
         if is_unknown(retention):
             self.gap(a, "backup", attr, retention)
             return {"native": {"enabled": None, "retention_days": None}}
-        days = _int(retention) if retention is not None else default
+        days = as_int(retention) if retention is not None else default
         return {"native": {"enabled": None if days is None else days > 0,
                            "retention_days": days}}
 
@@ -393,13 +194,13 @@ class _Mapper:
         out: dict[str, Any] = {}
         for r in self.plan.of_type("aws_s3_account_public_access_block"):
             for k, attr in _PAB_ATTRS.items():
-                v = _bool(r.values.get(attr))
+                v = as_bool(r.values.get(attr))
                 if v is True:
                     out[k] = True
         return out
 
     def bucket(self, r: IacResource) -> None:
-        name = _str(r.values.get("bucket")) or r.name
+        name = as_str(r.values.get("bucket")) or r.name
         a = self.asset(r, "object_store", name)
         a["network"] = None
         attrs = a.setdefault("attributes", {})
@@ -430,7 +231,7 @@ class _Mapper:
             elif isinstance(algo, str) and algo.startswith("aws:kms"):
                 key = (self.plan.ref(sse_src, "rule.apply_server_side_encryption_by_default."
                                      "kms_master_key_id", "aws_kms_key", "aws_kms_alias")
-                       if sse_src else _str(get(default, "kms_master_key_id")))
+                       if sse_src else as_str(get(default, "kms_master_key_id")))
                 if key is None:
                     key = "alias/aws/s3"  # SSE-KMS without a key: the AWS-managed S3 key
                 a["encryption"] = self.encryption(a, True, key, key_attr="kms_master_key_id",
@@ -452,7 +253,7 @@ class _Mapper:
         pab_values: dict[str, Any] = {}
         if parts.get("pab"):
             for k, attr in _PAB_ATTRS.items():
-                v = _bool(parts["pab"].values.get(attr))
+                v = as_bool(parts["pab"].values.get(attr))
                 if is_unknown(v):
                     self.gap(a, "access", attr, v)
                     blocks_known = False
@@ -477,7 +278,7 @@ class _Mapper:
             self.gap(a, "access", "the bucket policy", raw)
             policy_public = None
         elif raw:
-            doc = _json(raw)
+            doc = as_json(raw)
             if doc is None:
                 self.gap_text(a, "access", "the bucket policy is not a JSON policy document")
                 policy_public = None
@@ -488,28 +289,28 @@ class _Mapper:
         else:
             access["wildcard_principal"] = False
             access["secure_transport_required"] = False
-        acl = _str(parts["acl"].values.get("acl")) if parts.get("acl") else \
-            _str(r.values.get("acl"))
+        acl = as_str(parts["acl"].values.get("acl")) if parts.get("acl") else \
+            as_str(r.values.get("acl"))
         acl_public = acl in ("public-read", "public-read-write", "authenticated-read")
         access["public"] = any_true([exposed(policy_public, effective, "RestrictPublicBuckets"),
                                      exposed(acl_public, effective, "IgnorePublicAcls")])
         if parts.get("lock"):
             rule = get(parts["lock"].values, "rule.default_retention")
-            days = _int(get(rule, "days")) if isinstance(rule, dict | list) else None
-            years = _int(get(rule, "years")) if isinstance(rule, dict | list) else None
+            days = as_int(get(rule, "days")) if isinstance(rule, dict | list) else None
+            years = as_int(get(rule, "years")) if isinstance(rule, dict | list) else None
             mode = get(rule, "mode") if isinstance(rule, dict | list) else None
             access["lock"] = {"enabled": True,
                               "mode": mode.lower() if isinstance(mode, str) else None,
                               "min_retention_days": days or (years * 365 if years else None)}
         else:
-            access["lock"] = {"enabled": _bool(r.values.get("object_lock_enabled")) is True}
+            access["lock"] = {"enabled": as_bool(r.values.get("object_lock_enabled")) is True}
 
         a["backup"] = {"native": {"enabled": False}}
         if parts.get("versioning"):
             status = get(parts["versioning"].values, "versioning_configuration.status")
             attrs["versioning"] = status if isinstance(status, str) else "unknown"
         elif isinstance(r.values.get("versioning"), dict | list):
-            attrs["versioning"] = "Enabled" if _bool(get(r.values, "versioning.enabled")) \
+            attrs["versioning"] = "Enabled" if as_bool(get(r.values, "versioning.enabled")) \
                 else "Disabled"
         rep = parts.get("replication")
         rules = blocks(rep.values, "rule") if rep else blocks(
@@ -521,11 +322,11 @@ class _Mapper:
             dest: Target = None
             if rep:
                 dest = self.plan.ref(rep, "rule.destination.bucket", "aws_s3_bucket") \
-                    if i == 0 else _str(get(rule, "destination.bucket"))
+                    if i == 0 else as_str(get(rule, "destination.bucket"))
             else:
-                dest = _str(get(rule, "destination.bucket"))
+                dest = as_str(get(rule, "destination.bucket"))
             if isinstance(dest, str):
-                dest = self.plan._by_value(dest, ("aws_s3_bucket",)) or dest
+                dest = self.plan.find_by_value(dest, ("aws_s3_bucket",)) or dest
             if isinstance(dest, IacResource):
                 targets.append(dest.address)
             elif isinstance(dest, str):
@@ -544,12 +345,12 @@ class _Mapper:
 
     # -- databases and other stores
     def db_instance(self, r: IacResource) -> None:
-        a = self.asset(r, "database", _str(r.values.get("identifier")) or r.name)
+        a = self.asset(r, "database", as_str(r.values.get("identifier")) or r.name)
         key = self.plan.ref(r, "kms_key_id", "aws_kms_key", "aws_kms_alias")
         a["encryption"] = self.encryption(a, r.values.get("storage_encrypted"), key,
                                           key_attr="kms_key_id", enabled_attr="storage_encrypted")
         subnets, vpc = self.subnet_group(r, "db_subnet_group_name", "aws_db_subnet_group", a)
-        public = _bool(r.values.get("publicly_accessible"))
+        public = as_bool(r.values.get("publicly_accessible"))
         if is_unknown(public):
             self.gap(a, "network", "publicly_accessible", public)
             public = None
@@ -566,14 +367,14 @@ class _Mapper:
             a["replica_of"] = [src.address]
 
     def rds_cluster(self, r: IacResource) -> None:
-        a = self.asset(r, "database", _str(r.values.get("cluster_identifier")) or r.name)
+        a = self.asset(r, "database", as_str(r.values.get("cluster_identifier")) or r.name)
         key = self.plan.ref(r, "kms_key_id", "aws_kms_key", "aws_kms_alias")
         a["encryption"] = self.encryption(a, r.values.get("storage_encrypted"), key,
                                           key_attr="kms_key_id", enabled_attr="storage_encrypted")
         subnets, vpc = self.subnet_group(r, "db_subnet_group_name", "aws_db_subnet_group", a)
         members = self.plan.pointing_at(r, ("aws_rds_cluster_instance",),
                                         ("cluster_identifier",))
-        public: Any = any(_bool(m.values.get("publicly_accessible")) is True for m in members)
+        public: Any = any(as_bool(m.values.get("publicly_accessible")) is True for m in members)
         a["network"] = {"vpc_id": vpc, "subnets": subnets,
                         "security_groups": self.sg_ids(r, "vpc_security_group_ids", a),
                         "publicly_accessible": public}
@@ -582,11 +383,11 @@ class _Mapper:
                                          "backup_retention_period", 1)
 
     def dynamodb(self, r: IacResource) -> None:
-        a = self.asset(r, "table", _str(r.values.get("name")) or r.name)
+        a = self.asset(r, "table", as_str(r.values.get("name")) or r.name)
         a["network"] = None
         sse = r.values.get("server_side_encryption")
         enabled = get(r.values, "server_side_encryption.enabled") if sse else False
-        if _bool(enabled) is True:
+        if as_bool(enabled) is True:
             key = self.plan.ref(r, "server_side_encryption.kms_key_arn", "aws_kms_key",
                                 "aws_kms_alias")
             a["encryption"] = self.encryption(a, True, key, key_attr="kms_key_arn",
@@ -599,7 +400,7 @@ class _Mapper:
         else:  # no SSE block: an AWS-owned key, always on
             a["encryption"] = {"at_rest": {"enabled": True, "key_type": "provider_managed",
                                            "key_id": None}}
-        pitr = _bool(get(r.values, "point_in_time_recovery.enabled"))
+        pitr = as_bool(get(r.values, "point_in_time_recovery.enabled"))
         if is_unknown(pitr):
             self.gap(a, "backup", "point_in_time_recovery", pitr)
             pitr = None
@@ -616,13 +417,13 @@ class _Mapper:
         a["backup"] = {"native": {"enabled": False}}
 
     def redshift(self, r: IacResource) -> None:
-        a = self.asset(r, "warehouse", _str(r.values.get("cluster_identifier")) or r.name)
+        a = self.asset(r, "warehouse", as_str(r.values.get("cluster_identifier")) or r.name)
         key = self.plan.ref(r, "kms_key_id", "aws_kms_key", "aws_kms_alias")
         a["encryption"] = self.encryption(a, r.values.get("encrypted"), key,
                                           key_attr="kms_key_id", enabled_attr="encrypted")
         subnets, vpc = self.subnet_group(r, "cluster_subnet_group_name",
                                          "aws_redshift_subnet_group", a)
-        public = _bool(r.values.get("publicly_accessible"))
+        public = as_bool(r.values.get("publicly_accessible"))
         if is_unknown(public):
             self.gap(a, "network", "publicly_accessible", public)
             public = None
@@ -660,7 +461,7 @@ class _Mapper:
             a["backup"] = {"native": {"enabled": status in ("ENABLED", "ENABLING")}}
 
     def elasticache(self, r: IacResource) -> None:
-        a = self.asset(r, "cache", _str(r.values.get("replication_group_id")) or r.name)
+        a = self.asset(r, "cache", as_str(r.values.get("replication_group_id")) or r.name)
         key = self.plan.ref(r, "kms_key_id", "aws_kms_key", "aws_kms_alias")
         a["encryption"] = self.encryption(a, r.values.get("at_rest_encryption_enabled"), key,
                                           key_attr="kms_key_id",
@@ -676,11 +477,11 @@ class _Mapper:
 
     # -- copies
     def db_snapshot(self, r: IacResource) -> None:
-        a = self.asset(r, "snapshot", _str(r.values.get("db_snapshot_identifier")) or r.name)
+        a = self.asset(r, "snapshot", as_str(r.values.get("db_snapshot_identifier")) or r.name)
         db = self.plan.ref(r, "db_instance_identifier", "aws_db_instance")
         src = self.assets.get(db.address) if isinstance(db, IacResource) else None
         a["encryption"] = copy.deepcopy(src["encryption"]) if src else {
-            "at_rest": {"enabled": _bool(r.values.get("encrypted")) if not is_unknown(
+            "at_rest": {"enabled": as_bool(r.values.get("encrypted")) if not is_unknown(
                 r.values.get("encrypted")) else None, "key_type": None, "key_id": None}}
         shared = r.values.get("shared_accounts")
         who = sorted(x for x in shared if isinstance(x, str)) if isinstance(shared, list) else []
@@ -705,7 +506,7 @@ class _Mapper:
 
     # -- AWS Backup
     def vault(self, r: IacResource) -> None:
-        a = self.asset(r, "backup_vault", _str(r.values.get("name")) or r.name)
+        a = self.asset(r, "backup_vault", as_str(r.values.get("name")) or r.name)
         key = self.plan.ref(r, "kms_key_arn", "aws_kms_key", "aws_kms_alias")
         a["encryption"] = self.encryption(a, True, key or "alias/aws/backup",
                                           key_attr="kms_key_arn", enabled_attr="kms_key_arn")
@@ -715,7 +516,7 @@ class _Mapper:
         a["access"] = access
         for p in self.plan.pointing_at(r, ("aws_backup_vault_policy",), ("backup_vault_name",)):
             raw = p.values.get("policy")
-            doc = _json(raw)
+            doc = as_json(raw)
             if is_unknown(raw):
                 self.gap(a, "access", "the vault access policy", raw)
                 access["public"] = access["wildcard_principal"] = None
@@ -733,14 +534,14 @@ class _Mapper:
                 # ChangeableForDays makes it compliance mode (immutable after the grace time).
                 "mode": "compliance" if lock.values.get("changeable_for_days") is not None
                 else "governance",
-                "min_retention_days": _int(days)}
+                "min_retention_days": as_int(days)}
 
     def backup_plans(self) -> None:
         """Which stores each backup selection covers: by reference, ARN pattern or tags."""
         for sel in self.plan.of_type("aws_backup_selection"):
             plan = self.plan.ref(sel, "plan_id", "aws_backup_plan")
-            name = (_str(plan.values.get("name")) or plan.name) if isinstance(
-                plan, IacResource) else (_str(plan) or sel.name)
+            name = (as_str(plan.values.get("name")) or plan.name) if isinstance(
+                plan, IacResource) else (as_str(plan) or sel.name)
             covered, _ = self.plan.refs_list(sel, "resources", *_STORE_TYPES)
             patterns = [p for p in get(sel.values, "resources") or [] if isinstance(p, str)]
             tags = [(get(t, "key"), get(t, "value")) for t in blocks(sel.values, "selection_tag")
@@ -765,206 +566,11 @@ class _Mapper:
 
     # -- keys
     def kms_key(self, r: IacResource) -> None:
-        aliases = [_str(x.values.get("name")) for x in
+        aliases = [as_str(x.values.get("name")) for x in
                    self.plan.pointing_at(r, ("aws_kms_alias",), ("target_key_id",))]
         names = sorted(n for n in aliases if n)
         a = self.asset(r, "key", names[0].removeprefix("alias/") if names else r.name)
         a.setdefault("attributes", {})["aliases"] = names
-
-    # -- networks
-    def vpc(self, r: IacResource) -> None:
-        tags = r.values.get("tags") if isinstance(r.values.get("tags"), dict) else {}
-        a = self.asset(r, "network_domain", str(tags.get("Name") or r.name))
-        key = self.net_key(r)
-        subnets = self.plan.pointing_at(r, ("aws_subnet",), ("vpc_id",))
-        cidrs = [c for c in (r.values.get("cidr_block"), r.values.get("ipv6_cidr_block"))
-                 if isinstance(c, str) and c]
-        if is_unknown(r.values.get("cidr_block")):
-            self.gap(a, "network", "cidr_block", r.values["cidr_block"])
-        routes = self._routes(r)
-        igws = self.plan.pointing_at(r, ("aws_internet_gateway",), ("vpc_id",))
-        igws += [g for att in self.plan.pointing_at(r, ("aws_internet_gateway_attachment",),
-                                                    ("vpc_id",))
-                 if isinstance(g := self.plan.ref(att, "internet_gateway_id",
-                                                  "aws_internet_gateway"), IacResource)]
-        igw_targets = {self._target("igw-", g) for g in igws}
-        a["network"] = {
-            "vpc_id": key, "subnets": sorted(k for s in subnets if (k := self.net_key(s))),
-            "cidrs": cidrs,
-            "internet_gateway": any(rt["target"] in igw_targets for rt in routes),
-            "routes": routes, "peerings": self._peerings(r), "security_groups": [],
-        }
-
-    def _route_tables(self, vpc: IacResource) -> list[IacResource]:
-        return self.plan.pointing_at(vpc, ("aws_route_table", "aws_default_route_table"),
-                                     ("vpc_id", "default_route_table_id"))
-
-    def _routes(self, vpc: IacResource) -> list[dict[str, str]]:
-        tables = self._route_tables(vpc)
-        routes: dict[tuple[str, str], dict[str, str]] = {}
-        cidr = vpc.values.get("cidr_block")
-        if isinstance(cidr, str):
-            routes[(cidr, "local")] = {"destination": cidr, "target": "local"}
-        for t in tables:
-            for rt in blocks(t.values, "route"):
-                self._add_route(routes, t, rt, "route")
-        for t in tables:
-            for rt in self.plan.pointing_at(t, ("aws_route",), ("route_table_id",)):
-                self._add_route(routes, rt, rt.values, None)
-        return [routes[k] for k in sorted(routes)]
-
-    def _add_route(self, routes: dict[tuple[str, str], dict[str, str]], owner: IacResource,
-                   rt: dict[str, Any], block: str | None) -> None:
-        dest = _str(rt.get("cidr_block") or rt.get("destination_cidr_block")
-                    or rt.get("ipv6_cidr_block") or rt.get("destination_ipv6_cidr_block"))
-        if dest is None:
-            return
-        for attr, types, prefix in _ROUTE_TARGETS:
-            v = rt.get(attr)
-            if v is None or v == "":
-                continue
-            t: Target = v
-            if block is None:
-                t = self.plan.ref(owner, attr, *types)
-            elif isinstance(v, str):
-                t = self.plan._by_value(v, types) or v
-            else:  # unknown inside an inline block: the table's references tell
-                hits = list(dict.fromkeys(
-                    x for ref in self.plan._refs(owner, f"{block}.{attr}")
-                    for x in self.plan._resolve(ref) if x.type in types))
-                t = hits[0] if len(hits) == 1 else v
-            if attr == "gateway_id" and isinstance(t, str) and t == "local":
-                return
-            routes[(dest, self._target(prefix, t))] = {"destination": dest,
-                                                       "target": self._target(prefix, t)}
-            return
-
-    def _target(self, prefix: str, t: Target) -> str:
-        """A route target as relations know them: igw-…, pcx-…, tgw-…, nat-…."""
-        key = self.net_key(t) if not is_unknown(t) else None
-        if key is None:
-            return f"{prefix}(unknown)"
-        return key if key.startswith(prefix) else f"{prefix}({key})"
-
-    def _peerings(self, vpc: IacResource) -> list[dict[str, Any]]:
-        out = []
-        for p in self.plan.of_type("aws_vpc_peering_connection"):
-            mine = self.plan.ref(p, "vpc_id", "aws_vpc")
-            peer = self.plan.ref(p, "peer_vpc_id", "aws_vpc")
-            if mine is vpc:
-                other, acct, region = peer, p.values.get("peer_owner_id"), \
-                    p.values.get("peer_region")
-            elif peer is vpc:
-                other, acct, region = mine, p.account, p.region
-            else:
-                continue
-            accepted = _bool(p.values.get("auto_accept")) is True or any(
-                _bool(x.values.get("auto_accept")) is True for x in self.plan.pointing_at(
-                    p, ("aws_vpc_peering_connection_accepter",), ("vpc_peering_connection_id",)))
-            other_key = self.net_key(other) if not is_unknown(other) else None
-            if other_key is None:
-                continue
-            out.append({"id": self._target("pcx-", p), "peer_vpc_id": other_key,
-                        "peer_account": acct if isinstance(acct, str) else None,
-                        "peer_region": region if isinstance(region, str) else None,
-                        "status": "active" if accepted else "pending-acceptance"})
-        return sorted(out, key=lambda x: x["id"])
-
-    def security_group(self, r: IacResource) -> None:
-        a = self.asset(r, "security_group", _str(r.values.get("name")) or r.name)
-        vpc = self.plan.ref(r, "vpc_id", "aws_vpc")
-        rules = [self._rule(a, r, b, "ingress") for b in blocks(r.values, "ingress")]
-        for x in self.plan.pointing_at(r, ("aws_security_group_rule",), ("security_group_id",)):
-            if x.values.get("type") == "ingress":
-                rules.append(self._rule(a, x, x.values, None))
-        for x in self.plan.pointing_at(r, ("aws_vpc_security_group_ingress_rule",),
-                                       ("security_group_id",)):
-            rules.append(self._vpc_rule(a, x))
-        a["network"] = {"vpc_id": self.net_key(vpc) if not is_unknown(vpc) else None,
-                        "ingress": rules}
-
-    def _cidrs(self, a: Asset, value: Any, what: str) -> list[str]:
-        if is_unknown(value):
-            self.gap(a, "network", what, value)
-            return []
-        vals = value if isinstance(value, list) else [value]
-        out = [v for v in vals if isinstance(v, str) and v]
-        if any(is_unknown(v) for v in vals):
-            self.gap(a, "network", what, Unknown())
-        return out
-
-    def _prefix_lists(self, a: Asset, owner: IacResource, value: Any,
-                      path: str | None) -> tuple[list[str], list[str]]:
-        """(CIDRs of planned prefix lists, ids of the others)."""
-        cidrs: list[str] = []
-        ids: list[str] = []
-        vals = value if isinstance(value, list) else ([value] if value else [])
-        for v in vals:
-            t: Target = self.plan._by_value(v, ("aws_ec2_managed_prefix_list",)) or v \
-                if isinstance(v, str) else v
-            if is_unknown(t) and path:
-                hits = [x for ref in self.plan._refs(owner, path) for x in self.plan._resolve(ref)
-                        if x.type == "aws_ec2_managed_prefix_list"]
-                t = hits[0] if hits else t
-            if isinstance(t, IacResource):
-                cidrs += [c for e in blocks(t.values, "entry") if isinstance(c := e.get("cidr"),
-                                                                           str)]
-            elif isinstance(t, str):
-                ids.append(t)
-        return cidrs, ids
-
-    def _rule(self, a: Asset, owner: IacResource, b: dict[str, Any],
-              path: str | None) -> dict[str, Any]:
-        pl_cidrs, pl_ids = self._prefix_lists(a, owner, b.get("prefix_list_ids"),
-                                              f"{path}.prefix_list_ids" if path else
-                                              "prefix_list_ids")
-        groups: list[str] = []
-        if path is None:  # a standalone rule resource
-            if b.get("source_security_group_id") is not None:
-                t = self.plan.ref(owner, "source_security_group_id", "aws_security_group")
-                if (k := self.sg_key(t)) is not None:
-                    groups.append(k)
-                elif is_unknown(t):
-                    self.gap(a, "network", "source_security_group_id", t)
-        else:  # an inline block: unknown elements are the groups the configuration names
-            v = b.get("security_groups")
-            vals = v if isinstance(v, list) else ([v] if v is not None else [])
-            for g in vals:
-                if isinstance(g, str) and g:
-                    groups.append(self.sg_key(self.plan._by_value(g, ("aws_security_group",))
-                                              or g) or g)
-            if is_unknown(v) or any(not isinstance(g, str) for g in vals):
-                refs = [x.address for ref in self.plan._refs(owner, f"{path}.security_groups")
-                        for x in self.plan._resolve(ref) if x.type == "aws_security_group"]
-                groups += [g for g in refs if g not in groups]
-                if not refs:
-                    self.gap(a, "network", "ingress security_groups", Unknown())
-        if _bool(b.get("self")) is True:
-            groups.append(a["id"])
-        rule: dict[str, Any] = {
-            "protocol": str(b.get("protocol", "-1")),
-            "from_port": _int(b.get("from_port")), "to_port": _int(b.get("to_port")),
-            "cidrs": [*self._cidrs(a, b.get("cidr_blocks") or [], "cidr_blocks"), *pl_cidrs],
-            "ipv6_cidrs": self._cidrs(a, b.get("ipv6_cidr_blocks") or [], "ipv6_cidr_blocks"),
-            "security_groups": groups, "prefix_lists": pl_ids,
-        }
-        if _str(b.get("description")):
-            rule["description"] = b["description"]
-        return rule
-
-    def _vpc_rule(self, a: Asset, x: IacResource) -> dict[str, Any]:
-        v = x.values
-        pl_cidrs, pl_ids = self._prefix_lists(a, x, v.get("prefix_list_id"), "prefix_list_id")
-        ref = self.plan.ref(x, "referenced_security_group_id", "aws_security_group") \
-            if v.get("referenced_security_group_id") is not None else None
-        return {
-            "protocol": str(v.get("ip_protocol", "-1")),
-            "from_port": _int(v.get("from_port")), "to_port": _int(v.get("to_port")),
-            "cidrs": [*self._cidrs(a, v.get("cidr_ipv4") or [], "cidr_ipv4"), *pl_cidrs],
-            "ipv6_cidrs": self._cidrs(a, v.get("cidr_ipv6") or [], "cidr_ipv6"),
-            "security_groups": [k] if (k := self.sg_key(ref)) else [],
-            "prefix_lists": pl_ids,
-        }
 
     # -- everything
     def run(self) -> list[Asset]:
@@ -1006,14 +612,6 @@ _PAB_ATTRS = {"BlockPublicAcls": "block_public_acls", "IgnorePublicAcls": "ignor
               "BlockPublicPolicy": "block_public_policy",
               "RestrictPublicBuckets": "restrict_public_buckets"}
 # Route target attributes, the planned types they name, and the prefix relations expect.
-_ROUTE_TARGETS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("vpc_peering_connection_id", ("aws_vpc_peering_connection",), "pcx-"),
-    ("transit_gateway_id", (), "tgw-"),
-    ("gateway_id", ("aws_internet_gateway",), "igw-"),
-    ("nat_gateway_id", ("aws_nat_gateway",), "nat-"),
-    ("egress_only_gateway_id", (), "eigw-"),
-    ("network_interface_id", (), "eni-"),
-)
 
 
 def build_inventory(resources: Iterable[IacResource], *, tool: str,
@@ -1022,8 +620,8 @@ def build_inventory(resources: Iterable[IacResource], *, tool: str,
     key, network and security group; configuration resources folded into what they configure.
     """
     resources = list(resources)
-    plan = _Plan(resources)
-    assets = _Mapper(plan).run()
+    plan = Plan(resources)
+    assets = Mapper(plan).run()
     mapped = sum(1 for r in plan.all if not r.address.startswith("data."))
     sources = [{"type": tool, "file": f,
                 "detail": f"{mapped} resources read, {len(assets)} assets"} for f in files]

@@ -1,0 +1,223 @@
+"""VPCs as network domains — subnets, route tables and routes, internet gateways, peerings —
+and security groups with their rules (inline, aws_security_group_rule,
+aws_vpc_security_group_ingress_rule, managed prefix lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsscan.scanners.iac.plan import Target
+from dsscan.scanners.iac.resources import IacResource, Unknown, is_unknown
+from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks
+
+Asset = dict[str, Any]
+
+ROUTE_TARGETS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("vpc_peering_connection_id", ("aws_vpc_peering_connection",), "pcx-"),
+    ("transit_gateway_id", (), "tgw-"),
+    ("gateway_id", ("aws_internet_gateway",), "igw-"),
+    ("nat_gateway_id", ("aws_nat_gateway",), "nat-"),
+    ("egress_only_gateway_id", (), "eigw-"),
+    ("network_interface_id", (), "eni-"),
+)
+
+
+class NetworkMapping:
+    """The network half of the mapping (mixed into mapping.Mapper, which provides ``plan``,
+    ``asset``, ``gap``, ``net_key`` and ``sg_key``)."""
+
+    plan: Any
+
+    def vpc(self, r: IacResource) -> None:
+        tags = r.values.get("tags") if isinstance(r.values.get("tags"), dict) else {}
+        a = self.asset(r, "network_domain", str(tags.get("Name") or r.name))
+        key = self.net_key(r)
+        subnets = self.plan.pointing_at(r, ("aws_subnet",), ("vpc_id",))
+        cidrs = [c for c in (r.values.get("cidr_block"), r.values.get("ipv6_cidr_block"))
+                 if isinstance(c, str) and c]
+        if is_unknown(r.values.get("cidr_block")):
+            self.gap(a, "network", "cidr_block", r.values["cidr_block"])
+        routes = self._routes(r)
+        igws = self.plan.pointing_at(r, ("aws_internet_gateway",), ("vpc_id",))
+        igws += [g for att in self.plan.pointing_at(r, ("aws_internet_gateway_attachment",),
+                                                    ("vpc_id",))
+                 if isinstance(g := self.plan.ref(att, "internet_gateway_id",
+                                                  "aws_internet_gateway"), IacResource)]
+        igw_targets = {self._target("igw-", g) for g in igws}
+        a["network"] = {
+            "vpc_id": key, "subnets": sorted(k for s in subnets if (k := self.net_key(s))),
+            "cidrs": cidrs,
+            "internet_gateway": any(rt["target"] in igw_targets for rt in routes),
+            "routes": routes, "peerings": self._peerings(r), "security_groups": [],
+        }
+
+    def _route_tables(self, vpc: IacResource) -> list[IacResource]:
+        return self.plan.pointing_at(vpc, ("aws_route_table", "aws_default_route_table"),
+                                     ("vpc_id", "default_route_table_id"))
+
+    def _routes(self, vpc: IacResource) -> list[dict[str, str]]:
+        tables = self._route_tables(vpc)
+        routes: dict[tuple[str, str], dict[str, str]] = {}
+        cidr = vpc.values.get("cidr_block")
+        if isinstance(cidr, str):
+            routes[(cidr, "local")] = {"destination": cidr, "target": "local"}
+        for t in tables:
+            for rt in blocks(t.values, "route"):
+                self._add_route(routes, t, rt, "route")
+        for t in tables:
+            for rt in self.plan.pointing_at(t, ("aws_route",), ("route_table_id",)):
+                self._add_route(routes, rt, rt.values, None)
+        return [routes[k] for k in sorted(routes)]
+
+    def _add_route(self, routes: dict[tuple[str, str], dict[str, str]], owner: IacResource,
+                   rt: dict[str, Any], block: str | None) -> None:
+        dest = as_str(rt.get("cidr_block") or rt.get("destination_cidr_block")
+                    or rt.get("ipv6_cidr_block") or rt.get("destination_ipv6_cidr_block"))
+        if dest is None:
+            return
+        for attr, types, prefix in ROUTE_TARGETS:
+            v = rt.get(attr)
+            if v is None or v == "":
+                continue
+            t: Target = v
+            if block is None:
+                t = self.plan.ref(owner, attr, *types)
+            elif isinstance(v, str):
+                t = self.plan.find_by_value(v, types) or v
+            else:  # unknown inside an inline block: the table's references tell
+                hits = list(dict.fromkeys(
+                    x for ref in self.plan.refs_of(owner, f"{block}.{attr}")
+                    for x in self.plan.resolve(ref) if x.type in types))
+                t = hits[0] if len(hits) == 1 else v
+            if attr == "gateway_id" and isinstance(t, str) and t == "local":
+                return
+            routes[(dest, self._target(prefix, t))] = {"destination": dest,
+                                                       "target": self._target(prefix, t)}
+            return
+
+    def _target(self, prefix: str, t: Target) -> str:
+        """A route target as relations know them: igw-…, pcx-…, tgw-…, nat-…."""
+        key = self.net_key(t) if not is_unknown(t) else None
+        if key is None:
+            return f"{prefix}(unknown)"
+        return key if key.startswith(prefix) else f"{prefix}({key})"
+
+    def _peerings(self, vpc: IacResource) -> list[dict[str, Any]]:
+        out = []
+        for p in self.plan.of_type("aws_vpc_peering_connection"):
+            mine = self.plan.ref(p, "vpc_id", "aws_vpc")
+            peer = self.plan.ref(p, "peer_vpc_id", "aws_vpc")
+            if mine is vpc:
+                other, acct, region = peer, p.values.get("peer_owner_id"), \
+                    p.values.get("peer_region")
+            elif peer is vpc:
+                other, acct, region = mine, p.account, p.region
+            else:
+                continue
+            accepted = as_bool(p.values.get("auto_accept")) is True or any(
+                as_bool(x.values.get("auto_accept")) is True for x in self.plan.pointing_at(
+                    p, ("aws_vpc_peering_connection_accepter",), ("vpc_peering_connection_id",)))
+            other_key = self.net_key(other) if not is_unknown(other) else None
+            if other_key is None:
+                continue
+            out.append({"id": self._target("pcx-", p), "peer_vpc_id": other_key,
+                        "peer_account": acct if isinstance(acct, str) else None,
+                        "peer_region": region if isinstance(region, str) else None,
+                        "status": "active" if accepted else "pending-acceptance"})
+        return sorted(out, key=lambda x: x["id"])
+
+    def security_group(self, r: IacResource) -> None:
+        a = self.asset(r, "security_group", as_str(r.values.get("name")) or r.name)
+        vpc = self.plan.ref(r, "vpc_id", "aws_vpc")
+        rules = [self._rule(a, r, b, "ingress") for b in blocks(r.values, "ingress")]
+        for x in self.plan.pointing_at(r, ("aws_security_group_rule",), ("security_group_id",)):
+            if x.values.get("type") == "ingress":
+                rules.append(self._rule(a, x, x.values, None))
+        for x in self.plan.pointing_at(r, ("aws_vpc_security_group_ingress_rule",),
+                                       ("security_group_id",)):
+            rules.append(self._vpc_rule(a, x))
+        a["network"] = {"vpc_id": self.net_key(vpc) if not is_unknown(vpc) else None,
+                        "ingress": rules}
+
+    def _cidrs(self, a: Asset, value: Any, what: str) -> list[str]:
+        if is_unknown(value):
+            self.gap(a, "network", what, value)
+            return []
+        vals = value if isinstance(value, list) else [value]
+        out = [v for v in vals if isinstance(v, str) and v]
+        if any(is_unknown(v) for v in vals):
+            self.gap(a, "network", what, Unknown())
+        return out
+
+    def _prefix_lists(self, a: Asset, owner: IacResource, value: Any,
+                      path: str | None) -> tuple[list[str], list[str]]:
+        """(CIDRs of planned prefix lists, ids of the others)."""
+        cidrs: list[str] = []
+        ids: list[str] = []
+        vals = value if isinstance(value, list) else ([value] if value else [])
+        for v in vals:
+            t: Target = self.plan.find_by_value(v, ("aws_ec2_managed_prefix_list",)) or v \
+                if isinstance(v, str) else v
+            if is_unknown(t) and path:
+                hits = [x for ref in self.plan.refs_of(owner, path) for x in self.plan.resolve(ref)
+                        if x.type == "aws_ec2_managed_prefix_list"]
+                t = hits[0] if hits else t
+            if isinstance(t, IacResource):
+                cidrs += [c for e in blocks(t.values, "entry") if isinstance(c := e.get("cidr"),
+                                                                           str)]
+            elif isinstance(t, str):
+                ids.append(t)
+        return cidrs, ids
+
+    def _rule(self, a: Asset, owner: IacResource, b: dict[str, Any],
+              path: str | None) -> dict[str, Any]:
+        pl_cidrs, pl_ids = self._prefix_lists(a, owner, b.get("prefix_list_ids"),
+                                              f"{path}.prefix_list_ids" if path else
+                                              "prefix_list_ids")
+        groups: list[str] = []
+        if path is None:  # a standalone rule resource
+            if b.get("source_security_group_id") is not None:
+                t = self.plan.ref(owner, "source_security_group_id", "aws_security_group")
+                if (k := self.sg_key(t)) is not None:
+                    groups.append(k)
+                elif is_unknown(t):
+                    self.gap(a, "network", "source_security_group_id", t)
+        else:  # an inline block: unknown elements are the groups the configuration names
+            v = b.get("security_groups")
+            vals = v if isinstance(v, list) else ([v] if v is not None else [])
+            for g in vals:
+                if isinstance(g, str) and g:
+                    groups.append(self.sg_key(self.plan.find_by_value(g, ("aws_security_group",))
+                                              or g) or g)
+            if is_unknown(v) or any(not isinstance(g, str) for g in vals):
+                refs = [x.address for ref in self.plan.refs_of(owner, f"{path}.security_groups")
+                        for x in self.plan.resolve(ref) if x.type == "aws_security_group"]
+                groups += [g for g in refs if g not in groups]
+                if not refs:
+                    self.gap(a, "network", "ingress security_groups", Unknown())
+        if as_bool(b.get("self")) is True:
+            groups.append(a["id"])
+        rule: dict[str, Any] = {
+            "protocol": str(b.get("protocol", "-1")),
+            "from_port": as_int(b.get("from_port")), "to_port": as_int(b.get("to_port")),
+            "cidrs": [*self._cidrs(a, b.get("cidr_blocks") or [], "cidr_blocks"), *pl_cidrs],
+            "ipv6_cidrs": self._cidrs(a, b.get("ipv6_cidr_blocks") or [], "ipv6_cidr_blocks"),
+            "security_groups": groups, "prefix_lists": pl_ids,
+        }
+        if as_str(b.get("description")):
+            rule["description"] = b["description"]
+        return rule
+
+    def _vpc_rule(self, a: Asset, x: IacResource) -> dict[str, Any]:
+        v = x.values
+        pl_cidrs, pl_ids = self._prefix_lists(a, x, v.get("prefix_list_id"), "prefix_list_id")
+        ref = self.plan.ref(x, "referenced_security_group_id", "aws_security_group") \
+            if v.get("referenced_security_group_id") is not None else None
+        return {
+            "protocol": str(v.get("ip_protocol", "-1")),
+            "from_port": as_int(v.get("from_port")), "to_port": as_int(v.get("to_port")),
+            "cidrs": [*self._cidrs(a, v.get("cidr_ipv4") or [], "cidr_ipv4"), *pl_cidrs],
+            "ipv6_cidrs": self._cidrs(a, v.get("cidr_ipv6") or [], "cidr_ipv6"),
+            "security_groups": [k] if (k := self.sg_key(ref)) else [],
+            "prefix_lists": pl_ids,
+        }
