@@ -277,10 +277,17 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
             None if explicit else cfg_account)
 
         parent = state.get("parent")
+        src_file, line = (files or {}).get(urn, file), None
+        pos = state.get("sourcePosition")
+        if files is not None and isinstance(pos, str) and "#" in pos:
+            # A program: "project:///__main__.py#32[,5]", the line in its declaring file.
+            # (For an export or preview the location is the input file; no line of its own.)
+            at = pos.rsplit("#", 1)[1].split(",")[0]
+            line = int(at) if at.isdigit() else None
         read.resources.append(IacResource(
             address=urn, type=tf_type, name=_urn_name(urn), values=values, refs=refs,
             region=region, account=account, action=action,
-            file=(files or {}).get(urn, file), tool="pulumi",
+            file=src_file, line=line, tool="pulumi",
             parent=parent if isinstance(parent, str) and parent else None))
     return read
 

@@ -420,3 +420,18 @@ def test_cli_inventory_pulumi(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "not Pulumi output" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_program_findings_point_at_the_declaring_line():
+    from dsscan.scanners.iac.mapping import build_inventory
+    from dsscan.scanners.pulumi import read_path
+
+    program = Path(__file__).resolve().parent.parent / "examples" / "pulumi" / "bank"
+    got = read_path(str(program))
+    inv = build_inventory(got.resources, tool="pulumi", files=[str(program)])
+    prod = next(a for a in inv.assets if a["name"] == "prod")
+    src = prod["source"]
+    assert src["file"].endswith("examples/pulumi/bank/__main__.py")
+    text = Path(src["file"]).read_text().splitlines()
+    # The constructor call (for a resource made in a helper function: the helper's line).
+    assert "aws.ec2.Vpc(" in text[src["line"] - 1]

@@ -56,7 +56,8 @@ class Mapper(NetworkMapping):
         a: Asset = {
             "id": r.address, "kind": kind, "name": name or r.name, "type": r.type,
             "provider": "aws",
-            "source": {"type": r.tool, "file": r.file, "address": r.address},
+            "source": {"type": r.tool, "file": r.file, "address": r.address,
+                       **({"line": r.line} if r.line else {})},
             "account": r.account, "region": r.region, "tags": {},
             "assessment": {"status": "complete", "gaps": []},
         }

@@ -52,7 +52,8 @@ class IacResource:
     region: str | None = None
     account: str | None = None
     action: str | None = None  # create, update, replace, delete, read, no-op; None: a state
-    file: str | None = None  # the input file (SARIF location)
+    file: str | None = None  # the input file, or the program file declaring it (SARIF)
+    line: int | None = None  # where in ``file`` it is declared, when known
     tool: str = "terraform"  # terraform | pulumi
     parent: str | None = None  # Pulumi parent URN / Terraform module address
 
