@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("dsscan.cli.scan", "Evaluate a source against the policy library."),
     "inventory": ("dsscan.cli.inventory_cmd", "Write, validate and inspect inventories."),
     "policies": ("dsscan.cli.policies_cmd", "List, show, lint and test policies."),
+    "sample": ("dsscan.cli.sample", "Sample databases and files for unmasked personal data."),
     "demo": ("dsscan.cli.demo", "Scan the embedded example bank estate."),
 }
 

@@ -25,10 +25,16 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             organization: bool = False, role_name: str | None = None,
             external_id: str | None = None, services: tuple[str, ...] = (),
             max_workers: int = 16, max_attempts: int = 8, timeout: float = 60.0,
-            call_log: str | None = None) -> Any:
+            call_log: str | None = None, sample_data: bool = False, sample_objects: int = 20,
+            sample_bytes: int = 64 * 1024, sample_items: int = 1000) -> Any:
     from dsscan.scanners.aws.clients import CallLog
     from dsscan.scanners.aws.sweep import SweepOptions, progress_printer, sweep
 
+    sample = None
+    if sample_data:  # data reads: opt-in only (examples/iam/dsscan-sampling.json)
+        from dsscan.scanners.content.aws import SampleOptions
+
+        sample = SampleOptions(objects=sample_objects, bytes=sample_bytes, items=sample_items)
     log = CallLog(detailed=call_log is not None)
     update, close = progress_printer()
     try:
@@ -36,7 +42,8 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             profile=profile, regions=_split(regions), accounts=_split(accounts),
             accounts_file=accounts_file, organization=organization, role_name=role_name,
             external_id=external_id, services=_split(services), max_workers=max_workers,
-            max_attempts=max_attempts, read_timeout=timeout, progress=update), log)
+            max_attempts=max_attempts, read_timeout=timeout, progress=update,
+            sample=sample), log)
     finally:
         close()
         if call_log is not None:
@@ -80,6 +87,24 @@ def _params() -> list[Any]:
         click.Option(["--call-log"], type=click.Path(dir_okay=False), metavar="FILE",
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),
+        click.Option(["--sample-data"], is_flag=True,
+                     help="Also read a bounded sample of the DATA in S3 buckets and DynamoDB "
+                          "tables and look for unmasked personal data (s3:GetObject, "
+                          "dynamodb:Scan: needs examples/iam/dsscan-sampling.json). "
+                          "Nothing sampled is ever written out in clear. See "
+                          "docs/sampling.md."),
+        click.Option(["--sample-objects"], type=click.IntRange(1, 10000), default=20,
+                     show_default=True, metavar="N",
+                     help="With --sample-data: objects sampled per bucket (the newest)."),
+        click.Option(["--sample-bytes"], type=click.IntRange(1024, 64 * 1024 * 1024),
+                     default=64 * 1024, show_default=True, metavar="BYTES",
+                     help="With --sample-data: bytes read from the start of each object, "
+                          "plus 3 random ranges of an eighth of that (Parquet: footer and "
+                          "first row group within 16x, at least 1 MiB)."),
+        click.Option(["--sample-items"], type=click.IntRange(1, 100000), default=1000,
+                     show_default=True, metavar="N",
+                     help="With --sample-data: items scanned per DynamoDB table (the first "
+                          "page of each of 3 parallel-scan segments)."),
     ]
 
 
@@ -92,12 +117,18 @@ retries, timeouts, a service not offered in a region) is reported as not assesse
 the scan incomplete (exit 3) -- never a pass. The read-only IAM policy it needs is
 examples/iam/dsscan-readonly.json.
 
+With --sample-data it also reads a bounded sample of the data in S3 buckets and DynamoDB
+tables (examples/iam/dsscan-sampling.json grants that) to find unmasked resident IDs, cards,
+mobile numbers and e-mails (DS-TST-002, DS-CLS-002); what could not be sampled is not
+assessed. Reports show masked examples only.
+
 \b
 Examples:
   dsscan scan aws --regions cn-north-1,cn-northwest-1
   dsscan scan aws --profile audit --organization --role-name DsscanReadOnly
   dsscan scan aws --accounts-file accounts.yaml --role-name DsscanReadOnly -f sarif -o aws.sarif
   dsscan scan aws --services s3,rds --fail-on important
+  dsscan scan aws --services s3,dynamodb --sample-data --sample-objects 10
 """
 
 INVENTORY_HELP = """Read live AWS accounts with boto3 and write the inventory; nothing is evaluated.
@@ -111,6 +142,7 @@ makes the exit code 3.
 Examples:
   dsscan inventory aws --regions cn-north-1 -o estate.json
   dsscan inventory aws --organization --role-name DsscanReadOnly -o org.json
+  dsscan inventory aws --regions cn-north-1 --sample-data -o estate.json
   dsscan scan inventory estate.json --fail-on high
 """
 

@@ -23,6 +23,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.session import Session as BotocoreSession
 
 from dsscan import __version__
+from dsscan.masking import mask_evidence
 
 
 class CallLog:
@@ -103,7 +104,8 @@ class AccountSession:
 
     def _params_recorder(self, service: str, region: str) -> Callable[..., None]:
         def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-            self._log.record_call(service, region, model.name, dict(params))
+            # Masked: with --sample-data an object key may be an ID number.
+            self._log.record_call(service, region, model.name, mask_evidence(dict(params)))
         return record
 
     def _recorder(self, service: str) -> Callable[..., None]:

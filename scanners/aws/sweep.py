@@ -82,6 +82,8 @@ class SweepOptions:
     progress: Callable[[int, int], None] | None = None  # (done, total)
     # Tests only: a client to use instead of boto3's for a service (botocore Stubber).
     client_overrides: dict[str, Any] = field(default_factory=dict)
+    # --sample-data: a dsscan.scanners.content.aws.SampleOptions; None reads no data.
+    sample: Any = None
 
 
 @dataclass
@@ -107,6 +109,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
 
     sink = Sink()
     runner = _Runner(opts.max_workers, opts.progress)
+    sessions: dict[str, AccountSession] = {}
 
     def enter(acct: Account) -> None:
         try:
@@ -115,6 +118,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
         except ReadFailure as e:
             sink.gap(f"account {acct.id}", e.reason)
             return
+        sessions[acct.id] = session
         keys = Keys(session)
         regions = opts.regions or _enabled_regions(session, home, partition, sink)
         for region in regions:
@@ -130,6 +134,8 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     for acct in accounts:
         runner.submit(enter, acct)
     runner.run()
+    if opts.sample is not None:
+        _sample(sink, sessions, opts, runner)
 
     notes = {(c.account, c.region): c.restore_testing_error
              for c in sink.notes.get("backup", []) if c.restore_testing_error}
@@ -180,6 +186,20 @@ class _Runner:
             for f in self.pending:
                 f.cancel()
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
+            swept: _Runner) -> None:
+    """--sample-data: the content of the buckets and tables found, once all are known; the
+    progress bar goes on from where the sweep ended."""
+    from dsscan.scanners.content.aws import sampling_tasks
+
+    progress = opts.progress
+    offset = (lambda d, t: progress(swept.done + d, swept.total + t)) if progress else None
+    sampler = _Runner(opts.max_workers, offset)
+    for task in sampling_tasks(sink.assets, sessions, opts.sample):
+        sampler.submit(task)
+    sampler.run()
 
 
 def _run_collector(scope: Scope, name: str) -> None:

@@ -1,0 +1,93 @@
+"""Shared fixtures. ``pg_bank``: a real PostgreSQL server (tests/sampling_support.py) holding
+a generated bank database, started once per session and only by the tests that ask for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sampling_corpus import COLUMNS, Corpus, masked_only
+from sampling_support import PostgresServer, pg_bindir, postgres_required
+
+SAMPLER = "sampler"
+SAMPLER_PASSWORD = "s4mpl3r:p@ss/w0rd"  # URL-special characters on purpose
+CUSTOMERS = 120
+
+
+@dataclass
+class PgBank:
+    server: PostgresServer
+    corpus: Corpus
+    rows: list[dict[str, str]]
+
+    def url(self, password: str | None = SAMPLER_PASSWORD, database: str = "bank") -> str:
+        return self.server.url(database, SAMPLER, password)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+
+_DDL = """
+CREATE TABLE customers (
+  customer_no text PRIMARY KEY, full_name text, id_number varchar(18),
+  id_number_num numeric(18, 0), id_masked text, id_token char(18), id_hash text,
+  mobile text, mobile_masked text, card_no text, card_masked text, email text,
+  email_masked text, note text, photo bytea, created_at timestamptz DEFAULT now());
+CREATE SCHEMA crm;
+CREATE TABLE crm.contacts_masked (
+  customer_no text, id_masked text, id_token text, id_hash text, mobile_masked text,
+  card_masked text, email_masked text, note text);
+CREATE TABLE audit_log (at timestamptz);
+CREATE FUNCTION record_read() RETURNS text LANGUAGE plpgsql AS
+  $$ BEGIN INSERT INTO audit_log VALUES (now()); RETURN 'read'; END $$;
+CREATE VIEW writes_view AS SELECT record_read() AS note;
+CREATE VIEW slow_view AS SELECT (SELECT 'x'::text FROM pg_sleep(5)) AS note;
+CREATE TABLE restricted (id_number text);
+CREATE TABLE big AS SELECT g AS id, 'row ' || g AS note FROM generate_series(1, 60000) g;
+ANALYZE big;
+"""
+
+
+def _load(server: PostgresServer) -> PgBank:
+    corpus = Corpus()
+    rows = corpus.customers(CUSTOMERS)
+    with server.admin() as admin:
+        admin.execute("CREATE DATABASE bank")
+        admin.execute(f"CREATE ROLE {SAMPLER} LOGIN PASSWORD '{SAMPLER_PASSWORD}'")
+    with server.admin("bank") as db:
+        db.execute(_DDL)
+        cols = [c for c in COLUMNS]
+        with db.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO customers ({', '.join(cols)}) VALUES "
+                f"({', '.join(['%s'] * len(cols))})",
+                [tuple(r[c] for c in cols) for r in rows])
+            twin = masked_only(rows)
+            keys = list(twin[0])
+            cur.executemany(f"INSERT INTO crm.contacts_masked ({', '.join(keys)}) VALUES "
+                            f"({', '.join(['%s'] * len(keys))})",
+                            [tuple(r[k] for k in keys) for r in twin])
+            cur.execute("INSERT INTO restricted VALUES (%s)", (corpus.resident_id(),))
+        db.execute(f"GRANT USAGE ON SCHEMA crm TO {SAMPLER}")
+        db.execute(f"GRANT SELECT ON customers, crm.contacts_masked, writes_view, slow_view, "
+                   f"big, audit_log TO {SAMPLER}")
+        # The view's function may write: only the read-only transaction stops it.
+        db.execute(f"GRANT INSERT ON audit_log TO {SAMPLER}")
+    return PgBank(server, corpus, rows)
+
+
+@pytest.fixture(scope="session")
+def pg_bank() -> Iterator[PgBank]:
+    bindir = pg_bindir()
+    if bindir is None:
+        if postgres_required():
+            pytest.fail("PostgreSQL is not installed (apt-get install -y postgresql)")
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield _load(server)
+    finally:
+        server.stop()
