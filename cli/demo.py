@@ -47,6 +47,10 @@ def command(saved: bool, **kwargs: Any) -> int:
     separate account and region. It breaks every policy family next to compliant twins. Its
     data catalogue (examples/catalogue.yaml) is used unless --catalogue is given.
 
+    The scan samples the buckets' and tables' content too (as --sample-data does): a
+    general-tagged archive full of resident ID numbers, an undesensitized extract in the
+    test account.
+
     moto runs inside this process with fake credentials: nothing reaches AWS. moto 5.2 does
     not implement AWS Backup recovery points, selections, restore testing or vault access
     policies; the demo reports them as not assessed, as dsscan does for any API it cannot
@@ -81,6 +85,7 @@ def _live_estate() -> Any:
                          "--saved')") from None
     from dsscan.examples import aws_estate
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
+    from dsscan.scanners.content.aws import SampleOptions
 
     with _demo_environment(), moto.mock_aws():
         import boto3
@@ -88,7 +93,7 @@ def _live_estate() -> Any:
         aws_estate.provision(boto3.Session(region_name=aws_estate.REGIONS[0]))
         return sweep(SweepOptions(regions=list(aws_estate.REGIONS),
                                   accounts=list(aws_estate.ACCOUNTS),
-                                  role_name=aws_estate.ROLE_NAME))
+                                  role_name=aws_estate.ROLE_NAME, sample=SampleOptions()))
 
 
 @contextlib.contextmanager

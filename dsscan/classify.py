@@ -210,6 +210,7 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
             lineage.append((a, rules))
     if lineage:
         _add_lineage(assets, lineage)
+    _inherit_desensitization(assets)
 
     inherited = _inherit(assets, own)
     for a, prov, inh in zip(assets, own, inherited, strict=True):
@@ -540,10 +541,35 @@ def _desensitization(a: dict[str, Any], rules: list[Rule],
             return {"record": rule.desensitization, "source": "catalogue"}
     # A record written into a hand-made inventory (any other source) is an input: kept.
     old = a.get("desensitization")
-    if isinstance(old, dict) and old.get("record") and old.get("source") not in ("tag",
-                                                                                  "catalogue"):
+    if isinstance(old, dict) and old.get("record") and old.get("source") not in (
+            "tag", "catalogue", "inheritance"):
         return dict(old)
     return None
+
+
+def _inherit_desensitization(assets: list[dict[str, Any]]) -> None:
+    """A snapshot, backup or replica of desensitized data is desensitized data: a copy with no
+    record of its own carries its source's (copies of copies too)."""
+    by_id = {a["id"]: a for a in assets}
+    pending = [a for a in assets if a.get("desensitization") is None
+               and (_copy_sources(a))]
+    changed = True
+    while pending and changed:
+        changed = False
+        for a in list(pending):
+            for sid in _copy_sources(a):
+                src = (by_id.get(sid) or {}).get("desensitization")
+                if isinstance(src, dict) and src.get("record"):
+                    a["desensitization"] = {"record": src["record"], "source": "inheritance"}
+                    pending.remove(a)
+                    changed = True
+                    break
+
+
+def _copy_sources(a: dict[str, Any]) -> list[str]:
+    backup = a.get("backup")
+    refs = list(backup.get("backup_of") or []) if isinstance(backup, dict) else []
+    return [r for r in (*refs, *(a.get("replica_of") or [])) if isinstance(r, str)]
 
 
 # ---------------------------------------------------------------- reporting

@@ -63,7 +63,8 @@ test 222222222222, cn-north-1
   VPCs ``test`` 10.30/16 and ``test-isolated`` 10.60/16 (both sensitive, test); security groups
   ``test-customer-db`` and ``test-masked-db``; KMS alias/test; RDS ``test-customer-db`` (sensitive,
   test, no desensitization record) in ``test`` and ``test-masked-db`` (``dsscan:desensitization:
-  DSR-2026-017``) in ``test-isolated``; S3 ``test-fixtures`` (general, test; a masked CSV).
+  DSR-2026-017``) in ``test-isolated``; S3 ``test-fixtures`` (general, test; a masked CSV) and
+  ``uat-data-refresh`` (sensitive, test: an undesensitized customer extract).
 dr 333333333333, cn-northwest-1
   KMS alias/dr-backup and alias/replica; backup vault ``dr-vault`` (alias/dr-backup, vault lock in
   compliance mode, 365 days minimum retention); S3 ``bank-statements-replica`` (SSE-KMS
@@ -374,6 +375,14 @@ def _kyc_csv() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
+def _refresh_csv() -> bytes:
+    rows = ["customer_id,id_number,mobile"]
+    for i in range(30):
+        body = f"310104{1975 + i:04d}{(i % 12) + 1:02d}{(i % 27) + 1:02d}{200 + i:03d}"
+        rows.append(f"C{20000 + i},{_resident_id(body)},139{i:04d}{(7 * i) % 10000:04d}")
+    return ("\n".join(rows) + "\n").encode()
+
+
 def _public_read(bucket: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{
         "Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
@@ -474,6 +483,11 @@ def _buckets(est: _Estate) -> None:
     s3 = _bucket(est, T, R1, "test-fixtures", {**general, **TEST})
     s3.put_object(Bucket="test-fixtures", Key="fixtures/customers.csv",
                   Body="customer_id,id_number\nC1,110101********1234\nC2,440305********002X\n")
+    est.made(T, R1, "s3_object")
+    # A production extract copied into the test account for a data refresh, undesensitized.
+    s3 = _bucket(est, T, R1, "uat-data-refresh", {**sensitive, **TEST})
+    s3.put_object(Bucket="uat-data-refresh", Key="exports/2026-11/customers.csv",
+                  Body=_refresh_csv())
     est.made(T, R1, "s3_object")
 
 

@@ -421,6 +421,24 @@ def test_desensitization_record_from_tag_then_catalogue_else_null() -> None:
     assert out["n"]["desensitization"] is None
 
 
+def test_copies_of_desensitized_data_carry_its_record_their_own_wins() -> None:
+    assets = [{"id": "db", "kind": "database", "tags": {"dsscan:desensitization": "DSR-9"}},
+              {"id": "snap", "kind": "snapshot", "backup": {"backup_of": ["db"]}},
+              {"id": "copy", "kind": "snapshot", "backup": {"backup_of": ["snap"]}},
+              {"id": "own", "kind": "snapshot", "backup": {"backup_of": ["db"]},
+               "tags": {"dsscan:desensitization": "DSR-10"}},
+              {"id": "raw", "kind": "snapshot", "backup": {"backup_of": ["other"]}}]
+    out = run(assets)
+    assert out["snap"]["desensitization"] == {"record": "DSR-9", "source": "inheritance"}
+    assert out["copy"]["desensitization"] == {"record": "DSR-9", "source": "inheritance"}
+    assert out["own"]["desensitization"] == {"record": "DSR-10", "source": "tag"}
+    assert out["raw"]["desensitization"] is None
+    # Classifying again does not keep an inherited record whose source lost it.
+    del out["db"]["tags"]["dsscan:desensitization"]
+    again = run(list(out.values()))
+    assert again["snap"]["desensitization"] is None
+
+
 # ------------------------------------------------------------------ summary and scale
 
 

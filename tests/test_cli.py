@@ -67,6 +67,13 @@ def test_live_demo_scans_moto_and_reports_every_policy_family():
     assert "Not assessed" in r.stdout and "recovery points of vault prod-vault" in r.stdout
     assert "\x1b[" not in r.stdout
     assert "Traceback" not in r.stderr
+    # The objects' content is sampled: the undesensitized extract in the test account, the
+    # archive tagged general but full of resident ID numbers -- which never appear in clear.
+    j = dsscan("demo", "-f", "json")
+    found = {(f["policy_id"], f["asset_name"]) for f in json.loads(j.stdout)["findings"]}
+    assert {("DS-TST-002", "uat-data-refresh"), ("DS-CLS-002", "kyc-archive")} <= found
+    import re
+    assert not re.search(r"\d{15,}", j.stdout + r.stdout)
 
 
 def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
