@@ -3,19 +3,29 @@ with the embedded engine (regorus) side by side with real OPA in-process (the or
 
 Each measurement runs in a fresh subprocess so its peak RSS is its own (workers included).
 
-    python bench/bench_eval.py                  # 1k, 10k, 100k; regorus and OPA
+The stage figures (load → prepare → evaluate) leave out what a user also waits for: building
+the findings (masking every message and evidence value), rendering the report and writing it.
+So, for each size, the real CLI is timed end to end as well, the way a user runs it:
+``dsscan scan inventory FILE -f FMT -o OUT`` in a subprocess (regorus, dsscan's default worker
+count), wall time from start to exit and the peak RSS of its largest process (os.wait4), for
+json, table and sarif reports. OUT is removed before each run, as in a fresh CI job.
+
+    python bench/bench_eval.py                  # 1k, 10k, 100k; regorus and OPA; CLI
     python bench/bench_eval.py --sizes 1000 --engines regorus
+    python bench/bench_eval.py --sizes 100000 --engines regorus --cli-runs 3 --formats json
 
 Targets (issue #2): 100k assets ≤ 10 s wall and ≤ 1.5 GB peak RSS on the 2-core machine;
-dsscan at least as fast as real OPA.
+dsscan at least as fast as real OPA; the 100k CLI run (json report) ≤ 10 s end to end.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,6 +68,38 @@ def run_child(path: str, engine: str, workers: int | None) -> dict[str, float]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def cli_command() -> list[str]:
+    """The ``dsscan`` console script of this interpreter's environment (as a user runs it),
+    else the same entry point through ``-m``."""
+    script = Path(sys.executable).with_name("dsscan")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "dsscan.cli.main"]
+
+
+def run_cli(path: str, fmt: str, out: str) -> dict[str, float]:
+    """One end-to-end CLI run: wall time until the process has exited, and its peak RSS.
+
+    ``os.wait4`` reports the child's own rusage, whose ru_maxrss covers the engine workers it
+    waited for too (the largest of them, as RUSAGE_CHILDREN does for the stage figures)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(out)
+    cmd = [*cli_command(), "scan", "inventory", path, "-f", fmt, "-o", out]
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if code not in (0, 1, 3):  # 1: findings, 3: incomplete; 2 or a signal: it failed
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} exited {code}: "
+                             f"{err.read().decode('utf-8', 'replace').strip()[-500:]}")
+    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "report_mb": os.path.getsize(out) / 1e6, "exit": code}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,6 +107,11 @@ def main() -> None:
     ap.add_argument("--engines", nargs="+", default=["regorus", "opa"])
     ap.add_argument("--workers", type=int, default=None,
                     help="engine worker processes (default: dsscan's choice, ≤ 2)")
+    ap.add_argument("--formats", nargs="*", default=["json", "table", "sarif"],
+                    choices=["json", "table", "sarif", "junit"],
+                    help="report formats of the end-to-end CLI runs (none: skip them)")
+    ap.add_argument("--cli-runs", type=int, default=1,
+                    help="CLI runs per size and format; the median is shown (default 1)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="regorus", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -73,19 +120,21 @@ def main() -> None:
         print(json.dumps(measure_one(args.child, args.engine, args.workers)))
         return
 
-    sys.path.insert(0, str(HERE))
-    from gen_inventory import generate
-
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     header = (f"{'assets':>8} {'engine':>8} {'load s':>7} {'prep s':>7} {'eval s':>7} "
               f"{'total s':>8} {'assets/s':>9} {'RSS MB':>7} {'findings':>9}")
     print(header)
     rows: dict[tuple[int, str], dict[str, float]] = {}
+    cli: dict[tuple[int, str], dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        paths: dict[int, str] = {}
         for n in args.sizes:
-            path = os.path.join(tmp, f"estate-{n}.json")
-            with open(path, "w", encoding="utf-8") as fh:
-                json.dump(generate(n), fh)
+            path = paths[n] = os.path.join(tmp, f"estate-{n}.json")
+            # In a child: building 100k assets here would leave this process at ~200 MB, which
+            # every process it starts counts as its own peak RSS (the kernel's high-water mark
+            # survives exec).
+            subprocess.run([sys.executable, str(HERE / "gen_inventory.py"), str(n), "-o", path],
+                           check=True, stdout=subprocess.DEVNULL)
             for engine in args.engines:
                 r = run_child(path, engine, args.workers)
                 rows[(n, engine)] = r
@@ -93,6 +142,25 @@ def main() -> None:
                       f"{r['evaluate_s']:>7.2f} {r['total_s']:>8.2f} "
                       f"{n / r['total_s']:>9.0f} {r['peak_rss_mb']:>7.0f} "
                       f"{int(r['findings']):>9}", flush=True)
+        if args.formats:
+            print(f"\nend to end: {' '.join(cli_command())} scan inventory FILE -f FMT -o OUT "
+                  f"(regorus; median of {args.cli_runs}; vs stages: seconds beyond the "
+                  "load → prepare → evaluate total above)")
+            print(f"{'assets':>8} {'format':>8} {'wall s':>7} {'assets/s':>9} {'RSS MB':>7} "
+                  f"{'report MB':>10} {'vs stages':>10}")
+            for n in args.sizes:
+                for fmt in args.formats:
+                    runs = [run_cli(paths[n], fmt, os.path.join(tmp, f"out-{n}.{fmt}"))
+                            for _ in range(max(1, args.cli_runs))]
+                    wall = statistics.median(r["wall_s"] for r in runs)
+                    c = cli[(n, fmt)] = {**runs[0], "wall_s": wall,
+                                         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+                    # How much longer than load → prepare → evaluate the user waits.
+                    stages = rows.get((n, "regorus"), {}).get("total_s")
+                    extra = f"{wall - stages:+10.2f}" if stages else f"{'':>10}"
+                    print(f"{n:>8} {fmt:>8} {wall:>7.2f} {n / wall:>9.0f} "
+                          f"{c['peak_rss_mb']:>7.0f} {c['report_mb']:>10.1f} {extra}",
+                          flush=True)
     if "regorus" in args.engines and "opa" in args.engines:
         print("\nratio dsscan(regorus) / real OPA, same pipeline (lower is better):")
         for n in args.sizes:
@@ -106,6 +174,10 @@ def main() -> None:
         r = rows[(big, "regorus")]
         print(f"\ntarget 100k ≤ 10 s and ≤ 1.5 GB: {r['total_s']:.2f} s, "
               f"{r['peak_rss_mb']:.0f} MB peak RSS")
+    if (big, "json") in cli and big >= 100000:
+        c = cli[(big, "json")]
+        print(f"target 100k CLI (json report) ≤ 10 s end to end: {c['wall_s']:.2f} s, "
+              f"{c['peak_rss_mb']:.0f} MB peak RSS")
 
 
 if __name__ == "__main__":

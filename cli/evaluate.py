@@ -106,7 +106,7 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                    color: bool | None, reading: str | None = "Reading the estate") -> int:
     """Everything after option parsing: returns the exit code. ``reading`` is the spinner
     text while the inventory is collected (None: the scanner shows its own progress)."""
-    from dsscan.inventory import write_json_atomic
+    from dsscan.inventory import gc_paused, write_json_atomic
     from dsscan.levels import SEVERITIES
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
     from dsscan.policy_library import load_library
@@ -124,9 +124,12 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                           ScanOptions(config=config, catalogue=catalogue,
                                       include=include, exclude=exclude))
     # Render everything before writing anything: a failure leaves no half-written report.
-    rendered = [(get_reporter(fmt)(result, color=(out is None and use_color(color)),
-                                   threshold=threshold_name), out)
-                for fmt, out in plan]
+    # Reports build millions of short-lived acyclic objects: collector passes over them cost
+    # a third of rendering 100k findings.
+    with gc_paused():
+        rendered = [(get_reporter(fmt)(result, color=(out is None and use_color(color)),
+                                       threshold=threshold_name), out)
+                    for fmt, out in plan]
     for text, out in rendered:
         if out is None:
             click.echo(text, nl=not text.endswith("\n"))

@@ -204,6 +204,9 @@ def merge(inventories: list[Inventory]) -> Inventory:
     return out
 
 
+_WRITE_SLICE = 1 << 20  # characters
+
+
 def write_json_atomic(path: str | Path, text: str) -> None:
     """Write via a temporary file and rename: a failed run never leaves a half-written file."""
     p = Path(path)
@@ -211,7 +214,10 @@ def write_json_atomic(path: str | Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            # In slices: encoding a 100 MB report at once takes a fresh 100 MB buffer, whose
+            # page faults alone cost more than the write; the slices reuse their memory.
+            for start in range(0, len(text), _WRITE_SLICE):
+                fh.write(text[start:start + _WRITE_SLICE])
         os.replace(tmp, p)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -260,6 +260,35 @@ def test_json_findings_are_finding_dicts_with_fingerprints():
         assert d == json.loads(json.dumps(by_fp[d["fingerprint"]].to_dict(), sort_keys=True))
 
 
+def test_json_render_is_the_general_encoding_of_build():
+    # render() encodes the findings itself (fast path); it must be byte for byte what the
+    # general path makes of build(): same keys, order, escaping, numbers, masking.
+    from dsscan.reports import to_json
+    from dsscan.reports.json_report import build
+
+    odd = PolicyInfo(id="X-1", title='Quote " back\\slash \u2028 é', package="p", path="p",
+                     articles=[7, 8], remediation="line 1\nline 2\t\x01")
+    r = make_result()
+    r.findings += [
+        _finding(ENC, "a\u0000b", "low", "general", f"holds {CLEAR_ID} and a@b.cn",
+                 related=("z", "a"), asset_name=None, asset_kind=None,
+                 evidence={"b": [1, 2.5, float("nan"), float("inf"), None, True, 10**20],
+                           "a": {"y": ("t", CLEAR_ID), "x": "138 1234 5678"}, 3: "int key"},
+                 location={"line": 3, "file": "f\"x.tf"}),
+        _finding(odd, "客户库", "info", "unclassified", "", evidence={}, location=None),
+        # Equal to odd's values but of other types: nothing may be shared between them.
+        Finding(policy_id="X-1", title='Quote " back\\slash \u2028 é', articles=(7.0, True),
+                severity="info", level="unclassified", asset_id="客户库", message="m",
+                remediation="line 1\nline 2\t\x01"),
+        Finding(policy_id="X-1", title='Quote " back\\slash \u2028 é', articles=(7, 1),
+                severity="info", level="unclassified", asset_id="客户库", message="m",
+                remediation="line 1\nline 2\t\x01"),
+    ]
+    for threshold in (None, "low"):
+        assert render("json", r, threshold=threshold) == to_json(build(r, threshold), 2)
+    assert CLEAR_ID not in render("json", r)
+
+
 def test_json_not_assessed_entries_name_asset_scope_and_policy():
     doc = json.loads(render("json", make_result()))
     assert {(n["asset_id"], n["asset_name"], n["scope"], n["policy_id"])

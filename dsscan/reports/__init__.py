@@ -82,9 +82,12 @@ def failing(result: ScanResult, threshold: str | None) -> int | None:
 
 
 def sorted_findings(result: ScanResult) -> list[Finding]:
-    """Severity (highest first), policy, asset; related and fingerprint break ties."""
+    """Severity (highest first), policy, asset, then related assets.
+
+    The fingerprint is a function of policy, asset and sorted related assets, so it cannot
+    break a tie among them: it is not computed here (two SHA-256 per finding per report)."""
     return sorted(result.findings, key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id,
-                                                   tuple(sorted(f.related)), f.fingerprint))
+                                                   tuple(sorted(f.related))))
 
 
 def sorted_not_assessed(result: ScanResult) -> list[NotAssessed]:
@@ -147,7 +150,42 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def canonical_masked(value: Any) -> Any:
+    """``canonical(masked(value))`` in one pass: the same value, built once instead of twice
+    (masking keeps keys and their order, canonical ignores how strings were made)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    # Strings are masked inline: most evidence values are strings (as in mask_evidence).
+    if isinstance(value, dict):
+        return {str(k): mask_text(v) if type(v) is str else canonical_masked(v)
+                for k in sorted(value, key=str) for v in (value[k],)}
+    if isinstance(value, list | tuple):
+        return [mask_text(v) if type(v) is str else canonical_masked(v) for v in value]
+    return value
+
+
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def compact_encoder() -> Callable[[Any], str]:
+    """``_COMPACT.encode`` without its set-up on every call (an encoder object and a closure,
+    most of the cost of encoding a small value; a SARIF report of 100k findings makes 500k
+    calls): the C encoder ``encode`` would use, with the same settings, made once per report.
+    Its circular-reference markers are per report too; an error ends the report anyway."""
+    make = json.encoder.c_make_encoder
+    if make is None:  # no C accelerator: what encode itself would do
+        return _COMPACT.encode
+    c = _COMPACT
+    iterencode = make({}, c.default, json.encoder.encode_basestring, c.indent, c.key_separator,
+                      c.item_separator, c.sort_keys, c.skipkeys, c.allow_nan)
+    join = "".join
+    return lambda value: join(iterencode(value, 0))
+
+
+class EncodedItems(list[str]):
+    """A list whose items are JSON text already, each compact on one line: what ``to_json``
+    would make of them where they are its leaves, made by a reporter that knows their shape
+    and can do it faster. Only valid there (a list at depth ``expand_depth - 1``)."""
 
 
 def to_json(doc: Any, expand_depth: int) -> str:
@@ -157,29 +195,58 @@ def to_json(doc: Any, expand_depth: int) -> str:
     leaves use the C encoder, and one finding per line is also easy to grep and diff.
     """
     out: list[str] = []
-    enc = _COMPACT.encode
+    enc = compact_encoder()
+    enc_str = json.encoder.encode_basestring  # what enc does with a str (ensure_ascii=False)
+    key_json: dict[str, str] = {}  # the same few keys recur in every finding / SARIF result
+
+    def enc_key(k: Any) -> str:
+        if type(k) is not str:  # 1, 1.0 and True are equal dict keys but encode differently
+            return enc(str(k))
+        e = key_json.get(k)
+        if e is None:
+            e = key_json[k] = enc_str(k)
+        return e
 
     def emit(value: Any, depth: int) -> None:
         pad = "  " * depth
+        inner = pad + "  "
+        leaves = depth + 1 == expand_depth  # the items are written compact, one per line
         if depth < expand_depth and isinstance(value, dict) and value:
             out.append("{\n")
-            for i, (k, v) in enumerate(value.items()):
-                out.append(f"{pad}  {enc(str(k))}: ")
-                emit(v, depth + 1)
-                out.append(",\n" if i < len(value) - 1 else "\n")
+            if leaves:  # one join instead of a Python step per item (100k findings)
+                out.append(",\n".join([
+                    f"{inner}{enc_key(k)}: {enc_str(v) if type(v) is str else enc(v)}"
+                    for k, v in value.items()]))
+                out.append("\n")
+            else:
+                for i, (k, v) in enumerate(value.items()):
+                    out.append(f"{inner}{enc_key(k)}: ")
+                    emit(v, depth + 1)
+                    out.append(",\n" if i < len(value) - 1 else "\n")
             out.append(pad + "}")
         elif depth < expand_depth and isinstance(value, list) and value:
             out.append("[\n")
-            for i, v in enumerate(value):
-                out.append(pad + "  ")
-                emit(v, depth + 1)
-                out.append(",\n" if i < len(value) - 1 else "\n")
+            if leaves:
+                out.append(inner)
+                out.append(f",\n{inner}".join(value if type(value) is EncodedItems
+                                               else map(enc, value)))
+                out.append("\n")
+            elif type(value) is EncodedItems:
+                raise ValueError(f"EncodedItems at depth {depth}: its items are not leaves")
+            else:
+                for i, v in enumerate(value):
+                    out.append(inner)
+                    emit(v, depth + 1)
+                    out.append(",\n" if i < len(value) - 1 else "\n")
             out.append(pad + "]")
+        elif type(value) is EncodedItems and value:
+            raise ValueError(f"EncodedItems at depth {depth}: its items are not leaves")
         else:
             out.append(enc(value))
 
     emit(doc, 0)
-    return "".join(out) + "\n"
+    out.append("\n")  # appended, not concatenated: the report may be 100 MB
+    return "".join(out)
 
 
 # Register the built-in reporters. Kept at the bottom: they import the helpers above.

@@ -6,14 +6,18 @@ estate diff cleanly; keys inside evidence are sorted for the same reason.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from dsscan.findings import ScanResult
+from dsscan.findings import Finding, ScanResult
 from dsscan.levels import SEVERITIES
 from dsscan.reports import (
     INFORMATION_URI,
+    EncodedItems,
     asset_name,
     canonical,
+    canonical_masked,
+    compact_encoder,
     fail_rank,
     failing,
     masked,
@@ -30,14 +34,62 @@ FORMAT = "dsscan-report/1"
 
 def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
     """The report as a dict (also used by tests and by anything that embeds it)."""
+    return _document(result, threshold, [_finding(f) for f in sorted_findings(result)])
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    d = f.to_dict()
+    d["message"] = masked(d["message"])
+    d["evidence"] = canonical_masked(d["evidence"])
+    d["location"] = canonical(d["location"])
+    return d
+
+
+def _encoded_findings(findings: list[Finding]) -> EncodedItems:
+    """``[enc(_finding(f)) for f in findings]`` with enc the compact encoder of to_json, made
+    without the dicts: the C encoder only for the values that need it, and what all findings
+    of a policy share (title, articles, remediation) encoded once, not 100k times. Half the
+    time of the report at 100k findings. Keys and their order are those of Finding.to_dict;
+    tests/test_reports.py pins the result to the general path."""
+    enc = compact_encoder()
+    enc_str = json.encoder.encode_basestring  # = enc for a str
+
+    def value(v: Any) -> str:
+        return enc_str(v) if type(v) is str else enc(v)
+
+    shared: dict[tuple[Any, ...], tuple[str, str]] = {}  # -> the text before/after asset_id
+    out = EncodedItems()
+    for f in findings:
+        key = (f.policy_id, f.title, f.articles, f.severity, f.level, f.remediation)
+        # Shared only between plain str/int values: 1, 1.0 and True are equal keys.
+        plain = (type(f.policy_id) is type(f.title) is type(f.severity) is type(f.level)
+                 is type(f.remediation) is str and type(f.articles) is tuple
+                 and {*map(type, f.articles)} <= _INT)
+        head = shared.get(key) if plain else None
+        if head is None:
+            head = (f'{{"policy_id": {value(f.policy_id)}, "title": {value(f.title)}, '
+                    f'"articles": {enc(list(f.articles))}, "severity": {value(f.severity)}, '
+                    f'"level": {value(f.level)}, "asset_id": ',
+                    f', "remediation": {value(f.remediation)}, "evidence": ')
+            if plain:
+                shared[key] = head
+        aid, name, kind, msg = f.asset_id, f.asset_name, f.asset_kind, masked(f.message)
+        out.append(f'{head[0]}{enc_str(aid) if type(aid) is str else enc(aid)}, '
+                   f'"asset_name": {enc_str(name) if type(name) is str else enc(name)}, '
+                   f'"asset_kind": {enc_str(kind) if type(kind) is str else enc(kind)}, '
+                   f'"related": {enc(list(f.related))}, '
+                   f'"message": {enc_str(msg) if type(msg) is str else enc(msg)}{head[1]}'
+                   f'{enc(canonical_masked(f.evidence))}, '
+                   f'"location": {enc(canonical(f.location))}, '
+                   f'"fingerprint": {value(f.fingerprint)}}}')
+    return out
+
+
+_INT = {int}
+
+
+def _document(result: ScanResult, threshold: str | None, findings: list[Any]) -> dict[str, Any]:
     rank = fail_rank(threshold)
-    findings = []
-    for f in sorted_findings(result):
-        d = f.to_dict()
-        d["message"] = masked(d["message"])
-        d["evidence"] = canonical(masked(d["evidence"]))
-        d["location"] = canonical(d["location"])
-        findings.append(d)
     not_assessed = []
     for n in sorted_not_assessed(result):
         d = n.to_dict()
@@ -78,4 +130,5 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
 @register("json")
 def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
     # One finding per line; Chinese asset names and messages stay readable (no \\u escapes).
-    return to_json(build(result, threshold), expand_depth=2)
+    findings = _encoded_findings(sorted_findings(result))
+    return to_json(_document(result, threshold, findings), expand_depth=2)

@@ -18,10 +18,9 @@ from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.reports import (
     REGULATION,
     articles_text,
-    canonical,
+    canonical_masked,
     clean,
     finding_asset_label,
-    masked,
     not_assessed_target,
     register,
     sorted_findings,
@@ -47,7 +46,7 @@ def _attr(text: str) -> str:
 
 def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
     return [f"  {k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
-            for k, v in canonical(masked(evidence)).items()]
+            for k, v in canonical_masked(evidence).items()]
 
 
 def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[Finding],

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from dsscan.reports import (
     REGULATION,
     articles_text,
     asset_name,
-    canonical,
+    canonical_masked,
     failing,
     masked,
     not_assessed_target,
@@ -84,6 +85,7 @@ def _rule(p: PolicyInfo, worst: str | None) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)  # every finding of an inventory scan has the same file
 def _uri(path: str) -> str:
     """A relative URI reference with forward slashes (GitHub matches it to the repository)."""
     s = path.replace("\\", "/")  # a backslash is never a path separator in a URI
@@ -150,7 +152,7 @@ def _result(result: ScanResult, f: Finding, rule_index: int) -> dict[str, Any]:
             "asset_id": f.asset_id,
             "asset_kind": f.asset_kind,
             "related": sorted(f.related),
-            "evidence": canonical(masked(f.evidence)),
+            "evidence": canonical_masked(f.evidence),
         },
     }
     if f.related:
