@@ -9,13 +9,15 @@ four characters of long identifiers, hide the rest.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 # Long digit runs (resident ID numbers, card numbers), optionally with spaces/dashes and a trailing
 # X check character: 14 to 19 significant characters, so 12-digit cloud account ids stay readable.
 _DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){13,18}[\dXx](?![0-9A-Za-z])")
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Also written 138 1234 5678 / 138-1234-5678.
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 
 
 def _mask_digits(m: re.Match[str]) -> str:
@@ -30,10 +32,10 @@ def _mask_digits(m: re.Match[str]) -> str:
 # A necessary condition for any of the three patterns to match, tested in one pass (a quarter of
 # the cost of the three substitutions). Each alternative is contained in every match of one
 # pattern: a _DIGITS match starts with 13 repetitions of ``\d[ -]?`` (13+ characters of
-# [\d -], the first a digit); a _MOBILE match contains ``1[3-9]\d{9}``; an _EMAIL match
+# [\d -], the first a digit); a _MOBILE match is the second alternative; an _EMAIL match
 # contains "@". Same ``\d`` (Unicode digits) as the patterns. So a text without a match here
 # is left unchanged by them, and mask_text may return it as it is.
-_SUSPECT = re.compile(r"\d[\d -]{12}|1[3-9]\d{9}|@")
+_SUSPECT = re.compile(r"\d[\d -]{12}|1[3-9]\d[ -]?\d{4}[ -]?\d{4}|@")
 
 # Texts known to need no masking, so that a repeated text (evidence values such as key types
 # and levels repeat across findings; every reporter masks each finding's text again) is checked
@@ -42,11 +44,26 @@ _CLEAN: set[str] = set()
 _CLEAN_MAX = 1 << 18
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width and other Unicode decimal digits as ASCII ones, so that a number written
+    １３８… is masked like 138… (the mobile pattern spells its leading digits)."""
+    if text.isascii():
+        return text
+    return _ANY_DIGIT.sub(lambda m: m.group() if m.group().isascii()
+                          else str(unicodedata.decimal(m.group(), 0)), text)
+
+
 def mask_text_full(text: str) -> str:
-    """The masking itself, with no shortcut (the reference the fast path is tested against)."""
-    text = _DIGITS.sub(_mask_digits, text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    """The masking itself, with no shortcut (the reference the fast path is tested against).
+    A text that needs no masking comes back as it was (its digits unchanged)."""
+    ascii_text = _ascii_digits(text)
+    out = _DIGITS.sub(_mask_digits, ascii_text)
+    out = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", out)
+    out = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", out)
+    return text if out == ascii_text else out
 
 
 def mask_text(text: str) -> str:
@@ -55,7 +72,7 @@ def mask_text(text: str) -> str:
         return mask_text_full(text)
     if text in _CLEAN:
         return text
-    if _SUSPECT.search(text) is None:
+    if _SUSPECT.search(_ascii_digits(text)) is None:
         if len(_CLEAN) >= _CLEAN_MAX:
             _CLEAN.clear()
         _CLEAN.add(text)

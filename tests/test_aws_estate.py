@@ -103,7 +103,7 @@ def test_resources_land_in_their_accounts_and_regions(estate: Estate) -> None:
 
     assert buckets(P) == {"bank-statements", "bank-marketing-site", "loan-documents",
                           "kyc-archive", "legacy-reports"}
-    assert buckets(T) == {"test-fixtures"}
+    assert buckets(T) == {"test-fixtures", "uat-data-refresh"}
     assert buckets(DR) == {"bank-statements-replica"}
     assert estate.client(DR, "s3").get_bucket_location(
         Bucket="bank-statements-replica")["LocationConstraint"] == R2

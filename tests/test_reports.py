@@ -142,6 +142,19 @@ def test_masked_evidence_survives_and_clear_values_never_appear(fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_asset_ids_and_names_holding_an_id_number_are_masked(fmt):
+    r = make_result()
+    bucket = f"arn:aws-cn:s3:::export-{CLEAR_ID}"
+    r.findings.append(_finding(NET, bucket, "low", "general", "Bucket is public",
+                               asset_name=f"export-{CLEAR_ID}"))
+    r.not_assessed.append(NotAssessed(reason="s3:GetBucketPolicy AccessDenied",
+                                      asset_id=bucket, policy_id="DS-NET-003"))
+    out = render(fmt, r)
+    assert CLEAR_ID not in out
+    assert "export-" in out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_an_empty_complete_scan_renders(fmt):
     r = ScanResult(findings=[], not_assessed=[], policies=[BAK], asset_count=0)
     out = render(fmt, r)

@@ -73,7 +73,9 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
                     f', "remediation": {value(f.remediation)}, "evidence": ')
             if plain:
                 shared[key] = head
-        aid, name, kind, msg = f.asset_id, f.asset_name, f.asset_kind, masked(f.message)
+        # Ids and names are masked too: a store can be named after an ID number.
+        aid, name, kind, msg = (masked(f.asset_id), _masked_or_none(f.asset_name),
+                                f.asset_kind, masked(f.message))
         out.append(f'{head[0]}{enc_str(aid) if type(aid) is str else enc(aid)}, '
                    f'"asset_name": {enc_str(name) if type(name) is str else enc(name)}, '
                    f'"asset_kind": {enc_str(kind) if type(kind) is str else enc(kind)}, '
@@ -88,12 +90,18 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
 _INT = {int}
 
 
+def _masked_or_none(v: Any) -> Any:
+    return masked(v) if isinstance(v, str) else v
+
+
 def _document(result: ScanResult, threshold: str | None, findings: list[Any]) -> dict[str, Any]:
     rank = fail_rank(threshold)
     not_assessed = []
     for n in sorted_not_assessed(result):
         d = n.to_dict()
-        d["asset_name"] = asset_name(result, n.asset_id)
+        d["asset_name"] = _masked_or_none(asset_name(result, n.asset_id))
+        d["asset_id"] = _masked_or_none(d["asset_id"])
+        d["scope"] = _masked_or_none(d["scope"])
         d["reason"] = masked(d["reason"])
         not_assessed.append(d)
     per_policy: dict[str, int] = {}

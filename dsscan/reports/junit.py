@@ -55,12 +55,13 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
     label = clean(finding_asset_label(result, first))
     case = ET.SubElement(suite, "testcase", {
         "classname": f"dsscan.{pid}",
-        "name": _attr(f"{label} ({first.asset_id})" if label != first.asset_id else label),
+        "name": _attr(f"{label} ({clean(first.asset_id)})" if label != clean(first.asset_id)
+                      else label),
         "time": "0",
     })
     messages = [clean(f.message) for f in group]
     msg = messages[0] + (f" (and {len(group) - 1} more)" if len(group) > 1 else "")
-    body = [f"asset: {first.asset_id}"]
+    body = [f"asset: {clean(first.asset_id)}"]
     if first.asset_kind:
         body.append(f"kind: {first.asset_kind}")
     for f, m in zip(group, messages, strict=True):
@@ -83,7 +84,8 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
 
 def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed) -> None:
     target = clean(not_assessed_target(result, n))
-    name = f"{target} ({n.asset_id})" if n.asset_id and target != n.asset_id else target
+    aid = clean(n.asset_id) if n.asset_id else None
+    name = f"{target} ({aid})" if aid and target != aid else target
     case = ET.SubElement(suite, "testcase", {
         "classname": f"dsscan.{n.policy_id}" if n.policy_id else "dsscan.not-assessed",
         "name": _attr(f"not assessed: {name}"),
@@ -94,7 +96,7 @@ def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed) -> None:
                                         "type": "not_assessed"})
     body = [f"reason: {reason}", f"policy: {n.policy_id or 'all policies'}"]
     if n.asset_id:
-        body.append(f"asset: {n.asset_id}")
+        body.append(f"asset: {aid}")
     if n.scope:
         body.append(f"scope: {n.scope}")
     body.append("Not assessed is not compliant: give the scanner access and scan again.")

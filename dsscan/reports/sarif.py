@@ -95,8 +95,9 @@ def _uri(path: str) -> str:
 
 
 def _logical(result: ScanResult, asset_id: str, name: str | None = None) -> dict[str, Any]:
-    return {"fullyQualifiedName": asset_id,
-            "name": name or asset_name(result, asset_id) or asset_id,
+    # Masked: a store can be named after an ID number.
+    return {"fullyQualifiedName": masked(asset_id),
+            "name": masked(name or asset_name(result, asset_id) or asset_id),
             "kind": "resource"}
 
 
@@ -149,7 +150,7 @@ def _result(result: ScanResult, f: Finding, rule_index: int) -> dict[str, Any]:
             "security-severity": SECURITY_SEVERITY.get(f.severity, "5.5"),
             "level": f.level,
             "articles": list(f.articles),
-            "asset_id": f.asset_id,
+            "asset_id": masked(f.asset_id),
             "asset_kind": f.asset_kind,
             "related": sorted(f.related),
             "evidence": canonical_masked(f.evidence),
@@ -192,10 +193,11 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
         scope = f"policy {n.policy_id}" if n.policy_id else "all policies"
         note: dict[str, Any] = {
             "level": "warning",
-            "message": {"text": f"Not assessed ({scope}): {target}: {masked(n.reason)}"},
+            "message": {"text": f"Not assessed ({scope}): {masked(target)}: {masked(n.reason)}"},
             "descriptor": {"id": "dsscan/not-assessed"},
-            "properties": {"asset_id": n.asset_id, "scope": n.scope, "policy_id": n.policy_id,
-                           "reason": masked(n.reason)},
+            "properties": {"asset_id": masked(n.asset_id) if n.asset_id else None,
+                           "scope": masked(n.scope) if n.scope else None,
+                           "policy_id": n.policy_id, "reason": masked(n.reason)},
         }
         if n.asset_id:
             note["locations"] = [{"logicalLocations": [_logical(result, n.asset_id)]}]
