@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "policies": ("dsscan.cli.policies_cmd", "List, show, lint and test policies."),
     "sample": ("dsscan.cli.sample", "Sample databases and files for unmasked personal data."),
     "demo": ("dsscan.cli.demo", "Scan the embedded example bank estate."),
+    "config": ("dsscan.cli.config_cmd", "Show the effective settings; write a starter file."),
 }
 
 

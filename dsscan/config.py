@@ -14,6 +14,10 @@ from typing import Any
 from dsscan.errors import InputError
 from dsscan.levels import DEFAULT_SEVERITY_BY_LEVEL, LEVELS, SEVERITIES, UNCLASSIFIED
 
+# What --fail-on / fail_on accept: a severity, a data level, or never.
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info",
+                   "core", "important", "sensitive", "general", "never")
+
 ENVIRONMENTS = ("production", "staging", "test", "development", "unknown")
 
 DEFAULT_ENVIRONMENT_SYNONYMS: dict[str, str] = {
@@ -85,7 +89,24 @@ class Config:
     backup_separation: str = "account_or_region"
     severity_by_level: dict[str, str] = field(
         default_factory=lambda: dict(DEFAULT_SEVERITY_BY_LEVEL))
+    # Compliance operations (issue 6).
+    fail_on: str = "low"
+    policy_dirs: list[str] = field(default_factory=list)
+    # Regions where data of sensitive level or above may be stored (DS-XBR-001); empty = any.
+    allowed_regions: list[str] = field(default_factory=list)
+    # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
+    reports: list[dict[str, str | None]] = field(default_factory=list)
+    store: str | None = None  # history store URL (default for --store)
+    opa_url: str | None = None
+    opa_timeout: float = 30.0
+    baseline: str | None = None
+    # dsscan.waivers.Waiver / WaiverRules, validated when the config is loaded.
+    waivers: list[Any] = field(default_factory=list)
+    waiver_rules: Any = None
     source_path: str | None = None
+    # Where each setting came from: key -> "file:line" or "pyproject.toml [tool.dsscan]" or a
+    # command-line flag; keys not listed are defaults (``dsscan config show``).
+    origins: dict[str, str] = field(default_factory=dict)
 
     def environment_table(self) -> dict[str, str]:
         return {**DEFAULT_ENVIRONMENT_SYNONYMS,
@@ -97,6 +118,7 @@ class Config:
             "test_environments": list(self.test_environments),
             "unclassified_protection_level": self.unclassified_protection_level,
             "backup_separation": self.backup_separation,
+            "allowed_regions": list(self.allowed_regions),
         }
 
 
@@ -104,37 +126,39 @@ _BACKUP_SEPARATION = ("account_or_region", "account", "region", "account_and_reg
 
 
 def load_config(path: str | Path | None) -> Config:
-    """Load a config file; None gives the defaults. Bad files raise InputError (one line)."""
+    """Load a config file (YAML, or a pyproject.toml's ``[tool.dsscan]``); None gives the
+    defaults. Bad files raise InputError (one line). Discovery: dsscan.config_files."""
     if path is None:
         return Config()
-    import yaml
+    from dsscan.config_files import read_settings
 
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{p}: not valid YAML{where}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise InputError(f"{p}: config must be a mapping of settings, got {type(raw).__name__}")
-    cfg = config_from_mapping(raw, str(p))
-    if cfg.catalogue and not Path(cfg.catalogue).is_absolute():
-        cfg.catalogue = str((p.parent / cfg.catalogue).resolve())
-    return cfg
+    raw, lines, origin = read_settings(Path(path))
+    return config_from_mapping(raw, origin, base_dir=Path(path).resolve().parent, lines=lines)
 
 
-def config_from_mapping(raw: dict[str, Any], origin: str = "config") -> Config:
-    known = {f.name for f in dataclasses.fields(Config)} - {"source_path"}
-    unknown = sorted(set(raw) - known)
+_PATH_KEYS = ("catalogue", "baseline")  # resolved against the config file's directory
+_STR_LIST_KEYS = ("level_tag_keys", "environment_tag_keys", "desensitization_tag_keys",
+                  "test_environments", "allowed_regions")
+
+
+def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
+                        base_dir: Path | None = None,
+                        lines: dict[str, int] | None = None) -> Config:
+    """Validate settings; ``base_dir`` resolves relative paths, ``lines`` maps keys to the
+    line they were set on (for ``dsscan config show``)."""
+    known = {f.name for f in dataclasses.fields(Config)} - {"source_path", "origins"}
+    unknown = sorted(set(raw) - known - {"waiver_rules"})
     if unknown:
         raise InputError(f"{origin}: unknown setting '{unknown[0]}' "
                          f"(known: {', '.join(sorted(known))})")
     cfg = Config(source_path=origin)
+    lines = lines or {}
+    cfg.origins = {k: f"{origin}:{lines[k]}" if k in lines else origin for k in raw}
+
+    def resolve(value: str) -> str:
+        if base_dir is None or Path(value).is_absolute() or "://" in value:
+            return value
+        return str((base_dir / value).resolve())
 
     def want(key: str, typ: type, value: Any) -> Any:
         if not isinstance(value, typ):
@@ -162,9 +186,30 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config") -> Config:
                     raise InputError(f"{origin}: domains.{dom}.level '{lv}' is not one of "
                                      f"{', '.join(LEVELS)}")
                 cfg.domains[str(dom)] = DomainRating(level=lv, environment=info.get("environment"))
-        elif key in ("level_tag_keys", "environment_tag_keys", "desensitization_tag_keys",
-                     "test_environments"):
+        elif key in _STR_LIST_KEYS:
             setattr(cfg, key, [str(x) for x in want(key, list, value)])
+        elif key == "policy_dirs":
+            cfg.policy_dirs = [resolve(str(x)) for x in want(key, list, value)]
+        elif key == "reports":
+            cfg.reports = _reports(want(key, list, value), origin, resolve)
+        elif key == "opa_timeout":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise InputError(f"{origin}: setting 'opa_timeout' must be a positive number "
+                                 "of seconds")
+            cfg.opa_timeout = float(value)
+        elif key == "waivers":
+            from dsscan.waivers import parse_waivers
+
+            cfg.waivers = parse_waivers(value, origin)
+        elif key == "waiver_rules":
+            from dsscan.waivers import parse_waiver_rules
+
+            cfg.waiver_rules = parse_waiver_rules(value, origin)
+        elif key in _PATH_KEYS:
+            setattr(cfg, key, resolve(want(key, str, value)))
+        elif key == "store":
+            v = want(key, str, value)
+            cfg.store = v if "://" in v else resolve(v)
         elif key in ("level_synonyms", "environment_synonyms", "content_levels",
                      "severity_by_level"):
             setattr(cfg, key, {**getattr(cfg, key), **{str(k): str(v)
@@ -175,6 +220,9 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config") -> Config:
         else:
             setattr(cfg, key, want(key, str, value))
 
+    if cfg.fail_on not in FAIL_ON_CHOICES:
+        raise InputError(f"{origin}: fail_on '{cfg.fail_on}' is not one of "
+                         f"{', '.join(FAIL_ON_CHOICES)}")
     if cfg.unclassified_protection_level not in (*LEVELS, UNCLASSIFIED):
         raise InputError(f"{origin}: unclassified_protection_level must be one of "
                          f"{', '.join(LEVELS)}")
@@ -190,3 +238,20 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config") -> Config:
             raise InputError(f"{origin}: content_levels.{det} '{lv}' is not one of "
                              f"{', '.join(LEVELS)}")
     return cfg
+
+
+def _reports(items: list[Any], origin: str, resolve: Any) -> list[dict[str, str | None]]:
+    out: list[dict[str, str | None]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            item = {"format": item}
+        if not isinstance(item, dict) or not isinstance(item.get("format"), str) \
+                or set(item) - {"format", "output"}:
+            raise InputError(f"{origin}: reports[{i}] must be a format name or "
+                             "{format: NAME, output: FILE}")
+        output = item.get("output")
+        if output is not None and not isinstance(output, str):
+            raise InputError(f"{origin}: reports[{i}].output must be a file path")
+        out.append({"format": item["format"].lower(),
+                    "output": resolve(output) if output else None})
+    return out

@@ -47,6 +47,11 @@ class Finding:
     asset_name: str | None = None
     asset_kind: str | None = None
     location: dict[str, Any] | None = None  # {"file":..., "address":..., "line":...} for IaC inputs
+    # Set after evaluation (dsscan.waivers / dsscan.baseline), never by policies:
+    # the waiver that accepts this finding {"id", "reason", "approver", "expires", "source"}.
+    waiver: dict[str, Any] | None = None
+    # With --baseline: "new" (not in the baseline) or "existing"; None without a baseline.
+    baseline: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -57,6 +62,15 @@ class Finding:
 
     def severity_rank(self) -> int:
         return SEVERITY_RANK.get(self.severity, 0)
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+    @property
+    def gating(self) -> bool:
+        """Counts towards the exit code: not waived, and new when a baseline is in use."""
+        return self.waiver is None and self.baseline != "existing"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +118,18 @@ class ScanResult:
     duration_s: float = 0.0
     # asset id -> {"name", "kind", "level", "environment", "location"}; for reporters
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Waivers that no longer waive or break the waiver rules (expired, no approver, too long):
+    # {"id", "policy", "asset", "reason", "approver", "expires", "problem"}; shown in reports.
+    waiver_problems: list[dict[str, Any]] = field(default_factory=list)
+    # With --baseline: the baseline file, and its entries no longer found (fixed):
+    # {"fingerprint", "policy_id", "asset_id", "level"}.
+    baseline_path: str | None = None
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+    # With --store: earlier runs, oldest first, for trend charts:
+    # {"run_id", "started_at", "findings", "by_level": {...}, "by_severity": {...},
+    #  "not_assessed"}; empty without a store.
+    history: list[dict[str, Any]] = field(default_factory=list)
+    run_id: str | None = None  # set once the run is stored
 
     @property
     def complete(self) -> bool:

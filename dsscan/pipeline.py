@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from dsscan import __version__
-from dsscan.config import Config
+from dsscan.config import FAIL_ON_CHOICES, Config
 from dsscan.errors import InputError
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import RANK, SEVERITY_RANK, UNCLASSIFIED, severity_for_level
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info",
-                   "core", "important", "sensitive", "general", "never")
 
 
 @dataclass
@@ -35,6 +33,11 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     chunk_size: int | None = None  # None: dsscan.engine.DEFAULT_CHUNK_SIZE
     workers: int | None = None
+    # A central OPA server evaluates instead of the embedded engine (dsscan.engines.opa_server).
+    opa_url: str | None = None
+    opa_timeout: float = 30.0
+    # Accepted findings (dsscan.baseline.Baseline): only new ones gate; fixed ones are listed.
+    baseline: Any = None
 
 
 def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
@@ -72,9 +75,17 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
     assets = prepare(inventory, options)
     # Unselected policies stay loaded (helpers may share modules) but are never queried.
     selected = dataclasses.replace(library, policies=policies)
-    out = engine.evaluate(selected, assets, options.config.policy_data(),
-                          chunk_size=options.chunk_size or engine.DEFAULT_CHUNK_SIZE,
-                          workers=options.workers)
+    if options.opa_url:
+        from dsscan.engines import opa_server
+
+        out = opa_server.evaluate_remote(
+            selected, assets, options.config.policy_data(), url=options.opa_url,
+            timeout=options.opa_timeout,
+            chunk_size=options.chunk_size or opa_server.DEFAULT_CHUNK_SIZE)
+    else:
+        out = engine.evaluate(selected, assets, options.config.policy_data(),
+                              chunk_size=options.chunk_size or engine.DEFAULT_CHUNK_SIZE,
+                              workers=options.workers)
     # ~10 objects per finding and per asset summary, none in a cycle: collector passes over
     # them cost a third of building 100k findings.
     with gc_paused():
@@ -91,7 +102,7 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
                          for pid, item in out.not_assessed if pid in info]
         findings.sort(key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id, f.related))
         not_assessed.sort(key=lambda n: (n.scope or "", n.asset_id or "", n.policy_id or ""))
-        return ScanResult(
+        result = ScanResult(
             findings=findings,
             not_assessed=not_assessed,
             policies=policies,
@@ -102,6 +113,16 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             duration_s=time.perf_counter() - t0,
             assets={a["id"]: _asset_summary(a) for a in assets},
         )
+    if options.config.waivers:
+        from dsscan.waivers import apply_waivers
+
+        apply_waivers(result, options.config.waivers, options.config.waiver_rules)
+    if options.baseline is not None:
+        from dsscan.baseline import apply_baseline
+
+        apply_baseline(result, options.baseline)
+    result.duration_s = time.perf_counter() - t0
+    return result
 
 
 def _asset_summary(a: dict[str, Any]) -> dict[str, Any]:
@@ -176,6 +197,7 @@ def fail_threshold(fail_on: str, config: Config) -> int | None:
 
 def exit_code(result: ScanResult, fail_on: str, config: Config) -> int:
     threshold = fail_threshold(fail_on, config)
-    if threshold is not None and any(f.severity_rank() >= threshold for f in result.findings):
+    if threshold is not None and any(f.gating and f.severity_rank() >= threshold
+                                     for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_OK if result.complete else EXIT_INCOMPLETE

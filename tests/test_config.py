@@ -22,7 +22,7 @@ def test_settings_are_read_and_handed_to_rego(tmp_path):
     cfg = load_config(p)
     assert cfg.policy_data() == {"test_environments": ["test", "staging"],
                                  "unclassified_protection_level": "sensitive",
-                                 "backup_separation": "account"}
+                                 "backup_separation": "account", "allowed_regions": []}
     assert cfg.accounts["222222222222"].environment == "test"
     assert cfg.domains["vpc-1"].level == "core"
     assert cfg.catalogue == str((tmp_path / "cat.yaml").resolve())

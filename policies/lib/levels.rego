@@ -29,6 +29,7 @@ default_config := {
 	"test_environments": ["test", "development"],
 	"unclassified_protection_level": "sensitive",
 	"backup_separation": "account_or_region",
+	"allowed_regions": [],
 }
 
 # data.dsscan.config as handed over by Python (Config.policy_data()); keys it omits keep

@@ -1,0 +1,139 @@
+"""`dsscan config show|init`: the effective settings and where each came from."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dsscan.errors import InputError
+
+_STARTER = """\
+# dsscan settings: every key is optional (docs/config.md lists them all).
+# dsscan finds this file upward from the working directory; 'dsscan config show' prints
+# the effective settings and where each value came from.
+
+# Exit 1 on findings at or above this severity or data level (or 'never').
+fail_on: high
+
+# Tag keys that carry the data level and the environment of a store.
+level_tag_keys: ["dsscan:level", data-level]
+environment_tag_keys: ["dsscan:environment", environment]
+
+# The institution's data catalogue (relative to this file).
+# catalogue: catalogue.yaml
+
+# Environment of each account, for stores without an environment tag.
+# accounts:
+#   "111111111111": {environment: production, name: prod}
+
+# Regions where personal information and important data may be stored (DS-XBR-001).
+# allowed_regions: [cn-north-1, cn-northwest-1]
+
+# Keep every run (SQLite file, or postgresql://user@host/db) for history, diff and trends.
+# store: .dsscan/history.sqlite
+
+# Accepted risks: each with reason, approver and expiry (docs/waivers.md).
+# waivers:
+#   - policy: DS-BAK-002
+#     asset: "arn:aws:s3:::legacy-*"
+#     reason: legacy bucket, migration planned (CHG-1234)
+#     approver: ciso@example.com
+#     expires: 2027-03-31
+# waiver_rules: {require_approver: true, max_days: 90}
+"""
+
+
+@click.group("config")
+def command() -> None:
+    """Show, check and start the settings file.
+
+    \b
+    Settings come from, highest first: command-line flags, --config FILE (or $DSSCAN_CONFIG),
+    the nearest .dsscan.yaml / .dsscan.yml / pyproject.toml with [tool.dsscan] upward from
+    the working directory, then the built-in defaults.
+
+    \b
+    Examples:
+      dsscan config show                  effective settings, each with its origin
+      dsscan config show --format json    the same, for tools
+      dsscan config init                  write a commented .dsscan.yaml here
+    """
+
+
+@command.command("show")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Settings file to read instead of discovering one.")
+@click.option("--no-config", is_flag=True, help="Ignore settings files (show the defaults).")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True)
+def show(config_path: str | None, no_config: bool, fmt: str) -> None:
+    """Print the effective settings and where each value came from.
+
+    Exits 2 with a one-line error when the settings file is invalid, so it doubles as a
+    check in CI or a pre-commit hook.
+    """
+    from dsscan.config_files import load_effective_config
+
+    cfg = load_effective_config(config_path, discover=not no_config)
+    values = settings_dict(cfg)
+    if fmt == "json":
+        click.echo(json.dumps({"source": cfg.source_path, "settings": values,
+                               "origins": {k: cfg.origins.get(k, "default") for k in values}},
+                              indent=2, ensure_ascii=False))
+        return
+    import yaml
+
+    click.echo(f"# effective dsscan settings (file: {cfg.source_path or 'none, defaults only'})")
+    for key, value in values.items():
+        if isinstance(value, dict | list) and value:
+            text = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
+                                  default_flow_style=None, width=100).rstrip("\n")
+        else:  # a scalar or empty value alone would be dumped as a flow mapping
+            scalar = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)
+            text = f"{key}: {scalar.removesuffix(chr(10)).removesuffix('...').strip()}"
+        origin = cfg.origins.get(key, "default")
+        lines = text.split("\n")
+        click.echo(f"{lines[0]}  # {origin}")
+        for line in lines[1:]:
+            click.echo(line)
+
+
+@command.command("init")
+@click.argument("path", default=".dsscan.yaml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a commented starter settings file (default ./.dsscan.yaml)."""
+    from dsscan.inventory import write_json_atomic
+
+    p = Path(path)
+    if p.exists() and not force:
+        raise InputError(f"{p}: already exists (use --force to overwrite)")
+    write_json_atomic(str(p), _STARTER)
+    click.echo(f"dsscan: wrote {p}; check it with 'dsscan config show'", err=True)
+
+
+def settings_dict(cfg: Any) -> dict[str, Any]:
+    """The settings as plain YAML/JSON values, in declaration order."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cfg):
+        if f.name in ("source_path", "origins"):
+            continue
+        out[f.name] = _plain(getattr(cfg, f.name))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items() if v is not None}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

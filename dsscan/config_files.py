@@ -1,0 +1,117 @@
+"""Where settings come from: ``--config FILE``, else ``.dsscan.yaml`` or a ``pyproject.toml``
+with a ``[tool.dsscan]`` table, found upward from the working directory (nearest wins, as
+ruff and pytest do: a monorepo's service directory can carry its own settings).
+
+The model and its validation are in dsscan.config; this module only finds and reads files,
+keeping the line each key was set on so ``dsscan config show`` can say where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from dsscan.config import Config, config_from_mapping
+from dsscan.errors import InputError
+
+CONFIG_NAMES = (".dsscan.yaml", ".dsscan.yml")
+ENV_CONFIG = "DSSCAN_CONFIG"  # a path, like --config
+ENV_NO_CONFIG = "DSSCAN_NO_CONFIG"  # set: no discovery (reproducible runs)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest settings file from ``start`` (default: the working directory) upward."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (d / name).is_file():
+                return d / name
+        py = d / "pyproject.toml"
+        if py.is_file() and _has_tool_table(py):
+            return py
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        return "dsscan" in _read_toml(path).get("tool", {})
+    except InputError:
+        return False  # an unrelated broken pyproject is not ours to report
+
+
+def read_settings(path: Path) -> tuple[dict[str, Any], dict[str, int], str]:
+    """(settings, key -> line, origin label) of one file; InputError (one line) if bad."""
+    if path.name == "pyproject.toml" or path.suffix == ".toml":
+        return _read_pyproject(path)
+    return _read_yaml(path)
+
+
+def _read_yaml(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
+    import yaml
+
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: config file is not UTF-8 text") from None
+    try:
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{p}: not valid YAML{where}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{p}: config must be a mapping of settings, got {type(raw).__name__}")
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1
+    return raw, lines, str(p)
+
+
+def _read_toml(p: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with p.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{p}: not valid TOML ({' '.join(str(e).split())})") from None
+
+
+def _read_pyproject(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
+    table = _read_toml(p).get("tool", {}).get("dsscan")
+    origin = f"{p} [tool.dsscan]"
+    if table is None:
+        raise InputError(f"{p}: has no [tool.dsscan] table")
+    if not isinstance(table, dict):
+        raise InputError(f"{origin}: must be a table of settings")
+    # TOML style is kebab-case; the YAML and Python names are snake_case. Top-level keys only:
+    # nested keys are account ids, policy ids, detector names.
+    raw = {str(k).replace("-", "_"): v for k, v in table.items()}
+    return raw, {}, origin
+
+
+def load_effective_config(path: str | Path | None = None, *, discover: bool = True,
+                          start: Path | None = None) -> Config:
+    """The settings a command runs with: ``path`` (``--config``), else ``$DSSCAN_CONFIG``,
+    else the nearest file found upward (unless ``discover`` is false or ``$DSSCAN_NO_CONFIG``
+    is set), else the defaults."""
+    if path is None and os.environ.get(ENV_CONFIG):
+        path = os.environ[ENV_CONFIG]
+    if path is None and discover and not os.environ.get(ENV_NO_CONFIG):
+        path = find_config(start)
+    if path is None:
+        return Config()
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: cannot read config file (no such file)")
+    raw, lines, origin = read_settings(p)
+    return config_from_mapping(raw, origin, base_dir=p.resolve().parent, lines=lines)

@@ -1,0 +1,61 @@
+# METADATA
+# title: Personal information and important data stay in the allowed regions
+# description: |
+#   Where the institution lists the regions its data may be stored in (allowed_regions in
+#   .dsscan.yaml, e.g. the mainland regions cn-north-1 and cn-northwest-1), every store,
+#   backup and snapshot owing sensitive-level protection or above (personal information,
+#   important and core data) sits in one of them: a copy outside them is a transfer overseas
+#   that needs the security assessment of Art. 36. Without allowed_regions nothing is checked.
+#   A store whose region could not be read is not assessed.
+# custom:
+#   id: DS-XBR-001
+#   articles: [36]
+#   remediation: |
+#     Move the store (or the backup / replication target) into an allowed region, or, if the
+#     transfer overseas is intended, complete the national security assessment for outbound
+#     data (Art. 36) and record the decision as a waiver with its approver and expiry.
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
+package dsscan.policy.ds_xbr_001
+
+import rego.v1
+
+allowed := {r | some r in object.get(data.dsscan.lib.config, "allowed_regions", [])}
+
+region_kinds := data.dsscan.lib.store_kinds | data.dsscan.lib.copy_kinds
+
+# Held to sensitive-level protection or above, in a kind that stores data.
+held(a) if {
+	a.ctx.protect_rank >= 2
+	a.kind in region_kinds
+	a.ctx.assessable
+}
+
+known_region(a) if {
+	is_string(a.region)
+	a.region != ""
+}
+
+deny contains finding if {
+	count(allowed) > 0
+	some a in data.dsscan.lib.assets
+	held(a)
+	known_region(a)
+	not a.region in allowed
+	finding := {
+		"asset": a.id,
+		"level": a.ctx.level,
+		"message": sprintf("%s holds %s data in region %s, outside the allowed regions (%s).", [
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), a.region,
+			concat(", ", sort([r | some r in allowed])),
+		]),
+		"evidence": {"region": a.region, "allowed_regions": sort([r | some r in allowed])},
+	}
+}
+
+not_assessed contains item if {
+	count(allowed) > 0
+	some a in data.dsscan.lib.assets
+	held(a)
+	not known_region(a)
+	item := {"asset": a.id, "reason": "the region of the store could not be read"}
+}
