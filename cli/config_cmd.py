@@ -76,6 +76,11 @@ def show(config_path: str | None, no_config: bool, fmt: str) -> None:
 
     Exits 2 with a one-line error when the settings file is invalid, so it doubles as a
     check in CI or a pre-commit hook.
+
+    \b
+    Examples:
+      dsscan config show
+      dsscan config show --config ci/dsscan.yaml --format json
     """
     from dsscan.config_files import load_effective_config
 
@@ -107,7 +112,13 @@ def show(config_path: str | None, no_config: bool, fmt: str) -> None:
 @click.argument("path", default=".dsscan.yaml", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: str, force: bool) -> None:
-    """Write a commented starter settings file (default ./.dsscan.yaml)."""
+    """Write a commented starter settings file (default ./.dsscan.yaml).
+
+    \b
+    Examples:
+      dsscan config init
+      dsscan config init services/ledger/.dsscan.yaml
+    """
     from dsscan.inventory import write_json_atomic
 
     p = Path(path)

@@ -58,10 +58,17 @@ def _write_command(scanner: Any) -> click.Command:
     help_text = scanner.inventory_help or (
         f"Write the inventory of: {scanner.summary}\n\nNothing is evaluated; evaluate it "
         "later with 'dsscan scan inventory FILE'. Exit code 3 when something could not be "
-        "read (the inventory says what).")
+        "read (the inventory says what).\n\n\b\nExamples:\n"
+        f"  dsscan inventory {scanner.name} {_args(params)}-o estate.json\n"
+        "  dsscan scan inventory estate.json")
     return click.Command(scanner.name, callback=callback, params=[*params, out],
                          help=help_text, epilog=_INVENTORY_EXIT_CODES,
                          short_help=scanner.summary)
+
+
+def _args(params: list[click.Parameter]) -> str:
+    names = [p.human_readable_name for p in params if isinstance(p, click.Argument)]
+    return "".join(f"{n} " for n in names)
 
 
 @click.group("inventory", cls=_InventoryGroup)

@@ -13,7 +13,7 @@ _dirs_option = click.option(
 
 @click.group("policies")
 def command() -> None:
-    """List, show, lint and test the Rego policy library.
+    """List, show, lint, test and bundle the Rego policy library.
 
     Each policy is one .rego file with a METADATA block (id, title, NFRA articles,
     description, remediation) and a _test.rego file beside it. Your own policies in
@@ -26,6 +26,7 @@ def command() -> None:
       dsscan policies test                    run the built-in library's Rego tests
       dsscan policies test ./my-policies      run your policies' tests
       dsscan policies lint ./my-policies
+      dsscan policies bundle bundle.tar.gz    an OPA bundle for a central OPA server
     """
 
 
@@ -109,6 +110,42 @@ def lint_cmd(directory: str | None) -> int:
     if problems:
         return 2
     click.echo(f"ok: {len(lib.policies)} policies, {len(lib.modules)} modules")
+    return 0
+
+
+@command.command("bundle")
+@click.argument("out", type=click.Path(dir_okay=False))
+@_dirs_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Settings file whose policy_dirs are included and whose thresholds become "
+                   "the bundle's default data.dsscan.config. Default: found as 'dsscan scan' "
+                   "finds it.")
+@click.option("--no-config", is_flag=True, help="Do not look for a settings file.")
+def bundle_cmd(out: str, policy_dirs: tuple[str, ...], config_path: str | None,
+               no_config: bool) -> int:
+    """Write an OPA bundle (tar.gz) of the policy library for a central OPA server.
+
+    The bundle holds every policy module (built-in and --policy-dir), the helpers, the
+    aggregators dsscan queries, a .manifest whose revision is a digest of the modules, and
+    data.json. Load it with 'opa run --server --bundle OUT' (or serve it from a bundle
+    service), then scan with --opa-url: dsscan refuses a server whose revision differs from
+    its own library's. Build it with the same --policy-dir and settings as your scans. See
+    docs/opa-server.md.
+
+    \b
+    Examples:
+      dsscan policies bundle dsscan-bundle.tar.gz
+      dsscan policies bundle dsscan-bundle.tar.gz --policy-dir ./my-policies
+    """
+    from dsscan.bundle import write_bundle
+    from dsscan.config_files import load_effective_config
+    from dsscan.policy_library import load_library
+
+    config = load_effective_config(config_path, discover=not no_config)
+    lib = load_library(extra_dirs=[*config.policy_dirs, *policy_dirs])
+    bundle = write_bundle(out, lib, config.policy_data())
+    click.echo(f"wrote {out}: revision {bundle.revision}, {len(lib.policies)} policies, "
+               f"{len(bundle.modules)} modules, roots {', '.join(bundle.manifest['roots'])}")
     return 0
 
 

@@ -63,6 +63,8 @@ def _read_yaml(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{p}: not valid YAML{where}") from None
+    except ValueError as e:  # PyYAML builds dates while loading: 2027-13-01 raises here
+        raise InputError(f"{p}: not valid YAML ({' '.join(str(e).split())})") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -132,6 +132,9 @@ def _asset_summary(a: dict[str, Any]) -> dict[str, Any]:
         "level": (a.get("level") or {}).get("value"),
         "environment": (a.get("environment") or {}).get("value"),
         "location": a.get("source"),
+        # Waivers may name an account or a region (dsscan.waivers).
+        "account": a.get("account"),
+        "region": a.get("region"),
     }
 
 

@@ -45,12 +45,28 @@ def test_version_and_help_teach_exit_codes():
         assert word in h.stdout
 
 
-@pytest.mark.parametrize("cmd", [
-    ["scan"], ["scan", "inventory"], ["inventory"], ["inventory", "schema"],
-    ["inventory", "validate"], ["inventory", "classify"], ["inventory", "explain"],
-    ["policies"], ["policies", "list"], ["policies", "show"], ["policies", "test"],
-    ["policies", "lint"], ["demo"],
-])
+def _command_paths() -> list[list[str]]:
+    """Every command and subcommand of the CLI, walked from the click tree (a new command
+    cannot slip in without help)."""
+    import click
+
+    from dsscan.cli.main import cli
+
+    out: list[list[str]] = []
+
+    def walk(group: click.Group, path: list[str]) -> None:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            sub = group.get_command(ctx, name)
+            out.append([*path, name])
+            if isinstance(sub, click.Group):
+                walk(sub, [*path, name])
+
+    walk(cli, [])
+    return out
+
+
+@pytest.mark.parametrize("cmd", _command_paths(), ids=" ".join)
 def test_every_command_has_help(cmd):
     r = dsscan(*cmd, "--help")
     assert r.returncode == 0 and "Usage:" in r.stdout

@@ -74,7 +74,7 @@ def test_bad_new_settings_are_one_line_errors(tmp_path, text, fragment):
 
 def test_broken_pyproject_table_names_the_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.dsscan]\nfail-on = \n")
-    with pytest.raises(InputError, match="pyproject.toml: not valid TOML"):
+    with pytest.raises(InputError, match=r"pyproject\.toml: not valid TOML"):
         load_effective_config(tmp_path / "pyproject.toml")
 
 
@@ -147,3 +147,11 @@ def test_allowed_regions_make_overseas_copies_findings(tmp_path):
     found = json.loads(r.stdout)["findings"]
     assert [(f["policy_id"], f["asset_name"]) for f in found] == [("DS-XBR-001", "statements-sg")]
     assert found[0]["evidence"]["region"] == "ap-southeast-1"
+
+
+def test_impossible_unquoted_date_is_a_one_line_error(tmp_path):
+    (tmp_path / ".dsscan.yaml").write_text(
+        "waivers:\n  - {policy: DS-BAK-002, reason: r, expires: 2027-13-01}\n")
+    r = dsscan("config", "show", cwd=tmp_path)
+    assert r.returncode == 2 and "not valid YAML (month must be in 1..12)" in r.stderr
+    assert "internal error" not in r.stderr

@@ -74,11 +74,41 @@ def fail_rank(threshold: str | None) -> int | None:
 
 
 def failing(result: ScanResult, threshold: str | None) -> int | None:
-    """How many findings are at or above the threshold (None when there is no threshold)."""
+    """How many gating findings (not waived, not in the baseline) are at or above the
+    threshold (None when there is no threshold): what the exit code counts."""
     rank = fail_rank(threshold)
     if rank is None:
         return None
-    return sum(1 for f in result.findings if f.severity_rank() >= rank)
+    return sum(1 for f in result.findings if f.gating and f.severity_rank() >= rank)
+
+
+def finding_status(f: Finding) -> str:
+    """"waived" (a valid waiver accepts it) or "open"."""
+    return "waived" if f.waiver is not None else "open"
+
+
+def waiver_label(waiver: dict[str, Any]) -> str:
+    """``waived until 2027-03-31 (approved by ops-lead)``, masked, one line."""
+    approver = waiver.get("approver")
+    by = f" (approved by {clean(str(approver))})" if approver else " (no approver)"
+    return f"waived until {clean(str(waiver.get('expires') or '?'))}{by}"
+
+
+def waiver_terms(waiver: dict[str, Any]) -> str:
+    """``until 2027-03-31, approved by ops-lead, waiver W-1``, masked, one line."""
+    approver = waiver.get("approver")
+    by = f"approved by {clean(str(approver))}" if approver else "no approver"
+    return (f"until {clean(str(waiver.get('expires') or '?'))}, {by}, "
+            f"waiver {clean(str(waiver.get('id') or '?'))}")
+
+
+def baseline_counts(result: ScanResult) -> dict[str, int] | None:
+    """{"new", "existing", "fixed"} with a baseline, else None."""
+    if result.baseline_path is None:
+        return None
+    new = sum(1 for f in result.findings if f.baseline == "new")
+    existing = sum(1 for f in result.findings if f.baseline == "existing")
+    return {"new": new, "existing": existing, "fixed": len(result.fixed)}
 
 
 def sorted_findings(result: ScanResult) -> list[Finding]:
@@ -93,6 +123,12 @@ def sorted_findings(result: ScanResult) -> list[Finding]:
 def sorted_not_assessed(result: ScanResult) -> list[NotAssessed]:
     return sorted(result.not_assessed, key=lambda n: (n.policy_id or "", n.asset_id or "",
                                                       n.scope or "", n.reason))
+
+
+def sorted_fixed(result: ScanResult) -> list[dict[str, Any]]:
+    """Baseline entries no longer found: by policy, asset, fingerprint."""
+    return sorted(result.fixed, key=lambda d: (str(d.get("policy_id")), str(d.get("asset_id")),
+                                               str(d.get("fingerprint"))))
 
 
 def sorted_policies(result: ScanResult) -> list[PolicyInfo]:
@@ -250,4 +286,4 @@ def to_json(doc: Any, expand_depth: int) -> str:
 
 
 # Register the built-in reporters. Kept at the bottom: they import the helpers above.
-from dsscan.reports import json_report, junit, sarif, table  # noqa: E402, F401
+from dsscan.reports import html, json_report, junit, markdown, sarif, table  # noqa: E402, F401

@@ -15,15 +15,18 @@ from dsscan.reports import (
     INFORMATION_URI,
     EncodedItems,
     asset_name,
+    baseline_counts,
     canonical,
     canonical_masked,
     compact_encoder,
     fail_rank,
     failing,
+    finding_status,
     masked,
     register,
     severity_counts,
     sorted_findings,
+    sorted_fixed,
     sorted_not_assessed,
     sorted_policies,
     to_json,
@@ -42,6 +45,9 @@ def _finding(f: Finding) -> dict[str, Any]:
     d["message"] = masked(d["message"])
     d["evidence"] = canonical_masked(d["evidence"])
     d["location"] = canonical(d["location"])
+    d["status"] = finding_status(f)
+    d["waiver"] = canonical_masked(f.waiver) if f.waiver is not None else None
+    d["baseline"] = f.baseline
     return d
 
 
@@ -83,11 +89,15 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
                    f'"message": {enc_str(msg) if type(msg) is str else enc(msg)}{head[1]}'
                    f'{enc(canonical_masked(f.evidence))}, '
                    f'"location": {enc(canonical(f.location))}, '
-                   f'"fingerprint": {value(f.fingerprint)}}}')
+                   f'"fingerprint": {value(f.fingerprint)}, '
+                   f'"status": {enc_str(finding_status(f))}, '
+                   f'"waiver": {_NULL if f.waiver is None else enc(canonical_masked(f.waiver))}, '
+                   f'"baseline": {_NULL if f.baseline is None else value(f.baseline)}}}')
     return out
 
 
 _INT = {int}
+_NULL = "null"
 
 
 def _masked_or_none(v: Any) -> Any:
@@ -96,6 +106,7 @@ def _masked_or_none(v: Any) -> Any:
 
 def _document(result: ScanResult, threshold: str | None, findings: list[Any]) -> dict[str, Any]:
     rank = fail_rank(threshold)
+    counts = baseline_counts(result)
     not_assessed = []
     for n in sorted_not_assessed(result):
         d = n.to_dict()
@@ -127,11 +138,19 @@ def _document(result: ScanResult, threshold: str | None, findings: list[Any]) ->
             "failing": failing(result, threshold),
             "started_at": result.started_at,
             "duration_s": round(result.duration_s, 3),
+            # Waived findings are reported but never fail; "new": not in the --baseline.
+            "waived": sum(1 for f in result.findings if f.waiver is not None),
+            "new": counts["new"] if counts is not None else None,
         },
         "findings": findings,
         "not_assessed": not_assessed,
         "policies": policies,
         "inputs": list(result.inputs),
+        "waiver_problems": [masked(dict(p)) for p in result.waiver_problems],
+        "baseline": None if counts is None else {
+            "path": masked(result.baseline_path), "new": counts["new"],
+            "existing": counts["existing"],
+            "fixed": [masked(dict(x)) for x in sorted_fixed(result)]},
     }
 
 

@@ -26,9 +26,12 @@ from dsscan.reports import (
     sorted_findings,
     sorted_not_assessed,
     sorted_policies,
+    waiver_label,
+    waiver_terms,
 )
 
 ALL_POLICIES_SUITE = "dsscan: not assessed (all policies)"
+WAIVERS_SUITE = "dsscan: waivers"
 MESSAGE_MAX = 500  # attribute length: CI UIs show it on one line
 # Characters XML 1.0 cannot carry at all (ElementTree would write them and break the file).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -50,7 +53,11 @@ def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
 
 
 def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[Finding],
-                  policy: PolicyInfo | None) -> None:
+                  policy: PolicyInfo | None,
+                  skipped: tuple[str, str] | None = None) -> None:
+    """A failing case; with ``skipped`` (what goes before and after the message) a skipped
+    one: findings waived or in the baseline are shown in full but do not fail, as they do not
+    fail the run."""
     first = group[0]  # sorted: highest severity first
     label = clean(finding_asset_label(result, first))
     case = ET.SubElement(suite, "testcase", {
@@ -71,6 +78,13 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
         if f.evidence:
             body += ["evidence:", *_evidence_lines(f.evidence)]
         body.append(f"fingerprint: {f.fingerprint}")
+        if f.waiver is not None:
+            w = f.waiver
+            body.append(f"{waiver_label(w)}: {clean(str(w.get('reason') or ''))} "
+                        f"(waiver {clean(str(w.get('id') or ''))}, "
+                        f"{clean(str(w.get('source') or ''))})")
+        elif f.baseline == "existing":
+            body.append("in baseline: accepted when the baseline was made")
     remediation = ((policy.remediation if policy and policy.remediation else first.remediation)
                    .strip())
     arts = articles_text(policy.articles if policy else first.articles)
@@ -78,8 +92,43 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
         body += ["", "How to fix:", remediation]
     if arts:
         body += ["", f"{REGULATION}: {arts}"]
-    fail = ET.SubElement(case, "failure", {"message": _attr(msg), "type": first.severity})
+    if skipped is None:
+        fail = ET.SubElement(case, "failure", {"message": _attr(msg), "type": first.severity})
+    else:
+        fail = ET.SubElement(case, "skipped",
+                             {"message": _attr(f"{skipped[0]}{msg}{skipped[1]}")})
     fail.text = _x("\n".join(body))
+
+
+def _waiver_case(suite: ET.Element, p: dict[str, Any]) -> None:
+    """A waiver problem. One that stops a waiver from waiving (expired, no approver, too long)
+    is a failure: someone must renew or remove it, and the findings it covered fail again; a
+    stale waiver (valid, covers nothing) is only skipped: informational, yet visible."""
+    from dsscan.waivers import is_stale
+
+    wid, pol, asset = (clean(str(p.get(k) or "")) for k in ("id", "policy", "asset"))
+    case = ET.SubElement(suite, "testcase", {"classname": "dsscan.waivers",
+                                             "name": _attr(f"waiver {wid}: {pol} on {asset}"),
+                                             "time": "0"})
+    problem = clean(str(p.get("problem") or ""))
+    n = p.get("findings", 0)
+    body = [f"waiver: {wid}", f"declared in: {clean(str(p.get('source') or ''))}",
+            f"policy: {pol}", f"asset: {asset}"]
+    for key in ("account", "region"):
+        if p.get(key):
+            body.append(f"{key}: {clean(str(p[key]))}")
+    body += [f"reason: {clean(str(p.get('reason') or ''))}",
+             f"approver: {clean(str(p.get('approver') or '(none)'))}",
+             f"expires: {clean(str(p.get('expires') or ''))}", f"problem: {problem}"]
+    if is_stale(p):
+        el = ET.SubElement(case, "skipped", {"message": _attr(f"stale waiver: {problem}")})
+        body.append("Remove the waiver, or fix its policy/asset patterns.")
+    else:
+        el = ET.SubElement(case, "failure", {"message": _attr(
+            f"waiver does not apply: {problem}; {n} findings no longer waived"),
+            "type": "waiver_problem"})
+        body.append(f"findings it matches (now failing): {n}")
+    el.text = _x("\n".join(body))
 
 
 def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed) -> None:
@@ -107,17 +156,18 @@ def _suite(root: ET.Element, name: str) -> ET.Element:
     return ET.SubElement(root, "testsuite", {"name": _attr(clean(name))})
 
 
-def _close(suite: ET.Element) -> tuple[int, int, int]:
+def _close(suite: ET.Element) -> tuple[int, int, int, int]:
     cases = suite.findall("testcase")
     tests = len(cases)
     failures = sum(1 for c in cases if c.find("failure") is not None)
     errors = sum(1 for c in cases if c.find("error") is not None)
+    skipped = sum(1 for c in cases if c.find("skipped") is not None)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     suite.set("time", "0")
-    return tests, failures, errors
+    return tests, failures, errors, skipped
 
 
 def build(result: ScanResult) -> ET.Element:
@@ -144,7 +194,17 @@ def build(result: ScanResult) -> ET.Element:
         groups = sorted(per_asset.items(),
                         key=lambda kv: (-kv[1][0].severity_rank(), kv[0]))
         for _, group in groups:
-            _failure_case(suite, result, pid, group, p)
+            failing = [f for f in group if f.gating]
+            waived = [f for f in group if f.waiver is not None]
+            existing = [f for f in group if f.waiver is None and f.baseline == "existing"]
+            if failing:
+                _failure_case(suite, result, pid, failing, p)
+            if waived:
+                w = waived[0].waiver or {}
+                _failure_case(suite, result, pid, waived, p, skipped=(
+                    "waived: ", f" -- {clean(str(w.get('reason') or ''))} ({waiver_terms(w)})"))
+            if existing:
+                _failure_case(suite, result, pid, existing, p, skipped=("in baseline: ", ""))
         for n in gaps.get(pid, []):
             _error_case(suite, result, n)
         if not per_asset:
@@ -154,14 +214,19 @@ def build(result: ScanResult) -> ET.Element:
         suite = _suite(root, ALL_POLICIES_SUITE)
         for n in gaps[None]:
             _error_case(suite, result, n)
+    if result.waiver_problems:
+        suite = _suite(root, WAIVERS_SUITE)
+        for wp in result.waiver_problems:
+            _waiver_case(suite, wp)
 
-    totals = [0, 0, 0]
+    totals = [0, 0, 0, 0]
     for suite in root.findall("testsuite"):
         for i, v in enumerate(_close(suite)):
             totals[i] += v
     root.set("tests", str(totals[0]))
     root.set("failures", str(totals[1]))
     root.set("errors", str(totals[2]))
+    root.set("skipped", str(totals[3]))
     root.set("time", f"{result.duration_s:.3f}")
     return root
 

@@ -24,6 +24,7 @@ from dsscan.reports import (
     REGULATION,
     articles_text,
     asset_name,
+    baseline_counts,
     canonical_masked,
     failing,
     masked,
@@ -31,6 +32,7 @@ from dsscan.reports import (
     register,
     severity_counts,
     sorted_findings,
+    sorted_fixed,
     sorted_not_assessed,
     sorted_policies,
     to_json,
@@ -46,6 +48,8 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 # GitHub's "problem.severity" for non-security views.
 PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning",
                     "low": "recommendation", "info": "recommendation"}
+# Finding.baseline -> result.baselineState (absent: a baseline entry no longer found).
+BASELINE_STATE = {"new": "new", "existing": "unchanged"}
 
 
 def _rule_name(p: PolicyInfo) -> str:
@@ -159,7 +163,57 @@ def _result(result: ScanResult, f: Finding, rule_index: int) -> dict[str, Any]:
     if f.related:
         out["relatedLocations"] = [{"id": i + 1, "logicalLocations": [_logical(result, r)]}
                                    for i, r in enumerate(sorted(set(f.related)))]
+    if f.waiver is not None:
+        out["suppressions"] = [_suppression(f.waiver)]
+    if f.baseline in BASELINE_STATE:
+        out["baselineState"] = BASELINE_STATE[f.baseline]
     return out
+
+
+def _suppression(w: dict[str, Any]) -> dict[str, Any]:
+    """A waiver is an external suppression (declared in the settings, not in the source)."""
+    by = f"approved by {w['approver']}" if w.get("approver") else "no approver"
+    why = f"{w.get('reason') or 'waived'} ({by}, expires {w.get('expires')}, waiver {w.get('id')})"
+    return {"kind": "external", "status": "accepted", "justification": masked(why),
+            "properties": {"waiver": masked(dict(w))}}
+
+
+def _absent(result: ScanResult, e: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
+    """A baseline entry no longer found. ``kind: pass`` with ``level: none`` (SARIF 2.1.0:
+    a level other than "none" requires kind "fail"): the rule ran and the problem is gone."""
+    aid = masked(str(e.get("asset_id", "")))
+    pid = str(e.get("policy_id", ""))
+    loc: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": aid, "name": aid,
+                                                 "kind": "resource"}]}
+    if len(result.inputs) == 1 and not _SCHEME.match(result.inputs[0]):
+        loc["physicalLocation"] = {"artifactLocation": {"uri": _uri(result.inputs[0])},
+                                   "properties": {"anchor": "inventory file"}}
+    out: dict[str, Any] = {"ruleId": pid}
+    if pid in index:
+        out["ruleIndex"] = index[pid]
+    out.update({
+        "kind": "pass",
+        "level": "none",
+        "baselineState": "absent",
+        "message": {"text": f"Fixed: no longer found on {aid} (was in the baseline)"},
+        "locations": [loc],
+        "partialFingerprints": {FINGERPRINT_KEY: str(e.get("fingerprint", ""))},
+        "properties": {"level": e.get("level"), "asset_id": aid, "fixed": True},
+    })
+    return out
+
+
+def _waiver_note(p: dict[str, Any]) -> dict[str, Any]:
+    from dsscan.waivers import is_stale
+
+    n = p.get("findings", 0)
+    target = f"{p.get('policy')} on {p.get('asset')}"
+    text = (f"Waiver {p.get('id')} ({target}, {p.get('source')}): {p.get('problem')}"
+            + ("" if is_stale(p) else f"; does not waive the {n} findings it matches"))
+    return {"level": "note" if is_stale(p) else "warning",
+            "message": {"text": masked(text)},
+            "descriptor": {"id": "dsscan/waiver-problem"},
+            "properties": masked(dict(p))}
 
 
 def _utc(ts: str) -> str | None:
@@ -204,6 +258,7 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
         if n.policy_id in index:
             note["associatedRule"] = {"id": n.policy_id, "index": index[n.policy_id]}
         notes.append(note)
+    notes += [_waiver_note(p) for p in result.waiver_problems]
 
     invocation: dict[str, Any] = {"executionSuccessful": result.complete,
                                   "toolExecutionNotifications": notes}
@@ -221,7 +276,8 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
     run = {
         "tool": {"driver": driver},
         "invocations": [invocation],
-        "results": [_result(result, f, index[f.policy_id]) for f in findings],
+        "results": [*(_result(result, f, index[f.policy_id]) for f in findings),
+                    *(_absent(result, e, index) for e in sorted_fixed(result))],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "assets": result.asset_count,
@@ -230,8 +286,12 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
             "complete": result.complete,
             "failing": failing(result, threshold),
             "inputs": list(result.inputs),
+            "waived": sum(1 for f in findings if f.waiver is not None),
         },
     }
+    counts = baseline_counts(result)
+    if counts is not None:
+        run["properties"]["baseline"] = {"path": masked(result.baseline_path), **counts}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import textwrap
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from dsscan.findings import PolicyInfo, ScanResult
+from dsscan.findings import Finding, PolicyInfo, ScanResult
 from dsscan.reports import (
     REGULATION,
     articles_text,
+    baseline_counts,
     clean,
     failing,
     finding_asset_label,
@@ -23,9 +24,12 @@ from dsscan.reports import (
     register,
     severity_counts,
     sorted_findings,
+    sorted_fixed,
     sorted_not_assessed,
     sorted_policies,
+    waiver_label,
 )
+from dsscan.waivers import is_stale
 
 ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
 DEFAULT_WIDTH = 120  # line width when output is not a terminal (COLUMNS overrides)
@@ -46,6 +50,14 @@ class _Content:
     fixes: list[tuple[str, str, str, str]]  # policy id, title, articles, remediation
     summary: str
     incomplete: bool
+    # Waivers and baselines (empty without them, so the report reads as before):
+    waived: list[tuple[str, str, str, str]] = field(default_factory=list)  # sev, policy,
+    #                                               asset, "waived until ... (who): reason"
+    existing: list[tuple[str, str, str, str]] = field(default_factory=list)  # in the baseline
+    waiver_problems: list[tuple[str, str, str]] = field(default_factory=list)  # waiver,
+    #                                                     "policy on asset", problem
+    baseline_line: str = ""  # "N new, M in baseline, K fixed (baseline FILE)"
+    fixed: list[tuple[str, str, str]] = field(default_factory=list)  # policy, asset, level
 
 
 def cell_width(text: str) -> int:
@@ -87,9 +99,34 @@ def _pad(text: str, width: int) -> str:
 
 
 def _content(result: ScanResult, threshold: str | None) -> _Content:
-    findings = [(f.severity, f.policy_id, truncate(clean(finding_asset_label(result, f)),
-                                                    ASSET_WIDTH), clean(f.message))
-                for f in sorted_findings(result)]
+    def row(f: Finding, text: str) -> tuple[str, str, str, str]:
+        return (f.severity, f.policy_id,
+                truncate(clean(finding_asset_label(result, f)), ASSET_WIDTH), text)
+
+    # Findings to act on first; waived and baselined ones get sections of their own, so the
+    # main list is what fails the run.
+    findings, waived, existing = [], [], []
+    for f in sorted_findings(result):
+        if f.waiver is not None:
+            waived.append(row(f, f"{waiver_label(f.waiver)}: "
+                                 f"{clean(str(f.waiver.get('reason') or ''))}"))
+        elif f.baseline == "existing":
+            existing.append(row(f, clean(f.message)))
+        else:
+            findings.append(row(f, clean(f.message)))
+    problems = [(clean(str(p.get("id") or "")),
+                 f"{clean(str(p.get('policy') or ''))} on {clean(str(p.get('asset') or ''))}",
+                 clean(str(p.get("problem") or ""))
+                 + ("" if is_stale(p) else f" -- {p.get('findings', 0)} findings not waived"))
+                for p in result.waiver_problems]
+    bcounts = baseline_counts(result)
+    baseline_line = fixed = None
+    if bcounts is not None:
+        baseline_line = (f"Baseline: {bcounts['new']} new, {bcounts['existing']} in baseline, "
+                         f"{bcounts['fixed']} fixed ({clean(result.baseline_path)})")
+        fixed = [(clean(str(e.get("policy_id") or "")),
+                  truncate(clean(str(e.get("asset_id") or "")), ASSET_WIDTH),
+                  clean(str(e.get("level") or ""))) for e in sorted_fixed(result)]
     # Scopes are shown whole: their tail (account/region) is what tells them apart.
     gaps = [(truncate(clean(not_assessed_target(result, n)), ASSET_WIDTH) if n.asset_id
              else clean(not_assessed_target(result, n)), n.policy_id or "all", clean(n.reason))
@@ -111,6 +148,11 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
              f"{len(result.findings)} findings ({by_sev})",
              f"{len(result.not_assessed)} not assessed"]
     n_fail = failing(result, threshold)
+    if waived:
+        parts.append(f"{len(waived)} waived")
+    if bcounts is not None:
+        parts.append(f"{bcounts['new']} new, {bcounts['existing']} in baseline, "
+                     f"{bcounts['fixed']} fixed")
     if n_fail is not None and threshold:
         parts.append(f"{n_fail} at or above --fail-on {threshold.lower()}")
     summary = "Summary: " + ", ".join(parts)
@@ -119,7 +161,18 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
 
     version = f" {result.tool_version}" if result.tool_version else ""
     title = f"dsscan{version} -- data security findings ({REGULATION})"
-    return _Content(title, findings, gaps, list(fixes.values()), summary, not result.complete)
+    return _Content(title, findings, gaps, list(fixes.values()), summary, not result.complete,
+                    waived=waived, existing=existing, waiver_problems=problems,
+                    baseline_line=baseline_line or "", fixed=fixed or [])
+
+
+def _none_text(c: _Content) -> str:
+    """What the report says when nothing is left to act on."""
+    if c.waived or c.existing:
+        parts = [f"{n} {what}" for n, what in ((len(c.waived), "waived"),
+                                                (len(c.existing), "in the baseline")) if n]
+        return "No findings to act on (" + ", ".join(parts) + ")."
+    return "No findings" + (" among the assessed assets." if c.incomplete else ".")
 
 
 # --- plain text -----------------------------------------------------------------------------
@@ -164,7 +217,25 @@ def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
                        groups=[s for s, *_ in c.findings], paint=_SGR if ansi else None,
                        width=width)
     else:
-        lines.append("No findings" + (" among the assessed assets." if c.incomplete else "."))
+        lines.append(_none_text(c))
+    if c.baseline_line:
+        lines += ["", c.baseline_line]
+    if c.existing:
+        lines += ["", f"In baseline ({len(c.existing)}) -- accepted before, not failing"]
+        lines += _grid(("SEVERITY", "POLICY", "ASSET", "MESSAGE"),
+                       [(s.upper(), p, a, m) for s, p, a, m in c.existing],
+                       groups=[s for s, *_ in c.existing], width=width)
+    if c.fixed:
+        lines += ["", f"Fixed since the baseline ({len(c.fixed)})"]
+        lines += _grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
+    if c.waived:
+        lines += ["", f"Waived ({len(c.waived)}) -- accepted risks, not failing"]
+        lines += _grid(("SEVERITY", "POLICY", "ASSET", "WAIVER"),
+                       [(s.upper(), p, a, m) for s, p, a, m in c.waived],
+                       groups=[s for s, *_ in c.waived], width=width)
+    if c.waiver_problems:
+        lines += ["", f"Waiver problems ({len(c.waiver_problems)})"]
+        lines += _grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
     if c.not_assessed:
         lines += ["", f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT compliant "
                       "until assessed"]
@@ -212,8 +283,37 @@ def _rich(c: _Content) -> str:
             t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(a), Text(m))
         con.print(t)
     else:
-        con.print(Text("No findings" + (" among the assessed assets." if c.incomplete else "."),
-                       style="green" if not c.incomplete else "yellow"))
+        con.print(Text(_none_text(c), style="green" if not c.incomplete else "yellow"))
+    if c.baseline_line:
+        con.print(Text(c.baseline_line, style="bold"))
+    for title, rows, head, style in (
+            (f"In baseline ({len(c.existing)}) -- accepted before, not failing", c.existing,
+             "Message", "dim"),
+            (f"Waived ({len(c.waived)}) -- accepted risks, not failing", c.waived, "Waiver",
+             "dim")):
+        if not rows:
+            continue
+        t = Table(title=title, title_justify="left", title_style=style, box=box.SIMPLE_HEAVY)
+        t.add_column("Severity", no_wrap=True)
+        t.add_column("Policy", no_wrap=True)
+        t.add_column("Asset", overflow="fold", max_width=ASSET_WIDTH)
+        t.add_column(head, overflow="fold")
+        for s, p, a, m in rows:
+            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(a), Text(m))
+        con.print(t)
+    for title, heads, rows3, style in (
+            (f"Fixed since the baseline ({len(c.fixed)})", ("Policy", "Asset", "Level"),
+             c.fixed, "green"),
+            (f"Waiver problems ({len(c.waiver_problems)})", ("Waiver", "Covers", "Problem"),
+             c.waiver_problems, "bold yellow")):
+        if not rows3:
+            continue
+        t = Table(title=title, title_justify="left", title_style=style, box=box.SIMPLE_HEAVY)
+        for h in heads:
+            t.add_column(h, overflow="fold")
+        for r3 in rows3:
+            t.add_row(*(Text(x) for x in r3))
+        con.print(t)
     if c.not_assessed:
         t = Table(title=f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT "
                         "compliant until assessed",
@@ -246,7 +346,8 @@ def render(result: ScanResult, *, color: bool = False, threshold: str | None = N
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     if not color:
         return _plain(content, width=width)
-    if len(content.findings) + len(content.not_assessed) > RICH_MAX_ROWS:
+    if (len(content.findings) + len(content.not_assessed) + len(content.waived)
+            + len(content.existing) + len(content.fixed)) > RICH_MAX_ROWS:
         return _plain(content, ansi=True, width=width)
     return _rich(content)
 
