@@ -9,6 +9,7 @@ Items not assessed for every policy (unreadable asset or scope) get their own su
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -131,16 +132,29 @@ def _waiver_case(suite: ET.Element, p: dict[str, Any]) -> None:
     el.text = _x("\n".join(body))
 
 
-def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed) -> None:
+def _error_case(suite: ET.Element, result: ScanResult, n: NotAssessed, taken: set[str]) -> None:
+    """``taken``: the case names already in the suite. GitLab keys a case by suite, classname
+    and name and keeps one per key, so a second not-assessed facet of the same target gets
+    the facet in its name instead of vanishing."""
     target = clean(not_assessed_target(result, n))
     aid = clean(n.asset_id) if n.asset_id else None
     name = f"{target} ({aid})" if aid and target != aid else target
+    reason = clean(n.reason)
+    label = _attr(f"not assessed: {name}")
+    if label in taken:
+        facet = reason.split(":", 1)[0].strip() or reason
+        for i in itertools.count(1):
+            suffix = f" [{facet}]" if i == 1 else f" [{facet} {i}]"
+            candidate = label[: MESSAGE_MAX - len(suffix)] + suffix
+            if candidate not in taken:
+                label = candidate
+                break
+    taken.add(label)
     case = ET.SubElement(suite, "testcase", {
         "classname": f"dsscan.{n.policy_id}" if n.policy_id else "dsscan.not-assessed",
-        "name": _attr(f"not assessed: {name}"),
+        "name": label,
         "time": "0",
     })
-    reason = clean(n.reason)
     err = ET.SubElement(case, "error", {"message": _attr(f"not assessed: {reason}"),
                                         "type": "not_assessed"})
     body = [f"reason: {reason}", f"policy: {n.policy_id or 'all policies'}"]
@@ -205,15 +219,17 @@ def build(result: ScanResult) -> ET.Element:
                     "waived: ", f" -- {clean(str(w.get('reason') or ''))} ({waiver_terms(w)})"))
             if existing:
                 _failure_case(suite, result, pid, existing, p, skipped=("in baseline: ", ""))
+        taken: set[str] = set()
         for n in gaps.get(pid, []):
-            _error_case(suite, result, n)
+            _error_case(suite, result, n, taken)
         if not per_asset:
             ET.SubElement(suite, "testcase", {"classname": f"dsscan.{pid}",
                                               "name": "no violations", "time": "0"})
     if gaps.get(None):
         suite = _suite(root, ALL_POLICIES_SUITE)
+        taken_all: set[str] = set()
         for n in gaps[None]:
-            _error_case(suite, result, n)
+            _error_case(suite, result, n, taken_all)
     if result.waiver_problems:
         suite = _suite(root, WAIVERS_SUITE)
         for wp in result.waiver_problems:
