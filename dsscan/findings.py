@@ -26,6 +26,9 @@ class PolicyInfo:
     remediation: str = ""
     kinds: tuple[str, ...] = ()
     builtin: bool = True  # shipped with dsscan (False: from a --policy-dir)
+    # Settings the policy needs (e.g. allowed_regions): without them it is not evaluated, so
+    # nothing is reported as passing a check that was never configured.
+    requires_config: tuple[str, ...] = ()
 
     @property
     def articles_text(self) -> str:

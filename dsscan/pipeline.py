@@ -71,7 +71,8 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    policies = select_policies(library.policies, options.include, options.exclude)
+    policies = [p for p in select_policies(library.policies, options.include, options.exclude)
+                if all(getattr(options.config, k, None) for k in p.requires_config)]
     assets = prepare(inventory, options)
     # Unselected policies stay loaded (helpers may share modules) but are never queried.
     selected = dataclasses.replace(library, policies=policies)

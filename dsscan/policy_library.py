@@ -7,6 +7,7 @@ to know which packages define ``deny`` / ``not_assessed`` before it builds its s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -286,6 +287,17 @@ def _policy_info(m: ModuleFacts) -> PolicyInfo:
     kinds = custom.get("kinds", [])
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
         raise PolicyError(f"{where}: METADATA 'custom.kinds' must be a list of asset kinds")
+    requires = custom.get("requires_config", [])
+    if not isinstance(requires, list) or not all(isinstance(k, str) for k in requires):
+        raise PolicyError(f"{where}: METADATA 'custom.requires_config' must be a list of "
+                          "setting names")
+    from dsscan.config import Config
+
+    settings = {f.name for f in dataclasses.fields(Config)}
+    for k in requires:
+        if k not in settings:  # a typo would silently switch the policy off
+            raise PolicyError(f"{where}: METADATA 'custom.requires_config' names unknown "
+                              f"setting '{k}'")
     expected = POLICY_PREFIX + pid.lower().replace("-", "_")
     if m.package != expected:
         raise PolicyError(f"{m.path}:{m.package_line}: policy {pid} must be in package "
@@ -293,7 +305,7 @@ def _policy_info(m: ModuleFacts) -> PolicyInfo:
     return PolicyInfo(id=pid, title=meta["title"].strip(), package=m.package, path=m.path,
                       articles=tuple(articles), description=meta["description"].strip(),
                       remediation=custom["remediation"].strip(), kinds=tuple(kinds),
-                      builtin=m.builtin)
+                      builtin=m.builtin, requires_config=tuple(requires))
 
 
 # --- library checks ------------------------------------------------------------------------

@@ -139,8 +139,10 @@ def test_allowed_regions_make_overseas_copies_findings(tmp_path):
     overseas = {**COMPLIANT_BUCKET, "id": "arn:aws:s3:::statements-sg", "name": "statements-sg",
                 "region": "ap-southeast-1"}
     inv = write_inventory(tmp_path / "inv.json", COMPLIANT_BUCKET, overseas)
-    assert dsscan("scan", "inventory", inv, "--policy", "DS-XBR-001",
-                  cwd=tmp_path).returncode == 0  # not configured: nothing checked
+    r = dsscan("scan", "inventory", inv, "-f", "json", cwd=tmp_path)
+    assert r.returncode == 0  # compliant otherwise; DS-XBR-001 is not evaluated, and
+    policies = [p["id"] for p in json.loads(r.stdout)["policies"]]  # never shown as passed
+    assert "DS-XBR-001" not in policies and "DS-ENC-001" in policies
     (tmp_path / ".dsscan.yaml").write_text("allowed_regions: [cn-north-1, cn-northwest-1]\n")
     r = dsscan("scan", "inventory", inv, "--policy", "DS-XBR-001", "-f", "json", cwd=tmp_path)
     assert r.returncode == 1, r.stderr

@@ -5,7 +5,7 @@
 #   .dsscan.yaml, e.g. the mainland regions cn-north-1 and cn-northwest-1), every store,
 #   backup and snapshot owing sensitive-level protection or above (personal information,
 #   important and core data) sits in one of them: a copy outside them is a transfer overseas
-#   that needs the security assessment of Art. 36. Without allowed_regions nothing is checked.
+#   that needs the security assessment of Art. 36. Without allowed_regions the policy is not evaluated.
 #   A store whose region could not be read is not assessed.
 # custom:
 #   id: DS-XBR-001
@@ -14,6 +14,7 @@
 #     Move the store (or the backup / replication target) into an allowed region, or, if the
 #     transfer overseas is intended, complete the national security assessment for outbound
 #     data (Art. 36) and record the decision as a waiver with its approver and expiry.
+#   requires_config: [allowed_regions]
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
 package dsscan.policy.ds_xbr_001
 
