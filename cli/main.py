@@ -21,9 +21,12 @@ Exit codes:
 _COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("dsscan.cli.scan", "Evaluate a source against the policy library."),
     "inventory": ("dsscan.cli.inventory_cmd", "Write, validate and inspect inventories."),
-    "policies": ("dsscan.cli.policies_cmd", "List, show, lint and test policies."),
+    "policies": ("dsscan.cli.policies_cmd", "List, show, lint, test and bundle policies."),
     "sample": ("dsscan.cli.sample", "Sample databases and files for unmasked personal data."),
     "demo": ("dsscan.cli.demo", "Scan the embedded example bank estate."),
+    "history": ("dsscan.cli.history", "Runs kept in the history store, with their counts."),
+    "diff": ("dsscan.cli.diff_cmd", "What changed between two stored runs."),
+    "baseline": ("dsscan.cli.baseline_cmd", "Record today's findings so only new ones fail."),
     "config": ("dsscan.cli.config_cmd", "Show the effective settings; write a starter file."),
 }
 

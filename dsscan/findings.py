@@ -50,6 +50,9 @@ class Finding:
     asset_name: str | None = None
     asset_kind: str | None = None
     location: dict[str, Any] | None = None  # {"file":..., "address":..., "line":...} for IaC inputs
+    # Which of a policy's checks this is, when it has several that can fire on one asset
+    # (the item's "key"): part of the fingerprint, so two findings never share one.
+    key: str = ""
     # Set after evaluation (dsscan.waivers / dsscan.baseline), never by policies:
     # the waiver that accepts this finding {"id", "reason", "approver", "expires", "source"}.
     waiver: dict[str, Any] | None = None
@@ -58,9 +61,11 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across runs and machines: policy + asset + related assets. Messages may change
-        wording between versions without breaking baselines or SARIF result matching."""
-        raw = "\x1f".join((self.policy_id, self.asset_id, *sorted(self.related)))
+        """Stable across runs and machines: policy + asset + related assets (+ the check's key,
+        when the policy names one). Messages may change wording between versions without
+        breaking baselines or SARIF result matching."""
+        parts = (self.policy_id, self.asset_id, *sorted(self.related))
+        raw = "\x1f".join((*parts, "\x1e" + self.key) if self.key else parts)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
     def severity_rank(self) -> int:

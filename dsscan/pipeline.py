@@ -101,7 +101,8 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
         not_assessed += [NotAssessed(reason=mask_text(str(item.get("reason", "not assessed"))),
                                      asset_id=item.get("asset"), policy_id=pid)
                          for pid, item in out.not_assessed if pid in info]
-        findings.sort(key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id, f.related))
+        findings.sort(key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id, f.related,
+                                     f.key))
         not_assessed.sort(key=lambda n: (n.scope or "", n.asset_id or "", n.policy_id or ""))
         result = ScanResult(
             findings=findings,
@@ -167,6 +168,7 @@ def _finding(policy: PolicyInfo, item: dict[str, Any], by_id: dict[str, dict[str
         asset_name=asset.get("name"),
         asset_kind=asset.get("kind"),
         location=location,
+        key=str(item.get("key") or ""),
     )
 
 

@@ -91,3 +91,39 @@ def pg_bank() -> Iterator[PgBank]:
         yield _load(server)
     finally:
         server.stop()
+
+
+# History store tests (tests/test_store.py, tests/test_history_cli.py): a server of their own
+# (pg_bank's is untouched), a login role that owns the stores, and a fresh database per test.
+HISTORIAN = "historian"
+HISTORIAN_PASSWORD = "h1st:p@ss/w0rd"  # URL-special characters on purpose
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    bindir = pg_bindir()
+    if bindir is None:
+        if postgres_required():
+            pytest.fail("PostgreSQL is not installed (apt-get install -y postgresql)")
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        with server.admin() as admin:
+            admin.execute(f"CREATE ROLE {HISTORIAN} LOGIN PASSWORD '{HISTORIAN_PASSWORD}'")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_store_url(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL (password included) of a new, empty database owned by HISTORIAN."""
+    import secrets
+
+    name = f"history_{secrets.token_hex(4)}"
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {name} OWNER {HISTORIAN}")
+    yield pg_server.url(name, HISTORIAN, HISTORIAN_PASSWORD)
+    with pg_server.admin() as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -115,8 +115,10 @@ def test_fingerprints_change_when_the_policy_or_the_asset_changes(library):
 
 def test_write_and_load_round_trip_sorted_masked_and_deduplicated(library, tmp_path):
     r = run(library, BANK)
-    # The bank estate reports prod-vault twice under DS-BAK-003 (two messages): one entry.
-    assert len(r.findings) == len({f.fingerprint for f in r.findings}) + 1
+    # Every finding has its own fingerprint (DS-BAK-003's two checks on prod-vault carry
+    # their keys); a repeated finding gives one entry.
+    assert len(r.findings) == len({f.fingerprint for f in r.findings})
+    r.findings.append(copy.deepcopy(r.findings[1]))
     secret = copy.deepcopy(r.findings[0])
     secret.asset_id = f"arn:aws-cn:s3:::cust-{CLEAR_ID}"
     r.findings.append(secret)
@@ -417,3 +419,21 @@ def test_cli_usage_and_input_errors_exit_two(tmp_path, args, fragment):
 def test_baseline_commands_have_help_with_examples(tmp_path, cmd):
     r = dsscan(*cmd, "--help", cwd=tmp_path)
     assert r.returncode == 0 and "Usage:" in r.stdout and "Example" in r.stdout
+
+
+def test_two_checks_of_one_policy_on_one_asset_have_distinct_fingerprints():
+    """DS-BAK-003 finds both an open vault and a missing vault lock on prod-vault: the two
+    must not collapse into one baseline entry (accepting one would hide the other)."""
+    from dsscan.config import Config
+    from dsscan.inventory import load_inventory
+    from dsscan.pipeline import ScanOptions, run_scan
+    from dsscan.policy_library import load_library
+
+    estate = Path(__file__).resolve().parents[1] / "examples" / "bank-estate.json"
+    result = run_scan(load_inventory(estate), load_library(),
+                      ScanOptions(config=Config(), include=("DS-BAK-003",)))
+    vault = [f for f in result.findings if f.asset_name == "prod-vault"]
+    assert sorted(f.key for f in vault) == ["no_vault_lock", "open_access"]
+    assert len({f.fingerprint for f in vault}) == 2
+    every = [f.fingerprint for f in result.findings]
+    assert len(every) == len(set(every))

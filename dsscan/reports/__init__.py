@@ -117,7 +117,7 @@ def sorted_findings(result: ScanResult) -> list[Finding]:
     The fingerprint is a function of policy, asset and sorted related assets, so it cannot
     break a tie among them: it is not computed here (two SHA-256 per finding per report)."""
     return sorted(result.findings, key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id,
-                                                   tuple(sorted(f.related))))
+                                                   tuple(sorted(f.related)), f.key))
 
 
 def sorted_not_assessed(result: ScanResult) -> list[NotAssessed]:

@@ -79,6 +79,7 @@ deny contains finding if {
 	a := j.a
 	finding := {
 		"asset": a.id,
+		"key": "own_location",
 		"related": j.in_place,
 		"level": a.ctx.level,
 		"message": sprintf("%s keeps copies in its own bucket or volume (%s); a copy stored with the data it copies is not a separate backup.", [
@@ -98,6 +99,7 @@ deny contains finding if {
 	where := sort({s | some b in j.copies; s := b.separation; is_string(s)})
 	finding := {
 		"asset": a.id,
+		"key": "not_separate",
 		"related": ids,
 		"level": a.ctx.level,
 		"message": sprintf("%s has no backup stored separately from it: its copies %s are in the same place (%s).", [

@@ -108,6 +108,7 @@ deny contains finding if {
 	ps := problems(a)
 	finding := {
 		"asset": a.id,
+		"key": "open_access",
 		"level": level(a),
 		"message": sprintf("Backup storage %s is open beyond its owners: %s.", [
 			data.dsscan.lib.display_name(a), concat(", ", ps),
@@ -151,6 +152,7 @@ deny contains finding if {
 	lock_enabled(v) == false
 	finding := {
 		"asset": v.id,
+		"key": "no_vault_lock",
 		"level": level(v),
 		"message": sprintf("Backup vault %s holds core data but has no vault lock; core backups need one.", [data.dsscan.lib.display_name(v)]),
 		"evidence": {"lock_enabled": false},

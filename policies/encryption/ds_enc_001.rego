@@ -75,6 +75,7 @@ deny contains finding if {
 	a := j.a
 	finding := {
 		"asset": a.id,
+		"key": "unencrypted",
 		"related": j.f.related,
 		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but is not encrypted at rest%s.", [
@@ -92,6 +93,7 @@ deny contains finding if {
 	j.f.state.key_type == "provider_managed"
 	finding := {
 		"asset": a.id,
+		"key": "provider_managed_key",
 		"related": j.f.related,
 		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but is encrypted with a provider-managed key, not a customer-managed one%s.", [

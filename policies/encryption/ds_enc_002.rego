@@ -173,6 +173,7 @@ deny contains finding if {
 	count(c.weaker) > 0
 	finding := {
 		"asset": c.a.id,
+		"key": "weaker_key",
 		"related": c.weaker,
 		"level": data.dsscan.lib.highest(levels_involved(c)),
 		"message": weaker_message(c.a, c.k, c.weaker),
@@ -186,6 +187,7 @@ deny contains finding if {
 	lvl := data.dsscan.lib.highest(levels_involved(c))
 	finding := {
 		"asset": c.a.id,
+		"key": "copy_unencrypted",
 		"related": sort([s.id | some s in c.sources]),
 		"level": lvl,
 		"message": sprintf("%s %s is a copy of %s data but is not encrypted at rest.", [
@@ -266,6 +268,7 @@ deny contains finding if {
 	not data.dsscan.lib.key_type_unknown(s)
 	finding := {
 		"asset": v.id,
+		"key": "vault_key",
 		"related": sort([c.id | some c in data.dsscan.lib.list(v, ["ctx", "contents"]); is_object(c); is_string(c.id)]),
 		"level": reported_vault_level(v),
 		"message": vault_message(v, k),

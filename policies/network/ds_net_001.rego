@@ -81,6 +81,7 @@ deny contains finding if {
 	placed(a)
 	finding := {
 		"asset": a.id,
+		"key": "undeclared_network",
 		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network %s, which is not a declared network security domain.", [
 			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), network_name(a),
@@ -101,6 +102,7 @@ deny contains finding if {
 	d := m.d
 	finding := {
 		"asset": a.id,
+		"key": "unrated_domain",
 		"related": [d.id],
 		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network domain %s, which has no rated level.", [
@@ -117,6 +119,7 @@ deny contains finding if {
 	d := m.d
 	finding := {
 		"asset": a.id,
+		"key": "underrated_domain",
 		"related": [d.id],
 		"level": a.ctx.level,
 		"message": sprintf("%s holds %s data but sits in network domain %s rated only %s.", [

@@ -61,6 +61,7 @@ deny contains finding if {
 	"internet" in sources(d)
 	finding := {
 		"asset": d.id,
+		"key": "internet",
 		"level": d.ctx.level,
 		"message": sprintf("Network domain %s (%s) is reachable from the internet.", [domain_name(d), d.ctx.level]),
 		"evidence": {"from": "internet", "from_level": null, "domain_level": d.ctx.level, "via": vias(d, "internet")},
@@ -76,6 +77,7 @@ deny contains finding if {
 	data.dsscan.lib.rank(lvl) < d.ctx.rank
 	finding := {
 		"asset": d.id,
+		"key": "lower_domain",
 		"related": related(src),
 		"level": d.ctx.level,
 		"message": sprintf("Network domain %s (%s) is reachable from lower-level domain %s (%s).", [
@@ -93,6 +95,7 @@ deny contains finding if {
 	source_level(d, src) == "unclassified"
 	finding := {
 		"asset": d.id,
+		"key": "unrated_source",
 		"related": related(src),
 		"level": d.ctx.level,
 		"message": sprintf("Network domain %s (%s) is reachable from an unrated source %s.", [

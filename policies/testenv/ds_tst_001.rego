@@ -38,6 +38,7 @@ deny contains finding if {
 	d.environment == "production"
 	finding := {
 		"asset": a.id,
+		"key": "in_production_domain",
 		"related": [d.id],
 		"level": data.dsscan.lib.highest([a.ctx.level, object.get(d, "level", null)]),
 		"message": sprintf("%s store %s sits inside production network domain %s.", [
@@ -84,6 +85,7 @@ deny contains finding if {
 	es := [e | some e in entries(d); e.from == src]
 	finding := {
 		"asset": d.id,
+		"key": "reachable_from_production",
 		"related": [src],
 		"level": data.dsscan.lib.highest(array.concat([d.ctx.level], [object.get(e, "level", null) | some e in es])),
 		"message": sprintf("%s network domain %s is reachable from %s domain %s.", [

@@ -1,0 +1,74 @@
+"""`dsscan diff RUN_A RUN_B`: what changed between two stored runs (new, fixed, changed level)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from dsscan.cli.history import FORMATS, clean, open_for_reading, render_columns, store_options
+
+
+def _finding_rows(items: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for f in items:
+        asset = clean(f["asset_id"])
+        name = clean(f.get("asset_name"))
+        if name and name != asset:
+            asset += f" ({name})"
+        status = " [waived]" if f.get("status") == "waived" else ""
+        rows.append([clean(f["policy_id"]), f["level"], f["severity"], asset,
+                     clean(f["message"]) + status])
+    return ["  " + line for line in render_columns(
+        ["policy", "level", "severity", "asset", "message"], rows, [False] * 5)]
+
+
+@click.command("diff")
+@click.argument("run_a", default="latest~1", required=False)
+@click.argument("run_b", default="latest", required=False)
+@store_options
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="table for people, json for scripts.")
+def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
+            fmt: str) -> int:
+    """Compare two stored runs: findings that are new in RUN_B, fixed since RUN_A (no
+    longer found), and found in both at another data level.
+
+    Findings are matched by fingerprint (policy + asset + related assets), so a reworded
+    message is not a change. A run is named by its id, a unique prefix of it, 'latest', or
+    'latest~N' (N runs before the latest); RUN_A defaults to latest~1, RUN_B to latest.
+    The exit code is 0 whatever changed (2 for an unknown run or store): gate a pipeline
+    with `dsscan scan --baseline` instead, or on the JSON output.
+
+    \b
+    Examples:
+      dsscan diff                                     the latest run against the one before
+      dsscan diff latest~7 latest                     a week of nightly runs
+      dsscan diff r20250301-0800 r20250302-0800       by id prefix (see dsscan history)
+      dsscan diff --store postgresql://dsscan@db.internal/dsscan --format json
+    """
+    with open_for_reading(store, config_path) as st:
+        a, b = st.resolve(run_a), st.resolve(run_b)
+        changes = st.diff(a, b)
+    if fmt == "json":
+        click.echo(json.dumps({"store": st.url, "a": a, "b": b, **changes}, indent=2,
+                              ensure_ascii=False))
+        return 0
+    new, fixed, changed = changes["new"], changes["fixed"], changes["changed_level"]
+    out = [f"{a} -> {b} in {st.url}: {len(new)} new, {len(fixed)} fixed, "
+           f"{len(changed)} changed level"]
+    if new:
+        out += ["", f"New in {b} ({len(new)}):", *_finding_rows(new)]
+    if fixed:
+        out += ["", f"Fixed since {a} ({len(fixed)}):", *_finding_rows(fixed)]
+    if changed:
+        rows = [[clean(c["policy_id"]), clean(c["asset_id"]), f"{c['from']} -> {c['to']}"]
+                for c in changed]
+        out += ["", f"Changed level ({len(changed)}):",
+                *("  " + line for line in render_columns(["policy", "asset", "level"], rows,
+                                                          [False] * 3))]
+    if not (new or fixed or changed):
+        out += ["", "No change in findings."]
+    click.echo("\n".join(out))
+    return 0

@@ -1,0 +1,237 @@
+"""RunStore: what the history store does, written once over a tiny backend interface.
+
+The backends (dsscan.store.sqlite, dsscan.store.postgres) only connect, migrate, run SQL and
+insert rows in bulk; every query here is plain SQL that both dialects read alike (written with
+``?`` placeholders, which the PostgreSQL backend turns into ``%s``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from dsscan.errors import InputError
+from dsscan.findings import ScanResult
+from dsscan.masking import mask_text
+from dsscan.store.rows import (
+    COUNT_COLUMNS,
+    FINDING_COLUMNS,
+    LEVEL_KEYS,
+    NOT_ASSESSED_COLUMNS,
+    SEVERITY_KEYS,
+    empty_counts,
+    new_run_id,
+    run_rows,
+)
+
+_RUN_COLUMNS = ("seq", "id", "started_at", "stored_at", "label", "tool_version", "inputs",
+                "asset_count", "complete", "duration_s", "findings", "waived", "not_assessed")
+_LATEST = re.compile(r"^latest(?:~(\d+))?$")
+
+
+class Writer(Protocol):
+    """One write transaction, as a backend hands it to RunStore."""
+
+    def insert_run(self, run_id: str, run: dict[str, Any]) -> int: ...
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[tuple[Any, ...]]) -> None: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+
+class RunStore:
+    """Runs of dsscan kept for trends and diffs. Open with dsscan.store.open_store(url)."""
+
+    dialect = ""
+
+    def __init__(self, display_url: str) -> None:
+        self.url = display_url  # password masked: safe to print
+
+    # --- the backend interface -------------------------------------------------------------
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Writer]:
+        raise NotImplementedError
+
+    def _is_duplicate_id(self, exc: BaseException) -> bool:
+        raise NotImplementedError
+
+    def _guard(self) -> AbstractContextManager[None]:
+        """Turns the driver's errors into one-line InputErrors naming the store."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ---------------------------------------------------------------------------
+    def save_run(self, result: ScanResult, *, label: str | None = None) -> str:
+        """Store one run (its row, counts, findings and not-assessed items) in one
+        transaction: all of it or, on any error, nothing. Sets ``result.run_id``."""
+        now = datetime.now(UTC)
+        rows = run_rows(result, label, now)
+        with self._guard():
+            for attempt in range(5):
+                run_id = new_run_id(now if attempt == 0 else datetime.now(UTC))
+                try:
+                    with self._write() as w:
+                        seq = w.insert_run(run_id, rows.run)
+                        w.insert_rows("findings", FINDING_COLUMNS,
+                                      [(seq, *r) for r in rows.findings])
+                        w.insert_rows("not_assessed", NOT_ASSESSED_COLUMNS,
+                                      [(seq, *r) for r in rows.not_assessed])
+                        w.insert_rows("run_counts", COUNT_COLUMNS,
+                                      [(seq, *r) for r in rows.counts])
+                    break
+                except Exception as e:
+                    # Two processes stored a run in the same millisecond and drew the same bits.
+                    if attempt == 4 or not self._is_duplicate_id(e):
+                        raise
+        result.run_id = run_id
+        return run_id
+
+    def prune(self, before: str) -> int:
+        """Delete the runs that started before ``before`` (an ISO date or time, UTC when
+        it has no offset); returns how many."""
+        try:
+            t = datetime.fromisoformat(before)
+        except ValueError:
+            raise InputError(f"--prune-before '{mask_text(before)}': not an ISO date "
+                             "(e.g. 2025-01-31 or 2025-01-31T12:00:00+08:00)") from None
+        cutoff = (t.replace(tzinfo=UTC) if t.tzinfo is None else t).astimezone(UTC)
+        cut = cutoff.isoformat(timespec="seconds")
+        old = "(SELECT seq FROM runs WHERE started_at < ?)"
+        with self._guard(), self._write() as w:
+            for table in ("findings", "not_assessed", "run_counts"):
+                w.execute(f"DELETE FROM {table} WHERE run_seq IN {old}", (cut,))
+            return w.execute("DELETE FROM runs WHERE started_at < ?", (cut,))
+
+    # --- reading ---------------------------------------------------------------------------
+    def count_runs(self) -> int:
+        with self._guard():
+            return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
+
+    def list_runs(self, limit: int = 20, *, policy: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """The newest ``limit`` runs, newest first, with their counts (from run_counts:
+        the findings table is never read). ``policy``: id globs; counts of findings then
+        cover only the matching policies (not assessed stays the run's total)."""
+        with self._guard():
+            runs = self._read(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs "
+                              "ORDER BY seq DESC LIMIT ?", (max(0, int(limit)),))
+            return self._with_counts(runs, tuple(policy))
+
+    def trend(self, limit: int = 30) -> list[dict[str, Any]]:
+        """The newest ``limit`` runs oldest first, in the shape of ScanResult.history."""
+        return [{"run_id": r["run_id"], "started_at": r["started_at"],
+                 "findings": r["findings"], "by_level": r["by_level"],
+                 "by_severity": r["by_severity"], "not_assessed": r["not_assessed"]}
+                for r in reversed(self.list_runs(limit))]
+
+    def _with_counts(self, runs: list[tuple[Any, ...]],
+                     policy: tuple[str, ...]) -> list[dict[str, Any]]:
+        if not runs:
+            return []
+        seqs = [r[0] for r in runs]
+        cube = self._read("SELECT run_seq, policy_id, level, severity, status, n "
+                          f"FROM run_counts WHERE run_seq IN ({', '.join('?' * len(seqs))})",
+                          seqs)
+        pats = [p.upper() for p in policy]
+        out: dict[int, dict[str, Any]] = {}
+        for r in runs:
+            row = dict(zip(_RUN_COLUMNS, r, strict=True))
+            out[row["seq"]] = {
+                "run_id": row["id"], "started_at": row["started_at"],
+                "stored_at": row["stored_at"], "label": row["label"],
+                "tool_version": row["tool_version"], "inputs": json.loads(row["inputs"]),
+                "assets": row["asset_count"], "complete": bool(row["complete"]),
+                "duration_s": row["duration_s"],
+                "findings": 0 if pats else row["findings"],
+                "by_level": empty_counts(LEVEL_KEYS), "by_severity": empty_counts(SEVERITY_KEYS),
+                "by_policy": {}, "waived": 0 if pats else row["waived"],
+                "not_assessed": row["not_assessed"],
+            }
+        for seq, pid, level, severity, status, n in cube:
+            if pats and not any(fnmatch.fnmatchcase(pid.upper(), p) for p in pats):
+                continue
+            run = out[seq]
+            run["by_level"][level] = run["by_level"].get(level, 0) + n
+            run["by_severity"][severity] = run["by_severity"].get(severity, 0) + n
+            run["by_policy"][pid] = run["by_policy"].get(pid, 0) + n
+            if pats:
+                run["findings"] += n
+                run["waived"] += n if status == "waived" else 0
+        for run in out.values():
+            run["by_policy"] = dict(sorted(run["by_policy"].items()))
+        return [out[s] for s in seqs]
+
+    def resolve(self, ref: str) -> str:
+        """A run's full id from: the full id, a unique prefix, ``latest`` or ``latest~N``
+        (N runs before the latest). Unknown or ambiguous: InputError."""
+        ref = (ref or "").strip()
+        shown = mask_text(ref)
+        with self._guard():
+            m = _LATEST.match(ref)
+            if m:
+                back = int(m.group(1) or 0)
+                rows = self._read("SELECT id FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?",
+                                  (back,))
+                if not rows:
+                    total = self.count_runs()
+                    if not total:
+                        raise InputError(f"run '{shown}': no run stored in {self.url} yet")
+                    raise InputError(f"run '{shown}': {self.url} holds only {total} run"
+                                     f"{'' if total == 1 else 's'} (latest .. "
+                                     f"latest~{total - 1})")
+                return str(rows[0][0])
+            if not ref:
+                raise InputError("run reference is empty (give a run id, a prefix of one, "
+                                 "'latest' or 'latest~N')")
+            if self._read("SELECT id FROM runs WHERE id = ?", (ref,)):
+                return ref
+            rows = self._read("SELECT id FROM runs WHERE substr(id, 1, ?) = ? "
+                              "ORDER BY seq DESC LIMIT 3", (len(ref), ref))
+        if not rows:
+            raise InputError(f"unknown run '{shown}' in {self.url} (see 'dsscan history')")
+        if len(rows) > 1:
+            raise InputError(f"run '{shown}' is ambiguous in {self.url}: it begins "
+                             f"{' and '.join(str(r[0]) for r in rows[:2])}"
+                             f"{' and others' if len(rows) > 2 else ''}; give more of the id")
+        return str(rows[0][0])
+
+    def findings(self, ref: str) -> list[dict[str, Any]]:
+        """One run's findings (masked as stored), ordered by policy and asset."""
+        run_id = self.resolve(ref)
+        cols = ("fingerprint", "policy_id", "asset_id", "asset_name", "level", "severity",
+                "status", "baseline", "message")
+        with self._guard():
+            rows = self._read(f"SELECT {', '.join('f.' + c for c in cols)} FROM findings f "
+                              "JOIN runs r ON r.seq = f.run_seq WHERE r.id = ?", (run_id,))
+        out = [dict(zip(cols, r, strict=True)) for r in rows]
+        out.sort(key=lambda f: (f["policy_id"], f["asset_id"], f["fingerprint"]))
+        return out
+
+    def diff(self, a: str, b: str) -> dict[str, list[dict[str, Any]]]:
+        """What changed from run ``a`` to run ``b``, keyed on finding fingerprints: new (in b
+        only), fixed (in a only), changed_level (in both, at another data level)."""
+        old = {f["fingerprint"]: f for f in self.findings(a)}
+        new = {f["fingerprint"]: f for f in self.findings(b)}
+        changed = [{"fingerprint": fp, "policy_id": f["policy_id"], "asset_id": f["asset_id"],
+                    "from": old[fp]["level"], "to": f["level"]}
+                   for fp, f in new.items() if fp in old and old[fp]["level"] != f["level"]]
+        return {
+            "new": [f for fp, f in new.items() if fp not in old],
+            "fixed": [f for fp, f in old.items() if fp not in new],
+            "changed_level": changed,
+        }

@@ -1,0 +1,114 @@
+"""A ScanResult as the rows the store keeps: masked, counted once, the same for every backend.
+
+Every text that came from an asset or a finding goes through mask_text here, before any
+backend sees it: an asset id, name, scope or message may hold an identifier (a bucket named
+after a resident ID number), and the store must never hold one in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dsscan.findings import ScanResult
+from dsscan.levels import LEVELS, SEVERITIES, UNCLASSIFIED
+from dsscan.masking import mask_text
+
+# Highest first, as every report lists them.
+LEVEL_KEYS: tuple[str, ...] = (*reversed(LEVELS), UNCLASSIFIED)
+SEVERITY_KEYS: tuple[str, ...] = tuple(reversed(SEVERITIES))
+
+FINDING_COLUMNS = ("run_seq", "fingerprint", "policy_id", "asset_id", "asset_name", "level",
+                   "severity", "status", "baseline", "message")
+NOT_ASSESSED_COLUMNS = ("run_seq", "policy_id", "asset_id", "scope", "reason")
+COUNT_COLUMNS = ("run_seq", "policy_id", "level", "severity", "status", "baseline", "n")
+
+
+@dataclass
+class RunRows:
+    run: dict[str, Any]  # the runs row, without seq and id
+    findings: list[tuple[Any, ...]]  # FINDING_COLUMNS without run_seq
+    not_assessed: list[tuple[Any, ...]]  # NOT_ASSESSED_COLUMNS without run_seq
+    counts: list[tuple[Any, ...]]  # COUNT_COLUMNS without run_seq
+
+
+_ID_LOCK = threading.Lock()
+_last_id: list[int] = [0, 0]  # [ms since the epoch, 32-bit suffix] of this process's last id
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable by time of storing (to the millisecond), unique by 31 random bits. Within one
+    process ids also sort in the order they were made: a second id in the same millisecond
+    takes the previous suffix + 1 (as ULIDs do), not a new random one."""
+    ms = int(now.timestamp() * 1000)
+    with _ID_LOCK:
+        last_ms, last_suffix = _last_id
+        if ms > last_ms:
+            suffix = secrets.randbits(31)  # 31: room to count up in the same millisecond
+        elif last_suffix < 0xFFFFFFFF:
+            ms, suffix = last_ms, last_suffix + 1
+        else:
+            ms, suffix = last_ms + 1, secrets.randbits(31)
+        _last_id[:] = [ms, suffix]
+    t = datetime.fromtimestamp(ms / 1000, UTC)
+    return f"r{t:%Y%m%d-%H%M%S}-{t.microsecond // 1000:03d}-{suffix:08x}"
+
+
+def utc_text(value: str | None, fallback: datetime) -> str:
+    """ISO 8601 in UTC to the second, so text order is time order in both dialects."""
+    if value:
+        try:
+            t = datetime.fromisoformat(value)
+        except ValueError:
+            t = fallback
+        else:
+            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t
+    else:
+        t = fallback
+    return t.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _m(text: Any) -> str | None:
+    return None if text is None else mask_text(str(text))
+
+
+def run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
+    findings: list[tuple[Any, ...]] = []
+    cube: Counter[tuple[str, str, str, str, str]] = Counter()
+    waived = 0
+    for f in result.findings:
+        level = f.level or UNCLASSIFIED
+        status = "waived" if f.waiver is not None else "open"
+        waived += status == "waived"
+        policy = mask_text(f.policy_id)
+        findings.append((f.fingerprint, policy, mask_text(f.asset_id), _m(f.asset_name), level,
+                         f.severity, status, f.baseline, mask_text(f.message or "")))
+        cube[(policy, level, f.severity, status, f.baseline or "")] += 1
+    not_assessed = [(_m(n.policy_id), _m(n.asset_id), _m(n.scope), mask_text(n.reason or ""))
+                    for n in result.not_assessed]
+    from dsscan import __version__
+
+    run = {
+        "started_at": utc_text(result.started_at, now),
+        "stored_at": now.isoformat(timespec="seconds"),
+        "tool_version": result.tool_version or __version__,
+        "inputs": json.dumps([mask_text(str(i)) for i in result.inputs], ensure_ascii=False),
+        "asset_count": int(result.asset_count),
+        "complete": not result.not_assessed,
+        "duration_s": float(result.duration_s or 0.0),
+        "findings": len(findings),
+        "not_assessed": len(not_assessed),
+        "label": _m(label),
+        "waived": waived,
+    }
+    counts = [(*key, n) for key, n in sorted(cube.items())]
+    return RunRows(run, findings, not_assessed, counts)
+
+
+def empty_counts(keys: tuple[str, ...]) -> dict[str, int]:
+    return dict.fromkeys(keys, 0)
