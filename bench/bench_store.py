@@ -4,6 +4,10 @@
     python bench/bench_store.py --runs 50 --findings 200     quick mode
     python bench/bench_store.py --no-postgres
 
+Reference, side by side: what teams keep without a store — each run's JSON report as a file
+(a CI artifact) — timed for writing a run and for answering `dsscan history`'s question (runs
+with counts by level) by reading every report back.
+
 Each run differs from the one before (1 % of findings fixed, 1 % new, 0.5 % at another level),
 as nightly sweeps do. Figures: seconds per run stored (mean, p50, p95) and in total, database
 size, `list_runs` / `trend` / `diff` latency in-process (median), and `dsscan history` as a
@@ -115,6 +119,34 @@ def bench(name: str, url: str, runs: int, n: int, size: Callable[[], int], cli_t
     }
 
 
+def reference_json_files(results: list[ScanResult], tmp: Path) -> dict[str, float]:
+    """The JSON-artifact practice: one report file per run; history = read them all back."""
+    import orjson
+
+    from dsscan.reports import get_reporter
+
+    render = get_reporter("json")
+    out = tmp / "reports"
+    out.mkdir()
+    per_run = []
+    for k, r in enumerate(results):
+        t = time.perf_counter()
+        (out / f"run-{k:05d}.json").write_text(render(r), encoding="utf-8")
+        per_run.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    counts = []
+    for f in sorted(out.glob("run-*.json")):
+        doc = orjson.loads(f.read_bytes())
+        by_level: dict[str, int] = {}
+        for x in doc["findings"]:
+            by_level[x["level"]] = by_level.get(x["level"], 0) + 1
+        counts.append(by_level)
+    history = time.perf_counter() - t
+    size = sum(f.stat().st_size for f in out.glob("run-*.json"))
+    shutil.rmtree(out)
+    return {"mean": statistics.mean(per_run), "history": history, "size_mb": size / 1e6}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,6 +174,9 @@ def main() -> None:
         rows.append(bench("sqlite", str(path), args.runs, args.findings, sqlite_size,
                           args.cli_times, results))
         print(f"sqlite done: {rows[-1]['total']:.1f} s", flush=True)
+        ref = reference_json_files(results, Path(tmp))
+        print(f"reference (JSON report files) done: {ref['mean'] * len(results):.1f} s",
+              flush=True)
     if not args.no_postgres:
         from sampling_support import PostgresServer, pg_bindir
 
@@ -195,6 +230,14 @@ def main() -> None:
         extra = f"; empty database {r['empty_mb']:.1f} MB" if "empty_mb" in r else ""
         print(f"{r['store']}: diff latest~1 latest = {r['diff_counts'][0]} new, "
               f"{r['diff_counts'][1]} fixed, {r['diff_counts'][2]} changed level{extra}")
+    print(f"reference: a JSON report file per run: {ref['mean']:.4f} s per run written, "
+          f"{ref['size_mb']:.0f} MB; counting by level over all of them {ref['history']:.2f} s")
+    for r in rows:
+        print(f"{r['store']} vs reference: storing a run {r['mean'] / ref['mean']:.2f}x the "
+              f"time of writing its report file; history query in-process "
+              f"{ref['history'] / r['list_runs']:.0f}x faster than reading the files, whole "
+              f"`dsscan history` command {ref['history'] / r['history_cli']:.1f}x faster; "
+              f"size {r['size_mb'] / ref['size_mb']:.2f}x")
     print(f"dsscan --version (start-up floor): {version:.3f} s; "
           f"python -c 'import psycopg': {psycopg_import:.3f} s")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sampling_corpus import COLUMNS, Corpus, masked_only
@@ -78,14 +79,19 @@ def _load(server: PostgresServer) -> PgBank:
     return PgBank(server, corpus, rows)
 
 
-@pytest.fixture(scope="session")
-def pg_bank() -> Iterator[PgBank]:
+def _installed_bindir() -> Path:
+    """PostgreSQL's binaries; a failure under CI (where .ci/run installs it), else a skip."""
     bindir = pg_bindir()
     if bindir is None:
         if postgres_required():
             pytest.fail("PostgreSQL is not installed (apt-get install -y postgresql)")
         pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
-    server = PostgresServer(bindir)
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def pg_bank() -> Iterator[PgBank]:
+    server = PostgresServer(_installed_bindir())
     try:
         server.start()
         yield _load(server)
@@ -101,12 +107,7 @@ HISTORIAN_PASSWORD = "h1st:p@ss/w0rd"  # URL-special characters on purpose
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
-    bindir = pg_bindir()
-    if bindir is None:
-        if postgres_required():
-            pytest.fail("PostgreSQL is not installed (apt-get install -y postgresql)")
-        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
-    server = PostgresServer(bindir)
+    server = PostgresServer(_installed_bindir())
     try:
         server.start()
         with server.admin() as admin:

@@ -94,7 +94,10 @@ def resolve(argv: list[str] | tuple[str, ...]) -> tuple[click.Command, str, list
     ctx = click.Context(cli, info_name="dsscan")
     cmd: click.Command = cli
     name = "dsscan"
-    while isinstance(cmd, click.Group):
+    # A group's own options come before its subcommand (`baseline create --from-report R`):
+    # then the group itself is what parses the line.
+    while isinstance(cmd, click.Group) and not (args and args[0].startswith("-")
+                                                and cmd is not cli):
         resolved, sub, args = cmd.resolve_command(ctx, args)
         assert resolved is not None and sub is not None
         name = resolved
@@ -118,6 +121,8 @@ def parse(argv: list[str] | tuple[str, ...], workdir: Path) -> click.Context:
         if isinstance(ptype, click.Path) and ptype.exists and raw.get(param.name) is not None:
             values = raw[param.name]
             for value in values if isinstance(values, list | tuple) else [values]:
+                if not isinstance(value, str):  # click's "not given" sentinel
+                    continue
                 target = workdir / value
                 if ptype.file_okay:
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -206,25 +211,32 @@ def precommit_commands() -> list[Command]:
 _PREFIXES = ("- ", "run: ", "script: ", "entry: ", "sh '", 'sh "', "$ ")
 
 
-def doc_commands() -> list[Command]:
-    """dsscan lines in the fenced code blocks of docs/ci.md."""
+# Every page a user copies commands from: the README and docs/*.md.
+DOC_PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def doc_commands(page: Path = DOC) -> list[Command]:
+    """dsscan lines in the fenced code blocks of a documentation page."""
     out = []
-    text = DOC.read_text(encoding="utf-8")
+    where = str(page.relative_to(ROOT))
+    text = page.read_text(encoding="utf-8")
     for block in re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S):
         block = block.replace("\\\n", " ")
         for line in block.splitlines():
             line = line.strip()
             for prefix in _PREFIXES:
                 line = line.removeprefix(prefix)
-            if line.startswith("dsscan "):
+            # A usage synopsis (`dsscan diff [RUN_A] [--store URL]`) is not a command line.
+            if line.startswith("dsscan ") and not re.search(r"\[-|\[[A-Z_]+\]|\.\.\.", line):
                 for quote in "'\"":  # the closing quote of a sh '...' wrapper
                     if line.count(quote) % 2:
                         line = line.removesuffix(quote)
-                out.extend(Command("docs/ci.md", tuple(argv)) for argv in shell_commands(line))
+                out.extend(Command(where, tuple(argv)) for argv in shell_commands(line))
     return out
 
 
-ALL_COMMANDS = github_commands() + gitlab_commands() + precommit_commands() + doc_commands()
+ALL_COMMANDS = github_commands() + gitlab_commands() + precommit_commands() + [
+    c for page in DOC_PAGES for c in doc_commands(page)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,7 +251,7 @@ def test_every_ci_yaml_file_parses(path):
 
 def test_commands_are_found_in_every_example():
     wheres = {c.where.split(":")[0] for c in ALL_COMMANDS}
-    assert wheres == {"github", "gitlab", "pre-commit", "docs/ci.md"}
+    assert wheres >= {"github", "gitlab", "pre-commit", "docs/ci.md", "README.md"}
     assert len(github_commands()) >= 5 and len(gitlab_commands()) >= 5
 
 

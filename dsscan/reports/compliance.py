@@ -32,7 +32,7 @@ to check: neutral, never shown as a pass).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,23 @@ class FindingRow:
     waiver: dict[str, str] | None  # masked {"id", "reason", "approver", "expires", "source"}
     baseline: str | None
     fingerprint: str
+
+    def state(self, escape: Callable[[str], str], strong: Callable[[str], str]) -> str:
+        """"open" or "waived <id>; reason: …; approver: …; expires: …", then the baseline
+        state: the words every format shows, escaped and emphasised its own way."""
+        if self.waiver is not None:
+            w = self.waiver
+            parts = [f"{strong('waived')} {escape(w['id'])}".rstrip()]
+            if w["reason"]:
+                parts.append(f"reason: {escape(w['reason'])}")
+            parts.append(f"approver: {escape(w['approver'] or '(none)')}")
+            parts.append(f"expires: {escape(w['expires'] or '(never)')}")
+            text = "; ".join(parts)
+        else:
+            text = strong("open")
+        if self.baseline:
+            text += f"; baseline: {escape(self.baseline)}"
+        return text
 
 
 @dataclass(frozen=True)

@@ -244,19 +244,7 @@ def _charts(r: ComplianceReport) -> list[str]:
 
 
 def _state(f: FindingRow) -> str:
-    if f.waiver is not None:
-        w = f.waiver
-        parts = [f"<strong>waived</strong> {_e(w['id'])}".rstrip()]
-        if w["reason"]:
-            parts.append(f"reason: {_e(w['reason'])}")
-        parts.append(f"approver: {_e(w['approver'] or '(none)')}")
-        parts.append(f"expires: {_e(w['expires'] or '(never)')}")
-        text = "; ".join(parts)
-    else:
-        text = "<strong>open</strong>"
-    if f.baseline:
-        text += f"; baseline: {_e(f.baseline)}"
-    return text
+    return f.state(_e, lambda t: f"<strong>{t}</strong>")
 
 
 def _findings(r: ComplianceReport) -> list[str]:

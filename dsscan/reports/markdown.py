@@ -204,19 +204,7 @@ def _charts(r: ComplianceReport) -> list[str]:
 
 
 def _state(f: FindingRow) -> str:
-    if f.waiver is not None:
-        w = f.waiver
-        parts = [f"**waived** {md(w['id'])}".rstrip()]
-        if w["reason"]:
-            parts.append(f"reason: {md(w['reason'])}")
-        parts.append(f"approver: {md(w['approver'] or '(none)')}")
-        parts.append(f"expires: {md(w['expires'] or '(never)')}")
-        text = "; ".join(parts)
-    else:
-        text = "**open**"
-    if f.baseline:
-        text += f"; baseline: {md(f.baseline)}"
-    return text
+    return f.state(md, lambda t: f"**{t}**")
 
 
 def _findings(r: ComplianceReport) -> list[str]:
