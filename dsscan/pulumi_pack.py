@@ -106,7 +106,8 @@ class Evaluator:
         self.settings = settings or Settings.from_env()
         self.config, self.catalogue = load_settings(self.settings.config_path,
                                                     self.settings.catalogue_path)
-        self.library = load_library(extra_dirs=list(self.settings.policy_dirs))
+        self.library = load_library(extra_dirs=[*self.config.policy_dirs,
+                                                *self.settings.policy_dirs])
         self._last: tuple[int, _Verdicts] | None = None
 
     def verdicts(self, args: Any) -> _Verdicts:
@@ -124,6 +125,8 @@ class Evaluator:
                                                          catalogue=self.catalogue))
         v = _Verdicts()
         for f in result.findings:
+            if not f.gating:  # waived in the settings: an accepted risk blocks no deployment
+                continue
             v.findings.setdefault(f.policy_id, []).append(
                 (f"[{f.severity}] {f.message} (NFRA {_articles(f.articles)}; "
                  f"data level {f.level})", f.asset_id))

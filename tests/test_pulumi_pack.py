@@ -123,3 +123,18 @@ def test_the_example_pack_serves_the_analyzer_protocol_on_localhost():
     finally:
         proc.kill()
         proc.wait(timeout=30)
+
+
+def test_a_waived_finding_blocks_no_deployment(tmp_path):
+    cfg = tmp_path / "dsscan.yaml"
+    cfg.write_text("waivers:\n  - policy: DS-NET-003\n    asset: loan-documents\n"
+                   "    reason: public portal until CHG-77\n    approver: ciso\n"
+                   "    expires: 2099-12-31\n")
+    got: dict[str, list[tuple[str, str | None]]] = {}
+    for p in policies(Settings(config_path=str(cfg))):
+        def report(message: str, urn: str | None = None, name: str = p.name) -> None:
+            got.setdefault(name, []).append((message, urn))
+        p.validate(stack_args(export_resources()), report)
+    assert "ds-net-003" not in got  # the only DS-NET-003 finding is waived
+    assert {u.rsplit("::", 1)[-1] for _, u in got["ds-enc-001"]} == {"customer-profile",
+                                                                     "session-cache"}
