@@ -113,13 +113,16 @@ def trend_area(points: list[TrendPoint], levels: tuple[str, ...]) -> str:
     line = " ".join(f"{_num(xs(i))},{_num(ys(p.findings))}" for i, p in enumerate(points))
     out.append(f'<polyline points="{line}" fill="none" stroke="#111827" stroke-width="1.5"/>')
     every = max(1, -(-n // 6))  # at most ~6 x labels
+    # Dates alone, unless two runs shown share a day (several sweeps a day): then the time.
+    days = [p.label[:10] for p in points if not p.current]
+    short = 10 if len(set(days)) == len(days) else 16
     for i, p in enumerate(points):
         x = _num(xs(i))
         out.append(f'<circle class="pt" cx="{x}" cy="{_num(ys(p.findings))}" r="3" '
                    f'fill="#111827"><title>{_e(p.label)}: {p.findings} findings'
                    f'{" (this run)" if p.current else ""}</title></circle>')
         if i % every == 0 or i == n - 1:
-            text = "this run" if p.current else p.label[:10]
+            text = "this run" if p.current else p.label[:short]
             bold = ' font-weight="bold"' if p.current else ""
             out.append(f'<text x="{x}" y="{height - mb + 18}" text-anchor="middle"{bold}>'
                        f"{_e(text)}</text>")
