@@ -157,3 +157,22 @@ def test_impossible_unquoted_date_is_a_one_line_error(tmp_path):
     r = dsscan("config", "show", cwd=tmp_path)
     assert r.returncode == 2 and "not valid YAML (month must be in 1..12)" in r.stderr
     assert "internal error" not in r.stderr
+
+
+def test_the_documented_example_settings_are_valid_and_name_every_setting():
+    """docs/config.md's example is what users copy: it must load, and cover every key."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from dsscan.config import Config, config_from_mapping
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "config.md").read_text("utf-8")
+    (block,) = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    raw = yaml.safe_load(block)
+    cfg = config_from_mapping(raw, "docs/config.md")
+    assert cfg.waivers and cfg.waiver_rules is not None
+    fields = {f.name for f in dataclasses.fields(Config)} - {"source_path", "origins"}
+    assert fields - set(raw) == set()
