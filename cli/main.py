@@ -13,7 +13,7 @@ from dsscan.errors import InputError
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no finding at or above --fail-on, and everything was assessed
-  1  findings at or above --fail-on
+  1  findings at or above --fail-on (waived ones and those in the --baseline do not count)
   2  usage or input error (bad option, unreadable or invalid file)
   3  the scan was incomplete (something could not be assessed) and nothing else failed"""
 
@@ -75,6 +75,10 @@ def cli() -> None:
       dsscan policies list                          the policy catalogue
       dsscan policies test ./my-policies            run Rego tests of your own policies
       dsscan inventory schema                       the inventory JSON Schema
+      dsscan scan aws --store runs.sqlite -o compliance.html   keep the run; per-article report
+      dsscan baseline create inventory estate.json  accept today's findings (then --baseline)
+      dsscan history                                stored runs, counts by level and policy
+      dsscan config show                            effective settings and their origins
     """
 
 
