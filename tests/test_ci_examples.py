@@ -851,3 +851,21 @@ def test_docs_and_readme_point_at_every_ci_example():
     for topic in ("Jenkins", "Exit codes", "SARIF", "baseline", "--store", "cache"):
         assert topic in doc, topic
     assert "docs/ci.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_gitlab_gets_the_plan_file_of_each_iac_finding(tmp_path):
+    """GitLab shows a case's `file` and copies it for "copy failed tests": IaC findings carry
+    the plan they came from, relative to the checkout; an absolute path outside it, and
+    findings on saved or live inventories, carry none."""
+    def files(cwd: Path, *args: str) -> set[str | None]:
+        r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", *args, "--no-config",
+                            "-f", "junit"], capture_output=True, text=True, cwd=cwd)
+        assert r.returncode in (1, 3), r.stderr
+        return {c.get("file") for c in ET.fromstring(r.stdout).iter("testcase")
+                if c.find("failure") is not None}
+
+    rel = "examples/terraform/bank/plan.json"
+    assert files(ROOT, "scan", "terraform", rel) == {rel}
+    assert files(ROOT, "scan", "terraform", f"./{rel}") == {rel}
+    assert files(tmp_path, "scan", "terraform", PLAN) == {None}
+    assert files(ROOT, "demo", "--saved") == {None}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -53,6 +54,20 @@ def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
             for k, v in canonical_masked(evidence).items()]
 
 
+def _repo_path(file: str) -> str | None:
+    """A path GitLab can link: relative, with forward slashes; an absolute path outside the
+    working directory (the checkout) is not given at all."""
+    p = file.replace("\\", "/")
+    if p.startswith("/"):
+        cwd = os.getcwd().rstrip("/") + "/"
+        if not p.startswith(cwd):
+            return None
+        p = p[len(cwd):]
+    while p.startswith("./"):
+        p = p[2:]
+    return None if ".." in p.split("/") else p
+
+
 def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[Finding],
                   policy: PolicyInfo | None,
                   skipped: tuple[str, str] | None = None) -> None:
@@ -67,6 +82,13 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
                       else label),
         "time": "0",
     })
+    # GitLab shows a case's file (and copies it for "copy failed tests"): the IaC source of
+    # the resource; a live-cloud asset has none.
+    src = first.location or (result.assets.get(first.asset_id) or {}).get("location") or {}
+    if isinstance(src, dict) and isinstance(src.get("file"), str) and src.get("address"):
+        path = _repo_path(src["file"])
+        if path:
+            case.set("file", _attr(path))
     messages = [clean(f.message) for f in group]
     msg = messages[0] + (f" (and {len(group) - 1} more)" if len(group) > 1 else "")
     body = [f"asset: {clean(first.asset_id)}"]
