@@ -161,9 +161,14 @@ def create(ctx: click.Context, from_report: str | None, output: str | None) -> i
         raise click.UsageError("give a source (e.g. 'dsscan baseline create inventory "
                                "estate.json') or --from-report REPORT.json")
     from dsscan.baseline import DEFAULT_PATH, write_baseline_from_report
+    from dsscan.pipeline import EXIT_INCOMPLETE, EXIT_OK
 
     path = output or DEFAULT_PATH
-    n, waived = write_baseline_from_report(from_report, path)
+    n, waived, complete = write_baseline_from_report(from_report, path)
     _written(n, path)
     _waived_note(waived)
-    return 0
+    if not complete:
+        click.echo("dsscan: incomplete: the report's scan did not assess everything; what "
+                   "was not assessed has no entries in the baseline; exit code 3", err=True)
+        return EXIT_INCOMPLETE
+    return EXIT_OK

@@ -82,9 +82,11 @@ def show(config_path: str | None, no_config: bool, fmt: str) -> None:
       dsscan config show
       dsscan config show --config ci/dsscan.yaml --format json
     """
+    from dsscan.classify import check_settings
     from dsscan.config_files import load_effective_config
 
     cfg = load_effective_config(config_path, discover=not no_config)
+    check_settings(cfg)  # what only classification judges: fail here as a scan would
     values = settings_dict(cfg)
     if fmt == "json":
         click.echo(json.dumps({"source": cfg.source_path, "settings": values,
@@ -129,12 +131,20 @@ def init(path: str, force: bool) -> None:
 
 
 def settings_dict(cfg: Any) -> dict[str, Any]:
-    """The settings as plain YAML/JSON values, in declaration order."""
+    """The settings as plain YAML/JSON values, in declaration order. Text is masked as in
+    every report (a waiver's reason or asset pattern may hold an identifier) and URLs show no
+    password."""
+    from dsscan.store import mask_url
+
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cfg):
         if f.name in ("source_path", "origins"):
             continue
-        out[f.name] = _plain(getattr(cfg, f.name))
+        value = getattr(cfg, f.name)
+        if f.name in ("store", "opa_url") and isinstance(value, str):
+            out[f.name] = mask_url(value)
+        else:
+            out[f.name] = _plain(value)
     return out
 
 
@@ -147,4 +157,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        from dsscan.masking import mask_text
+
+        return mask_text(value)
     return value

@@ -28,7 +28,7 @@ VERSION = 1
 DEFAULT_PATH = ".dsscan-baseline.json"
 _ENTRY_KEYS = ("fingerprint", "policy_id", "asset_id", "level", "severity")
 _TOP_KEYS = ("dsscan_baseline", "created_at", "tool_version", "findings")
-_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")  # used with fullmatch: no trailing newline
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,11 @@ def write_baseline(result: ScanResult, path: str | Path) -> int:
     return _write(baseline_entries(result), path, result.tool_version or __version__)
 
 
-def write_baseline_from_report(report_path: str | Path, path: str | Path) -> tuple[int, int]:
+def write_baseline_from_report(report_path: str | Path,
+                               path: str | Path) -> tuple[int, int, bool]:
     """A baseline from a saved JSON report (``dsscan-report/1``): its findings carry their
-    fingerprints. Returns (entries written, waived findings left out)."""
+    fingerprints. Returns (entries written, waived findings left out, whether the report's
+    scan was complete — an incomplete one is no full picture, as with a scanned source)."""
     from dsscan import __version__
 
     rp = Path(report_path)
@@ -118,7 +120,7 @@ def write_baseline_from_report(report_path: str | Path, path: str | Path) -> tup
         for key in _ENTRY_KEYS:
             if not isinstance(f.get(key), str):
                 raise InputError(f"{rp}: findings[{i}].{key}: expected a string")
-        if not _FINGERPRINT.match(f["fingerprint"]):
+        if not _FINGERPRINT.fullmatch(f["fingerprint"]):
             raise InputError(f"{rp}: findings[{i}].fingerprint: expected 32 hex digits")
         if f.get("status") == "waived" or f.get("waiver"):
             waived += 1
@@ -127,7 +129,10 @@ def write_baseline_from_report(report_path: str | Path, path: str | Path) -> tup
             f["fingerprint"], f["policy_id"], f["asset_id"], f["level"], f["severity"]))
     tool = doc.get("tool")
     version = tool.get("version") if isinstance(tool, dict) else None
-    return _write(entries, path, version if isinstance(version, str) else __version__), waived
+    summary = doc.get("summary")
+    complete = not (isinstance(summary, dict) and summary.get("complete") is False)
+    n = _write(entries, path, version if isinstance(version, str) else __version__)
+    return n, waived, complete
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -143,6 +148,9 @@ def _read_json(p: Path, what: str) -> Any:
         raise InputError(f"{p}: not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno})") from None
+    except (ValueError, RecursionError):  # a 5,000-digit number, nesting 100k deep
+        raise InputError(f"{p}: not valid JSON (a number too long or nesting too deep)") \
+            from None
 
 
 def load_baseline(path: str | Path) -> Baseline:
@@ -177,7 +185,7 @@ def load_baseline(path: str | Path) -> Baseline:
         if extra:
             raise InputError(f"{p}: findings[{i}]: unknown key '{mask_text(str(extra[0]))}' "
                              f"(known: {', '.join(_ENTRY_KEYS)})")
-        if not _FINGERPRINT.match(e["fingerprint"]):
+        if not _FINGERPRINT.fullmatch(e["fingerprint"]):
             raise InputError(f"{p}: findings[{i}].fingerprint: expected 32 hex digits")
         # The id masked again: a hand-edited file is input like any other.
         entries.setdefault(e["fingerprint"], {**{k: e[k] for k in _ENTRY_KEYS},

@@ -182,6 +182,12 @@ _NO_HITS: dict[str, list[tuple[int, str, str]]] = {}
 # ---------------------------------------------------------------- entry point
 
 
+def check_settings(config: Config) -> None:
+    """Raise InputError for settings only classification can judge (level synonyms,
+    environment names): what `dsscan config show` checks, as a scan would."""
+    _Setup(config)
+
+
 def classify(assets: list[dict[str, Any]], config: Config, catalogue: Catalogue | None = None,
              domain_of: dict[str, str] | None = None) -> None:
     """Set ``level``, ``environment`` and ``desensitization`` on every asset, in place."""

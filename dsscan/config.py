@@ -147,7 +147,7 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
     """Validate settings; ``base_dir`` resolves relative paths, ``lines`` maps keys to the
     line they were set on (for ``dsscan config show``)."""
     known = {f.name for f in dataclasses.fields(Config)} - {"source_path", "origins"}
-    unknown = sorted(set(raw) - known - {"waiver_rules"})
+    unknown = sorted((str(k) for k in set(raw) - known - {"waiver_rules"}), key=str)
     if unknown:
         raise InputError(f"{origin}: unknown setting '{unknown[0]}' "
                          f"(known: {', '.join(sorted(known))})")
@@ -170,6 +170,9 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             want(key, dict, value)
             cfg.accounts = {}
             for acct, info in value.items():
+                if not isinstance(acct, str):  # YAML reads 012345670123 as an octal number
+                    raise InputError(f"{origin}: accounts: quote the account id {acct!r} "
+                                     "(unquoted digits are read as a number)")
                 info = want(f"accounts.{acct}", dict, info or {})
                 env = info.get("environment")
                 if env is not None and env not in ENVIRONMENTS:
@@ -193,7 +196,8 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
         elif key == "reports":
             cfg.reports = _reports(want(key, list, value), origin, resolve)
         elif key == "opa_timeout":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    0 < value < float("inf")):
                 raise InputError(f"{origin}: setting 'opa_timeout' must be a positive number "
                                  "of seconds")
             cfg.opa_timeout = float(value)
@@ -220,6 +224,7 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
         else:
             setattr(cfg, key, want(key, str, value))
 
+    cfg.fail_on = cfg.fail_on.lower()  # as --fail-on: HIGH is high
     if cfg.fail_on not in FAIL_ON_CHOICES:
         raise InputError(f"{origin}: fail_on '{cfg.fail_on}' is not one of "
                          f"{', '.join(FAIL_ON_CHOICES)}")
@@ -233,6 +238,10 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
         if sev not in SEVERITIES:
             raise InputError(f"{origin}: severity_by_level.{lv} '{sev}' is not one of "
                              f"{', '.join(SEVERITIES)}")
+    for syn, env in cfg.environment_synonyms.items():
+        if env not in ENVIRONMENTS[:-1]:
+            raise InputError(f"{origin}: environment_synonyms.{syn} '{env}' is not one of "
+                             f"{', '.join(ENVIRONMENTS[:-1])}")
     for det, lv in cfg.content_levels.items():
         if lv not in LEVELS:
             raise InputError(f"{origin}: content_levels.{det} '{lv}' is not one of "

@@ -35,9 +35,10 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        return "dsscan" in _read_toml(path).get("tool", {})
+        tool = _read_toml(path).get("tool")
     except InputError:
         return False  # an unrelated broken pyproject is not ours to report
+    return isinstance(tool, dict) and "dsscan" in tool
 
 
 def read_settings(path: Path) -> tuple[dict[str, Any], dict[str, int], str]:
@@ -65,6 +66,8 @@ def _read_yaml(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
         raise InputError(f"{p}: not valid YAML{where}") from None
     except ValueError as e:  # PyYAML builds dates while loading: 2027-13-01 raises here
         raise InputError(f"{p}: not valid YAML ({' '.join(str(e).split())})") from None
+    except RecursionError:
+        raise InputError(f"{p}: not valid YAML (nested too deeply)") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -86,10 +89,13 @@ def _read_toml(p: Path) -> dict[str, Any]:
         raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{p}: not valid TOML ({' '.join(str(e).split())})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not UTF-8 text") from None
 
 
 def _read_pyproject(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
-    table = _read_toml(p).get("tool", {}).get("dsscan")
+    tool = _read_toml(p).get("tool")
+    table = tool.get("dsscan") if isinstance(tool, dict) else None
     origin = f"{p} [tool.dsscan]"
     if table is None:
         raise InputError(f"{p}: has no [tool.dsscan] table")
@@ -97,7 +103,12 @@ def _read_pyproject(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
         raise InputError(f"{origin}: must be a table of settings")
     # TOML style is kebab-case; the YAML and Python names are snake_case. Top-level keys only:
     # nested keys are account ids, policy ids, detector names.
-    raw = {str(k).replace("-", "_"): v for k, v in table.items()}
+    raw: dict[str, Any] = {}
+    for k, v in table.items():
+        key = str(k).replace("-", "_")
+        if key in raw:
+            raise InputError(f"{origin}: '{k}' is set twice (kebab- and snake_case)")
+        raw[key] = v
     return raw, {}, origin
 
 
@@ -114,6 +125,7 @@ def load_effective_config(path: str | Path | None = None, *, discover: bool = Tr
         return Config()
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: cannot read config file (no such file)")
+        why = "a directory, not a file" if p.is_dir() else "no such file"
+        raise InputError(f"{p}: cannot read config file ({why})")
     raw, lines, origin = read_settings(p)
     return config_from_mapping(raw, origin, base_dir=p.resolve().parent, lines=lines)

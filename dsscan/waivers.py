@@ -139,6 +139,10 @@ def parse_waivers(raw: Any, origin: str) -> list[Waiver]:
         wid = _text(item.get("id"), f"{at}.id", what="a string (the waiver id)")
         policy: str = _required(_text(item.get("policy"), f"{at}.policy", required=True,
                                       what="a policy id or glob, e.g. DS-NET-003"))
+        for key in ("asset", "account", "region"):  # `asset:` left empty is not "*"
+            if key in item and item[key] is None:
+                raise InputError(f"{at}.{key}: must not be empty (leave the key out to "
+                                 "match any)")
         asset = _text(item.get("asset", "*"), f"{at}.asset",
                       what="an asset id or name, or a glob") or "*"
         account = _text(item.get("account"), f"{at}.account", what="an account id or glob",
@@ -197,7 +201,10 @@ def problems_of(w: Waiver, rules: WaiverRules, today: date) -> list[str]:
     if rules.require_approver and not w.approver:
         out.append("no approver (waiver_rules.require_approver)")
     if rules.max_days is not None:
-        days = (w.expires - (w.created or today)).days
+        # From creation, or from today if later; a created date in the future shortens
+        # nothing (it would let a 90-day rule pass a waiver of decades).
+        start = min(w.created or today, today)
+        days = (w.expires - start).days
         if days > rules.max_days:
             out.append(f"lasts {days} days, more than waiver_rules.max_days {rules.max_days}")
     return out
@@ -241,6 +248,8 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
     problems = [problems_of(w, rules, today) for w in waivers]
     matchers = [_Matcher(w) for w in waivers]
     counts = [0] * len(waivers)
+    # Findings an invalid waiver matches: reported as failing only if no valid waiver took them.
+    claimed: dict[int, list[Finding]] = {i: [] for i, p in enumerate(problems) if p}
     by_policy: dict[str, list[int]] = {}  # policy id -> indices of waivers naming it
     for f in result.findings:
         f.waiver = None
@@ -253,8 +262,10 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
         info = result.assets.get(f.asset_id) or {}
         for i in idx:
             if matchers[i].covers(f, info):
-                counts[i] += 1  # every waiver that matches, valid or not: "would have waived"
-                if f.waiver is None and not problems[i]:
+                counts[i] += 1
+                if problems[i]:
+                    claimed[i].append(f)
+                elif f.waiver is None:
                     f.waiver = waiver_record(waivers[i])
 
     evaluated = [p.id.upper() for p in result.policies]
@@ -266,8 +277,10 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
             if not any(matchers[i].policy(pid) for pid in evaluated):
                 text += " (no policy it names was evaluated in this run)"
         if text:
+            # An invalid waiver's "findings": those it leaves failing (not waived otherwise).
+            n = sum(1 for f in claimed[i] if f.waiver is None) if problems[i] else counts[i]
             result.waiver_problems.append({**problem_record(w), "problem": text,
-                                           "findings": counts[i]})
+                                           "findings": n})
 
 
 def problem_record(w: Waiver) -> dict[str, Any]:

@@ -175,6 +175,11 @@ def test_an_expired_waiver_brings_its_finding_back_as_new(library, tmp_path):
     (b'{"dsscan_baseline": 1, "findings": [{"fingerprint": "ab", "policy_id": "P", '
      b'"asset_id": "a", "level": "core", "severity": "critical"}]}',
      "findings[0].fingerprint: expected 32 hex digits"),
+    (b'{"dsscan_baseline": 1, "findings": [{"fingerprint": "' + b"a" * 32 + b'\\n", '
+     b'"policy_id": "P", "asset_id": "a", "level": "core", "severity": "critical"}]}',
+     "findings[0].fingerprint: expected 32 hex digits"),
+    (b"[" * 100000 + b"]" * 100000, "nesting too deep"),
+    (b'{"dsscan_baseline": 1' + b"0" * 5000 + b', "findings": []}', "a number too long"),
 ])
 def test_a_bad_baseline_is_a_one_line_input_error_naming_the_file(tmp_path, content, fragment):
     p = tmp_path / "bl.json"
@@ -437,3 +442,24 @@ def test_two_checks_of_one_policy_on_one_asset_have_distinct_fingerprints():
     assert len({f.fingerprint for f in vault}) == 2
     every = [f.fingerprint for f in result.findings]
     assert len(every) == len(set(every))
+
+
+def test_baseline_from_an_incomplete_report_exits_three(tmp_path):
+    estate = write(tmp_path / "estate.json", doc(STATEMENTS, gaps=[
+        {"scope": "rds in 111111111111/cn-north-1", "reason": "AccessDenied"}]))
+    r = dsscan("scan", "inventory", estate, "-f", "json", "-o", "report.json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    made = dsscan("baseline", "create", "--from-report", "report.json", cwd=tmp_path)
+    assert made.returncode == 3 and "incomplete" in made.stderr
+    assert (tmp_path / ".dsscan-baseline.json").is_file()
+
+
+def test_baseline_counts_leave_waived_findings_to_their_waiver(library, tmp_path):
+    from dsscan.reports import baseline_counts
+
+    base = baseline_of(library, tmp_path, doc(STATEMENTS))
+    cfg = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", expires=date(2999, 1, 1))])
+    r = run(library, doc(STATEMENTS), config=cfg, baseline=base)
+    assert {(f.policy_id, f.baseline, f.waived) for f in r.findings} == {
+        ("DS-BAK-002", "existing", False), ("DS-NET-003", "existing", True)}
+    assert baseline_counts(r) == {"new": 0, "existing": 1, "fixed": 0}

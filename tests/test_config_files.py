@@ -176,3 +176,47 @@ def test_the_documented_example_settings_are_valid_and_name_every_setting():
     assert cfg.waivers and cfg.waiver_rules is not None
     fields = {f.name for f in dataclasses.fields(Config)} - {"source_path", "origins"}
     assert fields - set(raw) == set()
+
+
+@pytest.mark.parametrize("name, text, fragment", [
+    (".dsscan.yaml", "1: a\nabc: b\n", "unknown setting '1'"),
+    (".dsscan.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    (".dsscan.yaml", "accounts:\n  012345670123: {environment: production}\n",
+     "quote the account id"),
+    (".dsscan.yaml", "opa_timeout: .nan\n", "'opa_timeout' must be a positive number"),
+    (".dsscan.yaml", "environment_synonyms: {perf: tset}\n", "environment_synonyms.perf"),
+    (".dsscan.yaml", "level_synonyms: {restricted: importnat}\n", "level_synonyms.restricted"),
+    ("pyproject.toml", "[tool.dsscan]\nfail-on = 'high'\nfail_on = 'low'\n", "set twice"),
+])
+def test_odd_settings_are_one_line_errors_in_config_show(tmp_path, name, text, fragment):
+    (tmp_path / name).write_text(text)
+    r = dsscan("config", "show", cwd=tmp_path)
+    assert r.returncode == 2 and fragment in r.stderr, r.stderr
+    assert "internal error" not in r.stderr and r.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("content", [b"tool = 1\n", b"tool = ['dsscan']\n",
+                                     b"name = '\xff'\n"])
+def test_an_unrelated_odd_pyproject_is_passed_over(tmp_path, content):
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    r = dsscan("config", "show", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "defaults only" in r.stdout
+
+
+def test_fail_on_in_the_settings_is_case_insensitive_like_the_flag(tmp_path):
+    (tmp_path / ".dsscan.yaml").write_text("fail_on: HIGH\n")
+    assert load_effective_config(start=tmp_path).fail_on == "high"
+
+
+def test_config_show_masks_identifiers_and_passwords(tmp_path):
+    (tmp_path / ".dsscan.yaml").write_text(
+        "store: postgresql://hist:s3cret@127.0.0.1:5432/runs\n"
+        "waivers:\n  - policy: DS-NET-003\n    asset: cust-11010519491231002X\n"
+        "    reason: complaint 13812345678\n    approver: ops\n    expires: 2099-01-01\n")
+    for fmt in ("yaml", "json"):
+        r = dsscan("config", "show", "--format", fmt, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        for secret in ("11010519491231002X", "13812345678", "s3cret"):
+            assert secret not in r.stdout, (fmt, secret)
+        assert "110105********002X" in r.stdout and "127.0.0.1:5432/runs" in r.stdout

@@ -507,3 +507,23 @@ def test_junit_is_well_formed_with_special_characters():
     assert "\x07" not in fail.get("message") + fail.text
     assert case.get("name") == '客户库 "主" (db&<1>)'
     assert "a < b & c" in fail.text
+
+
+def test_an_identifier_in_a_related_asset_id_is_masked_in_every_format(tmp_path):
+    """A related asset (a snapshot named after a customer) is printed in JSON, SARIF and
+    JUnit too: masked there as everywhere."""
+    clear = "11010519491231002X"  # valid check digit
+    root = Path(__file__).resolve().parents[1]
+    estate = (root / "examples" / "bank-estate.json").read_text("utf-8")
+    assert "rs:risk-warehouse-2026-11-21" in estate
+    inv = tmp_path / "estate.json"
+    inv.write_text(estate.replace("rs:risk-warehouse-2026-11-21", f"rs:cust-{clear}"), "utf-8")
+    formats = ("json", "sarif", "junit", "html", "markdown", "table")
+    args = [a for f in formats for a in ("-f", f, "-o", str(tmp_path / f"out.{f}"))]
+    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "inventory", str(inv),
+                        "--no-config", *args], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr
+    for f in formats:
+        text = (tmp_path / f"out.{f}").read_text("utf-8")
+        assert clear not in text, f
+    assert "110105********002X" in (tmp_path / "out.json").read_text("utf-8")

@@ -235,9 +235,9 @@ def test_first_valid_matching_waiver_wins_and_invalid_ones_are_skipped(library):
     r = scan(library, expired, first, second)
     ids = {(f.policy_id, f.waiver["id"]) for f in r.findings if f.waived}
     assert ids == {("DS-NET-003", "FIRST"), ("DS-BAK-002", "SECOND")}
-    # The expired one is reported with the findings it would have waived.
+    # Reported; it leaves no finding failing: valid waivers took both it matched.
     [old] = [p for p in r.waiver_problems if p["id"] == "OLD"]
-    assert old["problem"] == "expired on 2026-12-31" and old["findings"] == 2
+    assert old["problem"] == "expired on 2026-12-31" and old["findings"] == 0
 
 
 def test_a_waiver_is_valid_through_its_expiry_date_and_expired_the_day_after(library):
@@ -461,3 +461,19 @@ def test_cli_bad_waiver_in_the_settings_file_is_exit_two_one_line(tmp_path):
     assert r.returncode == 2
     assert "waivers[0].expires: '2027-13-01' is not a date (YYYY-MM-DD)" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_a_created_date_in_the_future_does_not_shorten_a_waiver(library):
+    rules = WaiverRules(max_days=90)
+    w = W(id="LONG", policy="*", created=date(2099, 1, 1), expires=date(2099, 3, 1))
+    r = scan(library, w, rules=rules)
+    assert waived(r) == set()
+    [p] = r.waiver_problems
+    assert "more than waiver_rules.max_days 90" in p["problem"] and p["findings"] == 4
+
+
+@pytest.mark.parametrize("key", ["asset", "account", "region"])
+def test_a_key_left_empty_is_an_error_not_a_match_for_everything(key):
+    raw = [{"policy": "DS-CLS-001", key: None, "reason": "r", "expires": "2099-01-01"}]
+    with pytest.raises(InputError, match=rf"waivers\[0\]\.{key}: must not be empty"):
+        parse_waivers(raw, "dsscan.yaml")

@@ -42,6 +42,10 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
 
 def _finding(f: Finding) -> dict[str, Any]:
     d = f.to_dict()
+    # Ids and names are masked too: a store can be named after an ID number.
+    d["asset_id"] = masked(d["asset_id"])
+    d["asset_name"] = _masked_or_none(d["asset_name"])
+    d["related"] = [masked(r) for r in d["related"]]
     d["message"] = masked(d["message"])
     d["evidence"] = canonical_masked(d["evidence"])
     d["location"] = canonical(d["location"])
@@ -85,7 +89,7 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
         out.append(f'{head[0]}{enc_str(aid) if type(aid) is str else enc(aid)}, '
                    f'"asset_name": {enc_str(name) if type(name) is str else enc(name)}, '
                    f'"asset_kind": {enc_str(kind) if type(kind) is str else enc(kind)}, '
-                   f'"related": {enc(list(f.related))}, '
+                   f'"related": {enc([masked(r) for r in f.related])}, '
                    f'"message": {enc_str(msg) if type(msg) is str else enc(msg)}{head[1]}'
                    f'{enc(canonical_masked(f.evidence))}, '
                    f'"location": {enc(canonical(f.location))}, '
@@ -145,7 +149,7 @@ def _document(result: ScanResult, threshold: str | None, findings: list[Any]) ->
         "findings": findings,
         "not_assessed": not_assessed,
         "policies": policies,
-        "inputs": list(result.inputs),
+        "inputs": [masked(i) for i in result.inputs],
         "waiver_problems": [masked(dict(p)) for p in result.waiver_problems],
         "baseline": None if counts is None else {
             "path": masked(result.baseline_path), "new": counts["new"],

@@ -97,7 +97,7 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
     for f, m in zip(group, messages, strict=True):
         body += ["", f"[{f.severity}] {m}", f"data level: {f.level}"]
         if f.related:
-            body.append("related: " + ", ".join(sorted(f.related)))
+            body.append("related: " + ", ".join(sorted(clean(r) for r in f.related)))
         if f.evidence:
             body += ["evidence:", *_evidence_lines(f.evidence)]
         body.append(f"fingerprint: {f.fingerprint}")

@@ -156,7 +156,7 @@ def _result(result: ScanResult, f: Finding, rule_index: int) -> dict[str, Any]:
             "articles": list(f.articles),
             "asset_id": masked(f.asset_id),
             "asset_kind": f.asset_kind,
-            "related": sorted(f.related),
+            "related": sorted(masked(r) for r in f.related),
             "evidence": canonical_masked(f.evidence),
         },
     }
@@ -285,7 +285,7 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
             "not_assessed": len(result.not_assessed),
             "complete": result.complete,
             "failing": failing(result, threshold),
-            "inputs": list(result.inputs),
+            "inputs": [masked(i) for i in result.inputs],
             "waived": sum(1 for f in findings if f.waiver is not None),
         },
     }
