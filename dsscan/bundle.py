@@ -172,6 +172,13 @@ def write_bundle(path: str | Path, library: PolicyLibrary,
     if p.is_dir():
         raise InputError(f"{p}: is a directory (give the bundle file to write, e.g. "
                          "bundle.tar.gz)")
+    if p.exists() and not p.is_file():  # /dev/stdout, a FIFO: write in place, never replace
+        try:
+            with p.open("wb") as fh:
+                fh.write(payload)
+        except OSError as e:
+            raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
+        return bundle
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)

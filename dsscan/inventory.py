@@ -208,21 +208,42 @@ _WRITE_SLICE = 1 << 20  # characters
 
 
 def write_json_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename: a failed run never leaves a half-written file."""
+    """Write via a temporary file and rename: a failed run never leaves a half-written file.
+
+    A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
+    in place: renaming over it would replace the device itself. Errors are one line."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a file to write")
+    if p.exists() and not p.is_file():
+        try:
+            with p.open("w", encoding="utf-8") as fh:
+                _write_slices(fh, text)
+        except OSError as e:
+            raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
+        return
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+    except OSError as e:
+        raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # In slices: encoding a 100 MB report at once takes a fresh 100 MB buffer, whose
-            # page faults alone cost more than the write; the slices reuse their memory.
-            for start in range(0, len(text), _WRITE_SLICE):
-                fh.write(text[start:start + _WRITE_SLICE])
+            _write_slices(fh, text)
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
         raise
+
+
+def _write_slices(fh: Any, text: str) -> None:
+    # In slices: encoding a 100 MB report at once takes a fresh 100 MB buffer, whose page
+    # faults alone cost more than the write; the slices reuse their memory.
+    for start in range(0, len(text), _WRITE_SLICE):
+        fh.write(text[start:start + _WRITE_SLICE])
 
 
 def dump_inventory(inv: Inventory, path: str | Path | None = None) -> str:

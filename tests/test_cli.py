@@ -337,3 +337,32 @@ def test_scanning_a_classified_inventory_gives_the_same_findings(tmp_path):
     b = json.loads(dsscan("scan", "inventory", out, "--catalogue", CATALOGUE,
                           "-f", "json").stdout)
     assert [f["fingerprint"] for f in a["findings"]] == [f["fingerprint"] for f in b["findings"]]
+
+
+def test_a_report_to_a_fifo_is_written_into_it_not_renamed_over_it(tmp_path):
+    """-o /dev/null or a named pipe: renaming a temporary file over it would replace the
+    device itself (a real FIFO stands in for /dev/null here, so a regression breaks nothing
+    outside the test)."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    inv = write_inventory(tmp_path / "ok.json", COMPLIANT_BUCKET)
+    r = dsscan("scan", "inventory", inv, "-f", "json", "-o", fifo)
+    reader.join(timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert not fifo.is_file() and fifo.exists()  # still the pipe
+    assert json.loads(got[0])["format"] == "dsscan-report/1"
+
+
+def test_a_report_to_a_directory_or_unwritable_place_is_one_line_exit_two(tmp_path):
+    inv = write_inventory(tmp_path / "ok.json", COMPLIANT_BUCKET)
+    r = dsscan("scan", "inventory", inv, "-f", "json", "-o", tmp_path)
+    assert r.returncode == 2 and "is a directory" in r.stderr and "internal" not in r.stderr
+    (tmp_path / "file").write_text("x")
+    r = dsscan("scan", "inventory", inv, "-f", "json", "-o", tmp_path / "file" / "r.json")
+    assert r.returncode == 2 and "cannot write" in r.stderr and "internal" not in r.stderr
