@@ -370,7 +370,11 @@ def _sorted_items(groups: _Groups) -> list[tuple[str, dict[str, Any]]]:
 
 def _digest(item: dict[str, Any]) -> bytes:
     # 16 bytes instead of the whole canonical JSON: 100k findings stay cheap to hold.
-    return hashlib.blake2b(_canonical(item), digest_size=16).digest()
+    try:
+        return hashlib.blake2b(_canonical(item), digest_size=16).digest()
+    except orjson.JSONEncodeError as e:  # an integer beyond 64 bits from a policy or server
+        raise PolicyError(f"an item for asset {item.get('asset')!r} cannot be compared "
+                          f"({e})") from None
 
 
 def _check_item(pid: str, rule: str, item: Any) -> None:
@@ -384,6 +388,17 @@ def _check_item(pid: str, rule: str, item: Any) -> None:
         if "message" in item and not isinstance(item["message"], str):
             raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
                               "'message' must be a string")
+        related = item.get("related")
+        if related is not None and not isinstance(related, str) and not (
+                isinstance(related, list) and all(isinstance(r, str) for r in related)):
+            raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
+                              "'related' must be an asset id or a list of asset ids")
+        if item.get("key") is not None and not isinstance(item["key"], str):
+            raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
+                              "'key' must be a string")
+        if item.get("evidence") is not None and not isinstance(item["evidence"], dict):
+            raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
+                              "'evidence' must be an object")
     elif not isinstance(item.get("reason"), str):
         raise PolicyError(f"policy {pid}: not_assessed item for asset {item['asset']} has no "
                           "string 'reason'")

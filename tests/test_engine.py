@@ -252,6 +252,12 @@ deny contains {"asset": a.id, "level": "core", "message": mode} if some a in inp
     ('deny contains {"asset": a.id, "level": "core"} if some a in input.assets\n'
      'not_assessed contains {"asset": a.id} if some a in input.assets',
      "has no string 'reason'"),
+    ('deny contains {"asset": a.id, "level": "core", "related": 5} if some a in input.assets',
+     "'related' must be an asset id or a list of asset ids"),
+    ('deny contains {"asset": a.id, "level": "core", "key": 1} if some a in input.assets',
+     "'key' must be a string"),
+    ('deny contains {"asset": a.id, "level": "core", "evidence": [1]} if some a in input.assets',
+     "'evidence' must be an object"),
 ])
 def test_items_breaking_the_output_contract_are_policy_errors(tmp_path, body, expected):
     _write_policy(tmp_path, "ACME-OUT-001", body)
@@ -259,6 +265,17 @@ def test_items_breaking_the_output_contract_are_policy_errors(tmp_path, body, ex
     with pytest.raises(PolicyError, match="ACME-OUT-001") as exc:
         evaluate(lib, [_store("s1")], CONFIG)
     assert expected in str(exc.value)
+
+
+def test_an_integer_too_large_to_compare_is_a_policy_error_not_a_crash():
+    """Results parsed by Python (an OPA server's JSON) may hold integers beyond 64 bits;
+    two items of one asset are then compared by digest: a PolicyError, never a crash."""
+    from dsscan.engine import _collect
+
+    items = [{"asset": "s1", "level": "core", "evidence": {"n": 2**70}},
+             {"asset": "s1", "level": "core", "evidence": {"n": 1}}]
+    with pytest.raises(PolicyError, match="cannot be compared"):
+        _collect([{"ACME-BIG-001": {"deny": items}}])
 
 
 def test_config_is_visible_as_data_dsscan_config(tmp_path):
