@@ -24,6 +24,35 @@ def _finding_rows(items: list[dict[str, Any]]) -> list[str]:
         ["policy", "level", "severity", "asset", "message"], rows, [False] * 5)]
 
 
+def _gap_rows(items: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for f in items:
+        gap = f["gap_in_b"]
+        where = clean(gap["scope"]) if gap["asset_id"] is None and gap["scope"] else ""
+        why = f"{where}: {clean(gap['reason'])}" if where else clean(gap["reason"])
+        rows.append([clean(f["policy_id"]), f["level"], f["severity"], clean(f["asset_id"]),
+                     why])
+    return ["  " + line for line in render_columns(
+        ["policy", "level", "severity", "asset", "not assessed in B because"], rows,
+        [False] * 5)]
+
+
+def warnings(changes: dict[str, Any]) -> list[str]:
+    """What the reader of a diff must know before trusting it: an incomplete run on either
+    side (fail closed: what a run did not assess is never shown as a pass)."""
+    out = []
+    for side, run, meaning in (
+            ("B", changes["b_run"], "a finding of run A on something it could not assess is "
+                                    "listed as not assessed in B, never as fixed"),
+            ("A", changes["a_run"], "a finding listed as new may have been there already, "
+                                    "unassessed in A")):
+        if not run["complete"]:
+            n = run["not_assessed"]
+            out.append(f"run {side} ({run['run_id']}) is incomplete: {n} item"
+                       f"{'' if n == 1 else 's'} not assessed; {meaning}")
+    return out
+
+
 @click.command("diff")
 @click.argument("run_a", default="latest~1", required=False)
 @click.argument("run_b", default="latest", required=False)
@@ -36,10 +65,13 @@ def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
     longer found), and found in both at another data level.
 
     Findings are matched by fingerprint (policy + asset + related assets), so a reworded
-    message is not a change. A run is named by its id, a unique prefix of it, 'latest', or
-    'latest~N' (N runs before the latest); RUN_A defaults to latest~1, RUN_B to latest.
-    The exit code is 0 whatever changed (2 for an unknown run or store): gate a pipeline
-    with `dsscan scan --baseline` instead, or on the JSON output.
+    message is not a change. A finding of RUN_A that RUN_B could not assess (its asset, or
+    an account or region RUN_B could not read, is not assessed in RUN_B) is listed as "not
+    assessed in B", never as fixed, and an incomplete run on either side is pointed out. A
+    run is named by its id, a unique prefix of it, 'latest', or 'latest~N' (N runs before
+    the latest); RUN_A defaults to latest~1, RUN_B to latest. The exit code is 0 whatever
+    changed (2 for an unknown run or store): gate a pipeline with `dsscan scan --baseline`
+    instead, or on the JSON output.
 
     \b
     Examples:
@@ -51,24 +83,31 @@ def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
     with open_for_reading(store, config_path) as st:
         a, b = st.resolve(run_a), st.resolve(run_b)
         changes = st.diff(a, b)
+    warned = warnings(changes)
     if fmt == "json":
-        click.echo(json.dumps({"store": st.url, "a": a, "b": b, **changes}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"store": st.url, "a": a, "b": b, "warnings": warned, **changes},
+                              indent=2, ensure_ascii=False))
         return 0
     new, fixed, changed = changes["new"], changes["fixed"], changes["changed_level"]
-    out = [f"{a} -> {b} in {st.url}: {len(new)} new, {len(fixed)} fixed, "
+    unassessed = changes["not_assessed_in_b"]
+    gap = f", {len(unassessed)} not assessed in B" if unassessed else ""
+    out = [f"{a} -> {b} in {st.url}: {len(new)} new, {len(fixed)} fixed{gap}, "
            f"{len(changed)} changed level"]
+    out += [f"Warning: {w}." for w in warned]
     if new:
         out += ["", f"New in {b} ({len(new)}):", *_finding_rows(new)]
     if fixed:
         out += ["", f"Fixed since {a} ({len(fixed)}):", *_finding_rows(fixed)]
+    if unassessed:
+        out += ["", f"Not assessed in B ({len(unassessed)}): found in {a}, but {b} could not "
+                    "assess them — not fixed:", *_gap_rows(unassessed)]
     if changed:
         rows = [[clean(c["policy_id"]), clean(c["asset_id"]), f"{c['from']} -> {c['to']}"]
                 for c in changed]
         out += ["", f"Changed level ({len(changed)}):",
                 *("  " + line for line in render_columns(["policy", "asset", "level"], rows,
                                                           [False] * 3))]
-    if not (new or fixed or changed):
+    if not (new or fixed or changed or unassessed):
         out += ["", "No change in findings."]
     click.echo("\n".join(out))
     return 0

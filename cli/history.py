@@ -19,6 +19,7 @@ FORMATS = ("table", "json")
 _LEVEL_HEADERS = (("core", "core"), ("important", "imp"), ("sensitive", "sens"),
                   ("general", "gen"), ("unclassified", "uncl"))
 _LABEL_WIDTH = 20
+MAX_LIMIT = 1_000_000  # more runs than any store keeps; bounds what reaches SQL's LIMIT
 
 
 def store_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,11 +48,13 @@ def configured_store(store: str | None, config_path: str | None) -> str:
     return store_url(None, load_effective_config(config_path).store)
 
 
-def open_for_reading(store: str | None, config_path: str | None) -> RunStore:
-    """The store, which must exist already: reading never creates an empty database."""
+def open_for_reading(store: str | None, config_path: str | None, *,
+                     read_only: bool = True) -> RunStore:
+    """The store, which must exist already: reading never creates an empty database, and
+    (``read_only``) never needs write access to it or its directory."""
     from dsscan.store import open_store
 
-    return open_store(configured_store(store, config_path), create=False)
+    return open_store(configured_store(store, config_path), create=False, read_only=read_only)
 
 
 def clean(text: Any) -> str:
@@ -115,8 +118,8 @@ def _policy_lines(latest: dict[str, Any], previous: dict[str, Any] | None) -> li
 
 @click.command("history")
 @store_options
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many runs to show (the newest).")
+@click.option("--limit", "-n", type=click.IntRange(min=1, max=MAX_LIMIT), default=20,
+              show_default=True, help="How many runs to show (the newest).")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table for people, json for scripts.")
 @click.option("--policy", "-p", "policies", multiple=True, metavar="ID",
@@ -146,7 +149,8 @@ def command(store: str | None, config_path: str | None, limit: int, fmt: str,
       dsscan history --format json | jq '.runs[0].by_level'
       dsscan history --prune-before 2025-01-01        retention: drop older runs
     """
-    with open_for_reading(store, config_path) as st:
+    # Pruning writes; listing only reads (and so works without write access to the store).
+    with open_for_reading(store, config_path, read_only=prune_before is None) as st:
         if prune_before is not None:
             removed = st.prune(prune_before)
             click.echo(f"Removed {removed} run{'' if removed == 1 else 's'} that started "

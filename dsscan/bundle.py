@@ -169,10 +169,14 @@ def write_bundle(path: str | Path, library: PolicyLibrary,
     bundle = make_bundle(library, config_data)
     payload = bundle_bytes(bundle)
     p = Path(path)
-    if p.is_dir():
+    try:
+        is_dir, in_place = p.is_dir(), p.exists() and not p.is_file()
+    except OSError as e:  # a name too long, a loop of links: before anything is written
+        raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
+    if is_dir:
         raise InputError(f"{p}: is a directory (give the bundle file to write, e.g. "
                          "bundle.tar.gz)")
-    if p.exists() and not p.is_file():  # /dev/stdout, a FIFO: write in place, never replace
+    if in_place:  # /dev/stdout, a FIFO: write in place, never replace
         try:
             with p.open("wb") as fh:
                 fh.write(payload)

@@ -15,7 +15,8 @@ It is not OPA's server: no Policy API, no bundle service polling, no decision lo
 authorization policies, no query parameters. Knobs for failure tests: ``delay`` (seconds
 before answering an evaluation), ``revision`` (claim another bundle revision, or None for
 "no dsscan bundle"), ``fail_status`` (answer evaluations with this HTTP status),
-``tamper`` (rewrite an evaluation's result before it is sent).
+``tamper`` (rewrite an evaluation's result before it is sent), ``prefix`` (serve the API under
+a path, as a gateway in front of OPA does: ``/opa/v1/data/...``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class OpaDataApiServer:
 
     def __init__(self, bundle: bytes, *, token: str | None = None, delay: float = 0.0,
                  revision: Any = _KEEP, fail_status: int | None = None,
-                 tamper: Callable[[Any], Any] | None = None) -> None:
+                 tamper: Callable[[Any], Any] | None = None, prefix: str = "") -> None:
         loaded = read_bundle(bundle, "test bundle")
         self.engine = OpaInProcessEngine()
         for path, source in loaded.modules:
@@ -52,6 +53,7 @@ class OpaDataApiServer:
         self.revision = revision
         self.fail_status = fail_status
         self.tamper = tamper
+        self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         # (method, path, Authorization header) of every request, for assertions.
         self.requests: list[tuple[str, str, str | None]] = []
         self.evaluations = 0
@@ -100,21 +102,30 @@ def _handler(server: OpaDataApiServer) -> type[BaseHTTPRequestHandler]:
         def _error(self, status: int, code: str, message: str) -> None:
             self._send(status, {"code": code, "message": message})
 
-        def _body(self) -> bytes:
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
+        def _body(self) -> bytes | None:
+            """The request body; None (after a 400) when Content-Length is not a number."""
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                self.close_connection = True  # the body's end is unknown
+                self._error(400, "invalid_parameter", "Content-Length is not a number")
+                return None
+            return self.rfile.read(length) if length > 0 else b""
 
         def _route(self) -> str | None:
             server.requests.append((self.command, self.path, self.headers.get("Authorization")))
             if server.token is not None and \
                     self.headers.get("Authorization") != f"Bearer {server.token}":
-                self._body()
+                if self._body() is None:
+                    return None
                 self._error(401, "unauthorized", "request rejected by administrative policy")
                 return None
             path = self.path.split("?", 1)[0]
-            doc = path.removeprefix("/v1/data/").strip("/")
-            if not path.startswith("/v1/data/") or doc not in SERVED:
-                self._body()
+            api = f"{server.prefix}/v1/data/"
+            doc = path.removeprefix(api).strip("/")
+            if not path.startswith(api) or doc not in SERVED:
+                if self._body() is None:
+                    return None
                 self._error(404, "resource_not_found", f"{path}: not served by the test "
                                                        "server")
                 return None
@@ -124,8 +135,11 @@ def _handler(server: OpaDataApiServer) -> type[BaseHTTPRequestHandler]:
             doc = self._route()
             if doc is None:
                 return
+            raw = self._body()
+            if raw is None:
+                return
             try:
-                request = json.loads(self._body() or b"null")
+                request = json.loads(raw or b"null")
             except ValueError as e:
                 self._error(400, "invalid_parameter", f"body contains malformed input: {e}")
                 return

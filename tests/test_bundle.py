@@ -285,3 +285,17 @@ def test_cli_broken_policy_is_one_line_exit_2(tmp_path):
     r = dsscan("policies", "bundle", tmp_path / "b.tar.gz", "--policy-dir", bad, cwd=tmp_path)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "x.rego" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_bundle_path_too_long_for_the_file_system_is_an_input_error(tmp_path, library):
+    out = tmp_path / ("x" * 300 + ".tar.gz")
+    with pytest.raises(InputError, match=r"cannot write bundle \(File name too long\)"):
+        write_bundle(out, library, {})
+    assert os.listdir(tmp_path) == []
+
+
+def test_cli_bundle_path_too_long_is_one_line_exit_2(tmp_path):
+    r = dsscan("policies", "bundle", "x" * 300 + ".tar.gz", "--no-config", cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "cannot write bundle (File name too long)" in r.stderr
+    assert "internal error" not in r.stderr and os.listdir(tmp_path) == []

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_store import CLEAR_ID, _leaky_result, finding, result, three_findings, unique_prefix
@@ -251,3 +252,196 @@ def test_help_teaches_with_examples() -> None:
         assert r.returncode == 0 and "Examples:" in r.stdout and "DSSCAN_STORE" in r.stdout
     top = dsscan("--help")
     assert "history" in top.stdout and "diff" in top.stdout
+
+
+# --- diff of an incomplete run ------------------------------------------------------------------
+
+ESTATE = ROOT / "examples" / "bank-estate.json"
+CATALOGUE = ROOT / "examples" / "catalogue.yaml"
+WAREHOUSE = "arn:aws-cn:redshift:cn-north-1:111111111111:cluster:risk-warehouse"
+HR_COPY = "arn:aws-cn:rds:cn-northwest-1:333333333333:snapshot:hr-share-copy"
+
+
+def incomplete_estate(tmp_path: Path) -> Path:
+    """The example estate as a later sweep saw it: S3 listing denied in 111111111111/
+    cn-north-1, and two assets gone: risk-warehouse (in that account and region) and
+    hr-share-copy (deleted, in 333333333333/cn-northwest-1, which was read in full)."""
+    doc = json.loads(ESTATE.read_text())
+    doc["assets"] = [a for a in doc["assets"] if a["id"] not in (WAREHOUSE, HR_COPY)]
+    doc["gaps"].append({"scope": "s3 in 111111111111/cn-north-1",
+                        "reason": "s3:ListBuckets AccessDenied"})
+    out = tmp_path / "estate-b.json"
+    out.write_text(json.dumps(doc))
+    return out
+
+
+def scan_into(store: Path, estate: Path) -> None:
+    r = dsscan("scan", "inventory", estate, "--catalogue", CATALOGUE, "--no-config",
+               "--store", store, "-f", "json", "-o", store.parent / "report.json")
+    assert r.returncode in (1, 3), r.stderr  # findings (and not assessed items) on purpose
+    assert "stored run" in r.stderr
+
+
+def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    scan_into(store, ESTATE)
+    scan_into(store, incomplete_estate(tmp_path))
+    doc = json.loads(dsscan("diff", "--store", store, "-f", "json").stdout)
+    assert doc["b_run"]["complete"] is False and doc["b_run"]["not_assessed"] >= 2
+    gone = {f["asset_id"] for f in doc["not_assessed_in_b"]}
+    assert gone == {WAREHOUSE}  # its account/region could not be read in B: not fixed
+    assert {f["gap_in_b"]["scope"] for f in doc["not_assessed_in_b"]} == {
+        "s3 in 111111111111/cn-north-1"}
+    assert [f["asset_id"] for f in doc["fixed"]] == [HR_COPY]  # 333333333333 was read: fixed
+    assert any(w.startswith(f"run B ({doc['b']}) is incomplete") for w in doc["warnings"])
+    assert any(w.startswith(f"run A ({doc['a']}) is incomplete") for w in doc["warnings"])
+
+    t = dsscan("diff", "--store", store)
+    assert t.returncode == 0, t.stderr
+    lines = t.stdout.splitlines()
+    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 2 not assessed in B, "
+                             "0 changed level")
+    assert lines[1].startswith(f"Warning: run B ({doc['b']}) is incomplete: "
+                               f"{doc['b_run']['not_assessed']} items not assessed; a finding "
+                               "of run A on something it could not assess is listed as not "
+                               "assessed in B, never as fixed")
+    fixed = t.stdout.split(f"Fixed since {doc['a']} (1):")[1].split("\n\n")[0]
+    assert HR_COPY in fixed and WAREHOUSE not in fixed
+    unassessed = t.stdout.split("Not assessed in B (2):")[1].split("\n\n")[0]
+    assert WAREHOUSE in unassessed
+    assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in unassessed
+
+
+def test_diff_of_complete_runs_has_no_warning(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    with open_store(str(store)) as s:
+        s.save_run(result(three_findings()))
+        s.save_run(result(three_findings()[:1]))
+    doc = json.loads(dsscan("diff", "--store", store, "-f", "json").stdout)
+    assert doc["warnings"] == [] and doc["not_assessed_in_b"] == []
+    assert len(doc["fixed"]) == 2
+    assert "Warning" not in dsscan("diff", "--store", store).stdout
+
+
+# --- input that must not become an internal error ---------------------------------------------
+
+def no_internal_error(r: subprocess.CompletedProcess[str]) -> None:
+    assert "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_diff_latest_far_beyond_the_store_is_exit_2_on_one_line(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    two_runs(str(store))
+    err = one_line_error(dsscan("diff", "latest~99999999999999999999", "--store", store))
+    assert "holds only 2 runs" in err
+
+
+def test_history_limit_past_the_maximum_is_a_usage_error(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    two_runs(str(store))
+    r = dsscan("history", "--limit", "99999999999999999999", "--store", store)
+    assert r.returncode == 2 and r.stdout == ""
+    no_internal_error(r)
+    assert "Invalid value for '--limit'" in r.stderr and "1<=x<=1000000" in r.stderr
+    ok = dsscan("history", "--limit", "1000000", "--store", store, "-f", "json")
+    assert ok.returncode == 0 and len(json.loads(ok.stdout)["runs"]) == 2
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_history_prune_before_out_of_range_is_exit_2_on_one_line(tmp_path: Path,
+                                                                  before: str) -> None:
+    store = tmp_path / "history.sqlite"
+    two_runs(str(store))
+    err = one_line_error(dsscan("history", "--store", store, "--prune-before", before))
+    assert f"--prune-before '{before}': outside the dates dsscan can compare" in err
+
+
+def test_a_store_path_too_long_is_exit_2_on_one_line(tmp_path: Path) -> None:
+    err = one_line_error(dsscan("history", "--store", "x" * 300 + ".sqlite", cwd=tmp_path))
+    assert "cannot open the history store (File name too long)" in err
+
+
+def test_scan_into_an_in_memory_store_is_refused_before_scanning(tmp_path: Path) -> None:
+    for store in (":memory:", "file:h.sqlite?mode=memory"):
+        r = dsscan("scan", "inventory", ESTATE, "--no-config", "--store", store, "-f", "json",
+                   "-o", tmp_path / "out.json", cwd=tmp_path)
+        assert "stored run" not in r.stderr
+        assert "not a file a history store can be kept in" in one_line_error(r)
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_history_never_prints_a_password_holding_hash_or_question_mark(pg_server: Any) -> None:
+    """As a user types it: unencoded, the "#" and "?" inside the password (libpq takes the
+    authority to the first "/", so this is the password it logs in with)."""
+    password = "s3cr#et?x"
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE ROLE hashed LOGIN PASSWORD '{password}'")
+        admin.execute("CREATE DATABASE hashed_history OWNER hashed")
+    url = f"postgresql://hashed:{password}@127.0.0.1:{pg_server.port}/hashed_history"
+    try:
+        with open_store(url) as s:
+            s.save_run(result(three_findings()))
+        table = dsscan("history", "--store", url)
+        as_json = dsscan("history", "--store", url, "-f", "json")
+        wrong = dsscan("history", "--store", url.replace("?x@", "?y@"))
+    finally:
+        with pg_server.admin() as admin:
+            admin.execute("DROP DATABASE IF EXISTS hashed_history WITH (FORCE)")
+            admin.execute("DROP ROLE IF EXISTS hashed")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith(f"Runs in postgresql://hashed:***@127.0.0.1:{pg_server.port}"
+                                   "/hashed_history, newest first")
+    assert json.loads(as_json.stdout)["store"] == (
+        f"postgresql://hashed:***@127.0.0.1:{pg_server.port}/hashed_history")
+    assert "password authentication failed" in one_line_error(wrong)
+    for r in (table, as_json, wrong):
+        assert "s3cr" not in r.stdout + r.stderr and "et?" not in r.stdout + r.stderr
+
+
+# --- readers without write access ---------------------------------------------------------------
+
+def test_history_and_diff_read_a_store_they_may_not_write(tmp_path: Path) -> None:
+    from test_store import without_write_access
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    store, old = ro / "history.sqlite", ro / "old.sqlite"
+    a, b = two_runs(str(store))
+    open_store(str(old), migrate_to=1).close()
+    for f in (store, old):
+        f.chmod(0o444)
+    ro.chmod(0o555)
+    cli = [sys.executable, "-m", "dsscan.cli.main"]
+    try:
+        h = without_write_access([*cli, "history", "--store", str(store), "-f", "json"])
+        d = without_write_access([*cli, "diff", a, b, "--store", str(store), "-f", "json"])
+        p = without_write_access([*cli, "history", "--store", str(store),
+                                  "--prune-before", "2030-01-01"])
+        o = without_write_access([*cli, "history", "--store", str(old)])
+    finally:
+        ro.chmod(0o755)
+        for f in (store, old):
+            f.chmod(0o644)
+    assert h.returncode == 0, h.stderr
+    assert [x["run_id"] for x in json.loads(h.stdout)["runs"]] == [b, a]
+    assert d.returncode == 0, d.stderr
+    assert [f["asset_id"] for f in json.loads(d.stdout)["fixed"]] == ["vpc-0prod"]
+    assert "attempt to write a readonly database" in one_line_error(p)  # pruning writes
+    assert "history store has schema version 1, older than this dsscan's" in one_line_error(o)
+    assert sorted(x.name for x in ro.iterdir()) == ["history.sqlite", "old.sqlite"]
+
+
+def test_history_and_diff_leave_the_stores_journal_mode_as_it_is(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = tmp_path / "history.sqlite"
+    two_runs(str(store))
+    conn = sqlite3.connect(store)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    for args in (["history"], ["diff"]):
+        r = dsscan(*args, "--store", store)
+        assert r.returncode == 0, r.stderr
+    conn = sqlite3.connect(store)
+    assert conn.execute("PRAGMA journal_mode").fetchall() == [("delete",)]
+    conn.close()

@@ -142,7 +142,7 @@ def test_failed_write_leaves_the_previous_file_intact_and_no_temp_file(tmp_path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("dsscan.inventory.os.replace", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match=r"inv\.json: cannot write \(No space left on device\)"):
         dump_inventory(Inventory(assets=[{"id": "x", "kind": "table"}]), out)
     assert out.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["inv.json"]

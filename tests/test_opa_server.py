@@ -216,7 +216,8 @@ def test_a_malformed_result_is_an_error(library, assets, payload, tamper, what):
 def test_an_item_that_breaks_the_policy_contract_names_server_and_policy(library, assets,
                                                                          payload):
     def bad_level(r: Any) -> Any:
-        r["DS-CLS-001"]["deny"] = [{"asset": "x", "level": "secret", "message": "m"}]
+        r["DS-CLS-001"]["deny"] = [{"asset": assets[0]["id"], "level": "secret",
+                                    "message": "m"}]
         return r
 
     with OpaDataApiServer(payload, tamper=bad_level) as srv, pytest.raises(InputError) as e:
@@ -342,3 +343,209 @@ def test_cli_scan_against_a_server_that_is_down_exits_2_with_one_line(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip().splitlines() == [
         f"dsscan: error: cannot reach OPA server at {url} (Connection refused)"]
+
+
+# --- replies no OPA server gives ---------------------------------------------------------------
+
+class Scripted:
+    """A bare HTTP server on 127.0.0.1 (ours, not OPA) answering each POST with what
+    ``answer(path, body)`` returns — (status, headers, raw bytes) — for replies the stand-in
+    OPA server never gives: redirects, bytes that are not UTF-8, absurdly nested JSON. It
+    records (path, body size) of every request it gets."""
+
+    def __init__(self, answer: Any) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, int]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests.append((self.path, len(body)))
+                status, headers, raw = answer(self.path, body)
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def __enter__(self) -> Scripted:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def json_reply(doc: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    return 200, [("Content-Type", "application/json")], json.dumps(doc).encode()
+
+
+def revision_then(library: Any, evaluation: Any) -> Any:
+    """Answers the revision query as a server holding this library would, and evaluation
+    requests with ``evaluation(body)``."""
+    def answer(path: str, body: bytes) -> Any:
+        if path.endswith("/dsscan_internal/bundle"):
+            return json_reply({"result": {"revision": library_revision(library)}})
+        return evaluation(body)
+    return answer
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize("url", ["http://admin:Sup3r/Secret@127.0.0.1:1",
+                                 "http://admin:Sup3r@Secret@127.0.0.1:1",
+                                 "http://admin:Sup3r#Secret@127.0.0.1:1",
+                                 "http://admin:Sup3r?Secret@127.0.0.1:1"])
+def test_credentials_in_the_url_never_show_whatever_they_hold(library, assets, url):
+    with pytest.raises(InputError) as e:
+        remote(library, assets, url)
+    text = one_line(e)
+    assert "Sup3r" not in text and "Secret" not in text and "admin" not in text
+    assert "***@127.0.0.1:1" in text
+
+
+def test_a_redirect_is_an_error_and_the_chunk_never_goes_to_its_target(library, assets):
+    with Scripted(lambda p, b: json_reply({})) as target:
+        def moved(body: bytes) -> Any:
+            return 307, [("Location", f"{target.url}/elsewhere")], b""
+
+        with Scripted(revision_then(library, moved)) as srv, \
+                pytest.raises(OpaServerError) as e:
+            remote(library, assets, srv.url)
+        assert target.requests == []  # nothing re-sent there: no asset, no token
+    assert one_line(e) == (f"OPA server at {srv.url} answered an evaluation request with a "
+                           "redirect (HTTP 307), which dsscan does not follow; give --opa-url "
+                           "the address that answers")
+    assert len(srv.requests) == 2  # the revision query and one evaluation request
+
+
+def test_a_redirected_revision_query_is_an_error(library, assets):
+    with Scripted(lambda p, b: json_reply({})) as target, Scripted(
+            lambda p, b: (302, [("Location", f"{target.url}{p}")], b"")) as srv:
+        with pytest.raises(OpaServerError, match="answered the policy revision query with a "
+                                                 r"redirect \(HTTP 302\)"):
+            remote(library, assets, srv.url)
+        assert target.requests == []
+
+
+@pytest.mark.parametrize("token", ["s3cr€t", "s3cr\x01t", "s3cr\nt"])
+def test_a_token_an_http_header_cannot_carry_is_an_input_error(library, assets, monkeypatch,
+                                                               token):
+    monkeypatch.setenv(TOKEN_ENV, token)
+    with Scripted(lambda p, b: json_reply({})) as srv, pytest.raises(InputError) as e:
+        remote(library, assets, srv.url)
+    assert srv.requests == []  # refused before anything was sent
+    text = one_line(e)
+    assert text.startswith(f"{TOKEN_ENV}: the token has ") and "s3cr" not in text
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 70 + ".example"])
+def test_a_malformed_host_name_is_an_input_error(library, assets, host):
+    with pytest.raises(InputError) as e:
+        remote(library, assets, f"http://{host}:8181")
+    assert "has an invalid host name" in one_line(e)
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), 1e300, 0, -1, 86400.5, True,
+                                     "30"])
+def test_a_timeout_that_is_not_seconds_within_a_day_is_an_input_error(library, assets, timeout):
+    with pytest.raises(InputError) as e:
+        remote(library, assets, f"http://127.0.0.1:{free_port()}", timeout=timeout)
+    assert one_line(e).startswith("--opa-timeout: must be a number of seconds above 0 and at "
+                                  "most 86400")
+
+
+def test_a_timeout_of_a_day_is_accepted(library, assets):
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(OpaServerError, match="cannot reach"):  # got as far as connecting
+        remote(library, assets, url, timeout=86400)
+
+
+@pytest.mark.parametrize("where", ["revision", "evaluation"])
+def test_a_deeply_nested_reply_is_an_error_not_a_crash(library, assets, where):
+    deep = (200, [("Content-Type", "application/json")], b'{"result": ' + DEEP + b"}")
+    answer = (lambda p, b: deep) if where == "revision" else revision_then(library,
+                                                                           lambda b: deep)
+    with Scripted(answer) as srv, pytest.raises(OpaServerError) as e:
+        remote(library, assets, srv.url)
+    what = "the policy revision query" if where == "revision" else "an evaluation request"
+    assert one_line(e) == (f"OPA server at {srv.url} answered {what} with JSON nested too "
+                           "deeply to be an OPA result")
+
+
+@pytest.mark.parametrize("rule", ["deny", "not_assessed"])
+def test_items_about_assets_not_in_the_request_are_refused(library, assets, payload, rule):
+    """Fail closed: an item about an asset the chunk did not hold (another estate's, or one
+    of this estate sent in another chunk) judges nothing dsscan sent, while the asset meant
+    goes unjudged."""
+    other_chunk = assets[-1]["id"]
+
+    def elsewhere(r: Any) -> Any:
+        item = {"asset": other_chunk, "level": "core", "message": "m", "reason": "r"}
+        r["DS-ENC-001"][rule] = [*r["DS-ENC-001"][rule], item]
+        return r
+
+    with OpaDataApiServer(payload, tamper=elsewhere) as srv, \
+            pytest.raises(OpaServerError) as e:
+        remote(library, assets[:3], srv.url, chunk_size=1)
+    assert one_line(e) == (f"OPA server at {srv.url}: policy DS-ENC-001: {rule} item for "
+                           f"asset {other_chunk!r} that was not in the request (the server "
+                           "answered about other assets)")
+
+
+def test_an_asset_id_mangled_into_replacement_characters_is_refused(library, assets):
+    """Bytes that are not UTF-8 come out of the decoder as U+FFFD: no asset has that id."""
+    def mangled(body: bytes) -> Any:
+        ids = json.loads(body)["input"]["policies"]
+        res = {pid: {"deny": [], "not_assessed": []} for pid in ids}
+        raw = json.dumps({"result": res}).encode().replace(
+            b'"deny": []', b'"deny": [{"asset": "\xff\xfe", "level": "core", "message": "m"}]',
+            1)
+        return 200, [("Content-Type", "application/json")], raw
+
+    with Scripted(revision_then(library, mangled)) as srv, pytest.raises(OpaServerError) as e:
+        remote(library, assets, srv.url)
+    assert "item for asset '\ufffd\ufffd' that was not in the request" in one_line(e)
+
+
+def test_a_server_behind_a_gateway_path_gives_the_same_results(library, assets, embedded,
+                                                                payload):
+    with OpaDataApiServer(payload, prefix="opa") as srv:
+        assert remote(library, assets, f"{srv.url}/opa/", chunk_size=50) == embedded
+        with pytest.raises(OpaServerError, match="HTTP 404"):  # the prefix really matters
+            remote(library, assets, srv.url)
+    assert {path.split("/v1/")[0] for _, path, _ in srv.requests} == {"/opa", ""}
+
+
+def test_the_stand_in_answers_a_non_numeric_content_length_with_400(payload):
+    import http.client
+
+    with OpaDataApiServer(payload) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", int(srv.url.rsplit(":", 1)[1]),
+                                          timeout=10)
+        conn.putrequest("POST", "/v1/data/dsscan_internal/bundle")
+        conn.putheader("Content-Length", "abc")
+        conn.endheaders()
+        response = conn.getresponse()
+        assert response.status == 400
+        assert json.loads(response.read())["message"] == "Content-Length is not a number"
+        conn.close()

@@ -5,6 +5,7 @@ in several processes, and URL / connection errors."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -216,7 +217,10 @@ def test_diff_lists_new_fixed_and_changed_level_by_fingerprint(url: str) -> None
         d = store.diff(a, b)
         assert store.diff("latest~1", "latest") == d
         back = store.diff(b, a)
-    assert set(d) == {"new", "fixed", "changed_level"}
+    assert set(d) == {"a_run", "b_run", "new", "fixed", "not_assessed_in_b", "changed_level"}
+    assert d["a_run"] == {"run_id": a, "started_at": "2025-03-01T08:00:00+00:00",
+                          "complete": True, "not_assessed": 0}
+    assert d["b_run"]["run_id"] == b and d["not_assessed_in_b"] == []
     assert [(f["policy_id"], f["asset_id"], f["level"]) for f in d["new"]] == [
         ("DS-BAK-002", "arn:aws-cn:s3:::ledger", "core")]
     assert [(f["policy_id"], f["asset_id"]) for f in d["fixed"]] == [("DS-NET-002", "vpc-0prod")]
@@ -232,7 +236,71 @@ def test_diff_lists_new_fixed_and_changed_level_by_fingerprint(url: str) -> None
 def test_diff_of_a_run_with_itself_is_empty(url: str) -> None:
     with open_store(url) as store:
         store.save_run(result(three_findings()))
-        assert store.diff("latest", "latest") == {"new": [], "fixed": [], "changed_level": []}
+        d = store.diff("latest", "latest")
+    assert d["new"] == d["fixed"] == d["not_assessed_in_b"] == d["changed_level"] == []
+
+
+def _placed_findings() -> ScanResult:
+    """Findings on assets in known places (account, region as the inventory gave them, or
+    in their ARN) and in none (vpc-0prod: no ARN, no location)."""
+    r = result([finding("DS-ENC-001", "arn:aws-cn:s3:::ledger", "core"),
+                finding("DS-ENC-001", "arn:aws-cn:s3:::reports", "important"),
+                finding("DS-NET-002", "vpc-0prod", "sensitive"),
+                finding("DS-BAK-001", "arn:aws-cn:rds:cn-northwest-1:333333333333:db:hr", "core"),
+                finding("DS-ENC-002", "arn:aws-cn:rds:cn-north-1:333333333333:db:pay", "core"),
+                finding("DS-ENC-001", "db-x", "general")])
+    r.assets = {"arn:aws-cn:s3:::ledger": {"account": "111111111111", "region": "cn-north-1"},
+                "arn:aws-cn:s3:::reports": {"account": "222222222222",
+                                            "region": "cn-north-1"},
+                "db-x": {"account": "444444444444", "region": "cn-north-1"}}
+    return r
+
+
+def _later(*gaps: NotAssessed) -> ScanResult:
+    return result([], not_assessed=list(gaps))
+
+
+def test_diff_counts_as_fixed_only_what_the_later_run_could_assess(url: str) -> None:
+    with open_store(url) as store:
+        a = store.save_run(_placed_findings())
+        b = store.save_run(_later(
+            NotAssessed(reason="s3:ListBuckets AccessDenied",
+                        scope="s3 in 111111111111/cn-north-1"),
+            NotAssessed(reason="rds:DescribeDBInstances AccessDenied",
+                        scope="rds in 333333333333/cn-northwest-1"),
+            NotAssessed(reason="no backup facts", asset_id="db-x", policy_id="DS-BAK-002")))
+        d = store.diff(a, b)
+        whole = store.diff(a, store.save_run(_later(
+            NotAssessed(reason="AssumeRole AccessDenied", scope="account 222222222222"))))
+        nowhere = store.diff(a, store.save_run(_later(
+            NotAssessed(reason="not read", scope="files beyond --max-files 100"))))
+        one_asset = store.diff(a, store.save_run(_later(
+            NotAssessed(reason="encryption: kms:DescribeKey AccessDenied", asset_id="db-x"))))
+        complete = store.diff(a, store.save_run(_later()))
+
+    def assets(items: list[dict[str, Any]]) -> set[str]:
+        return {f["asset_id"] for f in items}
+
+    # The S3 bucket in 111111111111/cn-north-1 (its place stored with the finding), the RDS
+    # database in 333333333333/cn-northwest-1 (from its ARN), and vpc-0prod, whose place is
+    # unknown: B could not assess them. The asset gap is another policy's: db-x is fixed.
+    assert assets(d["not_assessed_in_b"]) == {"arn:aws-cn:s3:::ledger", "vpc-0prod",
+                                              "arn:aws-cn:rds:cn-northwest-1:333333333333:db:hr"}
+    assert assets(d["fixed"]) == {"arn:aws-cn:s3:::reports", "db-x",
+                                  "arn:aws-cn:rds:cn-north-1:333333333333:db:pay"}
+    ledger = next(f for f in d["not_assessed_in_b"] if f["asset_id"].endswith("ledger"))
+    assert ledger["gap_in_b"] == {"policy_id": None, "asset_id": None,
+                                  "scope": "s3 in 111111111111/cn-north-1",
+                                  "reason": "s3:ListBuckets AccessDenied"}
+    assert (ledger["account"], ledger["region"]) == ("111111111111", "cn-north-1")
+    assert d["b_run"]["complete"] is False and d["b_run"]["not_assessed"] == 3
+    # A whole account: every region of it, and the places nobody knows.
+    assert assets(whole["not_assessed_in_b"]) == {"arn:aws-cn:s3:::reports", "vpc-0prod"}
+    # A scope that names no account may hold anything: nothing is called fixed.
+    assert nowhere["fixed"] == [] and len(nowhere["not_assessed_in_b"]) == 6
+    # A gap of one asset for every policy.
+    assert assets(one_asset["not_assessed_in_b"]) == {"db-x"}
+    assert complete["not_assessed_in_b"] == [] and len(complete["fixed"]) == 6
 
 
 # --- never leak, all or nothing ------------------------------------------------------------
@@ -350,7 +418,8 @@ def test_upgrade_from_version_1_keeps_the_runs_and_backfills_counts(url: str) ->
         [run] = store.list_runs()
         later = store.save_run(result([finding("DS-ENC-001", "arn:b", "general")]))
         d = store.diff("r20250101", later)
-    assert query(url, "SELECT version FROM schema_version ORDER BY version") == [(1,), (2,)]
+    assert query(url, "SELECT version FROM schema_version ORDER BY version") == [
+        (v,) for v in range(1, latest_version(parse_store_url(url)[0]) + 1)]
     assert run["run_id"] == "r20250101-080000-000-0000abcd" and run["label"] is None
     assert run["findings"] == 3 and run["waived"] == 1 and run["assets"] == 7
     assert run["by_level"]["core"] == 2 and run["by_level"]["general"] == 1
@@ -605,3 +674,241 @@ def test_a_real_scan_of_the_example_estate_round_trips(url: str) -> None:
         by_policy[f.policy_id] = by_policy.get(f.policy_id, 0) + 1
     assert run["by_policy"] == dict(sorted(by_policy.items()))
     assert sorted(f["fingerprint"] for f in stored) == sorted(f.fingerprint for f in r.findings)
+
+
+# --- passwords in store URLs -----------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["s3cr#et", "s3cr?et", "s3/cret", "s3cr@et", "a#b?c@d"])
+def test_mask_url_hides_passwords_holding_url_delimiters(password: str) -> None:
+    """libpq reads the authority to the first "/", so "#" and "?" belong to the password
+    (urlsplit would have cut the authority there and printed the rest of it)."""
+    shown = mask_url(f"postgresql://u:{password}@127.0.0.1:5432/db")
+    assert shown == "postgresql://u:***@127.0.0.1:5432/db"
+
+
+def test_mask_url_keeps_an_at_sign_in_the_query_of_a_url_without_password() -> None:
+    assert mask_url("postgresql://h:5432/db?user=a@corp&password=x") == \
+        "postgresql://h:5432/db?user=a@corp&password=***"
+
+
+def test_mask_url_shows_a_url_without_credentials_as_written() -> None:
+    assert mask_url("sqlite://") == "sqlite://"  # was "sqlite::" (urlunsplit)
+    with pytest.raises(InputError) as e:
+        open_store("sqlite://")
+    assert str(e.value).startswith("--store sqlite://: ")
+
+
+@pytest.mark.parametrize("password", ["s3cr#et", "s3cr?et"])
+def test_postgresql_connect_errors_never_show_a_password_with_url_delimiters(
+        password: str) -> None:
+    from sampling_support import free_port
+
+    with pytest.raises(InputError, match="cannot connect to PostgreSQL") as e:
+        open_store(f"postgresql://u:{password}@127.0.0.1:{free_port()}/db")
+    assert password not in str(e.value) and "et@" not in str(e.value)
+    assert "u:***@127.0.0.1" in str(e.value)
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 70 + ".example"])
+def test_a_malformed_postgresql_host_is_an_input_error(host: str) -> None:
+    with pytest.raises(InputError, match=r"cannot connect to PostgreSQL \(invalid host name\)"
+                       ) as e:
+        open_store(f"postgresql://u:pw-secret@{host}/db")
+    assert "pw-secret" not in str(e.value) and "\n" not in str(e.value)
+
+
+# --- input that must not become an internal error ---------------------------------------------
+
+def test_resolve_far_beyond_the_store_is_an_input_error(url: str) -> None:
+    with open_store(url) as store:
+        store.save_run(result([]))
+        with pytest.raises(InputError, match=r"holds only 1 run \(latest \.\. latest~0\)"):
+            store.resolve("latest~99999999999999999999")  # past a 64-bit OFFSET
+
+
+def test_list_runs_with_a_limit_past_64_bits_lists_every_run(url: str) -> None:
+    with open_store(url) as store:
+        ids = [store.save_run(result([])) for _ in range(2)]
+        assert [r["run_id"] for r in store.list_runs(10**20)] == ids[::-1]
+        assert len(store.trend(10**20)) == 2
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_prune_before_a_time_outside_utc_dates_is_an_input_error(url: str, before: str) -> None:
+    with open_store(url) as store:
+        store.save_run(result([]))
+        with pytest.raises(InputError, match=f"--prune-before '{re.escape(before)}': outside"):
+            store.prune(before)
+        assert store.count_runs() == 1
+
+
+def test_a_store_path_too_long_for_the_file_system_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300 + ".sqlite")
+    for create in (True, False):
+        with pytest.raises(InputError, match="cannot open the history store") as e:
+            open_store(str(path), create=create)
+        assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("url", [":memory:", " :memory: ", "sqlite:///:memory:",
+                                 "file:history.sqlite?mode=memory", "sqlite:///file:h.db"])
+def test_in_memory_and_uri_sqlite_names_are_refused(url: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqlite3 would take them as a database that vanishes at exit: nothing kept."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="not a file a history store can be kept in"):
+        open_store(url)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- another tool's schema_version table -------------------------------------------------------
+
+FLYWAY_DDL = ("CREATE TABLE schema_version (installed_rank INTEGER PRIMARY KEY, "
+              "version {type}, description TEXT, script TEXT, success BOOLEAN)")
+
+
+@pytest.mark.parametrize("column_type, version", [("TEXT", "1.1"), ("INTEGER", 7)])
+def test_another_tools_schema_version_table_is_not_a_dsscan_store(
+        url: str, column_type: str, version: Any) -> None:
+    """Flyway's older default table has the same name: neither its text versions nor an
+    integer one are read as dsscan's ("written by a newer dsscan" would mislead)."""
+    query(url, FLYWAY_DDL.format(type=column_type))
+    query(url, "INSERT INTO schema_version (installed_rank, version, description, script, "
+               "success) VALUES (1, ?, 'init', 'V1__init.sql', TRUE)", (version,))
+    for create in (True, False):
+        with pytest.raises(InputError, match="not a dsscan history store") as e:
+            open_store(url, create=create)
+        assert "newer" not in str(e.value)
+    assert query(url, "SELECT COUNT(*) FROM schema_version") == [(1,)]  # left as it was
+
+
+def test_a_dsscan_shaped_table_with_text_versions_is_not_a_dsscan_store(tmp_path: Path) -> None:
+    path = str(tmp_path / "h.sqlite")
+    query(path, "CREATE TABLE schema_version (version TEXT, name TEXT, applied_at TEXT)")
+    query(path, "INSERT INTO schema_version VALUES ('1.1', 'x', 'y')")
+    with pytest.raises(InputError, match="not a dsscan history store"):
+        open_store(path)
+
+
+# --- opening: connections, readers ------------------------------------------------------------
+
+def test_a_failed_sqlite_open_closes_its_connection(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real sqlite3.connect, wrapped only to keep the connection it makes for the check.
+    from dsscan.store import sqlite as sqlite_store
+
+    made: list[sqlite3.Connection] = []
+    real = sqlite3.connect
+
+    def recording(*args: Any, **kw: Any) -> sqlite3.Connection:
+        made.append(real(*args, **kw))
+        return made[-1]
+
+    path = tmp_path / "app.db"
+    query(str(path), "CREATE TABLE customers (id TEXT)")
+    monkeypatch.setattr(sqlite_store.sqlite3, "connect", recording)
+    for options in ({}, {"read_only": True}):
+        made.clear()
+        with pytest.raises(InputError, match="not a dsscan history store"):
+            open_store(str(path), **options)
+        assert len(made) == 1
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            made[0].execute("SELECT 1")
+
+
+def test_a_reader_leaves_the_journal_mode_as_it_is(tmp_path: Path) -> None:
+    path = str(tmp_path / "h.sqlite")
+    with open_store(path) as store:
+        store.save_run(result(three_findings()))
+    query(path, "PRAGMA journal_mode = DELETE")
+    with open_store(path, read_only=True) as store:
+        assert store.count_runs() == 1
+    assert query(path, "PRAGMA journal_mode") == [("delete",)]
+    with open_store(path) as store:  # a writer sets WAL, for its concurrent writers
+        store.count_runs()
+    assert query(path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_a_reader_who_may_write_upgrades_an_older_store(url: str) -> None:
+    open_store(url, migrate_to=1).close()
+    _insert_v1_run(url)
+    with open_store(url, read_only=True) as store:
+        assert store.list_runs()[0]["run_id"] == "r20250101-080000-000-0000abcd"
+    assert query(url, "SELECT MAX(version) FROM schema_version") == [
+        (latest_version(parse_store_url(url)[0]),)]
+
+
+def test_a_reader_never_creates_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    with pytest.raises(InputError, match="no history store at"):
+        open_store(str(path), read_only=True, create=True)  # read_only wins
+    assert not path.exists()
+
+
+READER = r"""
+import sys
+from dsscan.errors import InputError
+from dsscan.store import open_store
+try:
+    with open_store(sys.argv[1], read_only=True) as store:
+        print(store.count_runs(), [f["policy_id"] for f in store.findings("latest")])
+except InputError as e:
+    print("InputError:", e)
+"""
+
+
+def without_write_access(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` as someone who may read but not write the store: when the tests run as
+    root (which writes anywhere), as root without the capabilities that override file
+    permissions (dropped from the bounding set before exec, so the permission bits apply)."""
+    import os
+
+    def drop_overrides() -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          preexec_fn=drop_overrides if os.geteuid() == 0 else None)
+
+
+@pytest.fixture
+def read_only_dir(tmp_path: Path) -> Any:
+    d = tmp_path / "ro"
+    d.mkdir()
+    yield d
+    d.chmod(0o755)  # for pytest's clean-up
+    for f in d.iterdir():
+        f.chmod(0o644)
+
+
+def test_a_reader_without_write_access_reads_a_sqlite_store(read_only_dir: Path) -> None:
+    path = read_only_dir / "history.sqlite"
+    with open_store(str(path)) as store:  # WAL mode, as every writer leaves it
+        store.save_run(result(three_findings()))
+    path.chmod(0o444)
+    read_only_dir.chmod(0o555)
+    proof = without_write_access(["sh", "-c", f"echo x > {read_only_dir}/probe"])
+    assert proof.returncode != 0  # the check can fail: this really may not write there
+    r = without_write_access([sys.executable, "-c", READER, str(path)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "1 ['DS-ENC-001', 'DS-ENC-001', 'DS-NET-002']"
+    assert sorted(p.name for p in read_only_dir.iterdir()) == ["history.sqlite"]
+
+
+def test_a_reader_without_write_access_to_an_older_store_gets_one_clear_line(
+        read_only_dir: Path) -> None:
+    path = read_only_dir / "history.sqlite"
+    open_store(str(path), migrate_to=1).close()
+    path.chmod(0o444)
+    read_only_dir.chmod(0o555)
+    r = without_write_access([sys.executable, "-c", READER, str(path)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"InputError: {path}: history store has schema version 1, "
+                               f"older than this dsscan's {latest_version('sqlite')}, and "
+                               "cannot be upgraded from here (read-only")
+    assert r.stdout.count("\n") == 1
+    assert query(str(path), "SELECT MAX(version) FROM schema_version") == [(1,)]

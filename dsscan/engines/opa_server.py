@@ -22,6 +22,7 @@ partial result, and never a pass.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import threading
@@ -50,6 +51,8 @@ DEFAULT_CHUNK_SIZE = 500
 # enough not to swamp a server other teams share.
 DEFAULT_WORKERS = 4
 DEFAULT_TIMEOUT = 30.0
+# A day: longer is a typo (or inf/NaN, which the HTTP client cannot use).
+MAX_TIMEOUT = 86400.0
 TOKEN_ENV = "DSSCAN_OPA_TOKEN"
 # opa-python-client's retries: connection failures, and 500/502/504 on idempotent requests.
 # It never resends a POST that reached the server; see _Clients.query for when dsscan does.
@@ -89,6 +92,9 @@ def parse_url(url: str) -> ServerAddress:
     if parts.query or parts.fragment:
         raise InputError(f"OPA server URL {shown!r} must not have a query or fragment")
     host = parts.hostname
+    if not _valid_host(host):
+        raise InputError(f"OPA server URL {shown!r} has an invalid host name (an empty "
+                         "label, or one longer than 63 characters)")
     bracketed = f"[{host}]" if ":" in host else host
     path = parts.path.rstrip("/")
     path = path.removesuffix("/v1")  # http://opa:8181/v1 means the server itself
@@ -102,8 +108,50 @@ def parse_url(url: str) -> ServerAddress:
 
 
 def _redact(text: str) -> str:
-    """The URL with any user:password@ replaced, for messages about a URL we reject."""
-    return re.sub(r"(?<=//)[^/@\s]*@", "***@", text)
+    """The URL with any user:password@ replaced, for messages about a URL we reject: up to
+    the last "@", since a password may hold "/" or "@" itself (then nothing of it shows)."""
+    return re.sub(r"(?<=//)\S*@", "***@", text)
+
+
+def _valid_host(host: str) -> bool:
+    """A host the HTTP client can connect to: an IP address, or a name that encodes as IDNA
+    (urllib3 would raise its own parse error at connect time otherwise)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+def _token() -> str | None:
+    """$DSSCAN_OPA_TOKEN, which must fit in an HTTP header; never printed."""
+    token = (os.environ.get(TOKEN_ENV) or "").strip()
+    if not token:
+        return None
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InputError(f"{TOKEN_ENV}: the token has characters an HTTP header cannot carry "
+                         "(only Latin-1 text; a bearer token is normally ASCII)") from None
+    if not token.isprintable():
+        raise InputError(f"{TOKEN_ENV}: the token has control characters (a line break?); "
+                         "give the token alone")
+    return token
+
+
+def _check_timeout(timeout: Any) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or \
+            not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise InputError(f"--opa-timeout: must be a number of seconds above 0 and at most "
+                         f"{MAX_TIMEOUT:g} (got {timeout!r})")
+    return float(timeout)
 
 
 def evaluate_remote(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
@@ -119,11 +167,9 @@ def evaluate_remote(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
-    if not timeout or timeout <= 0:
-        raise InputError(f"OPA server timeout must be a positive number of seconds (got "
-                         f"{timeout!r})")
+    timeout = _check_timeout(timeout)
     address = parse_url(url)
-    token = (os.environ.get(TOKEN_ENV) or "").strip() or None
+    token = _token()
     with _Clients(address, token, timeout) as clients:
         _check_revision(clients, library_revision(library))
         if not library.policies or not assets:
@@ -153,9 +199,17 @@ class _Clients:
         except ImportError:
             raise InputError("--opa-url needs opa-python-client: pip install 'dsscan[opa]'"
                              ) from None
-        self._make: Callable[[], Any] = lambda: OpaClient(
-            host=address.host, port=address.port, version=address.version, ssl=address.ssl,
-            token=token, timeout=timeout, retries=_RETRIES)
+        def make() -> Any:
+            client = OpaClient(host=address.host, port=address.port, version=address.version,
+                               ssl=address.ssl, token=token, timeout=timeout, retries=_RETRIES)
+            # Never follow a redirect: requests would POST the chunk (and the token's header
+            # to the same host) wherever the server points. opa-python-client has no option
+            # for it, so its requests Session is set directly: at 0, the first redirect
+            # raises TooManyRedirects before anything is sent to the new address.
+            client._session.max_redirects = 0
+            return client
+
+        self._make: Callable[[], Any] = make
         self.address = address
         self.timeout = timeout
         self._token = token
@@ -192,8 +246,17 @@ class _Clients:
             except requests.exceptions.JSONDecodeError:
                 raise self._error(f"answered {what} with something that is not JSON (is it "
                                   "an OPA server?)") from None
+            except RecursionError:  # the JSON parser's depth limit: no OPA reply is so deep
+                raise self._error(f"answered {what} with JSON nested too deeply to be an "
+                                  "OPA result") from None
             except requests.exceptions.HTTPError as e:
                 raise self._error(f"answered {what} with {_http_status(e, self._clean)}"
+                                  ) from None
+            except requests.exceptions.TooManyRedirects as e:
+                status = getattr(e.response, "status_code", None)
+                raise self._error(f"answered {what} with a redirect"
+                                  f"{f' (HTTP {status})' if status else ''}, which dsscan does "
+                                  "not follow; give --opa-url the address that answers"
                                   ) from None
             except requests.exceptions.RequestException as e:
                 if _timed_out(e):
@@ -205,6 +268,9 @@ class _Clients:
                 if attempt == 1 and _dropped(e):
                     continue
                 raise self._error(_connection_problem(e, self._clean), reach=True) from None
+            except ValueError as e:  # urllib3's parse errors of an address it cannot use
+                raise self._error(f"invalid address: {self._clean(str(e))}", reach=True
+                                  ) from None
         raise AssertionError("unreachable")
 
     def _error(self, what: str, reach: bool = False) -> OpaServerError:
@@ -304,10 +370,11 @@ def _run_chunks(clients: _Clients, assets: Sequence[dict[str, Any]],
 
     def run(doc: str) -> dict[str, dict[str, list[Any]]]:
         query = orjson.loads(doc)  # {"assets": [...]}, scanner-only keys already dropped
+        sent = {a.get("id") for a in query["assets"]}
         query["config"] = config_data
         query["policies"] = ids
         body = clients.query(SERVER_PACKAGE, _RESULTS_RULE, query, "an evaluation request")
-        return _checked_results(body, ids, clients.address.display)
+        return _checked_results(body, ids, clients.address.display, sent)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dsscan-opa")
     pending: deque[Future[dict[str, dict[str, list[Any]]]]] = deque()
@@ -324,9 +391,10 @@ def _run_chunks(clients: _Clients, assets: Sequence[dict[str, Any]],
         pool.shutdown(wait=True)
 
 
-def _checked_results(body: Any, ids: list[str], display: str
+def _checked_results(body: Any, ids: list[str], display: str, sent: set[Any]
                      ) -> dict[str, dict[str, list[Any]]]:
-    """The reply's result, if it has exactly the shape the aggregator gives."""
+    """The reply's result, if it has exactly the shape the aggregator gives and speaks only of
+    the assets of the chunk it answers (``sent``: their ids)."""
     def bad(what: str) -> OpaServerError:
         return OpaServerError(f"OPA server at {display} returned a malformed result for "
                               f"{SERVER_RULE}: {what}")
@@ -350,4 +418,24 @@ def _checked_results(body: Any, ids: list[str], display: str
         if not isinstance(res, dict) or not all(
                 isinstance(res.get(rule), list) for rule in ("deny", "not_assessed")):
             raise bad(f"{pid} has no 'deny' and 'not_assessed' lists")
+    for pid, res in result.items():
+        for rule in ("deny", "not_assessed"):
+            for item in res[rule]:
+                # The shape of an item is checked with the embedded engine's (_collect); here
+                # only that it is about an asset this request sent. Anything else (another
+                # estate's ids, an id mangled on the way) would be a finding or a gap about
+                # nothing dsscan scanned, while the asset meant goes unjudged: refused.
+                asset = item.get("asset") if isinstance(item, dict) else None
+                if isinstance(asset, str) and asset not in sent:
+                    raise OpaServerError(
+                        f"OPA server at {display}: policy {pid}: {rule} item for asset "
+                        f"{_shown(asset)} that was not in the request (the server answered "
+                        "about other assets)")
     return result
+
+
+def _shown(asset: str) -> str:
+    from dsscan.masking import mask_text
+
+    text = " ".join(mask_text(asset).split())
+    return repr(text if len(text) <= 120 else text[:117] + "...")

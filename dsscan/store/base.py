@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from dsscan.errors import InputError
 from dsscan.findings import ScanResult
 from dsscan.masking import mask_text
+from dsscan.store.gaps import Gaps
 from dsscan.store.rows import (
     COUNT_COLUMNS,
     FINDING_COLUMNS,
@@ -32,6 +33,10 @@ from dsscan.store.rows import (
 _RUN_COLUMNS = ("seq", "id", "started_at", "stored_at", "label", "tool_version", "inputs",
                 "asset_count", "complete", "duration_s", "findings", "waived", "not_assessed")
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
+# Beyond any store, and within a 64-bit SQL integer (a larger LIMIT would overflow the driver).
+_MAX_LIMIT = 2**62
+_FINDING_COLUMNS = ("fingerprint", "policy_id", "asset_id", "asset_name", "level", "severity",
+                    "status", "baseline", "message", "account", "region")
 
 
 class Writer(Protocol):
@@ -107,10 +112,13 @@ class RunStore:
         it has no offset); returns how many."""
         try:
             t = datetime.fromisoformat(before)
+            cutoff = (t.replace(tzinfo=UTC) if t.tzinfo is None else t).astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00: before year 1 in UTC
+            raise InputError(f"--prune-before '{mask_text(before)}': outside the dates "
+                             "dsscan can compare (years 1 to 9999 in UTC)") from None
         except ValueError:
             raise InputError(f"--prune-before '{mask_text(before)}': not an ISO date "
                              "(e.g. 2025-01-31 or 2025-01-31T12:00:00+08:00)") from None
-        cutoff = (t.replace(tzinfo=UTC) if t.tzinfo is None else t).astimezone(UTC)
         cut = cutoff.isoformat(timespec="seconds")
         old = "(SELECT seq FROM runs WHERE started_at < ?)"
         with self._guard(), self._write() as w:
@@ -129,7 +137,7 @@ class RunStore:
         cover only the matching policies (not assessed stays the run's total)."""
         with self._guard():
             runs = self._read(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs "
-                              "ORDER BY seq DESC LIMIT ?", (max(0, int(limit)),))
+                              "ORDER BY seq DESC LIMIT ?", (max(0, min(int(limit), _MAX_LIMIT)),))
             return self._with_counts(runs, tuple(policy))
 
     def trend(self, limit: int = 30) -> list[dict[str, Any]]:
@@ -185,10 +193,12 @@ class RunStore:
             m = _LATEST.match(ref)
             if m:
                 back = int(m.group(1) or 0)
-                rows = self._read("SELECT id FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?",
-                                  (back,))
+                total = self.count_runs()
+                # Checked before the query: an OFFSET past a 64-bit integer would overflow.
+                rows = [] if back >= total else self._read(
+                    "SELECT id FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?", (back,))
                 if not rows:
-                    total = self.count_runs()
+                    total = self.count_runs()  # again: a prune may have run meanwhile
                     if not total:
                         raise InputError(f"run '{shown}': no run stored in {self.url} yet")
                     raise InputError(f"run '{shown}': {self.url} holds only {total} run"
@@ -211,10 +221,12 @@ class RunStore:
         return str(rows[0][0])
 
     def findings(self, ref: str) -> list[dict[str, Any]]:
-        """One run's findings (masked as stored), ordered by policy and asset."""
-        run_id = self.resolve(ref)
-        cols = ("fingerprint", "policy_id", "asset_id", "asset_name", "level", "severity",
-                "status", "baseline", "message")
+        """One run's findings (masked as stored), ordered by policy and asset. ``account``
+        and ``region`` (of the asset) are None for runs stored before schema version 3."""
+        return self._findings_of(self.resolve(ref))
+
+    def _findings_of(self, run_id: str) -> list[dict[str, Any]]:
+        cols = _FINDING_COLUMNS
         with self._guard():
             rows = self._read(f"SELECT {', '.join('f.' + c for c in cols)} FROM findings f "
                               "JOIN runs r ON r.seq = f.run_seq WHERE r.id = ?", (run_id,))
@@ -222,16 +234,51 @@ class RunStore:
         out.sort(key=lambda f: (f["policy_id"], f["asset_id"], f["fingerprint"]))
         return out
 
-    def diff(self, a: str, b: str) -> dict[str, list[dict[str, Any]]]:
-        """What changed from run ``a`` to run ``b``, keyed on finding fingerprints: new (in b
-        only), fixed (in a only), changed_level (in both, at another data level)."""
-        old = {f["fingerprint"]: f for f in self.findings(a)}
-        new = {f["fingerprint"]: f for f in self.findings(b)}
+    def run_summary(self, ref: str) -> dict[str, Any]:
+        """``{"run_id", "started_at", "complete", "not_assessed"}`` of one run."""
+        run_id = self.resolve(ref)
+        with self._guard():
+            [(started, complete, not_assessed)] = self._read(
+                "SELECT started_at, complete, not_assessed FROM runs WHERE id = ?", (run_id,))
+        return {"run_id": run_id, "started_at": started, "complete": bool(complete),
+                "not_assessed": int(not_assessed)}
+
+    def _gaps_of(self, run_id: str) -> Gaps:
+        with self._guard():
+            return Gaps(self._read("SELECT n.policy_id, n.asset_id, n.scope, n.reason "
+                                   "FROM not_assessed n JOIN runs r ON r.seq = n.run_seq "
+                                   "WHERE r.id = ?", (run_id,)))
+
+    def diff(self, a: str, b: str) -> dict[str, Any]:
+        """What changed from run ``a`` to run ``b``, keyed on finding fingerprints.
+
+        ``new``: in b only. ``fixed``: in a only, and b could assess them. ``not_assessed_in_b``:
+        in a only, but b could not assess their asset (a not-assessed row for it, or for a scope
+        that may hold it; each item says which, under ``gap_in_b``): not a fix (fail closed).
+        ``changed_level``: in both, at another data level. ``a_run`` / ``b_run``: each run's
+        id, start, completeness and number of not-assessed items, for the caller to warn."""
+        run_a, run_b = self.run_summary(a), self.run_summary(b)
+        old = {f["fingerprint"]: f for f in self._findings_of(run_a["run_id"])}
+        new = {f["fingerprint"]: f for f in self._findings_of(run_b["run_id"])}
+        gaps = self._gaps_of(run_b["run_id"])
+        fixed: list[dict[str, Any]] = []
+        unassessed: list[dict[str, Any]] = []
+        for fp, f in old.items():
+            if fp in new:
+                continue
+            gap = gaps.blocking(f) if gaps else None
+            if gap is None:
+                fixed.append(f)
+            else:
+                unassessed.append({**f, "gap_in_b": gap.to_dict()})
         changed = [{"fingerprint": fp, "policy_id": f["policy_id"], "asset_id": f["asset_id"],
                     "from": old[fp]["level"], "to": f["level"]}
                    for fp, f in new.items() if fp in old and old[fp]["level"] != f["level"]]
         return {
+            "a_run": run_a,
+            "b_run": run_b,
             "new": [f for fp, f in new.items() if fp not in old],
-            "fixed": [f for fp, f in old.items() if fp not in new],
+            "fixed": fixed,
+            "not_assessed_in_b": unassessed,
             "changed_level": changed,
         }

@@ -23,6 +23,10 @@ SCHEMA_VERSION_DDL = ("CREATE TABLE IF NOT EXISTS schema_version ("
                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
                       "applied_at TEXT NOT NULL)")
 
+# What tells dsscan's schema_version table from another tool's of the same name (Flyway's
+# older default, say, with installed_rank and a text version such as '1.1').
+SCHEMA_VERSION_COLUMNS = frozenset({"version", "name", "applied_at"})
+
 
 class Migration(NamedTuple):
     version: int
@@ -50,6 +54,18 @@ def migrations(dialect: str) -> tuple[Migration, ...]:
 
 def latest_version(dialect: str) -> int:
     return len(migrations(dialect))
+
+
+def not_ours(where: str) -> InputError:
+    return InputError(f"{where}: its schema_version table is not dsscan's (another tool's "
+                      "migrations?): not a dsscan history store; give --store a new one")
+
+
+def version_number(value: object, where: str) -> int:
+    """MAX(version) of a schema_version table as dsscan's integer, or not a dsscan store."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise not_ours(where)
+    return value
 
 
 def check_not_newer(current: int, dialect: str, where: str) -> None:

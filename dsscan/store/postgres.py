@@ -72,13 +72,24 @@ class PostgresStore(RunStore):
         except psycopg.Error:
             raise InputError(f"{display_url}: not a valid PostgreSQL URL") from None
         self._secret = str(params.get("password") or "")
+        if len(self._secret) >= 4:
+            # Defence in depth: whatever mask_url made of the URL, libpq's own reading of the
+            # password is never printed. (Shorter ones would mangle the URL: mask_url hides
+            # them where libpq reads them.)
+            self.url = self.url.replace(self._secret, "***")
         params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
         params.setdefault("application_name", "dsscan")
         try:
             # autocommit: reads hold no transaction open; writes use conn.transaction().
             self._conn = psycopg.connect(autocommit=True, **params)
         except psycopg.Error as e:
-            raise InputError(f"{display_url}: cannot connect to PostgreSQL "
+            raise InputError(f"{self.url}: cannot connect to PostgreSQL "
+                             f"({self._scrub(e)})") from None
+        except UnicodeError:  # the host name as IDNA: an empty label (a..b), one over 63
+            raise InputError(f"{self.url}: cannot connect to PostgreSQL (invalid host "
+                             "name)") from None
+        except (ValueError, OSError) as e:
+            raise InputError(f"{self.url}: cannot connect to PostgreSQL "
                              f"({self._scrub(e)})") from None
         try:
             with self._guard():
@@ -105,8 +116,12 @@ class PostgresStore(RunStore):
             cur.execute("SELECT to_regclass('schema_version')")
             if cur.fetchone()[0] is None:
                 return 0
+            cur.execute("SELECT attname FROM pg_attribute WHERE attrelid = "
+                        "to_regclass('schema_version') AND attnum > 0 AND NOT attisdropped")
+            if not migrate.SCHEMA_VERSION_COLUMNS.issubset(r[0] for r in cur.fetchall()):
+                raise migrate.not_ours(self.url)
             cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            return int(cur.fetchone()[0])
+            return migrate.version_number(cur.fetchone()[0], self.url)
 
     def _migrate(self, create: bool, migrate_to: int | None) -> None:
         target = migrate.latest_version(self.dialect) if migrate_to is None else migrate_to
@@ -117,6 +132,19 @@ class PostgresStore(RunStore):
         if current == 0 and not create:
             raise InputError(f"no dsscan history in {self.url} (runs are stored by "
                              f"'dsscan scan ... --store {self.url}')")
+        try:
+            self._apply(target)
+        except self._psycopg.errors.InsufficientPrivilege as e:
+            if current == 0:
+                raise InputError(f"{self.url}: this role may not create the history store's "
+                                 f"tables ({self._scrub(e)}); see docs/history.md for the "
+                                 "privileges") from None
+            raise InputError(f"{self.url}: history store has schema version {current}, older "
+                             f"than this dsscan's {target}, and this role may not upgrade it "
+                             f"({self._scrub(e)}); open it once as the owner of its tables, "
+                             "then again") from None
+
+    def _apply(self, target: int) -> None:
         steps = migrate.migrations(self.dialect)
         while True:
             with self._conn.transaction(), self._conn.cursor() as cur:
@@ -124,7 +152,7 @@ class PostgresStore(RunStore):
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 cur.execute(migrate.SCHEMA_VERSION_DDL)
                 cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                version = int(cur.fetchone()[0])
+                version = migrate.version_number(cur.fetchone()[0], self.url)
                 migrate.check_not_newer(version, self.dialect, self.url)
                 if version >= target:
                     return

@@ -24,7 +24,7 @@ LEVEL_KEYS: tuple[str, ...] = (*reversed(LEVELS), UNCLASSIFIED)
 SEVERITY_KEYS: tuple[str, ...] = tuple(reversed(SEVERITIES))
 
 FINDING_COLUMNS = ("run_seq", "fingerprint", "policy_id", "asset_id", "asset_name", "level",
-                   "severity", "status", "baseline", "message")
+                   "severity", "status", "baseline", "message", "account", "region")
 NOT_ASSESSED_COLUMNS = ("run_seq", "policy_id", "asset_id", "scope", "reason")
 COUNT_COLUMNS = ("run_seq", "policy_id", "level", "severity", "status", "baseline", "n")
 
@@ -86,8 +86,11 @@ def run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
         status = "waived" if f.waiver is not None else "open"
         waived += status == "waived"
         policy = mask_text(f.policy_id)
+        # Where the asset is (for diff: was it in a scope the next run could not read?).
+        where = result.assets.get(f.asset_id) or {}
         findings.append((f.fingerprint, policy, mask_text(f.asset_id), _m(f.asset_name), level,
-                         f.severity, status, f.baseline, mask_text(f.message or "")))
+                         f.severity, status, f.baseline, mask_text(f.message or ""),
+                         _m(where.get("account") or None), _m(where.get("region") or None)))
         cube[(policy, level, f.severity, status, f.baseline or "")] += 1
     not_assessed = [(_m(n.policy_id), _m(n.asset_id), _m(n.scope), mask_text(n.reason or ""))
                     for n in result.not_assessed]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
@@ -51,13 +52,19 @@ class _Writer:
 class SQLiteStore(RunStore):
     dialect = "sqlite"
 
-    def __init__(self, path: Path, *, create: bool = True,
-                 migrate_to: int | None = None) -> None:
+    def __init__(self, path: Path, *, create: bool = True, migrate_to: int | None = None,
+                 read_only: bool = False) -> None:
         super().__init__(str(path))
         self.path = path
-        if path.is_dir():
+        self._conn: sqlite3.Connection | None = None
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as e:  # a name too long, a loop of links, a parent we may not read
+            raise InputError(f"{self.url}: cannot open the history store "
+                             f"({e.strerror or e})") from None
+        if is_dir:
             raise InputError(f"{self.url}: history store is a directory, not a SQLite file")
-        if not path.exists():
+        if not exists:
             if not create:
                 raise InputError(f"no history store at {self.url} (runs are stored by "
                                  f"'dsscan scan ... --store {self.url}'; or point --store "
@@ -67,15 +74,70 @@ class SQLiteStore(RunStore):
             except OSError as e:
                 raise InputError(f"{self.url}: cannot create the store's directory "
                                  f"({e.strerror or e})") from None
-        self._conn: sqlite3.Connection | None = None
-        with self._guard():
-            # isolation_level=None: no implicit transactions; we BEGIN IMMEDIATE ourselves.
-            self._conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S,
-                                         isolation_level=None)
-            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+        try:
+            with self._guard():
+                if read_only:
+                    self._open_for_reading(migrate_to)
+                else:
+                    self._open_for_writing(create, migrate_to)
+        except BaseException:
+            self.close()  # a store that failed to open holds no connection
+            raise
+
+    def _connect(self, options: str = "") -> sqlite3.Connection:
+        # isolation_level=None: no implicit transactions; we BEGIN IMMEDIATE ourselves.
+        if options:
+            target = f"file:{quote(str(self.path.absolute()))}?{options}"
+            conn = sqlite3.connect(target, uri=True, timeout=BUSY_TIMEOUT_S,
+                                   isolation_level=None)
+        else:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S,
+                                   isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return conn
+
+    def _open_for_writing(self, create: bool, migrate_to: int | None) -> None:
+        self._conn = self._connect()
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate(create, migrate_to)
+
+    def _open_for_reading(self, migrate_to: int | None) -> None:
+        """Journal mode untouched, nothing written unless an older store needs its upgrade:
+        what `dsscan history` and `dsscan diff` use, so that someone who may read the store
+        but not write to it (or to its directory) can still read it."""
+        target = migrate.latest_version(self.dialect) if migrate_to is None else migrate_to
+        # Read-write where the file allows it (SQLite opens it read-only where it does not).
+        self._conn = self._connect()
+        try:
+            current = self.schema_version()
+        except sqlite3.OperationalError as e:
+            # A WAL store needs its -shm file to be read, and a reader who cannot write to
+            # the directory cannot create it. Without a -wal file every committed run is in
+            # the database file itself, which is then read as it stands ("immutable").
+            if not _cannot_write(e) or _nonempty(Path(f"{self.path}-wal")):
+                raise
+            self._conn.close()
+            self._conn = self._connect("mode=ro&immutable=1")
+            current = self.schema_version()
+        migrate.check_not_newer(current, self.dialect, self.url)
+        if current == 0:
+            self._refuse_unversioned(create=False)
+        if current >= target:
+            return
+        # An older store: upgraded by the first reader who may write to it, as by any writer.
+        try:
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate(create, migrate_to)
+            self._migrate(False, migrate_to)
+        except sqlite3.OperationalError as e:
+            if not _cannot_write(e):
+                raise
+            raise InputError(
+                f"{self.url}: history store has schema version {current}, older than this "
+                f"dsscan's {target}, and cannot be upgraded from here (read-only: "
+                f"{' '.join(str(e).split())}); open it once with a dsscan that may write to "
+                "it (e.g. `dsscan history` as the store's owner), then read it again"
+            ) from None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -94,8 +156,25 @@ class SQLiteStore(RunStore):
                                 "AND name = 'schema_version'").fetchone()
         if not has:
             return 0
-        return int(self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                   .fetchone()[0])
+        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(schema_version)")}
+        if not migrate.SCHEMA_VERSION_COLUMNS.issubset(columns):
+            raise migrate.not_ours(self.url)
+        return self._max_version(self.conn)
+
+    def _max_version(self, conn: sqlite3.Connection) -> int:
+        value = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+        return migrate.version_number(value, self.url)
+
+    def _refuse_unversioned(self, create: bool) -> None:
+        """No schema_version: a new empty file becomes a store (when creating); anything else
+        is another application's database, never taken over."""
+        others = self.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                   "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
+        if others:
+            raise InputError(f"{self.url}: a SQLite database that is not a dsscan history "
+                             "store; give --store a new file")
+        if not create:
+            raise InputError(f"{self.url}: not a dsscan history store (empty database)")
 
     def _migrate(self, create: bool, migrate_to: int | None) -> None:
         target = migrate.latest_version(self.dialect) if migrate_to is None else migrate_to
@@ -104,21 +183,14 @@ class SQLiteStore(RunStore):
         if current >= target:
             return
         if current == 0:
-            others = self.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
-                                       "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
-            if others:
-                raise InputError(f"{self.url}: a SQLite database that is not a dsscan history "
-                                 "store; give --store a new file")
-            if not create:
-                raise InputError(f"{self.url}: not a dsscan history store (empty database)")
+            self._refuse_unversioned(create)
         steps = migrate.migrations(self.dialect)
         while True:
             # One transaction per migration; BEGIN IMMEDIATE serialises processes that open a
             # new store at the same moment, and the version is re-read under the lock.
             with self._transaction() as conn:
                 conn.execute(migrate.SCHEMA_VERSION_DDL)
-                version = int(conn.execute("SELECT COALESCE(MAX(version), 0) "
-                                           "FROM schema_version").fetchone()[0])
+                version = self._max_version(conn)
                 migrate.check_not_newer(version, self.dialect, self.url)
                 if version >= target:
                     return
@@ -160,3 +232,17 @@ class SQLiteStore(RunStore):
         except sqlite3.Error as e:
             raise InputError(f"{self.url}: history store error: "
                              f"{' '.join(mask_text(str(e)).split())}") from None
+
+
+def _cannot_write(e: sqlite3.Error) -> bool:
+    """SQLite could not write (or create) a file it needed: the store is read-only to us."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or any(
+        p in str(e) for p in ("readonly database", "unable to open database file"))
+
+
+def _nonempty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
