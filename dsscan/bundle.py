@@ -27,9 +27,7 @@ import contextlib
 import gzip
 import hashlib
 import io
-import os
 import tarfile
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -168,37 +166,14 @@ def write_bundle(path: str | Path, library: PolicyLibrary,
     """Write the bundle to ``path`` atomically (temporary file, then rename)."""
     bundle = make_bundle(library, config_data)
     payload = bundle_bytes(bundle)
-    p = Path(path)
-    try:
-        is_dir, in_place = p.is_dir(), p.exists() and not p.is_file()
-    except OSError as e:  # a name too long, a loop of links: before anything is written
-        raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
-    if is_dir:
-        raise InputError(f"{p}: is a directory (give the bundle file to write, e.g. "
-                         "bundle.tar.gz)")
-    if in_place:  # /dev/stdout, a FIFO: write in place, never replace
-        try:
-            with p.open("wb") as fh:
-                fh.write(payload)
-        except OSError as e:
-            raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
-        return bundle
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    except OSError as e:
-        raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise InputError(f"{p}: cannot write bundle ({e.strerror or e})") from None
-        raise
+    from dsscan.inventory import write_atomic
+
+    with contextlib.suppress(OSError):  # a name too long: write_atomic says so
+        if Path(path).is_dir():
+            raise InputError(f"{path}: is a directory (give the bundle file to write, e.g. "
+                             "bundle.tar.gz)")
+    # 0644: a bundle is published to OPA servers and bundle services, not private.
+    write_atomic(path, payload, mode=0o644, what="bundle")
     return bundle
 
 

@@ -208,42 +208,59 @@ _WRITE_SLICE = 1 << 20  # characters
 
 
 def write_json_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename: a failed run never leaves a half-written file.
+    """Write text via a temporary file and rename: a failed run never leaves a half-written
+    file. (Reports, inventories, baselines: JSON or not, the name stayed.)"""
+    write_atomic(path, text)
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None,
+                 what: str = "") -> None:
+    """Write ``data`` via a temporary file and rename; ``mode``: the file's permissions
+    (default: mkstemp's 0600, right for reports that describe an estate).
 
     A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
-    in place: renaming over it would replace the device itself. Errors are one line."""
+    in place: renaming over it would replace the device itself. Errors are one line naming
+    the path (``what``: "bundle" gives "cannot write bundle")."""
     p = Path(path)
-    if p.is_dir():
+    binary = isinstance(data, bytes)
+    cannot = f"cannot write{' ' + what if what else ''}"
+    try:
+        is_dir, in_place = p.is_dir(), p.exists() and not p.is_file()
+    except OSError as e:  # a name too long, a loop of links: before anything is written
+        raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
+    if is_dir:
         raise InputError(f"{p}: is a directory, not a file to write")
-    if p.exists() and not p.is_file():
+    if in_place:
         try:
-            with p.open("w", encoding="utf-8") as fh:
-                _write_slices(fh, text)
+            with p.open("wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+                _write_slices(fh, data)
         except OSError as e:
-            raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
+            raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
         return
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     except OSError as e:
-        raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
+        raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            _write_slices(fh, text)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
+            _write_slices(fh, data)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, p)
     except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError):
-            raise InputError(f"{p}: cannot write ({e.strerror or e})") from None
+            raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
         raise
 
 
-def _write_slices(fh: Any, text: str) -> None:
+def _write_slices(fh: Any, data: str | bytes) -> None:
     # In slices: encoding a 100 MB report at once takes a fresh 100 MB buffer, whose page
     # faults alone cost more than the write; the slices reuse their memory.
-    for start in range(0, len(text), _WRITE_SLICE):
-        fh.write(text[start:start + _WRITE_SLICE])
+    for start in range(0, len(data), _WRITE_SLICE):
+        fh.write(data[start:start + _WRITE_SLICE])
 
 
 def dump_inventory(inv: Inventory, path: str | Path | None = None) -> str:

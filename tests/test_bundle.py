@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from dsscan import bundle as bundle_mod
 from dsscan.bundle import (
     SERVER_RULE,
     bundle_bytes,
@@ -236,7 +235,7 @@ def test_write_bundle_is_atomic(tmp_path, library, monkeypatch):
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(bundle_mod.os, "replace", broken_replace)
+    monkeypatch.setattr("dsscan.inventory.os.replace", broken_replace)  # the shared writer
     with pytest.raises(InputError, match=r"bundle\.tar\.gz: cannot write bundle"):
         write_bundle(out, library, {})
     assert out.read_bytes() == b"the previous bundle"
