@@ -558,3 +558,14 @@ def test_cli_writes_html_and_markdown_by_extension(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and "Compliance by article" in page
     assert doc.startswith("# dsscan compliance report") and "### Art. 41 — " in doc
     assert "INCOMPLETE SCAN" in page and "INCOMPLETE SCAN" in doc
+
+
+def test_waiver_problems_say_where_the_waiver_applies_and_what_it_leaves_failing():
+    r = ScanResult(findings=[], not_assessed=[], policies=[], asset_count=0, waiver_problems=[
+        {"id": "W-OLD", "policy": "DS-BAK-002", "asset": "legacy-*", "account": "222222222222",
+         "region": None, "reason": "migration", "approver": "ciso", "expires": "2026-01-01",
+         "source": "x", "problem": "expired on 2026-01-01", "findings": 3}])
+    for fmt in ("html", "markdown"):
+        text = get_reporter(fmt)(r)
+        assert "account 222222222222" in text and "expired on 2026-01-01" in text, fmt
+        assert re.search(r"Leaves failing", text), fmt

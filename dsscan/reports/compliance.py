@@ -457,6 +457,12 @@ def _gap_rows(result: ScanResult) -> list[GapRow]:
             for n in sorted_not_assessed(result)]
 
 
+def _waiver_where(w: dict[str, Any]) -> str:
+    """"account 111111111111, region cn-north-1", or "any account and region"."""
+    parts = [f"{k} {clean(str(w[k]))}" for k in ("account", "region") if w.get(k)]
+    return ", ".join(parts) or "any account and region"
+
+
 def _text_dict(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, str]:
     return {k: clean("" if d.get(k) is None else str(d.get(k))) for k in keys}
 
@@ -495,7 +501,8 @@ def build(result: ScanResult, threshold: str | None = None) -> ComplianceReport:
          for x in result.fixed),
         key=lambda d: (d["policy_id"], d["asset"], d["fingerprint"]))
     problems = sorted(
-        (_text_dict(w, ("id", "policy", "asset", "reason", "approver", "expires", "problem"))
+        ({**_text_dict(w, ("id", "policy", "asset", "reason", "approver", "expires",
+                           "problem", "findings")), "where": _waiver_where(w)}
          for w in result.waiver_problems),
         key=lambda d: (d["id"], d["policy"], d["asset"], d["problem"]))
     return ComplianceReport(

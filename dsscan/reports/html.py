@@ -284,12 +284,14 @@ def _findings(r: ComplianceReport) -> list[str]:
         out.append(f'<h3 id="waiver-problems">Waiver problems ({len(r.waiver_problems)})</h3>'
                    '<p class="muted">These waivers do not waive anything: the findings they '
                    "name count as open.</p>"
-                   "<table><thead><tr><th>Waiver</th><th>Policy</th><th>Asset</th>"
-                   "<th>Problem</th><th>Reason</th><th>Approver</th><th>Expires</th></tr>"
+                   "<table><thead><tr><th>Waiver</th><th>Policy</th><th>Asset</th><th>Where</th>"
+                   "<th>Problem</th><th>Leaves failing</th><th>Reason</th><th>Approver</th>"
+                   "<th>Expires</th></tr>"
                    "</thead><tbody>")
         out += ["<tr>" + "".join(f"<td>{_e(w[k])}</td>" for k in
-                                 ("id", "policy", "asset", "problem", "reason", "approver",
-                                  "expires")) + "</tr>" for w in r.waiver_problems]
+                                 ("id", "policy", "asset", "where", "problem", "findings",
+                                  "reason", "approver", "expires")) + "</tr>"
+                for w in r.waiver_problems]
         out.append("</tbody></table>")
     out.append("</section>")
     return out

@@ -235,8 +235,10 @@ def _findings(r: ComplianceReport) -> list[str]:
     if r.waiver_problems:
         out += [f"### Waiver problems ({len(r.waiver_problems)})", "",
                 "These waivers do not waive anything: the findings they name count as open.", ""]
-        keys = ("id", "policy", "asset", "problem", "reason", "approver", "expires")
-        out += _table(["Waiver", "Policy", "Asset", "Problem", "Reason", "Approver", "Expires"],
+        keys = ("id", "policy", "asset", "where", "problem", "findings", "reason", "approver",
+                "expires")
+        out += _table(["Waiver", "Policy", "Asset", "Where", "Problem", "Leaves failing",
+                       "Reason", "Approver", "Expires"],
                       [[md(w[k]) for k in keys] for w in r.waiver_problems])
         out.append("")
     return out
