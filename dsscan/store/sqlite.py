@@ -8,6 +8,7 @@ queue on the busy timeout instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,9 +99,27 @@ class SQLiteStore(RunStore):
 
     def _open_for_writing(self, create: bool, migrate_to: int | None) -> None:
         self._conn = self._connect()
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._wal(self._conn)
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._migrate(create, migrate_to)
+
+    @staticmethod
+    def _wal(conn: sqlite3.Connection) -> None:
+        """Switch a store to WAL once. Switching needs an exclusive lock, and SQLite answers
+        "database is locked" at once, without its busy handler, when processes open a new
+        file together: retried here within the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.005
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
 
     def _open_for_reading(self, migrate_to: int | None) -> None:
         """Journal mode untouched, nothing written unless an older store needs its upgrade:
@@ -182,13 +201,17 @@ class SQLiteStore(RunStore):
         migrate.check_not_newer(current, self.dialect, self.url)
         if current >= target:
             return
-        if current == 0:
-            self._refuse_unversioned(create)
         steps = migrate.migrations(self.dialect)
         while True:
             # One transaction per migration; BEGIN IMMEDIATE serialises processes that open a
             # new store at the same moment, and the version is re-read under the lock.
             with self._transaction() as conn:
+                fresh = not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                         "AND name = 'schema_version'").fetchone()
+                if fresh:
+                    # Judged under the lock: another process may have made this file a store
+                    # since we looked (its tables are then dsscan's, with a schema_version).
+                    self._refuse_unversioned(create)
                 conn.execute(migrate.SCHEMA_VERSION_DDL)
                 version = self._max_version(conn)
                 migrate.check_not_newer(version, self.dialect, self.url)
