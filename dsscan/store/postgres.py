@@ -17,20 +17,19 @@ from dsscan.errors import InputError
 from dsscan.masking import mask_text
 from dsscan.store import migrate
 from dsscan.store.base import RunStore
+from dsscan.store.rows import RUN_FIELDS, RUN_INSERT
 
 # pg_advisory_xact_lock key for migrations: "dsscnmig" as a (positive) bigint.
 MIGRATION_LOCK = int.from_bytes(b"dsscnmig", "big")
 CONNECT_TIMEOUT_S = 10
 
-_RUN_INSERT = ("INSERT INTO runs (id, started_at, stored_at, tool_version, inputs, asset_count, "
-               "complete, duration_s, findings, not_assessed, label, waived) "
-               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING seq")
-_RUN_FIELDS = ("started_at", "stored_at", "tool_version", "inputs", "asset_count", "complete",
-               "duration_s", "findings", "not_assessed", "label", "waived")
 
 
 def _pg(sql: str) -> str:
     return sql.replace("?", "%s")  # RunStore's SQL has no literal '?' or '%'
+
+
+_RUN_INSERT = _pg(RUN_INSERT) + " RETURNING seq"
 
 
 class _Writer:
@@ -38,7 +37,7 @@ class _Writer:
         self.cur = cur
 
     def insert_run(self, run_id: str, run: dict[str, Any]) -> int:
-        self.cur.execute(_RUN_INSERT, (run_id, *(run[k] for k in _RUN_FIELDS)))
+        self.cur.execute(_RUN_INSERT, (run_id, *(run[k] for k in RUN_FIELDS)))
         return int(self.cur.fetchone()[0])
 
     def insert_rows(self, table: str, columns: Sequence[str],

@@ -115,3 +115,9 @@ def run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
 
 def empty_counts(keys: tuple[str, ...]) -> dict[str, int]:
     return dict.fromkeys(keys, 0)
+
+# The run row, in the column order both backends insert (qmark style; PostgreSQL converts).
+RUN_FIELDS = ("started_at", "stored_at", "tool_version", "inputs", "asset_count", "complete",
+              "duration_s", "findings", "not_assessed", "label", "waived")
+RUN_INSERT = (f"INSERT INTO runs (id, {', '.join(RUN_FIELDS)}) "
+              f"VALUES ({', '.join('?' * (len(RUN_FIELDS) + 1))})")

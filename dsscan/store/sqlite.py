@@ -20,16 +20,12 @@ from dsscan.errors import InputError
 from dsscan.masking import mask_text
 from dsscan.store import migrate
 from dsscan.store.base import RunStore
+from dsscan.store.rows import RUN_FIELDS, RUN_INSERT
 
 # How long a writer waits for another one before giving up (a run of 100k findings takes
 # a few seconds to insert; a queue of several such writers must not time out).
 BUSY_TIMEOUT_S = 120.0
 
-_RUN_INSERT = ("INSERT INTO runs (id, started_at, stored_at, tool_version, inputs, asset_count, "
-               "complete, duration_s, findings, not_assessed, label, waived) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_RUN_FIELDS = ("started_at", "stored_at", "tool_version", "inputs", "asset_count", "complete",
-               "duration_s", "findings", "not_assessed", "label", "waived")
 
 
 class _Writer:
@@ -37,7 +33,7 @@ class _Writer:
         self.conn = conn
 
     def insert_run(self, run_id: str, run: dict[str, Any]) -> int:
-        cur = self.conn.execute(_RUN_INSERT, (run_id, *(run[k] for k in _RUN_FIELDS)))
+        cur = self.conn.execute(RUN_INSERT, (run_id, *(run[k] for k in RUN_FIELDS)))
         return int(cur.lastrowid or 0)
 
     def insert_rows(self, table: str, columns: Sequence[str],
