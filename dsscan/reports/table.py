@@ -177,6 +177,13 @@ def _none_text(c: _Content) -> str:
 
 # --- plain text -----------------------------------------------------------------------------
 
+def _severity_grid(rows: list[tuple[str, str, str, str]], last: str, width: int) -> list[str]:
+    """(severity, policy, asset, text) rows, grouped by severity, without colour."""
+    return _grid(("SEVERITY", "POLICY", "ASSET", last),
+                 [(sev.upper(), p, a, m) for sev, p, a, m in rows],
+                 groups=[sev for sev, *_ in rows], width=width)
+
+
 def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ",
           groups: list[str] | None = None, paint: dict[str, str] | None = None,
           width: int = DEFAULT_WIDTH) -> list[str]:
@@ -222,17 +229,13 @@ def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
         lines += ["", c.baseline_line]
     if c.existing:
         lines += ["", f"In baseline ({len(c.existing)}) -- accepted before, not failing"]
-        lines += _grid(("SEVERITY", "POLICY", "ASSET", "MESSAGE"),
-                       [(s.upper(), p, a, m) for s, p, a, m in c.existing],
-                       groups=[s for s, *_ in c.existing], width=width)
+        lines += _severity_grid(c.existing, "MESSAGE", width)
     if c.fixed:
         lines += ["", f"Fixed since the baseline ({len(c.fixed)})"]
         lines += _grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
     if c.waived:
         lines += ["", f"Waived ({len(c.waived)}) -- accepted risks, not failing"]
-        lines += _grid(("SEVERITY", "POLICY", "ASSET", "WAIVER"),
-                       [(s.upper(), p, a, m) for s, p, a, m in c.waived],
-                       groups=[s for s, *_ in c.waived], width=width)
+        lines += _severity_grid(c.waived, "WAIVER", width)
     if c.waiver_problems:
         lines += ["", f"Waiver problems ({len(c.waiver_problems)})"]
         lines += _grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
