@@ -88,8 +88,7 @@ def test_live_demo_scans_moto_and_reports_every_policy_family():
     j = dsscan("demo", "-f", "json")
     found = {(f["policy_id"], f["asset_name"]) for f in json.loads(j.stdout)["findings"]}
     assert {("DS-TST-002", "uat-data-refresh"), ("DS-CLS-002", "kyc-archive")} <= found
-    import re
-    assert not re.search(r"\d{15,}", j.stdout + r.stdout)
+    assert not _long_digit_runs(j.stdout + r.stdout)
 
 
 def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
@@ -109,8 +108,16 @@ def test_demo_never_prints_a_sampled_value_in_clear():
     tst = [f for f in report["findings"] if f["policy_id"] == "DS-TST-002"]
     assert tst and "*" in json.dumps(tst[0]["evidence"])
     # Every 15+-digit run in the report is masked.
+    assert not _long_digit_runs(text)
+
+
+def _long_digit_runs(text: str) -> list[str]:
+    """Runs of 15+ digits (an ID or card number in clear), outside hex tokens: fingerprints
+    (32 hex digits) and moto's random resource ids (vpc-0a1b...) may hold such runs by
+    chance, and the live demo's ids, hence fingerprints, change every run."""
     import re
-    assert not re.search(r"\d{15,}", text)
+
+    return re.findall(r"\d{15,}", re.sub(r"\b[0-9a-f]{32}\b|-[0-9a-f]{8,17}\b", "", text))
 
 
 def test_compliant_estate_exits_zero(tmp_path):
