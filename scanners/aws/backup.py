@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, facet
-from dsscan.scanners.aws.policydoc import public_statements, wildcard_statements
+from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.policydoc import judge
 
 
 @dataclass
@@ -92,8 +92,12 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
                 raise
             raw = None
         policy = json.loads(raw) if raw else None
-        access["wildcard_principal"] = bool(wildcard_statements(policy))
-        access["public"] = bool(public_statements(policy))
+        verdict = judge(policy, "backup")
+        access["wildcard_principal"] = verdict.wildcard_principal
+        access["public"] = verdict.public
+        if verdict.public is None:
+            add_asset_gap(a, "access", "the vault access policy could not be judged: "
+                                       f"{verdict.reasons[0]}")
     scope.sink.add(a)
 
     try:

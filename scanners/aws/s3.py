@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, facet
+from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import (
     acl_public as acl_public_grant,
 )
@@ -21,8 +21,7 @@ from dsscan.scanners.aws.policydoc import (
     blocks_of,
     denies_insecure_transport,
     exposed,
-    public_statements,
-    wildcard_statements,
+    judge,
 )
 
 # "Not configured" answers: a fact, not a failure.
@@ -98,9 +97,13 @@ def read_bucket(scope: Scope, name: str, region: str,
     policy_public: bool | None = None
     acl_public: bool | None = None
     if policy_read:
-        access["wildcard_principal"] = bool(wildcard_statements(policy))
+        verdict = judge(policy, "s3")
+        access["wildcard_principal"] = verdict.wildcard_principal
         access["secure_transport_required"] = denies_insecure_transport(policy)
-        policy_public = bool(public_statements(policy))
+        policy_public = verdict.public
+        if verdict.public is None:
+            add_asset_gap(a, "access", f"the bucket policy could not be judged: "
+                                       f"{verdict.reasons[0]}")
     if acl_read:
         acl_public = acl_public_grant(acl)
     access["public"] = any_true([exposed(policy_public, blocks, "RestrictPublicBuckets"),

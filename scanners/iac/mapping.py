@@ -25,8 +25,7 @@ from dsscan.scanners.aws.policydoc import (
     blocks_of,
     denies_insecure_transport,
     exposed,
-    public_statements,
-    wildcard_statements,
+    judge,
 )
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
@@ -284,9 +283,13 @@ class Mapper(NetworkMapping):
                 self.gap_text(a, "access", "the bucket policy is not a JSON policy document")
                 policy_public = None
             else:
-                access["wildcard_principal"] = bool(wildcard_statements(doc))
+                verdict = judge(doc, "s3")
+                access["wildcard_principal"] = verdict.wildcard_principal
                 access["secure_transport_required"] = denies_insecure_transport(doc)
-                policy_public = bool(public_statements(doc))
+                policy_public = verdict.public
+                if verdict.public is None:
+                    self.gap_text(a, "access", "the bucket policy could not be judged: "
+                                               f"{verdict.reasons[0]}")
         else:
             access["wildcard_principal"] = False
             access["secure_transport_required"] = False
@@ -525,8 +528,12 @@ class Mapper(NetworkMapping):
                 self.gap_text(a, "access", "the vault access policy is not a JSON document")
                 access["public"] = access["wildcard_principal"] = None
             else:
-                access["wildcard_principal"] = bool(wildcard_statements(doc))
-                access["public"] = bool(public_statements(doc))
+                verdict = judge(doc, "backup")
+                access["wildcard_principal"] = verdict.wildcard_principal
+                access["public"] = verdict.public
+                if verdict.public is None:
+                    self.gap_text(a, "access", "the vault access policy could not be judged: "
+                                               f"{verdict.reasons[0]}")
         for lock in self.plan.pointing_at(r, ("aws_backup_vault_lock_configuration",),
                                           ("backup_vault_name",)):
             days = lock.values.get("min_retention_days")
