@@ -23,7 +23,7 @@ from dsscan.catalogue import Catalogue, Rule, asset_name
 from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
 from dsscan.inventory import gc_paused
-from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, normalize_level
+from dsscan.levels import LEVELS, NO_LEVEL_WORDS, RANK, UNCLASSIFIED, normalize_level
 from dsscan.masking import mask_text
 
 _LEVEL_BY_RANK = {r: lv for lv, r in RANK.items()}
@@ -66,6 +66,12 @@ class _Setup:
             if target is None:
                 raise InputError(f"{origin}: level_synonyms.{k} '{v}' is not a level "
                                  f"(expected one of {', '.join(reversed(LEVELS))})")
+            if (_norm(k) in NO_LEVEL_WORDS
+                    and RANK[target] < RANK[config.unclassified_protection_level]):
+                raise InputError(f"{origin}: level_synonyms.{k} '{v}' would give stores of "
+                                 f"unknown level less than {config.unclassified_protection_level}"
+                                 "'s duties (unclassified is never general): map it to "
+                                 f"{config.unclassified_protection_level} or above, or remove it")
             synonyms[_norm(k)] = target
         self.synonyms = synonyms or None
         self._level_memo: dict[str, str | None] = {}

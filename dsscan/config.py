@@ -228,9 +228,9 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
     if cfg.fail_on not in FAIL_ON_CHOICES:
         raise InputError(f"{origin}: fail_on '{cfg.fail_on}' is not one of "
                          f"{', '.join(FAIL_ON_CHOICES)}")
-    if cfg.unclassified_protection_level not in (*LEVELS, UNCLASSIFIED):
-        raise InputError(f"{origin}: unclassified_protection_level must be one of "
-                         f"{', '.join(LEVELS)}")
+    given = raw.get("severity_by_level")
+    _check_unclassified_duties(cfg, origin, explicit=isinstance(given, dict)
+                               and UNCLASSIFIED in given)
     if cfg.backup_separation not in _BACKUP_SEPARATION:
         raise InputError(f"{origin}: backup_separation must be one of "
                          f"{', '.join(_BACKUP_SEPARATION)}")
@@ -247,6 +247,31 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             raise InputError(f"{origin}: content_levels.{det} '{lv}' is not one of "
                              f"{', '.join(LEVELS)}")
     return cfg
+
+
+# A store whose level is unknown owes at least the duties of sensitive data (DESIGN §1; Art.
+# 18 has no "unknown" tier): settings may raise that floor, never lower it.
+UNCLASSIFIED_FLOORS = ("sensitive", "important", "core")
+
+
+def _check_unclassified_duties(cfg: Config, origin: str, *, explicit: bool) -> None:
+    """Refuse settings that would give stores of unknown level the duties (or the severity)
+    of general data: an unclassified store is never general. ``explicit``: the file sets
+    severity_by_level.unclassified; if not, it follows a raised protection level."""
+    floor = cfg.unclassified_protection_level
+    if floor not in UNCLASSIFIED_FLOORS:
+        raise InputError(f"{origin}: unclassified_protection_level '{floor}' would hold stores "
+                         "of unknown level to less than sensitive data's duties; use one of "
+                         f"{', '.join(UNCLASSIFIED_FLOORS)} (unclassified is never general)")
+    sev = cfg.severity_by_level
+    own, owed = sev.get(UNCLASSIFIED), sev.get(floor)
+    if own in SEVERITIES and owed in SEVERITIES and SEVERITIES.index(own) < SEVERITIES.index(owed):
+        if not explicit:
+            sev[UNCLASSIFIED] = owed
+            return
+        raise InputError(f"{origin}: severity_by_level.unclassified '{own}' is lower than "
+                         f"'{owed}' of {floor}, the level unclassified stores are protected as "
+                         "(unclassified is never general)")
 
 
 def _reports(items: list[Any], origin: str, resolve: Any) -> list[dict[str, str | None]]:

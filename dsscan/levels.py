@@ -36,6 +36,13 @@ DEFAULT_SYNONYMS: dict[str, str] = {
 }
 
 
+# Tag and catalogue values that say "no level yet": a synonym may not turn them into a level
+# below the protection owed to unclassified stores.
+NO_LEVEL_WORDS: frozenset[str] = frozenset({
+    "unclassified", "unknown", "none", "n/a", "na", "tbd", "todo", "pending", "unrated",
+    "未分级", "未定级", "未分类", "待定级", "待分级"})
+
+
 def normalize_level(value: object, synonyms: dict[str, str] | None = None) -> str | None:
     """Map a tag or catalogue value to a level name; None when it is not a level."""
     if not isinstance(value, str):

@@ -118,7 +118,8 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
     if options.config.waivers:
         from dsscan.waivers import apply_waivers
 
-        apply_waivers(result, options.config.waivers, options.config.waiver_rules)
+        apply_waivers(result, options.config.waivers, options.config.waiver_rules,
+                      policy_ids=[p.id for p in library.policies])
     if options.baseline is not None:
         from dsscan.baseline import apply_baseline
 

@@ -593,6 +593,7 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> N
         ctx = facts(a)  # the eight facts, then the relations (the documented key order)
         ctx["domain"] = doms.get(did) if kind == DOMAIN else brief.get(did)
         ctx["backups"] = _backups(a, found, by_id, mode, copy_encryption) if found else []
+        ctx["built_in_backup"] = _built_in(a, mode)
         ctx["sources"] = _sources(a, by_id)
         ctx["vault"] = vault(vid) if vid else None
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
@@ -613,16 +614,46 @@ def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
             continue
         seen.add((b["id"], rel))
         w = _where(b)
+        # same_place: the copy sits in the very bucket or volume it copies (lost with it).
+        same_place: str | None = None
         if _bucket_name(w["bucket"]) in buckets:
+            same_place = "bucket"
             sep: tuple[bool | None, str] = (False, f"same bucket {_bucket_name(w['bucket'])}")
         elif w["volume"] in volumes:
+            same_place = "volume"
             sep = (False, f"same volume {w['volume']}")
         else:
             sep = separation(mode, src, w)
         out.append({"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
                     "relation": rel, **w,
-                    "encryption": encryption(b), "separate": sep[0], "separation": sep[1]})
+                    "encryption": encryption(b), "separate": sep[0], "separation": sep[1],
+                    "same_place": same_place})
     return out
+
+
+def _built_in(a: Asset, mode: str) -> dict[str, Any] | None:
+    """The store's own backups (DynamoDB point-in-time recovery, RDS/Redshift automated
+    backups, ElastiCache snapshots, EFS automatic backups), when they are on: kept by the
+    service in the store's own account and region, so never stored apart from it (Art. 37).
+    ``replica_regions`` (e.g. RDS automated-backup replication) counts as another region."""
+    native = _sub(a, "backup").get("native")
+    if not isinstance(native, dict):
+        return None
+    days = native.get("retention_days")
+    on = (native.get("enabled") is True or native.get("point_in_time_recovery") is True
+          or (isinstance(days, int | float) and not isinstance(days, bool) and days > 0))
+    if not on:
+        return None
+    here = _where(a, copy=False)
+    kind = ("point_in_time_recovery" if native.get("point_in_time_recovery") is True
+            else "automated_backups")
+    regions = [r for r in _strs(native.get("replica_regions")) if r != here["region"]]
+    if not regions:  # the store's own place, whatever is known of it
+        return {"kind": kind, "account": here["account"], "region": here["region"],
+                "separate": False, "separation": "same account and region (kept by the service)"}
+    separate, why = separation(mode, here, dict(here, region=regions[0]))
+    return {"kind": kind, "account": here["account"], "region": regions[0],
+            "separate": separate, "separation": why}
 
 
 def _sources(b: Asset, by_id: dict[str, Asset]) -> list[dict[str, Any]]:

@@ -26,9 +26,12 @@ if TYPE_CHECKING:
     from dsscan.findings import Finding, ScanResult
 
 STALE = "matches no finding"
+# ``kind`` of a waiver problem: it does not waive (invalid), it covers nothing (stale), or it
+# waives every policy or every asset and says so (catch_all: listed, not failing).
+INVALID, STALE_KIND, CATCH_ALL = "invalid", "stale", "catch_all"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEYS = ("id", "policy", "asset", "account", "region", "reason", "approver", "expires",
-         "created")
+         "created", "scope")
 _RULE_KEYS = ("require_approver", "max_days")
 
 
@@ -45,6 +48,7 @@ class Waiver:
     region: str | None = None
     approver: str | None = None
     created: date | None = None
+    scope: str | None = None  # "all": the author accepts that it waives every policy/asset
     source: str = ""  # where it was declared, e.g. "dsscan.yaml:waivers[2]"
     id: str = ""  # "" = derived from policy, asset, account and region (stable across edits
     #               of the reason, approver or dates, so reports keep naming the same waiver)
@@ -153,12 +157,16 @@ def parse_waivers(raw: Any, origin: str) -> list[Waiver]:
         approver = _text(item.get("approver"), f"{at}.approver", what="a string (who approved)")
         expires: date = _required(_date(item.get("expires"), f"{at}.expires", required=True))
         created = _date(item.get("created"), f"{at}.created", required=False)
+        scope = item.get("scope")
+        if scope is not None and scope != "all":
+            raise InputError(f"{at}.scope: {_show(scope)} is not 'all' (the only scope: it "
+                             "accepts a waiver of every policy or every asset)")
         if created is not None and created > expires:
             raise InputError(f"{at}.created: {created.isoformat()} is after expires "
                              f"{expires.isoformat()}")
         w = Waiver(id=wid or "", policy=policy, asset=asset, account=account, region=region,
                    reason=reason, approver=approver, expires=expires, created=created,
-                   source=f"{origin}:waivers[{i}]")
+                   scope=scope, source=f"{origin}:waivers[{i}]")
         if w.id in seen:
             why = "" if wid else " (same policy, asset, account and region; give each an id)"
             raise InputError(f"{at}.id: duplicate waiver id {_show(w.id)}, also "
@@ -193,9 +201,45 @@ def parse_waiver_rules(raw: Any, origin: str) -> WaiverRules:
 
 # --- matching -----------------------------------------------------------------------------------
 
-def problems_of(w: Waiver, rules: WaiverRules, today: date) -> list[str]:
+# Ids of every shape a source writes (live AWS, Terraform, Pulumi, plain names) and account
+# and region values: a glob matching all of them matches any asset.
+_ANY_ASSET = ("arn:aws:s3:::b", "arn:aws-cn:rds:cn-north-1:111111111111:db:d", "vpc-0a1b",
+              "aws_s3_bucket.b", 'module.m["k"].aws_db_instance.d[0]',
+              "urn:pulumi:prod::bank::aws:s3/bucket:Bucket::b", "b", "数据")
+_ANY_ACCOUNT = ("111111111111", "222222222222")
+_ANY_REGION = ("cn-north-1", "us-east-1")
+
+
+def _matches_all(glob: str | None, probes: tuple[str, ...]) -> bool:
+    if glob is None:
+        return True
+    match = re.compile(fnmatch.translate(glob)).match
+    return all(match(p) for p in probes)
+
+
+def catch_all(w: Waiver, policy_ids: list[str]) -> list[str]:
+    """What ``w`` waives all of: "every policy" (its policy glob matches every policy of the
+    library, or any id at all), "every asset" (its asset, account and region globs match ids
+    of every shape). A waiver this wide hides whole duties: it needs ``scope: all``."""
+    out = []
+    match = re.compile(fnmatch.translate(w.policy.upper())).match
+    if match("ANY-POLICY-001") or (len(policy_ids) > 1
+                                   and all(match(p.upper()) for p in policy_ids)):
+        out.append("every policy")
+    if (_matches_all(w.asset, _ANY_ASSET) and _matches_all(w.account, _ANY_ACCOUNT)
+            and _matches_all(w.region, _ANY_REGION)):
+        out.append("every asset")
+    return out
+
+
+def problems_of(w: Waiver, rules: WaiverRules, today: date,
+                policy_ids: list[str] | None = None) -> list[str]:
     """Why ``w`` does not waive today (empty: it is valid)."""
     out = []
+    wide = catch_all(w, policy_ids or [])
+    if wide and w.scope != "all":
+        out.append(f"waives {' and '.join(wide)}: write 'scope: all' to accept a waiver this "
+                   "wide")
     if w.expires < today:
         out.append(f"expired on {w.expires.isoformat()}")
     if rules.require_approver and not w.approver:
@@ -240,12 +284,15 @@ def waiver_record(w: Waiver) -> dict[str, Any]:
 
 
 def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules | None,
-                  today: date | None = None) -> None:
+                  today: date | None = None, policy_ids: list[str] | None = None) -> None:
     """Mark the findings each valid waiver covers (the first valid match wins) and record the
-    waivers that do not waive, or cover nothing, in ``result.waiver_problems``."""
+    waivers that do not waive, cover nothing, or waive every policy or asset in
+    ``result.waiver_problems``. ``policy_ids``: every policy of the library (not only those
+    selected for this run), to tell a waiver of every policy; default: the evaluated ones."""
     today = today or date.today()
     rules = rules or WaiverRules()
-    problems = [problems_of(w, rules, today) for w in waivers]
+    ids = list(policy_ids) if policy_ids is not None else [p.id for p in result.policies]
+    problems = [problems_of(w, rules, today, ids) for w in waivers]
     matchers = [_Matcher(w) for w in waivers]
     counts = [0] * len(waivers)
     # Findings an invalid waiver matches: reported as failing only if no valid waiver took them.
@@ -271,16 +318,19 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
     evaluated = [p.id.upper() for p in result.policies]
     result.waiver_problems = []
     for i, w in enumerate(waivers):
-        text = "; ".join(problems[i])
+        text, kind = "; ".join(problems[i]), INVALID
         if not text and counts[i] == 0:
-            text = STALE
+            text, kind = STALE, STALE_KIND
             if not any(matchers[i].policy(pid) for pid in evaluated):
                 text += " (no policy it names was evaluated in this run)"
+        elif not text and (wide := catch_all(w, ids)):
+            # Valid and accepted with scope: all -- still listed, so a reader sees it.
+            text, kind = f"catch-all (scope: all): waives {' and '.join(wide)}", CATCH_ALL
         if text:
             # An invalid waiver's "findings": those it leaves failing (not waived otherwise).
             n = sum(1 for f in claimed[i] if f.waiver is None) if problems[i] else counts[i]
             result.waiver_problems.append({**problem_record(w), "problem": text,
-                                           "findings": n})
+                                           "kind": kind, "findings": n})
 
 
 def problem_record(w: Waiver) -> dict[str, Any]:
@@ -288,13 +338,20 @@ def problem_record(w: Waiver) -> dict[str, Any]:
     return {"id": _clean(w.id), "policy": _clean(w.policy), "asset": _clean(w.asset),
             "account": _clean(w.account), "region": _clean(w.region),
             "reason": _clean(w.reason), "approver": _clean(w.approver),
-            "expires": w.expires.isoformat(), "source": _clean(w.source)}
+            "expires": w.expires.isoformat(), "scope": w.scope, "source": _clean(w.source)}
 
 
 def is_stale(problem: dict[str, Any]) -> bool:
     """A waiver problem that is only informational: the waiver is valid but covers nothing."""
-    return str(problem.get("problem", "")).startswith(STALE)
+    return problem.get("kind") == STALE_KIND
 
 
-__all__ = ["Waiver", "WaiverRules", "apply_waivers", "derive_id", "is_stale",
+def is_notice(problem: dict[str, Any]) -> bool:
+    """A waiver problem that fails nothing: stale, or a catch-all accepted with scope: all
+    (whose findings stay waived)."""
+    return problem.get("kind") in (STALE_KIND, CATCH_ALL)
+
+
+__all__ = ["Waiver", "WaiverRules", "apply_waivers", "catch_all", "derive_id", "is_notice",
+           "is_stale",
            "parse_waiver_rules", "parse_waivers", "problems_of"]

@@ -141,7 +141,8 @@ def test_write_and_load_round_trip_sorted_masked_and_deduplicated(library, tmp_p
 
 def test_waived_findings_are_not_put_in_a_baseline(library, tmp_path):
     r = run(library, doc(STATEMENTS))
-    apply_waivers(r, [Waiver(policy="DS-NET-003", reason="r", expires=date(2999, 1, 1))], None)
+    apply_waivers(r, [Waiver(policy="DS-NET-003", reason="r", scope="all",
+                                 expires=date(2999, 1, 1))], None)
     assert [f.policy_id for f in r.findings if f.waived] == ["DS-NET-003"]
     write_baseline(r, tmp_path / "b.json")
     assert {e["policy_id"] for e in load_baseline(tmp_path / "b.json").entries.values()} == {
@@ -149,10 +150,12 @@ def test_waived_findings_are_not_put_in_a_baseline(library, tmp_path):
 
 
 def test_an_expired_waiver_brings_its_finding_back_as_new(library, tmp_path):
-    cfg = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", expires=date(2999, 1, 1))])
+    cfg = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", scope="all",
+                                 expires=date(2999, 1, 1))])
     write_baseline(run(library, doc(STATEMENTS), config=cfg), tmp_path / "b.json")
     base = load_baseline(tmp_path / "b.json")
-    later = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", expires=date(2000, 1, 1))])
+    later = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", scope="all",
+                                 expires=date(2000, 1, 1))])
     r = run(library, doc(STATEMENTS), config=later, baseline=base)
     assert {(f.policy_id, f.baseline) for f in r.findings} == {
         ("DS-BAK-002", "existing"), ("DS-NET-003", "new")}
@@ -246,7 +249,7 @@ def test_fixed_fails_closed_on_what_was_not_assessed(library, tmp_path):
 
 def test_waived_and_existing_do_not_gate_but_new_does(library, tmp_path):
     base = baseline_of(library, tmp_path, doc(STATEMENTS))
-    cfg = Config(waivers=[Waiver(policy="*", asset="loans", reason="r",
+    cfg = Config(waivers=[Waiver(policy="*", asset="loans", reason="r", scope="all",
                                  expires=date(2999, 1, 1))])
     r = run(library, doc(STATEMENTS, LOANS), baseline=base, config=cfg)
     assert {(f.asset_id, f.baseline, f.waived) for f in r.findings} == {
@@ -458,7 +461,8 @@ def test_baseline_counts_leave_waived_findings_to_their_waiver(library, tmp_path
     from dsscan.reports import baseline_counts
 
     base = baseline_of(library, tmp_path, doc(STATEMENTS))
-    cfg = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", expires=date(2999, 1, 1))])
+    cfg = Config(waivers=[Waiver(policy="DS-NET-003", reason="r", scope="all",
+                                 expires=date(2999, 1, 1))])
     r = run(library, doc(STATEMENTS), config=cfg, baseline=base)
     assert {(f.policy_id, f.baseline, f.waived) for f in r.findings} == {
         ("DS-BAK-002", "existing", False), ("DS-NET-003", "existing", True)}

@@ -32,7 +32,9 @@ COMPLIANT_BUCKET = {
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
     "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
     "access": {"public": False, "wildcard_principal": False},
-    "backup": {"native": {"enabled": True, "retention_days": 30}},
+    # Built-in backups replicated to another region: a backup stored apart (DS-BAK-001).
+    "backup": {"native": {"enabled": True, "retention_days": 30,
+                          "replica_regions": ["cn-northwest-1"]}},
 }
 
 

@@ -36,6 +36,9 @@ EXPECTED = {
     ("DS-ENC-001", "session-cache"), ("DS-NET-002", "prod"), ("DS-TST-001", "prod"),
     ("DS-TST-001", "test"), ("DS-BAK-002", "session-cache"), ("DS-BAK-002", "loan-documents"),
     ("DS-NET-003", "loan-documents"), ("DS-TST-003", "test-customer-db"),
+    # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
+    ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
+    ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from dsscan.config import Config
 from dsscan.relations import attach_context, cidr_overlaps, domain_membership, is_internet_cidr
 
-CTX_KEYS = {"domain", "backups", "sources", "vault", "contents", "parent",
+CTX_KEYS = {"domain", "backups", "built_in_backup", "sources", "vault", "contents", "parent",
             "level", "rank", "protect_level", "protect_rank", "environment", "test", "production",
             "assessable"}
 
@@ -570,8 +570,9 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
     for a in by.values():
         assert set(a["ctx"]) == CTX_KEYS
     assert by["lonely"]["ctx"] == {
-        "domain": None, "backups": [], "sources": [], "vault": None, "contents": [], "parent": None,
-        "level": "general", "rank": 1, "protect_level": "general", "protect_rank": 1,
+        "domain": None, "backups": [], "built_in_backup": None, "sources": [], "vault": None,
+        "contents": [], "parent": None, "level": "general", "rank": 1,
+        "protect_level": "general", "protect_rank": 1,
         "environment": "production", "test": False, "production": True, "assessable": True}
     json.dumps(assets)
 
@@ -641,3 +642,52 @@ def test_context_for_fifty_thousand_assets():
     copies = sum(1 for a in assets if a["kind"] in ("snapshot", "backup"))
     assert len(by["vault"]["ctx"]["contents"]) == copies > 0
     assert by["dom-0"]["ctx"]["domain"]["internet_reachable"] is True
+
+
+SAME = "same account and region (kept by the service)"
+
+
+@pytest.mark.parametrize(("native", "expected"), [
+    # DynamoDB point-in-time recovery, RDS/Redshift automated backups, EFS automatic backups:
+    # the service keeps them in the store's own account and region.
+    ({"enabled": True, "point_in_time_recovery": True},
+     ("point_in_time_recovery", "cn-north-1", False, SAME)),
+    ({"enabled": True, "retention_days": 35}, ("automated_backups", "cn-north-1", False, SAME)),
+    ({"retention_days": 7}, ("automated_backups", "cn-north-1", False, SAME)),
+    ({"enabled": True}, ("automated_backups", "cn-north-1", False, SAME)),
+    ({"enabled": True, "retention_days": 7, "replica_regions": ["cn-northwest-1"]},
+     ("automated_backups", "cn-northwest-1", True, "different region")),
+    ({"enabled": True, "replica_regions": ["cn-north-1"]},
+     ("automated_backups", "cn-north-1", False, SAME)),
+    ({"enabled": False, "retention_days": 0}, None),
+    ({"enabled": None, "point_in_time_recovery": None}, None),
+    ({"retention_days": True}, None),
+    ({}, None),
+])
+def test_built_in_backups_are_kept_where_the_store_is(native, expected):
+    a = asset("t", "table", account="111111111111", region="cn-north-1",
+              backup={"native": native})
+    got = run([a])["t"]["ctx"]["built_in_backup"]
+    if expected is None:
+        assert got is None
+    else:
+        kind, region, separate, why = expected
+        assert got == {"kind": kind, "account": "111111111111", "region": region,
+                       "separate": separate, "separation": why}
+
+
+def test_same_place_is_a_field_not_a_phrase():
+    """DS-BAK-001 decides 'kept in its own bucket/volume' from same_place, never by reading
+    the separation sentence."""
+    b = asset("bkt", "object_store", name="prod-data", account="1", region="r")
+    inside = asset("bkt/backup/", "backup", account="1", region="r",
+                   backup={"backup_of": ["bkt"], "location": {"bucket": "prod-data"}})
+    vol = asset("vol-1", "volume", account="1", region="r")
+    snap = asset("snap-1", "snapshot", account="1", region="r",
+                 backup={"backup_of": ["vol-1"], "location": {"volume": "vol-1"}})
+    elsewhere = asset("snap-2", "snapshot", account="2", region="r",
+                      backup={"backup_of": ["vol-1"]})
+    by = run([b, inside, vol, snap, elsewhere])
+    assert [c["same_place"] for c in by["bkt"]["ctx"]["backups"]] == ["bucket"]
+    assert {c["id"]: c["same_place"] for c in by["vol-1"]["ctx"]["backups"]} == {
+        "snap-1": "volume", "snap-2": None}

@@ -26,6 +26,7 @@ from dsscan.waivers import (
     Waiver,
     WaiverRules,
     apply_waivers,
+    catch_all,
     parse_waiver_rules,
     parse_waivers,
 )
@@ -67,8 +68,11 @@ def scan(library, *waivers: Waiver, rules: WaiverRules | None = None, assets=(ST
 
 
 def W(**kw) -> Waiver:
+    """A waiver; the matching tests use wide globs, accepted with scope: all (the catch-all
+    rule itself is pinned by test_catch_all_*)."""
     kw.setdefault("reason", "accepted for the migration (CHG-1)")
     kw.setdefault("expires", date(2027, 3, 31))
+    kw.setdefault("scope", "all")
     return Waiver(**kw)
 
 
@@ -241,7 +245,7 @@ def test_first_valid_matching_waiver_wins_and_invalid_ones_are_skipped(library):
 
 
 def test_a_waiver_is_valid_through_its_expiry_date_and_expired_the_day_after(library):
-    on_the_day = scan(library, W(policy="DS-NET-003", expires=TODAY))
+    on_the_day = scan(library, W(policy="DS-NET-003", asset="arn:aws-cn:s3:::*", expires=TODAY))
     assert len(waived(on_the_day)) == 2 and on_the_day.waiver_problems == []
     after = scan(library, W(policy="DS-NET-003", expires=date(2027, 1, 14)))
     assert waived(after) == set()
@@ -312,7 +316,7 @@ def test_identifier_in_a_waiver_pattern_is_masked_in_problems_and_every_report(l
 
 def test_config_waivers_are_applied_by_the_pipeline_and_do_not_gate(library):
     ws = parse_waivers([{"policy": "*", "reason": "accepted", "approver": "ciso",
-                         "expires": "2999-12-31"}], "dsscan.yaml")
+                         "expires": "2999-12-31", "scope": "all"}], "dsscan.yaml")
     cfg = Config(waivers=ws, waiver_rules=parse_waiver_rules({"require_approver": True},
                                                              "dsscan.yaml"))
     r = run_scan(inventory(STATEMENTS, LOANS), library, ScanOptions(config=cfg))
@@ -323,8 +327,8 @@ def test_config_waivers_are_applied_by_the_pipeline_and_do_not_gate(library):
 
 
 def test_config_waiver_breaking_the_rules_does_not_waive(library):
-    ws = parse_waivers([{"policy": "*", "reason": "accepted", "expires": "2999-12-31"}],
-                       "dsscan.yaml")
+    ws = parse_waivers([{"policy": "*", "reason": "accepted", "expires": "2999-12-31",
+                         "scope": "all"}], "dsscan.yaml")
     cfg = Config(waivers=ws, waiver_rules=WaiverRules(require_approver=True))
     r = run_scan(inventory(STATEMENTS), library, ScanOptions(config=cfg))
     assert not any(f.waived for f in r.findings)
@@ -442,7 +446,7 @@ def test_cli_waivers_from_the_settings_file_turn_exit_one_into_zero(tmp_path):
     (tmp_path / "dsscan.yaml").write_text(
         "waivers:\n"
         "  - {policy: 'DS-*', asset: statements, reason: migration, approver: ciso,\n"
-        "     expires: 2999-12-31}\n"
+        "     expires: 2999-12-31, scope: all}\n"
         "waiver_rules: {require_approver: true}\n")
     r = dsscan("scan", "inventory", "estate.json", "--config", "dsscan.yaml", "-f", "json",
                cwd=tmp_path)
@@ -477,3 +481,77 @@ def test_a_key_left_empty_is_an_error_not_a_match_for_everything(key):
     raw = [{"policy": "DS-CLS-001", key: None, "reason": "r", "expires": "2099-01-01"}]
     with pytest.raises(InputError, match=rf"waivers\[0\]\.{key}: must not be empty"):
         parse_waivers(raw, "dsscan.yaml")
+
+
+# --- catch-all waivers ------------------------------------------------------------------------
+
+LIB_IDS = ["DS-BAK-002", "DS-NET-003", "DS-ENC-001"]
+
+
+@pytest.mark.parametrize(("fields", "wide"), [
+    ({"policy": "*"}, ["every policy", "every asset"]),
+    ({"policy": "DS-*", "asset": "statements"}, ["every policy"]),
+    ({"policy": "ds-???-00?", "asset": "statements"}, ["every policy"]),
+    ({"policy": "*", "asset": "statements"}, ["every policy"]),
+    ({"policy": "DS-NET-003"}, ["every asset"]),
+    ({"policy": "DS-NET-003", "asset": "*"}, ["every asset"]),
+    ({"policy": "DS-NET-003", "asset": "**", "account": "*", "region": "*"}, ["every asset"]),
+    ({"policy": "DS-NET-003", "asset": "*?"}, ["every asset"]),
+    ({"policy": "DS-NET-*", "asset": "statements"}, []),
+    ({"policy": "DS-NET-003", "asset": "arn:aws-cn:s3:::*"}, []),
+    ({"policy": "DS-NET-003", "asset": "*", "account": "111111111111"}, []),
+    ({"policy": "DS-NET-003", "region": "cn-north-1"}, []),
+    ({"policy": "DS-NET-003", "asset": "loan*"}, []),
+])
+def test_catch_all_waivers_are_recognised(fields, wide):
+    assert catch_all(W(**fields), LIB_IDS) == wide
+
+
+def test_catch_all_without_scope_all_does_not_waive(library):
+    r = scan(library, W(policy="DS-NET-003", scope=None))
+    assert waived(r) == set()
+    [p] = r.waiver_problems
+    assert p["kind"] == "invalid" and p["findings"] == 2
+    assert p["problem"] == ("waives every asset: write 'scope: all' to accept a waiver this "
+                            "wide")
+    assert all(f.gating for f in r.findings if f.policy_id == "DS-NET-003")
+
+
+def test_catch_all_with_scope_all_waives_and_is_listed_in_every_format(library):
+    r = scan(library, W(id="ALL", policy="*", scope="all"))
+    assert len(waived(r)) == 4
+    [p] = r.waiver_problems
+    assert (p["kind"], p["findings"], p["scope"]) == ("catch_all", 4, "all")
+    assert p["problem"] == "catch-all (scope: all): waives every policy and every asset"
+    table = get_reporter("table")(r)
+    assert "catch-all (scope: all)" in table and "4 findings waived" in table
+    doc = json.loads(get_reporter("json")(r))
+    assert doc["waiver_problems"][0]["kind"] == "catch_all"
+    sarif = json.loads(get_reporter("sarif")(r))
+    [note] = [n for n in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+              if n["descriptor"]["id"] == "dsscan/waiver-problem"]
+    assert note["level"] == "warning" and "waives 4 findings" in note["message"]["text"]
+    junit = get_reporter("junit")(r)
+    assert "catch-all waiver" in junit and 'type="waiver_problem"' not in junit
+
+
+def test_catch_all_is_judged_against_the_whole_library_not_the_selected_policies(library):
+    """--policy DS-NET-003 evaluates one policy: a DS-* waiver is still a catch-all."""
+    result = run_scan(inventory(STATEMENTS), library, ScanOptions(include=("DS-NET-003",)))
+    apply_waivers(result, [W(policy="DS-*", asset="statements", scope=None)], None,
+                  today=TODAY, policy_ids=[p.id for p in library.policies])
+    assert not any(f.waived for f in result.findings)
+    assert result.waiver_problems[0]["problem"].startswith("waives every policy")
+
+
+def test_max_days_applies_to_catch_all_waivers(library):
+    r = scan(library, W(policy="*", scope="all", created=date(2027, 1, 1),
+                        expires=date(2027, 12, 31)), rules=WaiverRules(max_days=90))
+    assert waived(r) == set()
+    assert "more than waiver_rules.max_days 90" in r.waiver_problems[0]["problem"]
+
+
+def test_scope_other_than_all_is_an_error():
+    with pytest.raises(InputError, match=r"waivers\[0\]\.scope: 'some' is not 'all'"):
+        parse_waivers([{"policy": "*", "reason": "r", "expires": "2999-01-01",
+                        "scope": "some"}], "dsscan.yaml")

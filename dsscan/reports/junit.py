@@ -127,7 +127,7 @@ def _waiver_case(suite: ET.Element, p: dict[str, Any]) -> None:
     """A waiver problem. One that stops a waiver from waiving (expired, no approver, too long)
     is a failure: someone must renew or remove it, and the findings it covered fail again; a
     stale waiver (valid, covers nothing) is only skipped: informational, yet visible."""
-    from dsscan.waivers import is_stale
+    from dsscan.waivers import is_notice, is_stale
 
     wid, pol, asset = (clean(str(p.get(k) or "")) for k in ("id", "policy", "asset"))
     case = ET.SubElement(suite, "testcase", {"classname": "dsscan.waivers",
@@ -146,6 +146,11 @@ def _waiver_case(suite: ET.Element, p: dict[str, Any]) -> None:
     if is_stale(p):
         el = ET.SubElement(case, "skipped", {"message": _attr(f"stale waiver: {problem}")})
         body.append("Remove the waiver, or fix its policy/asset patterns.")
+    elif is_notice(p):
+        el = ET.SubElement(case, "skipped", {"message": _attr(
+            f"catch-all waiver: {problem}; {n} findings waived")})
+        body.append(f"findings it waives: {n}. Narrow it to the policies and assets it is "
+                    "meant for.")
     else:
         el = ET.SubElement(case, "failure", {"message": _attr(
             f"waiver does not apply: {problem}; {n} findings no longer waived"),

@@ -204,12 +204,14 @@ def _absent(result: ScanResult, e: dict[str, Any], index: dict[str, int]) -> dic
 
 
 def _waiver_note(p: dict[str, Any]) -> dict[str, Any]:
-    from dsscan.waivers import is_stale
+    from dsscan.waivers import is_notice, is_stale
 
     n = p.get("findings", 0)
     target = f"{p.get('policy')} on {p.get('asset')}"
-    text = (f"Waiver {p.get('id')} ({target}, {p.get('source')}): {p.get('problem')}"
-            + ("" if is_stale(p) else f"; does not waive the {n} findings it matches"))
+    tail = ("" if is_stale(p) else f"; waives {n} findings" if is_notice(p)
+            else f"; does not waive the {n} findings it matches")
+    text = f"Waiver {p.get('id')} ({target}, {p.get('source')}): {p.get('problem')}{tail}"
+    # A catch-all stays a warning even when accepted: it hides whole duties.
     return {"level": "note" if is_stale(p) else "warning",
             "message": {"text": masked(text)},
             "descriptor": {"id": "dsscan/waiver-problem"},

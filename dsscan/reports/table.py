@@ -11,6 +11,7 @@ import shutil
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from dsscan.findings import Finding, PolicyInfo, ScanResult
 from dsscan.reports import (
@@ -29,7 +30,7 @@ from dsscan.reports import (
     sorted_policies,
     waiver_label,
 )
-from dsscan.waivers import is_stale
+from dsscan.waivers import is_notice
 
 ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
 DEFAULT_WIDTH = 120  # line width when output is not a terminal (COLUMNS overrides)
@@ -116,8 +117,7 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
             findings.append(row(f, clean(f.message)))
     problems = [(clean(str(p.get("id") or "")),
                  f"{clean(str(p.get('policy') or ''))} on {clean(str(p.get('asset') or ''))}",
-                 clean(str(p.get("problem") or ""))
-                 + ("" if is_stale(p) else f" -- {p.get('findings', 0)} findings not waived"))
+                 clean(str(p.get("problem") or "")) + _waiver_tail(p))
                 for p in result.waiver_problems]
     bcounts = baseline_counts(result)
     baseline_line = fixed = None
@@ -356,3 +356,12 @@ def render(result: ScanResult, *, color: bool = False, threshold: str | None = N
 
 
 __all__ = ["cell_width", "render", "truncate"]
+
+
+def _waiver_tail(p: dict[str, Any]) -> str:
+    """How many findings a waiver problem leaves failing, or (a catch-all accepted with
+    scope: all) how many it waives; nothing for a stale waiver."""
+    n = p.get("findings", 0)
+    if not is_notice(p):
+        return f" -- {n} findings not waived"
+    return f" -- {n} findings waived" if p.get("kind") == "catch_all" else ""

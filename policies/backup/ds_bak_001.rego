@@ -3,16 +3,20 @@
 # description: |
 #   A store at sensitive level or above that has backups or snapshots keeps at least one of
 #   them apart from it: in another account and/or region, as `backup_separation` in the
-#   configuration requires (Python computes `separate` for each copy). A copy kept in the
-#   store's own bucket or volume is never a backup: it is lost with the data, so it is a
-#   finding whatever other copies exist.
+#   configuration requires (Python computes `separate` for each copy). The store's built-in
+#   backups (DynamoDB point-in-time recovery, RDS/Redshift automated backups, EFS automatic
+#   backups) are kept by the service in the store's own account and region: they are backups,
+#   but never separate ones. A copy kept in the store's own bucket or volume is never a
+#   backup: it is lost with the data, so it is a finding whatever other copies exist.
 # custom:
 #   id: DS-BAK-001
 #   articles: [37]
 #   remediation: |
 #     Copy backups to a separate backup account and/or region (AWS Backup cross-account or
 #     cross-region copy rules, S3 replication to a bucket in the backup account, snapshot copy
-#     to another region). Do not keep backups under a prefix of the bucket they protect.
+#     to another region, RDS automated-backup replication). Built-in backups alone (PITR,
+#     automated snapshots) stay with the store. Do not keep backups under a prefix of the
+#     bucket they protect.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 package dsscan.policy.ds_bak_001
 
@@ -33,44 +37,90 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-# Stores owing sensitive-level protection or above that have copies, each with its copies,
-# the ids of those kept in its own bucket or volume, and whether one is known to be
-# separate (computed once). Plain field reads first: most stores have no backups at all.
-judged := [{"a": a, "copies": cs, "in_place": ids, "separate": sep} |
-	some a in data.dsscan.lib.protected_stores
-	a.ctx.backups != []
-	not child_table(a)
-	cs := copies(a)
-	count(cs) > 0
+# The store's built-in backups, when on (ctx.built_in_backup, computed in Python; absent or
+# null when the store has none).
+built_in(a) := b if {
+	b := object.get(a, ["ctx", "built_in_backup"], null)
+	is_object(b)
+}
+
+# Stores owing sensitive-level protection or above that have copies or built-in backups, each
+# with its copies, the ids of those kept in its own bucket or volume, its built-in backups
+# (a list of zero or one) and whether one of them is known to be separate (computed once).
+# Plain field reads first: most stores have no copies at all.
+judged := array.concat(
+	[j |
+		some a in data.dsscan.lib.protected_stores
+		a.ctx.backups != []
+		not child_table(a)
+		cs := copies(a)
+		count(cs) > 0
+		j := judge(a, cs)
+	],
+	[j |
+		some a in data.dsscan.lib.protected_stores
+		built_in(a)
+		count(copies(a)) == 0
+		not child_table(a)
+		j := judge(a, [])
+	],
+)
+
+judge(a, cs) := {"a": a, "copies": cs, "built_in": bs, "in_place": ids, "separate": sep} if {
+	bs := [b | b := built_in(a)]
 	ids := sort([b.id | some b in cs; b.separate == false; same_place(b)])
-	sep := count([1 | some b in cs; b.separate == true]) > 0
-]
-
-same_place(b) if {
-	b.separate == false
-	is_string(b.separation)
-	startswith(lower(b.separation), "same bucket")
+	sep := count([1 | some b in array.concat(cs, bs); b.separate == true]) > 0
 }
 
-same_place(b) if {
-	b.separate == false
-	is_string(b.separation)
-	startswith(lower(b.separation), "same volume")
-}
+same_place(b) if b.same_place in {"bucket", "volume"}
 
 has_unknown(cs) if {
 	some b in cs
 	not is_boolean(object.get(b, "separate", null))
 }
 
-evidence(cs) := {"copies": [{
+built_in_phrase := {
+	"point_in_time_recovery": "point-in-time recovery",
+	"automated_backups": "automated backups",
+}
+
+# Where the copies (and the built-in backups) are, for the message.
+places(j) := concat("; ", sort({s |
+	some b in array.concat(j.copies, j.built_in)
+	s := b.separation
+	is_string(s)
+}))
+
+copy_ids(j) := concat(", ", sort([b.id | some b in j.copies]))
+
+what_stays(j) := msg if {
+	count(j.built_in) == 0
+	msg := sprintf("its copies %s are", [copy_ids(j)])
+} else := msg if {
+	count(j.copies) == 0
+	msg := sprintf("its built-in backups (%s) are", [built_in_phrase[j.built_in[0].kind]])
+} else := msg if {
+	msg := sprintf("its copies %s and its built-in backups (%s) are", [
+		copy_ids(j), built_in_phrase[j.built_in[0].kind],
+	])
+}
+
+evidence(j) := {"copies": [{
 	"id": b.id,
 	"account": object.get(b, "account", null),
 	"region": object.get(b, "region", null),
 	"separate": object.get(b, "separate", null),
 	"separation": object.get(b, "separation", null),
 } |
-	some b in cs
+	some b in j.copies
+], "built_in": [{
+	"kind": b.kind,
+	"account": object.get(b, "account", null),
+	"region": object.get(b, "region", null),
+	"separate": object.get(b, "separate", null),
+	"separation": object.get(b, "separation", null),
+} |
+	some b in j.built_in
 ]}
 
 deny contains finding if {
@@ -85,7 +135,7 @@ deny contains finding if {
 		"message": sprintf("%s keeps copies in its own bucket or volume (%s); a copy stored with the data it copies is not a separate backup.", [
 			data.dsscan.lib.display_name(a), concat(", ", j.in_place),
 		]),
-		"evidence": evidence(j.copies),
+		"evidence": evidence(j),
 	}
 }
 
@@ -95,17 +145,15 @@ deny contains finding if {
 	count(j.in_place) == 0
 	not has_unknown(j.copies)
 	a := j.a
-	ids := sort([b.id | some b in j.copies])
-	where := sort({s | some b in j.copies; s := b.separation; is_string(s)})
 	finding := {
 		"asset": a.id,
 		"key": "not_separate",
-		"related": ids,
+		"related": sort([b.id | some b in j.copies]),
 		"level": a.ctx.level,
-		"message": sprintf("%s has no backup stored separately from it: its copies %s are in the same place (%s).", [
-			data.dsscan.lib.display_name(a), concat(", ", ids), concat("; ", where),
+		"message": sprintf("%s has no backup stored separately from it: %s in the same place (%s).", [
+			data.dsscan.lib.display_name(a), what_stays(j), places(j),
 		]),
-		"evidence": evidence(j.copies),
+		"evidence": evidence(j),
 	}
 }
 

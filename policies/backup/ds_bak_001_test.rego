@@ -14,6 +14,9 @@ copy(id, relation, separate, separation) := {
 	"separate": separate, "separation": separation,
 }
 
+# A copy kept in the store's own bucket or volume (same_place, computed in Python).
+in_place(id, where) := object.union(copy(id, "backup", false, "anything"), {"same_place": where})
+
 denied(assets) := d if {
 	d := data.dsscan.policy.ds_bak_001.deny with input as {"assets": assets}
 }
@@ -46,7 +49,7 @@ test_copy_in_same_bucket_is_denied_even_with_separate_copy if {
 	a := {
 		"id": "bkt", "name": "prod-data", "kind": "object_store", "level": {"value": "sensitive"},
 		"ctx": {"backups": [
-			copy("bkt/backup/", "backup", false, "same bucket (prefix backup/)"),
+			in_place("bkt/backup/", "bucket"),
 			copy("vault-rp", "backup", true, "different account"),
 		]},
 	}
@@ -59,7 +62,7 @@ test_copy_in_same_bucket_is_denied_even_with_separate_copy if {
 }
 
 test_copy_in_same_volume_is_denied if {
-	ds := denied([db("fs", "core", [copy("snap", "snapshot", false, "same volume")])])
+	ds := denied([db("fs", "core", [in_place("snap", "volume")])])
 	count(ds) == 1
 	some f in ds
 	f.asset == "fs"
@@ -106,4 +109,52 @@ test_not_assessed_asset_is_skipped if {
 		{"assessment": {"status": "not_assessed"}},
 	)
 	count(denied([a])) == 0
+}
+
+test_wording_of_separation_never_decides if {
+	# Prose is for people: a copy described as "same bucket" but not in the store's own bucket
+	# (same_place null) is judged as any other colocated copy.
+	ds := denied([db("db", "core", [copy("s1", "backup", false, "same bucket somewhere")])])
+	count(ds) == 1
+	some f in ds
+	f.key == "not_separate"
+}
+
+store_with_built_in(backups, built_in) := object.union(db("db", "core", backups), {"ctx": {"built_in_backup": built_in}})
+
+pitr := {"kind": "point_in_time_recovery", "account": "111111111111", "region": "cn-north-1", "separate": false, "separation": "same account and region (kept by the service)"}
+
+replicated := {"kind": "automated_backups", "account": "111111111111", "region": "cn-northwest-1", "separate": true, "separation": "different region"}
+
+# copies, built-in backups -> verdict
+bak001_cases := [
+	[[], pitr, "not_separate"],
+	[[], replicated, "pass"],
+	[[], null, "pass"],
+	[[copy("s2", "backup", true, "different account")], pitr, "pass"],
+	[[copy("s1", "snapshot", false, "same account and region")], pitr, "not_separate"],
+	[[copy("s1", "snapshot", false, "same account and region")], replicated, "pass"],
+	[[copy("s2", "backup", null, null)], pitr, "not_assessed"],
+]
+
+bak001_verdict(a) := f.key if {
+	some f in denied([a])
+} else := "not_assessed" if {
+	count(unassessed([a])) > 0
+} else := "pass"
+
+test_built_in_backups_are_never_separate if {
+	got := [bak001_verdict(store_with_built_in(c[0], c[1])) | some c in bak001_cases]
+	got == [c[2] | some c in bak001_cases]
+}
+
+test_built_in_only_message_and_evidence if {
+	some f in denied([store_with_built_in([], pitr)])
+	f.related == []
+	f.message == "db has no backup stored separately from it: its built-in backups (point-in-time recovery) are in the same place (same account and region (kept by the service))."
+	f.evidence.built_in[0].kind == "point_in_time_recovery"
+}
+
+test_built_in_backups_of_a_general_store_are_ignored if {
+	count(denied([object.union(store_with_built_in([], pitr), {"level": {"value": "general"}})])) == 0
 }

@@ -108,6 +108,22 @@ stronger(srcs, strength) := sort([s.id |
 
 weaker_than(srcs, k) := stronger(srcs, k) if k != null else := []
 
+# Ids of the sources that might be stronger than `strength` without being known to be: their
+# encryption could not be read, or they are encrypted with a key whose type could not be read
+# (a customer-managed key as far as anyone knows). Never a pass: the copy is not assessed.
+uncertain(srcs, strength) := sort([s.id |
+	some s in srcs
+	not src_strength(s) > strength
+	source_unknown(s, strength)
+])
+
+source_unknown(s, _) if src_strength(s) == null
+
+source_unknown(s, strength) if {
+	strength < 2
+	data.dsscan.lib.key_type_unknown(src_state(s))
+}
+
 # --- copies --------------------------------------------------------------------------------
 
 # Copies: backups and snapshots, and other assets with copy sources (a replica; not a
@@ -207,20 +223,21 @@ not_assessed contains item if {
 	some c in copies
 	c.k == null
 	data.dsscan.lib.key_type_unknown(c.own.state)
-	count(stronger(c.sources, 1)) > 0
-	item := {"asset": c.a.id, "reason": "the copy is encrypted, but its key type could not be read to compare it with its source's customer-managed key"}
+	count(stronger(c.sources, 1)) + count(uncertain(c.sources, 1)) > 0
+	item := {"asset": c.a.id, "reason": "the copy is encrypted, but its key type could not be read to compare it with its source's key"}
 }
 
-# A copy that is not weaker than its known sources, but some source's encryption is unknown.
+# A copy that is not weaker than its known sources, but some source's encryption or key type
+# is unknown (a source key that could not be described may be customer-managed).
 not_assessed contains item if {
 	some c in copies
 	c.k != null
 	c.k < 2
 	count(c.weaker) == 0
 	not unencrypted_sensitive_copy(c)
-	unknown := sort([s.id | some s in c.sources; src_strength(s) == null])
+	unknown := uncertain(c.sources, c.k)
 	count(unknown) > 0
-	item := {"asset": c.a.id, "reason": sprintf("encryption at rest of its source %s could not be read", [concat(", ", unknown)])}
+	item := {"asset": c.a.id, "reason": sprintf("encryption at rest of its source %s could not be read (or its key type): the copy cannot be compared with it", [concat(", ", unknown)])}
 }
 
 # --- backup vaults -------------------------------------------------------------------------

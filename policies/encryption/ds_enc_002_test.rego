@@ -190,3 +190,42 @@ test_snapshot_without_relation_field_uses_all_sources if {
 	some f in ds
 	f.related == ["db"]
 }
+
+# A source whose key could not be described (encrypted, key type unknown) may be
+# customer-managed: a copy that is not customer-managed cannot be said to match it.
+key_unknown := {"enabled": true, "key_type": null, "key_id": "arn:aws:kms:cn-north-1:111111111111:key/k"}
+
+# copy state, source state -> "deny" | "not_assessed" | "pass"
+enc002_cases := [
+	[pmk, key_unknown, "not_assessed"],
+	[pmk, unknown, "not_assessed"],
+	[cmk, key_unknown, "pass"],
+	[cmk, unknown, "pass"],
+	[key_unknown, key_unknown, "not_assessed"],
+	[key_unknown, cmk, "not_assessed"],
+	[key_unknown, pmk, "pass"],
+	[off, key_unknown, "deny"],
+	[pmk, cmk, "deny"],
+	[pmk, pmk, "pass"],
+]
+
+verdict(assets) := "deny" if {
+	count(denied(assets)) > 0
+} else := "not_assessed" if {
+	count(unassessed(assets)) > 0
+} else := "pass"
+
+test_copy_of_a_source_with_an_unknown_key_is_never_passed if {
+	got := [v |
+		some c in enc002_cases
+		v := verdict([snapshot("snap", "core", c[0], [src("db", "core", c[1])])])
+	]
+	got == [c[2] | some c in enc002_cases]
+}
+
+test_unknown_source_key_is_named_in_the_reason if {
+	ns := unassessed([snapshot("snap", "important", pmk, [src("db", "important", key_unknown)])])
+	count(ns) == 1
+	some n in ns
+	contains(n.reason, "db")
+}

@@ -36,7 +36,7 @@ def collect(scope: Scope) -> None:
             "publicly_accessible": any(m.get("PubliclyAccessible") for m in members),
         }
         a["access"] = {"public": a["network"]["publicly_accessible"]}
-        a["backup"] = _native(c.get("BackupRetentionPeriod"))
+        a["backup"] = _native(c.get("BackupRetentionPeriod"), c)
         a["attributes"] = {"engine": c.get("Engine"), "resource_id": c.get("DbClusterResourceId"),
                            "members": sorted(m["DBInstanceIdentifier"] for m in members)}
         scope.sink.add(a)
@@ -55,7 +55,7 @@ def collect(scope: Scope) -> None:
             "publicly_accessible": bool(i.get("PubliclyAccessible")),
         }
         a["access"] = {"public": bool(i.get("PubliclyAccessible"))}
-        a["backup"] = _native(i.get("BackupRetentionPeriod"))
+        a["backup"] = _native(i.get("BackupRetentionPeriod"), i)
         a["attributes"] = {"engine": i.get("Engine"), "instance_class": i.get("DBInstanceClass"),
                            "resource_id": i.get("DbiResourceId")}
         if i.get("ReadReplicaSourceDBInstanceIdentifier"):
@@ -92,9 +92,19 @@ def _subnet_group(instance: dict[str, Any]) -> tuple[list[str], str | None]:
                   if s.get("SubnetIdentifier")), g.get("VpcId")
 
 
-def _native(retention: Any) -> dict[str, Any]:
+def _native(retention: Any, described: dict[str, Any]) -> dict[str, Any]:
+    """Automated backups: kept by RDS in the instance's own region, unless automated-backup
+    replication copies them to another (DS-BAK-001 counts that as a separate backup)."""
     days = retention if isinstance(retention, int) else None
-    return {"native": {"enabled": None if days is None else days > 0, "retention_days": days}}
+    regions = sorted({arn.split(":")[3] for r in described.get(
+        "DBInstanceAutomatedBackupsReplications") or [] if isinstance(r, dict)
+        and isinstance(arn := r.get("DBInstanceAutomatedBackupsArn"), str)
+        and arn.count(":") >= 4 and arn.split(":")[3]})
+    native: dict[str, Any] = {"enabled": None if days is None else days > 0,
+                              "retention_days": days}
+    if regions:
+        native["replica_regions"] = regions
+    return {"native": native}
 
 
 def _snapshot(scope: Scope, s: dict[str, Any], arn_key: str, name_key: str, source_key: str,

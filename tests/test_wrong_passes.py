@@ -1,0 +1,131 @@
+"""Wrong passes of issue 11 §1 pinned through the real pipeline (classification, relations,
+the Rego library, the per-article report): each case was a pass, or a setting that silently
+lowered a verdict, before the fix."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from dsscan.config import config_from_mapping
+from dsscan.errors import InputError
+from dsscan.inventory import parse_inventory
+from dsscan.pipeline import ScanOptions, run_scan
+from dsscan.policy_library import load_library
+from dsscan.reports.compliance import policy_states
+from dsscan.scanners.aws.rds import _native
+
+ACCT, REGION = "111111111111", "cn-north-1"
+KEY = f"arn:aws-cn:kms:{REGION}:{ACCT}:key/1234abcd-0000-0000-0000-000000000000"
+
+
+@pytest.fixture(scope="module")
+def library() -> Any:
+    return load_library()
+
+
+def scan(library: Any, *assets: dict[str, Any], settings: dict[str, Any] | None = None) -> Any:
+    inv = parse_inventory({"format": "dsscan-inventory/1",
+                           "assets": [copy.deepcopy(a) for a in assets]}, "estate.json")
+    cfg = config_from_mapping(settings or {}, "dsscan.yaml")
+    return run_scan(inv, library, ScanOptions(config=cfg))
+
+
+def store(name: str, kind: str = "database", level: str = "core", **extra: Any) -> dict:
+    return {"id": f"arn:aws-cn:rds:{REGION}:{ACCT}:db:{name}", "kind": kind, "name": name,
+            "account": ACCT, "region": REGION,
+            "tags": {"dsscan:level": level, "environment": "production"},
+            "encryption": {"at_rest": {"enabled": True, "key_type": "customer_managed",
+                                       "key_id": KEY}},
+            "network": {"publicly_accessible": False}, "access": {"public": False},
+            "backup": {"native": {"enabled": False}}, **extra}
+
+
+# -- §1.5: a source whose KMS key could not be described ----------------------------------------
+
+def test_copy_of_a_source_with_an_undescribable_key_is_not_assessed_in_every_view(library):
+    db = store("ledger", encryption={"at_rest": {"enabled": True, "key_type": None,
+                                                 "key_id": KEY}},
+               assessment={"status": "partial", "gaps": [
+                   {"aspect": "encryption", "reason": "AccessDenied for key (kms:DescribeKey)"}]})
+    snap = {"id": f"arn:aws-cn:rds:{REGION}:{ACCT}:snapshot:ledger-1", "kind": "snapshot",
+            "name": "ledger-1", "account": ACCT, "region": "cn-northwest-1",
+            "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
+            "backup": {"backup_of": [db["id"]]}}
+    r = scan(library, db, snap)
+    assert not [f for f in r.findings if f.policy_id == "DS-ENC-002"]
+    assert [n.asset_id for n in r.not_assessed if n.policy_id == "DS-ENC-002"] == [snap["id"]]
+    assert policy_states(r)["DS-ENC-002"][snap["id"]] == "not_assessed"
+
+
+# -- §1.6: built-in backups are never separate --------------------------------------------------
+
+@pytest.mark.parametrize(("native", "finding"), [
+    ({"enabled": True, "point_in_time_recovery": True}, True),   # DynamoDB PITR
+    ({"enabled": True, "retention_days": 35}, True),             # RDS automated backups
+    ({"enabled": True, "retention_days": 7, "replica_regions": ["cn-northwest-1"]}, False),
+    ({"enabled": False, "retention_days": 0}, False),            # none: DS-BAK-002's business
+])
+def test_built_in_backups_alone_are_not_stored_separately(library, native, finding):
+    r = scan(library, store("ledger", backup={"native": native}))
+    got = [f for f in r.findings if f.policy_id == "DS-BAK-001"]
+    assert bool(got) is finding
+    if finding:
+        assert "built-in backups" in got[0].message and got[0].related == ()
+    backed = [f for f in r.findings if f.policy_id == "DS-BAK-002"]
+    assert bool(backed) is (native.get("enabled") is False)
+
+
+def test_rds_automated_backup_replication_is_read_as_another_region():
+    described = {"DBInstanceAutomatedBackupsReplications": [
+        {"DBInstanceAutomatedBackupsArn":
+         "arn:aws-cn:rds:cn-northwest-1:111111111111:auto-backup:ab-1"}]}
+    assert _native(7, described) == {"native": {"enabled": True, "retention_days": 7,
+                                                "replica_regions": ["cn-northwest-1"]}}
+    assert _native(7, {}) == {"native": {"enabled": True, "retention_days": 7}}
+
+
+# -- §1.7: unclassified is never general ---------------------------------------------------------
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"unclassified_protection_level": "general"}, "unclassified_protection_level 'general'"),
+    ({"unclassified_protection_level": "unclassified"},
+     "unclassified_protection_level 'unclassified'"),
+    ({"severity_by_level": {"unclassified": "low"}}, "severity_by_level.unclassified 'low'"),
+    ({"unclassified_protection_level": "core", "severity_by_level": {"unclassified": "high"}},
+     "severity_by_level.unclassified 'high' is lower than 'critical' of core"),
+])
+def test_settings_giving_unclassified_stores_general_duties_are_refused(settings, message):
+    with pytest.raises(InputError, match="never general") as e:
+        config_from_mapping(settings, "dsscan.yaml")
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("word", ["unclassified", "Unknown", "未分级", "TBD"])
+def test_a_synonym_turning_no_level_into_general_is_refused(library, word):
+    with pytest.raises(InputError, match="never general"):
+        scan(library, store("x"), settings={"level_synonyms": {word: "general"}})
+
+
+@pytest.mark.parametrize("settings", [
+    {"unclassified_protection_level": "important"},
+    {"unclassified_protection_level": "core", "severity_by_level": {"unclassified": "critical"}},
+    {"severity_by_level": {"unclassified": "high"}},
+    {"level_synonyms": {"unknown": "important", "public": "general"}},
+])
+def test_settings_raising_the_floor_are_accepted(library, settings):
+    scan(library, store("x"), settings=settings)
+
+
+def test_unclassified_store_owes_sensitive_duties(library):
+    bucket = store("x", kind="object_store", tags={},
+                   encryption={"at_rest": {"enabled": False, "key_type": "none"}})
+    r = scan(library, bucket)
+    assert {f.policy_id for f in r.findings} >= {"DS-ENC-001", "DS-CLS-001"}
+
+
+def test_a_raised_floor_raises_the_default_severity_of_unclassified():
+    cfg = config_from_mapping({"unclassified_protection_level": "core"}, "dsscan.yaml")
+    assert cfg.severity_by_level["unclassified"] == "critical"
