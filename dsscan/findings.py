@@ -12,6 +12,12 @@ from typing import Any
 
 from dsscan.levels import SEVERITY_RANK
 
+# The facets of an asset a scanner reads separately (``assessment.gaps[].aspect``).
+ASPECTS = ("encryption", "network", "access", "backup", "content", "tags", "logging")
+# Facets that decide an asset's level or environment, and so every policy's verdict; "*" is
+# the whole asset.
+EVERY_POLICY_ASPECTS = ("*", "tags", "content")
+
 
 @dataclass(frozen=True)
 class PolicyInfo:
@@ -29,6 +35,14 @@ class PolicyInfo:
     # Settings the policy needs (e.g. allowed_regions): without them it is not evaluated, so
     # nothing is reported as passing a check that was never configured.
     requires_config: tuple[str, ...] = ()
+    # Asset facets (gap aspects) the policy's verdicts depend on; None: not declared, so any
+    # facet may matter. Gaps on facets no selected policy reads do not make a run incomplete.
+    reads: tuple[str, ...] | None = None
+
+    def reads_aspect(self, aspect: str) -> bool:
+        """Whether a gap on ``aspect`` can change this policy's verdicts."""
+        return (self.reads is None or aspect in self.reads or aspect in EVERY_POLICY_ASPECTS
+                or aspect not in ASPECTS)
 
     @property
     def articles_text(self) -> str:

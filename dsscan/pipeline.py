@@ -185,6 +185,9 @@ def _gaps(inventory: Inventory, assets: list[dict[str, Any]],
             gaps = [{"aspect": "*", "reason": "the scanner could not read this asset"}]
         for g in gaps:
             aspect = g.get("aspect") or "*"
+            # A facet none of the selected policies reads (--policy) leaves them complete.
+            if not any(p.reads_aspect(aspect) for p in policies):
+                continue
             reason = mask_text(g.get("reason", "not read"))
             out.append(NotAssessed(reason=reason if aspect == "*" else f"{aspect}: {reason}",
                                    asset_id=a["id"]))

@@ -291,6 +291,13 @@ def _policy_info(m: ModuleFacts) -> PolicyInfo:
     if not isinstance(requires, list) or not all(isinstance(k, str) for k in requires):
         raise PolicyError(f"{where}: METADATA 'custom.requires_config' must be a list of "
                           "setting names")
+    reads = custom.get("reads")
+    if reads is not None:
+        from dsscan.findings import ASPECTS
+
+        if not isinstance(reads, list) or not all(r in ASPECTS for r in reads):
+            raise PolicyError(f"{where}: METADATA 'custom.reads' must be a list of asset "
+                              f"facets ({', '.join(ASPECTS)})")
     from dsscan.config import Config
 
     settings = {f.name for f in dataclasses.fields(Config)}
@@ -305,7 +312,8 @@ def _policy_info(m: ModuleFacts) -> PolicyInfo:
     return PolicyInfo(id=pid, title=meta["title"].strip(), package=m.package, path=m.path,
                       articles=tuple(articles), description=meta["description"].strip(),
                       remediation=custom["remediation"].strip(), kinds=tuple(kinds),
-                      builtin=m.builtin, requires_config=tuple(requires))
+                      builtin=m.builtin, requires_config=tuple(requires),
+                      reads=None if reads is None else tuple(reads))
 
 
 # --- library checks ------------------------------------------------------------------------

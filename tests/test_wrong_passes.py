@@ -129,3 +129,41 @@ def test_unclassified_store_owes_sensitive_duties(library):
 def test_a_raised_floor_raises_the_default_severity_of_unclassified():
     cfg = config_from_mapping({"unclassified_protection_level": "core"}, "dsscan.yaml")
     assert cfg.severity_by_level["unclassified"] == "critical"
+
+
+# -- --policy: only the selected policies' gaps make a run incomplete -----------------------------
+
+@pytest.mark.parametrize(("aspect", "policy", "incomplete"), [
+    ("encryption", "DS-NET-003", False),
+    ("encryption", "DS-ENC-001", True),
+    ("encryption", "DS-ENC-002", True),
+    ("access", "DS-NET-003", True),
+    ("access", "DS-ENC-001", False),
+    ("network", "DS-NET-001", True),
+    ("network", "DS-BAK-002", False),
+    ("backup", "DS-BAK-002", True),
+    ("logging", "DS-NET-003", False),
+    ("tags", "DS-NET-003", True),        # the level: every policy
+    ("content", "DS-ENC-001", True),     # ditto
+    ("*", "DS-BAK-002", True),
+    ("something-new", "DS-NET-003", True),  # unknown facet: fail closed
+])
+def test_only_gaps_a_selected_policy_reads_make_the_run_incomplete(library, aspect, policy,
+                                                                     incomplete):
+    bucket = store("x", kind="object_store", assessment={
+        "status": "partial", "gaps": [{"aspect": aspect, "reason": "AccessDenied"}]})
+    def inv() -> Any:
+        return parse_inventory({"format": "dsscan-inventory/1",
+                                "assets": [copy.deepcopy(bucket)]}, "estate.json")
+
+    r = run_scan(inv(), library, ScanOptions(include=(policy,)))
+    assert (not r.complete) is incomplete
+    # The whole catalogue reads every facet but logging (no policy judges logs yet).
+    assert run_scan(inv(), library, ScanOptions()).complete is (aspect == "logging")
+
+
+def test_a_user_policy_without_reads_is_concerned_by_every_gap():
+    from dsscan.findings import PolicyInfo
+
+    p = PolicyInfo(id="ACME-001", title="t", package="p", path="x.rego")
+    assert all(p.reads_aspect(a) for a in ("encryption", "logging", "network"))

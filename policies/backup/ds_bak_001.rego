@@ -18,6 +18,7 @@
 #     automated snapshots) stay with the store. Do not keep backups under a prefix of the
 #     bucket they protect.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [backup]
 package dsscan.policy.ds_bak_001
 
 import rego.v1

@@ -16,6 +16,7 @@
 #     Backup plan; for object stores, replicate to a versioned bucket under a backup plan.
 #     Verify restores regularly.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [backup]
 package dsscan.policy.ds_bak_002
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     private and share with named accounts only). Enable AWS Backup Vault Lock (compliance
 #     mode) on vaults holding core data.
 #   kinds: [backup_vault, backup, snapshot, object_store]
+#   reads: [access, backup]
 package dsscan.policy.ds_bak_003
 
 import rego.v1

@@ -13,6 +13,7 @@
 #     for it to the data catalogue. Backups and replicas inherit their source's level once
 #     the source is classified.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot, backup_vault]
+#   reads: []
 package dsscan.policy.ds_cls_001
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     level-change approval process; if the data should not be there, remove or desensitize
 #     it instead.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot, backup_vault, network_domain]
+#   reads: []
 package dsscan.policy.ds_cls_002
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     data use a customer-managed KMS key (SSE-KMS with your own key, RDS kms_key_id, ...);
 #     stores that cannot be re-encrypted in place are restored from an encrypted snapshot.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [encryption]
 package dsscan.policy.ds_enc_001
 
 import rego.v1

@@ -16,6 +16,7 @@
 #     encryption with SSE-KMS on the backup bucket). Backup vault keys cannot be changed after
 #     creation: create a vault with a customer-managed key and move the backup plans to it.
 #   kinds: [backup, snapshot, backup_vault, object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [encryption, backup]
 package dsscan.policy.ds_enc_002
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     raising its controls to that level), declare the VPC or subnets as a network domain with
 #     a level (domain tags such as dsscan:level, or `domains:` in the dsscan configuration).
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [network]
 package dsscan.policy.ds_net_001
 
 import rego.v1

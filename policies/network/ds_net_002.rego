@@ -15,6 +15,7 @@
 #     ingress into a data domain goes through a load balancer or API gateway in a DMZ domain,
 #     never straight to the data tier.
 #   kinds: [network_domain]
+#   reads: [network]
 package dsscan.policy.ds_net_002
 
 import rego.v1

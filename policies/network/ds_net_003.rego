@@ -14,6 +14,7 @@
 #     policies and ACLs. Expose data to third parties only through a managed interface
 #     platform (Art. 53), never by opening the store itself.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
+#   reads: [network, access]
 package dsscan.policy.ds_net_003
 
 import rego.v1

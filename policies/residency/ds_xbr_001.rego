@@ -16,6 +16,7 @@
 #     data (Art. 36) and record the decision as a waiver with its approver and expiry.
 #   requires_config: [allowed_regions]
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
+#   reads: [backup]
 package dsscan.policy.ds_xbr_001
 
 import rego.v1

@@ -13,6 +13,7 @@
 #     or security-group rules that connect test and production domains. Move data between
 #     them only through a controlled, audited desensitization pipeline.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, network_domain]
+#   reads: [network]
 package dsscan.policy.ds_tst_001
 
 import rego.v1
