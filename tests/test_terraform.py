@@ -99,6 +99,9 @@ def test_example_plan_findings():
         ("DS-BAK-002", "session-cache"), ("DS-BAK-002", "loan-documents"),
         ("DS-ENC-001", "session-cache"), ("DS-NET-003", "loan-documents"),
         ("DS-TST-003", "test-customer-db"),
+        # Automated backups / PITR only: kept with the store (Art. 37).
+        ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
+        ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
     }
 
 
