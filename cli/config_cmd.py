@@ -34,6 +34,10 @@ environment_tag_keys: ["dsscan:environment", environment]
 # Regions where personal information and important data may be stored (DS-XBR-001).
 # allowed_regions: [cn-north-1, cn-northwest-1]
 
+# KMS keys managed outside the scanned plans and accounts (a central key account): declared
+# customer-managed, so stores using them are not "not assessed". Account ids or ARN patterns.
+# kms_keys: ["444455556666", "arn:aws-cn:kms:*:555566667777:key/*"]
+
 # Keep every run (SQLite file, or postgresql://user@host/db) for history, diff and trends.
 # store: .dsscan/history.sqlite
 
@@ -143,6 +147,8 @@ def settings_dict(cfg: Any) -> dict[str, Any]:
         value = getattr(cfg, f.name)
         if f.name in ("store", "opa_url") and isinstance(value, str):
             out[f.name] = mask_url(value)
+        elif f.name == "kms_keys":  # as written: account ids and ARN patterns
+            out[f.name] = [k.describe() for k in value]
         else:
             out[f.name] = _plain(value)
     return out

@@ -94,6 +94,8 @@ class Config:
     policy_dirs: list[str] = field(default_factory=list)
     # Regions where data of sensitive level or above may be stored (DS-XBR-001); empty = any.
     allowed_regions: list[str] = field(default_factory=list)
+    # KMS keys outside the scanned estate declared customer-managed (dsscan.keys.DeclaredKeys).
+    kms_keys: list[Any] = field(default_factory=list)
     # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
     reports: list[dict[str, str | None]] = field(default_factory=list)
     store: str | None = None  # history store URL (default for --store)
@@ -201,6 +203,10 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
                 raise InputError(f"{origin}: setting 'opa_timeout' must be a positive number "
                                  "of seconds")
             cfg.opa_timeout = float(value)
+        elif key == "kms_keys":
+            from dsscan.keys import parse_kms_keys
+
+            cfg.kms_keys = parse_kms_keys(value, origin)
         elif key == "waivers":
             from dsscan.waivers import parse_waivers
 

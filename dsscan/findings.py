@@ -152,6 +152,8 @@ class ScanResult:
     #  "not_assessed"}; empty without a store.
     history: list[dict[str, Any]] = field(default_factory=list)
     run_id: str | None = None  # set once the run is stored
+    # Resources the inputs held that no scanner maps (resource type -> count): not judged.
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -57,8 +57,11 @@ def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
 def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     """Classify the assets and attach their relations (ctx); returns the asset list."""
     from dsscan import classify, relations
+    from dsscan.keys import apply_declared_keys
 
     assets = inventory.assets
+    # Keys the institution declares its own: decided before anything copies encryption facts.
+    apply_declared_keys(assets, options.config.kms_keys)
     domain_of = relations.domain_membership(assets)
     classify.classify(assets, options.config, options.catalogue, domain_of=domain_of)
     relations.attach_context(assets, options.config, domain_of)
@@ -114,6 +117,7 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             started_at=started.isoformat(timespec="seconds"),
             duration_s=time.perf_counter() - t0,
             assets={a["id"]: _asset_summary(a) for a in assets},
+            skipped=_skipped(inventory),
         )
     if options.config.waivers:
         from dsscan.waivers import apply_waivers
@@ -126,6 +130,16 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
         apply_baseline(result, options.baseline)
     result.duration_s = time.perf_counter() - t0
     return result
+
+
+def _skipped(inventory: Inventory) -> dict[str, int]:
+    """Resource types the sources left out (not mapped, so not judged), with counts."""
+    out: dict[str, int] = {}
+    for src in inventory.sources:
+        for t, n in (src.get("skipped") or {}).items():
+            if isinstance(n, int):
+                out[str(t)] = out.get(str(t), 0) + n
+    return dict(sorted(out.items()))
 
 
 def _asset_summary(a: dict[str, Any]) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from dsscan.errors import InputError
 from dsscan.scanners import Scanner
+from dsscan.scanners.iac.plan import address_tokens, config_address
 from dsscan.scanners.iac.resources import COMPUTED, UNTIL_APPLY, IacResource
 
 _AWS = re.compile(r"(^|/)aws$")
@@ -43,12 +45,35 @@ def _load(path: str) -> dict[str, Any]:
 
 def read_plan(path: str) -> list[IacResource]:
     """The AWS resources a plan (or state) describes, in planned form."""
+    return read(path).resources
+
+
+class TerraformRead:
+    """What one plan or state held: its AWS resources, and the managed resources of other
+    providers (by type), which dsscan does not look at."""
+
+    def __init__(self) -> None:
+        self.resources: list[IacResource] = []
+        self.other: Counter[str] = Counter()
+
+
+def read(path: str) -> TerraformRead:
+    """The resources a plan (or state) describes, in planned form."""
     doc = _load(path)
     config = _Config(doc)
-    out: list[IacResource] = []
+    got = TerraformRead()
+    out = got.resources
     seen: set[str] = set()
     for rc in doc.get("resource_changes") or []:
-        if not isinstance(rc, dict) or not _is_aws(rc.get("provider_name")):
+        if not isinstance(rc, dict) or not isinstance(rc.get("address"), str):
+            continue
+        address = _full_address(rc)
+        seen.add(address)
+        if isinstance(rc.get("previous_address"), str):  # moved: prior_state has it there
+            seen.add(rc["previous_address"])
+        if not _is_aws(rc.get("provider_name")):
+            if rc.get("mode") != "data" and isinstance(rc.get("type"), str):
+                got.other[rc["type"]] += 1
             continue
         change = rc.get("change") or {}
         actions = change.get("actions") or []
@@ -58,27 +83,44 @@ def read_plan(path: str) -> list[IacResource]:
             values = {}
         values = _merge_unknown(values, change.get("after_unknown") if action != "delete"
                                 else None)
-        address = rc["address"]
-        seen.add(address)
-        if rc.get("mode") == "data":
+        data = rc.get("mode") == "data"
+        if data:
             address = address if address.startswith(("data.", "module.")) else f"data.{address}"
-        out.append(config.resource(address, rc, values, action, path))
+        out.append(config.resource(address, rc, values, action, path, data=data))
     # Resources without a change record: a state (`terraform show -json` of a state) and
-    # data sources read during planning.
+    # data sources read during planning. The same resource may be in planned_values and in
+    # prior_state (Terraform 0.12 wrote prior_state addresses without their index): one
+    # record per resource instance.
     for mod in (_modules((doc.get("planned_values") or doc.get("values") or {})
                          .get("root_module")) +
                 _modules(((doc.get("prior_state") or {}).get("values") or {})
                          .get("root_module"))):
         for r in mod.get("resources") or []:
-            if not isinstance(r, dict) or r.get("address") in seen:
+            if not isinstance(r, dict) or not isinstance(r.get("address"), str):
                 continue
+            address = _full_address(r)
+            if address in seen:
+                continue
+            seen.add(address)
             if not _is_aws(r.get("provider_name")):
+                if r.get("mode") != "data" and isinstance(r.get("type"), str):
+                    got.other[r["type"]] += 1
                 continue
-            seen.add(r["address"])
             values = r.get("values") if isinstance(r.get("values"), dict) else {}
-            out.append(config.resource(r["address"], r, values,
-                                       None if "resource_changes" not in doc else "no-op", path))
-    return out
+            out.append(config.resource(address, r, values,
+                                       None if "resource_changes" not in doc else "no-op", path,
+                                       data=r.get("mode") == "data"))
+    return got
+
+
+def _full_address(r: dict[str, Any]) -> str:
+    """The instance address, with its count/for_each index even where the writer left it out
+    (prior_state of Terraform 0.12 plans)."""
+    address = r["address"]
+    index = r.get("index")
+    if index is None or address.endswith("]"):
+        return address
+    return f"{address}[{json.dumps(index)}]"
 
 
 def _action(actions: list[str]) -> str:
@@ -119,7 +161,12 @@ def _merge_unknown(values: Any, unknown: Any) -> Any:
 
 
 class _Config:
-    """The configuration block: references per resource, providers' region and account."""
+    """The configuration block: references per resource, providers' region and account.
+
+    References are followed through modules: ``var.x`` inside a module is the module call's
+    argument ``x`` (in the calling module), ``module.m.out`` the output ``out`` of module ``m``,
+    and ``each.value``/``each.key`` what the resource's (or module call's) ``for_each`` names.
+    """
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.variables = {k: (v or {}).get("value")
@@ -129,25 +176,102 @@ class _Config:
         self.refs: dict[str, dict[str, list[str]]] = {}
         self.provider_key: dict[str, str] = {}
         self.exprs: dict[str, dict[str, Any]] = {}
-        self._walk(cfg.get("root_module") or {}, "")
+        # module prefix ("" for the root, "module.a." ...) -> its module block, and the call
+        # that instantiates it.
+        self.modules: dict[str, dict[str, Any]] = {}
+        self.calls: dict[str, dict[str, Any]] = {}
+        self._index(cfg.get("root_module") or {}, "")
+        for prefix, module in self.modules.items():
+            self._walk(module, prefix)
+
+    def _index(self, module: Any, prefix: str) -> None:
+        if not isinstance(module, dict) or prefix.count("module.") > _MAX_DEPTH:
+            return
+        self.modules[prefix] = module
+        for name, call in (module.get("module_calls") or {}).items():
+            if isinstance(call, dict):
+                self.calls[f"{prefix}module.{name}."] = call
+                self._index(call.get("module") or {}, f"{prefix}module.{name}.")
 
     def _walk(self, module: dict[str, Any], prefix: str) -> None:
         for r in module.get("resources") or []:
-            if not isinstance(r, dict) or "address" not in r:
+            if not isinstance(r, dict) or not isinstance(r.get("address"), str):
                 continue
             addr = f"{prefix}{r['address']}"
+            each = _references(r.get("for_each_expression"))
             refs: dict[str, list[str]] = {}
-            _collect_refs(r.get("expressions") or {}, "", refs, prefix)
+            self._collect(r.get("expressions") or {}, "", refs, prefix, each)
             self.refs[addr] = refs
             self.exprs[addr] = r.get("expressions") or {}
             if r.get("provider_config_key"):
                 self.provider_key[addr] = r["provider_config_key"]
-        for name, call in (module.get("module_calls") or {}).items():
-            if isinstance(call, dict):
-                self._walk(call.get("module") or {}, f"{prefix}module.{name}.")
+
+    def _collect(self, exprs: Any, path: str, out: dict[str, list[str]], prefix: str,
+                 each: list[str]) -> None:
+        """Attribute path (block indexes dropped) -> resource addresses its expression names."""
+        if isinstance(exprs, list):
+            for item in exprs:
+                self._collect(item, path, out, prefix, each)
+            return
+        if not isinstance(exprs, dict):
+            return
+        if isinstance(exprs.get("references"), list):
+            addrs = self._targets(exprs["references"], prefix, each, 0)
+            if addrs:
+                got = out.setdefault(path, [])
+                got += [a for a in addrs if a not in got]
+            return
+        for k, v in exprs.items():
+            if k != "constant_value":
+                self._collect(v, f"{path}.{k}" if path else k, out, prefix, each)
+
+    def _targets(self, refs: list[Any], prefix: str, each: list[str], depth: int,
+                 at: str | None = None) -> list[str]:
+        """The resource addresses a ``references`` list names, in module ``prefix`` (``at``:
+        the same module with the instance keys a reference gave, e.g. module.m["a"].)."""
+        out: list[str] = []
+        if depth > _MAX_DEPTH:
+            return out
+        for ref in refs:
+            if isinstance(ref, str):
+                got = self._target(ref, prefix, each, depth, prefix if at is None else at)
+                out += [a for a in got if a not in out]
+        # Terraform lists aws_s3_bucket.b[1].id, aws_s3_bucket.b[1] and aws_s3_bucket.b: the
+        # indexed form says which instance; the bare one would name them all.
+        indexed = {config_address(a) for a in out if "[" in a}
+        return [a for a in out if "[" in a or a not in indexed]
+
+    def _target(self, ref: str, prefix: str, each: list[str], depth: int,
+                at: str) -> list[str]:
+        toks = address_tokens(ref)
+        head = toks[0][0]
+        if head == "each":  # each.value / each.key: what the for_each iterates over
+            return self._targets(each, prefix, [], depth + 1, at)
+        if head == "var" and len(toks) > 1:  # a module's input: the call's argument
+            call = self.calls.get(prefix)
+            if call is None:
+                return []
+            arg = (call.get("expressions") or {}).get(toks[1][0])
+            parent, parent_at = _parent(prefix), _parent(at)
+            return self._targets(_references(arg), parent,
+                                 _references(call.get("for_each_expression")), depth + 1,
+                                 parent_at)
+        if head == "module" and len(toks) > 2:  # a module's output: its expression
+            child = f"{prefix}module.{toks[1][0]}."
+            output = ((self.modules.get(child) or {}).get("outputs") or {}).get(toks[2][0])
+            expr = output.get("expression") if isinstance(output, dict) else None
+            return self._targets(_references(expr), child, [], depth + 1,
+                                 f"{at}module.{_with_key(toks[1])}.")
+        if head in ("local", "count", "path", "self", "terraform", "module", "var"):
+            return []
+        if head == "data" and len(toks) >= 3:
+            return [f"{at}data.{toks[1][0]}.{_with_key(toks[2])}"]
+        if len(toks) >= 2:
+            return [f"{at}{head}.{_with_key(toks[1])}"]
+        return []
 
     def _provider(self, address: str, r: dict[str, Any]) -> dict[str, Any]:
-        key = self.provider_key.get(_config_address(address))
+        key = self.provider_key.get(config_address(address))
         if key and key in self.providers:
             return self.providers[key]
         name = (r.get("provider_name") or "").rsplit("/", 1)[-1]
@@ -164,7 +288,7 @@ class _Config:
         return None
 
     def resource(self, address: str, r: dict[str, Any], values: dict[str, Any],
-                 action: str | None, file: str) -> IacResource:
+                 action: str | None, file: str, *, data: bool = False) -> IacResource:
         prov = (self._provider(address, r).get("expressions") or {})
         region = self._const(prov.get("region"))
         account = None
@@ -177,66 +301,83 @@ class _Config:
             if isinstance(arn, str) and arn.count(":") >= 5:
                 account = arn.split(":")[4] or None
         # Unknown and not in the configuration: the provider computes it (a default).
-        cfg_exprs = self.exprs.get(_config_address(address))
+        cfg_exprs = self.exprs.get(config_address(address))
         if cfg_exprs is not None:
-            values = {k: (COMPUTED if v is UNTIL_APPLY and k not in cfg_exprs else v)
-                      for k, v in values.items()}
+            values = _mark_computed(values, cfg_exprs)
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]
         return IacResource(
             address=address, type=r.get("type", ""), name=r.get("name", address),
-            values=values, refs=self.refs.get(_config_address(address), {}),
+            values=values, refs=self.refs.get(config_address(address), {}),
             region=region if isinstance(region, str) else None, account=account,
             action=action, file=file, tool="terraform",
-            parent=address.rsplit(".", 2)[0] if address.startswith("module.") else None)
+            parent=address.rsplit(".", 2)[0] if address.startswith("module.") else None,
+            data=data)
 
 
-def _config_address(address: str) -> str:
-    """module.m["a"].aws_s3_bucket.b[0] -> module.m.aws_s3_bucket.b (configuration address)."""
-    return re.sub(r"\[[^\]]*\]", "", address)
+_MAX_DEPTH = 16  # module nesting and reference chains followed (a cycle cannot loop)
 
 
-def _collect_refs(exprs: Any, path: str, out: dict[str, list[str]], prefix: str) -> None:
-    """Attribute path (block indexes dropped) -> resource addresses its expression names."""
-    if isinstance(exprs, list):
-        for item in exprs:
-            _collect_refs(item, path, out, prefix)
-        return
-    if not isinstance(exprs, dict):
-        return
-    if "references" in exprs and isinstance(exprs["references"], list):
-        addrs = [a for ref in exprs["references"] if (a := _resource_of(ref, prefix))]
-        if addrs:
-            got = out.setdefault(path, [])
-            got += [a for a in dict.fromkeys(addrs) if a not in got]
-        return
-    for k, v in exprs.items():
-        if k in ("constant_value",):
-            continue
-        _collect_refs(v, f"{path}.{k}" if path else k, out, prefix)
+def _references(expr: Any) -> list[str]:
+    """Every reference in an expression (an argument may be an object of expressions)."""
+    if isinstance(expr, dict):
+        if isinstance(expr.get("references"), list):
+            return [x for x in expr["references"] if isinstance(x, str)]
+        return [x for v in expr.values() for x in _references(v)]
+    if isinstance(expr, list):
+        return [x for v in expr for x in _references(v)]
+    return []
 
 
-def _resource_of(ref: str, prefix: str) -> str | None:
-    """aws_kms_key.k.arn -> aws_kms_key.k; data.aws_kms_alias.s3.arn -> data.aws_kms_alias.s3;
-    var./local./each./count./path. names no resource."""
-    parts = _config_address(ref).split(".")
-    if parts[0] in ("var", "local", "each", "count", "path", "self", "terraform"):
-        return None
-    if parts[0] == "module":
-        return None  # module outputs: the module's resources are matched by value
-    if parts[0] == "data" and len(parts) >= 3:
-        return f"{prefix}data.{parts[1]}.{parts[2]}"
-    if len(parts) >= 2:
-        return f"{prefix}{parts[0]}.{parts[1]}"
-    return None
+def _parent(prefix: str) -> str:
+    """module.a.module.b. -> module.a.; module.a. -> "" (the calling module's prefix)."""
+    toks = address_tokens(prefix.rstrip(".")) if prefix else []
+    return "".join(f"{_with_key(t)}." for t in toks[:-2])
+
+
+def _with_key(tok: tuple[str, str | None]) -> str:
+    return f"{tok[0]}[{tok[1]}]" if tok[1] is not None else tok[0]
+
+
+def _is_expression(e: Any) -> bool:
+    return isinstance(e, dict) and ("references" in e or "constant_value" in e)
+
+
+def _mark_computed(values: Any, exprs: Any) -> Any:
+    """UNTIL_APPLY values the configuration does not set -> COMPUTED (the provider fills them
+    in), recursing into nested blocks whose expressions are present. A block without
+    expressions (a ``dynamic`` block has none) keeps its unknowns as they are: fail closed."""
+    if not isinstance(values, dict) or not isinstance(exprs, dict) or _is_expression(exprs):
+        return values
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        e = exprs.get(k)
+        if v is UNTIL_APPLY:
+            out[k] = COMPUTED if e is None else v
+        elif e is None or _is_expression(e):
+            out[k] = v
+        elif isinstance(v, dict):
+            out[k] = _mark_computed(v, e[0] if isinstance(e, list) and len(e) == 1 else e)
+        elif isinstance(v, list) and isinstance(e, list) and len(e) == len(v):
+            out[k] = [_mark_computed(x, y) for x, y in zip(v, e, strict=True)]
+        elif isinstance(v, list) and isinstance(e, dict):
+            out[k] = [_mark_computed(x, e) for x in v]
+        else:
+            out[k] = v
+    return out
 
 
 def collect(plans: tuple[str, ...]) -> Any:
     from dsscan.inventory import merge
-    from dsscan.scanners.iac.mapping import build_inventory
+    from dsscan.scanners.iac.mapping import build_inventory, unmapped
 
-    return merge([build_inventory(read_plan(p), tool="terraform", files=[p]) for p in plans])
+    invs = []
+    for p in plans:
+        got = read(p)
+        invs.append(build_inventory(got.resources, tool="terraform", files=[p],
+                                    skipped={p: got.other + unmapped(got.resources)}))
+    return merge(invs)
 
 
 def _params() -> list[Any]:

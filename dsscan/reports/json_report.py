@@ -145,6 +145,8 @@ def _document(result: ScanResult, threshold: str | None, findings: list[Any]) ->
             # Waived findings are reported but never fail; "new": not in the --baseline.
             "waived": sum(1 for f in result.findings if f.waiver is not None),
             "new": counts["new"] if counts is not None else None,
+            # Resources of types no scanner maps: not looked at, so never judged.
+            "not_looked_at": dict(result.skipped),
         },
         "findings": findings,
         "not_assessed": not_assessed,

@@ -155,6 +155,12 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
                      f"{bcounts['fixed']} fixed")
     if n_fail is not None and threshold:
         parts.append(f"{n_fail} at or above --fail-on {threshold.lower()}")
+    if result.skipped:  # resources no scanner maps: say so, they were never judged
+        types = sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{clean(t)} x{n}" for t, n in types[:5])
+        more = f", +{len(types) - 5} more types" if len(types) > 5 else ""
+        parts.append(f"{sum(result.skipped.values())} resources of types dsscan does not map "
+                     f"not looked at ({shown}{more})")
     summary = "Summary: " + ", ".join(parts)
     if not result.complete:
         summary += " -- INCOMPLETE: not-assessed items are not a pass"

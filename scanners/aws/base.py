@@ -212,5 +212,5 @@ class Scope:
             kt, why = self.keys.key_type(region or self.region, key_ref)
             state["key_type"] = kt
             if why:
-                add_asset_gap(asset, "encryption", why)
+                add_asset_gap(asset, "encryption", why, key_id=key_ref)
         return {"at_rest": state}

@@ -96,9 +96,13 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
-def add_asset_gap(asset: dict[str, Any], aspect: str, why: str) -> None:
+def add_asset_gap(asset: dict[str, Any], aspect: str, why: str, *,
+                  key_id: str | None = None) -> None:
+    """``key_id``: the KMS key a gap on who manages a key is about (the kms_keys setting can
+    decide it)."""
     a = asset.setdefault("assessment", {"status": "complete", "gaps": []})
-    a.setdefault("gaps", []).append({"aspect": aspect, "reason": why})
+    a.setdefault("gaps", []).append({"aspect": aspect, "reason": why,
+                                     **({"key_id": key_id} if key_id else {})})
     if a.get("status") == "complete":
         a["status"] = "partial"
 

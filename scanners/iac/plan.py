@@ -1,5 +1,15 @@
-"""A plan's resources indexed for following references: by address (and count/for_each
-base address), by identifying value (id, ARN, name), and reverse ("what points at this")."""
+"""A plan's resources indexed for following references: by address (and by configuration
+address, for count/for_each instances in modules), by identifying value (id, ARN, name), and
+reverse ("what points at this").
+
+A reference names a configuration address (``module.m.aws_s3_bucket.b``), possibly with a
+static index (``aws_s3_bucket.b[1]``); the plan holds instances (``module.m["a"].aws_s3_bucket
+.b[0]``). The instance a reference means is the one in the same module instance as the
+resource that refers to it, with the same count/for_each key where both have one. When that
+does not single one out, the reference is ambiguous: it links nothing, and what it might
+configure is reported (:meth:`Plan.maybe_pointing_at`) so the mapping can say "not assessed"
+rather than assume the resource is not configured.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +29,13 @@ _NAME_ATTRS: dict[str, tuple[str, ...]] = {
     "aws_dynamodb_table": ("name",), "aws_redshift_cluster": ("cluster_identifier",),
     "aws_redshift_subnet_group": ("name",), "aws_elasticache_replication_group":
         ("replication_group_id",), "aws_elasticache_subnet_group": ("name",),
-    "aws_backup_vault": ("name",), "aws_backup_plan": ("name",), "aws_kms_alias": ("name",),
-    "aws_kms_key": ("key_id",), "aws_security_group": ("name",),
+    "aws_backup_vault": ("name",), "aws_backup_plan": ("name",),
+    "aws_kms_alias": ("name", "target_key_arn"), "aws_kms_key": ("key_id",),
+    "aws_security_group": ("name",),
+    "aws_neptune_cluster": ("cluster_identifier",), "aws_neptune_subnet_group": ("name",),
+    "aws_docdb_cluster": ("cluster_identifier",), "aws_docdb_subnet_group": ("name",),
+    "aws_opensearch_domain": ("domain_name",), "aws_elasticsearch_domain": ("domain_name",),
+    "aws_elasticache_cluster": ("cluster_id",), "aws_launch_template": ("name",),
 }
 
 
@@ -32,13 +47,15 @@ class Plan:
         self.by_address = {r.address: r for r in self.all}
         self.by_type: dict[str, list[IacResource]] = defaultdict(list)
         self.by_value: dict[str, list[IacResource]] = defaultdict(list)
-        # A Terraform reference names the configuration address; count/for_each instances
-        # carry an index ([0], ["a"]).
-        self.by_base: dict[str, list[IacResource]] = defaultdict(list)
-        self._pointing: dict[tuple[Any, ...], dict[str, list[IacResource]]] = {}
+        # Configuration address (every instance key dropped) -> its instances.
+        self.by_config: dict[str, list[IacResource]] = defaultdict(list)
+        self._pointing: dict[tuple[Any, ...], tuple[dict[str, list[IacResource]],
+                                                    dict[str, list[IacResource]],
+                                                    list[IacResource]]] = {}
         for r in self.all:
             self.by_type[r.type].append(r)
-            self.by_base[_base_address(r.address)].append(r)
+            if r.tool == "terraform":
+                self.by_config[config_address(r.address)].append(r)
             for attr in ("id", "arn", *_NAME_ATTRS.get(r.type, ())):
                 v = r.values.get(attr)
                 if isinstance(v, str) and v:
@@ -48,9 +65,22 @@ class Plan:
         return [r for t in types for r in self.by_type.get(t, ())]
 
     def resolve(self, address: str) -> list[IacResource]:
+        """The instances a reference names: ``aws_s3_bucket.b`` -> every instance,
+        ``aws_s3_bucket.b[1]`` -> that one (in every instance of its module),
+        ``module.m["a"].aws_s3_bucket.b`` -> those of that module instance."""
         if address in self.by_address:
             return [self.by_address[address]]
-        return self.by_base.get(address, [])
+        cands = self.by_config.get(config_address(address), [])
+        if "[" not in address:
+            return cands
+        mods, key = instance_keys(address)
+
+        def fits(c: IacResource) -> bool:
+            c_mods, c_key = instance_keys(c.address)
+            return (key is None or c_key == key) and all(
+                k is None or ck == k for (_, k), (_, ck) in zip(mods, c_mods, strict=False))
+
+        return [c for c in cands if fits(c)]
 
     def refs_of(self, r: IacResource, path: str) -> list[str]:
         top = path.split(".", 1)[0]
@@ -59,10 +89,18 @@ class Plan:
                 return r.refs[key]
         return []
 
+    def candidates(self, r: IacResource, path: str, types: tuple[str, ...]) -> list[IacResource]:
+        """Every instance of ``types`` the references of ``r``'s attribute may mean."""
+        return list(dict.fromkeys(x for a in self.refs_of(r, path) for x in self.resolve(a)
+                                  if x.type in types and x is not r))
+
     def ref(self, r: IacResource, path: str, *types: str) -> Target:
         """What ``r``'s attribute refers to: a planned resource of one of ``types``, else the
-        literal value (something outside the plan), Unknown, or None when not set."""
+        literal value (something outside the plan), Unknown, or None when not set (also when
+        the references are ambiguous and the value is not known)."""
         value = get(r.values, path)
+        if value is None and path.split(".", 1)[0] in r.values:
+            return None  # set to null: an expression that names something, but gave nothing
         if isinstance(value, list):
             value = value[0] if len(value) == 1 else value
         hit = self._by_refs(r, path, types, value)
@@ -76,8 +114,9 @@ class Plan:
         """Every resource a list attribute refers to; ``True`` second when some elements are
         unknown and no reference tells what they are."""
         value = get(r.values, path)
-        refs = list(dict.fromkeys(
-            x for a in self.refs_of(r, path) for x in self.resolve(a) if x.type in types))
+        refs = self.candidates(r, path, types)
+        if len(refs) > 1:  # one instance per module instance: the one beside ``r``
+            refs = same_instance(r, refs, strict=False)
         if is_unknown(value):
             return list(refs), not refs
         if not isinstance(value, list):
@@ -95,14 +134,13 @@ class Plan:
 
     def _by_refs(self, r: IacResource, path: str, types: tuple[str, ...],
                  value: Any) -> IacResource | None:
-        cands = [x for a in self.refs_of(r, path) for x in self.resolve(a) if x.type in types]
+        cands = self.candidates(r, path, types)
         if len(cands) > 1 and isinstance(value, str):
             exact = [x for x in cands if value in (x.values.get("id"), x.values.get("arn"))]
             cands = exact or cands
         if len(cands) > 1:
-            same = [x for x in cands if _index(x.address) == _index(r.address)]
-            cands = same or cands
-        return cands[0] if cands else None
+            cands = same_instance(r, cands)
+        return cands[0] if len(cands) == 1 else None
 
     def find_by_value(self, value: str, types: tuple[str, ...]) -> IacResource | None:
         for x in self.by_value.get(value, ()):
@@ -110,28 +148,129 @@ class Plan:
                 return x
         return None
 
+    def _index(self, target_type: str, types: tuple[str, ...], paths: tuple[str, ...]) -> tuple[
+            dict[str, list[IacResource]], dict[str, list[IacResource]], list[IacResource]]:
+        """(target address -> resources pointing at it, target address -> resources that may
+        point at it, resources that may point at any target of the type)."""
+        key = (types, paths, target_type)
+        if key not in self._pointing:
+            hits: dict[str, list[IacResource]] = defaultdict(list)
+            maybe: dict[str, list[IacResource]] = defaultdict(list)
+            anywhere: list[IacResource] = []
+            for r in self.of_type(*types):
+                for p in paths:
+                    t = self.ref(r, p, target_type)
+                    if isinstance(t, IacResource):
+                        hits[t.address].append(r)
+                        break
+                    if not is_unknown(t):
+                        continue
+                    cands = self.candidates(r, p, (target_type,))
+                    if cands:  # several instances could be meant
+                        for c in same_instance(r, cands, strict=False):
+                            maybe[c.address].append(r)
+                    else:  # unknown and unreferenced: it could be any of them
+                        anywhere.append(r)
+                    break
+            self._pointing[key] = (hits, maybe, anywhere)
+        return self._pointing[key]
+
     def pointing_at(self, target: IacResource, types: tuple[str, ...],
                     paths: tuple[str, ...]) -> list[IacResource]:
         """The resources of ``types`` whose attribute (one of ``paths``) refers to ``target``
         (indexed on first use: plans hold thousands of configuration resources)."""
-        key = (types, paths, target.type)
-        index = self._pointing.get(key)
-        if index is None:
-            index = defaultdict(list)
-            for r in self.of_type(*types):
-                for p in paths:
-                    t = self.ref(r, p, target.type)
-                    if isinstance(t, IacResource):
-                        index[t.address].append(r)
-                        break
-            self._pointing[key] = index
-        return index.get(target.address, [])
+        return self._index(target.type, types, paths)[0].get(target.address, [])
+
+    def maybe_pointing_at(self, target: IacResource, types: tuple[str, ...],
+                          paths: tuple[str, ...]) -> list[IacResource]:
+        """The resources of ``types`` that may refer to ``target``: which instance they mean is
+        ambiguous, or their attribute is unknown and no reference tells what it names."""
+        _, maybe, anywhere = self._index(target.type, types, paths)
+        return [*maybe.get(target.address, []), *anywhere]
 
 
-def _base_address(address: str) -> str:
-    """aws_s3_bucket.b[0] -> aws_s3_bucket.b (module paths keep their own indexes)."""
-    return address[:address.rindex("[")] if address.endswith("]") and "[" in address else address
+# -- Terraform addresses ---------------------------------------------------------------------
+
+def address_tokens(address: str) -> list[tuple[str, str | None]]:
+    """``module.m["a.b"].aws_s3_bucket.b[0]`` -> [("module", None), ("m", '"a.b"'),
+    ("aws_s3_bucket", None), ("b", "0")]: dot-separated names, each with its index (keys may
+    hold dots and brackets inside quotes)."""
+    out: list[tuple[str, str | None]] = []
+    name, key, i, n = "", None, 0, len(address)
+    while i < n:
+        ch = address[i]
+        if ch == ".":
+            out.append((name, key))
+            name, key = "", None
+        elif ch == "[":
+            j, quoted = i + 1, False
+            while j < n and (quoted or address[j] != "]"):
+                if address[j] == "\\" and quoted:
+                    j += 1
+                elif address[j] == '"':
+                    quoted = not quoted
+                j += 1
+            key = address[i + 1:j]
+            i = j
+        else:
+            name += ch
+        i += 1
+    out.append((name, key))
+    return out
 
 
-def _index(address: str) -> str | None:
-    return address[address.rindex("["):] if address.endswith("]") and "[" in address else None
+def config_address(address: str) -> str:
+    """module.m["a"].aws_s3_bucket.b[0] -> module.m.aws_s3_bucket.b (configuration address)."""
+    if "[" not in address:
+        return address
+    return ".".join(name for name, _ in address_tokens(address))
+
+
+def instance_keys(address: str) -> tuple[list[tuple[str, str | None]], str | None]:
+    """(module instances [(call name, key)], the resource's own count/for_each key)."""
+    toks = address_tokens(address)
+    modules: list[tuple[str, str | None]] = []
+    i = 0
+    while i + 1 < len(toks) and toks[i][0] == "module":
+        modules.append(toks[i + 1])
+        i += 2
+    return modules, toks[-1][1] if len(toks) > i else None
+
+
+def same_instance(r: IacResource, cands: list[IacResource], *,
+                  strict: bool = True) -> list[IacResource]:
+    """The candidates that ``r`` (a Terraform resource) means: never one in another instance
+    of a module call ``r`` is in; among the rest, the one in ``r``'s own module instance, with
+    ``r``'s count/for_each key, or whose key is the key of ``r``'s module instance (a
+    for_each over the same map). ``strict``: narrow to one where the rules allow."""
+    if r.tool != "terraform":
+        return cands
+    r_mods, r_key = instance_keys(r.address)
+
+    def compatible(c: IacResource) -> bool:
+        for (n1, k1), (n2, k2) in zip(r_mods, instance_keys(c.address)[0], strict=False):
+            if n1 != n2:
+                return True
+            if k1 != k2:
+                return False
+        return True
+
+    cands = [c for c in cands if compatible(c)]
+    if not strict:
+        return cands
+    r_last = {k for k in (r_key, r_mods[-1][1] if r_mods else None) if k is not None}
+    for keep in (
+        lambda c: instance_keys(c.address)[0] == r_mods,
+        lambda c: r_key is not None and instance_keys(c.address)[1] == r_key,
+        lambda c: bool(r_last & _last_keys(c.address)),
+    ):
+        if len(cands) <= 1:
+            break
+        narrowed = [c for c in cands if keep(c)]
+        cands = narrowed or cands
+    return cands
+
+
+def _last_keys(address: str) -> set[str]:
+    mods, key = instance_keys(address)
+    return {k for k in (key, mods[-1][1] if mods else None) if k is not None}

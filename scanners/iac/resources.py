@@ -19,7 +19,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Unknown:
-    """A value the input does not tell: ``why`` is "until apply" or "secret"."""
+    """A value the input does not tell: ``why`` is "until apply" (configured, but from values
+    known only after apply), "computed" (not configured: the provider fills it in at apply) or
+    "secret"."""
 
     why: str = "until apply"
 
@@ -30,12 +32,21 @@ class Unknown:
 UNTIL_APPLY = Unknown("until apply")
 SECRET = Unknown("secret")
 # Not set in the configuration, filled in by the provider at apply (e.g. the default KMS key
-# of an encrypted RDS instance): unknown, but not something the user chose.
+# of an encrypted RDS instance): unknown, but not something the user chose. The mapping reads
+# it as "not configured" (the service's documented default applies), never as a choice that
+# is merely unknown.
 COMPUTED = Unknown("computed")
 
 
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
+
+
+def configured(value: Any) -> Any:
+    """``value`` as the user configured it: None when not set (absent, or computed by the
+    provider), else the value (Unknown when configured from something known after apply)."""
+    return None if value is None or (isinstance(value, Unknown) and value.why == "computed") \
+        else value
 
 
 @dataclass(eq=False)  # identity: a resource is itself, and is hashable
@@ -56,6 +67,10 @@ class IacResource:
     line: int | None = None  # where in ``file`` it is declared, when known
     tool: str = "terraform"  # terraform | pulumi
     parent: str | None = None  # Pulumi parent URN / Terraform module address
+    # Read, not managed here: a Terraform data source, a Pulumi read (``Resource.get``) or
+    # invoke (``aws.kms.get_alias``). Never an asset; what it tells serves references.
+    data: bool = False
+    created: str | None = None  # when the stack created it (Pulumi exports), ISO 8601
 
 
 def snake(name: str) -> str:
