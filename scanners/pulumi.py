@@ -49,7 +49,14 @@ from typing import TYPE_CHECKING, Any
 
 from dsscan.errors import InputError
 from dsscan.scanners import Scanner
-from dsscan.scanners.iac.resources import SECRET, UNTIL_APPLY, IacResource, snake, snake_keys
+from dsscan.scanners.iac.resources import (
+    COMPUTED,
+    SECRET,
+    UNTIL_APPLY,
+    IacResource,
+    snake,
+    snake_keys,
+)
 from dsscan.scanners.iac.types import terraform_type
 
 if TYPE_CHECKING:
@@ -93,12 +100,7 @@ class PulumiRead:
     def describe(self) -> str:
         what = {"export": "pulumi stack export", "preview": "pulumi preview --json",
                 "program": "Pulumi program under mocks"}[self.kind]
-        text = f"{what}: {len(self.resources)} resources read"
-        if self.skipped:
-            n = sum(self.skipped.values())
-            kinds = ", ".join(f"{t} x{c}" for t, c in sorted(self.skipped.items()))
-            text += f"; {n} of types dsscan does not map left out ({kinds})"
-        return text
+        return f"{what}: {len(self.resources)} resources read"
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -238,6 +240,12 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
         # Export: the outputs are the deployed truth. Preview: the inputs are the change.
         merged = {**outputs, **inputs} if preview else {**inputs, **outputs}
         values, value_refs = _values(merged, preview)
+        if preview:
+            # Unknown in the outputs and not an input: the provider computes it at apply
+            # (a default), which is not something configured but not known yet.
+            for key in outputs.keys() - inputs.keys():
+                if values.get(snake(key)) is UNTIL_APPLY:
+                    values[snake(key)] = COMPUTED
         if "id" not in values:
             rid = state.get("id")
             values["id"] = (_decode(rid, preview, []) if rid
@@ -284,11 +292,15 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
             # (For an export or preview the location is the input file; no line of its own.)
             at = pos.rsplit("#", 1)[1].split(",")[0]
             line = int(at) if at.isdigit() else None
+        created = state.get("created")
         read.resources.append(IacResource(
             address=urn, type=tf_type, name=_urn_name(urn), values=values, refs=refs,
             region=region, account=account, action=action,
             file=src_file, line=line, tool="pulumi",
-            parent=parent if isinstance(parent, str) and parent else None))
+            parent=parent if isinstance(parent, str) and parent else None,
+            # Read (Resource.get), not managed by this stack: like a Terraform data source.
+            data=bool(state.get("external")) or action == "read",
+            created=created if isinstance(created, str) else None))
     return read
 
 
@@ -636,8 +648,33 @@ def read_program(directory: str | Path, *, stack: str | None = None,
         if rec.get("remote"):  # the SDK's mocks do not construct multi-language components
             read.skipped[f"{rec['type']} (multi-language component: not expanded under "
                          "mocks)"] += 1
+    read.resources += _kms_lookups(capture, str(directory))
     read.stack, read.project = capture["stack"], capture["project"]
     return read
+
+
+_LOOKUPS = {"aws:kms/getKey:getKey": "aws_kms_key", "aws:kms/getAlias:getAlias": "aws_kms_alias"}
+
+
+def _kms_lookups(capture: dict[str, Any], directory: str) -> list[IacResource]:
+    """What the program's aws.kms.get_key / get_alias calls answered, as data sources: a key
+    a store names by the ARN such a call gave is judged by what the call looked up (a key
+    behind alias/aws/* is AWS-managed). Exports and previews do not record invokes."""
+    out = []
+    for i, inv in enumerate(capture.get("invokes") or []):
+        tf_type = _LOOKUPS.get(inv.get("token"))
+        result = inv.get("result")
+        if tf_type is None or not isinstance(result, dict):
+            continue
+        values = snake_keys(result)
+        arn = str(values.get("target_key_arn") or values.get("arn") or "").split(":")
+        out.append(IacResource(
+            address=f"{inv['token']}#{i}", type=tf_type, name=str(values.get("key_id") or
+                                                                  values.get("name") or i),
+            values=values, region=arn[3] if len(arn) > 4 else None,
+            account=arn[4] if len(arn) > 4 else None, file=directory, tool="pulumi",
+            data=True))
+    return out
 
 
 def _source_files(capture: dict[str, Any], directory: str) -> dict[str, str]:
@@ -882,18 +919,16 @@ def record(directory: str | Path, *, stack: str | None = None, export: str | Non
 
 def collect(paths: tuple[str, ...], stack: str | None = None,
             timeout: float = 120.0) -> Inventory:
-    from dsscan.scanners.iac.mapping import build_inventory
+    from dsscan.scanners.iac.mapping import build_inventory, unmapped
 
     reads = [read_path(p, stack=stack, timeout=timeout) for p in paths]
+    skipped = {rd.file: rd.skipped + unmapped(rd.resources) for rd in reads}
     inv = build_inventory([r for rd in reads for r in rd.resources], tool="pulumi",
-                          files=[rd.file for rd in reads])
-    for rd in reads:  # say what was read and what was left out, per input
+                          files=[rd.file for rd in reads], skipped=skipped)
+    for rd in reads:  # say what each input was
         src = next((s for s in inv.sources if s.get("file") == rd.file), None)
-        if src is None:
-            inv.sources.append({"type": f"pulumi-{rd.kind}", "file": rd.file,
-                                "detail": rd.describe()})
-        else:
-            src["detail"] = "; ".join(x for x in (src.get("detail"), rd.describe()) if x)
+        if src is not None:
+            src["detail"] = f"{rd.describe()}; {src['detail']}"
     return inv
 
 

@@ -43,7 +43,6 @@ provider:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -84,14 +83,6 @@ def _one_account(value: Any) -> str | None:
     return None
 
 
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def _plain(value: Any) -> Any:
     """A wire value with secrets unwrapped, for computing plausible outputs from inputs."""
     if isinstance(value, dict):
@@ -115,8 +106,21 @@ def _ints(value: Any) -> Any:
     return value
 
 
-def _hex(urn: str, n: int) -> str:
-    return hashlib.sha256(urn.encode()).hexdigest()[:n]
+def _sibling(name: str) -> Any:
+    """A module beside this file, loaded from its path (the child has no dsscan to import)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_dsscan_{name}",
+                                                  os.path.join(_HERE, f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_mocks = _sibling("pulumi_mocks")
+partition_of = _mocks.partition_of
+_hex = _mocks.hex_of
 
 
 def _uuid(urn: str) -> str:
@@ -152,6 +156,21 @@ _COMPUTED: dict[str, tuple[str, str | None]] = {
     "aws:backup/vault:Vault": ("name:name", "arn:{p}:backup:{r}:{a}:backup-vault:{id}"),
     "aws:backup/plan:Plan": ("uuid", "arn:{p}:backup:{r}:{a}:backup-plan:{id}"),
     "aws:backup/selection:Selection": ("uuid", None),
+    "aws:rds/cluster:Cluster": ("name:clusterIdentifier", "arn:{p}:rds:{r}:{a}:cluster:{id}"),
+    "aws:neptune/cluster:Cluster":
+        ("name:clusterIdentifier", "arn:{p}:rds:{r}:{a}:cluster:{id}"),
+    "aws:docdb/cluster:Cluster": ("name:clusterIdentifier", "arn:{p}:rds:{r}:{a}:cluster:{id}"),
+    "aws:redshift/cluster:Cluster":
+        ("name:clusterIdentifier", "arn:{p}:redshift:{r}:{a}:cluster:{id}"),
+    "aws:opensearch/domain:Domain": ("name:domainName", "arn:{p}:es:{r}:{a}:domain/{id}"),
+    "aws:elasticsearch/domain:Domain": ("name:domainName", "arn:{p}:es:{r}:{a}:domain/{id}"),
+    "aws:elasticache/cluster:Cluster":
+        ("name:clusterId", "arn:{p}:elasticache:{r}:{a}:cluster:{id}"),
+    "aws:ec2/instance:Instance": ("ec2:i", "arn:{p}:ec2:{r}:{a}:instance/{id}"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("ec2:lt", "arn:{p}:ec2:{r}:{a}:launch-template/{id}"),
+    "aws:ebs/volume:Volume": ("ec2:vol", "arn:{p}:ec2:{r}:{a}:volume/{id}"),
+    "aws:efs/fileSystem:FileSystem":
+        ("ec2:fs", "arn:{p}:elasticfilesystem:{r}:{a}:file-system/{id}"),
 }
 
 # Split S3 configuration resources: their id is the bucket name.
@@ -161,6 +180,7 @@ _BUCKET_ID = ("aws:s3/bucketServerSideEncryptionConfiguration:", "aws:s3/bucketP
               "aws:s3/bucketObjectLockConfiguration:")
 
 
+
 class Capture:
     """Everything the program registered, in registration order (thread-safe)."""
 
@@ -168,6 +188,7 @@ class Capture:
         self.lock = threading.Lock()
         self.resources: list[dict[str, Any]] = []
         self.by_urn: dict[str, dict[str, Any]] = {}
+        self.invokes: list[dict[str, Any]] = []  # KMS look-ups: what a key reference names
 
     def add(self, rec: dict[str, Any]) -> None:
         with self.lock:
@@ -186,8 +207,9 @@ def _where(request: Any) -> dict[str, Any] | None:
 def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[Any, Any]:
     """The mocks and the capturing monitor (imports the SDK: call only in the child)."""
     from google.protobuf import json_format, struct_pb2
-    from pulumi.runtime import mocks, rpc
+    from pulumi.runtime import mocks
     from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.sync_await import _ensure_event_loop
 
     config = _config()
     default_region = config.get("aws:region") or "us-east-1"
@@ -237,8 +259,14 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
             rid = _uuid(urn)
         else:  # a type without a table entry: its name, else its logical name
             rid = plain["name"] if isinstance(plain.get("name"), str) else name
+            if "name" not in plain and _mocks.autonamed(typ):
+                out["name"] = name  # what the provider's auto-naming would fill in
         if typ == "aws:kms/key:Key":
             out["keyId"] = rid
+        if typ == "aws:kms/alias:Alias" and isinstance(plain.get("targetKeyId"), str):
+            target = plain["targetKeyId"]
+            out["targetKeyArn"] = target if target.startswith("arn:") else \
+                f"arn:{partition_of(region)}:kms:{region}:{account}:key/{target}"
         if typ == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
             out["acceptStatus"] = "active" if plain.get("autoAccept") else "pending-acceptance"
             out.setdefault("peerOwnerId", plain.get("peerOwnerId") or account)
@@ -249,12 +277,41 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
         if isinstance(plain.get("tags"), dict) and "tagsAll" not in inputs:
             out["tagsAll"] = inputs["tags"]
         out["id"] = rid
+        ctx = _mocks.context(typ, str(physical), urn, region, account)
+        for prop, (wire, hint) in _mocks.output_only(typ).items():
+            if wire not in inputs and wire not in out:
+                v = _mocks.plausible(prop, hint, ctx)
+                if v is not None:
+                    out[wire] = v
         return rid, out
+
+    def read_outputs(typ: str, rid: str, urn: str, provider: str,
+                     inputs: dict[str, Any]) -> dict[str, Any]:
+        """What a read resource (``Resource.get``) reports: its id, and for a KMS key its
+        ARN and, behind an alias/aws/ alias, that AWS manages it."""
+        region, account = provider_facts(provider)
+        out = dict(inputs)
+        if typ == "aws:kms/key:Key":
+            kid, arn, aws_managed = _mocks.kms_facts(rid, region, account)
+            out.update(arn=arn, keyId=kid)
+            if aws_managed:
+                out["keyManager"] = "AWS"
+        ctx = _mocks.context(typ, rid, urn, region, account)
+        for prop, (wire, hint) in _mocks.output_only(typ).items():
+            if wire not in out:
+                v = _mocks.plausible(prop, hint, ctx)
+                if v is not None:
+                    out[wire] = v
+        return out
 
     class DsscanMocks(mocks.Mocks):
         def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict]:
             # Only read resources (``Resource.get``) come here: the monitor answers the rest.
-            return args.resource_id or args.name, dict(args.inputs)
+            rid = args.resource_id or args.name
+            if preview:
+                return rid, dict(args.inputs)
+            urn = f"urn:pulumi:{stack}::{project}::{args.typ}::{args.name}"
+            return rid, read_outputs(args.typ, rid, urn, args.provider or "", dict(args.inputs))
 
         def call(self, args: mocks.MockCallArgs) -> dict:  # type: ignore[override]
             # A bare dict: the mock monitor iterates the failures of a (dict, failures) pair.
@@ -276,7 +333,28 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
                 names = [f"{region}{z}" for z in "abc"]
                 return {"names": names, "zoneIds": names, "id": region,
                         "groupNames": [region]}
-            return {}
+            inputs = _plain(dict(args.args))
+            if tok == "aws:iam/getPolicyDocument:getPolicyDocument":
+                doc = _mocks.policy_document(inputs)
+                return {"json": doc, "minifiedJson": doc, "id": _hex(doc, 10)}
+            if tok in ("aws:kms/getKey:getKey", "aws:kms/getAlias:getAlias"):
+                ref = str(inputs.get("keyId") or inputs.get("name") or "")
+                kid, arn, aws_managed = _mocks.kms_facts(ref, region, account)
+                if tok == "aws:kms/getKey:getKey":
+                    result = {"arn": arn, "id": kid, "keyId": ref, "awsAccountId": arn.split(
+                        ":")[4], "enabled": True, "keyState": "Enabled"}
+                    if aws_managed:
+                        result["keyManager"] = "AWS"
+                else:
+                    alias = ref if ref.startswith("arn:") else \
+                        f"{arn.rsplit(':', 1)[0]}:{ref}"
+                    result = {"arn": alias, "id": alias, "name": ref.rsplit(":", 1)[-1],
+                              "targetKeyArn": arn, "targetKeyId": kid}
+                with capture.lock:
+                    capture.invokes.append({"token": tok, "args": inputs, "result": result})
+                return result
+            return _mocks.generic_result(tok, inputs, region, account)
+
 
     class CapturingMonitor(mocks.MockMonitor):
         def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -288,6 +366,9 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
             return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
         def RegisterResource(self, request: Any) -> Any:  # the gRPC method's name
+            # Called on an executor thread: deserializing a resource reference in the state
+            # constructs a resource, which needs an event loop there (as the SDK's does).
+            _ensure_event_loop()
             urn = self.make_urn(request.parent, request.type, request.name)
             inputs = _ints(json_format.MessageToDict(request.object))
             rec: dict[str, Any] = {
@@ -313,8 +394,9 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
             rec["outputs"] = state
             capture.add(rec)
             obj = json_format.ParseDict(state, struct_pb2.Struct())
-            self.resources[urn] = mocks.MockMonitor.ResourceRegistration(
-                urn, rid, rpc.deserialize_properties(obj))
+            # The state as plain wire values: deserializing it here would construct the
+            # resources it refers to, on this executor thread's own event loop.
+            self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, rid, state)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj)
 
         def ReadResource(self, request: Any) -> Any:
@@ -378,6 +460,7 @@ def run(directory: str, main: str, project: str, stack: str, preview: bool) -> d
             "config": _config(), "secret_keys": json.loads(
                 os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]"),
             "directory": os.path.abspath(directory), "resources": capture.resources,
+            "invokes": capture.invokes,
             "outputs": _stack_outputs()}
 
 
