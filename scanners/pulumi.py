@@ -100,7 +100,7 @@ class PulumiRead:
     def describe(self) -> str:
         what = {"export": "pulumi stack export", "preview": "pulumi preview --json",
                 "program": "Pulumi program under mocks"}[self.kind]
-        return f"{what}: {len(self.resources)} resources read"
+        return what
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -928,7 +928,7 @@ def collect(paths: tuple[str, ...], stack: str | None = None,
     for rd in reads:  # say what each input was
         src = next((s for s in inv.sources if s.get("file") == rd.file), None)
         if src is not None:
-            src["detail"] = f"{rd.describe()}; {src['detail']}"
+            src["detail"] = f"{rd.describe()}: {src['detail']}"
     return inv
 
 

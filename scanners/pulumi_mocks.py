@@ -282,3 +282,25 @@ def generic_result(tok: str, inputs: dict[str, Any], region: str,
         if v is not None:
             out[wire] = v
     return out
+
+
+# Defaults the bridged provider's Check writes into a resource's inputs (a real preview shows
+# them), where they bear on a verdict and differ between pulumi-aws major versions (7 is
+# Terraform provider v6): Redshift encrypts and is private by default since pulumi-aws 7.
+_PROVIDER_DEFAULTS: dict[str, dict[str, tuple[Any, Any]]] = {
+    # property -> (before 7, from 7 on)
+    "aws:redshift/cluster:Cluster": {"encrypted": (False, "true"),
+                                     "publiclyAccessible": (True, False)},
+}
+
+
+def with_provider_defaults(token: str, inputs: dict[str, Any], version: str) -> dict[str, Any]:
+    """``inputs`` with the provider's defaults for what the program leaves unset."""
+    defaults = _PROVIDER_DEFAULTS.get(token)
+    major = version.split(".", 1)[0].lstrip("v") if version else ""
+    if not defaults or not major.isdigit():
+        return inputs
+    out = dict(inputs)
+    for prop, (old, new) in defaults.items():
+        out.setdefault(prop, new if int(major) >= 7 else old)
+    return out

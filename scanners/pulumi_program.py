@@ -371,6 +371,8 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
             _ensure_event_loop()
             urn = self.make_urn(request.parent, request.type, request.name)
             inputs = _ints(json_format.MessageToDict(request.object))
+            if request.custom:
+                inputs = _mocks.with_provider_defaults(request.type, inputs, request.version)
             rec: dict[str, Any] = {
                 "urn": urn, "type": request.type, "name": request.name,
                 "custom": bool(request.custom), "parent": request.parent or None,

@@ -177,17 +177,17 @@ def test_reference_shapes(tmp_path, case):
             count_expression={"constant_value": 2})]
         want = {"b0": (False, []), "b1": (True, [])}
     elif case == "static_index":
-        changes = _buckets("aws_s3_bucket.b[0]", "aws_s3_bucket.b[1]") + [
-            _rc("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {"policy": POLICY},
-                {"bucket": True})]
+        changes = [*_buckets("aws_s3_bucket.b[0]", "aws_s3_bucket.b[1]"),
+                   _rc("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {"policy": POLICY},
+                       {"bucket": True})]
         cfg = [bucket_cfg, _cfg("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {
             "bucket": {"references": ["aws_s3_bucket.b[1].id", "aws_s3_bucket.b[1]",
                                       "aws_s3_bucket.b"]}})]
         want = {"b0": (False, []), "b1": (True, [])}
     else:
-        changes = _buckets("aws_s3_bucket.x", "aws_s3_bucket.y") + [
-            _rc("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {"policy": POLICY},
-                {"bucket": True})]
+        changes = [*_buckets("aws_s3_bucket.x", "aws_s3_bucket.y"),
+                   _rc("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {"policy": POLICY},
+                       {"bucket": True})]
         cfg = [_cfg("aws_s3_bucket.x", "aws_s3_bucket", {}),
                _cfg("aws_s3_bucket.y", "aws_s3_bucket", {}),
                _cfg("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {"bucket": {

@@ -107,3 +107,57 @@ def test_pulumi_descriptions_give_the_same_findings(source):
 
 def test_the_estate_in_moto_gives_the_same_findings(live):
     assert live == EXPECTED
+
+
+# -- the same provider defaults, the same stores: one verdict per resource ---------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEFAULTS_PROGRAM = FIXTURES / "pulumi" / "defaults"
+DEFAULTS_PLAN = FIXTURES / "terraform" / "defaults-plan.json"
+# tests/fixtures/pulumi/defaults/__main__.py says why each is what it is.
+DEFAULTS_FINDINGS = {
+    ("DS-BAK-002", "app-data"), ("DS-BAK-002", "app-root"), ("DS-BAK-002", "bank-reports"),
+    ("DS-BAK-002", "cache"), ("DS-BAK-002", "scratch"), ("DS-BAK-002", "sessions"),
+    ("DS-ENC-001", "app-data"), ("DS-ENC-001", "cache"), ("DS-ENC-001", "docs"),
+    ("DS-ENC-001", "warehouse"),
+}
+# The EBS volume without `encrypted`: the account's default decides, and no description holds it.
+DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption")}
+
+
+def verdicts(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    result = run_scan(inv, load_library(), ScanOptions(config=Config()))
+    names = {aid: s["name"] for aid, s in result.assets.items()}
+    found = {(f.policy_id, f.asset_name or f.asset_id) for f in result.findings}
+    gaps = {(names.get(n.asset_id or "", n.asset_id or ""),
+             n.policy_id or n.reason.split(":", 1)[0]) for n in result.not_assessed}
+    return found, gaps
+
+
+@pytest.fixture(scope="module")
+def defaults_recorded(tmp_path_factory) -> dict[str, Path]:
+    from dsscan.scanners.pulumi import record
+
+    d = tmp_path_factory.mktemp("defaults")
+    record(str(DEFAULTS_PROGRAM), export=str(d / "stack-export.json"),
+           preview=str(d / "preview.json"))
+    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+
+
+@pytest.mark.parametrize("source", ["plan", "program", "export", "preview"])
+def test_provider_defaults_and_new_stores_give_one_verdict(source, defaults_recorded):
+    """A v6 bucket without SSE/PAB resources, DynamoDB without SSE, an EBS volume without
+    `encrypted`, Redshift without `encrypted` (pulumi-aws 7 / provider v6), and an EC2
+    instance's volumes, Neptune, DocumentDB, OpenSearch and a single-node ElastiCache."""
+    if source == "plan":
+        inv = build_inventory(read_plan(str(DEFAULTS_PLAN)), tool="terraform",
+                              files=[str(DEFAULTS_PLAN)])
+    else:
+        path = DEFAULTS_PROGRAM if source == "program" else defaults_recorded[source]
+        inv = build_inventory(read_path(str(path)).resources, tool="pulumi",
+                              files=[str(path)])
+    assert {a["name"] for a in inv.assets if a["kind"] not in (
+        "network_domain", "security_group", "key")} == {
+        "bank-reports", "sessions", "scratch", "warehouse", "graph", "docs", "search",
+        "cache", "app-root", "app-data"}
+    assert verdicts(inv) == (DEFAULTS_FINDINGS, DEFAULTS_NOT_ASSESSED)

@@ -127,6 +127,8 @@ class StoreMapping:
         if is_unknown(pitr):
             self.gap(a, "backup", "point_in_time_recovery", pitr)
             pitr = None
+        elif pitr is None:  # not configured: off
+            pitr = False
         a["backup"] = {"native": {"enabled": pitr is True if pitr is not None else None,
                                   "point_in_time_recovery": bool(pitr) if pitr is not None
                                   else None}}

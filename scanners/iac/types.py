@@ -50,6 +50,28 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:efs/backupPolicy:BackupPolicy": "aws_efs_backup_policy",
     "aws:elasticache/replicationGroup:ReplicationGroup": "aws_elasticache_replication_group",
     "aws:elasticache/subnetGroup:SubnetGroup": "aws_elasticache_subnet_group",
+    # Neptune, DocumentDB, OpenSearch/Elasticsearch, single-node ElastiCache
+    "aws:neptune/cluster:Cluster": "aws_neptune_cluster",
+    "aws:neptune/clusterInstance:ClusterInstance": "aws_neptune_cluster_instance",
+    "aws:neptune/subnetGroup:SubnetGroup": "aws_neptune_subnet_group",
+    "aws:docdb/cluster:Cluster": "aws_docdb_cluster",
+    "aws:docdb/clusterInstance:ClusterInstance": "aws_docdb_cluster_instance",
+    "aws:docdb/subnetGroup:SubnetGroup": "aws_docdb_subnet_group",
+    "aws:opensearch/domain:Domain": "aws_opensearch_domain",
+    "aws:opensearch/domainPolicy:DomainPolicy": "aws_opensearch_domain_policy",
+    "aws:elasticsearch/domain:Domain": "aws_elasticsearch_domain",
+    "aws:elasticsearch/domainPolicy:DomainPolicy": "aws_elasticsearch_domain_policy",
+    "aws:elasticache/cluster:Cluster": "aws_elasticache_cluster",
+    # EC2 volumes: standalone, an instance's, a launch template's; the account's defaults
+    "aws:ec2/instance:Instance": "aws_instance",
+    "aws:ec2/launchTemplate:LaunchTemplate": "aws_launch_template",
+    "aws:ec2/launchConfiguration:LaunchConfiguration": "aws_launch_configuration",
+    "aws:ebs/encryptionByDefault:EncryptionByDefault": "aws_ebs_encryption_by_default",
+    "aws:ebs/defaultKmsKey:DefaultKmsKey": "aws_ebs_default_kms_key",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+        "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
+        "aws_s3_bucket_lifecycle_configuration",
     # AWS Backup
     "aws:backup/vault:Vault": "aws_backup_vault",
     "aws:backup/vaultPolicy:VaultPolicy": "aws_backup_vault_policy",
