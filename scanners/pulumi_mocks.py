@@ -78,7 +78,9 @@ def output_only(token: str) -> dict[str, tuple[str, Any]]:
     cls = getattr(module, cls_name, None) if module else None
     args = getattr(module, f"{cls_name}Args", None) if module else None
     outs = properties(cls)
-    inputs = set(properties(args))
+    # Every property of the Args class is an input, whether or not its type resolves here.
+    inputs = {n for n, v in vars(args).items() if isinstance(v, property)} \
+        if isinstance(args, type) else set()
     return {k: v for k, v in outs.items() if k not in inputs}
 
 
@@ -86,7 +88,7 @@ def autonamed(token: str) -> bool:
     """Whether Pulumi names the resource when the program does not (a ``name`` input)."""
     module = sdk_module(token)
     args = getattr(module, token.split(":")[-1] + "Args", None) if module else None
-    return "name" in properties(args)
+    return isinstance(args, type) and isinstance(vars(args).get("name"), property)
 
 
 def _words(name: str) -> list[str]:

@@ -69,9 +69,9 @@ class KeyMapping:
             return "provider_managed", ident or looked_up
         if manager == "CUSTOMER":
             return "customer_managed", ident or looked_up or key.address
-        why = "is read only at apply" if is_unknown(manager) else "does not say who manages it"
-        self.key_gap(a, ident, f"{what}: the key data source {key.address} {why}: who manages "
-                               "the key cannot be told before apply")
+        why = ("is read only at apply: who manages the key cannot be told before apply"
+               if is_unknown(manager) else "does not say who manages the key")
+        self.key_gap(a, ident, f"{what}: the key data source {key.address} {why}")
         return None, ident
 
     def _alias(self, a: Asset, alias: IacResource, what: str,
