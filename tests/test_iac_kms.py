@@ -356,3 +356,24 @@ def test_a_plan_using_a_central_key_stops_being_incomplete(tmp_path):
     with_setting = run_scan(again, library, ScanOptions(config=cfg))
     assert with_setting.complete, [n.reason for n in with_setting.not_assessed]
     assert not [f for f in with_setting.findings if f.policy_id == "DS-ENC-001"]
+
+
+def test_config_show_lists_kms_keys_as_written(tmp_path):
+    import subprocess
+    import sys
+
+    cfg = tmp_path / ".dsscan.yaml"
+    cfg.write_text('kms_keys: ["444455556666", {arn: "arn:aws-cn:kms:*:555566667777:key/*"}]\n')
+    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "config", "show", "--config",
+                        str(cfg), "--format", "json"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["settings"]["kms_keys"] == ["444455556666",
+                                           "arn:aws-cn:kms:*:555566667777:key/*"]
+    assert doc["origins"]["kms_keys"].endswith(".dsscan.yaml:1")
+    cfg.write_text("kms_keys: [444455556666]\n")
+    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "config", "show", "--config",
+                        str(cfg)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "quote the account id" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
