@@ -235,3 +235,60 @@ def test_a_key_passed_into_module_instances_by_for_each(tmp_path):
     for k in "ab":
         rest = got[f"bucket-{k}"]["encryption"]["at_rest"]
         assert (rest["key_type"], rest["key_id"]) == ("customer_managed", f'aws_kms_key.k["{k}"]')
+
+
+def _unresolvable(address: str, rtype: str, after: dict[str, Any]) -> tuple[dict, dict]:
+    """A configuration resource whose bucket is a local (not in the plan's JSON): it may be
+    any bucket's."""
+    return (_rc(address, rtype, after, {"bucket": True}),
+            _cfg(address, rtype, {"bucket": {"references": ["local.bucket"]}}))
+
+
+@pytest.mark.parametrize("rtype, after, bucket_key, gap", [
+    # a block that blocks everything cannot make any bucket weaker: no doubt
+    ("aws_s3_bucket_public_access_block", dict.fromkeys(
+        ("block_public_acls", "block_public_policy", "ignore_public_acls",
+         "restrict_public_buckets"), True), False, None),
+    # one that opens a setting could: not assessed
+    ("aws_s3_bucket_public_access_block", {"block_public_acls": True,
+                                           "block_public_policy": False,
+                                           "ignore_public_acls": True,
+                                           "restrict_public_buckets": True}, False, "access"),
+    ("aws_s3_bucket_acl", {"acl": "private"}, False, None),
+    ("aws_s3_bucket_acl", {"acl": "public-read"}, False, "access"),
+    ("aws_s3_bucket_policy", {"policy": "{}"}, False, "access"),
+    # an encryption rule: nothing is weaker than SSE-S3, but it could replace a customer key
+    ("aws_s3_bucket_server_side_encryption_configuration", {"rule": [
+        {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]},
+     False, None),
+    ("aws_s3_bucket_server_side_encryption_configuration", {"rule": [
+        {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]},
+     True, "encryption"),
+])
+def test_a_resource_that_may_be_any_buckets_counts_only_if_it_could_weaken(
+        tmp_path, rtype, after, bucket_key, gap):
+    changes = _buckets("aws_s3_bucket.b")
+    cfg = [_cfg("aws_s3_bucket.b", "aws_s3_bucket", {})]
+    if bucket_key:  # the bucket's own rule: a customer key of the plan
+        changes += [_rc("aws_kms_key.k", "aws_kms_key", {}),
+                    _rc("aws_s3_bucket_server_side_encryption_configuration.own",
+                        "aws_s3_bucket_server_side_encryption_configuration",
+                        {"rule": [{"apply_server_side_encryption_by_default": [
+                            {"sse_algorithm": "aws:kms"}]}]},
+                        {"bucket": True, "rule": [{"apply_server_side_encryption_by_default": [
+                            {"kms_master_key_id": True}]}]})]
+        cfg += [_cfg("aws_kms_key.k", "aws_kms_key", {}),
+                _cfg("aws_s3_bucket_server_side_encryption_configuration.own",
+                     "aws_s3_bucket_server_side_encryption_configuration", {
+                         "bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]},
+                         "rule": [{"apply_server_side_encryption_by_default": [{
+                             "kms_master_key_id": {"references": ["aws_kms_key.k.arn",
+                                                                  "aws_kms_key.k"]},
+                             "sse_algorithm": {"constant_value": "aws:kms"}}]}]})]
+    change, config = _unresolvable(f"{rtype}.other", rtype, after)
+    a = assets_of(_plan(tmp_path, [*changes, change], {"resources": [*cfg, config]}))["b0"]
+    assert [g["aspect"] for g in a["assessment"]["gaps"]] == ([gap] if gap else [])
+    if gap == "encryption":
+        assert a["encryption"]["at_rest"]["key_type"] is None
+    elif bucket_key:
+        assert a["encryption"]["at_rest"]["key_type"] == "customer_managed"

@@ -268,3 +268,30 @@ def test_cli_table_shows_what_was_not_looked_at(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "1 resources of types dsscan does not map not looked at (aws_sqs_queue x1)" in \
         r.stdout
+
+
+def test_security_groups_and_rule_sources_not_configured_are_not_unknown(tmp_path):
+    """vpc_security_group_ids of a cluster and source_security_group_id of a rule are
+    computed when not set: nothing configured, not a value unknown until apply."""
+    p = plan(tmp_path, [
+        change("aws_neptune_cluster.g", "aws_neptune_cluster",
+               {"cluster_identifier": "g", "storage_encrypted": True, "tags": LEVEL},
+               {"vpc_security_group_ids": True, "neptune_subnet_group_name": True,
+                "kms_key_arn": True}),
+        change("aws_security_group.sg", "aws_security_group", {"name": "sg"},
+               {"vpc_id": True}),
+        change("aws_security_group_rule.r", "aws_security_group_rule",
+               {"type": "ingress", "protocol": "tcp", "from_port": 443, "to_port": 443,
+                "cidr_blocks": ["10.0.0.0/8"]},
+               {"security_group_id": True, "source_security_group_id": True}),
+    ], [cfg("aws_neptune_cluster.g", "aws_neptune_cluster", {
+        "storage_encrypted": {"constant_value": True}}),
+        cfg("aws_security_group.sg", "aws_security_group", {"name": {"constant_value": "sg"}}),
+        cfg("aws_security_group_rule.r", "aws_security_group_rule", {
+            "security_group_id": {"references": ["aws_security_group.sg.id",
+                                                 "aws_security_group.sg"]},
+            "cidr_blocks": {"constant_value": ["10.0.0.0/8"]}})])
+    got = assets(p)
+    assert got["g"]["assessment"]["gaps"] == [] and got["g"]["network"]["security_groups"] == []
+    assert got["sg"]["assessment"]["gaps"] == []
+    assert got["sg"]["network"]["ingress"][0]["security_groups"] == []

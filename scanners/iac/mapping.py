@@ -157,6 +157,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         return t if isinstance(t, str) else None
 
     def sg_ids(self, r: IacResource, path: str, a: Asset) -> list[str]:
+        """The security groups of a resource (none configured: the VPC's default group, which
+        the plan does not describe, is not listed)."""
         groups, unknown = self.plan.refs_list(r, path, "aws_security_group")
         if unknown:
             self.gap(a, "network", path, Unknown())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.iac.plan import Target
-from dsscan.scanners.iac.resources import IacResource, Unknown, is_unknown
+from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks
 
 Asset = dict[str, Any]
@@ -140,6 +140,7 @@ class NetworkMapping:
                         "ingress": rules}
 
     def _cidrs(self, a: Asset, value: Any, what: str) -> list[str]:
+        value = configured(value) or []
         if is_unknown(value):
             self.gap(a, "network", what, value)
             return []
@@ -171,12 +172,12 @@ class NetworkMapping:
 
     def _rule(self, a: Asset, owner: IacResource, b: dict[str, Any],
               path: str | None) -> dict[str, Any]:
-        pl_cidrs, pl_ids = self._prefix_lists(a, owner, b.get("prefix_list_ids"),
+        pl_cidrs, pl_ids = self._prefix_lists(a, owner, configured(b.get("prefix_list_ids")),
                                               f"{path}.prefix_list_ids" if path else
                                               "prefix_list_ids")
         groups: list[str] = []
         if path is None:  # a standalone rule resource
-            if b.get("source_security_group_id") is not None:
+            if configured(b.get("source_security_group_id")) is not None:
                 t = self.plan.ref(owner, "source_security_group_id", "aws_security_group")
                 if (k := self.sg_key(t)) is not None:
                     groups.append(k)
@@ -210,9 +211,10 @@ class NetworkMapping:
 
     def _vpc_rule(self, a: Asset, x: IacResource) -> dict[str, Any]:
         v = x.values
-        pl_cidrs, pl_ids = self._prefix_lists(a, x, v.get("prefix_list_id"), "prefix_list_id")
+        pl_cidrs, pl_ids = self._prefix_lists(a, x, configured(v.get("prefix_list_id")),
+                                              "prefix_list_id")
         ref = self.plan.ref(x, "referenced_security_group_id", "aws_security_group") \
-            if v.get("referenced_security_group_id") is not None else None
+            if configured(v.get("referenced_security_group_id")) is not None else None
         return {
             "protocol": str(v.get("ip_protocol", "-1")),
             "from_port": as_int(v.get("from_port")), "to_port": as_int(v.get("to_port")),

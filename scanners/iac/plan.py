@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from dsscan.scanners.iac.resources import IacResource, Unknown, is_unknown
+from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import get
 
 Target = IacResource | str | Unknown | None
@@ -113,7 +113,7 @@ class Plan:
     def refs_list(self, r: IacResource, path: str, *types: str) -> tuple[list[Target], bool]:
         """Every resource a list attribute refers to; ``True`` second when some elements are
         unknown and no reference tells what they are."""
-        value = get(r.values, path)
+        value = configured(get(r.values, path))  # not configured: none (the defaults)
         refs = self.candidates(r, path, types)
         if len(refs) > 1:  # one instance per module instance: the one beside ``r``
             refs = same_instance(r, refs, strict=False)

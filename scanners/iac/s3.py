@@ -46,6 +46,24 @@ _PARTS = {
 PAB_DEFAULT_SINCE = "2023-05-01"
 
 
+_MAYBE = "; which bucket it is for is not known before apply"
+
+
+def _may_weaken(role: str, r: IacResource) -> bool:
+    """Whether a configuration resource that may be a bucket's could make it weaker than
+    what the bucket is judged without it: a block or ACL that opens nothing, a lock, a
+    versioning... cannot (ignoring them errs towards a finding, never a pass)."""
+    if role == "pab":
+        return any(as_bool(configured(r.values.get(attr))) is not True
+                   for attr in PAB_ATTRS.values())
+    if role == "acl":
+        acl = configured(r.values.get("acl"))
+        return not (acl in ("private", "bucket-owner-full-control", "bucket-owner-read",
+                            "log-delivery-write")
+                    and configured(r.values.get("access_control_policy")) in (None, []))
+    return role in ("policy", "sse")
+
+
 def created_new(r: IacResource) -> bool:
     """Created by this plan/preview, or (an export) created since the PAB default."""
     if r.action in ("create", "replace"):
@@ -78,8 +96,12 @@ class BucketMapping:
         attrs = a.setdefault("attributes", {})
         parts, unsure = self._configs(a, r)
         self._bucket_encryption(a, r, parts.get("sse"))
-        if "sse" in unsure:  # another key may be configured: who manages it is not known
+        if "sse" in unsure and a["encryption"]["at_rest"]["key_type"] == "customer_managed":
+            # Another rule may apply: the key may not be the customer key after all. (Had
+            # the bucket been judged SSE-S3, no rule could make it weaker.)
             a["encryption"]["at_rest"].update(key_type=None, key_id=None)
+            self.gap_text(a, "encryption", f"not assessed until apply: {unsure['sse']} may "
+                                           f"configure this bucket{_MAYBE}")
         self._bucket_access(a, r, parts, unsure)
         a["backup"] = {"native": {"enabled": False}}
         if parts.get("versioning"):
@@ -93,23 +115,24 @@ class BucketMapping:
             r.values.get("logging")))
 
     def _configs(self, a: Asset, bucket: IacResource) -> tuple[dict[str, IacResource],
-                                                               set[str]]:
+                                                               dict[str, str]]:
         """The split configuration resources of a bucket, by role, and the roles some
-        resource may fill whose bucket cannot be told (ambiguous or unknown reference): what
-        those configure is not assessed, as they could change what the others say."""
+        resource may fill whose bucket cannot be told (ambiguous or unknown reference), with
+        that resource's address: what those configure is not assessed where they could make
+        the bucket weaker than it is judged without them."""
         out: dict[str, IacResource] = {}
-        unsure: set[str] = set()
+        unsure: dict[str, str] = {}
         for role, (t, aspect) in _PARTS.items():
             hits = self.plan.pointing_at(bucket, (t,), ("bucket",))
             if hits:
                 out[role] = hits[0]
             maybe = [m for m in self.plan.maybe_pointing_at(bucket, (t,), ("bucket",))
-                     if m not in hits]
+                     if m not in hits and _may_weaken(role, m)]
             if maybe and aspect:
-                unsure.add(role)
-                self.gap_text(a, aspect, f"not assessed until apply: {maybe[0].address} may "
-                                         "configure this bucket; which bucket it is for is not "
-                                         "known before apply")
+                unsure[role] = maybe[0].address
+                if role != "sse":  # SSE: only if the bucket is judged customer-keyed
+                    self.gap_text(a, aspect, f"not assessed until apply: {maybe[0].address} "
+                                             f"may configure this bucket{_MAYBE}")
         return out, unsure
 
     def _bucket_encryption(self, a: Asset, r: IacResource, sse: IacResource | None) -> None:
@@ -141,7 +164,7 @@ class BucketMapping:
                                            "key_id": None, "algorithm": algo or "AES256"}}
 
     def _bucket_access(self, a: Asset, r: IacResource, parts: dict[str, IacResource],
-                       unsure: set[str]) -> None:
+                       unsure: dict[str, str]) -> None:
         access: dict[str, Any] = {"public": None, "wildcard_principal": None,
                                   "public_access_block": None,
                                   "secure_transport_required": None}
@@ -219,8 +242,6 @@ class BucketMapping:
                               "min_retention_days": days or (years * 365 if years else None)}
         else:
             access["lock"] = {"enabled": as_bool(r.values.get("object_lock_enabled")) is True}
-        if "lock" in unsure:
-            access["lock"] = {"enabled": None}
 
     def _replication(self, r: IacResource, rep: IacResource | None) -> list[str]:
         rules = blocks(rep.values, "rule") if rep else blocks(
