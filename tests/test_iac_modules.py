@@ -154,6 +154,9 @@ def _cfg(address: str, rtype: str, exprs: dict[str, Any], **extra: Any) -> dict[
 
 POLICY = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
                                     "Action": "s3:GetObject", "Resource": "*"}]})
+PRIVATE = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                     "Principal": {"AWS": "arn:aws-cn:iam::111111111111:root"},
+                                     "Resource": "*"}]})
 
 
 def _buckets(*addresses: str) -> list[dict[str, Any]]:
@@ -171,7 +174,7 @@ def test_reference_shapes(tmp_path, case):
     if case == "count_index":
         changes = _buckets("aws_s3_bucket.b[0]", "aws_s3_bucket.b[1]") + [
             _rc(f"aws_s3_bucket_policy.p[{i}]", "aws_s3_bucket_policy",
-                {"policy": POLICY if i == 1 else "{}"}, {"bucket": True}) for i in (0, 1)]
+                {"policy": POLICY if i == 1 else PRIVATE}, {"bucket": True}) for i in (0, 1)]
         cfg = [bucket_cfg, _cfg("aws_s3_bucket_policy.p", "aws_s3_bucket_policy", {
             "bucket": {"references": ["aws_s3_bucket.b", "count.index"]}},
             count_expression={"constant_value": 2})]
@@ -256,7 +259,7 @@ def _unresolvable(address: str, rtype: str, after: dict[str, Any]) -> tuple[dict
                                            "restrict_public_buckets": True}, False, "access"),
     ("aws_s3_bucket_acl", {"acl": "private"}, False, None),
     ("aws_s3_bucket_acl", {"acl": "public-read"}, False, "access"),
-    ("aws_s3_bucket_policy", {"policy": "{}"}, False, "access"),
+    ("aws_s3_bucket_policy", {"policy": PRIVATE}, False, "access"),
     # an encryption rule: nothing is weaker than SSE-S3, but it could replace a customer key
     ("aws_s3_bucket_server_side_encryption_configuration", {"rule": [
         {"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]},

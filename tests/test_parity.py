@@ -116,6 +116,9 @@ DEFAULTS_PROGRAM = FIXTURES / "pulumi" / "defaults"
 DEFAULTS_PLAN = FIXTURES / "terraform" / "defaults-plan.json"
 # tests/fixtures/pulumi/defaults/__main__.py says why each is what it is.
 DEFAULTS_FINDINGS = {
+    # built-in backups only (automated snapshots, domain snapshots): never stored apart
+    ("DS-BAK-001", "docs"), ("DS-BAK-001", "graph"), ("DS-BAK-001", "search"),
+    ("DS-BAK-001", "warehouse"),
     ("DS-BAK-002", "app-data"), ("DS-BAK-002", "app-root"), ("DS-BAK-002", "bank-reports"),
     ("DS-BAK-002", "cache"), ("DS-BAK-002", "scratch"), ("DS-BAK-002", "sessions"),
     ("DS-ENC-001", "app-data"), ("DS-ENC-001", "cache"), ("DS-ENC-001", "docs"),
