@@ -31,13 +31,17 @@ provider:
   ``pulumi:pulumi:Stack$`` prefix; a child's type is prefixed with its parent's full qualified
   type). The SDK's mock monitor prefixes the stack type and only the parent's last type.
 * update (``--preview`` off): each custom resource gets a deterministic id and its inputs as
-  state, plus plausible computed outputs (ARNs from name, region and account; ``vpc-``/``sg-``
-  style ids; the stack's ``aws:region`` and single ``aws:allowedAccountIds``).
+  state (with the provider defaults its Check would add), plus plausible computed outputs
+  (ARNs from name, region and account; ``vpc-``/``sg-`` style ids; the stack's ``aws:region``
+  and single ``aws:allowedAccountIds``; stand-ins for every other output-only property, from
+  ``pulumi_mocks.py``).
 * preview (``--preview``): the id is empty and the state holds the inputs only, so computed
   outputs are unknown -- what a first ``pulumi preview`` shows.
 * invokes: ``aws.get_caller_identity``, ``aws.get_region``, ``aws.get_partition`` and
-  ``aws.get_availability_zones`` answer fixed values derived from the stack config; any other
-  invoke answers an empty result.
+  ``aws.get_availability_zones`` answer fixed values derived from the stack config;
+  ``aws.iam.get_policy_document`` the policy its arguments describe; ``aws.kms.get_key`` and
+  ``get_alias`` the key they name (recorded in the capture's ``invokes``); any other invoke
+  its arguments and stand-ins for the rest of its result.
 """
 
 from __future__ import annotations
