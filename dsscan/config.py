@@ -51,6 +51,7 @@ DEFAULT_CONTENT_LEVELS: dict[str, str] = {
     "email": "sensitive",
     "unified_social_credit_code": "general",
     "person_name": "sensitive",
+    "hmt_identity_card": "sensitive",
 }
 
 

@@ -211,10 +211,25 @@ def test_hashes_and_format_preserving_tokens_are_tokenized():
     assert (rec["unmasked"], rec["tokenized"]) == (0, 50)
     fpe = [syn.tokenized(syn.bank_card(rng), rng, fpe=True) for _ in range(200)]
     rec = _col(fpe, "card_no")["bank_card"]
-    # ~10% pass Luhn by chance: that is the token generator, not leaked cards.
+    # Format-preserving tokens that fail the check (as token vaults make them).
     assert (rec["unmasked"], rec["tokenized"]) == (0, 200)
     real = [syn.bank_card(rng) for _ in range(200)]
     assert _col(real, "card_no")["bank_card"]["unmasked"] == 200
+
+
+def test_tokens_passing_the_check_by_chance_are_counted_with_a_lower_score():
+    # Random digits behind a kept BIN: about one in ten passes Luhn. Nothing in such a value
+    # tells it from a real card, so it is counted; the chance-level pass rate lowers the score.
+    rng = random.Random(6)
+    fpe = [c[:6] + "".join(rng.choice("0123456789") for _ in range(10))
+           for c in (syn.bank_card(rng) for _ in range(300))]
+    fpe = [v for v in fpe if len(v) == 16]
+    passing = sum(luhn_ok(v) for v in fpe)
+    rec = _col(fpe, "card_no")["bank_card"]
+    assert 0 < passing < len(fpe) // 5
+    assert (rec["unmasked"], rec["tokenized"]) == (passing, len(fpe) - passing)
+    real = _col([syn.bank_card(rng) for _ in range(300)], "card_no")["bank_card"]
+    assert rec["score"] < real["score"]
 
 
 # ---------------------------------------------------------------- records, scores, schema

@@ -18,7 +18,7 @@ from functools import cache
 from itertools import repeat
 from operator import add, itemgetter
 
-from dsscan.content.formats import USCC_ALPHABET
+from dsscan.content.formats import TAIWAN_LETTER_VALUES, USCC_ALPHABET
 
 _X_TO_A = str.maketrans("Xx", "AA")
 # GB 32100 alphabet → base-36 digits with the same values (J is 18 in GB 32100, 19 in base 36).
@@ -173,3 +173,19 @@ def org_check_char(body8: str) -> str:
 
 def uscc_chars_ok(s: str) -> bool:
     return all(c in _USCC_VALUES for c in s)
+
+
+def hk_id_ok(s: str) -> bool:
+    """A compact Hong Kong identity number (``A1234563``, ``AB9876542``, check 0-9 or A)."""
+    body, check = s[:-1].rjust(8), s[-1]
+    total = sum((36 if c == " " else int(c, 36)) * w
+                for c, w in zip(body, range(9, 1, -1), strict=True))
+    return (total + (10 if check == "A" else int(check))) % 11 == 0
+
+
+def taiwan_id_ok(s: str) -> bool:
+    """A Taiwan national identification number (``A123456789``)."""
+    v = TAIWAN_LETTER_VALUES[s[0]]
+    total = v // 10 + (v % 10) * 9 + int(s[9])
+    total += sum(int(c) * w for c, w in zip(s[1:9], range(8, 0, -1), strict=True))
+    return total % 10 == 0

@@ -7,15 +7,17 @@ to the same answers.
 Outcomes, strongest first:
 
 - ``VALID`` — the whole validation passes (a checksummed or otherwise specific format);
-- ``WEAK`` — the format matches but proves little alone (a Luhn-valid number, a passport-shaped
-  code, an 8-digit Taiwan permit, a 15-digit pre-1999 ID): it counts under a hint, or when
-  nearly all of a column's candidates pass;
+- ``WEAK`` — the format matches but proves little alone (a Luhn-valid number of a card
+  scheme's IIN range and length, a passport-shaped code, a Taiwan ID or a compact Hong Kong ID
+  with its 1-in-10/11 check, a Macau ID): it counts under a hint, or when a column's
+  candidates pass clearly more often than chance (see scoring);
 - ``MASKED`` / ``MASKED_WEAK`` — a masked form (weak: no visible part ties it to the format);
 - ``CHECKFAIL`` — structure right (region, date, prefix) but the check character wrong: a
   format-preserving token, or a typo;
 - ``SHAPE`` — only the length and character classes fit (a token under a field hint);
 - ``HINTED`` — a format too common to mean anything without a hint (8 digits: the Taiwan
-  residents' permit), counted as clear under one.
+  residents' permit; 15 digits with a region and a 19xx date: the pre-1999 resident ID, which
+  IMEIs and order numbers also look like), counted as clear under one.
 """
 
 from __future__ import annotations
@@ -24,22 +26,39 @@ import datetime as _dt
 import re
 from functools import cache
 
-from dsscan.content.checksums import luhn_ok, mod11_2_ok, org_code_ok, uscc_chars_ok, uscc_ok
+from dsscan.content.checksums import (
+    hk_id_ok,
+    luhn_ok,
+    mod11_2_ok,
+    org_code_ok,
+    taiwan_id_ok,
+    uscc_chars_ok,
+    uscc_ok,
+)
 from dsscan.content.formats import (
+    CARD_PREFIXES,
+    HK_ID_PATTERN,
     HMT_PERMIT_PREFIXES,
+    MACAU_ID_PATTERN,
     MOBILE_SEGMENTS,
     PASSPORT_PATTERN,
     PERMIT_PATTERN,
     PROVINCES,
+    TAIWAN_ID_PATTERN,
     USCC_AUTHORITIES,
     USCC_REGION_PROVINCES,
     USCC_TYPES,
 )
-from dsscan.content.masked_forms import REVERSIBLE_MAX, completions, mask_positions
+from dsscan.content.masked_forms import (
+    REVERSIBLE_MAX,
+    code_mask_positions,
+    completions,
+    mask_positions,
+)
 
 DETECTORS = ("prc_resident_id", "foreign_permanent_resident_id", "hmt_residence_permit",
              "bank_card", "mobile_phone", "passport", "hmt_travel_permit", "email",
-             "unified_social_credit_code", "person_name")
+             "unified_social_credit_code", "person_name", "hmt_identity_card")
 
 RESIDENT = "prc_resident_id"
 FOREIGN = "foreign_permanent_resident_id"
@@ -51,6 +70,7 @@ TRAVEL = "hmt_travel_permit"
 EMAIL = "email"
 USCC = "unified_social_credit_code"
 NAME = "person_name"
+HMT_ID = "hmt_identity_card"
 
 VALID, WEAK, MASKED, MASKED_WEAK, CHECKFAIL, SHAPE, HINTED = range(7)
 
@@ -122,14 +142,35 @@ def id18_valid(t: str) -> bool:
 
 
 def card_prefix_ok(t: str) -> bool:
-    """Issuer prefixes of cards issued in China: UnionPay 62 (and 9 for legacy domestic
-    cards), and the international 3 (JCB/AmEx), 4 (Visa), 5 (Mastercard)."""
-    return t[0] in "34569"
+    """A card scheme issues numbers of this length under this IIN (formats.CARD_IIN_RANGES)."""
+    return t[:4] in CARD_PREFIXES.get(len(t), ())
+
+
+def mobile_ok(t: str) -> bool:
+    """11 digits of an allocated mainland segment."""
+    return t[0] == "1" and t[:3] in MOBILE_SEGMENTS
+
+
+def national_mobile(t: str) -> str | None:
+    """The 11-digit number behind a country prefix (+86, 0086, 86), or None."""
+    n = len(t)
+    if n == 13 and t[:2] == "86":
+        return t[2:]
+    if n == 14 and t[:3] == "+86":
+        return t[3:]
+    if n == 15 and t[:4] == "0086":
+        return t[4:]
+    return None
 
 
 _PASSPORT = re.compile(PASSPORT_PATTERN)
 _PERMIT = re.compile(PERMIT_PATTERN)
 _FOREIGN_OLD = re.compile(r"[A-Z]{3}[0-9]{12}")
+_HK = re.compile(HK_ID_PATTERN)
+_TAIWAN = re.compile(TAIWAN_ID_PATTERN)
+_MACAU = re.compile(MACAU_ID_PATTERN)
+_HK_BRACKETS = re.compile(r"([A-Z]{1,2}[0-9]{6})\(([0-9A])\)")
+_MASKED_BRACKETS = re.compile(r"[0-9A-Z*#•●×]{7,8}\([0-9A*#•●×]\)")
 
 
 # ---------------------------------------------------------------- evaluate one token
@@ -140,32 +181,62 @@ def evaluate(t: str) -> list[Outcome]:
     n = len(t)
     if t.isdigit():
         return _digits(t, n)
+    if t[-1] == ")":
+        return _bracketed(t)
     if "*" in t or "#" in t or "•" in t or "●" in t or "×" in t:
         return _masked(t, n)
     if n == 18:
         if t[:17].isdigit() and t[17] in "Xx":
             return _id18(t[:17] + "X")
-        # X is a USCC character too: a valid code is not an x-masked ID.
-        if uscc_chars_ok(t) and uscc_structure(t) and uscc_ok(t):
-            return [(USCC, VALID)]
+        # X is a code character of a credit code: a code with the right structure is one
+        # (valid, or a failing check), unless a run of x/X masks it.
+        if uscc_chars_ok(t) and uscc_structure(t):
+            if uscc_ok(t):
+                return [(USCC, VALID)]
+            if "XXX" in t:
+                return _masked(t, n)
+            return [(USCC, CHECKFAIL)]
     if _x_masked(t, n):
         return _masked(t, n)
     if n == 18:
         return _uscc(t)
-    if t[0] == "+" and n == 14 and t.startswith("+86") and t[3:].isdigit():
-        return _digits(t[3:], 11)
-    if 9 <= n <= 11:
-        out: list[Outcome] = []
-        if _PASSPORT.fullmatch(t):
-            out.append((PASSPORT, WEAK))
-        if _PERMIT.fullmatch(t):
-            out.append((TRAVEL, WEAK))
-        return out
+    if t[0] == "+":
+        national = national_mobile(t) if t[3:].isdigit() else None
+        return [(MOBILE, VALID)] if national is not None and mobile_ok(national) else []
+    if 8 <= n <= 11:
+        return _letters(t, n)
     if n == 15 and _FOREIGN_OLD.fullmatch(t):
         # 2004/2017 card: nationality letters, accepting province, YYMMDD birth date.
         if t[3:5] in PROVINCES and t[5:11] in dates6_any():
             return [(FOREIGN, WEAK)]
         return [(FOREIGN, SHAPE)]
+    return []
+
+
+def _letters(t: str, n: int) -> list[Outcome]:
+    """A letter and digits: passports, exit-entry permits, Hong Kong and Taiwan IDs."""
+    out: list[Outcome] = []
+    if n <= 11 and _PASSPORT.fullmatch(t):
+        out.append((PASSPORT, WEAK))
+    if _PERMIT.fullmatch(t):
+        out.append((TRAVEL, WEAK))
+    if n <= 9 and _HK.fullmatch(t):
+        out.append((HMT_ID, WEAK if hk_id_ok(t) else CHECKFAIL))
+    elif n == 10 and _TAIWAN.fullmatch(t):
+        out.append((HMT_ID, WEAK if taiwan_id_ok(t) else CHECKFAIL))
+    return out
+
+
+def _bracketed(t: str) -> list[Outcome]:
+    """A check character in brackets: Hong Kong A123456(3), Macau 1234567(8)."""
+    m = _HK_BRACKETS.fullmatch(t)
+    if m is not None:
+        # The bracketed form is specific to the card: a passing check is proof enough.
+        return [(HMT_ID, VALID if hk_id_ok(m.group(1) + m.group(2)) else CHECKFAIL)]
+    if _MACAU.fullmatch(t):
+        return [(HMT_ID, WEAK)]
+    if _MASKED_BRACKETS.fullmatch(t) and any(c in t for c in "*#•●×"):
+        return [(HMT_ID, MASKED_WEAK)]
     return []
 
 
@@ -182,15 +253,22 @@ def _digits(t: str, n: int) -> list[Outcome]:
     if n == 18:
         return _id18(t)
     if n == 11:
-        return [(MOBILE, VALID)] if t[:3] in MOBILE_SEGMENTS else []
-    if n in (16, 17, 19):
-        return _card(t)
-    if n == 13:
-        return [(MOBILE, VALID)] if t[:2] == "86" and t[2:5] in MOBILE_SEGMENTS else []
+        return [(MOBILE, VALID)] if mobile_ok(t) else []
+    if n in (13, 15):
+        national = national_mobile(t)
+        if national is not None and mobile_ok(national):
+            return [(MOBILE, VALID)]
     if n == 15:
+        # Pre-1999 IDs (GB 11643-1989: region, YYMMDD, sequence, no check character) are
+        # shaped like IMEIs, order and serial numbers: an ID only under a hint.
         if t[:2] in PROVINCES and t[2:6] != "0000" and t[6:12] in dates6_1900s():
-            return [(RESIDENT, WEAK)]
-        return [(RESIDENT, SHAPE)]
+            resident = (RESIDENT, HINTED)
+        else:
+            resident = (RESIDENT, SHAPE)
+        card = _card(t)
+        return [*card, resident] if card[0][1] != SHAPE else [resident, *card]
+    if 12 <= n <= 19:
+        return _card(t)
     if n == 8:
         return [(TRAVEL, HINTED)]
     return []
@@ -253,26 +331,39 @@ def _reversible18(t: str, pos: list[int], det: str) -> bool:
 
 
 def _masked(t: str, n: int) -> list[Outcome]:
-    pos = mask_positions(t, id18=(n == 18))
-    visible = n - len(pos)
-    k = len(pos)
     if n == 18:
         out: list[Outcome] = []
         for det in _masked18_families(t):
-            if 0 < k <= 2 and _reversible18(t, pos, det):
+            # In a credit code X is a character; in an ID only the check character is X.
+            pos = code_mask_positions(t) if det == USCC else mask_positions(t, id18=True)
+            k = len(pos)
+            if k == 0:
+                continue  # not masked when read as this format
+            if k <= 2 and _reversible18(t, pos, det):
                 return [(det, VALID)]
-            out.append((det, MASKED if visible >= 4 else MASKED_WEAK))
+            out.append((det, MASKED if n - k >= 4 else MASKED_WEAK))
         return out
+    pos = mask_positions(t)
+    visible = n - len(pos)
+    k = len(pos)
+    if n in (13, 14, 15) and t[:2] in ("86", "+8", "00"):
+        national = national_mobile(t)
+        if national is not None and national[0] == "1":
+            return _masked(national, 11)
     if n == 11 and t[0] == "1":
         return [(MOBILE, MASKED if t[:3] in MOBILE_SEGMENTS or visible >= 4 else MASKED_WEAK)]
-    if 16 <= n <= 19:
-        if (0 < k <= 2 and t[0] not in "*#•●×xX" and card_prefix_ok(t)
+    if 12 <= n <= 19:
+        card: list[Outcome] = [(CARD, MASKED_WEAK)]
+        if (0 < k <= 2 and t[:4].isdigit() and card_prefix_ok(t)
                 and completions(t, pos, "0123456789", luhn_ok) <= REVERSIBLE_MAX):
-            return [(CARD, WEAK)]
-        return [(CARD, MASKED_WEAK)]
-    if n == 15:
-        return [(RESIDENT, MASKED_WEAK)]
-    if 9 <= n <= 11 and t[0].isalpha() and t[0] not in "xX":
+            card = [(CARD, WEAK)]
+        if n == 15:
+            resident = (RESIDENT, MASKED_WEAK)
+            return [*card, resident] if t[:2] in ("34", "37") else [resident, *card]
+        return card
+    if 8 <= n <= 11 and t[0].isalpha() and t[0] not in "xX":
+        if n == 10 and t[1:2] in ("1", "2", "8", "9"):
+            return [(HMT_ID, MASKED_WEAK)]
         det = PASSPORT if t[0] in "EGKDSP" or t[:2] == "MA" else TRAVEL
         return [(det, MASKED_WEAK)]
     return []

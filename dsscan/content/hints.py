@@ -15,13 +15,19 @@ from dsscan.content.normalize import normalize_name
 
 # Generic identity-document names: any of the ID-document detectors.
 _ID_DOCS = ("prc_resident_id", "foreign_permanent_resident_id", "hmt_residence_permit",
-            "passport", "hmt_travel_permit")
+            "passport", "hmt_travel_permit", "hmt_identity_card")
 
 # detector(s) → (substrings anywhere in the name, whole name parts)
 _HINTS: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
-    (("prc_resident_id",),
+    # Identity card names say nothing of the issuer: HK/Macau/Taiwan cards have other shapes.
+    (("prc_resident_id", "hmt_identity_card"),
      ("idnumber", "id_number", "id_no", "idno", "idcard", "id_card", "identity", "citizen",
-      "national_id", "resident_id", "sfzh", "sfzhm", "sfz_", "身份证", "公民身份"), ("sfz",)),
+      "national_id", "resident_id", "sfzh", "sfzhm", "sfz_", "身份证", "身份證", "身分證",
+      "公民身份"), ("sfz",)),
+    (("hmt_identity_card",),
+     ("hkid", "hk_id", "hkic", "macau_id", "macao_id", "taiwan_id", "tw_id", "香港身份",
+      "澳门身份", "澳門身份", "台湾身份", "臺灣身分", "台灣身分", "國民身分", "统一证号"),
+     ("bir",)),
     (_ID_DOCS,
      ("cert_no", "certno", "cert_num", "certificate", "zjhm", "证件号", "证件号码", "证照"),
      ("zjh", "zj")),
@@ -50,7 +56,7 @@ _HINTS: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
 
 # Names that say "not personal data of that kind" even when a hint word appears in them.
 _NEGATIVE = ("order", "txn", "trade", "serial", "trace", "flow", "batch", "invoice", "sku",
-             "订单", "流水", "交易", "批次", "发票")
+             "imei", "meid", "imsi", "iccid", "订单", "流水", "交易", "批次", "发票", "串号")
 _NOT_PERSON = ("file", "table", "host", "user_name", "username", "product", "company",
                "org", "bank_name", "branch", "column", "field", "brand")
 
@@ -83,11 +89,14 @@ _CONTEXT_WORDS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("bank_card",), ("card", "卡号", "银行卡", "账号", "帐号", "acct", "pan")),
     (("passport",), ("passport", "护照")),
     (("hmt_travel_permit",), ("permit", "通行证", "回乡证", "台胞证")),
-    (("prc_resident_id", "foreign_permanent_resident_id"),
-     ("身份证", "证件", "idcard", "id_no", "id no", "id number", "idno", "永居", "永久居留")),
+    (("prc_resident_id", "foreign_permanent_resident_id", "hmt_identity_card"),
+     ("身份证", "身份證", "身分證", "证件", "證件", "idcard", "id_no", "id no", "id number",
+      "idno", "永居", "永久居留")),
+    (("hmt_identity_card",), ("hkid", "香港身份", "澳门身份", "澳門身份", "台湾身份")),
     (("person_name",), ("姓名", "户名", "联系人", "持卡人", "客户")),
 ]
-_NEGATIVE_CONTEXT = ("order", "txn", "trade", "serial", "trace", "订单", "流水", "交易号", "单号")
+_NEGATIVE_CONTEXT = ("order", "txn", "trade", "serial", "trace", "imei", "meid", "订单", "流水",
+                     "交易号", "单号", "串号")
 
 
 def context_hints(window: str) -> tuple[frozenset[str], bool]:

@@ -38,6 +38,19 @@ def mask_positions(s: str, *, id18: bool = False) -> list[int]:
     return out
 
 
+_X_RUN = re.compile(r"[xX]{3,}")
+
+
+def code_mask_positions(s: str) -> list[int]:
+    """Mask positions in a code whose alphabet holds X (a unified social credit code): the
+    mask characters, and x/X only in runs of three or more — a single X inside a code is one
+    of its characters, never a mask."""
+    out = [i for i, c in enumerate(s) if c in "*#•●×"]
+    for m in _X_RUN.finditer(s):
+        out.extend(range(m.start(), m.end()))
+    return sorted(out)
+
+
 def completions(s: str, positions: list[int], alphabet: str, valid: Callable[[str], bool],
                 *, last_alphabet: str | None = None, limit: int = REVERSIBLE_MAX + 1) -> int:
     """How many ways (up to ``limit``) the masked ``positions`` can be filled so ``valid``."""

@@ -4,7 +4,9 @@ A column is scanned as one text of one value per line. When every value is a sin
 token (the common case: an ID column, a mobile column), the values are the tokens; otherwise
 one compiled regex finds the candidate runs — digits, upper-case letters and mask characters,
 bounded by anything but ASCII letters and digits, so that an ID glued to Chinese text is found
-and a digit run inside a longer one is not. Only candidates reach the validators.
+and a digit run inside a longer one is not — and the grouped forms people write (a card in
+fours, a mobile 3-4-4 behind +86/0086, a resident ID 6-8-4, a Hong Kong or Macau ID with its
+check character in brackets). Only candidates reach the validators.
 
 Nothing returned or raised holds a sampled value: evidence is masked examples and positions.
 """
@@ -30,6 +32,7 @@ _TOKEN = re.compile(
     rf"(?<![0-9A-Za-z+{_M}])(?:"
     rf"(?:\+86|0086)[ -]?1[3-9][0-9](?:[ -]?[0-9{_M}xX]{{4}}){{2}}"      # +86 mobile
     rf"|1[3-9][0-9](?:[ -][0-9{_M}xX]{{4}}){{2}}"                        # 138 1234 5678
+    rf"|[0-9{_M}]{{6}}[ -][0-9{_M}]{{8}}[ -][0-9{_M}]{{3}}[0-9xX{_M}]"    # ID 6-8-4
     rf"|[0-9{_M}]{{4}}(?:[ -][0-9{_M}xX]{{4}}){{3}}(?:[ -][0-9]{{1,3}})?"  # card groups
     rf"|[0-9A-Z{_M}][0-9A-Zx{_M}]{{6,}}+"                                 # one run
     rf")(?![0-9A-Za-z{_M}])")
@@ -54,6 +57,11 @@ del _c, _TABLE
 _WIDE_MASKS = "•●×"
 _BTOKEN = re.compile(_TOKEN.pattern.replace(_M, "*#").encode())
 _ONES = re.compile(b"1+")
+# A check character in brackets (Hong Kong A123456(3), Macau 1234567(8)): the literal "(" lets
+# the regex engine skip ahead at C speed; the full form is confirmed around each hit.
+_BRACKET = re.compile(rb"\([0-9A*#]\)")
+_BRACKETED = re.compile(
+    rb"(?<![0-9A-Za-z*#])(?:[A-Z*#]{1,2}[0-9*#]{6}|[0-9*#]{7}) ?\([0-9A*#]\)")
 _RUN_START = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*#+")
 
 _EMAIL = re.compile(
@@ -211,6 +219,7 @@ def _candidates(blob: str) -> tuple[bytes, list[tuple[int, str]]]:
         data = blob.encode("utf-8")
     cls = data.translate(_CLASSES)
     out: list[tuple[int, str]] = []
+    id_births: list[int] = []
     ones = _ONES.match
     n = len(cls)
     # Eight: no format is shorter (the 8-digit Taiwan permit).
@@ -225,10 +234,14 @@ def _candidates(blob: str) -> tuple[bytes, list[tuple[int, str]]]:
         if (s == 0 or cls[s - 1] != 50) and (e == n or cls[e] != 50) \
                 and data[s] in _RUN_START and data.find(b"+", s + 1, e) == -1:
             out.append((s, data[s:e].decode("ascii")))
+            # Eight between separators: the birth date of a grouped ID (110101 19900307 1233)?
+            if e - s == 8 and s >= 7 and cls[s - 1] == 51 and e < n and cls[e] == 51:
+                id_births.append(s)
         i = cls.find(b"11111111", e)
-    # Grouped digits ("6222 0212 3456 7890", "138 1234 5678"): rare; the regex confirms.
+    # Grouped digits ("6222 0212 3456 7890", "138 1234 5678", "110101 19900307 1233"): rare;
+    # the regex confirms.
+    extra: list[tuple[int, int, str]] = []
     j = cls.find(b"3111131111")
-    grouped = []
     floor = 0
     while j != -1:
         s = j
@@ -236,13 +249,27 @@ def _candidates(blob: str) -> tuple[bytes, list[tuple[int, str]]]:
             s -= 1
         gm = _BTOKEN.match(data, s)
         if gm is not None and (b" " in gm.group() or b"-" in gm.group()):
-            grouped.append((gm.start(), gm.group().decode("ascii")))
+            extra.append((gm.start(), gm.end(), gm.group().decode("ascii")))
             floor = gm.end()
             j = cls.find(b"3111131111", floor)
         else:
             j = cls.find(b"3111131111", j + 1)
-    if grouped:
-        out = sorted(out + grouped)
+    for s in id_births:
+        gm = _BTOKEN.match(data, s - 7)
+        if gm is not None and gm.end() - gm.start() == 20:
+            extra.append((gm.start(), gm.end(), gm.group().decode("ascii")))
+    if data.find(b")") != -1:
+        for bm in _BRACKET.finditer(data):
+            m = _BRACKETED.search(data, max(0, bm.start() - 10), bm.end())
+            if m is not None and m.end() == bm.end():
+                extra.append((m.start(), m.end(), m.group().decode("ascii")))
+    if extra:
+        # A run inside a grouped or bracketed token (the 8-digit birth date of a grouped
+        # ID) is part of it, not a token of its own.
+        spans = sorted((a, b) for a, b, _ in extra)
+        out = [(a, t) for a, t in out
+               if not any(lo <= a < hi for lo, hi in spans)]
+        out = sorted(out + [(a, t) for a, _, t in extra])
     return data, out
 
 
@@ -342,7 +369,7 @@ def _primary(hints: frozenset[str]) -> str | None:
     """The detector a hash/UUID in a hinted column stands in for."""
     for det in ("prc_resident_id", "bank_card", "mobile_phone", "unified_social_credit_code",
                 "passport", "hmt_travel_permit", "foreign_permanent_resident_id",
-                "hmt_residence_permit"):
+                "hmt_residence_permit", "hmt_identity_card"):
         if det in hints:
             return det
     return None

@@ -157,8 +157,15 @@ def masked(value: str, rng: random.Random, detector: str) -> str:
 def tokenized(value: str, rng: random.Random, *, fpe: bool) -> str:
     """A hash / UUID / base64 token, or a format-preserving token of the same shape."""
     if (fpe and value.isdigit()) or (fpe and value[:17].isdigit()):
-        # Keep the first 6 (a tokenizer keeps region/BIN), randomize the rest.
-        return value[:6] + _digits(rng, len(value) - 6)
+        # Keep the first 6 (a tokenizer keeps region/BIN), randomize the rest, and make the
+        # check fail, as token vaults do ("Luhn-invalid" tokens): a token that passed would
+        # be a number like any real one, and is counted so.
+        body = value[:6] + _digits(rng, len(value) - 7)
+        if len(value) == 18:
+            good = mod11_2_check_char(body)
+            return body + rng.choice([c for c in "0123456789" if c != good])
+        good = luhn_check_digit(body)
+        return body + rng.choice([c for c in "0123456789" if c != good])
     kind = rng.randrange(3)
     raw = value.encode() + rng.randbytes(8)
     if kind == 0:

@@ -2,8 +2,9 @@
 
 Tokens are attributed to at most one detector: the first of its outcomes (see detectors)
 that a field hint names, else the first its own rules accept. Counts are kept by category
-until the end, because whether passes are leaks or chance (format-preserving tokens) and
-whether a weak format counts without a hint are decided over the whole sample.
+until the end, because whether a weak format counts without a hint, and how strong the
+evidence is (passes at no more than chance rate: likely format-preserving tokens, still
+counted), are decided over the whole sample.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ VALID_C = "valid"      # unmasked: a strong format, or a weak one under a hint
 WEAK_FREE = "weak"     # a weak format without a hint: unmasked if the ratio rule holds
 FAIL_FREE = "fail"     # its failing twin (the ratio rule's denominator)
 MASKED_C = "masked"
-CHECKFAIL_C = "checkfail"  # structure right, check wrong: tokenized, or chance passes
+CHECKFAIL_C = "checkfail"  # structure right, check wrong: tokenized
 SHAPE_C = "shape"      # right shape under a hint: tokenized
 TOKEN_C = "token"      # a hash / UUID / base64 value under a hint
 
@@ -181,20 +182,17 @@ def _decide(det: str, st: _Stat, sampled: int, hinted: bool, *, column: bool) ->
     cats: tuple[str, ...] = (VALID_C,)
     weak, fail = c(WEAK_FREE, 0), c(FAIL_FREE, 0)
     by_ratio = False
-    if weak and scoring.ratio_rule(weak + fail, weak, sampled if column else 0):
+    if weak and scoring.ratio_rule(det, weak + fail, weak, sampled if column else 0):
         valid += weak
         cats = (VALID_C, WEAK_FREE)
         by_ratio = True
     checkfail = c(CHECKFAIL_C, 0) + (fail if by_ratio else 0)
-    tokenized = c(SHAPE_C, 0) + c(TOKEN_C, 0)
-    if scoring.chance_level(det, valid + checkfail, valid):
-        tokenized += valid + checkfail
-        valid = 0
-        cats = ()
-    else:
-        tokenized += checkfail
+    # Every value that passes is counted unmasked, however many tokens surround it.
+    tokenized = c(SHAPE_C, 0) + c(TOKEN_C, 0) + checkfail
     if valid == 0:
         basis = "masked"
+    elif scoring.chance_level(det, valid + checkfail, valid):
+        basis = "chance"
     elif det in (MOBILE, EMAIL):
         basis = "segment"
     elif det in STRONG or (det == CARD and hinted):
