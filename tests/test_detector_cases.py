@@ -337,6 +337,7 @@ XD_CODE = next(c for c in (uscc("91110108" + org(f"{i:07d}X")) for i in range(20
     (XD_CODE[:9] + "*" + XD_CODE[10:], (1, 0)),
     (X_CODE[:8] + "*******" + X_CODE[15:], (0, 1)),  # really masked
     (X_CODE[:8] + "XXXXXXXXX" + X_CODE[17:], (0, 1)),  # x-masked
+    (uscc("91350100XXXXXXXXX"), (0, 1)),  # x-masked, the check passing by chance
 ])
 def test_an_x_inside_a_credit_code_is_not_a_mask(value, want):
     recs = {r["detector"]: r for r in SCANNER.scan_column("t.c", [value], name="uscc")}

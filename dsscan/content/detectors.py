@@ -189,13 +189,22 @@ def evaluate(t: str) -> list[Outcome]:
         if t[:17].isdigit() and t[17] in "Xx":
             return _id18(t[:17] + "X")
         # X is a code character of a credit code: a code with the right structure is one
-        # (valid, or a failing check), unless a run of x/X masks it.
+        # (valid, or a failing check), unless a run of x/X masks it — four or more always
+        # (one in 31 masked codes passes the check by chance), three when the check fails.
         if uscc_chars_ok(t) and uscc_structure(t):
+            if "XXXX" in t:
+                return _masked(t, n)
             if uscc_ok(t):
                 return [(USCC, VALID)]
             if "XXX" in t:
                 return _masked(t, n)
             return [(USCC, CHECKFAIL)]
+    if 8 <= n <= 10 and t[0] == "X" and t[1:].isdigit():
+        # X is an area letter of Taiwan IDs (X123456789) and a Hong Kong prefix: a passing
+        # check makes it one, not a masked value.
+        out = _letters(t, n)
+        if any(oc == WEAK for _, oc in out):
+            return out
     if _x_masked(t, n):
         return _masked(t, n)
     if n == 18:

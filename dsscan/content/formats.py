@@ -41,7 +41,8 @@ MOBILE_SEGMENTS: frozenset[str] = frozenset(
 # Payment card issuer identification numbers (ISO/IEC 7812) by scheme: (first and last
 # 4-digit prefix, the lengths the scheme issues). From the schemes' published ranges: Visa 4
 # (13-19), Mastercard 51-55 and the 2-series 2221-2720 (16), American Express 34/37 (15),
-# UnionPay 62 and 81 (16-19), JCB 3528-3589 (16-19; the legacy 2131/1800 at 16), Diners Club
+# UnionPay 62 and 81 (16-19), JCB 35 (16-19: 3528-3589, with the neighbouring LankaPay 357111
+# and unassigned blocks, as card BIN tables list it; the legacy 2131/1800 at 16), Diners Club
 # 300-305, 3095, 36, 38-39 (14-19), Discover 6011, 644-659 (16-19), Mir 2200-2204 (16-19),
 # Maestro 50, 56-69 (12-19), enRoute 2014/2149 (15), China T-Union 31 (19), RuPay 81-82 (16),
 # Borica 2205 and UzCard 8600 (16), and the 9 of national schemes (the legacy mainland
@@ -53,7 +54,7 @@ CARD_IIN_RANGES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
     (5100, 5599, (16,)), (2221, 2720, (16,)),
     (3400, 3499, (15,)), (3700, 3799, (15,)),
     (6200, 6299, (16, 17, 18, 19)), (8100, 8199, (16, 17, 18, 19)),
-    (3528, 3589, (16, 17, 18, 19)), (2131, 2131, (16,)), (1800, 1800, (16,)),
+    (3500, 3599, (16, 17, 18, 19)), (2131, 2131, (16,)), (1800, 1800, (16,)),
     (3000, 3059, (14, 15, 16, 17, 18, 19)), (3095, 3095, (14, 15, 16, 17, 18, 19)),
     (3600, 3699, (14, 15, 16, 17, 18, 19)), (3800, 3999, (14, 15, 16, 17, 18, 19)),
     (6011, 6011, (16, 17, 18, 19)), (6440, 6599, (16, 17, 18, 19)),

@@ -33,7 +33,8 @@ _TOKEN = re.compile(
     rf"(?:\+86|0086)[ -]?1[3-9][0-9](?:[ -]?[0-9{_M}xX]{{4}}){{2}}"      # +86 mobile
     rf"|1[3-9][0-9](?:[ -][0-9{_M}xX]{{4}}){{2}}"                        # 138 1234 5678
     rf"|[0-9{_M}]{{6}}[ -][0-9{_M}]{{8}}[ -][0-9{_M}]{{3}}[0-9xX{_M}]"    # ID 6-8-4
-    rf"|[0-9{_M}]{{4}}(?:[ -][0-9{_M}xX]{{4}}){{3}}(?:[ -][0-9]{{1,3}})?"  # card groups
+    rf"|[0-9{_M}]{{4}}(?:[ -][0-9{_M}xX]{{4}}){{2}}"                       # card in fours:
+    rf"(?:[ -][0-9{_M}xX]{{1,4}}(?:[ -][0-9]{{1,3}})?)?"                   # 12 to 19 digits
     rf"|[0-9A-Z{_M}][0-9A-Zx{_M}]{{6,}}+"                                 # one run
     rf")(?![0-9A-Za-z{_M}])")
 # A column whose values are all compact tokens (no separators left) skips the regex.
