@@ -166,13 +166,25 @@ JCB = card("353011133330000")
     (MC2_LOW, 1), (MC2_HIGH, 1), (AMEX, 1), (AMEX34, 1), (VISA13, 1), (DINERS14, 1),
     (MAESTRO12, 1), (UNIONPAY19, 1), (JCB, 1),
     # Look-alikes: Luhn-valid but no issuer (prefix 1, 7), a 2-series BIN outside
-    # 2200-2205 (Mir, Borica) and 2221-2720 (Mastercard), a Mastercard BIN at a length Mastercard does not issue, a failing check.
+    # 2200-2205 (Mir, Borica) and 2221-2720 (Mastercard), a Mastercard BIN at a length
+    # Mastercard does not issue, a failing check, AmEx's 37 at 14 digits.
     (card("123456781234567"), 0), (card("723456781234567"), 0), (card("221000000000000"), 0),
     (card("272100000000000"), 0), (card("222100000000000000"), 0),
-    (AMEX[:-1] + str((int(AMEX[-1]) + 1) % 10), 0), (card("3712345678901") , 0),
+    (AMEX[:-1] + str((int(AMEX[-1]) + 1) % 10), 0), (card("3712345678901"), 0),
 ])
 def test_card_brands_by_iin_range_and_length(value, want):
     assert col([value], "card_no").get("bank_card", 0) == want
+
+
+@pytest.mark.parametrize("value", [
+    f"{AMEX[:4]} {AMEX[4:8]} {AMEX[8:12]} {AMEX[12:]}",          # 4-4-4-3
+    f"{VISA13[:4]} {VISA13[4:8]} {VISA13[8:12]} {VISA13[12:]}",  # 4-4-4-1
+    f"{MAESTRO12[:4]}-{MAESTRO12[4:8]}-{MAESTRO12[8:]}",         # 4-4-4
+    f"{UNIONPAY19[:4]} {UNIONPAY19[4:8]} {UNIONPAY19[8:12]} {UNIONPAY19[12:16]} "
+    f"{UNIONPAY19[16:]}",
+])
+def test_cards_grouped_in_fours_in_text(value):
+    assert text(f"card_no: {value}") == {"bank_card": 1}
 
 
 def test_amex_is_a_card_and_not_an_old_resident_id_in_a_card_column():
@@ -273,6 +285,8 @@ MO2 = "5215299(8)"
     ("A123456 (3)", "香港身份证", 1),
     ("A123456(4)", "hkid", 0), ("A123456(A)", "hkid", 0), ("I123456(3)", "remark", 0),
     (TW1, "id_no", 1), (TW2, "身分證字號", 1), ("A123456788", "id_no", 0),
+    ("X1" + "2345678" + taiwan("X", "12345678"), "id_no", 1),  # area letter X, not a mask
+    ("X234567" + hkid("X", "234567"), "hkid", 1),
     ("A323456789", "id_no", 0),  # second digit is the sex: 1 or 2 (8 or 9: residents' UI)
     (MO1, "澳门身份证", 1), (MO2, "id_number", 1), ("2234567(8)", "id_number", 0),
 ])
