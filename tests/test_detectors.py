@@ -87,7 +87,8 @@ def test_bulk_path_counts_what_the_one_by_one_reference_counts():
 def test_resident_id_needs_province_real_past_date_and_check_char():
     assert evaluate(_id("11010519491231002"))[0] == ("prc_resident_id", 0)
     assert evaluate(_id("99010519491231002"))[0][1] != 0   # no such province
-    assert evaluate(_id("11000019491231002"))[0][1] != 0   # county part 0000
+    # A province-level address code (GB/T 2260 lists 110000): an ID, as python-stdnum says.
+    assert evaluate(_id("11000019491231002"))[0] == ("prc_resident_id", 0)
     assert evaluate(_id("11010518991231002"))[0][1] != 0   # before 1900
     assert evaluate(_id("11010520990101002"))[0][1] != 0   # in the future
     assert evaluate(_id("11010519490230002"))[0][1] != 0   # 30 February

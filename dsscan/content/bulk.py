@@ -84,7 +84,7 @@ def _date_tables() -> tuple[bytes, bytes, int]:
 
 
 def _resident_flags(toks: list[str]) -> list[bool]:
-    """Province, county part not 0000, birth date from 1900 to today, MOD 11-2 check.
+    """Province, birth date from 1900 to today, MOD 11-2 check (as resident_structure).
 
     Dates are decided in lanes when the day is 1-28 and the year is before this one; the
     rest (days 29-31, this year) are looked up in the set of real dates.
@@ -93,8 +93,6 @@ def _resident_flags(toks: list[str]) -> list[bool]:
     j = lanes.join(toks)
     months, days28, year = _date_tables()
     prov = lanes.lanes(lanes.two_digits(j, 18, 0), count, _PROVINCE_LANES)
-    county = lanes.lanes(lanes.number(j, 18, ((p, lanes.NONZERO) for p in range(2, 6))),
-                         count, _POSITIVE)
     century = lanes.two_digits(j, 18, 6).to_bytes(count, "big")
     yy = lanes.two_digits(j, 18, 8).to_bytes(count, "big")
     # 1900-1999 always; 2000 to last year; this year needs the set (not in the future).
@@ -106,10 +104,10 @@ def _resident_flags(toks: list[str]) -> list[bool]:
     month = lanes.lanes(lanes.two_digits(j, 18, 10), count, months)
     day = lanes.lanes(lanes.two_digits(j, 18, 12), count, days28)
     check = lanes.lanes(lanes.number(j, 18, _mod11_terms()), count, _MOD11_LANES)
-    sure = lanes.all_true([prov, county, year_ok, month, day, check], count)
+    sure = lanes.all_true([prov, year_ok, month, day, check], count)
     flags = list(map(bool, sure))
     # Undecided in lanes: a day of 29-31 or this year's date, the rest valid.
-    maybe = lanes.all_true([prov, county, check, month], count)
+    maybe = lanes.all_true([prov, check, month], count)
     if maybe.count(1) != sure.count(1):
         real = dates8()
         for i in compress(range(count), map(int.__gt__, maybe, sure)):

@@ -111,8 +111,10 @@ def _dates(start: _dt.date, end: _dt.date, fmt: str) -> list[str]:
 
 
 def resident_structure(t: str) -> bool:
-    """Province code, a county part that is not 0000, a real birth date (18 digits)."""
-    return t[:2] in PROVINCES and t[2:6] != "0000" and t[6:14] in dates8()
+    """Province code and a real birth date (18 digits). A province-level address code
+    (``110000``) is accepted: GB/T 2260 lists it, some early registrations carry it, and a
+    missed identifier costs more than a rare false alarm."""
+    return t[:2] in PROVINCES and t[6:14] in dates8()
 
 
 def hmt_structure(t: str) -> bool:
@@ -270,7 +272,7 @@ def _digits(t: str, n: int) -> list[Outcome]:
     if n == 15:
         # Pre-1999 IDs (GB 11643-1989: region, YYMMDD, sequence, no check character) are
         # shaped like IMEIs, order and serial numbers: an ID only under a hint.
-        if t[:2] in PROVINCES and t[2:6] != "0000" and t[6:12] in dates6_1900s():
+        if t[:2] in PROVINCES and t[6:12] in dates6_1900s():
             resident = (RESIDENT, HINTED)
         else:
             resident = (RESIDENT, SHAPE)
