@@ -368,3 +368,30 @@ def test_live_scan_gives_the_table_verdict(monkeypatch: pytest.MonkeyPatch) -> N
     names = {f"policy-case-{i}": x[0] for i, x in enumerate(cases)}
     wrong = {names[b]: (got.get(b), want) for b, want in expected.items() if got.get(b) is not want}
     assert not wrong
+
+
+@pytest.mark.parametrize("tool", ["terraform", "pulumi"])
+def test_iac_table_resource_policy_gives_the_table_verdict(tool: str) -> None:
+    """A DynamoDB table is reached through the service's public endpoint: its resource
+    policy (aws_dynamodb_resource_policy) decides whether anyone can read it."""
+    for name, policy, _, public, _ in SOURCE_CASES:
+        arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t"
+        table = IacResource(address="aws_dynamodb_table.t", type="aws_dynamodb_table",
+                            name="t", values={"name": "t", "arn": arn}, action="create",
+                            account=ACCOUNT, region=REGION, file="plan.json", tool=tool)
+        pol = IacResource(address="aws_dynamodb_resource_policy.t",
+                          type="aws_dynamodb_resource_policy", name="t",
+                          values={"resource_arn": arn, "policy": json.dumps(policy)},
+                          action="create", account=ACCOUNT, region=REGION, file="plan.json",
+                          refs={"resource_arn": ["aws_dynamodb_table.t"]}, tool=tool)
+        inv = build_inventory([table, pol], tool=tool, files=["plan.json"])
+        (a,) = [x for x in inv.assets if x["kind"] == "table"]
+        # S3's own keys (access points, SSE-KMS key) confine nothing on a table.
+        want = judge(policy, "dynamodb").public
+        assert a["access"]["public"] is want, name
+        assert want is public or "(S3 key)" in name
+    lone = IacResource(address="aws_dynamodb_table.u", type="aws_dynamodb_table", name="u",
+                       values={"name": "u"}, action="create", account=ACCOUNT, region=REGION,
+                       file="plan.json", tool=tool)
+    (a,) = build_inventory([lone], tool=tool, files=["plan.json"]).assets
+    assert a["access"] == {"public": False, "wildcard_principal": False}

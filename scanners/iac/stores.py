@@ -123,6 +123,11 @@ class StoreMapping:
         else:  # no SSE (or SSE off): an AWS-owned key, always on
             a["encryption"] = {"at_rest": {"enabled": True, "key_type": "provider_managed",
                                            "key_id": None}}
+        # A table is reached through DynamoDB's public endpoint: its resource policy decides.
+        public, wildcard = self.resource_policies(
+            a, r, ("aws_dynamodb_resource_policy",), "resource_arn", "policy",
+            service="dynamodb", what="table resource policy")
+        a["access"] = {"public": public, "wildcard_principal": wildcard}
         pitr = as_bool(configured(get(r.values, "point_in_time_recovery.enabled")))
         if is_unknown(pitr):
             self.gap(a, "backup", "point_in_time_recovery", pitr)
@@ -132,6 +137,40 @@ class StoreMapping:
         a["backup"] = {"native": {"enabled": pitr is True if pitr is not None else None,
                                   "point_in_time_recovery": bool(pitr) if pitr is not None
                                   else None}}
+
+    def resource_policies(self, a: Asset, r: IacResource, types: tuple[str, ...], ref: str,
+                          attr: str, *, service: str, what: str,
+                          inline: Any = None) -> tuple[bool | None, bool | None]:
+        """(public, wildcard principal) of the resource policies attached to ``r`` (resources
+        of ``types`` whose ``ref`` attribute names it, and an ``inline`` document), judged by
+        policydoc.judge; None where a policy, or which resource it is for, is unknown."""
+        policies = [p.values.get(attr) for p in self.plan.pointing_at(r, types, (ref,))]
+        public: bool | None = False
+        wildcard: bool | None = False
+        if self.plan.maybe_pointing_at(r, types, (ref,)):
+            self.gap_text(a, "access", f"not assessed until apply: which resource a {what} is "
+                                       "for is not known before apply")
+            public = wildcard = None
+        if inline is not None:
+            policies.append(inline)
+        for p in policies:
+            if is_unknown(p):
+                self.gap(a, "access", f"the {what}", p)
+                public = wildcard = None
+                continue
+            doc = as_json(p)
+            verdict = judge(doc, service) if doc is not None else None
+            if verdict is None or verdict.public is None:
+                why = verdict.reasons[0] if verdict and verdict.reasons else \
+                    "it is not a JSON policy document"
+                self.gap_text(a, "access", f"the {what} could not be judged: {why}")
+                public = wildcard = None
+                continue
+            if verdict.public:
+                public = True if public is not None else None
+            if verdict.wildcard_principal:
+                wildcard = True if wildcard is not None else None
+        return public, wildcard
 
     # -- EBS
     def ebs_default(self, r: IacResource) -> tuple[bool | None, Any]:
@@ -324,32 +363,10 @@ class StoreMapping:
                         "security_groups": self.sg_ids(r, "vpc_options.security_group_ids", a)
                         if in_vpc else [],
                         "publicly_accessible": None if in_vpc is None else not in_vpc}
-        policy_types = ("aws_opensearch_domain_policy", "aws_elasticsearch_domain_policy")
-        policies = [p.values.get("access_policies") for p in
-                    self.plan.pointing_at(r, policy_types, ("domain_name",))]
-        if self.plan.maybe_pointing_at(r, policy_types, ("domain_name",)):
-            policies.append(None)
-            self.gap_text(a, "access", "not assessed until apply: which domain an access "
-                                       "policy is for is not known before apply")
-        raw = configured(r.values.get("access_policies"))
-        if raw is not None:
-            policies.append(raw)
-        public: bool | None = False
-        for p in policies:
-            if is_unknown(p):
-                self.gap(a, "access", "the domain access policy", p)
-                public = None
-            elif p is not None:
-                doc = as_json(p)
-                verdict = judge(doc, "es") if doc is not None else None
-                if verdict is None or verdict.public is None:
-                    why = verdict.reasons[0] if verdict and verdict.reasons else \
-                        "it is not a JSON policy document"
-                    self.gap_text(a, "access", f"the domain access policy could not be judged: "
-                                               f"{why}")
-                    public = None
-                elif verdict.public:
-                    public = True if public is not None else None
+        public, _ = self.resource_policies(
+            a, r, ("aws_opensearch_domain_policy", "aws_elasticsearch_domain_policy"),
+            "domain_name", "access_policies", service="es", what="domain access policy",
+            inline=configured(r.values.get("access_policies")))
         network_public = a["network"]["publicly_accessible"]
         a["access"] = {"public": False if network_public is False else (
             None if network_public is None or public is None else public)}

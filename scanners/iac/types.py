@@ -41,6 +41,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:rds/clusterSnapshot:ClusterSnapshot": "aws_db_cluster_snapshot",
     # DynamoDB, EBS, Redshift, EFS, ElastiCache
     "aws:dynamodb/table:Table": "aws_dynamodb_table",
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": "aws_dynamodb_resource_policy",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
     "aws:ebs/snapshot:Snapshot": "aws_ebs_snapshot",
     "aws:redshift/cluster:Cluster": "aws_redshift_cluster",
