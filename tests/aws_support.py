@@ -134,3 +134,276 @@ def query_error(code: str, message: str = "error") -> bytes:
     return (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
             f"<Message>{message}</Message></Error><RequestId>r-1</RequestId>"
             "</ErrorResponse>").encode()
+
+
+# --- every operation called: an estate, answers moto lacks, hooks on every client -----------
+
+OTHER_ACCOUNT = "111111111111"
+PREFIX_LIST_CIDR = "10.50.0.0/16"
+
+
+def full_estate() -> None:
+    """A small estate in moto (mock_aws or its server) on which a sweep with
+    ``full_sweep_options()`` calls every operation of OPERATIONS, once the answers moto
+    lacks (MOTO_LACKS) are given by ``ClientHooks``."""
+    kms = boto3.client("kms", region_name=REGION)
+    cmk = kms.create_key(Description="estate")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/estate", TargetKeyId=cmk)
+    s3 = bucket("estate-ledger", tags={"dsscan:level": "important"})
+    s3.put_bucket_encryption(Bucket="estate-ledger", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                                          "KMSMasterKeyID": cmk}}]})
+    s3.put_bucket_policy(Bucket="estate-ledger", Policy=public_policy("estate-ledger"))
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc, subnets = vpc_with_subnets(ec2, "10.20.0.0/16", "estate", level="important")
+    pl = ec2.create_managed_prefix_list(PrefixListName="office", MaxEntries=5,
+                                        AddressFamily="IPv4",
+                                        Entries=[{"Cidr": PREFIX_LIST_CIDR}])["PrefixList"]
+    sg = ec2.create_security_group(GroupName="estate-db", Description="db",
+                                   VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        "PrefixListIds": [{"PrefixListId": pl["PrefixListId"]}]}])
+    vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True,
+                            KmsKeyId=cmk)["VolumeId"]
+    ec2.create_snapshot(VolumeId=vol)
+
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_subnet_group(DBSubnetGroupName="estate", DBSubnetGroupDescription="d",
+                               SubnetIds=subnets)
+    rds.create_db_instance(DBInstanceIdentifier="estate-db", Engine="postgres",
+                           DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin1", MasterUserPassword="password1",
+                           StorageEncrypted=True, KmsKeyId=cmk, DBSubnetGroupName="estate",
+                           Tags=[{"Key": "dsscan:level", "Value": "core"}])
+    rds.create_db_snapshot(DBInstanceIdentifier="estate-db", DBSnapshotIdentifier="estate-snap")
+    rds.create_db_cluster(DBClusterIdentifier="estate-aurora", Engine="aurora-postgresql",
+                          MasterUsername="admin1", MasterUserPassword="password1",
+                          StorageEncrypted=True, KmsKeyId=cmk)
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="estate-aurora",
+                                   DBClusterSnapshotIdentifier="estate-aurora-snap")
+
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    arn = ddb.create_table(TableName="estate-table", BillingMode="PAY_PER_REQUEST",
+                           KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                           )["TableDescription"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "dsscan:level", "Value": "sensitive"}])
+    ddb.create_backup(TableName="estate-table", BackupName="estate-backup")
+
+    rs = boto3.client("redshift", region_name=REGION)
+    rs.create_cluster_subnet_group(ClusterSubnetGroupName="estate", Description="d",
+                                   SubnetIds=subnets)
+    rs.create_cluster(ClusterIdentifier="estate-dw", NodeType="dc2.large",
+                      MasterUsername="admin1", MasterUserPassword="Password1",
+                      ClusterSubnetGroupName="estate", Encrypted=True, KmsKeyId=cmk)
+    rs.create_cluster_snapshot(SnapshotIdentifier="estate-dw-snap",
+                               ClusterIdentifier="estate-dw")
+
+    efs = boto3.client("efs", region_name=REGION)
+    fs = efs.create_file_system(CreationToken="estate", Encrypted=True, KmsKeyId=cmk,
+                                Tags=[{"Key": "Name", "Value": "estate-fs"}])["FileSystemId"]
+    efs.create_mount_target(FileSystemId=fs, SubnetId=subnets[0], SecurityGroups=[sg])
+
+    ec = boto3.client("elasticache", region_name=REGION)
+    ec.create_cache_subnet_group(CacheSubnetGroupName="estate",
+                                 CacheSubnetGroupDescription="d", SubnetIds=subnets)
+    ec.create_replication_group(ReplicationGroupId="estate-cache",
+                                ReplicationGroupDescription="c", CacheSubnetGroupName="estate",
+                                AtRestEncryptionEnabled=True, KmsKeyId=cmk)
+    # moto names the group's member cluster without creating it (so no subnet group): create it.
+    ec.create_cache_cluster(CacheClusterId="estate-cache-001", ReplicationGroupId="estate-cache",
+                            CacheSubnetGroupName="estate", Engine="redis",
+                            CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+
+    bk = boto3.client("backup", region_name=REGION)
+    bk.create_backup_vault(BackupVaultName="estate-vault", EncryptionKeyArn=cmk,
+                           BackupVaultTags={"environment": "production"})
+    bk.create_backup_plan(BackupPlan={"BackupPlanName": "estate-daily", "Rules": [{
+        "RuleName": "daily", "TargetBackupVaultName": "estate-vault"}]})
+
+    boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+
+
+def full_sweep_options(**kw: Any) -> Any:
+    """Options under which a sweep of ``full_estate()`` calls every operation: all enabled
+    regions (ec2:DescribeRegions), the organization (organizations:ListAccounts) and another
+    account entered with a role (sts:AssumeRole)."""
+    from dsscan.scanners.aws.sweep import SweepOptions
+
+    return SweepOptions(**{"organization": True, "accounts": [OTHER_ACCOUNT],
+                           "role_name": "DsscanReadOnly", **kw})
+
+
+_VAULT = f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:backup-vault:estate-vault"
+_ROLE = f"arn:aws-cn:iam::{ACCOUNT}:role/backup"
+_WHEN = 1767225600  # 2026-01-01, as JSON protocols send timestamps
+
+# What AWS answers where moto 5.2 has no implementation (AWS Backup selections, recovery
+# points, vault access policies, restore testing): the documented shapes, as JSON bodies.
+MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
+    ("backup", "GetBackupVaultAccessPolicy"): {
+        "BackupVaultName": "estate-vault", "BackupVaultArn": _VAULT,
+        "Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": _ROLE}, "Action": "backup:*",
+            "Resource": "*"}]})},
+    ("backup", "ListRecoveryPointsByBackupVault"): {"RecoveryPoints": [{
+        "RecoveryPointArn": f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:recovery-point:rp-1",
+        "BackupVaultArn": _VAULT, "ResourceArn": "arn:aws-cn:s3:::estate-ledger",
+        "ResourceType": "S3", "IsEncrypted": True, "Status": "COMPLETED",
+        "CreationDate": _WHEN}]},
+    ("backup", "ListBackupSelections"): {"BackupSelectionsList": [{
+        "SelectionId": "sel-1", "SelectionName": "all-s3", "BackupPlanId": "plan-1",
+        "IamRoleArn": _ROLE, "CreationDate": _WHEN}]},
+    ("backup", "GetBackupSelection"): {
+        "BackupPlanId": "plan-1", "SelectionId": "sel-1", "CreationDate": _WHEN,
+        "BackupSelection": {"SelectionName": "all-s3", "IamRoleArn": _ROLE,
+                            "Resources": ["arn:aws-cn:s3:::*"]}},
+    ("backup", "ListRestoreTestingPlans"): {"RestoreTestingPlans": [{
+        "RestoreTestingPlanName": "estate-restore", "CreationTime": _WHEN,
+        "RestoreTestingPlanArn": f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:restore-testing-plan:x",
+        "ScheduleExpression": "cron(0 5 ? * * *)"}]},
+    ("backup", "ListRestoreTestingSelections"): {"RestoreTestingSelections": [{
+        "RestoreTestingPlanName": "estate-restore", "RestoreTestingSelectionName": "s3",
+        "CreationTime": _WHEN, "IamRoleArn": _ROLE, "ProtectedResourceType": "S3"}]},
+    ("backup", "GetRestoreTestingSelection"): {"RestoreTestingSelection": {
+        "RestoreTestingPlanName": "estate-restore", "RestoreTestingSelectionName": "s3",
+        "CreationTime": _WHEN, "IamRoleArn": _ROLE, "ProtectedResourceType": "S3",
+        "ProtectedResourceArns": ["arn:aws-cn:s3:::estate-ledger"]}},
+}
+
+
+class StandIn:
+    """An HTTP server on 127.0.0.1 that answers chosen operations in place of moto (or AWS):
+    the answers moto lacks (MOTO_LACKS), and faults — an error status, a malformed body, or
+    a body dripped a byte every half second forever (an endpoint that hangs mid-reply).
+
+    ``route`` is a botocore ``before-send`` handler (see ClientHooks) that sends the request
+    of each chosen operation here instead; botocore then retries, times out and parses as it
+    would against AWS. Answers are set per (service, operation) with ``answer``."""
+
+    DRIP_EVERY = 0.5
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        import time
+
+        outer = self
+        self.answers: dict[tuple[str, str], tuple[int, bytes, str, bool]] = {}
+        self.requests: dict[tuple[str, str], int] = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                service, _, op = self.path.strip("/").partition("/")
+                key = (service, op)
+                outer.requests[key] = outer.requests.get(key, 0) + 1
+                status, body, ctype, drip = outer.answers.get(
+                    key, (404, b"not answered here", "text/plain", False))
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(10**9 if drip else len(body)))
+                    self.end_headers()
+                    if not drip:
+                        self.wfile.write(body)
+                        return
+                    self.wfile.flush()
+                    while True:  # until the client gives up
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(outer.DRIP_EVERY)
+                except OSError:
+                    self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+        for (service, op), reply in MOTO_LACKS.items():
+            self.answer(service, op, 200, json.dumps(reply).encode(), "application/json")
+
+    def answer(self, service: str, op: str, status: int, body: bytes = b"",
+               content_type: str = "application/json", drip: bool = False) -> None:
+        self.answers[(service, op)] = (status, body, content_type, drip)
+
+    def forget(self, service: str, op: str) -> None:
+        """Back to moto's answer (or MOTO_LACKS') for the operation."""
+        self.answers.pop((service, op), None)
+        if (service, op) in MOTO_LACKS:
+            self.answer(service, op, 200, json.dumps(MOTO_LACKS[(service, op)]).encode())
+
+    def route(self, request: Any, event_name: str, **_: Any) -> None:
+        service, op = event_operation(event_name)
+        if (service, op) in self.answers:
+            # moto lets requests to 127.0.0.1 through; the signature is not checked here.
+            request.url = f"{self.url}/{service}/{op}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _service_ids() -> dict[str, str]:
+    import botocore.session
+
+    from dsscan.scanners.aws.operations import OPERATIONS
+
+    session = botocore.session.get_session()
+    return {session.get_service_model(s).service_id.hyphenize(): s for s in OPERATIONS}
+
+
+SERVICE_IDS = _service_ids()  # botocore's event names use the service id: s3-control
+
+
+def event_operation(event_name: str) -> tuple[str, str]:
+    """(service, operation) of a botocore event name such as before-send.s3-control.GetX."""
+    _, service_id, op = event_name.split(".", 2)
+    return SERVICE_IDS.get(service_id, service_id), op
+
+
+class ClientHooks:
+    """Handlers on every botocore client created while active (``with ClientHooks(...)``),
+    ahead of moto's and dsscan's own: how tests and bench/bench_faults.py give the answers
+    moto lacks and inject faults without touching the scanner. ``handlers`` are (event,
+    function) pairs; requests of the operations ``stand_in`` answers are sent to it."""
+
+    def __init__(self, *handlers: tuple[str, Any], stand_in: StandIn | None = None) -> None:
+        self.handlers = list(handlers)
+        if stand_in is not None:
+            self.handlers.append(("before-send", stand_in.route))
+        # ListBuckets names each bucket's region; older S3-compatible endpoints do not, and
+        # the scanner then asks s3:GetBucketLocation: make it ask.
+        self.handlers.append(("after-call.s3.ListBuckets", _without_bucket_region))
+
+    def __enter__(self) -> ClientHooks:
+        from botocore import handlers
+
+        self._specs = [(event, fn, handlers.REGISTER_FIRST) for event, fn in self.handlers]
+        handlers.BUILTIN_HANDLERS.extend(self._specs)
+        boto3.DEFAULT_SESSION = None  # its emitter predates the handlers
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        from botocore import handlers
+
+        for spec in self._specs:
+            handlers.BUILTIN_HANDLERS.remove(spec)
+        boto3.DEFAULT_SESSION = None
+
+
+def _without_bucket_region(parsed: Any, **_: Any) -> None:
+    for b in parsed.get("Buckets") or []:
+        b.pop("BucketRegion", None)

@@ -42,7 +42,7 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             profile=profile, regions=_split(regions), accounts=_split(accounts),
             accounts_file=accounts_file, organization=organization, role_name=role_name,
             external_id=external_id, services=_split(services), max_workers=max_workers,
-            max_attempts=max_attempts, read_timeout=timeout, progress=update,
+            max_attempts=max_attempts, timeout=timeout, progress=update,
             sample=sample), log)
     finally:
         close()
@@ -83,7 +83,9 @@ def _params() -> list[Any]:
                           "still fails is recorded as not assessed."),
         click.Option(["--timeout"], type=click.FloatRange(0.1, 900), default=60.0,
                      show_default=True, metavar="SECONDS",
-                     help="Read timeout per API call."),
+                     help="Time one API call may take in all -- connecting, every read, "
+                          "every retry; a call still running then is cut off and recorded "
+                          "as not assessed."),
         click.Option(["--call-log"], type=click.Path(dir_okay=False), metavar="FILE",
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),

@@ -7,11 +7,10 @@ selections recorded here: resource ARN patterns, exclusions and tag conditions.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
+from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import judge
 
@@ -83,7 +82,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     a["attributes"] = {"vault_type": v.get("VaultType"),
                        "recovery_points": v.get("NumberOfRecoveryPoints")}
     with facet(a, "tags"):
-        a["tags"] = tag_dict(call(bk, "list_tags", ResourceArn=arn).get("Tags"))
+        a["tags"] = tag_dict(dict(pages(bk, "list_tags", "Tags", ResourceArn=arn)))
     with facet(a, "access"):
         try:
             raw = call(bk, "get_backup_vault_access_policy", BackupVaultName=name).get("Policy")
@@ -91,7 +90,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
             if e.code != "ResourceNotFoundException":
                 raise
             raw = None
-        policy = json.loads(raw) if raw else None
+        policy = json_document(raw, bk, "get_backup_vault_access_policy")
         verdict = judge(policy, "backup")
         access["wildcard_principal"] = verdict.wildcard_principal
         access["public"] = verdict.public

@@ -3,18 +3,24 @@ and KMS key classification."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws.clients import AccountSession
-from dsscan.scanners.aws.gaps import READ_ERRORS, ReadFailure, TruncatedListing, add_asset_gap
+from dsscan.scanners.aws.gaps import (
+    READ_ERRORS,
+    MalformedReply,
+    ReadFailure,
+    TruncatedListing,
+    add_asset_gap,
+)
+from dsscan.scanners.aws.paging import PageConfig, page_config
+from dsscan.scanners.aws.replies import wrap
 
 Asset = dict[str, Any]
-
-_TOKEN_KEYS = ("NextToken", "Marker", "NextMarker", "ContinuationToken", "NextContinuationToken",
-               "nextToken", "LastEvaluatedTableName", "LastEvaluatedBackupArn")
 
 
 def _service(client: Any) -> str:
@@ -25,33 +31,77 @@ def _operation(client: Any, method: str) -> str:
     return client.meta.method_to_api_mapping.get(method, method)
 
 
-def call(client: Any, method: str, **params: Any) -> dict[str, Any]:
-    """One API call; a read error becomes a :class:`ReadFailure` naming the action."""
+def _call(client: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    service, op = _service(client), _operation(client, method)
     try:
-        return getattr(client, method)(**params)
+        reply = getattr(client, method)(**params)
     except READ_ERRORS as e:
-        raise ReadFailure(_service(client), _operation(client, method), e) from None
+        raise ReadFailure(service, op, e) from None
+    return wrap(reply, service, op)
+
+
+def call(client: Any, method: str, **params: Any) -> dict[str, Any]:
+    """One API call whose reply is not a listing; a read error becomes a
+    :class:`ReadFailure` naming the action. Should the reply say there is more to read (a
+    continuation token: the operation pages after all), that is a gap, never a silent first
+    page: read it with :func:`pages`."""
+    reply = _call(client, method, params)
+    cfg = page_config(client.meta.service_model, _operation(client, method))
+    if cfg is not None and cfg.more(reply):
+        raise ReadFailure(_service(client), _operation(client, method),
+                          TruncatedListing(f"{method}: more pages than were read"))
+    return reply
 
 
 def pages(client: Any, method: str, key: str, **params: Any) -> Iterator[Any]:
-    """Every item of a listing, page by page. A failed page fails the whole listing (a
-    listing is never returned partially), as does a page that says it is truncated but
-    gives no token to go on."""
+    """Every item of a listing, page by page, following the continuation token named by
+    botocore's paginator model or, for operations without one, by the service model's output
+    shape (scanners/aws/paging.py). A list yields its items, a map its (key, value) pairs.
+
+    A failed page fails the whole listing (a listing is never returned partially), as does a
+    page that says it is truncated but gives no token to go on, or a token seen before."""
+    service, op = _service(client), _operation(client, method)
+    cfg = page_config(client.meta.service_model, op)
     items: list[Any] = []
-    try:
-        if client.can_paginate(method):
-            for page in client.get_paginator(method).paginate(**params):
-                items.extend(page.get(key) or [])
-        else:
-            page = getattr(client, method)(**params)
-            if page.get("IsTruncated") and not any(page.get(k) for k in _TOKEN_KEYS):
-                raise TruncatedListing(method)
-            if any(page.get(k) for k in _TOKEN_KEYS):
-                raise TruncatedListing(f"{method}: more pages than dsscan can follow")
-            items.extend(page.get(key) or [])
-    except READ_ERRORS as e:
-        raise ReadFailure(_service(client), _operation(client, method), e) from None
+    seen: set[tuple[Any, ...]] = set()
+    params = dict(params)
+    while True:
+        page = _call(client, method, params)
+        # AWS sends a listing's list even when it is empty: a page without one is malformed,
+        # not "nothing here" (ReadFailure from Reply).
+        got = page[key]
+        items.extend(got.items() if isinstance(got, dict) else got)
+        if cfg is None or not cfg.more(page):
+            break
+        tokens = _next_tokens(cfg, page, service, op, seen)
+        if not cfg.input_tokens:  # a token the operation has no input member to take back
+            raise ReadFailure(service, op, TruncatedListing(f"{op}: cannot ask for more"))
+        params.update(zip(cfg.input_tokens, tokens, strict=True))
     yield from items
+
+
+def _next_tokens(cfg: PageConfig, page: dict[str, Any], service: str, op: str,
+                 seen: set[tuple[Any, ...]]) -> tuple[Any, ...]:
+    tokens = cfg.tokens(page)
+    if not any(tokens):
+        raise ReadFailure(service, op, TruncatedListing(f"{op}: more results but no token"))
+    if tokens in seen:
+        raise ReadFailure(service, op, TruncatedListing(f"{op}: the same token twice"))
+    seen.add(tokens)
+    return tokens
+
+
+def json_document(raw: Any, client: Any, method: str) -> Any:
+    """A JSON document carried in a reply (a bucket or vault policy); None when there is
+    none. Text that does not parse as JSON is a malformed reply of the operation (what the
+    document says, once parsed, is policydoc's to judge)."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, TypeError):
+        raise ReadFailure(_service(client), _operation(client, method),
+                          MalformedReply(detail="the policy is not JSON")) from None
 
 
 def tag_dict(tags: Any) -> dict[str, str]:

@@ -24,6 +24,8 @@ from botocore.session import Session as BotocoreSession
 
 from dsscan import __version__
 from dsscan.masking import mask_evidence
+from dsscan.scanners.aws.guard import guard
+from dsscan.scanners.aws.replies import wrap
 
 
 class CallLog:
@@ -75,10 +77,11 @@ class AccountSession:
 
     def __init__(self, account: str, session: boto3.Session, config: botocore.config.Config,
                  log: CallLog, overrides: dict[str, Any] | None = None,
-                 lock: threading.Lock | None = None) -> None:
+                 lock: threading.Lock | None = None, call_timeout: float = 60.0) -> None:
         self.account = account
         self.session = session
         self._config = config
+        self.call_timeout = call_timeout
         self._log = log
         # One lock per boto3 Session: pass the lock of another AccountSession on the same one.
         self.lock = lock or threading.Lock()
@@ -93,6 +96,8 @@ class AccountSession:
             if c is None:
                 c = self._overrides.get(service) or self.session.client(
                     service, region_name=region, config=self._config)
+                # Each call bounded as a whole by --timeout, each reply checked (guard.py).
+                guard(c, self.call_timeout, (self._config.retries or {}).get("max_attempts", 1))
                 c.meta.events.register("before-call", self._recorder(service))
                 if self._log.detailed:
                     c.meta.events.register("before-parameter-build",
@@ -140,7 +145,8 @@ def assumed_session(sts: Any, role_arn: str, external_id: str | None,
         params["ExternalId"] = external_id
 
     def fetch() -> dict[str, str]:
-        c = sts.assume_role(**params)["Credentials"]
+        # A reply without credentials is malformed (a gap for the account), not a KeyError.
+        c = wrap(sts.assume_role(**params), "sts", "AssumeRole")["Credentials"]
         expiry = c["Expiration"]
         if isinstance(expiry, datetime):
             expiry = expiry.astimezone(UTC).isoformat()

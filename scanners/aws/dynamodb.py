@@ -25,8 +25,8 @@ def collect(scope: Scope) -> None:
             else:  # no SSE description: encrypted with an AWS-owned key (always on)
                 a["encryption"] = scope.encryption(a, True, None)
         with facet(a, "tags"):
-            a["tags"] = tag_dict(call(ddb, "list_tags_of_resource",
-                                      ResourceArn=a["id"]).get("Tags"))
+            a["tags"] = tag_dict(list(pages(ddb, "list_tags_of_resource", "Tags",
+                                            ResourceArn=a["id"])))
         with facet(a, "backup"):
             cb = call(ddb, "describe_continuous_backups", TableName=name)
             pitr = (cb["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription")

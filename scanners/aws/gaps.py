@@ -22,6 +22,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     UnknownEndpointError,
 )
+from botocore.parsers import ResponseParserError
 
 from dsscan.scanners.aws.operations import iam_action
 
@@ -29,7 +30,7 @@ _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
            "AuthorizationError", "AuthorizationErrorException", "Forbidden",
            "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
            "ExpiredTokenException", "AccountProblem", "AllAccessDisabled"}
-_THROTTLED = {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+THROTTLED = {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
               "TooManyRequestsException", "SlowDown", "RequestThrottled",
               "RequestThrottledException", "ProvisionedThroughputExceededException"}
 _REGION = {"OptInRequired", "InvalidAction", "UnsupportedOperation", "AuthFailure",
@@ -40,9 +41,22 @@ class TruncatedListing(Exception):
     """A listing said there was more but gave no way to fetch it."""
 
 
+class MalformedReply(BotoCoreError):
+    """A successful (2xx) reply without the operation's shape (scanners/aws/replies.py). The
+    detail names members of the model, never a value of the reply."""
+
+    fmt = "malformed reply: {detail}"
+
+
+class CallTimedOut(BotoCoreError):
+    """An API call (connect, every read, every retry) ran past --timeout (guard.py)."""
+
+    fmt = "the call did not complete within {seconds:g} s"
+
+
 # Errors turned into gaps; anything else is a bug in dsscan and propagates.
 READ_ERRORS: tuple[type[BaseException], ...] = (
-    ClientError, BotoCoreError, TruncatedListing, NotImplementedError)
+    ClientError, BotoCoreError, ResponseParserError, TruncatedListing, NotImplementedError)
 
 
 class ReadFailure(Exception):
@@ -68,7 +82,7 @@ def reason(exc: BaseException, service: str, operation: str) -> str:
             return f"{action} {code}"
         if status == 403:
             return f"{action} AccessDenied (HTTP 403)"
-        if code in _THROTTLED:
+        if code in THROTTLED:
             return f"{action} throttled past retries ({code})"
         if code in _REGION:
             return f"{action} not available in this region or account ({code})"
@@ -77,8 +91,13 @@ def reason(exc: BaseException, service: str, operation: str) -> str:
         if status is not None and status >= 500:
             return f"{action} failed on the service side ({code}, HTTP {status})"
         return f"{action} failed ({code})"
-    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
+    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError | CallTimedOut):
+        # One reason whichever fired first: a socket read, connecting, or the whole call.
         return f"{action} timed out"
+    if isinstance(exc, MalformedReply):
+        return f"{action} malformed reply ({exc.kwargs['detail']})"
+    if isinstance(exc, ResponseParserError):
+        return f"{action} malformed reply (could not be parsed)"
     if isinstance(exc, EndpointConnectionError | UnknownEndpointError):
         return f"{action} endpoint not reachable (service not offered in this region?)"
     if isinstance(exc, NoCredentialsError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
+from dsscan.scanners.aws.base import Scope, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure
 
 
@@ -118,8 +118,8 @@ def _prefix_lists(scope: Scope, ec2: Any, groups: list[dict[str, Any]]) -> dict[
         if pl.get("OwnerId") == "AWS":
             continue
         try:
-            entries = call(ec2, "get_managed_prefix_list_entries",
-                           PrefixListId=pl["PrefixListId"]).get("Entries") or []
+            entries = list(pages(ec2, "get_managed_prefix_list_entries", "Entries",
+                                 PrefixListId=pl["PrefixListId"]))
         except ReadFailure as e:
             scope.sink.gap(f"prefix list {pl['PrefixListId']} in {scope.account}/{scope.region}",
                            e.reason)

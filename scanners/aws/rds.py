@@ -117,8 +117,8 @@ def _snapshot(scope: Scope, s: dict[str, Any], arn_key: str, name_key: str, sour
     # snapshot names the account and region the database lives in.
     src_region, src_account = scope.region, scope.account
     origin = s.get("SourceDBSnapshotIdentifier") or s.get("SourceDBClusterSnapshotArn")
-    if isinstance(origin, str) and origin.startswith("arn:"):
-        parts = origin.split(":")
+    parts = origin.split(":") if isinstance(origin, str) else []
+    if len(parts) > 4 and parts[0] == "arn":
         src_region, src_account = parts[3], parts[4]
     src_region = s.get("SourceRegion") or src_region
     sources = []

@@ -7,11 +7,10 @@ SSE-S3 by default, so "no encryption configuration" means SSE-S3, not "unencrypt
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from dsscan.scanners.aws.base import Asset, Scope, call, pages, tag_dict
+from dsscan.scanners.aws.base import Asset, Scope, call, json_document, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import (
     acl_public as acl_public_grant,
@@ -34,7 +33,11 @@ _NO_LOCK = {"ObjectLockConfigurationNotFoundError"}
 
 def list_buckets(scope: Scope) -> list[dict[str, Any]]:
     """Every bucket of the account (one global listing, made from the scope's region)."""
-    return list(pages(scope.client("s3"), "list_buckets", "Buckets"))
+    buckets = list(pages(scope.client("s3"), "list_buckets", "Buckets"))
+    # Every bucket has a name: a listing with a nameless one is malformed (ReadFailure here,
+    # where it is a gap for the listing, rather than in each bucket's task).
+    _ = [b["Name"] for b in buckets]
+    return buckets
 
 
 def bucket_region(scope: Scope, bucket: dict[str, Any]) -> str:
@@ -86,7 +89,7 @@ def read_bucket(scope: Scope, name: str, region: str,
     with facet(a, "access"):
         raw = (_absent(lambda: call(s3, "get_bucket_policy", Bucket=name), _NO_POLICY)
                or {}).get("Policy")
-        policy = json.loads(raw) if raw else None
+        policy = json_document(raw, s3, "get_bucket_policy")
         policy_read = True
     with facet(a, "access"):
         acl = call(s3, "get_bucket_acl", Bucket=name)

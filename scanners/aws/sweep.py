@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ProfileNotFound,
+)
 
 from dsscan import __version__
 from dsscan.errors import InputError
@@ -45,7 +50,13 @@ from dsscan.scanners.aws import (
 from dsscan.scanners.aws.backup import Selection
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import AccountSession, CallLog, assumed_session, client_config
-from dsscan.scanners.aws.gaps import READ_ERRORS, ReadFailure, add_asset_gap
+from dsscan.scanners.aws.gaps import (
+    READ_ERRORS,
+    THROTTLED,
+    MalformedReply,
+    ReadFailure,
+    add_asset_gap,
+)
 
 # Regional collectors, by the service name users pass to --services.
 COLLECTORS: dict[str, Callable[[Scope], None]] = {
@@ -77,8 +88,8 @@ class SweepOptions:
     services: list[str] = field(default_factory=list)  # empty: all
     max_workers: int = 16
     max_attempts: int = 8
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
+    # --timeout: seconds an API call may take in all (connect, reads, retries; guard.py).
+    timeout: float = 60.0
     progress: Callable[[int, int], None] | None = None  # (done, total)
     # Tests only: a client to use instead of boto3's for a service (botocore Stubber).
     client_overrides: dict[str, Any] = field(default_factory=dict)
@@ -96,25 +107,33 @@ class Account:
 def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     log = log or CallLog()
     _check_services(opts.services)
+    requested = _requested_accounts(opts)
     base = _base_session(opts.profile)
     home = (opts.regions[0] if opts.regions else base.region_name) or _no_region()
+    # Connecting is bounded by the call's deadline too; never wait longer than 10 s for it.
     config = client_config(opts.max_attempts, max(10, opts.max_workers),
-                           opts.connect_timeout, opts.read_timeout)
-    caller = AccountSession("caller", base, config, log, opts.client_overrides)
-    ident = _identity(caller, home)
-    partition = ident["Arn"].split(":")[1]
+                           min(10.0, opts.timeout), opts.timeout)
+    caller = AccountSession("caller", base, config, log, opts.client_overrides,
+                            call_timeout=opts.timeout)
+    sink = Sink()
+    try:
+        own, partition = _identity(caller, home)
+    except ReadFailure as e:
+        # Throttled, failing or too slow: nothing could be read, and the run says so
+        # (incomplete, exit 3) for each account it was asked to read.
+        for scope in [f"account {a.id}" for a in requested] or ["the caller's account"]:
+            sink.gap(scope, e.reason)
+        return _inventory(sink)
     _check_regions(base, partition, opts.regions)
-    accounts = _accounts(opts, caller, home, ident["Account"])
+    accounts = _accounts(opts, requested, caller, home, own, sink)
     services = opts.services or list(SERVICES)
 
-    sink = Sink()
     runner = _Runner(opts.max_workers, opts.progress)
     sessions: dict[str, AccountSession] = {}
 
     def enter(acct: Account) -> None:
         try:
-            session = _account_session(acct, ident["Account"], caller, opts, home, partition,
-                                       config, log)
+            session = _account_session(acct, own, caller, opts, home, partition, config, log)
         except ReadFailure as e:
             sink.gap(f"account {acct.id}", e.reason)
             return
@@ -136,7 +155,11 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     runner.run()
     if opts.sample is not None:
         _sample(sink, sessions, opts, runner)
+    _link(sink)
+    return _inventory(sink)
 
+
+def _inventory(sink: Sink) -> Inventory:
     notes = {(c.account, c.region): c.restore_testing_error
              for c in sink.notes.get("backup", []) if c.restore_testing_error}
     scanned = []
@@ -145,8 +168,6 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
         if (acct_id, region) in notes:
             src["detail"] = f"restore testing not read: {notes[(acct_id, region)]}"
         scanned.append(src)
-
-    _link(sink)
     return Inventory(
         assets=sorted(sink.assets, key=lambda a: a["id"]),
         gaps=sorted(sink.gaps, key=lambda g: (g["scope"], g["reason"])),
@@ -248,18 +269,38 @@ def _no_region() -> str:
                      "(or a region in your AWS profile)")
 
 
-def _identity(caller: AccountSession, region: str) -> dict[str, Any]:
+def _identity(caller: AccountSession, region: str) -> tuple[str, str]:
+    """(the caller's account, its partition). Credentials that are missing or that AWS
+    refuses are a usage error (exit 2); an STS that throttles, fails on its side, answers too
+    slowly or garbles its reply raises ReadFailure: the run is incomplete, not refused."""
     sts = caller.client("sts", region)
     try:
-        return sts.get_caller_identity()
-    except NoCredentialsError:
-        raise InputError("no AWS credentials found: configure a profile (--profile), "
-                         "environment variables or an instance role") from None
-    except ClientError as e:
-        code = e.response.get("Error", {}).get("Code")
-        raise InputError(f"AWS rejected the credentials (sts:GetCallerIdentity {code})") from None
-    except BotoCoreError as e:
-        raise InputError(f"cannot reach AWS STS in {region}: {type(e).__name__}") from None
+        ident = call(sts, "get_caller_identity")
+        account, arn = ident["Account"], ident["Arn"]
+        parts = arn.split(":")
+        if not _ACCOUNT_ID.match(account) or len(parts) < 6 or parts[0] != "arn":
+            raise ReadFailure("sts", "GetCallerIdentity", MalformedReply(
+                detail="Account or Arn is not an AWS account id or ARN"))
+    except ReadFailure as e:
+        if isinstance(e.cause, NoCredentialsError):
+            raise InputError("no AWS credentials found: configure a profile (--profile), "
+                             "environment variables or an instance role") from None
+        if isinstance(e.cause, EndpointConnectionError):  # refused or unknown host
+            raise InputError(f"cannot reach AWS STS in {region}: "
+                             f"{type(e.cause).__name__}") from None
+        if refused(e):
+            raise InputError(f"AWS rejected the credentials (sts:GetCallerIdentity "
+                             f"{e.code})") from None
+        raise
+    return account, parts[1]
+
+
+def refused(e: ReadFailure) -> bool:
+    """AWS answered and said no (a 4xx other than throttling): not a transient fault."""
+    if not isinstance(e.cause, ClientError):
+        return False
+    status = e.cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400
+    return status < 500 and status != 429 and e.code not in THROTTLED
 
 
 def _check_services(services: list[str]) -> None:
@@ -321,22 +362,32 @@ def read_accounts_file(path: str) -> list[Account]:
     return out
 
 
-def _accounts(opts: SweepOptions, caller: AccountSession, home: str,
-              own: str) -> list[Account]:
-    accounts: list[Account] = [Account(a) for a in opts.accounts]
+def _requested_accounts(opts: SweepOptions) -> list[Account]:
+    """The accounts named on the command line and in --accounts-file (checked before any
+    call: a typo is a usage error, whatever AWS says)."""
     for a in opts.accounts:
         if not _ACCOUNT_ID.match(a):
             raise InputError(f"--account: '{a}' is not a 12-digit AWS account id")
+    accounts = [Account(a) for a in opts.accounts]
     if opts.accounts_file:
         accounts += read_accounts_file(opts.accounts_file)
+    return accounts
+
+
+def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSession,
+              home: str, own: str, sink: Sink) -> list[Account]:
+    accounts = list(requested)
     if opts.organization:
         org = caller.client("organizations", home)
         try:
             accounts += [Account(a["Id"], a.get("Name")) for a in
                          pages(org, "list_accounts", "Accounts") if a.get("Status") == "ACTIVE"]
         except ReadFailure as e:
-            raise InputError(f"--organization: cannot list the organization's accounts "
-                             f"({e.reason})") from None
+            if refused(e):  # not a management or delegated administrator account
+                raise InputError(f"--organization: cannot list the organization's accounts "
+                                 f"({e.reason})") from None
+            # Throttled, failing or garbled: the accounts it would have named are not read.
+            sink.gap(f"accounts of the organization (listed from {own})", e.reason)
     if not accounts:
         accounts = [Account(own)]
     seen: dict[str, Account] = {}
@@ -353,7 +404,7 @@ def _account_session(acct: Account, own: str, caller: AccountSession, opts: Swee
                      home: str, partition: str, config: Any, log: CallLog) -> AccountSession:
     if acct.id == own and not acct.role_name:
         return AccountSession(acct.id, caller.session, config, log, opts.client_overrides,
-                              lock=caller.lock)
+                              lock=caller.lock, call_timeout=opts.timeout)
     role = acct.role_name or opts.role_name
     arn = role if role and role.startswith("arn:") else \
         f"arn:{partition}:iam::{acct.id}:role/{role}"
@@ -361,7 +412,8 @@ def _account_session(acct: Account, own: str, caller: AccountSession, opts: Swee
         session = assumed_session(caller.client("sts", home), arn, opts.external_id, home)
     except READ_ERRORS as e:
         raise ReadFailure("sts", "AssumeRole", e) from None
-    return AccountSession(acct.id, session, config, log, opts.client_overrides)
+    return AccountSession(acct.id, session, config, log, opts.client_overrides,
+                          call_timeout=opts.timeout)
 
 
 # --- linking ---------------------------------------------------------------------------------
