@@ -165,8 +165,9 @@ def full_estate() -> None:
     ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
         "PrefixListIds": [{"PrefixListId": pl["PrefixListId"]}]}])
-    vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True,
-                            KmsKeyId=cmk)["VolumeId"]
+    vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True, KmsKeyId=cmk,
+                            TagSpecifications=[{"ResourceType": "volume", "Tags": [
+                                {"Key": "Name", "Value": "estate-volume"}]}])["VolumeId"]
     ec2.create_snapshot(VolumeId=vol)
 
     rds = boto3.client("rds", region_name=REGION)
@@ -277,22 +278,25 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
 class StandIn:
     """An HTTP server on 127.0.0.1 that answers chosen operations in place of moto (or AWS):
     the answers moto lacks (MOTO_LACKS), and faults — an error status, a malformed body, or
-    a body dripped a byte every half second forever (an endpoint that hangs mid-reply).
+    a reply dripped a byte every half second (``drip``: "body" sends ``body`` that way,
+    "forever" an endless body, "headers" an endless status line).
 
     ``route`` is a botocore ``before-send`` handler (see ClientHooks) that sends the request
     of each chosen operation here instead; botocore then retries, times out and parses as it
-    would against AWS. Answers are set per (service, operation) with ``answer``."""
+    would against AWS. Answers are set per (service, operation) with ``answer``; ``("*",
+    "*")`` answers every request, e.g. when a whole service's AWS_ENDPOINT_URL_<SERVICE>
+    points here."""
 
     DRIP_EVERY = 0.5
 
     def __init__(self) -> None:
         import http.server
         import threading
-        import time
 
         outer = self
-        self.answers: dict[tuple[str, str], tuple[int, bytes, str, bool]] = {}
+        self.answers: dict[tuple[str, str], tuple[int, bytes, str, str | None]] = {}
         self.requests: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -301,25 +305,15 @@ class StandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                service, _, op = self.path.strip("/").partition("/")
-                key = (service, op)
-                outer.requests[key] = outer.requests.get(key, 0) + 1
+                service, _, op = self.path.split("?")[0].strip("/").partition("/")
+                key = (service, op) if (service, op) in outer.answers else ("*", "*")
+                with outer._lock:
+                    outer.requests[key] = outer.requests.get(key, 0) + 1
                 status, body, ctype, drip = outer.answers.get(
-                    key, (404, b"not answered here", "text/plain", False))
+                    key, (404, b"not answered here", "text/plain", None))
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(10**9 if drip else len(body)))
-                    self.end_headers()
-                    if not drip:
-                        self.wfile.write(body)
-                        return
-                    self.wfile.flush()
-                    while True:  # until the client gives up
-                        self.wfile.write(b" ")
-                        self.wfile.flush()
-                        time.sleep(outer.DRIP_EVERY)
-                except OSError:
+                    outer._send(self, status, body, ctype, drip)
+                except OSError:  # the client gave up
                     self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_HEAD = _answer
@@ -335,8 +329,32 @@ class StandIn:
         for (service, op), reply in MOTO_LACKS.items():
             self.answer(service, op, 200, json.dumps(reply).encode(), "application/json")
 
+    def _send(self, h: Any, status: int, body: bytes, ctype: str, drip: str | None) -> None:
+        import itertools
+        import time
+
+        def slowly(data: Any) -> None:
+            for b in data:
+                h.wfile.write(bytes([b]))
+                h.wfile.flush()
+                time.sleep(self.DRIP_EVERY)
+
+        if drip == "headers":
+            slowly(itertools.chain(b"HTTP/1.1 200 OK\r\nX-Slow: ", itertools.repeat(ord("a"))))
+        h.send_response(status)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Content-Length", str(10**9 if drip == "forever" else len(body)))
+        h.end_headers()
+        h.wfile.flush()
+        if drip == "forever":
+            slowly(itertools.repeat(ord(" ")))
+        elif drip == "body":
+            slowly(body)
+        else:
+            h.wfile.write(body)
+
     def answer(self, service: str, op: str, status: int, body: bytes = b"",
-               content_type: str = "application/json", drip: bool = False) -> None:
+               content_type: str = "application/json", drip: str | None = None) -> None:
         self.answers[(service, op)] = (status, body, content_type, drip)
 
     def forget(self, service: str, op: str) -> None:
@@ -407,3 +425,56 @@ class ClientHooks:
 def _without_bucket_region(parsed: Any, **_: Any) -> None:
     for b in parsed.get("Buckets") or []:
         b.pop("BucketRegion", None)
+
+
+# --- faults, in each protocol's own words ----------------------------------------------------
+
+def protocol_of(service: str) -> str:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service).protocol
+
+
+def error_reply(service: str, code: str, status: int) -> tuple[int, bytes, str]:
+    """An AWS error answer (status, body, content type) as ``service``'s protocol sends it."""
+    protocol = protocol_of(service)
+    if protocol in ("json", "rest-json"):
+        return status, json.dumps({"__type": code, "message": "injected"}).encode(), \
+            "application/x-amz-json-1.1"
+    if protocol == "ec2":
+        body = (f"<Response><Errors><Error><Code>{code}</Code><Message>injected</Message>"
+                "</Error></Errors><RequestID>r-1</RequestID></Response>")
+    elif protocol == "query":
+        body = query_error(code, "injected").decode()
+    else:  # rest-xml
+        body = f"<Error><Code>{code}</Code><Message>injected</Message></Error>"
+    return status, body.encode(), "text/xml"
+
+
+# The faults of the matrix: (status, body, content type, drip) per service.
+def fault_reply(service: str, fault: str) -> tuple[int, bytes, str, str | None]:
+    protocol = protocol_of(service)
+    json_like = protocol in ("json", "rest-json")
+    if fault == "denied":
+        code = {"ec2": "UnauthorizedOperation"}.get(protocol, "AccessDeniedException"
+                                                    if json_like else "AccessDenied")
+        return (*error_reply(service, code, 403), None)
+    if fault == "throttled":
+        code, status = (("ThrottlingException", 400) if json_like else
+                        ("RequestLimitExceeded", 503) if protocol == "ec2" else
+                        ("SlowDown", 503) if service in ("s3", "s3control") else
+                        ("Throttling", 400))
+        return (*error_reply(service, code, status), None)
+    if fault == "5xx":
+        return (*error_reply(service, "InternalFailure" if json_like else "InternalError",
+                             500), None)
+    if fault == "timeout":
+        return 200, b"", "application/json", "forever"
+    if fault == "malformed":
+        return 200, b"<html><body>502 Bad Gateway</body></html>", "text/html", None
+    if fault == "empty":
+        return 200, b"", "application/json" if json_like else "text/xml", None
+    raise ValueError(fault)
+
+
+FAULTS = ("denied", "throttled", "timeout", "5xx", "malformed", "empty")

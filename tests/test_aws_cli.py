@@ -20,7 +20,9 @@ from aws_support import (
     FAKE_ENV,
     REGION,
     MisbehavingEndpoint,
+    StandIn,
     bucket,
+    error_reply,
     free_port,
     public_policy,
     query_error,
@@ -199,3 +201,57 @@ def test_truncated_listing_is_not_assessed(aws, tmp_path):
     [gap] = json.loads((tmp_path / "r.json").read_text())["not_assessed"]
     assert (gap["scope"], gap["reason"]) == ("s3 in 123456789012",
                                              "s3:ListAllMyBuckets listing truncated")
+
+
+# --- issue 11 §3: a whole call is bounded; STS faults are incomplete runs ------------------
+
+def test_an_endpoint_dripping_its_reply_cannot_hang_the_sweep(aws, tmp_path):
+    # The reply is sent a byte every half second: each socket read gets its byte well
+    # within --timeout 2, so only a deadline on the whole call cuts it (it would take 20 s
+    # and then pass).
+    drip = StandIn()
+    drip.answer("*", "*", 200, b'{"TableNames": []}'.ljust(40), "application/x-amz-json-1.0",
+                drip="body")
+    try:
+        r = dsscan(aws, "scan", "aws", "--regions", REGION, "--services", "dynamodb",
+                   "--timeout", "2", "-f", "json", "-o", tmp_path / "r.json",
+                   extra_env={"AWS_ENDPOINT_URL_DYNAMODB": drip.url})
+    finally:
+        drip.close()
+    assert r.returncode == 3, r.stdout + r.stderr
+    [gap] = json.loads((tmp_path / "r.json").read_text())["not_assessed"]
+    assert (gap["scope"], gap["reason"]) == (f"dynamodb in 123456789012/{REGION}",
+                                             "dynamodb:ListTables timed out")
+
+
+def test_retries_stop_at_the_timeout(aws, tmp_path):
+    # 503 at once, every time: 10 attempts and their back-offs would outlast --timeout 1.
+    ep = StandIn()
+    ep.answer("*", "*", *error_reply("dynamodb", "ServiceUnavailable", 503))
+    try:
+        r = dsscan(aws, "scan", "aws", "--regions", REGION, "--services", "dynamodb",
+                   "--timeout", "1", "--max-attempts", "10", "-f", "json",
+                   "-o", tmp_path / "r.json", extra_env={"AWS_ENDPOINT_URL_DYNAMODB": ep.url})
+    finally:
+        ep.close()
+    assert r.returncode == 3, r.stdout + r.stderr
+    [gap] = json.loads((tmp_path / "r.json").read_text())["not_assessed"]
+    assert gap["reason"] == "dynamodb:ListTables timed out"
+    assert ep.requests[("*", "*")] < 10
+
+
+def test_sts_throttling_is_an_incomplete_run_not_rejected_credentials(aws, tmp_path):
+    # moto never throttles: every STS call is answered Throttling here.
+    ep = StandIn()
+    ep.answer("*", "*", *error_reply("sts", "Throttling", 400))
+    try:
+        r = dsscan(aws, "scan", "aws", "--regions", REGION, "--services", "s3",
+                   "--max-attempts", "2", "-f", "json", "-o", tmp_path / "r.json",
+                   extra_env={"AWS_ENDPOINT_URL_STS": ep.url})
+    finally:
+        ep.close()
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "rejected" not in r.stderr and "Traceback" not in r.stderr
+    [gap] = json.loads((tmp_path / "r.json").read_text())["not_assessed"]
+    assert (gap["scope"], gap["reason"]) == (
+        "the caller's account", "sts:GetCallerIdentity throttled past retries (Throttling)")

@@ -59,7 +59,7 @@ def collect(scope: Scope) -> None:
                            RestoreTestingPlanName=name):
                 sel = call(bk, "get_restore_testing_selection", RestoreTestingPlanName=name,
                            RestoreTestingSelectionName=s["RestoreTestingSelectionName"])
-                arns = (sel.get("RestoreTestingSelection") or {}).get("ProtectedResourceArns")
+                arns = sel["RestoreTestingSelection"].get("ProtectedResourceArns")
                 coverage.restore_tested.append((name, list(arns or [])))
     except ReadFailure as e:
         # No policy reads restore testing yet, so an unread plan changes no verdict: noted in
@@ -85,7 +85,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
         a["tags"] = tag_dict(dict(pages(bk, "list_tags", "Tags", ResourceArn=arn)))
     with facet(a, "access"):
         try:
-            raw = call(bk, "get_backup_vault_access_policy", BackupVaultName=name).get("Policy")
+            raw = call(bk, "get_backup_vault_access_policy", BackupVaultName=name)["Policy"]
         except ReadFailure as e:
             if e.code != "ResourceNotFoundException":
                 raise

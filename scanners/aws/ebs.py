@@ -37,7 +37,7 @@ def collect(scope: Scope) -> None:
         with facet(a, "access"):
             got = call(ec2, "describe_snapshot_attribute", SnapshotId=s["SnapshotId"],
                        Attribute="createVolumePermission")
-            perms = got.get("CreateVolumePermissions") or []
+            perms = got["CreateVolumePermissions"]
             who = sorted({p.get("UserId") or p.get("Group") for p in perms} - {None})
             a["access"] = {"public": "all" in who, "shared_with": who}
         scope.sink.add(a)

@@ -25,7 +25,7 @@ def collect(scope: Scope) -> None:
             groups: set[str] = set()
             for t in targets:
                 groups |= set(call(efs, "describe_mount_target_security_groups",
-                                   MountTargetId=t["MountTargetId"]).get("SecurityGroups") or [])
+                                   MountTargetId=t["MountTargetId"])["SecurityGroups"])
             vpcs = sorted({t["VpcId"] for t in targets if t.get("VpcId")})
             a["network"].update(vpc_id=vpcs[0] if vpcs else None,
                                 subnets=sorted({t["SubnetId"] for t in targets}),

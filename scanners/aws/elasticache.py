@@ -45,5 +45,5 @@ def collect(scope: Scope) -> None:
         a["attributes"] = {"transit_encryption": g.get("TransitEncryptionEnabled")}
         with facet(a, "tags"):
             a["tags"] = tag_dict(call(ec, "list_tags_for_resource",
-                                      ResourceName=arn).get("TagList"))
+                                      ResourceName=arn)["TagList"])
         scope.sink.add(a)

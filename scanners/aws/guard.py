@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from botocore.awsrequest import (
     AWSHTTPConnection,
@@ -39,6 +40,7 @@ from botocore.awsrequest import (
     AWSHTTPSConnectionPool,
 )
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.handlers import parse_get_bucket_location
 
 from dsscan.scanners.aws.gaps import THROTTLED, CallTimedOut, MalformedReply
 from dsscan.scanners.aws.replies import check_reply, parse_failure
@@ -271,7 +273,20 @@ def guard(client: Any, seconds: float, max_attempts: int) -> None:
     events.register_first("needs-retry", hooks.needs_retry)
     events.register_first("after-call", hooks.after_call)
     events.register_first("after-call-error", hooks.after_call_error)
+    if client.meta.service_model.service_name == "s3":
+        # botocore reads s3:GetBucketLocation in an after-call handler of its own, which
+        # raises ParseError on a body that is not XML: the same handler, failing as a
+        # malformed reply.
+        events.unregister("after-call.s3.GetBucketLocation", parse_get_bucket_location)
+        events.register("after-call.s3.GetBucketLocation", _bucket_location)
     _use_guarded_connections(client)
+
+
+def _bucket_location(**kwargs: Any) -> None:
+    try:
+        parse_get_bucket_location(**kwargs)
+    except ElementTree.ParseError as e:
+        raise parse_failure(e) from e
 
 
 __all__ = ["MalformedReply", "guard"]

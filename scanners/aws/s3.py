@@ -70,7 +70,7 @@ def read_bucket(scope: Scope, name: str, region: str,
 
     with facet(a, "tags"):
         t = _absent(lambda: call(s3, "get_bucket_tagging", Bucket=name), _NO_TAGS)
-        a["tags"] = tag_dict((t or {}).get("TagSet"))
+        a["tags"] = tag_dict(t["TagSet"] if t is not None else [])
 
     a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
     with facet(a, "encryption"):
@@ -83,16 +83,17 @@ def read_bucket(scope: Scope, name: str, region: str,
     pab = policy = acl = None
     pab_read = policy_read = acl_read = False
     with facet(a, "access"):
-        pab = (_absent(lambda: call(s3, "get_public_access_block", Bucket=name), _NO_PAB)
-               or {}).get("PublicAccessBlockConfiguration")
+        got = _absent(lambda: call(s3, "get_public_access_block", Bucket=name), _NO_PAB)
+        pab = got["PublicAccessBlockConfiguration"] if got is not None else None
         pab_read = True
     with facet(a, "access"):
-        raw = (_absent(lambda: call(s3, "get_bucket_policy", Bucket=name), _NO_POLICY)
-               or {}).get("Policy")
-        policy = json_document(raw, s3, "get_bucket_policy")
+        got = _absent(lambda: call(s3, "get_bucket_policy", Bucket=name), _NO_POLICY)
+        policy = json_document(got["Policy"] if got is not None else None, s3,
+                               "get_bucket_policy")
         policy_read = True
     with facet(a, "access"):
         acl = call(s3, "get_bucket_acl", Bucket=name)
+        acl["Grants"]  # every ACL lists its grants: one without is malformed (ReadFailure)
         acl_read = True
     blocks = blocks_of(pab, account_pab) if pab_read and account_pab is not None else None
     if blocks is not None:
@@ -119,7 +120,7 @@ def read_bucket(scope: Scope, name: str, region: str,
         attrs["versioning"] = v.get("Status") or "Disabled"
     with facet(a, "backup"):
         lock = _absent(lambda: call(s3, "get_object_lock_configuration", Bucket=name), _NO_LOCK)
-        cfg = (lock or {}).get("ObjectLockConfiguration") or {}
+        cfg = lock["ObjectLockConfiguration"] if lock is not None else {}
         if cfg.get("ObjectLockEnabled") == "Enabled":
             rule = (cfg.get("Rule") or {}).get("DefaultRetention") or {}
             days = rule.get("Days") or (rule.get("Years", 0) * 365) or None
@@ -129,7 +130,7 @@ def read_bucket(scope: Scope, name: str, region: str,
             access["lock"] = {"enabled": False}
     with facet(a, "backup"):
         rep = _absent(lambda: call(s3, "get_bucket_replication", Bucket=name), _NO_REPLICATION)
-        rules = ((rep or {}).get("ReplicationConfiguration") or {}).get("Rules") or []
+        rules = rep["ReplicationConfiguration"]["Rules"] if rep is not None else []
         attrs["replication_targets"] = sorted({
             r["Destination"]["Bucket"] for r in rules
             if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket")})
@@ -150,14 +151,14 @@ def account_public_access_block(scope: Scope) -> dict[str, Any] | None:
     except ReadFailure as e:
         scope.sink.gap(f"s3 account public access block of {scope.account}", e.reason)
         return None
-    return (got or {}).get("PublicAccessBlockConfiguration") or {}
+    return got["PublicAccessBlockConfiguration"] if got is not None else {}
 
 
 def _encryption(scope: Scope, a: Asset, region: str, enc: Any) -> dict[str, Any]:
     if enc is None:  # no configuration: SSE-S3, the default for every bucket since 2023
         return {"at_rest": {"enabled": True, "key_type": "provider_managed", "key_id": None,
                             "algorithm": "AES256"}}
-    rules = (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    rules = enc["ServerSideEncryptionConfiguration"]["Rules"]
     default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
     algo = default.get("SSEAlgorithm") or "AES256"
     key = default.get("KMSMasterKeyID")
