@@ -156,6 +156,8 @@ def _check_xml_body(body: bytes, shape: Any, protocol: str, operation: str) -> N
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError:
         raise MalformedReply(detail="not XML") from None
+    if _local(root.tag).lower() == "html":  # a proxy's page, well-formed as it may be
+        raise MalformedReply(detail="an HTML page")
     if protocol in ("query", "ec2"):
         if _local(root.tag) != f"{operation}Response":
             raise MalformedReply(detail=f"root element is not {operation}Response")
@@ -165,6 +167,10 @@ def _check_xml_body(body: bytes, shape: Any, protocol: str, operation: str) -> N
             if not found:
                 raise MalformedReply(detail=f"no {wrapper}")
             root = found[0]
+    if operation == "GetBucketLocation" and _local(root.tag) != "LocationConstraint":
+        # The one S3 reply botocore cannot model: read by hand, any other document would
+        # read as "no constraint", i.e. us-east-1, and the bucket would leave the sweep.
+        raise MalformedReply(detail="root element is not LocationConstraint")
     problem = _xml(root, shape, "reply")
     if problem:
         raise MalformedReply(detail=problem)
