@@ -15,6 +15,7 @@ so botocore's retries, the call deadline and the parsers all run. Each run is cl
   noted      recorded in the inventory's sources, by design: restore testing, which no
              policy reads (docs/aws.md)
   misplaced  a gap naming the operation, on another scope
+  usage      exit 2 with a usage error where the run should have been incomplete
   silent     exit 0, or no gap naming the operation: the fault vanished (a wrong pass)
   internal   an internal error (exit 2 "internal error", or a traceback)
   -          the operation was never called (declared in OPERATIONS, unused)
@@ -55,8 +56,8 @@ RESTORE_TESTING = {"ListRestoreTestingPlans", "ListRestoreTestingSelections",
                    "GetRestoreTestingSelection"}
 BY_DESIGN = {("sts", "GetCallerIdentity", "denied"): "AWS rejected the credentials",
              ("organizations", "ListAccounts", "denied"): "--organization: cannot list"}
-SYMBOL = {"gap": "G", "refused": "R", "noted": "N", "misplaced": "m", "silent": "S",
-          "internal": "E", "not called": "-"}
+SYMBOL = {"gap": "G", "refused": "R", "noted": "N", "misplaced": "m", "usage": "U",
+          "silent": "S", "internal": "E", "not called": "-"}
 
 
 def cli_args(service: str, op: str, fault: str, out: str) -> list[str]:
@@ -123,7 +124,7 @@ def classify(service: str, op: str, fault: str, code: int, stderr: str, inv: dic
         return "internal", []
     if code == 2:
         meant = BY_DESIGN.get((service, op, fault))
-        return ("refused" if meant and meant in stderr else "internal"), [[stderr.strip()]]
+        return ("refused" if meant and meant in stderr else "usage"), [[stderr.strip()]]
     action = iam_action(service, op)
     gaps = [[g["scope"], g["reason"], ""] for g in inv.get("gaps", [])] + [
         [a["name"], g["reason"], json.dumps(a)] for a in inv.get("assets", [])
@@ -260,7 +261,7 @@ def report(results: list[dict[str, Any]], faults: list[str], seconds: float) -> 
     totals = Counter(r["outcome"] for r in counted)
     per_fault = {f: Counter(r["outcome"] for r in counted if r["fault"] == f) for f in faults}
     print(f"\n{'outcome':<12}" + "".join(f"{f:>11}" for f in faults) + f"{'total':>9}")
-    for outcome in ("gap", "refused", "noted", "misplaced", "silent", "internal"):
+    for outcome in ("gap", "refused", "noted", "misplaced", "usage", "silent", "internal"):
         print(f"{outcome:<12}" + "".join(f"{per_fault[f][outcome]:>11}" for f in faults)
               + f"{totals[outcome]:>9}")
     n = len(counted)
@@ -271,10 +272,10 @@ def report(results: list[dict[str, Any]], faults: list[str], seconds: float) -> 
     print(f"survived: {survived}/{n} = {100 * survived / max(n, 1):.1f} % "
           f"(gaps on the right scope {totals['gap']}, usage errors by design "
           f"{totals['refused']}, noted by design {totals['noted']}); misplaced "
-          f"{totals['misplaced']}, silent {totals['silent']}, internal errors "
-          f"{totals['internal']}")
+          f"{totals['misplaced']}, usage errors instead of gaps {totals['usage']}, silent "
+          f"{totals['silent']}, internal errors {totals['internal']}")
     for r in counted:
-        if r["outcome"] in ("misplaced", "silent", "internal"):
+        if r["outcome"] in ("misplaced", "usage", "silent", "internal"):
             print(f"  {r['outcome']}: {r['operation']} x {r['fault']} (exit {r['exit']}): "
                   f"{r['gaps'][:3]}")
 
