@@ -129,6 +129,14 @@ MALFORMED = [
      "s3:GetBucketPolicy malformed"),
     ("s3", "GetBucketLocation", b"<LocationConstraint>cn-north-1", XML, "s3",
      f"s3 bucket estate-ledger in {ACCOUNT}", "s3:GetBucketLocation malformed"),
+    # Well-formed XML that is not the answer: read as "no constraint" (us-east-1), the bucket
+    # silently left a cn-north-1 sweep; read as "never versioned".
+    ("s3", "GetBucketLocation", HTML, XML, "s3", f"s3 bucket estate-ledger in {ACCOUNT}",
+     "s3:GetBucketLocation malformed"),
+    ("s3", "GetBucketLocation", b"<Tagging><TagSet/></Tagging>", XML, "s3",
+     f"s3 bucket estate-ledger in {ACCOUNT}", "s3:GetBucketLocation malformed"),
+    ("s3", "GetBucketVersioning", HTML, XML, "s3", "estate-ledger backup",
+     "s3:GetBucketVersioning malformed"),
 ]
 
 
@@ -155,6 +163,17 @@ def test_a_dripping_reply_is_cut_off_whatever_phase_it_drips_in(stand_in):
         (DDB, "dynamodb:ListTables timed out"),
         (f"efs in {ACCOUNT}/{REGION}", "elasticfilesystem:DescribeFileSystems timed out")]
     assert by_name(inv, "estate-volume")["kind"] == "volume"  # the rest was read
+
+
+def test_a_kms_key_whose_manager_cannot_be_read_is_a_gap_not_left_out(stand_in):
+    stand_in.answer("kms", "DescribeKey", *fault_reply("kms", "denied"))
+    inv = run(stand_in, services=["kms"])
+    assert not [a for a in inv.assets if a["kind"] == "key"]
+    gaps = gaps_of(inv)
+    assert gaps and all(
+        s.startswith("kms key arn:aws-cn:kms:")
+        and r == f"kms:DescribeKey AccessDeniedException for key {s.removeprefix('kms key ')}"
+        for s, r in gaps), gaps
 
 
 # --- STS: a fault there is an incomplete run, not rejected credentials -------------------
