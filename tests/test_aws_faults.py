@@ -165,17 +165,6 @@ def test_a_dripping_reply_is_cut_off_whatever_phase_it_drips_in(stand_in):
     assert by_name(inv, "estate-volume")["kind"] == "volume"  # the rest was read
 
 
-def test_a_kms_key_whose_manager_cannot_be_read_is_a_gap_not_left_out(stand_in):
-    stand_in.answer("kms", "DescribeKey", *fault_reply("kms", "denied"))
-    inv = run(stand_in, services=["kms"])
-    assert not [a for a in inv.assets if a["kind"] == "key"]
-    gaps = gaps_of(inv)
-    assert gaps and all(
-        s.startswith("kms key arn:aws-cn:kms:")
-        and r == f"kms:DescribeKey AccessDeniedException for key {s.removeprefix('kms key ')}"
-        for s, r in gaps), gaps
-
-
 # --- STS: a fault there is an incomplete run, not rejected credentials -------------------
 
 STS_FAULTS = {

@@ -18,9 +18,10 @@ def collect(scope: Scope) -> None:
     scope.keys.set_aws_aliased(scope.region, {
         kid for kid, names in aliases.items() if any(n.startswith("alias/aws/") for n in names)})
     for k in pages(kms, "list_keys", "Keys"):
-        key_type, why = scope.keys.key_type(scope.region, k["KeyArn"])
-        if why:  # who manages it is unknown: neither listed as customer-managed nor dropped
-            scope.sink.gap(f"kms key {k['KeyArn']}", why)
+        # A key whose manager cannot be read is not listed, and is no gap here: no policy
+        # judges keys themselves, and every store encrypted with it carries the gap on its
+        # encryption (naming the key, so that the kms_keys setting can settle it).
+        key_type, _ = scope.keys.key_type(scope.region, k["KeyArn"])
         if key_type != "customer_managed":
             continue
         names = sorted(aliases.get(k["KeyId"], []))
