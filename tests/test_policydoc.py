@@ -395,3 +395,29 @@ def test_iac_table_resource_policy_gives_the_table_verdict(tool: str) -> None:
                        file="plan.json", tool=tool)
     (a,) = build_inventory([lone], tool=tool, files=["plan.json"]).assets
     assert a["access"] == {"public": False, "wildcard_principal": False}
+
+
+def test_live_scan_judges_table_resource_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_env(monkeypatch)
+    picked = ["star principal", "source vpc fixed", "StringLike vpc-*", "StringNotEquals vpc",
+              "StringEqualsIfExists vpc", "everywhere v4", "org id fixed",
+              "access point account (S3 key)"]
+    cases = {x[0]: x[1] for x in SOURCE_CASES if x[0] in picked}
+    assert set(cases) == set(picked)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        for i, policy in enumerate(cases.values()):
+            arn = ddb.create_table(
+                TableName=f"t{i}", BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            )["TableDescription"]["TableArn"]
+            ddb.put_resource_policy(ResourceArn=arn, Policy=json.dumps(policy))
+        ddb.create_table(TableName="plain", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+        inv = sweep(SweepOptions(regions=[REGION], services=["dynamodb"]))
+    got = {a["name"]: a["access"]["public"] for a in inv.assets if a["kind"] == "table"}
+    want = {f"t{i}": judge(p, "dynamodb").public for i, p in enumerate(cases.values())}
+    assert got == {**want, "plain": False}
+    assert list(want.values()).count(True) == 6  # star, vpc-*, negated, IfExists, /0, S3 key

@@ -19,8 +19,17 @@ package dsscan.policy.ds_net_003
 
 import rego.v1
 
-# Kinds that can be opened to the public on their own (a table is exposed through its store).
+# Kinds that can be opened to the public on their own. A table inside a database is exposed
+# through its database; a table of its own (DynamoDB: a public endpoint and a resource
+# policy) is exposed by its policy.
 exposable_kinds := {"object_store", "database", "warehouse", "cache", "file_system"}
+
+exposable(a) if a.kind in exposable_kinds
+
+exposable(a) if {
+	a.kind == "table"
+	not is_object(object.get(a, ["ctx", "parent"], null))
+}
 
 publicly_accessible(a) := object.get(a, ["network", "publicly_accessible"], null)
 
@@ -66,7 +75,7 @@ not_assessed contains item if {
 	some a in data.dsscan.lib.protected_stores
 	not a.access.public == false
 	not a.access.public == true
-	a.kind in exposable_kinds
+	exposable(a)
 	not is_boolean(publicly_accessible(a))
 	item := {"asset": a.id, "reason": "whether the store is publicly accessible could not be read"}
 }

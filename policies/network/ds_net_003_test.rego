@@ -63,8 +63,17 @@ test_unknown_exposure_is_not_assessed if {
 	n.asset == "c"
 }
 
-test_table_without_exposure_facts_is_not_reported if {
-	t := {"id": "t", "kind": "table", "level": {"value": "core"}}
+test_table_inside_a_database_without_exposure_facts_is_not_reported if {
+	t := {"id": "t", "kind": "table", "level": {"value": "core"}, "ctx": {"parent": {"id": "db"}}}
 	count(denied([t])) == 0
 	count(unassessed([t])) == 0
+}
+
+# A table of its own (DynamoDB) is judged by its resource policy.
+test_table_of_its_own_is_judged_by_its_resource_policy if {
+	open := {"id": "t1", "kind": "table", "level": {"value": "important"}, "network": null, "access": {"public": true}}
+	closed := {"id": "t2", "kind": "table", "level": {"value": "important"}, "network": null, "access": {"public": false}}
+	unknown := {"id": "t3", "kind": "table", "level": {"value": "important"}, "network": null, "access": {"public": null}}
+	[f.asset | some f in denied([open, closed, unknown])] == ["t1"]
+	[n.asset | some n in unassessed([open, closed, unknown])] == ["t3"]
 }

@@ -1,9 +1,11 @@
-"""DynamoDB tables (SSE, point-in-time recovery) and their on-demand backups."""
+"""DynamoDB tables (SSE, point-in-time recovery, resource policy) and their on-demand
+backups."""
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
-from dsscan.scanners.aws.gaps import facet
+from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
+from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.policydoc import judge
 
 
 def collect(scope: Scope) -> None:
@@ -27,6 +29,22 @@ def collect(scope: Scope) -> None:
         with facet(a, "tags"):
             a["tags"] = tag_dict(list(pages(ddb, "list_tags_of_resource", "Tags",
                                             ResourceArn=a["id"])))
+        # Tables are reached through DynamoDB's public endpoint: the resource policy decides
+        # who may read them (public unless AWS would call the policy non-public).
+        a["access"] = {"public": None, "wildcard_principal": None}
+        with facet(a, "access"):
+            try:
+                raw = call(ddb, "get_resource_policy", ResourceArn=a["id"])["Policy"]
+            except ReadFailure as e:
+                if e.code != "PolicyNotFoundException":
+                    raise
+                raw = None
+            verdict = judge(json_document(raw, ddb, "get_resource_policy"), "dynamodb")
+            a["access"] = {"public": verdict.public,
+                           "wildcard_principal": verdict.wildcard_principal}
+            if verdict.public is None:
+                add_asset_gap(a, "access", "the table resource policy could not be judged: "
+                                           f"{verdict.reasons[0]}")
         with facet(a, "backup"):
             cb = call(ddb, "describe_continuous_backups", TableName=name)
             pitr = (cb["ContinuousBackupsDescription"].get("PointInTimeRecoveryDescription")

@@ -32,7 +32,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     ),
     "dynamodb": (
         "ListTables", "DescribeTable", "DescribeContinuousBackups", "ListTagsOfResource",
-        "ListBackups",
+        "ListBackups", "GetResourcePolicy",
     ),
     "redshift": ("DescribeClusters", "DescribeClusterSnapshots", "DescribeClusterSubnetGroups"),
     "efs": (
