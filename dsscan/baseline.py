@@ -138,19 +138,15 @@ def write_baseline_from_report(report_path: str | Path,
 # --- reading ------------------------------------------------------------------------------------
 
 def _read_json(p: Path, what: str) -> Any:
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"{p}: cannot read {what} file ({e.strerror or e})") from None
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not valid JSON (not UTF-8 text)") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno})") from None
-    except (ValueError, RecursionError):  # a 5,000-digit number, nesting 100k deep
-        raise InputError(f"{p}: not valid JSON (a number too long or nesting too deep)") \
-            from None
+    from dsscan.inputs import load_json
+
+    return load_json(p, f"{what} file")
+
+
+def _shown(value: Any) -> str:
+    """A value from the file in a message: masked, one line, bounded."""
+    text = " ".join(mask_text(json.dumps(value, ensure_ascii=False, default=str)).split())
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def load_baseline(path: str | Path) -> Baseline:
@@ -162,7 +158,7 @@ def load_baseline(path: str | Path) -> Baseline:
                          "with 'dsscan baseline create')")
     version = doc["dsscan_baseline"]
     if type(version) is not int or version != VERSION:
-        raise InputError(f"{p}: baseline version {json.dumps(version)} is not supported (this "
+        raise InputError(f"{p}: baseline version {_shown(version)} is not supported (this "
                          f"dsscan reads version {VERSION})")
     unknown = sorted(k for k in doc if k not in _TOP_KEYS)
     if unknown:

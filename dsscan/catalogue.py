@@ -245,22 +245,9 @@ def _pick_anchor(rule: Rule) -> Matcher:
 
 def load_catalogue(path: str | Path, config: Config | None = None) -> Catalogue:
     """Read and check a catalogue file; any problem raises InputError (one line)."""
-    import yaml
+    from dsscan.inputs import load_yaml
 
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"{p}: cannot read catalogue file ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: catalogue file is not UTF-8 text") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None)
-        raise InputError(f"{p}: not valid YAML{where}"
-                         + (f" ({_one_line(problem)})" if problem else "")) from None
-    return catalogue_from_mapping(raw, str(p), config)
+    return catalogue_from_mapping(load_yaml(path, "catalogue file"), str(path), config)
 
 
 def catalogue_from_mapping(raw: Any, origin: str = "catalogue",

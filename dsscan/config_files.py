@@ -49,48 +49,23 @@ def read_settings(path: Path) -> tuple[dict[str, Any], dict[str, int], str]:
 
 
 def _read_yaml(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
-    import yaml
+    from dsscan.inputs import parse_yaml, read_text
 
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: config file is not UTF-8 text") from None
-    try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{p}: not valid YAML{where}") from None
-    except ValueError as e:  # PyYAML builds dates while loading: 2027-13-01 raises here
-        raise InputError(f"{p}: not valid YAML ({' '.join(str(e).split())})") from None
-    except RecursionError:
-        raise InputError(f"{p}: not valid YAML (nested too deeply)") from None
+    raw, node = parse_yaml(read_text(p, "config file"), str(p))
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError(f"{p}: config must be a mapping of settings, got {type(raw).__name__}")
     lines: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 1
+    for key_node, _ in getattr(node, "value", None) or ():  # a mapping node: (key, value)s
+        lines[str(key_node.value)] = key_node.start_mark.line + 1
     return raw, lines, str(p)
 
 
 def _read_toml(p: Path) -> dict[str, Any]:
-    import tomllib
+    from dsscan.inputs import load_toml
 
-    try:
-        with p.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise InputError(f"{p}: cannot read config file ({e.strerror or e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{p}: not valid TOML ({' '.join(str(e).split())})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not UTF-8 text") from None
+    return load_toml(p, "config file")
 
 
 def _read_pyproject(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
@@ -124,8 +99,5 @@ def load_effective_config(path: str | Path | None = None, *, discover: bool = Tr
     if path is None:
         return Config()
     p = Path(path)
-    if not p.is_file():
-        why = "a directory, not a file" if p.is_dir() else "no such file"
-        raise InputError(f"{p}: cannot read config file ({why})")
-    raw, lines, origin = read_settings(p)
+    raw, lines, origin = read_settings(p)  # dsscan.inputs: anything but a readable file fails
     return config_from_mapping(raw, origin, base_dir=p.resolve().parent, lines=lines)

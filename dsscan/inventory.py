@@ -18,8 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
 
@@ -131,32 +129,13 @@ def parse_inventory(doc: Any, origin: str) -> Inventory:
 
 
 def load_inventory(path: str | Path) -> Inventory:
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"{p}: cannot read inventory ({e.strerror or e})") from None
-    try:
-        with gc_paused():
-            doc = _loads(raw)
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not valid JSON (not UTF-8 text)") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} "
-                         f"column {e.colno}") from None
-    return parse_inventory(doc, str(p))
+    """Read and validate an inventory file (dsscan.inputs: a regular file within the size
+    limit, strict JSON); any problem is an InputError naming the file."""
+    from dsscan.inputs import load_json
 
-
-def _loads(raw: bytes) -> Any:
-    """Parse JSON with orjson (a quarter faster than json on 100k assets), accepting what json
-    accepts: orjson is stricter (no NaN, byte order mark, UTF-16, lone surrogates) and places
-    a UTF-8 error at line 1 column 1, so whatever it rejects is parsed again by json, which
-    then decides and names the bad place. (Integers beyond 64 bits become floats; the engine
-    input never could hold them.)"""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw)
+    with gc_paused():
+        doc = load_json(path, "inventory")
+    return parse_inventory(doc, str(path))
 
 
 @contextlib.contextmanager

@@ -73,9 +73,11 @@ def derive_id(policy: str, asset: str, account: str | None, region: str | None) 
 # --- parsing ----------------------------------------------------------------------------------
 
 def _show(value: Any) -> str:
-    """A value quoted for an error message, masked (a pattern may hold an identifier)."""
+    """A value quoted for an error message, masked (a pattern may hold an identifier), on
+    one line and bounded (a settings file may hold a megabyte-long string)."""
     text = f"'{value}'" if isinstance(value, str) else repr(value)
-    return " ".join(mask_text(text).split())
+    text = " ".join(mask_text(text).split())
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _date(value: Any, where: str, required: bool) -> date | None:

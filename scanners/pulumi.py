@@ -392,26 +392,17 @@ def _stack_project(states: list[tuple[dict[str, Any], str | None]]) -> tuple[str
 
 
 def _load_json(path: Path) -> Any:
-    raw = path.read_bytes()
-    # PowerShell's `>` writes UTF-16; other tools a UTF-8 byte order mark.
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = raw.decode("utf-16")
-    else:
-        text = raw.decode("utf-8-sig", errors="replace")
-    try:
-        return json.loads(text)
-    except ValueError as e:
-        raise InputError(f"{path}: not JSON ({e}); expected 'pulumi stack export' or "
-                         "'pulumi preview --json' output") from None
+    """A Pulumi JSON file, read as every input is (dsscan.inputs: size limit, strict JSON;
+    PowerShell's `>` writes UTF-16, other tools a UTF-8 byte order mark: both are read)."""
+    from dsscan.inputs import parse_json, read_bytes
+
+    return parse_json(read_bytes(path, "Pulumi output"), str(path),
+                      hint="expected 'pulumi stack export' or 'pulumi preview --json' output")
 
 
 def read_file(path: str | Path) -> PulumiRead:
     """A stack export or a preview, told apart by content."""
-    p = Path(path)
-    try:
-        doc = _load_json(p)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+    doc = _load_json(Path(path))
     if isinstance(doc, dict):
         if "deployment" in doc or "checkpoint" in doc or {"manifest", "resources"} <= doc.keys():
             return read_export_doc(doc, str(path))
@@ -449,16 +440,9 @@ class PulumiProject:
 
 
 def _yaml(path: Path) -> Any:
-    import yaml
+    from dsscan.inputs import load_yaml
 
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
+    return load_yaml(path, "Pulumi project file") or {}
 
 
 def _config_value(value: Any) -> tuple[str, bool]:

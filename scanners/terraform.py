@@ -25,22 +25,63 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 
 
 def _load(path: str) -> dict[str, Any]:
+    from dsscan.inputs import parse_json, read_bytes
+
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"{p}: cannot read Terraform plan ({e.strerror or e})") from None
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InputError(f"{p}: not JSON: write the plan with 'terraform show -json PLAN > "
-                         f"{p.name}'") from None
+    fix = f"write the plan with 'terraform show -json PLAN > {p.name}'"
+    raw = read_bytes(p, "Terraform plan")
+    problem = _not_json(raw)
+    if problem:
+        raise InputError(f"{p}: {problem}: {fix}")
+    doc = parse_json(raw, str(p), hint=fix)
     if not isinstance(doc, dict) or "format_version" not in doc or not (
             "resource_changes" in doc or "planned_values" in doc or "values" in doc):
         raise InputError(f"{p}: not Terraform plan or state JSON (no format_version and "
                          "planned_values/resource_changes): write it with 'terraform show "
                          "-json PLAN'")
     return doc
+
+
+# What `terraform plan` prints for people (the plan itself is only in -out's binary file).
+_PLAN_TEXT = ("Terraform will perform", "Terraform used the selected providers",
+              "No changes.", "Terraform has compared", "Refreshing state", "Plan:",
+              "Terraform planned", "Note: You didn't use the -out option")
+
+
+def _not_json(raw: bytes) -> str | None:
+    """What the file is instead of plan JSON, when that is plain from its start: a binary
+    plan, `terraform plan`'s text, or JSON behind something else (a warning printed into the
+    same redirect, a CI log prefix). None: let the JSON parser judge."""
+    body = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not body:
+        return "empty file, not JSON"
+    if body.startswith(b"PK\x03\x04"):
+        return "a binary plan file (terraform plan -out), not JSON"
+    if body[:1] in (b"{", b"[") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    head = body[:65536].decode("utf-8", "replace")
+    first = head.split("\n", 1)[0].strip()
+    if any(marker in head for marker in _PLAN_TEXT):
+        return "the text output of 'terraform plan', not JSON"
+    brace = head.find('{"format_version"')
+    if brace < 0:
+        brace = head.find("{")
+    shown = _snippet(first)
+    if brace > 0 and "\n" not in head[:brace]:
+        return (f"something precedes the JSON on its line ({shown}: a CI log prefix?), "
+                "not JSON")
+    if brace > 0:
+        lines = head[:brace].count("\n")
+        return (f"{lines} line{'s' if lines > 1 else ''} before the JSON ({shown}: a "
+                "warning printed into the same file?)")
+    return f"not JSON (it starts with {shown})"
+
+
+def _snippet(text: str) -> str:
+    from dsscan.masking import mask_text
+
+    text = " ".join(mask_text(text).split())
+    return repr(text if len(text) <= 50 else text[:49] + "…")
 
 
 def read_plan(path: str) -> list[IacResource]:

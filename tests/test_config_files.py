@@ -180,10 +180,10 @@ def test_the_documented_example_settings_are_valid_and_name_every_setting():
 
 @pytest.mark.parametrize("name, text, fragment", [
     (".dsscan.yaml", "1: a\nabc: b\n", "unknown setting '1'"),
-    (".dsscan.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    (".dsscan.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 128 levels deep"),
     (".dsscan.yaml", "accounts:\n  012345670123: {environment: production}\n",
      "quote the account id"),
-    (".dsscan.yaml", "opa_timeout: .nan\n", "'opa_timeout' must be a positive number"),
+    (".dsscan.yaml", "opa_timeout: .nan\n", "'.nan' is not a number dsscan reads"),
     (".dsscan.yaml", "environment_synonyms: {perf: tset}\n", "environment_synonyms.perf"),
     (".dsscan.yaml", "level_synonyms: {restricted: importnat}\n", "level_synonyms.restricted"),
     ("pyproject.toml", "[tool.dsscan]\nfail-on = 'high'\nfail_on = 'low'\n", "set twice"),

@@ -61,7 +61,7 @@ def test_invalid_json_error_names_the_line_and_column_of_the_bad_place(tmp_path)
 def test_text_that_is_not_utf8_is_named_as_such(tmp_path):
     p = tmp_path / "latin1.json"
     p.write_bytes(b'{"format": "dsscan-inventory/1", "assets": [], "x": "caf\xe9"}')
-    with pytest.raises(InputError, match=r"not valid JSON \(not UTF-8 text\)$"):
+    with pytest.raises(InputError, match=r"not UTF-8 text \(bad byte at offset 56\)$"):
         load_inventory(p)
 
 

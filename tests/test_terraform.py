@@ -189,7 +189,7 @@ def test_state_json_is_read_too(tmp_path):
 
 
 @pytest.mark.parametrize("content, fragment", [
-    ("{not json", "not JSON"),
+    ("{not json", "not valid JSON"),
     ('{"format": "dsscan-inventory/1", "assets": []}', "not Terraform plan or state JSON"),
     ("[]", "not Terraform plan or state JSON"),
 ])

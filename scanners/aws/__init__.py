@@ -17,7 +17,9 @@ SERVICES = ("s3", "network", "kms", "rds", "dynamodb", "ebs", "redshift", "efs",
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+    """A list option: comma- or space-separated, or repeated ("cn-north-1, cn-northwest-1"
+    as one shell word is two regions, not one with a space in it)."""
+    return [v for item in values for v in item.replace(",", " ").split()]
 
 
 def collect(profile: str | None = None, regions: tuple[str, ...] = (),
@@ -58,8 +60,8 @@ def _params() -> list[Any]:
                      help="AWS profile (default: boto3's credential chain: environment, "
                           "config files, instance or task role)."),
         click.Option(["--regions"], multiple=True, metavar="LIST",
-                     help="Regions to read, comma-separated or repeated (default: every "
-                          "region enabled in the account)."),
+                     help="Regions to read, comma- or space-separated or repeated (default: "
+                          "every region enabled in the account)."),
         click.Option(["--account", "accounts"], multiple=True, metavar="ID",
                      help="Account to read (repeatable; entered with --role-name). "
                           "Default: the caller's account."),

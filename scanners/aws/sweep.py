@@ -332,34 +332,41 @@ def _enabled_regions(session: AccountSession, home: str, partition: str,
 
 def read_accounts_file(path: str) -> list[Account]:
     """Accounts to scan: a YAML/JSON list of ids or {id, name, role_name}, or one id a line."""
-    import yaml
+    from dsscan.inputs import parse_yaml, read_text
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{p}: cannot read accounts file ({e.strerror or e})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError(f"{p}: not valid YAML or JSON") from None
+    text = read_text(p, "accounts file")
+    raw = parse_yaml(text, str(p))[0]
     if isinstance(raw, dict) and "accounts" in raw:
         raw = raw["accounts"]
-    if isinstance(raw, str | int):
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
         raw = text.split()
     if not isinstance(raw, list) or not raw:
         raise InputError(f"{p}: expected a list of account ids (or 'accounts: [...]')")
     out: list[Account] = []
     for i, item in enumerate(raw):
         entry = item if isinstance(item, dict) else {"id": item}
-        acct = str(entry.get("id", "")).strip()
+        given = entry.get("id")
+        acct = str(given).strip() if isinstance(given, str | int) and \
+            not isinstance(given, bool) else ""
         if not _ACCOUNT_ID.match(acct):
             hint = " (quote account ids in YAML: unquoted numbers lose leading zeros)" \
-                if isinstance(entry.get("id"), int) else ""
-            raise InputError(f"{p}: entry {i + 1}: '{acct}' is not a 12-digit AWS account "
-                             f"id{hint}")
+                if isinstance(given, int) and not isinstance(given, bool) else ""
+            raise InputError(f"{p}: entry {i + 1}: {_shown(given)} is not a 12-digit AWS "
+                             f"account id{hint}")
+        for key in ("name", "role_name"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise InputError(f"{p}: entry {i + 1}: {key} must be a string")
         out.append(Account(acct, entry.get("name"), entry.get("role_name")))
     return out
+
+
+def _shown(value: Any) -> str:
+    """A value from the accounts file in a message: masked, one line, bounded."""
+    from dsscan.masking import mask_text
+
+    text = " ".join(mask_text("" if value is None else str(value)).split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _requested_accounts(opts: SweepOptions) -> list[Account]:
