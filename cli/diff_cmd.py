@@ -80,18 +80,22 @@ def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
       dsscan diff r20250301-0800 r20250302-0800       by id prefix (see dsscan history)
       dsscan diff --store postgresql://dsscan@db.internal/dsscan --format json
     """
-    with open_for_reading(store, config_path) as st:
+    with open_for_reading(store, config_path) as st, st.reading():
         a, b = st.resolve(run_a), st.resolve(run_b)
         changes = st.diff(a, b)
+        return _show(st.url, a, b, changes, fmt)  # a damaged row fails here too
+
+
+def _show(url: str, a: str, b: str, changes: dict[str, Any], fmt: str) -> int:
     warned = warnings(changes)
     if fmt == "json":
-        click.echo(json.dumps({"store": st.url, "a": a, "b": b, "warnings": warned, **changes},
+        click.echo(json.dumps({"store": url, "a": a, "b": b, "warnings": warned, **changes},
                               indent=2, ensure_ascii=False))
         return 0
     new, fixed, changed = changes["new"], changes["fixed"], changes["changed_level"]
     unassessed = changes["not_assessed_in_b"]
     gap = f", {len(unassessed)} not assessed in B" if unassessed else ""
-    out = [f"{a} -> {b} in {st.url}: {len(new)} new, {len(fixed)} fixed{gap}, "
+    out = [f"{a} -> {b} in {url}: {len(new)} new, {len(fixed)} fixed{gap}, "
            f"{len(changed)} changed level"]
     out += [f"Warning: {w}." for w in warned]
     if new:

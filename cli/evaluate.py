@@ -182,7 +182,8 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                 baseline=baseline, opa_url=opa_url or config.opa_url,
                 opa_timeout=opa_timeout or config.opa_timeout))
         if store is not None:
-            result.history = store.trend(limit=30)
+            with store.reading():
+                result.history = store.trend(limit=30)
         # Render everything before writing anything: a failure leaves no half-written report.
         # Reports build millions of short-lived acyclic objects: collector passes over them
         # cost a third of rendering 100k findings.

@@ -156,20 +156,27 @@ def command(store: str | None, config_path: str | None, limit: int, fmt: str,
             click.echo(f"Removed {removed} run{'' if removed == 1 else 's'} that started "
                        f"before {clean(prune_before)} from {st.url}.")
             return 0
-        total = st.count_runs()
-        # One more than shown, for the latest run's change by policy.
-        runs = st.list_runs(max(limit, 2), policy=policies)
+        with st.reading():
+            total = st.count_runs()
+            # One more than shown, for the latest run's change by policy.
+            runs = st.list_runs(max(limit, 2), policy=policies)
+        with st.reading():  # what was read, rendered: a damaged row fails here too
+            return _show(st.url, total, runs, limit, fmt, policies)
+
+
+def _show(url: str, total: int, runs: list[dict[str, Any]], limit: int, fmt: str,
+          policies: tuple[str, ...]) -> int:
     shown = runs[:limit]
     if fmt == "json":
-        click.echo(json.dumps({"store": st.url, "total_runs": total,
+        click.echo(json.dumps({"store": url, "total_runs": total,
                                "policy": list(policies) or None, "runs": shown},
                               indent=2, ensure_ascii=False))
         return 0
     if not shown:
-        click.echo(f"No runs stored in {st.url} yet (dsscan scan ... --store {st.url}).")
+        click.echo(f"No runs stored in {url} yet (dsscan scan ... --store {url}).")
         return 0
     where = f" (policies {', '.join(clean(p) for p in policies)})" if policies else ""
-    out = [f"Runs in {st.url}{where}, newest first ({len(shown)} of {total}):", ""]
+    out = [f"Runs in {url}{where}, newest first ({len(shown)} of {total}):", ""]
     out += _runs_table(shown)
     out += ["", "imp = important, sens = sensitive, gen = general, uncl = unclassified; "
                 "n/a = not assessed", ""]

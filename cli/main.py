@@ -91,7 +91,14 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("dsscan: aborted", err=True)
         sys.exit(130)
     except click.ClickException as e:
-        e.show()
+        if isinstance(e, _NO_ARGS_IS_HELP):  # `dsscan scan` alone: the help, as asked
+            e.show()
+            sys.exit(2)
+        # One line, as every other error (a file argument that is a directory, a bad
+        # option): a script or CI log reads the reason at once.
+        ctx = getattr(e, "ctx", None)
+        see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        click.echo(f"dsscan: error: {_one_line(e.format_message())}{see}", err=True)
         sys.exit(2)
     except InputError as e:
         click.echo(f"dsscan: error: {_one_line(str(e))}", err=True)
@@ -109,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
                    err=True)
         sys.exit(2)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _one_line(text: str) -> str:

@@ -141,10 +141,9 @@ def _read_bounded(f: Any, p: Path, what: str, size: int, kind: str, limit: int) 
 
 def _too_big(p: Path, what: str, size: int, kind: str, limit: int,
              at_least: bool = False) -> str:
-    mb = size / (1 << 20)
-    return (f"{p}: {what} is {'over ' if at_least else ''}{mb:,.1f} MB, larger than the "
-            f"{limit / (1 << 20):,.0f} MB limit for {kind} files (set {LIMIT_ENV[kind]} "
-            "to raise it)")
+    mb = f"{limit / (1 << 20):,.2f}".rstrip("0").rstrip(".")
+    return (f"{p}: {what} is {'over ' if at_least else ''}{size:,} bytes, larger than the "
+            f"{mb} MB limit for {kind} files (set {LIMIT_ENV[kind]} to raise it)")
 
 
 def decode_text(raw: bytes, origin: str) -> str:
@@ -258,7 +257,9 @@ def _json_depth(data: bytes) -> int:
         s = _STRING.sub(b"", s)
     depth = 0
     while s and depth <= MAX_DEPTH:
-        s = s.replace(b"[]", b"").replace(b"{}", b"")
+        # A mark keeps a pair emptied by this pass from going in the same pass: "{[]}" is
+        # two levels, not one.
+        s = s.replace(b"[]", b"x").replace(b"{}", b"x").replace(b"x", b"")
         depth += 1
     return depth
 
@@ -286,6 +287,32 @@ def _surrogate(origin: str, what: str) -> InputError:
 def load_json(path: str | Path, what: str, *, kind: str = DATA) -> Any:
     """Read and parse a strict JSON file (``what``: "inventory", "baseline file"...)."""
     return parse_json(read_bytes(path, what, kind=kind), str(path))
+
+
+# --- shape -----------------------------------------------------------------------------------
+
+@cache
+def _validator(schema_name: str) -> Any:
+    from importlib import resources
+
+    import jsonschema_rs
+
+    text = resources.files("dsscan").joinpath("schemas", schema_name).read_text("utf-8")
+    return jsonschema_rs.validator_for(json.loads(text))
+
+
+def check_shape(doc: Any, schema_name: str, origin: str, at: str = "$") -> None:
+    """Check the types of what a loader reads against ``dsscan/schemas/<schema_name>``:
+    a wrong type anywhere fails here, with its JSON path (``at``: the path of ``doc`` in
+    its file), and not as a crash further on."""
+    validator = _validator(schema_name)
+    if validator.is_valid(doc):
+        return
+    # The shallowest first (document order among equals): what a person fixes first.
+    err = min(validator.iter_errors(doc), key=lambda e: len(e.instance_path))
+    path = at + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                        for p in err.instance_path)
+    raise InputError(f"{origin}: {_one_line(path, 120)}: {_one_line(err.message, 160)}")
 
 
 # --- YAML -------------------------------------------------------------------------------------
@@ -415,8 +442,9 @@ def parse_yaml(text: str, origin: str) -> tuple[Any, Any]:
     gives the line of each key. InputError naming ``origin`` on any problem."""
     import yaml
 
-    loader = _strict_loader()(text)
+    loader = None
     try:
+        loader = _strict_loader()(text)  # refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None, None
@@ -436,7 +464,8 @@ def parse_yaml(text: str, origin: str) -> tuple[Any, Any]:
         raise InputError(f"{origin}: not valid YAML: nested more than {MAX_DEPTH} levels "
                          "deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _at(mark: Any) -> str:
@@ -465,8 +494,9 @@ def parse_toml(text: str, origin: str) -> dict[str, Any]:
     except RecursionError:
         raise InputError(f"{origin}: not valid TOML: nested more than {MAX_DEPTH} levels "
                          "deep") from None
-    except ValueError as e:  # an integer of thousands of digits
-        raise InputError(f"{origin}: not valid TOML ({_one_line(e)})") from None
+    except ValueError:  # Python refuses int() of more than 4,300 digits
+        raise InputError(f"{origin}: not valid TOML: a number too long to read (thousands of "
+                         "digits)") from None
     problem = check_tree(doc)
     if problem:
         raise InputError(f"{origin}: not valid TOML: {problem}")

@@ -313,9 +313,13 @@ def read_states(states: list[dict[str, Any]], *, kind: str, file: str,
 
 
 def _check_state(state: Any, where: str, path: str) -> dict[str, Any]:
+    from dsscan.inputs import check_shape
+
     if not (isinstance(state, dict) and isinstance(state.get("urn"), str)
             and isinstance(state.get("type"), str)):
         raise InputError(f"{path}: {where}: not a Pulumi resource (no urn and type)")
+    # The types of the other parts read (dependencies, parent, provider...).
+    check_shape(state, "pulumi-resource.json", path, at=where)
     return state
 
 

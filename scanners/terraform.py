@@ -25,7 +25,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 
 
 def _load(path: str) -> dict[str, Any]:
-    from dsscan.inputs import parse_json, read_bytes
+    from dsscan.inputs import check_shape, parse_json, read_bytes
 
     p = Path(path)
     fix = f"write the plan with 'terraform show -json PLAN > {p.name}'"
@@ -39,6 +39,8 @@ def _load(path: str) -> dict[str, Any]:
         raise InputError(f"{p}: not Terraform plan or state JSON (no format_version and "
                          "planned_values/resource_changes): write it with 'terraform show "
                          "-json PLAN'")
+    # The types of every part read below (addresses, actions, modules, references...).
+    check_shape(doc, "terraform-plan.json", str(p))
     return doc
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -74,6 +74,20 @@ class RunStore:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around reading the store and using what was read: a value that does not decode or
+        has the wrong type (a damaged file -- flipped bytes, a half-copied file -- or tables
+        that only look like dsscan's) is one line naming the store, not an internal error.
+        Only for reading: a failed write is never blamed on the file."""
+        try:
+            yield
+        except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError,
+                IndexError) as e:
+            raise InputError(f"{self.url}: history store is damaged: a stored value cannot "
+                             f"be read ({type(e).__name__}); restore the file from a backup, "
+                             "or give --store a new one") from None
 
     def __enter__(self) -> RunStore:
         return self

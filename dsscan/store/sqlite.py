@@ -251,6 +251,10 @@ class SQLiteStore(RunStore):
         except sqlite3.Error as e:
             raise InputError(f"{self.url}: history store error: "
                              f"{' '.join(mask_text(str(e)).split())}") from None
+        except UnicodeDecodeError:  # sqlite3 decodes stored text: only a damaged file fails
+            raise InputError(f"{self.url}: history store is damaged: stored text is not "
+                             "UTF-8; restore the file from a backup, or give --store a new "
+                             "one") from None
 
 
 def _cannot_write(e: sqlite3.Error) -> bool:

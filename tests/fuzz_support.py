@@ -1,0 +1,587 @@
+"""A seeded mutation fuzzer of every input file dsscan reads, through the real CLI entry.
+
+Each case takes a realistic seed (examples/, tests/fixtures/fuzz/), mutates it (type swaps at
+any depth, deletions, duplications, duplicate keys, NaN/Infinity, integers of thousands of
+digits, lone surrogates, deep nesting, huge strings, truncation, byte flips, a line before
+the content), writes it, and runs ``dsscan.cli.main.main`` in-process with a cheap command
+(reading and validating) or, for a share of the cases, a whole scan. A case passes when:
+
+- the exit code is 0, 1, 2 or 3 and stderr holds no traceback and no "internal error";
+- on exit 2, stderr is exactly one line, and it names the mutated file;
+- an output file given with -o is either the previous one, untouched (exit 2), or complete.
+
+Used by tests/test_fuzz.py (a bounded run in CI) and bench/bench_fuzz.py (a larger run).
+Every case is reproducible from (kind, base seed, index): ``Case.describe()`` says how.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "fuzz"
+BANK = ROOT / "examples" / "bank-estate.json"
+PREVIOUS = b"previous output: must survive a failed run\n"
+NO_PROFILE = "dsscan-fuzz-no-such-profile"
+# A closed port, in case anything went further (no network beyond 127.0.0.1 here).
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "cn-north-1",
+           "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_CONFIG_FILE": "/nonexistent",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"}
+# What a run may print on exit 2 without naming the file: the accounts file was read and
+# accepted, and the sweep went on to its first AWS call.
+_AFTER_ACCOUNTS = re.compile(rf"^dsscan: error: --profile {NO_PROFILE}: no such AWS profile")
+HANG_GUARD_S = 120  # a case that runs longer is reported as hanging (reading forever)
+
+
+# --- seeds and commands -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    fmt: str            # json | yaml | toml
+    seed: Path | None   # None: built at run time (the baseline)
+    filename: str       # the name the mutated file is written under
+    cheap: tuple[str, ...]   # the command reading the file; {f} the file, {o} an output file
+    full: tuple[str, ...]    # a whole scan with the file
+    full_share: float        # share of the cases run with ``full``
+
+
+def _kinds() -> dict[str, Kind]:
+    bank = str(BANK)
+    rec = ROOT / "examples" / "pulumi" / "bank" / "recorded"
+    return {k.name: k for k in (
+        Kind("inventory", "json", BANK, "estate.json",
+             ("inventory", "classify", "{f}", "-o", "{o}"),
+             ("scan", "inventory", "{f}", "-f", "json", "-o", "{o}"), 0.15),
+        Kind("terraform", "json", ROOT / "examples" / "terraform" / "bank" / "plan.json",
+             "plan.json", ("inventory", "terraform", "{f}", "-o", "{o}"),
+             ("scan", "terraform", "{f}", "-f", "json", "-o", "{o}"), 0.15),
+        Kind("pulumi-export", "json", rec / "stack-export.json", "stack.json",
+             ("inventory", "pulumi", "{f}", "-o", "{o}"),
+             ("scan", "pulumi", "{f}", "-f", "sarif", "-o", "{o}"), 0.15),
+        Kind("pulumi-preview", "json", rec / "preview.json", "preview.json",
+             ("inventory", "pulumi", "{f}", "-o", "{o}"),
+             ("scan", "pulumi", "{f}", "-f", "json", "-o", "{o}"), 0.15),
+        Kind("config", "yaml", FIXTURES / "dsscan.yaml", ".dsscan.yaml",
+             ("config", "show", "--config", "{f}"),
+             ("scan", "inventory", bank, "--config", "{f}", "-f", "json", "-o", "{o}"), 0.2),
+        Kind("pyproject", "toml", FIXTURES / "pyproject.toml", "pyproject.toml",
+             ("config", "show", "--config", "{f}", "--format", "json"),
+             ("scan", "inventory", bank, "--config", "{f}", "-f", "json", "-o", "{o}"), 0.2),
+        Kind("catalogue", "yaml", ROOT / "examples" / "catalogue.yaml", "catalogue.yaml",
+             ("inventory", "classify", bank, "--catalogue", "{f}", "-o", "{o}"),
+             ("scan", "inventory", bank, "--catalogue", "{f}", "-f", "json", "-o", "{o}"), 0.15),
+        Kind("waivers", "yaml", FIXTURES / "waivers.yaml", "waivers.yaml",
+             ("config", "show", "--config", "{f}"),
+             ("scan", "inventory", bank, "--config", "{f}", "-f", "json", "-o", "{o}"), 0.5),
+        Kind("baseline", "json", None, "baseline.json",
+             ("scan", "inventory", bank, "--baseline", "{f}", "-f", "json", "-o", "{o}"),
+             ("scan", "inventory", bank, "--baseline", "{f}", "-f", "markdown", "-o", "{o}"),
+             0.1),
+        # An accounts file is read before anything touches AWS; one that was accepted stops
+        # at the missing profile, at once (no AWS call is wanted or possible here).
+        Kind("accounts", "yaml", FIXTURES / "accounts.yaml", "accounts.yaml",
+             ("inventory", "aws", "--accounts-file", "{f}", "--regions", "cn-north-1",
+              "--role-name", "DsscanReadOnly", "--profile", NO_PROFILE, "-o", "{o}"),
+             ("scan", "aws", "--accounts-file", "{f}", "--regions", "cn-north-1",
+              "--profile", NO_PROFILE, "-f", "json", "-o", "{o}"), 0.1),
+    )}
+
+
+KINDS = _kinds()
+
+
+# --- running the CLI ----------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    code: Any
+    stderr: str
+
+
+def _cached_library() -> None:
+    """Load the policy library once per process: it is not what is fuzzed here, and loading
+    it is most of a scan's time (0.5 s). Every scan still evaluates the real library."""
+    import dsscan.policy_library as pl
+
+    if getattr(pl.load_library, "fuzz_cached", False):
+        return
+    original = pl.load_library
+
+    @functools.lru_cache(maxsize=4)
+    def by_dirs(dirs: tuple[str, ...]) -> Any:
+        return original(extra_dirs=list(dirs))
+
+    def load_library(extra_dirs: Any = (), include_builtin: bool = True,
+                     lint: bool = True) -> Any:
+        if not include_builtin or not lint:
+            return original(extra_dirs, include_builtin, lint)
+        return by_dirs(tuple(str(d) for d in extra_dirs))
+
+    load_library.fuzz_cached = True  # type: ignore[attr-defined]
+    pl.load_library = load_library  # type: ignore[assignment]
+
+
+def _env() -> dict[str, str | None]:
+    """The environment of every run: no settings file found by chance, nothing of the
+    developer's (None: removed)."""
+    return {"DSSCAN_NO_CONFIG": "1", "NO_COLOR": "1", "CI": "true", "DSSCAN_STORE": None,
+            "DSSCAN_CONFIG": None, "DSSCAN_DEBUG": None, "DSSCAN_OPA_URL": None,
+            "DSSCAN_MAX_INPUT_MB": None, "DSSCAN_MAX_SETTINGS_MB": None, **AWS_ENV}
+
+
+class _Hang(BaseException):
+    pass
+
+
+def run_in_process(argv: list[str], env: dict[str, str | None] | None = None) -> Outcome:
+    """``dsscan ARGV`` through the real entry point (dsscan.cli.main.main: option parsing,
+    error handling, exit codes), its output captured by click's CliRunner. ``env``: changes
+    to the fuzzer's environment (None removes a variable)."""
+    from click.testing import CliRunner
+
+    from dsscan.cli.main import main
+
+    _cached_library()
+
+    def hang(*_: Any) -> None:
+        raise _Hang()
+
+    runner = CliRunner()
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(HANG_GUARD_S)
+    try:
+        with runner.isolation(env={**_env(), **(env or {})}) as streams:
+            try:
+                main(argv)
+                code: Any = 0
+            except SystemExit as e:
+                code = e.code
+            except _Hang:
+                code = "hang"
+            err = streams[1].getvalue().decode("utf-8", "replace")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    return Outcome(code, err)
+
+
+def run_subprocess(argv: list[str], cwd: Path) -> Outcome:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           **{k: v for k, v in _env().items() if v is not None}}
+    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", *argv], capture_output=True,
+                       text=True, env=env, cwd=cwd, timeout=HANG_GUARD_S)
+    return Outcome(r.returncode, r.stderr)
+
+
+def problems(outcome: Outcome, path: Path, kind: Kind, out: Path | None) -> list[str]:
+    """What is wrong with one run's outcome (empty: it behaved)."""
+    bad: list[str] = []
+    err = outcome.stderr
+    if outcome.code not in (0, 1, 2, 3):
+        bad.append(f"exit code {outcome.code!r}")
+    if "Traceback" in err or "internal error" in err:
+        bad.append("internal error: " + err.strip()[-300:])
+    if outcome.code == 2:
+        lines = err.strip("\n").split("\n")
+        if len(lines) != 1:
+            bad.append(f"{len(lines)} lines on stderr: {err[:300]!r}")
+        elif str(path) not in lines[0] and not (kind.name == "accounts"
+                                                and _AFTER_ACCOUNTS.match(lines[0])):
+            bad.append(f"the error does not name the file: {lines[0][:300]!r}")
+    if out is not None and out.exists():
+        data = out.read_bytes()
+        if outcome.code == 2 and data != PREVIOUS:
+            bad.append("a failed run changed its output file")
+        elif outcome.code in (0, 1, 3) and data != PREVIOUS and out.suffix in (".json",
+                                                                              ".sarif"):
+            try:
+                json.loads(data)
+            except ValueError:
+                bad.append("the output file is not complete JSON")
+    return bad
+
+
+# --- mutations ------------------------------------------------------------------------------
+
+SENTINEL = "fuzz-sentinel-{}-end"
+_SENTINEL = re.compile(r"fuzz-sentinel-(\d+)-end")
+
+_SWAPS: list[Any] = [None, True, False, 0, -1, 7, 2**63 - 1, -(2**63), 1.5, -0.0, 1e300, "",
+                     "x", " ", "core", "*", "111111111111", "arn:aws-cn:s3:::*", "🙂", "a\u0000b",
+                     "\u202e", "../../etc/passwd", "%s%n", [], {}, [None], [[]], {"": None},
+                     {"id": 1}, ["*"], [1, "a", None], {"a": {"b": {"c": []}}}]
+
+
+@dataclass
+class Doc:
+    """A seed being mutated: its decoded tree, raw replacements for sentinels, and the
+    byte-level edits applied after serialization."""
+
+    fmt: str
+    tree: Any
+    raw: dict[int, str] = field(default_factory=dict)
+
+    def sentinel(self, text: str) -> str:
+        n = len(self.raw)
+        self.raw[n] = text
+        return SENTINEL.format(n)
+
+
+def _slots(tree: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in the tree: the places a mutation can hit, at any depth."""
+    out: list[tuple[Any, Any]] = []
+    stack = [tree]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, dict):
+            for k, v in o.items():
+                out.append((o, k))
+                stack.append(v)
+        elif isinstance(o, list):
+            for i, v in enumerate(o):
+                out.append((o, i))
+                stack.append(v)
+    return out
+
+
+def _pick(rnd: random.Random, doc: Doc, containers: bool = False) -> tuple[Any, Any] | None:
+    slots = _slots(doc.tree)
+    if containers:
+        slots = [s for s in slots if isinstance(s[0][s[1]], dict | list)] or slots
+    return rnd.choice(slots) if slots else None
+
+
+def m_type_swap(rnd: random.Random, doc: Doc) -> str:
+    slot = _pick(rnd, doc, containers=rnd.random() < 0.3)
+    if slot is None:
+        return "nothing to swap"
+    parent, key = slot
+    value = copy.deepcopy(rnd.choice(_SWAPS))
+    if doc.fmt == "toml" and value is None:
+        value = "null"
+    parent[key] = value
+    return f"type swap at {key!r} -> {type(value).__name__}"
+
+
+def m_delete(rnd: random.Random, doc: Doc) -> str:
+    slot = _pick(rnd, doc)
+    if slot is None:
+        return "nothing to delete"
+    parent, key = slot
+    del parent[key]
+    return f"delete {key!r}"
+
+
+def m_duplicate(rnd: random.Random, doc: Doc) -> str:
+    lists = [s for s in _slots(doc.tree) if isinstance(s[0][s[1]], list) and s[0][s[1]]]
+    if not lists or rnd.random() < 0.3:
+        slot = _pick(rnd, doc)
+        if slot is None:
+            return "nothing to duplicate"
+        parent, key = slot
+        target = _pick(rnd, doc, containers=True)
+        if target is None:
+            return "nothing to duplicate"
+        tparent, tkey = target
+        tparent[tkey] = copy.deepcopy(parent[key])  # a subtree copied to another place
+        return f"copy {key!r} over {tkey!r}"
+    parent, key = rnd.choice(lists)
+    items = parent[key]
+    i = rnd.randrange(len(items))
+    items.insert(i, copy.deepcopy(items[i]))
+    return f"duplicate item {i} of {key!r}"
+
+
+def m_duplicate_key(rnd: random.Random, doc: Doc) -> str:
+    dicts = [s for s in _slots(doc.tree) if isinstance(s[0][s[1]], dict) and s[0][s[1]]]
+    if not dicts:
+        return "no object"
+    parent, key = rnd.choice(dicts)
+    obj = parent[key]
+    dup = rnd.choice(list(obj))
+    other = rnd.choice(_SWAPS[:12])
+    parent[key] = doc.sentinel(_dump_inline(doc.fmt, obj, extra=(dup, other)))
+    return f"duplicate key {dup!r} in {key!r}"
+
+
+def m_special(rnd: random.Random, doc: Doc) -> str:
+    slot = _pick(rnd, doc)
+    if slot is None:
+        return "nothing to replace"
+    parent, key = slot
+    what, text = rnd.choice(_specials(doc.fmt, rnd))
+    parent[key] = doc.sentinel(text)
+    return f"{what} at {key!r}"
+
+
+def _specials(fmt: str, rnd: random.Random) -> list[tuple[str, str]]:
+    digits = "9" * rnd.choice((21, 4301, 5000))
+    # 10^5 levels, or about the limit (MAX_DEPTH 128): what passes must be handled after
+    # loading too. PyYAML looks 1,024 characters ahead on a line of brackets, which takes
+    # a second or two: rarer there.
+    deep = 100_000 if rnd.random() < (0.5 if fmt != "yaml" else 0.15) \
+        else rnd.randrange(100, 140)
+    if fmt == "json":
+        return [("NaN", "NaN"), ("Infinity", "-Infinity"), ("overflow", "1e400"),
+                ("huge int", digits), ("lone surrogate", '"a\\ud800b"'),
+                ("lone low surrogate", '"\\udc00"'), (f"nesting {deep}", "[" * deep + "]" * deep),
+                (f"nesting {deep}", '{"a":' * deep + "1" + "}" * deep),
+                ("huge string", json.dumps("A" * rnd.choice((10_000, 1_000_000))))]
+    if fmt == "yaml":
+        return [("NaN", ".nan"), ("Infinity", "-.inf"), ("huge int", digits),
+                ("lone surrogate", '"a\\ud800b"'), (f"nesting {deep}", "[" * deep + "]" * deep),
+                # PyYAML's scanner (pure Python, as depth tracking needs) reads ~2 MB/s.
+                ("huge string", "A" * rnd.choice((10_000, 100_000))),
+                ("self alias", "&loop [*loop]"),
+                ("alias bomb", _alias_bomb(rnd)),
+                ("binary", "!!binary aGVsbG8="), ("date", "2027-13-01"),
+                ("python tag", "!!python/object:os.system ls")]
+    return [("nan", "nan"), ("inf", "-inf"), ("huge int", digits),
+            (f"nesting {deep}", "[" * deep + "]" * deep),
+            ("huge string", json.dumps("A" * rnd.choice((10_000, 1_000_000)))),
+            ("date-time", "2026-01-01T00:00:00Z")]
+
+
+def _alias_bomb(rnd: random.Random) -> str:
+    """Seven levels of ten aliases each: ten million values from a few hundred bytes."""
+    tag = rnd.randrange(10**6)
+    levels = [f"&b{tag}x0 [" + ", ".join(["1"] * 10) + "]"]
+    for i in range(1, 7):
+        levels.append(f"&b{tag}x{i} [" + ", ".join([f"*b{tag}x{i - 1}"] * 10) + "]")
+    return "[" + ", ".join(levels) + "]"
+
+
+_MUTATIONS: list[tuple[Callable[[random.Random, Doc], str], int]] = [
+    (m_type_swap, 5), (m_delete, 3), (m_duplicate, 2), (m_duplicate_key, 1), (m_special, 3)]
+
+
+# --- serializing ------------------------------------------------------------------------------
+
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: the seeds, 10x faster
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v) if not isinstance(v, float) or v == v else "nan"
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}"
+                               for k, x in v.items()) + "}"
+    if v is None:
+        return '"null"'
+    if isinstance(v, str) and _SENTINEL.fullmatch(v):
+        return v
+    return json.dumps(str(v))
+
+
+def _dump_inline(fmt: str, obj: dict[str, Any], extra: tuple[Any, Any]) -> str:
+    """``obj`` with one of its keys repeated, as flow text of the format."""
+    k, v = extra
+    if fmt == "json":
+        body = json.dumps(obj, default=str)
+        return body[:-1] + (", " if obj else "") + f"{json.dumps(str(k))}: " \
+            f"{json.dumps(v, default=str)}}}"
+    if fmt == "toml":
+        return _toml_value(obj)[:-1] + f", {json.dumps(str(k))} = {_toml_value(v)}}}"
+    text = yaml.dump(obj, Dumper=_DUMPER, default_flow_style=True, width=10**9).strip()
+    if text.endswith("..."):
+        text = text[:-3].strip()
+    pair = yaml.dump({k: v}, Dumper=_DUMPER, default_flow_style=True, width=10**9).strip()
+    return text[:-1] + ", " + pair[1:]
+
+
+def serialize(doc: Doc) -> bytes:
+    if doc.fmt == "json":
+        text = json.dumps(doc.tree, ensure_ascii=False, default=str)
+    elif doc.fmt == "yaml":
+        text = yaml.dump(doc.tree, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                         width=10**9)
+    else:
+        tool = doc.tree.get("tool") if isinstance(doc.tree, dict) else None
+        table = tool.get("dsscan") if isinstance(tool, dict) else doc.tree
+        head = "[tool.dsscan]\n" if isinstance(table, dict) else "tool = "
+        if isinstance(table, dict):
+            text = head + "".join(f"{json.dumps(str(k))} = {_toml_value(v)}\n"
+                                  for k, v in table.items())
+        else:
+            text = head + _toml_value(table) + "\n"
+    # A sentinel was dumped as a string (quoted in JSON and TOML); put the raw text in, and
+    # again for sentinels inside raw text (a repeated key in an object holding one).
+    for _ in range(len(doc.raw) + 1):
+        if not _SENTINEL.search(text):
+            break
+        text = re.sub(r'"(fuzz-sentinel-\d+-end)"', r"\1", text)
+        text = _SENTINEL.sub(lambda m: doc.raw[int(m.group(1))], text)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def byte_mutation(rnd: random.Random, data: bytes) -> tuple[bytes, str]:
+    op = rnd.choice(("truncate", "flip", "flip", "insert", "cut", "prefix", "nul"))
+    n = len(data)
+    if op == "truncate" or n == 0:
+        at = rnd.randrange(n + 1) if n else 0
+        return data[:at], f"truncate at {at}"
+    if op == "flip":
+        b = bytearray(data)
+        spots = [rnd.randrange(n) for _ in range(rnd.randint(1, 8))]
+        for i in spots:
+            b[i] ^= rnd.randrange(1, 256)
+        return bytes(b), f"flip bytes {spots}"
+    if op == "insert":
+        at = rnd.randrange(n)
+        junk = rnd.choice((b"\xff\xfe", b"\x00", b"\xed\xa0\x80", b"}", b"]", b",", b'"',
+                           b"\n- ", b": ", b"\t", b"&x *x", bytes(rnd.randrange(256)
+                                                              for _ in range(16))))
+        return data[:at] + junk + data[at:], f"insert {junk!r} at {at}"
+    if op == "cut":
+        a = rnd.randrange(n)
+        b2 = min(n, a + rnd.randint(1, 200))
+        return data[:a] + data[b2:], f"cut {a}:{b2}"
+    if op == "prefix":
+        line = rnd.choice((b"Warning: provider deprecated\n", b"2026-01-01T00:00:00Z ",
+                           b"::group::plan\n", b"\xef\xbb\xbf", b"Terraform will perform "
+                           b"the following actions:\n"))
+        return line + data, f"prefix {line[:30]!r}"
+    return data.replace(b"\n", b"\x00", 1), "NUL for the first newline"
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+@functools.cache
+def _seed_text(seed_path: str) -> str:
+    return Path(seed_path).read_text("utf-8")
+
+
+def _seed_tree(kind: str, seed_path: str) -> Any:
+    """A fresh tree of the seed (parsing again is faster than a deep copy)."""
+    text = _seed_text(seed_path)
+    fmt = KINDS[kind].fmt
+    if fmt == "json":
+        import orjson
+
+        return orjson.loads(text)
+    if fmt == "yaml":
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    import tomllib
+
+    return tomllib.loads(text)
+
+
+@dataclass
+class Case:
+    kind: Kind
+    base_seed: int
+    index: int
+    full: bool = False
+    steps: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (f"{self.kind.name} case {self.index} (base seed {self.base_seed}; "
+                f"{'full scan' if self.full else 'read'}): " + "; ".join(self.steps))
+
+
+def make_case(kind: Kind, seed_path: Path, base_seed: int, index: int) -> tuple[Case, bytes]:
+    rnd = random.Random(f"{kind.name}:{base_seed}:{index}")
+    case = Case(kind, base_seed, index, full=rnd.random() < kind.full_share)
+    doc = Doc(kind.fmt, _seed_tree(kind.name, str(seed_path)))
+    ops, weights = zip(*_MUTATIONS, strict=True)
+    for _ in range(rnd.choice((1, 1, 1, 2, 3))):
+        op = rnd.choices(ops, weights)[0]
+        case.steps.append(op(rnd, doc))
+    data = serialize(doc)
+    if rnd.random() < 0.3:
+        data, step = byte_mutation(rnd, data)
+        case.steps.append(step)
+    return case, data
+
+
+class Fuzzer:
+    """Runs cases in a scratch directory; ``baseline`` seeds are made there once."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.seeds = {name: k.seed for name, k in KINDS.items()}
+
+    def seed_of(self, kind: Kind) -> Path:
+        seed = self.seeds[kind.name]
+        if seed is None:
+            seed = self.workdir / "seed-baseline.json"
+            got = run_in_process(["baseline", "create", "inventory", str(BANK), "-o",
+                                  str(seed)])
+            assert got.code in (0, 3) and seed.exists(), got.stderr  # 3: the bank is incomplete
+            self.seeds[kind.name] = seed
+        return seed
+
+    def run(self, kind: Kind, base_seed: int, index: int,
+            subprocess_too: bool = False) -> tuple[Case, list[str]]:
+        case, data = make_case(kind, self.seed_of(kind), base_seed, index)
+        d = Path(tempfile.mkdtemp(prefix=f"{kind.name}-{index}-", dir=self.workdir))
+        path = d / kind.filename
+        path.write_bytes(data)
+        argv, out = self.argv(kind, case.full, path, d)
+        outcome = run_in_process(argv)
+        bad = problems(outcome, path, kind, out)
+        if subprocess_too and not bad:
+            if out is not None:
+                out.write_bytes(PREVIOUS)
+            sub = run_subprocess(argv, d)
+            bad = problems(sub, path, kind, out)
+            if (sub.code, sub.stderr) != (outcome.code, outcome.stderr) and not bad:
+                bad.append(f"subprocess differs: {sub.code} {sub.stderr[:200]!r} against "
+                           f"{outcome.code} {outcome.stderr[:200]!r}")
+        if not bad:
+            _remove(d)
+        else:
+            case.steps.append(f"input kept at {path}")
+        return case, bad
+
+    @staticmethod
+    def argv(kind: Kind, full: bool, path: Path, d: Path) -> tuple[list[str], Path | None]:
+        template = kind.full if full else kind.cheap
+        out = None
+        argv = []
+        for a in template:
+            if a == "{o}":
+                suffix = {"markdown": ".md", "sarif": ".sarif"}.get(
+                    template[template.index("-f") + 1] if "-f" in template else "", ".json")
+                out = d / f"out{suffix}"
+                out.write_bytes(PREVIOUS)
+                a = str(out)
+            argv.append(a.replace("{f}", str(path)))
+        return argv, out
+
+
+def _remove(d: Path) -> None:
+    import shutil
+
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def cases(n: int, kinds: list[str] | None = None) -> Iterator[tuple[str, int]]:
+    """(kind, index) pairs, kinds in turn."""
+    names = kinds or list(KINDS)
+    for i in range(n):
+        yield names[i % len(names)], i // len(names)
