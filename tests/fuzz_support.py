@@ -370,7 +370,9 @@ def _alias_bomb(rnd: random.Random) -> str:
 
 
 _MUTATIONS: list[tuple[Callable[[random.Random, Doc], str], int]] = [
-    (m_type_swap, 5), (m_delete, 3), (m_duplicate, 2), (m_duplicate_key, 1), (m_special, 3)]
+    # Weighed so that about a third of the cases fail at the parser and the rest reach the
+    # checks and code behind it (a type swap, a deletion, a copy usually parses).
+    (m_type_swap, 6), (m_delete, 3), (m_duplicate, 2), (m_duplicate_key, 1), (m_special, 2)]
 
 
 # --- serializing ------------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def make_case(kind: Kind, seed_path: Path, base_seed: int, index: int) -> tuple[
         op = rnd.choices(ops, weights)[0]
         case.steps.append(op(rnd, doc))
     data = serialize(doc)
-    if rnd.random() < 0.3:
+    if rnd.random() < 0.2:
         data, step = byte_mutation(rnd, data)
         case.steps.append(step)
     return case, data
@@ -536,7 +538,7 @@ class Fuzzer:
         return seed
 
     def run(self, kind: Kind, base_seed: int, index: int,
-            subprocess_too: bool = False) -> tuple[Case, list[str]]:
+            subprocess_too: bool = False) -> tuple[Case, Outcome, list[str]]:
         case, data = make_case(kind, self.seed_of(kind), base_seed, index)
         d = Path(tempfile.mkdtemp(prefix=f"{kind.name}-{index}-", dir=self.workdir))
         path = d / kind.filename
@@ -556,7 +558,7 @@ class Fuzzer:
             _remove(d)
         else:
             case.steps.append(f"input kept at {path}")
-        return case, bad
+        return case, outcome, bad
 
     @staticmethod
     def argv(kind: Kind, full: bool, path: Path, d: Path) -> tuple[list[str], Path | None]:
@@ -585,3 +587,63 @@ def cases(n: int, kinds: list[str] | None = None) -> Iterator[tuple[str, int]]:
     names = kinds or list(KINDS)
     for i in range(n):
         yield names[i % len(names)], i // len(names)
+
+
+# --- damaged history stores -------------------------------------------------------------------
+
+STORE_COMMANDS = (["history"], ["history", "--format", "json", "--policy", "DS-*"], ["diff"],
+                  ["diff", "latest~2", "latest", "--format", "json"])
+
+
+def make_store(workdir: Path) -> bytes:
+    """A store of three runs of the bank estate, checkpointed into one file: its bytes."""
+    import sqlite3
+
+    store = workdir / "seed-history.sqlite"
+    for _ in range(3):
+        got = run_in_process(["scan", "inventory", str(BANK), "--store", str(store), "-o",
+                              str(workdir / "seed-report.json")])
+        assert got.code == 1, got.stderr
+    with sqlite3.connect(store) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return store.read_bytes()
+
+
+def damage(data: bytes, rnd: random.Random) -> tuple[bytes, str]:
+    b = bytearray(data)
+    op = rnd.choice(("flip", "flip", "truncate", "zero page"))
+    if op == "flip":  # past the 100-byte header, so SQLite still takes it for a database
+        spots = [rnd.randrange(100, len(b)) for _ in range(rnd.randint(1, 50))]
+        for i in spots:
+            b[i] ^= rnd.randrange(1, 256)
+        return bytes(b), f"flip {len(spots)} bytes"
+    if op == "truncate":
+        at = rnd.randrange(len(b))
+        return bytes(b[:at]), f"truncate at {at}"
+    at = rnd.randrange(len(b))
+    b[at:at + 4096] = bytes(len(b[at:at + 4096]))
+    return bytes(b), f"zero 4 KiB at {at}"
+
+
+def run_store_case(seed_store: bytes, workdir: Path, base_seed: int,
+                   index: int) -> tuple[str, list[Outcome], list[str]]:
+    """One damaged copy of the store under every reading command: each exits 0 or 2 (one line
+    naming the store), never with an internal error."""
+    rnd = random.Random(f"store:{base_seed}:{index}")
+    data, how = damage(seed_store, rnd)
+    d = Path(tempfile.mkdtemp(prefix=f"store-{index}-", dir=workdir))
+    path = d / "history.sqlite"
+    path.write_bytes(data)
+    outcomes, bad = [], []
+    for argv in STORE_COMMANDS:
+        got = run_in_process([*argv, "--store", str(path)])
+        outcomes.append(got)
+        err = got.stderr.strip()
+        if got.code not in (0, 2) or "internal error" in err or "Traceback" in err or (
+                got.code == 2 and (err.count("\n") or str(path) not in err)):
+            bad.append(f"{' '.join(argv)}: exit {got.code}: {err[:300]}")
+    if bad:
+        how += f"; store kept at {path}"
+    else:
+        _remove(d)
+    return how, outcomes, bad
