@@ -46,7 +46,8 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 # What a run may print on exit 2 without naming the file: the accounts file was read and
 # accepted, and the sweep went on to its first AWS call.
 _AFTER_ACCOUNTS = re.compile(rf"^dsscan: error: --profile {NO_PROFILE}: no such AWS profile")
-HANG_GUARD_S = 120  # a case that runs longer is reported as hanging (reading forever)
+# A case that runs longer is reported as hanging (reading for ever, blocked on a FIFO).
+HANG_GUARD_S = int(os.environ.get("DSSCAN_FUZZ_HANG_S", "120"))
 
 
 # --- seeds and commands -----------------------------------------------------------------------
