@@ -144,6 +144,7 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
     Flags win over the settings file, which wins over the defaults."""
     from dsscan.inventory import gc_paused, write_json_atomic
     from dsscan.levels import SEVERITIES
+    from dsscan.masking import mask_text, premasked
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
     from dsscan.policy_library import load_library
     from dsscan.reports import get_reporter
@@ -187,13 +188,16 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
         # Render everything before writing anything: a failure leaves no half-written report.
         # Reports build millions of short-lived acyclic objects: collector passes over them
         # cost a third of rendering 100k findings.
+        # Each report passes the masking as a whole once more: reporters mask every field,
+        # and this is the one place where nothing they missed can get through.
         with gc_paused():
-            rendered = [(get_reporter(fmt)(result, color=(out is None and use_color(color)),
-                                           threshold=threshold_name), out)
-                        for fmt, out in plan]
+            rendered = [(mask_text(get_reporter(fmt)(
+                result, color=(out is None and use_color(color)), threshold=threshold_name)),
+                out) for fmt, out in plan]
         for text, out in rendered:
             if out is None:
-                click.echo(text, nl=not text.endswith("\n"))
+                with premasked():
+                    click.echo(text, nl=not text.endswith("\n"))
             else:
                 write_json_atomic(out, text)
                 click.echo(f"dsscan: wrote {out}", err=True)

@@ -44,7 +44,7 @@ def _write_command(scanner: Any) -> click.Command:
         inv = scanner.collect(**{n: kwargs[n] for n in names})
         text = dump_inventory(inv, output)
         if output is None:
-            click.echo(text, nl=False)
+            _echo_masked(text)
         else:
             click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
         if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
@@ -145,7 +145,7 @@ def classify_cmd(files: tuple[str, ...], config_path: str | None, catalogue_path
     prepare(inv, ScanOptions(config=config, catalogue=catalogue))
     text = dump_inventory(inv, output)
     if output is None:
-        click.echo(text, nl=False)
+        _echo_masked(text)
     else:
         click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
     return 0
@@ -176,9 +176,22 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
     config, catalogue = load_settings(config_path, catalogue_path)
     inv = get("inventory").collect(files=(file,))
     assets = prepare(inv, ScanOptions(config=config, catalogue=catalogue))
+    from dsscan.masking import mask_text, mask_value
+
+    # Reports show ids masked: the masked id of an asset finds it too.
     hits = [a for a in assets if a["id"] == asset_id] or \
-        [a for a in assets if a.get("name") == asset_id]
+        [a for a in assets if a.get("name") == asset_id] or \
+        [a for a in assets if mask_text(a["id"]) == asset_id] or \
+        [a for a in assets if isinstance(a.get("name"), str) and mask_text(a["name"]) == asset_id]
     if not hits:
         raise InputError(f"{file}: no asset with id or name '{asset_id}'")
-    click.echo(json.dumps(hits[0], indent=2, ensure_ascii=False))
+    _echo_masked(json.dumps(mask_value(hits[0]), indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _echo_masked(text: str) -> None:
+    """A document masked value by value already (mask_value): no second pass over the text."""
+    from dsscan.masking import premasked
+
+    with premasked():
+        click.echo(text, nl=False)

@@ -83,6 +83,17 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Everything this command writes -- reports, inventories, the store, messages on standard
+    # output and error -- is masked in one session: one value, one masked form (dsscan.masking).
+    from dsscan.masking import masked_std_streams, session
+
+    with session(), masked_std_streams():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
+    from dsscan.masking import mask_text
+
     try:
         rv = cli.main(args=argv, prog_name="dsscan", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -101,16 +112,19 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"dsscan: error: {_one_line(e.format_message())}{see}", err=True)
         sys.exit(2)
     except InputError as e:
-        click.echo(f"dsscan: error: {_one_line(str(e))}", err=True)
+        # Error messages quote input values (a file name, an asset id, a tag): masked.
+        click.echo(f"dsscan: error: {_one_line(mask_text(str(e)))}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("dsscan: interrupted", err=True)
         sys.exit(130)
     except Exception as e:  # a bug: one line, never a traceback full of data, unless asked
         if os.environ.get("DSSCAN_DEBUG"):
-            raise
-        from dsscan.masking import mask_text
+            import traceback
 
+            # Printed here, on the masked standard error: a traceback quotes values too.
+            traceback.print_exc()
+            sys.exit(2)
         click.echo(f"dsscan: internal error: {type(e).__name__}: "
                    f"{_one_line(mask_text(str(e)))} (set DSSCAN_DEBUG=1 for a traceback)",
                    err=True)

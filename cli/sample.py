@@ -145,7 +145,10 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
     out = outputs[0] if outputs else None
     text = dump_inventory(inv, out)
     if out is None:
-        click.echo(text, nl=False)
+        from dsscan.masking import premasked
+
+        with premasked():  # masked value by value (dump_inventory)
+            click.echo(text, nl=False)
     else:
         click.echo(f"dsscan: wrote {out} ({len(inv.assets)} assets)", err=True)
     if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsscan.errors import InputError
-from dsscan.masking import mask_text
+from dsscan.masking import comparable, mask_text, mask_value
+from dsscan.masking import session as masking_session
 
 if TYPE_CHECKING:
     from dsscan.findings import ScanResult
@@ -64,7 +65,11 @@ def _write(entries: dict[str, dict[str, str]], path: str | Path, tool_version: s
            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
            "tool_version": tool_version,
            "findings": [entries[fp] for fp in sorted(entries)]}
-    # One entry per line: a baseline kept in git diffs one finding per line.
+    # One entry per line: a baseline kept in git diffs one finding per line. Every value
+    # passes the masking (entries hold masked ids already; policy ids of user policies and
+    # anything added later too).
+    with masking_session():
+        doc = mask_value(doc)
     write_json_atomic(path, to_json(doc, expand_depth=2))
     return len(entries)
 
@@ -207,23 +212,27 @@ def apply_baseline(result: ScanResult, baseline: Baseline) -> None:
         f.baseline = "existing" if fp in baseline.entries else "new"
 
     evaluated = {p.id for p in result.policies}
-    present = {mask_text(a) for a in result.assets}
+    # Masked ids are compared without the ~N that keeps two ids apart within one output: that
+    # suffix can differ from the run that wrote the baseline, and two ids that meet without it
+    # err towards "not fixed" (fail closed), never towards "fixed".
+    present = {comparable(mask_text(a)) for a in result.assets}
     unassessed: set[tuple[str, str | None]] = set()  # (masked asset id, policy id or None=all)
     scope_gap = False
     for n in result.not_assessed:
         if n.asset_id is None:
             scope_gap = True
         else:
-            unassessed.add((mask_text(n.asset_id), n.policy_id))
+            unassessed.add((comparable(mask_text(n.asset_id)), n.policy_id))
 
     fixed = []
     for fp, e in baseline.entries.items():
         if fp in current or e["policy_id"] not in evaluated:
             continue
         aid = e["asset_id"]
-        if (aid, None) in unassessed or (aid, e["policy_id"]) in unassessed:
+        key = comparable(aid)
+        if (key, None) in unassessed or (key, e["policy_id"]) in unassessed:
             continue
-        if aid not in present and scope_gap:
+        if key not in present and scope_gap:
             continue
         fixed.append({"fingerprint": fp, "policy_id": e["policy_id"], "asset_id": aid,
                       "level": e["level"]})

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from dsscan.errors import InputError
-from dsscan.masking import mask_text
+from dsscan.masking import mask_text, mask_value
+from dsscan.masking import session as masking_session
 
 FORMAT = "dsscan-inventory/1"
 SCHEMA_RESOURCE = "inventory-v1.json"
@@ -243,7 +244,12 @@ def _write_slices(fh: Any, data: str | bytes) -> None:
 
 
 def dump_inventory(inv: Inventory, path: str | Path | None = None) -> str:
-    text = json.dumps(inv.to_document(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """The inventory as written out: every string masked, keys included, in one masking
+    session (an id masked in one place is masked the same in every other, and no two ids
+    share a masked form), so its relations still resolve when it is read back."""
+    with masking_session():
+        doc = mask_value(inv.to_document())
+    text = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     if path is not None:
         write_json_atomic(path, text)
     return text

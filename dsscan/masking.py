@@ -1,94 +1,525 @@
-"""Mask anything that looks like personal data before it leaves the pipeline.
+"""Mask personal identifiers in every string that leaves the process: the one masking path.
 
-Detectors store masked examples only; this is the second line of defence applied to every
-finding's evidence and message, so a policy (or a user policy) that echoes a value cannot leak
-it. Masking follows the shapes a report to a regulator uses: keep a short prefix and the last
-four characters of long identifiers, hide the rest.
+Reports, inventories, the history store, baselines, the AWS call log, error messages and
+everything written to standard output or error pass through :func:`mask_text` (strings) or
+:func:`mask_value` (JSON-like values, dict keys included). Detectors keep masked examples
+only; this is the line of defence for everything else: a bucket, table, column, tag or
+Terraform address named after a resident ID number, a card or a mobile number.
+
+What is masked (docs/outputs.md, "Masking"):
+
+- a run of digits (optionally grouped by spaces, dashes, underscores or ``%20``/``%2D``/
+  ``%5F``) that is a **validated identifier**, wherever it stands, glued to letters or not
+  (``kyc440305198511220029``, ``cust<ID>/data.json``, ``TEL13812345678``,
+  ``module.x["440305..."]``): a GB 11643 resident ID (17 digits + check character that
+  verifies, a real birth date), an old 15-digit ID (province code and date), a Luhn-valid
+  13-19 digit card number with an issuer prefix, an 11-digit mobile number in an allocated
+  segment (also after 86 / 0086);
+- any other 14-19 digit run that stands alone (not glued to letters or digits), as before,
+  unless it reads as a timestamp (YYYYMMDDhhmmss...), an epoch in micro/nanoseconds, or the
+  17-digit tail of an AWS resource id (``vol-...``);
+- e-mail addresses.
+
+A 12-digit AWS account id, the other parts of an ARN, hex ids (``vol-0abc...``, moto's random
+ids, fingerprints), UUIDs and dates stay readable: they are no identifier of a person, and a
+bare "any long digit run" pattern would hide them once glued to letters.
+
+Masked shapes keep what a report to a regulator keeps: ``110101********1234`` (6 + 4 of a
+15+ character identifier), ``622***********8901`` / ``138****5678`` (3 + 4), ``z***@qq.com``.
+Within one output (one ``dsscan`` command: :func:`session`) the same value is always masked
+the same way, and two different values never share a masked form: the second value whose
+masked form is already taken gets ``~2`` (the third ``~3``, ...), so ids in a masked
+inventory still relate to each other when it is read back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+import threading
 import unicodedata
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-# Long digit runs (resident ID numbers, card numbers), optionally with spaces/dashes and a trailing
-# X check character: 14 to 19 significant characters, so 12-digit cloud account ids stay readable.
-_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){13,18}[\dXx](?![0-9A-Za-z])")
-_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
-# Also written 138 1234 5678 / 138-1234-5678.
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+# --- the patterns -----------------------------------------------------------------------------
 
+# What may separate the groups of one number: space, dash, underscore, no-break / thin /
+# ideographic spaces, Unicode dashes, and those URL-encoded (a key "cust%20440305...").
+_SEP = r"(?:[ _\-\u00a0\u2009\u202f\u3000\u2010-\u2015\uff0d]|%20|%2[dD]|%5[fF])"
+# A chain: 11+ digits, single separators between them, an optional X check character. (No
+# look-behind for "%20" here: a pattern that starts with a character class is scanned for at C
+# speed, a third of the time; the digits of an escape are cut off in _mask_chain.)
+_CHAIN = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10,}}[Xx]?")
+_SEP_RE = re.compile(_SEP)
+_EMAIL = re.compile(r"(?<![\w.+-])(?<!://)([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 
-def _mask_digits(m: re.Match[str]) -> str:
-    raw = m.group(0)
-    compact = re.sub(r"[ -]", "", raw)
-    if len(compact) == 11 and compact.startswith("1"):
-        return f"{compact[:3]}****{compact[-4:]}"
-    keep_head = 6 if len(compact) >= 15 else 3
-    return compact[:keep_head] + "*" * (len(compact) - keep_head - 4) + compact[-4:]
-
-
-# A necessary condition for any of the three patterns to match, tested in one pass (a quarter of
-# the cost of the three substitutions). Each alternative is contained in every match of one
-# pattern: a _DIGITS match starts with 13 repetitions of ``\d[ -]?`` (13+ characters of
-# [\d -], the first a digit); a _MOBILE match is the second alternative; an _EMAIL match
-# contains "@". Same ``\d`` (Unicode digits) as the patterns. So a text without a match here
-# is left unchanged by them, and mask_text may return it as it is.
-_SUSPECT = re.compile(r"\d[\d -]{12}|1[3-9]\d[ -]?\d{4}[ -]?\d{4}|@")
-
-# Texts known to need no masking, so that a repeated text (evidence values such as key types
-# and levels repeat across findings; every reporter masks each finding's text again) is checked
-# once. Only such texts are kept: never a value that had to be masked. Bounded; a cache only.
-_CLEAN: set[str] = set()
-_CLEAN_MAX = 1 << 18
-
+# A necessary condition for a chain (each match contains one); an e-mail needs an "@". A text
+# with neither is returned as it is, without the full masking.
+_SUSPECT = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10}}")
 
 _ANY_DIGIT = re.compile(r"\d")
+_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+# Machine identifiers a card or mobile pattern must not eat: a UUID, and the hex token of an
+# AWS resource id, a fingerprint or a digest (with at least one hex letter: all digits is a
+# number). A resident ID (check character and date) is masked even there.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_MACHINE_HEX_LENGTHS = frozenset({8, 16, 17, 32, 40, 64})
+# AWS id prefixes whose 17-hex-digit tail can be all digits (vol-01234567890123456).
+_AWS_ID = re.compile(r"(?:^|[^0-9A-Za-z])(?:vol|snap|sg|i|vpc|subnet|ami|eni|igw|rtb|acl|nat|"
+                     r"pcx|tgw|tgw-attach|vpce|eipalloc|eipassoc|dopt|pl|fs|fsmt|fsap|lt|r|"
+                     r"sir|eigw|cgw|vgw|vpn|elb|db|cluster|key)-$")
+
+# Province codes of GB 2260 (first two digits of a resident ID; 71 Taiwan, 81/82 HK/Macau,
+# 83 the HK/Macau/Taiwan residence permit, 91 the foreigner's permanent residence card).
+_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43,
+                        44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91})
+# Mobile segments allocated by MIIT (11-digit numbers; 140/141/144 are 13-digit IoT numbers).
+_MOBILE_SEGMENTS = frozenset(
+    [f"13{d}" for d in range(10)] + ["145", "146", "147", "148", "149"]
+    + [f"15{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)] + ["162", "165", "166", "167"]
+    + [f"17{d}" for d in range(9)] + [f"18{d}" for d in range(10)]
+    + [f"19{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)])
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _date_ok(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def resident_id_ok(s: str) -> bool:
+    """GB 11643: 17 digits + check character (ISO 7064 MOD 11-2), birth date 1900-2099."""
+    if len(s) != 18 or not s[:17].isdigit() or s[0] == "0":
+        return False
+    y = int(s[6:10])
+    if not (1900 <= y <= 2099 and _date_ok(y, int(s[10:12]), int(s[12:14]))):
+        return False
+    return int(s.upper().replace("X", "A"), 13) % 11 == 1
+
+
+def old_resident_id_ok(s: str) -> bool:
+    """The 15-digit first-generation ID: province code and a 19YYMMDD birth date."""
+    return (len(s) == 15 and s.isdigit() and int(s[:2]) in _PROVINCES
+            and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12])))
+
+
+def luhn_ok(s: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(s)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def card_ok(s: str) -> bool:
+    """A Luhn-valid 13-19 digit number with an issuer prefix (ISO/IEC 7812: 3 American
+    Express / JCB / Diners, 4 Visa, 5 Mastercard / Maestro, 6 UnionPay / Discover / Maestro,
+    81 UnionPay, 9 national; Mastercard's 2221-2720). Epochs and timestamps start with 1 or
+    19/20: no issuer prefix."""
+    if not (13 <= len(s) <= 19 and s.isdigit()):
+        return False
+    if not (s[0] in "34569" or s[:2] == "81" or 2221 <= int(s[:4]) <= 2720):
+        return False
+    return luhn_ok(s)
+
+
+def mobile_ok(s: str) -> bool:
+    """An 11-digit mobile number in an allocated segment, alone or after 86 / 0086."""
+    if s.startswith("0086"):
+        s = s[4:]
+    elif s.startswith("86") and len(s) == 13:
+        s = s[2:]
+    return len(s) == 11 and s.isdigit() and s[:3] in _MOBILE_SEGMENTS
+
+
+def identifier_ok(s: str) -> bool:
+    """``s`` (digits, maybe a final X) is a validated identifier: masked wherever it stands."""
+    n = len(s)
+    if n == 18:
+        return resident_id_ok(s) or card_ok(s)
+    if n == 15:
+        return old_resident_id_ok(s) or card_ok(s) or mobile_ok(s)
+    if n == 11 or n == 13:
+        return mobile_ok(s) or card_ok(s)
+    return card_ok(s)
+
+
+def _timestamp_like(s: str) -> bool:
+    """YYYYMMDD hhmmss + fraction, or a Unix epoch in micro/nanoseconds (2001-2033)."""
+    if not s.isdigit():
+        return False
+    if (len(s) in (16, 19)) and s[0] == "1":
+        return True
+    y = int(s[:4])
+    return (1900 <= y <= 2199 and _date_ok(y, int(s[4:6]), int(s[6:8]))
+            and int(s[8:10]) < 24 and int(s[10:12]) < 60 and int(s[12:14]) <= 60)
+
+
+# --- sessions: the same value, the same mask; two values, two masks ----------------------------
+
+class Masker:
+    """Masked forms handed out in one output: ``raw -> masked`` and who owns each form."""
+
+    def __init__(self) -> None:
+        self._by_raw: dict[str, str] = {}
+        self._owner: dict[str, str] = {}
+        self._next: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def token(self, raw: str, shown: str) -> str:
+        with self._lock:
+            t = self._by_raw.get(raw)
+            if t is not None:
+                return t
+            if self._owner.setdefault(shown, raw) == raw:
+                t = shown
+            else:
+                k = self._next.get(shown, 1) + 1
+                self._next[shown] = k
+                t = f"{shown}~{k}"
+            self._by_raw[raw] = t
+            return t
+
+
+_session: tuple[Masker, int] | None = None  # (masker, thread that opened it)
+_session_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def session() -> Iterator[Masker]:
+    """One output (a whole ``dsscan`` command): masked forms are consistent and distinct in
+    it. Nested sessions share the outer one. Only the opening thread uses it: worker threads
+    mask without it (their order is not reproducible, and a form handed out first keeps the
+    plain shape), so the same run always gives the same bytes."""
+    global _session
+    with _session_lock:
+        outer = _session
+        if outer is None:
+            _session = (Masker(), threading.get_ident())
+        current = _session
+    assert current is not None
+    try:
+        yield current[0]
+    finally:
+        if outer is None:
+            with _session_lock:
+                _session = None
+
+
+def _token(raw: str, shown: str, masker: Masker | None) -> str:
+    if masker is None:
+        s = _session
+        if s is None or s[1] != threading.get_ident():
+            return shown
+        masker = s[0]
+    return masker.token(raw, shown)
+
+
+_SUFFIX = re.compile(r"(\*[0-9A-Za-z]{1,4}|\*@[\w.-]+)~[0-9]+")
+
+
+def comparable(masked: str) -> str:
+    """A masked text without the ``~N`` suffixes that keep two values apart in one output.
+    What two runs compare (baseline, history diff): the suffix of a value can differ between
+    runs, and without it two values may meet, so a comparison errs towards "same asset"
+    (never a finding called fixed because its asset got another suffix)."""
+    return _SUFFIX.sub(r"\1", masked) if "~" in masked else masked
+
+
+# --- masking --------------------------------------------------------------------------------------
+
+def _shown(c: str) -> str:
+    """The masked shape of an identifier's significant characters ``c``."""
+    if len(c) in (11, 13, 15) and mobile_ok(c):  # 138****5678, also after 86 / 0086
+        return f"{c[:-8]}****{c[-4:]}"
+    keep_head = 6 if len(c) >= 15 else 3
+    return c[:keep_head] + "*" * (len(c) - keep_head - 4) + c[-4:]
+
+
+def _bounded_before(s: str, i: int) -> bool:
+    if i == 0 or s[i - 1] not in _ALNUM:
+        return True
+    # "%2F440305...": the escape is a separator, not a letter glued to the number.
+    return i >= 3 and s[i - 3] == "%" and s[i - 2] in _HEX and s[i - 1] in _HEX
+
+
+def _machine(s: str, start: int, end: int) -> bool:
+    """The digits s[start:end] sit in a UUID or a hex machine token."""
+    a, b = start, end
+    while a > 0 and s[a - 1] in _ALNUM:
+        a -= 1
+    while b < len(s) and s[b] in _ALNUM:
+        b += 1
+    tok = s[a:b]
+    if len(tok) in _MACHINE_HEX_LENGTHS and all(ch in _HEX for ch in tok):
+        if not tok.isdigit():
+            return True
+        if len(tok) == 17 and _AWS_ID.search(s, max(0, a - 12), a):
+            return True
+    lo = max(0, start - 36)
+    return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))
+
+
+def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
+    start, end = m.span()
+    # The hex digits of a %XX escape just before are no part of the number ("%20" + ID).
+    skip = 2 if start >= 1 and s[start - 1] == "%" else \
+        1 if start >= 2 and s[start - 2] == "%" and s[start - 1] in _HEX else 0
+    if skip:
+        rest = _CHAIN.match(s, start + skip, end)
+        return m.group(0) if rest is None else \
+            m.group(0)[:skip] + _mask_chain(rest, s, masker)
+    text = m.group(0)
+    x = text[-1] in "Xx"
+    body = text[:-1] if x else text
+    # Digits, where each sits in ``text``, and where groups start (after a separator).
+    digits: list[str] = []
+    offsets: list[int] = []
+    starts: list[int] = [0]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if "0" <= ch <= "9":
+            digits.append(ch)
+            offsets.append(i)
+            i += 1
+        else:
+            sep = _SEP_RE.match(body, i)
+            i = sep.end() if sep else i + 1
+            starts.append(len(digits))
+    n = len(digits)
+    ends = [*starts[1:], n]
+    d = "".join(digits)
+    if x:
+        offsets.append(len(text) - 1)
+    left_ok = _bounded_before(s, start)
+    right_ok = end == len(s) or s[end] not in _ALNUM
+    machine: list[bool] = []  # computed once, when first needed
+
+    def in_machine_token() -> bool:
+        if not machine:
+            machine.append(_machine(s, start, end))
+        return machine[0]
+
+    spans: list[tuple[int, int]] = []  # [a, b) over d (+ the X at index n)
+    for gi, a in enumerate(starts):
+        for gj in range(gi, len(ends)):
+            b = ends[gj]
+            if b - a > 19:
+                break
+            for with_x in ((False, True) if x and b == n else (False,)):
+                c = d[a:b] + ("X" if with_x else "")
+                if len(c) < 11:
+                    continue
+                if len(c) == 18 and resident_id_ok(c):
+                    spans.append((a, b + with_x))
+                    continue
+                # A number standing alone: bounded on both sides (a group boundary inside the
+                # chain is a separator), not a timestamp, nor an account id with a suffix.
+                alone = (14 <= len(c) <= 19 and (a > 0 or left_ok)
+                         and (b < n or (right_ok if with_x or not x else False))
+                         and not _timestamp_like(c)
+                         and not (gj > gi and any(ends[k] - starts[k] == 12
+                                                  for k in range(gi, gj + 1))))
+                if (alone or identifier_ok(c)) and not in_machine_token():
+                    spans.append((a, b + with_x))
+    if n > 18:  # a resident ID inside a longer run of digits ("%20" + ID, ID + "2024")
+        for a in range(n - 17):
+            if resident_id_ok(d[a:a + 18]):
+                spans.append((a, a + 18))
+        if x and resident_id_ok(d[n - 17:] + "X"):
+            spans.append((n - 17, n + 1))
+    if not spans:
+        return text
+    # Overlapping spans are masked as one: no part of any identifier is left in clear.
+    spans.sort()
+    merged = [list(spans[0])]
+    for a, b in spans[1:]:
+        if a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    full = d + ("X" if x else "")
+    out: list[str] = []
+    pos = 0
+    for a, b in merged:
+        raw = full[a:b].upper()
+        out.append(text[pos:offsets[a]])
+        out.append(_token(raw, _shown(raw), masker))
+        pos = offsets[b - 1] + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _mask_email(m: re.Match[str], masker: Masker | None) -> str:
+    raw = m.group(0)
+    return _token(raw.lower(), f"{m.group(1)}***@{m.group(2)}", masker)
 
 
 def _ascii_digits(text: str) -> str:
     """Full-width and other Unicode decimal digits as ASCII ones, so that a number written
-    １３８… is masked like 138… (the mobile pattern spells its leading digits)."""
+    １３８… is masked like 138…"""
     if text.isascii():
         return text
     return _ANY_DIGIT.sub(lambda m: m.group() if m.group().isascii()
                           else str(unicodedata.decimal(m.group(), 0)), text)
 
 
-def mask_text_full(text: str) -> str:
+def mask_text_full(text: str, masker: Masker | None = None) -> str:
     """The masking itself, with no shortcut (the reference the fast path is tested against).
     A text that needs no masking comes back as it was (its digits unchanged)."""
     ascii_text = _ascii_digits(text)
-    out = _DIGITS.sub(_mask_digits, ascii_text)
-    out = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", out)
-    out = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", out)
+    out = _CHAIN.sub(lambda m: _mask_chain(m, ascii_text, masker), ascii_text)
+    if "@" in out:
+        out = _EMAIL.sub(lambda m: _mask_email(m, masker), out)
     return text if out == ascii_text else out
 
 
+# Texts known to need no masking, so that a repeated text (evidence values such as key types
+# and levels repeat across findings; every reporter masks each finding's text again) is checked
+# once. Only such texts are kept: never a value that had to be masked. Bounded; a cache only.
+_CLEAN: set[str] = set()
+_CLEAN_MAX = 1 << 18
+_CLEAN_LEN = 4096
+
+
 def mask_text(text: str) -> str:
-    """``text`` with long digit runs, mobile numbers and e-mail addresses masked."""
+    """``text`` with identifiers, mobile numbers, card numbers and e-mail addresses masked."""
     if type(text) is not str:  # a str subclass may redefine hashing/equality: no cache
-        return mask_text_full(text)
+        return mask_text_full(str.__str__(text))
     if text in _CLEAN:
         return text
-    if _SUSPECT.search(_ascii_digits(text)) is None:
-        if len(_CLEAN) >= _CLEAN_MAX:
-            _CLEAN.clear()
-        _CLEAN.add(text)
+    if "@" not in text and _SUSPECT.search(_ascii_digits(text)) is None:
+        if len(text) <= _CLEAN_LEN:  # a whole report is no text to keep
+            if len(_CLEAN) >= _CLEAN_MAX:
+                _CLEAN.clear()
+            _CLEAN.add(text)
         return text
     return mask_text_full(text)
 
 
-def mask_evidence(value: Any) -> Any:
-    """Return a copy of ``value`` with every string masked (keys are kept)."""
+def _mask_number(n: int | float) -> int | float | str:
+    """A number that the text masking would mask once written out (a resident ID, card or
+    mobile number kept as a JSON number) becomes its masked text; any other is kept. Then a
+    JSON document masked value by value is left as it is by the text masking, which never
+    has to cut into a number."""
+    if -9_999_999_999 <= n <= 9_999_999_999 or n != n or n in (float("inf"), float("-inf")):
+        return n
+    text = repr(n)
+    out = mask_text_full(text)
+    return n if out == text else out
+
+
+def mask_value(value: Any) -> Any:
+    """A copy of ``value`` with every string masked: dict keys too (a tag key, an evidence key,
+    a column name can be an identifier), tuples as lists, numbers that are identifiers as
+    masked text; anything that is not JSON as its masked ``str``."""
+    t = type(value)
+    if t is str:
+        return mask_text(value)
+    if t is dict or isinstance(value, dict):
+        return {(mask_text(k) if type(k) is str else mask_value(k)): (
+            mask_text(v) if type(v) is str else mask_value(v)) for k, v in value.items()}
+    if t is list or t is tuple or isinstance(value, list | tuple):
+        return [mask_text(v) if type(v) is str else mask_value(v) for v in value]
+    if value is None or t is bool:
+        return value
+    if t is int or t is float:
+        return _mask_number(value)
     if isinstance(value, str):
         return mask_text(value)
-    # Strings inside containers are masked inline: most evidence values are strings, and a
-    # call per value doubled the cost for 100k findings.
-    if isinstance(value, dict):
-        return {k: mask_text(v) if type(v) is str else mask_evidence(v)
-                for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask_text(v) if type(v) is str else mask_evidence(v) for v in value]
-    return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return _mask_number(value)
+    return mask_text(str(value))
+
+
+# Evidence is a JSON-like value: the same masking (keys included).
+mask_evidence = mask_value
+
+
+def masked_json_lines(rows: list[Any]) -> str:
+    """JSON Lines of ``rows``, masked in a masker of their own (an output whose order the
+    caller does not control, such as the AWS call log written from worker threads)."""
+    import json
+
+    own = Masker()
+
+    def deep(v: Any) -> Any:
+        if isinstance(v, str):
+            return mask_text_full(v, own)
+        if isinstance(v, dict):
+            return {deep(str(k)): deep(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [deep(x) for x in v]
+        if v is None or isinstance(v, bool):
+            return v
+        if isinstance(v, int | float):
+            return deep(repr(v)) if _mask_number(v) != v else v
+        return deep(str(v))
+
+    return "".join(json.dumps(deep(r), ensure_ascii=False) + "\n" for r in rows)
+
+
+# --- standard output and error ---------------------------------------------------------------
+
+_premasked = threading.local()
+
+
+class _MaskedStream:
+    """A text stream whose every write is masked. It has no ``buffer``: nothing can write
+    around it (click then writes text to it, as to any text stream without one)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._stream.write(text if getattr(_premasked, "on", False) else mask_text(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "buffer":
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def masked_std_streams() -> Iterator[None]:
+    """Standard output and error masked for the duration: messages, progress lines, warnings
+    and anything a library prints pass the same masking as the reports."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _MaskedStream(out), _MaskedStream(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+@contextlib.contextmanager
+def premasked() -> Iterator[None]:
+    """Writes in this block are masked already (a whole report): not masked a second time."""
+    _premasked.on = True
+    try:
+        yield
+    finally:
+        _premasked.on = False

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import DEFAULT_SEVERITY_BY_LEVEL, RANK, SEVERITIES, SEVERITY_RANK
-from dsscan.masking import mask_evidence, mask_text
+from dsscan.masking import mask_text, mask_value
 
 INFORMATION_URI = "https://dsscan.dev/"
 REGULATION = "NFRA Data Security Management Measures (2024)"
@@ -177,7 +177,7 @@ def clean(text: str | None) -> str:
 
 
 def masked(value: Any) -> Any:
-    return mask_text(value) if isinstance(value, str) else mask_evidence(value)
+    return mask_text(value) if isinstance(value, str) else mask_value(value)
 
 
 def canonical(value: Any) -> Any:
@@ -190,17 +190,19 @@ def canonical(value: Any) -> Any:
 
 
 def canonical_masked(value: Any) -> Any:
-    """``canonical(masked(value))`` in one pass: the same value, built once instead of twice
-    (masking keeps keys and their order, canonical ignores how strings were made)."""
+    """``canonical(masked(value))`` in one pass: the same value, built once instead of twice.
+    Keys are masked too (an evidence key can be a column or tag named after an identifier)
+    and sorted as masked, so the order shows nothing of a masked key."""
     if isinstance(value, str):
         return mask_text(value)
-    # Strings are masked inline: most evidence values are strings (as in mask_evidence).
+    # Strings are masked inline: most evidence values are strings (as in mask_value).
     if isinstance(value, dict):
-        return {str(k): mask_text(v) if type(v) is str else canonical_masked(v)
-                for k in sorted(value, key=str) for v in (value[k],)}
+        items = [(mask_text(str(k)), v) for k, v in value.items()]
+        items.sort(key=lambda kv: kv[0])
+        return {k: mask_text(v) if type(v) is str else canonical_masked(v) for k, v in items}
     if isinstance(value, list | tuple):
         return [mask_text(v) if type(v) is str else canonical_masked(v) for v in value]
-    return value
+    return mask_value(value)  # numbers that are identifiers; anything else as it is
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))

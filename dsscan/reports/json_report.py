@@ -16,7 +16,6 @@ from dsscan.reports import (
     EncodedItems,
     asset_name,
     baseline_counts,
-    canonical,
     canonical_masked,
     compact_encoder,
     fail_rank,
@@ -48,7 +47,7 @@ def _finding(f: Finding) -> dict[str, Any]:
     d["related"] = [masked(r) for r in d["related"]]
     d["message"] = masked(d["message"])
     d["evidence"] = canonical_masked(d["evidence"])
-    d["location"] = canonical(d["location"])
+    d["location"] = canonical_masked(d["location"])
     d["status"] = finding_status(f)
     d["waiver"] = canonical_masked(f.waiver) if f.waiver is not None else None
     d["baseline"] = f.baseline
@@ -92,7 +91,7 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
                    f'"related": {enc([masked(r) for r in f.related])}, '
                    f'"message": {enc_str(msg) if type(msg) is str else enc(msg)}{head[1]}'
                    f'{enc(canonical_masked(f.evidence))}, '
-                   f'"location": {enc(canonical(f.location))}, '
+                   f'"location": {enc(canonical_masked(f.location))}, '
                    f'"fingerprint": {value(f.fingerprint)}, '
                    f'"status": {enc_str(finding_status(f))}, '
                    f'"waiver": {_NULL if f.waiver is None else enc(canonical_masked(f.waiver))}, '

@@ -88,7 +88,7 @@ def _failure_case(suite: ET.Element, result: ScanResult, pid: str, group: list[F
     if isinstance(src, dict) and isinstance(src.get("file"), str) and src.get("address"):
         path = _repo_path(src["file"])
         if path:
-            case.set("file", _attr(path))
+            case.set("file", _attr(clean(path)))
     messages = [clean(f.message) for f in group]
     msg = messages[0] + (f" (and {len(group) - 1} more)" if len(group) > 1 else "")
     body = [f"asset: {clean(first.asset_id)}"]

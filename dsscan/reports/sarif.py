@@ -128,7 +128,8 @@ def _location(result: ScanResult, f: Finding) -> dict[str, Any]:
     loc: dict[str, Any] = {"logicalLocations": [_logical(result, f.asset_id, f.asset_name)]}
     path, line, anchor = _anchor(result, f)
     if path:
-        phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}}
+        # Masked before it is URL-encoded: a file can be named after an ID number.
+        phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(masked(path))}}
         if line:
             phys["region"] = {"startLine": line}
         if anchor == "input":
@@ -136,7 +137,7 @@ def _location(result: ScanResult, f: Finding) -> dict[str, Any]:
         loc["physicalLocation"] = phys
     address = (f.location or {}).get("address")
     if address:
-        loc["properties"] = {"address": str(address)}
+        loc["properties"] = {"address": masked(str(address))}
     return loc
 
 
@@ -186,7 +187,7 @@ def _absent(result: ScanResult, e: dict[str, Any], index: dict[str, int]) -> dic
     loc: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": aid, "name": aid,
                                                  "kind": "resource"}]}
     if len(result.inputs) == 1 and not _SCHEME.match(result.inputs[0]):
-        loc["physicalLocation"] = {"artifactLocation": {"uri": _uri(result.inputs[0])},
+        loc["physicalLocation"] = {"artifactLocation": {"uri": _uri(masked(result.inputs[0]))},
                                    "properties": {"anchor": "inventory file"}}
     out: dict[str, Any] = {"ruleId": pid}
     if pid in index:

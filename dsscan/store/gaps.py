@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dsscan.masking import comparable
+
 _PAIR = re.compile(r"(?<![0-9])([0-9]{12})/([a-z]{2}(?:-[a-z]+)+-[0-9]+)")
 _ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
@@ -63,7 +65,10 @@ class Gaps:
         for policy_id, asset_id, scope, reason in rows:
             gap = Gap(policy_id, asset_id, scope, reason or "")
             if asset_id is not None:
-                self._by_asset.setdefault(asset_id, []).append(gap)
+                # Without the ~N of masking (dsscan.masking.comparable): two runs may number
+                # two ids that share a masked form differently; meeting errs towards "not
+                # assessed", never towards "fixed".
+                self._by_asset.setdefault(comparable(asset_id), []).append(gap)
             elif policy_id is not None and not scope:
                 self._by_policy.setdefault(policy_id, gap)  # a policy that judged nothing
             else:
@@ -76,7 +81,7 @@ class Gaps:
         """The row that kept this run from assessing ``finding`` (a stored finding of another
         run: policy_id, asset_id and, where known, account and region), or None."""
         policy = finding["policy_id"]
-        for gap in self._by_asset.get(finding["asset_id"], ()):
+        for gap in self._by_asset.get(comparable(str(finding["asset_id"])), ()):
             if gap.policy_id is None or gap.policy_id == policy:
                 return gap
         if policy in self._by_policy:

@@ -18,6 +18,7 @@ from typing import Any
 from dsscan.findings import ScanResult
 from dsscan.levels import LEVELS, SEVERITIES, UNCLASSIFIED
 from dsscan.masking import mask_text
+from dsscan.masking import session as masking_session
 
 # Highest first, as every report lists them.
 LEVEL_KEYS: tuple[str, ...] = (*reversed(LEVELS), UNCLASSIFIED)
@@ -78,6 +79,13 @@ def _m(text: Any) -> str | None:
 
 
 def run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
+    # One masking session (the command's, when there is one): an asset id is masked the same
+    # in each of its rows, and two ids never share a masked form.
+    with masking_session():
+        return _run_rows(result, label, now)
+
+
+def _run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
     findings: list[tuple[Any, ...]] = []
     cube: Counter[tuple[str, str, str, str, str]] = Counter()
     waived = 0

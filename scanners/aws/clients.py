@@ -23,7 +23,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.session import Session as BotocoreSession
 
 from dsscan import __version__
-from dsscan.masking import mask_evidence
+from dsscan.masking import mask_evidence, masked_json_lines
 from dsscan.scanners.aws.guard import guard
 from dsscan.scanners.aws.replies import wrap
 
@@ -49,11 +49,11 @@ class CallLog:
                                "params": params})
 
     def write_jsonl(self, path: str) -> None:
-        import json
-
         from dsscan.inventory import write_json_atomic
 
-        write_json_atomic(path, "".join(json.dumps(c, default=str) + "\n" for c in self.calls))
+        # Masked again as a whole (keys, values and anything not JSON as its masked text):
+        # the call log is an output like any other.
+        write_json_atomic(path, masked_json_lines(self.calls))
 
     @property
     def total(self) -> int:
