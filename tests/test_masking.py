@@ -1,11 +1,40 @@
-"""Evidence masking: the second line of defence against leaking sampled values."""
+"""Masking: the one path every string leaving dsscan takes (dsscan/masking.py).
+
+Both directions are pinned by tables: identifiers glued to letters, punctuation, paths, URLs,
+ARNs and Terraform addresses are masked; account ids, ARNs, AWS and moto hex ids, UUIDs,
+digests and timestamps stay readable. Then: keys and numbers, one masked form per value and
+one value per masked form within a session, a masked inventory that still relates and
+judges like the original, and standard output and error.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import random
+import re
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from planted import Planted, plant_tokens
 
 from dsscan import masking
-from dsscan.masking import mask_evidence, mask_text, mask_text_full
+from dsscan.masking import (
+    comparable,
+    mask_evidence,
+    mask_text,
+    mask_text_full,
+    mask_value,
+    masked_json_lines,
+    masked_std_streams,
+    session,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_resident_id_keeps_region_prefix_and_last_four():
@@ -32,7 +61,7 @@ def test_already_masked_values_are_unchanged():
     assert mask_text("138****5678") == "138****5678"
 
 
-def test_evidence_structures_are_masked_recursively_and_keys_kept():
+def test_evidence_structures_are_masked_recursively():
     ev = {"examples": ["11010119900307123X"], "nested": {"phone": "13812345678"}, "count": 3}
     out = mask_evidence(ev)
     assert out == {"examples": ["110101********123X"], "nested": {"phone": "138****5678"},
@@ -172,3 +201,280 @@ def test_mask_evidence_matches_masking_every_string_of_a_copy():
                    "n": 3, "t": [mask_text_full(t) for t in texts[300:400]], "none": None,
                    "flag": True}
     assert out is not ev and out["a"] is not ev["a"]
+
+
+# --- the table: what is masked, and what stays readable --------------------------------------
+
+ID = "440305198511220029"  # GB 11643: check character 9 verifies, born 1985-11-22
+ID_X = "11010519491231002X"  # check character X
+OLD_ID = "440305851122002"  # first generation: province 44, born 1985-11-22
+CARD = "6222021234567890128"  # UnionPay, 19 digits, Luhn
+VISA = "4111111111111111"
+MC2 = "2221000000000009"  # Mastercard 2-series
+AMEX = "378282246310005"
+MOBILE = "13812345678"
+
+MASKED = [  # (text, what must be gone from it)
+    (f"kyc{ID}", ID), (f"cust{ID}/data.json", ID), (f"ID{ID}", ID), (f"ID{ID_X}", ID_X),
+    (f"abc{ID_X}def", ID_X), (f"TEL{MOBILE}", MOBILE), (f"tel{MOBILE}x", MOBILE),
+    (f"kyc_{ID}", ID), (f"kyc-{ID}", ID), (f"{ID}_backup", ID), (f"{ID}2024", ID),
+    (f"2024{ID}", ID), (f"a%20{ID}", ID), (f"cust%2F{ID}", ID), (f"x%2d{ID}", ID),
+    (f's3://bank/cust{ID}/x.csv', ID), (f"https://crm.example/c?id={ID}&t=1", ID),
+    (f"arn:aws-cn:s3:::kyc-{ID}/cust{CARD}.csv", CARD),
+    (f"arn:aws-cn:s3:::kyc-{ID}/cust{CARD}.csv", ID), (f'module.x["{ID}"].aws_s3_bucket.b', ID),
+    (f'module.kyc["{MOBILE}"]', MOBILE), (f"aws_s3_bucket.kyc_{ID}", ID),
+    ("440305 19851122 0029", ID), ("440305-19851122-0029", ID), ("440305_19851122_0029", ID),
+    ("x440305-19851122-0029y", ID), (f"card{CARD}", CARD), (f"pan:{VISA}", VISA),
+    (f"v{MC2}", MC2), (f"amex{AMEX}x", AMEX), ("6222 0212 3456 7890 128", CARD),
+    ("card-6222-0212-3456-7890-128", CARD), (f"+86{MOBILE}", MOBILE),
+    (f"0086{MOBILE}", MOBILE), ("+86 138 1234 5678", MOBILE), ("138-1234-5678", MOBILE),
+    ("138_1234_5678", MOBILE), (f"old{OLD_ID}", OLD_ID), (f"id {OLD_ID}", OLD_ID),
+    ("ID４４０３０５１９８５１１２２００２９", ID), (f"客户{ID}的资料", ID),
+    (f"kyc{ID}\u3000{MOBILE}", MOBILE), ("card 6222 0200 1234 5678 901", "1234 5678"),
+    ("acct 62220200123456789", "62220200123456789"),  # alone, 17 digits: masked unvalidated
+    ("zhang.san@qq.com", "zhang.san"), (f"mailto:a{MOBILE}@bank.cn", MOBILE),
+]
+
+KEPT = [
+    "arn:aws-cn:rds:cn-north-1:111111111111:db:core-ledger", "123456789012",
+    "acct123456789012", "aws-logs-123456789012-cn-north-1", "123456789012-2026",
+    "arn:aws:iam::123456789012:role/DsscanReadOnly", "vol-0abc1234567890123",
+    "vol-12345678901234567", "snap-01234567890123456", "i-1234567890abcdef0",
+    "sg-0123456789abcdef0", "123e4567-e89b-12d3-a456-426614174000",
+    "12345678-1234-1234-1234-123456789012", "e50f7b62fa107fdbdd78bed0efb9bae1",
+    hashlib.sha256(b"x").hexdigest(), hashlib.sha1(b"y").hexdigest(), "20260102030405",
+    "backup-20260102030405", "20260102030405123", "2026-01-02-03-04-05",
+    "2026-01-02T03:04:05.123456Z", "1700000000", "1700000000000", "1700000000000000",
+    "1700000000000000000", "rds:core-ledger-2026-01-02-03-04", "10.0.0.0/16",
+    "dsscan-report/1", "DS-ENC-001", "kyc440305198511220028",  # check character wrong
+    "kyc440305198513220026",  # no 13th month
+    "ord1234567890123457",  # glued, not Luhn-valid: no identifier
+    "TEL14412345678",  # 144: 13-digit IoT segment, no mobile
+    "110101********1234", "138****5678", "z***@qq.com", "622***********8901",
+    "postgresql://sampler@db.bank.cn:5432/crm", "r20260102-030405-123-0a1b2c3d",
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), MASKED)
+def test_identifiers_are_masked_wherever_they_stand(text, secret):
+    out = mask_text(text)
+    assert out != text
+    plain = re.sub(r"[\s_\-]", "", masking._ascii_digits(out))
+    assert secret not in out and secret.replace(" ", "") not in plain, out
+    assert mask_text(out) == out  # masking twice changes nothing
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_cloud_ids_hex_ids_timestamps_and_masked_forms_stay_readable(text):
+    assert mask_text(text) == text
+
+
+def test_masked_shapes_keep_head_and_last_four():
+    assert mask_text(f"kyc{ID}") == "kyc440305********0029"
+    assert mask_text(f"TEL{MOBILE}") == "TEL138****5678"
+    assert mask_text(f"card{CARD}") == "card622202*********0128"
+    assert mask_text("+86 138 1234 5678") == "+86138****5678"
+    assert mask_text(f'module.x["{ID}"]') == 'module.x["440305********0029"]'
+
+
+def test_random_moto_hex_ids_uuids_and_digests_stay_readable():
+    # moto draws EC2 ids from 17 random hex digits (moto.ec2.utils.random_id) and KMS key
+    # ids are UUIDs: thousands of them, each unchanged.
+    rnd = random.Random(11)
+    prefixes = ("vol", "snap", "sg", "i", "vpc", "subnet", "eni", "rtb", "igw", "ami")
+    hexes = "0123456789abcdef"
+    texts = []
+    for _ in range(3000):
+        texts.append(f"{rnd.choice(prefixes)}-{''.join(rnd.choice(hexes) for _ in range(17))}")
+        texts.append(str(uuid.UUID(int=rnd.getrandbits(128), version=4)))
+        texts.append(hashlib.sha256(rnd.randbytes(8)).hexdigest())
+    # The digit-rich corner of the space: hex ids that are almost all digits.
+    texts += [f"vol-{''.join(rnd.choice('0123456789') for _ in range(16))}a" for _ in range(500)]
+    texts += [f"vol-a{''.join(rnd.choice('0123456789') for _ in range(16))}" for _ in range(500)]
+    changed = [t for t in texts if mask_text(t) != t]
+    assert changed == []
+
+
+def test_generated_identifiers_are_masked_in_every_shape():
+    planted = Planted(seed=9)
+    values = [planted.resident_id() for _ in range(300)] + \
+        [planted.card() for _ in range(300)] + [planted.mobile() for _ in range(300)]
+    for i, v in enumerate(values):
+        for j in range(20):
+            text = planted.embed(v, i + j)
+            out = mask_text(text)
+            flat = re.sub(r"[\s_\-.]|%20|%2[dD]|%5[fF]", "", out)
+            assert v not in flat.upper(), (text, out)
+
+
+# --- keys, numbers, values ---------------------------------------------------------------------
+
+def test_keys_and_numbers_are_masked_too():
+    ev = {f"id_{ID}": {"tel": int(MOBILE), "card": int(CARD), "n": 3, "big": 12345678901},
+          "list": [f"kyc{ID}", (int(ID[:17] + "9"),), 1.5, None, True]}
+    out = mask_value(ev)
+    text = json.dumps(out)
+    for secret in (ID, MOBILE, CARD):
+        assert secret not in text
+    assert out["id_440305********0029"]["n"] == 3
+    assert out["id_440305********0029"]["big"] == 12345678901  # no identifier: a number
+    assert out["list"][2:] == [1.5, None, True]
+    assert mask_evidence is mask_value
+
+
+def test_numbers_are_masked_exactly_as_their_text_would_be():
+    # A value masked value by value is then left alone by the text pass over the document:
+    # the text pass never has to cut into a JSON number.
+    rnd = random.Random(4)
+    nums = [rnd.randrange(10 ** k, 10 ** (k + 1)) for k in range(9, 20) for _ in range(300)]
+    nums += [int(ID[:17] + "9"), int(CARD), int(MOBILE), int(VISA), 20260102030405]
+    for n in nums:
+        doc = json.dumps(mask_value({"v": n, "f": float(n)}))
+        assert mask_text(doc) == doc, n
+
+
+# --- one value, one masked form; one masked form, one value -------------------------------------
+
+def test_a_session_keeps_two_values_of_one_masked_form_apart():
+    planted = Planted(seed=6)
+    a = planted.resident_id()
+    b = planted.resident_id(region=a[:6], last4=a[-4:])
+    assert a != b and masking._shown(a) == masking._shown(b)
+    with session():
+        ma, mb = mask_text(f"kyc{a}"), mask_text(f"arn:aws-cn:s3:::kyc{b}")
+        assert mask_text(f"kyc{a}") == ma  # the same value, the same form, every time
+        assert mask_text(f"x {b} y") == f"x {mb.rsplit('kyc', 1)[1]} y"
+    assert ma == f"kyc{masking._shown(a)}"
+    assert mb == f"arn:aws-cn:s3:::kyc{masking._shown(b)}~2"
+    assert comparable(mb) == f"arn:aws-cn:s3:::kyc{masking._shown(b)}"
+    # Outside a session masking is stateless: the plain shape.
+    assert mask_text(f"kyc{b}") == f"kyc{masking._shown(b)}"
+
+
+def test_only_the_thread_that_opened_a_session_numbers_masked_forms():
+    planted = Planted(seed=7)
+    a = planted.resident_id()
+    b = planted.resident_id(region=a[:6], last4=a[-4:])
+    got: list[str] = []
+    with session():
+        t = threading.Thread(target=lambda: got.append(mask_text(b)))
+        t.start()
+        t.join()
+        assert mask_text(a) == masking._shown(a)
+        assert mask_text(b) == masking._shown(b) + "~2"
+    assert got == [masking._shown(b)]  # a worker thread: the plain shape, no numbering
+
+
+def test_comparable_strips_only_the_numbering_of_masked_forms():
+    assert comparable("kyc440305********0029~2") == "kyc440305********0029"
+    assert comparable("z***@qq.com~3") == "z***@qq.com"
+    assert comparable("release~2") == "release~2"
+    assert comparable("a~2 b") == "a~2 b"
+
+
+def test_the_call_log_is_masked_in_a_session_of_its_own():
+    planted = Planted(seed=8)
+    a = planted.resident_id()
+    b = planted.resident_id(region=a[:6], last4=a[-4:])
+    rows = [{"params": {"Bucket": f"kyc{a}", f"k{b}": b"bytes", "n": int(MOBILE)}},
+            {"params": {"Bucket": f"kyc{b}"}}]
+    text = masked_json_lines(rows)
+    for secret in (a, b, MOBILE):
+        assert secret not in text
+    lines = [json.loads(x) for x in text.splitlines()]
+    assert lines[0]["params"]["Bucket"] != lines[1]["params"]["Bucket"]
+
+
+# --- a masked inventory still relates, and judges, like the original ---------------------------
+
+def _colliding_estate(planted: Planted) -> str:
+    text = (ROOT / "examples" / "bank-estate.json").read_text("utf-8")
+    a = planted.resident_id()
+    pair = iter([a, planted.resident_id(region=a[:6], last4=a[-4:])])
+
+    def suffix(v: str, n: int) -> str:
+        return f"-kyc{next(pair, v)}"
+
+    names = set(re.findall(r'"name": "([a-z][a-z0-9-]+)"', text)) - {"prod", "test"}
+    text, n = plant_tokens(text, names, planted, suffix=suffix)
+    assert n > 20
+    return text
+
+
+def test_a_masked_inventory_resolves_the_same_relations_and_findings(tmp_path):
+    from dsscan.catalogue import load_catalogue
+    from dsscan.config import Config
+    from dsscan.inventory import dump_inventory, load_inventory
+    from dsscan.pipeline import ScanOptions, prepare, run_scan
+    from dsscan.policy_library import load_library
+
+    planted = Planted(seed=10)
+    raw_path = tmp_path / "raw.json"
+    raw_path.write_text(_colliding_estate(planted), "utf-8")
+    config = Config()
+    catalogue = load_catalogue(str(ROOT / "examples" / "catalogue.yaml"), config)
+    opts = ScanOptions(config=config, catalogue=catalogue)
+    library = load_library()
+
+    def relations(assets):
+        out = {}
+        for a in assets:
+            ctx = a.get("ctx") or {}
+            out[a["id"]] = (
+                (ctx.get("domain") or {}).get("id"),
+                sorted(str(b.get("id")) for b in ctx.get("backups") or []),
+                sorted(str(b.get("id")) for b in ctx.get("sources") or []),
+                (ctx.get("vault") or {}).get("id"), (ctx.get("parent") or {}).get("id"),
+                sorted(str(r.get("from")) for r in (ctx.get("domain") or {}).get(
+                    "reachable_from") or []),
+                a["level"]["value"], a["environment"]["value"])
+        return out
+
+    with session():
+        masked_path = tmp_path / "masked.json"
+        dump_inventory(load_inventory(raw_path), masked_path)
+        text = masked_path.read_text("utf-8")
+        assert not any(v in text for v in planted.values)
+        raw_rel = relations(prepare(load_inventory(raw_path), opts))
+        masked_rel = relations(prepare(load_inventory(masked_path), opts))
+        assert len(masked_rel) == len(raw_rel)  # no two ids collapsed into one
+        assert "~2" in text
+        expected = {mask_text(k): mask_value(list(v)) for k, v in raw_rel.items()}
+        got = {k: mask_value(list(v)) for k, v in masked_rel.items()}
+        for k in expected:  # lists of ids sort differently once masked
+            for i in (1, 2, 5):
+                expected[k][i] = sorted(expected[k][i])
+                got[k][i] = sorted(got[k][i])
+        assert got == expected
+
+        raw = run_scan(load_inventory(raw_path), library, opts)
+        masked = run_scan(load_inventory(masked_path), library, opts)
+        key = lambda f, m: (f.policy_id, m(f.asset_id), tuple(sorted(map(m, f.related))),  # noqa: E731
+                            f.key, f.level)
+        assert sorted(key(f, mask_text) for f in raw.findings) == \
+            sorted(key(f, str) for f in masked.findings)
+        assert len(raw.findings) > 20
+        assert sorted((n.policy_id or "", mask_text(n.asset_id or ""), n.scope or "")
+                      for n in raw.not_assessed) == \
+            sorted((n.policy_id or "", n.asset_id or "", n.scope or "")
+                   for n in masked.not_assessed)
+
+
+# --- standard output and error ------------------------------------------------------------------
+
+def test_standard_streams_are_masked_and_cannot_be_written_around(monkeypatch):
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    with masked_std_streams():
+        print(f"sampled kyc{ID}")
+        sys.stderr.write(f"TEL{MOBILE}\n")
+        assert not hasattr(sys.stdout, "buffer")
+        with masking.premasked():
+            sys.stdout.write("already masked\n")
+        import click
+
+        click.echo(f"error: cust{ID}/x.json", err=True)
+    assert out.getvalue() == "sampled kyc440305********0029\nalready masked\n"
+    assert err.getvalue() == "TEL138****5678\nerror: cust440305********0029/x.json\n"
+    assert sys.stdout is out and sys.stderr is err
