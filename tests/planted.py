@@ -246,15 +246,45 @@ def plant_every_string(doc: Any, planted: Planted, valid: Any,
 
 # --- searching what was written ------------------------------------------------------------
 
-_SEP = r"(?:[\s_\-.]|%20|%2[dD]|%5[fF])?"
+# A chain of digits with at most one separator between two of them (a space, dash,
+# underscore, dot or URL escape), and a final X: how an identifier can be written out.
+_CHAIN = re.compile(r"[0-9](?:(?:[\s_\-.]|%20|%2[dD]|%5[fF])?[0-9])*(?:[\s_\-.]?[Xx])?")
+_NOT_DIGIT = re.compile(r"[^0-9X]")
+_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
 
-def variants_pattern(values: Iterable[str]) -> re.Pattern[str]:
+class Needles:
+    """The planted values, searched for in any text at the speed of one regex pass: every
+    chain of digits is read without its separators, and each window of a planted value's
+    length is looked up. Stricter than searching for the values as words: a value inside a
+    longer run of digits is found too."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.by_len: dict[int, set[str]] = {}
+        for v in values:
+            self.by_len.setdefault(len(v), set()).add(v.upper())
+        self.min = min(self.by_len, default=0)
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(value, start, end) of each planted value in ``text``."""
+        hits = []
+        for m in _CHAIN.finditer(text):
+            raw = m.group(0)
+            if len(raw) < self.min:
+                continue
+            compact = _NOT_DIGIT.sub("", _ESCAPE.sub("", raw.upper()))
+            for n, values in self.by_len.items():
+                for i in range(len(compact) - n + 1):
+                    w = compact[i:i + n]
+                    if w in values:
+                        hits.append((w, m.start(), m.end()))
+        return hits
+
+
+def variants_pattern(values: Iterable[str]) -> Needles:
     """Any of ``values`` in clear: as written, or with a space, dash, underscore, dot or URL
     escape between any two characters (138 1234 5678, 4403-0519..., 6222_0200...)."""
-    alts = [_SEP.join(re.escape(c) for c in v) for v in sorted(set(values), key=len,
-                                                                  reverse=True)]
-    return re.compile(rf"(?<![0-9])(?:{'|'.join(alts)})(?![0-9])", re.IGNORECASE)
+    return Needles(values)
 
 
 def readable(path: Path) -> str:
@@ -279,10 +309,9 @@ class Leak:
     context: str
 
 
-def find_leaks(pattern: re.Pattern[str], where: str, text: str) -> list[Leak]:
+def find_leaks(needles: Needles, where: str, text: str) -> list[Leak]:
     text = unicodedata.normalize("NFKC", text)
-    return [Leak(where, m.group(0), text[max(0, m.start() - 40):m.end() + 40])
-            for m in pattern.finditer(text)]
+    return [Leak(where, v, text[max(0, a - 40):b + 40]) for v, a, b in needles.find(text)]
 
 
 def masked_shapes(values: Iterable[str]) -> set[str]:
