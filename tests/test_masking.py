@@ -478,3 +478,69 @@ def test_standard_streams_are_masked_and_cannot_be_written_around(monkeypatch):
     assert out.getvalue() == "sampled kyc440305********0029\nalready masked\n"
     assert err.getvalue() == "TEL138****5678\nerror: cust440305********0029/x.json\n"
     assert sys.stdout is out and sys.stderr is err
+
+
+# --- comparisons between runs err towards "not assessed", never towards "fixed" ----------------
+
+def _two_ids_one_form(seed: int) -> tuple[str, str]:
+    planted = Planted(seed=seed)
+    a = planted.resident_id()
+    return f"arn:aws-cn:s3:::kyc{a}", \
+        f"arn:aws-cn:s3:::kyc{planted.resident_id(region=a[:6], last4=a[-4:])}"
+
+
+def _finding(asset: str):
+    from dsscan.findings import Finding
+
+    return Finding(policy_id="DS-ENC-001", title="t", articles=(41,), severity="critical",
+                   level="core", asset_id=asset, message="m", remediation="r")
+
+
+def _result(findings, not_assessed, assets):
+    from dsscan.findings import PolicyInfo, ScanResult
+
+    return ScanResult(findings=findings, not_assessed=not_assessed,
+                      policies=[PolicyInfo(id="DS-ENC-001", title="t", package="p", path="x")],
+                      asset_count=len(assets), assets={a: {"name": a} for a in assets})
+
+
+def test_diff_never_calls_fixed_a_finding_whose_asset_the_later_run_could_not_assess(tmp_path):
+    from dsscan.findings import NotAssessed
+    from dsscan.store import open_store
+
+    first, second = _two_ids_one_form(21)
+    store = open_store(str(tmp_path / "h.sqlite"))
+    try:
+        # Run A meets `first`, then `second`: `second` is stored as <form>~2.
+        with session():
+            a = store.save_run(_result([_finding(first), _finding(second)], [],
+                                       [first, second]))
+        # Run B could not assess `second` (and `first` is gone): there it is <form>, plain.
+        with session():
+            b = store.save_run(_result([], [NotAssessed(reason="AccessDenied",
+                                                        asset_id=second)], [second]))
+        d = store.diff(a, b)
+    finally:
+        store.close()
+    gone = {f["asset_id"] for f in d["fixed"]} | \
+        {f["asset_id"] for f in d["not_assessed_in_b"]}
+    assert len(gone) == 2 and any(x.endswith("~2") for x in gone)
+    # Which of the two the gap is about cannot be told once masked: neither is called fixed.
+    assert d["fixed"] == []
+    assert len(d["not_assessed_in_b"]) == 2
+
+
+def test_a_baseline_entry_is_not_fixed_when_its_asset_could_not_be_assessed(tmp_path):
+    from dsscan.baseline import apply_baseline, load_baseline, write_baseline
+    from dsscan.findings import NotAssessed
+
+    first, second = _two_ids_one_form(22)
+    path = tmp_path / "base.json"
+    with session():
+        write_baseline(_result([_finding(first), _finding(second)], [], [first, second]), path)
+    assert "~2" in path.read_text()
+    with session():
+        result = _result([], [NotAssessed(reason="AccessDenied", asset_id=second,
+                                          policy_id="DS-ENC-001")], [second])
+        apply_baseline(result, load_baseline(str(path)))
+    assert result.fixed == []
