@@ -59,7 +59,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])(?<!://)([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+
 # with neither is returned as it is, without the full masking.
 _SUSPECT = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10}}")
 
-_ANY_DIGIT = re.compile(r"\d")
+_WIDE_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit that is not ASCII
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -280,6 +280,8 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
         return m.group(0) if rest is None else \
             m.group(0)[:skip] + _mask_chain(rest, s, masker)
     text = m.group(0)
+    if text.isdigit() and (len(text) == 12 or len(text) < 11):
+        return text  # one group of 12 digits (an account id): no identifier has that length
     x = text[-1] in "Xx"
     body = text[:-1] if x else text
     # Digits, where each sits in ``text``, and where groups start (after a separator).
@@ -371,8 +373,7 @@ def _ascii_digits(text: str) -> str:
     １３８… is masked like 138…"""
     if text.isascii():
         return text
-    return _ANY_DIGIT.sub(lambda m: m.group() if m.group().isascii()
-                          else str(unicodedata.decimal(m.group(), 0)), text)
+    return _WIDE_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
 
 
 def mask_text_full(text: str, masker: Masker | None = None) -> str:
@@ -386,8 +387,9 @@ def mask_text_full(text: str, masker: Masker | None = None) -> str:
 
 
 # Texts known to need no masking, so that a repeated text (evidence values such as key types
-# and levels repeat across findings; every reporter masks each finding's text again) is checked
-# once. Only such texts are kept: never a value that had to be masked. Bounded; a cache only.
+# and levels repeat across findings; every reporter masks each finding's text again; an asset's
+# ARN is in each of its findings) is checked once. Only such texts are kept: never a value
+# that had to be masked. Bounded; a cache only.
 _CLEAN: set[str] = set()
 _CLEAN_MAX = 1 << 18
 _CLEAN_LEN = 4096
@@ -399,13 +401,17 @@ def mask_text(text: str) -> str:
         return mask_text_full(str.__str__(text))
     if text in _CLEAN:
         return text
-    if "@" not in text and _SUSPECT.search(_ascii_digits(text)) is None:
-        if len(text) <= _CLEAN_LEN:  # a whole report is no text to keep
-            if len(_CLEAN) >= _CLEAN_MAX:
-                _CLEAN.clear()
-            _CLEAN.add(text)
-        return text
-    return mask_text_full(text)
+    if "@" in text or _SUSPECT.search(_ascii_digits(text)) is not None:
+        out = mask_text_full(text)
+        if out is not text:
+            return out
+        # Unchanged by the full masking (an ARN with its account id): clean as well. Whether
+        # a text changes does not depend on the session, only how it changes.
+    if len(text) <= _CLEAN_LEN:  # a whole report is no text to keep
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN.add(text)
+    return text
 
 
 def _mask_number(n: int | float) -> int | float | str:
