@@ -270,6 +270,24 @@ def _machine(s: str, start: int, end: int) -> bool:
     return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))
 
 
+_NUMBER_BEFORE = frozenset(" \t\r\n:,[(=")
+_NUMBER_AFTER = frozenset(" \t\r\n,]})eE")
+
+
+def _decimal_fraction(s: str, start: int, end: int) -> bool:
+    """s[start:end] are the decimals of a number standing as a number (``"x": 12.3456...``,
+    ``[0.41111...]``): the digits of a float, never an identifier. Masking them would break
+    the JSON a value-by-value masking left intact (repr of a float has up to 17 digits)."""
+    if start < 2 or s[start - 1] != "." or not s[start - 2].isdigit():
+        return False
+    i = start - 2
+    while i > 0 and s[i - 1].isdigit():
+        i -= 1
+    if i > 0 and s[i - 1] == "-":
+        i -= 1
+    return (i == 0 or s[i - 1] in _NUMBER_BEFORE) and (end == len(s) or s[end] in _NUMBER_AFTER)
+
+
 def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
     start, end = m.span()
     # The hex digits of a %XX escape just before are no part of the number ("%20" + ID).
@@ -282,6 +300,8 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
     text = m.group(0)
     if text.isdigit() and (len(text) == 12 or len(text) < 11):
         return text  # one group of 12 digits (an account id): no identifier has that length
+    if _decimal_fraction(s, start, end):
+        return text
     x = text[-1] in "Xx"
     body = text[:-1] if x else text
     # Digits, where each sits in ``text``, and where groups start (after a separator).

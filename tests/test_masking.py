@@ -251,6 +251,8 @@ KEPT = [
     "ord1234567890123457",  # glued, not Luhn-valid: no identifier
     "TEL14412345678",  # 144: 13-digit IoT segment, no mobile
     "110101********1234", "138****5678", "z***@qq.com", "622***********8901",
+    '{"duration_s": 12.345678901234567, "r": [0.4111111111111111, -3.4403051985112200]}',
+    "took 1.2345678901234567e-05 s",
     "postgresql://sampler@db.bank.cn:5432/crm", "r20260102-030405-123-0a1b2c3d",
 ]
 
@@ -331,6 +333,10 @@ def test_numbers_are_masked_exactly_as_their_text_would_be():
     for n in nums:
         doc = json.dumps(mask_value({"v": n, "f": float(n)}))
         assert mask_text(doc) == doc, n
+    # Floats print up to 17 significant digits (durations, scores): never cut into.
+    floats = [rnd.random() * 10 ** rnd.randint(-3, 9) for _ in range(20000)]
+    doc = json.dumps({"durations": floats, "x": [-f for f in floats[:100]]}, indent=2)
+    assert mask_text(doc) == doc
 
 
 # --- one value, one masked form; one masked form, one value -------------------------------------
