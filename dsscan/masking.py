@@ -68,10 +68,13 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 # number). A resident ID (check character and date) is masked even there.
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MACHINE_HEX_LENGTHS = frozenset({8, 16, 17, 32, 40, 64})
-# AWS id prefixes whose 17-hex-digit tail can be all digits (vol-01234567890123456).
-_AWS_ID = re.compile(r"(?:^|[^0-9A-Za-z])(?:vol|snap|sg|i|vpc|subnet|ami|eni|igw|rtb|acl|nat|"
-                     r"pcx|tgw|tgw-attach|vpce|eipalloc|eipassoc|dopt|pl|fs|fsmt|fsap|lt|r|"
-                     r"sir|eigw|cgw|vgw|vpn|elb|db|cluster|key)-$")
+# EC2/EFS id prefixes (as AWS and moto write them) whose 17-hex-digit tail can be all digits:
+# vol-01234567890123456 is an id, not a number.
+_AWS_ID = re.compile(
+    r"(?:^|[^0-9A-Za-z])(?:acl|aclassoc|ami|cagw|cgw|dopt|eigw|eipalloc|eipassoc|eni|"
+    r"eni-attach|fl|fleet|fs|fsap|fsmt|h|i|igw|iip-assoc|key|lt|nat|pcx|pl|r|rtb|rtbassoc|scr|"
+    r"sfr|sg|sgr|sir|snap|subnet|subnet-cidr-assoc|tgw|tgw-attach|tgw-rtb|tms|traf-mir-fil|"
+    r"traf-mir-tar|vgw|vol|vpc|vpc-cidr-assoc|vpce|vpce-svc|vpn)-$")
 
 # Province codes of GB 2260 (first two digits of a resident ID; 71 Taiwan, 81/82 HK/Macau,
 # 83 the HK/Macau/Taiwan residence permit, 91 the foreigner's permanent residence card).
@@ -264,7 +267,7 @@ def _machine(s: str, start: int, end: int) -> bool:
     if len(tok) in _MACHINE_HEX_LENGTHS and all(ch in _HEX for ch in tok):
         if not tok.isdigit():
             return True
-        if len(tok) == 17 and _AWS_ID.search(s, max(0, a - 12), a):
+        if len(tok) == 17 and _AWS_ID.search(s, max(0, a - 20), a):
             return True
     lo = max(0, start - 36)
     return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))

@@ -240,6 +240,7 @@ KEPT = [
     "acct123456789012", "aws-logs-123456789012-cn-north-1", "123456789012-2026",
     "arn:aws:iam::123456789012:role/DsscanReadOnly", "vol-0abc1234567890123",
     "vol-12345678901234567", "snap-01234567890123456", "i-1234567890abcdef0",
+    "traf-mir-fil-01234567890123456", "subnet-cidr-assoc-01234567890123456",
     "sg-0123456789abcdef0", "123e4567-e89b-12d3-a456-426614174000",
     "12345678-1234-1234-1234-123456789012", "e50f7b62fa107fdbdd78bed0efb9bae1",
     hashlib.sha256(b"x").hexdigest(), hashlib.sha1(b"y").hexdigest(), "20260102030405",
