@@ -42,6 +42,8 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
 def _finding(f: Finding) -> dict[str, Any]:
     d = f.to_dict()
     # Ids and names are masked too: a store can be named after an ID number.
+    for k in ("policy_id", "title", "remediation"):  # a policy of one's own can quote anything
+        d[k] = masked(d[k])
     d["asset_id"] = masked(d["asset_id"])
     d["asset_name"] = _masked_or_none(d["asset_name"])
     d["related"] = [masked(r) for r in d["related"]]
@@ -76,10 +78,11 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
                  and {*map(type, f.articles)} <= _INT)
         head = shared.get(key) if plain else None
         if head is None:
-            head = (f'{{"policy_id": {value(f.policy_id)}, "title": {value(f.title)}, '
+            head = (f'{{"policy_id": {value(masked(f.policy_id))}, '
+                    f'"title": {value(masked(f.title))}, '
                     f'"articles": {enc(list(f.articles))}, "severity": {value(f.severity)}, '
                     f'"level": {value(f.level)}, "asset_id": ',
-                    f', "remediation": {value(f.remediation)}, "evidence": ')
+                    f', "remediation": {value(masked(f.remediation))}, "evidence": ')
             if plain:
                 shared[key] = head
         # Ids and names are masked too: a store can be named after an ID number.
@@ -121,11 +124,12 @@ def _document(result: ScanResult, threshold: str | None, findings: list[Any]) ->
     per_policy: dict[str, int] = {}
     for f in result.findings:
         per_policy[f.policy_id] = per_policy.get(f.policy_id, 0) + 1
-    policies = [{"id": p.id, "title": p.title, "articles": list(p.articles),
-                 "description": p.description, "remediation": p.remediation,
-                 "kinds": list(p.kinds), "package": p.package, "builtin": p.builtin,
-                 "findings": per_policy.get(p.id, 0)}
-                for p in sorted_policies(result)]
+    # Policy metadata is masked too: a policy of one's own (--policy-dir) can quote anything.
+    policies = masked([{"id": p.id, "title": p.title, "articles": list(p.articles),
+                        "description": p.description, "remediation": p.remediation,
+                        "kinds": list(p.kinds), "package": p.package, "builtin": p.builtin,
+                        "findings": per_policy.get(p.id, 0)}
+                       for p in sorted_policies(result)])
     return {
         "format": FORMAT,
         "tool": {"name": "dsscan", "version": result.tool_version,

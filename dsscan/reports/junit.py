@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
+from dsscan.masking import mask_text
 from dsscan.reports import (
     REGULATION,
     articles_text,
@@ -274,9 +275,21 @@ def build(result: ScanResult) -> ET.Element:
     return root
 
 
+def _mask_tree(root: ET.Element) -> None:
+    """Every text and attribute of the document passes the masking once more (fields are
+    masked as they are put in; policy titles and remediation, and anything added later, are
+    caught here): the JUnit writer's last line of defence, cheaper than a pass over the text."""
+    for el in root.iter():
+        if el.text:
+            el.text = mask_text(el.text)
+        for k, v in el.attrib.items():
+            el.attrib[k] = mask_text(v)
+
+
 @register("junit")
 def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
     root = build(result)
+    _mask_tree(root)
     ET.indent(root)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             + ET.tostring(root, encoding="unicode") + "\n")

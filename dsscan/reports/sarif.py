@@ -143,11 +143,11 @@ def _location(result: ScanResult, f: Finding) -> dict[str, Any]:
 
 def _result(result: ScanResult, f: Finding, rule_index: int) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "ruleId": f.policy_id,
+        "ruleId": masked(f.policy_id),
         "ruleIndex": rule_index,
         "kind": "fail",
         "level": LEVEL.get(f.severity, "warning"),
-        "message": {"text": masked(f.message) or f.title},
+        "message": {"text": masked(f.message) or masked(f.title)},
         "locations": [_location(result, f)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
@@ -183,15 +183,16 @@ def _absent(result: ScanResult, e: dict[str, Any], index: dict[str, int]) -> dic
     """A baseline entry no longer found. ``kind: pass`` with ``level: none`` (SARIF 2.1.0:
     a level other than "none" requires kind "fail"): the rule ran and the problem is gone."""
     aid = masked(str(e.get("asset_id", "")))
-    pid = str(e.get("policy_id", ""))
+    raw_pid = str(e.get("policy_id", ""))
+    pid = masked(raw_pid)
     loc: dict[str, Any] = {"logicalLocations": [{"fullyQualifiedName": aid, "name": aid,
                                                  "kind": "resource"}]}
     if len(result.inputs) == 1 and not _SCHEME.match(result.inputs[0]):
         loc["physicalLocation"] = {"artifactLocation": {"uri": _uri(masked(result.inputs[0]))},
                                    "properties": {"anchor": "inventory file"}}
     out: dict[str, Any] = {"ruleId": pid}
-    if pid in index:
-        out["ruleIndex"] = index[pid]
+    if raw_pid in index:
+        out["ruleIndex"] = index[raw_pid]
     out.update({
         "kind": "pass",
         "level": "none",
@@ -254,12 +255,12 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
             "descriptor": {"id": "dsscan/not-assessed"},
             "properties": {"asset_id": masked(n.asset_id) if n.asset_id else None,
                            "scope": masked(n.scope) if n.scope else None,
-                           "policy_id": n.policy_id, "reason": masked(n.reason)},
+                           "policy_id": masked(n.policy_id), "reason": masked(n.reason)},
         }
         if n.asset_id:
             note["locations"] = [{"logicalLocations": [_logical(result, n.asset_id)]}]
         if n.policy_id in index:
-            note["associatedRule"] = {"id": n.policy_id, "index": index[n.policy_id]}
+            note["associatedRule"] = {"id": masked(n.policy_id), "index": index[n.policy_id]}
         notes.append(note)
     notes += [_waiver_note(p) for p in result.waiver_problems]
 
@@ -274,7 +275,8 @@ def build(result: ScanResult, threshold: str | None = None) -> dict[str, Any]:
         driver["version"] = result.tool_version
         driver["semanticVersion"] = result.tool_version
     driver["informationUri"] = INFORMATION_URI
-    driver["rules"] = [_rule(p, worst.get(p.id)) for p in policies]
+    # Policy metadata is masked too: a policy of one's own (--policy-dir) can quote anything.
+    driver["rules"] = masked([_rule(p, worst.get(p.id)) for p in policies])
 
     run = {
         "tool": {"driver": driver},
