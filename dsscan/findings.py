@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.levels import SEVERITY_RANK
+from dsscan.masking import comparable, mask_text
 
 # The facets of an asset a scanner reads separately (``assessment.gaps[].aspect``).
 ASPECTS = ("encryption", "network", "access", "backup", "content", "tags", "logging")
@@ -77,8 +78,13 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across runs and machines: policy + asset + related assets (+ the check's key,
         when the policy names one). Messages may change wording between versions without
-        breaking baselines or SARIF result matching."""
-        parts = (self.policy_id, self.asset_id, *sorted(self.related))
+        breaking baselines or SARIF result matching.
+
+        Ids enter in their masked form (``comparable(mask_text(id))``, the same for an id with
+        no identifier in it): a hash of a raw id holding a resident ID could be reversed by
+        trying the few hundred thousand IDs its masked form leaves open."""
+        ids = [comparable(mask_text(x)) for x in (self.asset_id, *self.related)]
+        parts = (self.policy_id, ids[0], *sorted(ids[1:]))
         raw = "\x1f".join((*parts, "\x1e" + self.key) if self.key else parts)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
