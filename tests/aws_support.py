@@ -83,7 +83,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class MisbehavingEndpoint:
+class _LocalServer:
+    """An HTTP server on 127.0.0.1 (a free port) serving ``handler`` from a daemon thread."""
+
+    def _serve(self, handler: Any) -> None:
+        import http.server
+        import threading
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class MisbehavingEndpoint(_LocalServer):
     """An HTTP endpoint on 127.0.0.1 that answers every request with one canned AWS error
     response after an optional delay: throttling past retries and timeouts are behaviours
     moto cannot produce, so this stands in for an AWS endpoint under load."""
@@ -91,7 +109,6 @@ class MisbehavingEndpoint:
     def __init__(self, status: int = 400, body: bytes = b"", delay: float = 0.0,
                  content_type: str = "text/xml") -> None:
         import http.server
-        import threading
         import time
 
         outer = self
@@ -118,16 +135,7 @@ class MisbehavingEndpoint:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
+        self._serve(Handler)
 
 def query_error(code: str, message: str = "error") -> bytes:
     """An error body of the AWS query protocol (EC2-style services use another)."""
@@ -275,7 +283,7 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-class StandIn:
+class StandIn(_LocalServer):
     """An HTTP server on 127.0.0.1 that answers chosen operations in place of moto (or AWS):
     the answers moto lacks (MOTO_LACKS), and faults — an error status, a malformed body, or
     a reply dripped a byte every half second (``drip``: "body" sends ``body`` that way,
@@ -321,11 +329,7 @@ class StandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        self._serve(Handler)
         for (service, op), reply in MOTO_LACKS.items():
             self.answer(service, op, 200, json.dumps(reply).encode(), "application/json")
 
@@ -368,10 +372,6 @@ class StandIn:
         if (service, op) in self.answers:
             # moto lets requests to 127.0.0.1 through; the signature is not checked here.
             request.url = f"{self.url}/{service}/{op}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _service_ids() -> dict[str, str]:

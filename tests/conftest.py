@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sampling_corpus import COLUMNS, Corpus, masked_only
@@ -128,3 +129,35 @@ def pg_store_url(pg_server: PostgresServer) -> Iterator[str]:
     yield pg_server.url(name, HISTORIAN, HISTORIAN_PASSWORD)
     with pg_server.admin() as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --- moto's server for end-to-end AWS tests (a module may define its own `aws`) -------------
+
+@pytest.fixture(scope="module")
+def moto_url() -> Any:
+    """moto's threaded server on 127.0.0.1 for a module's end-to-end tests."""
+    from aws_support import free_port
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean moto server, and boto3 in this process pointed at it (to provision)."""
+    import urllib.request
+
+    import boto3
+    from aws_support import FAKE_ENV
+
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset",
+                                                  method="POST"), timeout=10)
+    for k, v in FAKE_ENV.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    return moto_url

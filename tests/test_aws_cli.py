@@ -11,11 +11,9 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import boto3
-import pytest
 from aws_support import (
     FAKE_ENV,
     REGION,
@@ -27,30 +25,8 @@ from aws_support import (
     public_policy,
     query_error,
 )
-from moto.server import ThreadedMotoServer
 
 from dsscan.scanners.aws.operations import OPERATIONS
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_url, monkeypatch):
-    """A clean moto server, and boto3 in this process pointed at it (to provision)."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset",
-                                                  method="POST"), timeout=10)
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    return moto_url
 
 
 def dsscan(endpoint: str, *args: str | Path, extra_env: dict[str, str] | None = None,

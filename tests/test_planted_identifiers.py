@@ -17,12 +17,6 @@ The same values must show up masked (110101********1234): proof that they reache
 
 from __future__ import annotations
 
-import urllib.request
-
-import boto3
-import pytest
-from aws_support import FAKE_ENV, free_port
-from moto.server import ThreadedMotoServer
 from planted import Planted
 from planted_scenarios import aws_scenario, check, describe, files_scenario, sqlite_scenario
 
@@ -37,24 +31,6 @@ def test_no_planted_identifier_leaks_from_files_reports_store_baseline_and_error
     assert seen > 100, seen  # the values did reach the outputs, masked
 
 
-@pytest.fixture(scope="module")
-def moto_url():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_url, monkeypatch):
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset",
-                                                  method="POST"), timeout=10)
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    return moto_url
 
 
 def test_no_planted_identifier_leaks_from_a_live_estate(aws, tmp_path):

@@ -143,24 +143,24 @@ def _attach(conn: Any) -> None:
         conn.timeout = max(0.001, min(t, call.remaining()))
 
 
-class _HTTPConnection(AWSHTTPConnection):
+class _Guarded:
+    """Connection mixin: every connect and request runs under the current call's deadline."""
+
     def connect(self) -> None:
         _attach(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         _attach(self)
-        return super().request(*args, **kwargs)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _HTTPSConnection(AWSHTTPSConnection):
-    def connect(self) -> None:
-        _attach(self)
-        super().connect()
+class _HTTPConnection(_Guarded, AWSHTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        _attach(self)
-        return super().request(*args, **kwargs)
+
+class _HTTPSConnection(_Guarded, AWSHTTPSConnection):
+    pass
 
 
 class _HTTPPool(AWSHTTPConnectionPool):
