@@ -12,9 +12,11 @@ a saved inventory); nothing a scanner did judge is changed.
 Entries, each naming one account (AWS-managed keys cannot be used from another account, so a
 key used across accounts from a declared key account is the institution's own):
 
-* ``"444455556666"`` or ``{account: "444455556666"}``: every key of that account;
+* ``"444455556666"`` or ``{account: "444455556666"}``: every key of that account, used by a
+  store of another account;
 * ``"arn:aws:kms:*:444455556666:key/*"`` or ``{arn: ...}``: keys whose ARN matches the glob
-  (``*`` and ``?`` as in shell patterns; the account field must be the 12 digits).
+  (``*`` and ``?`` as in shell patterns; the account field must be the 12 digits), used by a
+  store of another account; an ARN without wildcards declares that key wherever it is used.
 """
 
 from __future__ import annotations
@@ -37,15 +39,27 @@ class DeclaredKeys:
     arn: str | None = None
 
     def matches(self, key_id: str, asset_account: str | None) -> bool:
-        if key_id.startswith("arn:"):
-            parts = key_id.split(":", 5)
-            if len(parts) < 6 or parts[2] != "kms":
-                return False
-            if self.arn is not None:
-                return fnmatch.fnmatchcase(key_id, self.arn)
-            return parts[4] == self.account
-        # A bare key id or alias names a key of the store's own account.
-        return self.arn is None and asset_account == self.account
+        """Whether the entry declares ``key_id``, used by a store of ``asset_account``.
+
+        An AWS-managed key can only be used in its own account, so a key of a declared
+        account used from *another* account is a customer-managed key. A key of the store's
+        own account could be AWS-managed (aws/s3 when DescribeKey is denied): only an entry
+        naming that very key ARN, without wildcards, declares it. ``alias/aws/*`` never."""
+        if "alias/aws/" in key_id:
+            return False
+        if not key_id.startswith("arn:"):
+            return False  # a bare key id or alias: a key of the store's own account
+        parts = key_id.split(":", 5)
+        if len(parts) < 6 or parts[2] != "kms":
+            return False
+        exact = self.arn is not None and not any(c in self.arn for c in "*?[")
+        if exact:
+            return key_id == self.arn
+        if asset_account is None or parts[4] == asset_account:
+            return False
+        if self.arn is not None:
+            return fnmatch.fnmatchcase(key_id, self.arn)
+        return parts[4] == self.account
 
     def describe(self) -> str:
         return self.arn or self.account

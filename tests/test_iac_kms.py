@@ -314,7 +314,16 @@ def _store(key_id: str | None, key_type: str | None, account: str = "11111111111
     ([{"arn": "arn:aws-cn:kms:*:444455556666:key/*"}], _store(CENTRAL, None), True),
     (["arn:aws-cn:kms:*:444455556666:alias/*"], _store(CENTRAL, None), False),  # not an alias
     (["444455556666"], _store(OTHER, None), False),  # another account
-    (["111111111111"], _store("mrk-0123456789abcdef", None), True),  # a bare id: own account
+    # A key of the store's own account could be AWS-managed (aws/s3 with DescribeKey
+    # denied): a bare id, an account entry or a pattern never declares it; an exact ARN does.
+    (["111111111111"], _store("mrk-0123456789abcdef", None), False),
+    (["111111111111"], _store("arn:aws-cn:kms:cn-north-1:111111111111:key/k1", None), False),
+    (["arn:aws-cn:kms:cn-north-1:111111111111:key/k1"],
+     _store("arn:aws-cn:kms:cn-north-1:111111111111:key/k1", None), True),
+    (["444455556666"], _store("arn:aws-cn:kms:cn-north-1:444455556666:alias/aws/s3", None),
+     False),
+    (["444455556666"], _store("arn:aws-cn:kms:cn-north-1:444455556666:key/k2", None,
+                              account="444455556666"), False),
     (["arn:aws-cn:kms:*:111111111111:key/*"], _store("mrk-0123456789abcdef", None), False),
     (["444455556666"], _store(CENTRAL, "provider_managed"), False),  # scanner already judged
     (["444455556666"], _store(None, None), False),  # no key id: configured-but-unknown

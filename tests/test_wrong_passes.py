@@ -167,3 +167,48 @@ def test_a_user_policy_without_reads_is_concerned_by_every_gap():
 
     p = PolicyInfo(id="ACME-001", title="t", package="p", path="x.rego")
     assert all(p.reads_aspect(a) for a in ("encryption", "logging", "network"))
+
+
+# -- kms_keys never turns an AWS-managed key into a customer-managed one -------------------------
+
+def test_an_aws_managed_key_that_cannot_be_described_is_never_declared_customer_managed(
+        library, monkeypatch):
+    """A core bucket encrypted with its account's aws/s3 key, named by key ARN, DescribeKey
+    denied. ListAliases shows the key behind alias/aws/s3: provider-managed, and declaring
+    the bucket's own account in kms_keys changes nothing. botocore's Stubber answers KMS
+    (moto cannot deny one call); moto answers S3."""
+    import boto3
+    from aws_support import fake_env
+    from botocore.stub import Stubber
+    from moto import mock_aws
+
+    from dsscan.scanners.aws.sweep import SweepOptions, sweep
+
+    fake_env(monkeypatch)
+    acct, kid = "123456789012", "0b1c2d3e-aaaa-bbbb-cccc-000000000001"
+    key = f"arn:aws-cn:kms:{REGION}:{acct}:key/{kid}"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="core-ledger",
+                         CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_tagging(Bucket="core-ledger", Tagging={"TagSet": [
+            {"Key": "dsscan:level", "Value": "core"}]})
+        s3.put_bucket_encryption(Bucket="core-ledger", ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                                              "KMSMasterKeyID": key}}]})
+        kms = boto3.client("kms", region_name=REGION)
+        stub = Stubber(kms)
+        stub.add_client_error("describe_key", service_error_code="AccessDeniedException",
+                              http_status_code=400)
+        stub.add_response("list_aliases", {"Aliases": [
+            {"AliasName": "alias/aws/s3", "TargetKeyId": kid,
+             "AliasArn": f"arn:aws-cn:kms:{REGION}:{acct}:alias/aws/s3"}], "Truncated": False})
+        stub.activate()
+        inv = sweep(SweepOptions(regions=[REGION], services=["s3"],
+                                 client_overrides={"kms": kms}))
+    [b] = [a for a in inv.assets if a["name"] == "core-ledger"]
+    assert b["encryption"]["at_rest"]["key_type"] == "provider_managed"
+    for settings in ({}, {"kms_keys": [acct]}):
+        r = run_scan(copy.deepcopy(inv), library, ScanOptions(
+            config=config_from_mapping(settings, "dsscan.yaml"), include=("DS-ENC-001",)))
+        assert [f.asset_name for f in r.findings] == ["core-ledger"], settings

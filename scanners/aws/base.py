@@ -196,6 +196,13 @@ class Keys:
         try:
             meta = call(kms, "describe_key", KeyId=ref)["KeyMetadata"]
         except ReadFailure as e:
+            # A key of this account behind an alias/aws/* alias is AWS-managed even when it
+            # cannot be described (ListAliases is another permission, and another answer).
+            try:
+                if _key_id(ref) in self.aws_aliased(region):
+                    return "provider_managed", None
+            except ReadFailure:
+                pass
             return None, f"{e.reason} for key {ref}"
         if meta.get("KeyManager") == "AWS":
             return "provider_managed", None
@@ -207,6 +214,11 @@ class Keys:
         if meta.get("KeyManager") == "CUSTOMER":
             return "customer_managed", None
         return None, f"kms:DescribeKey gave no KeyManager for key {ref}"
+
+
+def _key_id(ref: str) -> str:
+    """The key id of a key ARN (``arn:…:key/ID``), else the reference as it is."""
+    return ref.rsplit(":key/", 1)[-1] if ":key/" in ref else ref
 
 
 def _arn_region(ref: str) -> str | None:
