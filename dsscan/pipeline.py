@@ -64,7 +64,8 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     apply_declared_keys(assets, options.config.kms_keys)
     domain_of = relations.domain_membership(assets)
     classify.classify(assets, options.config, options.catalogue, domain_of=domain_of)
-    relations.attach_context(assets, options.config, domain_of)
+    relations.attach_context(assets, options.config, domain_of,
+                             relations.swept_scopes(inventory.sources, inventory.gaps))
     return assets
 
 

@@ -521,15 +521,30 @@ class _Facts:
         }
 
 
-def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> None:
-    """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3)."""
+def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str],
+                   swept: frozenset[tuple[str, str]] = frozenset()) -> None:
+    """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
+    ``swept``: the (account, region) scopes a live sweep read completely, where an asset that
+    is not in the inventory is known not to exist (a copy's deleted source)."""
     # Only acyclic containers are built here: cyclic-GC passes over a 100k-asset heap would
     # cost more than the work itself.
     with gc_paused():
-        _attach(assets, config, domain_of)
+        _attach(assets, config, domain_of, swept)
 
 
-def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> None:
+def swept_scopes(sources: list[dict[str, Any]], gaps: list[dict[str, Any]]
+                 ) -> frozenset[tuple[str, str]]:
+    """The (account, region) scopes of an inventory's live AWS sources, when nothing in the
+    inventory was left unread (any scope gap: none, since which service it hid is not told)."""
+    if gaps:
+        return frozenset()
+    return frozenset((s["account"], s["region"]) for s in sources
+                     if isinstance(s, dict) and s.get("type") == "aws"
+                     and isinstance(s.get("account"), str) and isinstance(s.get("region"), str))
+
+
+def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
+            swept: frozenset[tuple[str, str]] = frozenset()) -> None:
     by_id = {a["id"]: a for a in assets}
     kinds = _by_kind(assets, DOMAIN, SG, VAULT)
     reach = _Reach(assets, kinds, domain_of)
@@ -594,7 +609,7 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str]) -> N
         ctx["domain"] = doms.get(did) if kind == DOMAIN else brief.get(did)
         ctx["backups"] = _backups(a, found, by_id, mode, copy_encryption) if found else []
         ctx["built_in_backup"] = _built_in(a, mode)
-        ctx["sources"] = _sources(a, by_id)
+        ctx["sources"] = _sources(a, by_id, swept)
         ctx["vault"] = vault(vid) if vid else None
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
@@ -656,7 +671,15 @@ def _built_in(a: Asset, mode: str) -> dict[str, Any] | None:
             "separate": separate, "separation": why}
 
 
-def _sources(b: Asset, by_id: dict[str, Asset]) -> list[dict[str, Any]]:
+def _arn_scope(ref: str) -> tuple[str, str] | None:
+    parts = ref.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[3] and parts[4]:
+        return parts[4], parts[3]
+    return None
+
+
+def _sources(b: Asset, by_id: dict[str, Asset],
+             swept: frozenset[tuple[str, str]] = frozenset()) -> list[dict[str, Any]]:
     backup = b.get("backup")
     if not ((isinstance(backup, dict) and backup.get("backup_of")) or b.get("replica_of")
             or b.get("derived_from")):
@@ -669,7 +692,10 @@ def _sources(b: Asset, by_id: dict[str, Asset]) -> list[dict[str, Any]]:
     for rel, sid in refs:
         s = by_id.get(sid)
         if s is None:
-            out.append({"id": sid, "relation": rel, "missing": True})
+            # Missing: "gone" when the sweep read its whole account and region (it was
+            # deleted: the copy stands alone), else it is somewhere dsscan did not look.
+            out.append({"id": sid, "relation": rel, "missing": True,
+                        "gone": _arn_scope(sid) in swept})
             continue
         w = _where(s, copy=False)
         out.append({"id": sid, "name": s.get("name") or sid, "relation": rel,

@@ -536,7 +536,7 @@ def test_sources_list_what_a_copy_or_aggregate_holds_and_flag_missing_ids():
         {"id": "db-1", "name": "db-1", "relation": "derived", "kind": "database", "level": "core",
          "account": "111", "region": "cn-north-1", "bucket": None, "volume": None,
          "encryption": {"enabled": True, "key_type": "provider_managed"}},
-        {"id": "ghost", "relation": "derived", "missing": True},
+        {"id": "ghost", "relation": "derived", "missing": True, "gone": False},
     ]
     assert by["db-1"]["ctx"]["sources"] == []
 

@@ -212,3 +212,26 @@ def test_an_aws_managed_key_that_cannot_be_described_is_never_declared_customer_
         r = run_scan(copy.deepcopy(inv), library, ScanOptions(
             config=config_from_mapping(settings, "dsscan.yaml"), include=("DS-ENC-001",)))
         assert [f.asset_name for f in r.findings] == ["core-ledger"], settings
+
+
+# -- DS-ENC-002: a copy of a source outside the inventory ------------------------------------
+
+@pytest.mark.parametrize(("source_region", "gaps", "not_assessed"), [
+    ("cn-northwest-1", [], True),    # a region the sweep did not read: the source may exist
+    (REGION, [], False),             # read completely and not there: deleted, nothing to compare
+    (REGION, [{"scope": "rds in 111111111111/cn-north-1", "reason": "AccessDenied"}], True),
+])
+def test_a_copy_of_a_source_outside_the_inventory_is_not_assessed(library, source_region, gaps,
+                                                                  not_assessed):
+    snap = {"id": f"arn:aws-cn:rds:{REGION}:{ACCT}:snapshot:ledger-1", "kind": "snapshot",
+            "name": "ledger-1", "account": ACCT, "region": REGION,
+            "tags": {"dsscan:level": "core"},
+            "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
+            "backup": {"backup_of": [f"arn:aws-cn:rds:{source_region}:{ACCT}:db:ledger"]}}
+    inv = parse_inventory({"format": "dsscan-inventory/1", "assets": [snap], "gaps": gaps,
+                           "sources": [{"type": "aws", "account": ACCT, "region": REGION}]},
+                          "estate.json")
+    r = run_scan(inv, library, ScanOptions(include=("DS-ENC-002",)))
+    got = [n for n in r.not_assessed if n.policy_id == "DS-ENC-002"]
+    assert bool(got) is not_assessed
+    assert not r.findings

@@ -241,6 +241,23 @@ not_assessed contains item if {
 	item := {"asset": c.a.id, "reason": sprintf("encryption at rest of its source %s could not be read (or its key type): the copy cannot be compared with it", [concat(", ", unknown)])}
 }
 
+# A copy whose source is not in the inventory but may exist (another account or region not
+# swept, a store outside the plan; not "gone": deleted from a scope read completely): its key
+# cannot be compared, so the copy is not assessed unless its own key is customer-managed (as
+# strong as any source).
+not_assessed contains item if {
+	some a in copy_assets
+	own(a).exact != 2
+	missing := sort([s.id |
+		some s in a.ctx.sources
+		s.missing == true
+		not s.gone == true
+		s.relation in copy_relations
+	])
+	count(missing) > 0
+	item := {"asset": a.id, "reason": sprintf("its source %s is not in the inventory: the copy's key cannot be compared with the source's", [concat(", ", missing)])}
+}
+
 # --- backup vaults -------------------------------------------------------------------------
 
 vault_level(v) := data.dsscan.lib.highest(array.concat(

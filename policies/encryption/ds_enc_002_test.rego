@@ -179,8 +179,9 @@ test_vault_with_unknown_encryption_is_not_assessed if {
 	n.asset == "v"
 }
 
-test_missing_source_is_not_compared if {
-	a := snapshot("snap", "sensitive", pmk, [{"id": "gone", "relation": "snapshot", "missing": true}])
+test_deleted_source_is_not_compared if {
+	# "gone": the sweep read the source's whole account and region and it was not there.
+	a := snapshot("snap", "sensitive", pmk, [{"id": "deleted", "relation": "snapshot", "missing": true, "gone": true}])
 	count(denied([a])) == 0
 	count(unassessed([a])) == 0
 }
@@ -228,4 +229,16 @@ test_unknown_source_key_is_named_in_the_reason if {
 	count(ns) == 1
 	some n in ns
 	contains(n.reason, "db")
+}
+
+test_copy_of_a_source_outside_the_inventory_is_not_assessed if {
+	missing := {"id": "db-elsewhere", "relation": "snapshot", "missing": true}
+	weak := snapshot("snap", "core", pmk, [missing])
+	ns := unassessed([weak])
+	count(ns) == 1
+	some n in ns
+	contains(n.reason, "db-elsewhere")
+	count(denied([weak])) == 0
+	# A customer-managed copy is as strong as any source: nothing to compare.
+	count(unassessed([snapshot("snap2", "core", cmk, [missing])])) == 0
 }
