@@ -23,7 +23,7 @@ from dsscan.catalogue import Catalogue, Rule, asset_name
 from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
 from dsscan.inventory import gc_paused
-from dsscan.levels import LEVELS, NO_LEVEL_WORDS, RANK, UNCLASSIFIED, normalize_level
+from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
 from dsscan.masking import mask_text
 
 _LEVEL_BY_RANK = {r: lv for lv, r in RANK.items()}
@@ -66,7 +66,7 @@ class _Setup:
             if target is None:
                 raise InputError(f"{origin}: level_synonyms.{k} '{v}' is not a level "
                                  f"(expected one of {', '.join(reversed(LEVELS))})")
-            if (_norm(k) in NO_LEVEL_WORDS
+            if (means_no_level(str(k))
                     and RANK[target] < RANK[config.unclassified_protection_level]):
                 raise InputError(f"{origin}: level_synonyms.{k} '{v}' would give stores of "
                                  f"unknown level less than {config.unclassified_protection_level}"
@@ -224,9 +224,11 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         _add_lineage(assets, lineage)
     _inherit_desensitization(assets)
 
+    floor = RANK[config.unclassified_protection_level]
     inherited = _inherit(assets, own)
-    for a, prov, inh in zip(assets, own, inherited, strict=True):
-        a["level"] = _level_record(prov, inh)
+    unknown_part = _unclassified_origins(assets, own, inherited, floor)
+    for i, (a, prov, inh) in enumerate(zip(assets, own, inherited, strict=True)):
+        a["level"] = _level_record(prov, inh, floor, unknown_part.get(i))
 
     # A member's environment falls back to its network domain's (the domain's own sources).
     domain_env = {a["id"]: prov[0]["environment"] for a, prov in zip(assets, envs, strict=True)
@@ -286,13 +288,13 @@ def _own_level_sources(a: dict[str, Any], rules: list[Rule],
                     out.append({"source": "declared", "level": lv,
                                 "detail": str(e.get("detail") or "declared in the inventory")})
 
-    # The first configured key whose value is a level; a value that is not a level is ignored
+    # Every configured key whose value is a level (the highest wins, like every source: two
+    # level tags that disagree never hide the higher); a value that is not a level is ignored
     # (it neither classifies the asset nor makes it general).
     for _, key, value in hits.get("level", ()):
         lv = setup.level(value)
         if lv is not None:
             out.append({"source": "tag", "level": lv, "detail": f"{key}={value}"})
-            break
 
     if dkey is not None:
         rating = setup.config.domains[dkey]
@@ -456,12 +458,58 @@ def _vaults_named(ref: str, a: dict[str, Any], assets: list[dict[str, Any]],
     return named
 
 
-def _level_record(own: list[Entry], inherited: Entry | None) -> dict[str, Any]:
+def _classifying(entries: list[Entry], floor: int) -> bool:
+    """Whether an asset's own sources give it a level: a declared one, or an observation at
+    or above the protection owed to unclassified stores. Content is a lower bound: general-
+    level content (company codes) says nothing of what else the store holds."""
+    return any(e["source"] in DECLARING_SOURCES or RANK[e["level"]] >= floor for e in entries)
+
+
+def _unclassified_origins(assets: list[dict[str, Any]], own: list[list[Entry]],
+                          inherited: list[Entry | None], floor: int) -> dict[int, Entry]:
+    """Assets that copy, aggregate or contain (transitively) data of an asset with no level
+    (none of its own, none inherited): index -> the provenance entry saying so. Part of what
+    they hold has no known level."""
+    users = _inheritors(assets)
+    out: dict[int, Entry] = {}
+    work: deque[int] = deque()
+    origin: dict[int, int] = {}
+    for u in sorted(users):
+        if not _classifying(own[u], floor) and inherited[u] is None:
+            origin[u] = u
+            work.append(u)
+    while work:
+        u = work.popleft()
+        for v, rel in users.get(u, ()):
+            if v in out or v == origin[u]:
+                continue
+            o = origin[u]
+            detail = f"{rel} {assets[u]['id']}"
+            if o != u:
+                detail += f" (no level: {assets[o]['id']})"
+            out[v] = {"source": "inheritance", "level": UNCLASSIFIED,
+                      "detail": detail + ", which has no level"}
+            origin.setdefault(v, o)
+            work.append(v)
+    return out
+
+
+def _level_record(own: list[Entry], inherited: Entry | None, floor: int = 2,
+                  unknown_part: Entry | None = None) -> dict[str, Any]:
+    """The level: the highest source wins, except that observations below ``floor`` (the
+    rank of unclassified_protection_level) do not classify a store whose level is otherwise
+    unknown — general-level content, or inheritance when part of what it copies or aggregates
+    has no level: such a store stays unclassified, protected at the floor (Art. 18; an
+    unclassified store is never general)."""
     prov = [*own, inherited] if inherited is not None else list(own)
     value = UNCLASSIFIED
     for e in prov:
-        if RANK[e["level"]] > RANK[value]:
+        r = RANK[e["level"]]
+        if r > RANK[value] and (r >= floor or e["source"] in DECLARING_SOURCES
+                                or (e["source"] == "inheritance" and unknown_part is None)):
             value = e["level"]
+    if unknown_part is not None and RANK[value] < floor:
+        prov.append(unknown_part)  # said only where it decides the level
     return {"value": value, "provenance": prov, "conflicts": _conflicts(prov)}
 
 

@@ -37,10 +37,18 @@ DEFAULT_SYNONYMS: dict[str, str] = {
 
 
 # Tag and catalogue values that say "no level yet": a synonym may not turn them into a level
-# below the protection owed to unclassified stores.
-NO_LEVEL_WORDS: frozenset[str] = frozenset({
-    "unclassified", "unknown", "none", "n/a", "na", "tbd", "todo", "pending", "unrated",
-    "未分级", "未定级", "未分类", "待定级", "待分级"})
+# below the protection owed to unclassified stores. Markers, not a list of words: "未知",
+# "待分类", "unassigned", "n/a", "null" and "" all say it.
+_NO_LEVEL_MARKERS = ("unclass", "unknown", "unassign", "unrated", "unlabel", "undefined",
+                     "none", "null", "nil", "tbd", "todo", "pending", "n/a", "not set",
+                     "notset", "?", "未", "待", "无", "不明", "空")
+_NO_LEVEL_EXACT = frozenset({"", "na", "-", "--", "0", "x"})
+
+
+def means_no_level(value: str) -> bool:
+    """Whether a tag or catalogue value says the level is not known (normalized text)."""
+    v = unicodedata.normalize("NFKC", value).strip().lower()
+    return v in _NO_LEVEL_EXACT or any(m in v for m in _NO_LEVEL_MARKERS)
 
 
 def normalize_level(value: object, synonyms: dict[str, str] | None = None) -> str | None:

@@ -73,11 +73,14 @@ def test_bad_first_tag_falls_through_to_next_configured_key() -> None:
     assert sources(a) == [("tag", "sensitive")]
 
 
-def test_first_configured_tag_key_wins() -> None:
-    a = run([{"id": "x", "kind": "database",
-              "tags": {"data-level": "general", "dsscan:level": "core"}}])["x"]
-    assert a["level"]["provenance"] == [
-        {"source": "tag", "level": "core", "detail": "dsscan:level=core"}]
+@pytest.mark.parametrize("tags", [
+    {"data-level": "general", "dsscan:level": "core"},
+    {"dsscan:level": "general", "DataLevel": "core"},   # the first key's value is not the end
+])
+def test_every_level_tag_counts_and_the_highest_wins(tags) -> None:
+    a = run([{"id": "x", "kind": "database", "tags": tags}])["x"]
+    assert level(a) == "core"
+    assert sorted(e["level"] for e in a["level"]["provenance"]) == ["core", "general"]
 
 
 def test_level_synonyms_from_config() -> None:

@@ -103,7 +103,8 @@ def test_settings_giving_unclassified_stores_general_duties_are_refused(settings
     assert message in str(e.value) and "\n" not in str(e.value)
 
 
-@pytest.mark.parametrize("word", ["unclassified", "Unknown", "未分级", "TBD"])
+@pytest.mark.parametrize("word", ["unclassified", "Unknown", "未分级", "TBD", "未知", "待分类",
+                                  "null", "", "unassigned", "N/A", "none", "not-classified?"])
 def test_a_synonym_turning_no_level_into_general_is_refused(library, word):
     with pytest.raises(InputError, match="never general"):
         scan(library, store("x"), settings={"level_synonyms": {word: "general"}})
@@ -141,6 +142,8 @@ def test_a_raised_floor_raises_the_default_severity_of_unclassified():
     ("access", "DS-ENC-001", False),
     ("network", "DS-NET-001", True),
     ("network", "DS-BAK-002", False),
+    ("network", "DS-TST-003", True),     # the environment may come from the network domain
+    ("network", "DS-TST-002", True),
     ("backup", "DS-BAK-002", True),
     ("logging", "DS-NET-003", False),
     ("tags", "DS-NET-003", True),        # the level: every policy
@@ -235,3 +238,43 @@ def test_a_copy_of_a_source_outside_the_inventory_is_not_assessed(library, sourc
     got = [n for n in r.not_assessed if n.policy_id == "DS-ENC-002"]
     assert bool(got) is not_assessed
     assert not r.findings
+
+
+# -- unclassified stays unclassified unless something classifies it ------------------------------
+
+def _untagged_db(name: str, **extra: Any) -> dict:
+    return store(name, tags={}, **extra)
+
+
+@pytest.mark.parametrize(("assets", "name", "level"), [
+    # General-level content (company codes) is a lower bound: the store stays unclassified.
+    ([_untagged_db("x", content={"status": "sampled", "detections": [
+        {"detector": "unified_social_credit_code", "unmasked": 40}]})], "x", "unclassified"),
+    # Sensitive content classifies.
+    ([_untagged_db("x", content={"status": "sampled", "detections": [
+        {"detector": "prc_resident_id", "unmasked": 3}]})], "x", "sensitive"),
+    # An aggregate of general and unclassified data holds data of unknown level.
+    ([store("branches", level="general"), _untagged_db("mystery"),
+      _untagged_db("reporting", derived_from=[
+          f"arn:aws-cn:rds:{REGION}:{ACCT}:db:branches",
+          f"arn:aws-cn:rds:{REGION}:{ACCT}:db:mystery"])], "reporting", "unclassified"),
+    # ... and of general data only, general.
+    ([store("branches", level="general"),
+      _untagged_db("reporting", derived_from=[f"arn:aws-cn:rds:{REGION}:{ACCT}:db:branches"])],
+     "reporting", "general"),
+    # A declared level stays what it says.
+    ([_untagged_db("mystery"), store("reporting", level="general", derived_from=[
+        f"arn:aws-cn:rds:{REGION}:{ACCT}:db:mystery"])], "reporting", "general"),
+])
+def test_only_a_declaration_or_an_observation_at_the_floor_classifies(library, assets, name,
+                                                                      level):
+    r = scan(library, *assets)
+    inv = parse_inventory({"format": "dsscan-inventory/1",
+                           "assets": [copy.deepcopy(a) for a in assets]}, "estate.json")
+    from dsscan.pipeline import prepare
+
+    by_name = {a["name"]: a for a in prepare(inv, ScanOptions())}
+    assert by_name[name]["level"]["value"] == level
+    if level == "unclassified":
+        assert {f.policy_id for f in r.findings
+                if f.asset_name == name} >= {"DS-CLS-001"}

@@ -14,7 +14,7 @@
 #     approved desensitization process and record it; purge the unmasked copies, including
 #     their snapshots and backups.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
-#   reads: []
+#   reads: [network]  # the environment may come from the network domain
 package dsscan.policy.ds_tst_002
 
 import rego.v1

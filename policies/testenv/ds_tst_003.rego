@@ -14,7 +14,7 @@
 #     (e.g. dsscan:desensitization = DSR-2025-004), or register it in the data catalogue; if
 #     the data is not desensitized, remove it from the test environment.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot]
-#   reads: []
+#   reads: [network]  # the environment may come from the network domain
 package dsscan.policy.ds_tst_003
 
 import rego.v1
