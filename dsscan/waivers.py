@@ -219,26 +219,44 @@ def _matches_all(glob: str | None, probes: tuple[str, ...]) -> bool:
     return all(match(p) for p in probes)
 
 
-def catch_all(w: Waiver, policy_ids: list[str]) -> list[str]:
-    """What ``w`` waives all of: "every policy" (its policy glob matches every policy of the
-    library, or any id at all), "every asset" (its asset, account and region globs match ids
-    of every shape). A waiver this wide hides whole duties: it needs ``scope: all``."""
+def _family(policy_id: str) -> str:
+    """DS-NET-003 -> DS-NET: one duty (a family of checks)."""
+    return policy_id.upper().rsplit("-", 1)[0]
+
+
+def catch_all(w: Waiver, policy_ids: list[str],
+              assets: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """What ``w`` waives all of: "every policy" (its policy glob matches any id at all, every
+    policy of the library, or policies of more than one duty — ``DS-[A-M]*``), "every asset"
+    (its asset, account and region globs match ids of every shape, or every asset of the run
+    when the run holds assets of more than one kind — ``arn:aws-cn:*`` on a live sweep). A
+    waiver this wide hides whole duties: it needs ``scope: all``."""
     out = []
     match = re.compile(fnmatch.translate(w.policy.upper())).match
-    if match("ANY-POLICY-001") or (len(policy_ids) > 1
-                                   and all(match(p.upper()) for p in policy_ids)):
+    hit = [p for p in policy_ids if match(p.upper())]
+    if match("ANY-POLICY-001") or (len(policy_ids) > 1 and len(hit) == len(policy_ids)) \
+            or len({_family(p) for p in hit}) > 1:
         out.append("every policy")
     if (_matches_all(w.asset, _ANY_ASSET) and _matches_all(w.account, _ANY_ACCOUNT)
-            and _matches_all(w.region, _ANY_REGION)):
+            and _matches_all(w.region, _ANY_REGION)) or _covers_run(w, assets or {}):
         out.append("every asset")
     return out
 
 
+def _covers_run(w: Waiver, assets: dict[str, dict[str, Any]]) -> bool:
+    """Whether ``w`` matches every asset of a run that holds more than one kind of asset."""
+    if len({a.get("kind") for a in assets.values()}) < 2:
+        return False
+    m = _Matcher(w)
+    return all(m.matches_asset(aid, a.get("name"), a) for aid, a in assets.items())
+
+
 def problems_of(w: Waiver, rules: WaiverRules, today: date,
-                policy_ids: list[str] | None = None) -> list[str]:
+                policy_ids: list[str] | None = None,
+                assets: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Why ``w`` does not waive today (empty: it is valid)."""
     out = []
-    wide = catch_all(w, policy_ids or [])
+    wide = catch_all(w, policy_ids or [], assets)
     if wide and w.scope != "all":
         out.append(f"waives {' and '.join(wide)}: write 'scope: all' to accept a waiver this "
                    "wide")
@@ -266,7 +284,10 @@ class _Matcher:
         self.region = re.compile(fnmatch.translate(w.region)).match if w.region else None
 
     def covers(self, f: Finding, info: dict[str, Any]) -> bool:
-        if not (self.asset(f.asset_id) or (f.asset_name and self.asset(f.asset_name))):
+        return self.matches_asset(f.asset_id, f.asset_name, info)
+
+    def matches_asset(self, asset_id: str, name: Any, info: dict[str, Any]) -> bool:
+        if not (self.asset(asset_id) or (isinstance(name, str) and self.asset(name))):
             return False
         # A waiver naming an account (region) never covers an asset whose account is unknown.
         for want, have in ((self.account, info.get("account")), (self.region, info.get("region"))):
@@ -294,7 +315,7 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
     today = today or date.today()
     rules = rules or WaiverRules()
     ids = list(policy_ids) if policy_ids is not None else [p.id for p in result.policies]
-    problems = [problems_of(w, rules, today, ids) for w in waivers]
+    problems = [problems_of(w, rules, today, ids, result.assets) for w in waivers]
     matchers = [_Matcher(w) for w in waivers]
     counts = [0] * len(waivers)
     # Findings an invalid waiver matches: reported as failing only if no valid waiver took them.
@@ -325,7 +346,7 @@ def apply_waivers(result: ScanResult, waivers: list[Waiver], rules: WaiverRules 
             text, kind = STALE, STALE_KIND
             if not any(matchers[i].policy(pid) for pid in evaluated):
                 text += " (no policy it names was evaluated in this run)"
-        elif not text and (wide := catch_all(w, ids)):
+        elif not text and (wide := catch_all(w, ids, result.assets)):
             # Valid and accepted with scope: all -- still listed, so a reader sees it.
             text, kind = f"catch-all (scope: all): waives {' and '.join(wide)}", CATCH_ALL
         if text:

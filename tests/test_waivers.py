@@ -498,6 +498,10 @@ LIB_IDS = ["DS-BAK-002", "DS-NET-003", "DS-ENC-001"]
     ({"policy": "DS-NET-003", "asset": "**", "account": "*", "region": "*"}, ["every asset"]),
     ({"policy": "DS-NET-003", "asset": "*?"}, ["every asset"]),
     ({"policy": "DS-NET-*", "asset": "statements"}, []),
+    # Globs spanning more than one duty are a waiver of every policy, piece by piece.
+    ({"policy": "DS-[A-M]*", "asset": "statements"}, ["every policy"]),
+    ({"policy": "DS-[!C]*", "asset": "statements"}, ["every policy"]),
+    ({"policy": "DS-*-00[12]", "asset": "statements"}, ["every policy"]),
     ({"policy": "DS-NET-003", "asset": "arn:aws-cn:s3:::*"}, []),
     ({"policy": "DS-NET-003", "asset": "*", "account": "111111111111"}, []),
     ({"policy": "DS-NET-003", "region": "cn-north-1"}, []),
@@ -555,3 +559,16 @@ def test_scope_other_than_all_is_an_error():
     with pytest.raises(InputError, match=r"waivers\[0\]\.scope: 'some' is not 'all'"):
         parse_waivers([{"policy": "*", "reason": "r", "expires": "2999-01-01",
                         "scope": "some"}], "dsscan.yaml")
+
+
+def test_a_glob_matching_every_asset_of_the_run_is_a_catch_all(library):
+    """``arn:aws-cn:*`` matches no Terraform address, but every asset of a live sweep."""
+    db = {**STATEMENTS, "id": "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger",
+          "kind": "database", "name": "ledger", "network": {"publicly_accessible": True}}
+    r = scan(library, W(policy="DS-NET-003", asset="arn:aws-cn:*", scope=None),
+             assets=(STATEMENTS, LOANS, db))
+    assert waived(r) == set()
+    assert r.waiver_problems[0]["problem"].startswith("waives every asset")
+    # One kind of asset only (two buckets): a pattern of buckets, not a catch-all.
+    r = scan(library, W(policy="DS-NET-003", asset="arn:aws-cn:s3:::*", scope=None))
+    assert len(waived(r)) == 2 and r.waiver_problems == []
