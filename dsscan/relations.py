@@ -553,6 +553,7 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
     mode = config.backup_separation
     facts = _Facts(config)
 
+    bucket_names = {a.get("name"): a["id"] for a in assets if a.get("kind") == "object_store"}
     copies: dict[str, list[tuple[str, Asset]]] = {}
     contents: dict[str, list[dict[str, Any]]] = {}
     vault_of: dict[str, str] = {}
@@ -609,6 +610,7 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
         ctx["domain"] = doms.get(did) if kind == DOMAIN else brief.get(did)
         ctx["backups"] = _backups(a, found, by_id, mode, copy_encryption) if found else []
         ctx["built_in_backup"] = _built_in(a, mode)
+        ctx["replicas_outside"] = _replicas_outside(a, by_id, bucket_names)
         ctx["sources"] = _sources(a, by_id, swept)
         ctx["vault"] = vault(vid) if vid else None
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
@@ -643,6 +645,25 @@ def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
                     "relation": rel, **w,
                     "encryption": encryption(b), "separate": sep[0], "separation": sep[1],
                     "same_place": same_place})
+    return out
+
+
+def _replicas_outside(a: Asset, by_id: dict[str, Asset],
+                      bucket_names: dict[Any, str]) -> list[dict[str, Any]]:
+    """Copies the service keeps of ``a`` that are not assets of the inventory (a replica in
+    the inventory is judged as itself): DynamoDB global-table replicas (``replicas``) and S3
+    replication targets (``attributes.replication_targets``) in an account or region not
+    read. Their region, when the scanner could tell it, else null."""
+    out: list[dict[str, Any]] = []
+    for r in a.get("replicas") or ():
+        if isinstance(r, dict) and r.get("id") not in by_id:
+            out.append({"id": r.get("id"), "region": r.get("region")})
+    attrs = a.get("attributes")
+    targets = attrs.get("replication_targets") if isinstance(attrs, dict) else None
+    for t in _strs(targets):
+        if t in by_id or t.rsplit(":", 1)[-1] in bucket_names:
+            continue
+        out.append({"id": t, "region": None})
     return out
 
 

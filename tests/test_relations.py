@@ -10,7 +10,8 @@ import pytest
 from dsscan.config import Config
 from dsscan.relations import attach_context, cidr_overlaps, domain_membership, is_internet_cidr
 
-CTX_KEYS = {"domain", "backups", "built_in_backup", "sources", "vault", "contents", "parent",
+CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources", "vault",
+            "contents", "parent",
             "level", "rank", "protect_level", "protect_rank", "environment", "test", "production",
             "assessable"}
 
@@ -570,7 +571,8 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
     for a in by.values():
         assert set(a["ctx"]) == CTX_KEYS
     assert by["lonely"]["ctx"] == {
-        "domain": None, "backups": [], "built_in_backup": None, "sources": [], "vault": None,
+        "domain": None, "backups": [], "built_in_backup": None, "replicas_outside": [],
+        "sources": [], "vault": None,
         "contents": [], "parent": None, "level": "general", "rank": 1,
         "protect_level": "general", "protect_rank": 1,
         "environment": "production", "test": False, "production": True, "assessable": True}
@@ -691,3 +693,16 @@ def test_same_place_is_a_field_not_a_phrase():
     assert [c["same_place"] for c in by["bkt"]["ctx"]["backups"]] == ["bucket"]
     assert {c["id"]: c["same_place"] for c in by["vol-1"]["ctx"]["backups"]} == {
         "snap-1": "volume", "snap-2": None}
+
+
+def test_replicas_outside_the_inventory_are_listed_with_their_region():
+    src = asset("arn:aws:s3:::kyc", "object_store", name="kyc",
+                attributes={"replication_targets": ["arn:aws:s3:::kyc-dr", "kyc-copy"]},
+                replicas=[{"id": "arn:aws:dynamodb:ap-east-1:1:table/t", "region": "ap-east-1"},
+                          {"id": "in-inventory", "region": "cn-north-1"}])
+    copy_ = asset("arn:aws:s3:::kyc-copy", "object_store", name="kyc-copy")
+    here = asset("in-inventory", "table")
+    by = run([src, copy_, here])
+    assert by["arn:aws:s3:::kyc"]["ctx"]["replicas_outside"] == [
+        {"id": "arn:aws:dynamodb:ap-east-1:1:table/t", "region": "ap-east-1"},
+        {"id": "arn:aws:s3:::kyc-dr", "region": None}]

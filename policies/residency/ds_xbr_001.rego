@@ -61,3 +61,36 @@ not_assessed contains item if {
 	not known_region(a)
 	item := {"asset": a.id, "reason": "the region of the store could not be read"}
 }
+
+# Copies the service keeps outside the inventory (DynamoDB global-table replicas, S3
+# replication targets in accounts or regions not read; Python: ctx.replicas_outside). A
+# replica in the inventory is judged as itself above.
+replicas_outside(a) := object.get(a, ["ctx", "replicas_outside"], [])
+
+deny contains finding if {
+	count(allowed) > 0
+	some a in data.dsscan.lib.assets
+	held(a)
+	some r in replicas_outside(a)
+	is_string(r.region)
+	not r.region in allowed
+	finding := {
+		"asset": a.id,
+		"key": sprintf("replica:%s", [r.region]),
+		"level": a.ctx.level,
+		"message": sprintf("%s holds %s data and is replicated to region %s, outside the allowed regions (%s).", [
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), r.region,
+			concat(", ", sort([x | some x in allowed])),
+		]),
+		"evidence": {"replica_region": r.region, "allowed_regions": sort([x | some x in allowed])},
+	}
+}
+
+not_assessed contains item if {
+	count(allowed) > 0
+	some a in data.dsscan.lib.assets
+	held(a)
+	unknown := sort([r.id | some r in replicas_outside(a); not is_string(r.region); is_string(r.id)])
+	count(unknown) > 0
+	item := {"asset": a.id, "reason": sprintf("the region of its replication target %s could not be read", [concat(", ", unknown)])}
+}

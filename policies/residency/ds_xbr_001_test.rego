@@ -63,3 +63,29 @@ test_unknown_region_is_not_assessed if {
 test_network_domains_are_not_data_stores if {
 	count(denied([store("vpc", "network_domain", "core", "us-east-1")])) == 0
 }
+
+with_replicas(a, rs) := object.union(a, {"ctx": {"replicas_outside": rs}})
+
+test_replica_overseas_outside_the_inventory_is_denied if {
+	t := with_replicas(store("tbl", "table", "core", "cn-north-1"), [
+		{"id": "arn:aws:dynamodb:ap-southeast-1:111111111111:table/tbl", "region": "ap-southeast-1"},
+		{"id": "arn:aws-cn:dynamodb:cn-northwest-1:111111111111:table/tbl", "region": "cn-northwest-1"},
+	])
+	ds := denied([t])
+	count(ds) == 1
+	some f in ds
+	f.asset == "tbl"
+	f.evidence.replica_region == "ap-southeast-1"
+}
+
+test_replication_target_of_unknown_region_is_not_assessed if {
+	b := with_replicas(store("bkt", "object_store", "sensitive", "cn-north-1"), [{"id": "arn:aws:s3:::kyc-dr", "region": null}])
+	count(denied([b])) == 0
+	some n in unassessed([b])
+	contains(n.reason, "kyc-dr")
+}
+
+test_replicas_of_general_data_are_not_judged if {
+	b := with_replicas(store("bkt", "object_store", "general", "cn-north-1"), [{"id": "x", "region": "eu-west-1"}])
+	count(denied([b])) == 0
+}
