@@ -421,3 +421,26 @@ def test_live_scan_judges_table_resource_policies(monkeypatch: pytest.MonkeyPatc
     want = {f"t{i}": judge(p, "dynamodb").public for i, p in enumerate(cases.values())}
     assert got == {**want, "plain": False}
     assert list(want.values()).count(True) == 6  # star, vpc-*, negated, IfExists, /0, S3 key
+
+
+def test_a_known_public_table_policy_stays_public_beside_an_unknown_one() -> None:
+    """One attached policy is public, another's target is unknown until apply: public
+    (a finding), not merely not assessed."""
+    from dsscan.scanners.iac.resources import UNTIL_APPLY
+
+    arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t"
+    table = IacResource(address="aws_dynamodb_table.t", type="aws_dynamodb_table", name="t",
+                        values={"name": "t", "arn": arn}, action="create", account=ACCOUNT,
+                        region=REGION, file="plan.json")
+    public = IacResource(address="aws_dynamodb_resource_policy.p",
+                         type="aws_dynamodb_resource_policy", name="p",
+                         values={"resource_arn": arn, "policy": json.dumps(doc(st()))},
+                         action="create", account=ACCOUNT, region=REGION, file="plan.json",
+                         refs={"resource_arn": ["aws_dynamodb_table.t"]})
+    other = IacResource(address="aws_dynamodb_resource_policy.q",
+                        type="aws_dynamodb_resource_policy", name="q",
+                        values={"resource_arn": UNTIL_APPLY, "policy": "{}"},
+                        action="create", account=ACCOUNT, region=REGION, file="plan.json")
+    inv = build_inventory([table, public, other], tool="terraform", files=["plan.json"])
+    (a,) = [x for x in inv.assets if x["kind"] == "table"]
+    assert a["access"]["public"] is True

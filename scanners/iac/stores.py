@@ -145,18 +145,17 @@ class StoreMapping:
         of ``types`` whose ``ref`` attribute names it, and an ``inline`` document), judged by
         policydoc.judge; None where a policy, or which resource it is for, is unknown."""
         policies = [p.values.get(attr) for p in self.plan.pointing_at(r, types, (ref,))]
-        public: bool | None = False
-        wildcard: bool | None = False
+        public = wildcard = unknown = False
         if self.plan.maybe_pointing_at(r, types, (ref,)):
             self.gap_text(a, "access", f"not assessed until apply: which resource a {what} is "
                                        "for is not known before apply")
-            public = wildcard = None
+            unknown = True
         if inline is not None:
             policies.append(inline)
         for p in policies:
             if is_unknown(p):
                 self.gap(a, "access", f"the {what}", p)
-                public = wildcard = None
+                unknown = True
                 continue
             doc = as_json(p)
             verdict = judge(doc, service) if doc is not None else None
@@ -164,13 +163,13 @@ class StoreMapping:
                 why = verdict.reasons[0] if verdict and verdict.reasons else \
                     "it is not a JSON policy document"
                 self.gap_text(a, "access", f"the {what} could not be judged: {why}")
-                public = wildcard = None
+                unknown = True
                 continue
-            if verdict.public:
-                public = True if public is not None else None
-            if verdict.wildcard_principal:
-                wildcard = True if wildcard is not None else None
-        return public, wildcard
+            public = public or bool(verdict.public)
+            wildcard = wildcard or bool(verdict.wildcard_principal)
+        # A known public policy is public whatever else is unknown; otherwise unknown wins.
+        return (True if public else None if unknown else False,
+                True if wildcard else None if unknown else False)
 
     # -- EBS
     def ebs_default(self, r: IacResource) -> tuple[bool | None, Any]:
