@@ -7,11 +7,14 @@ downstream can leak a sampled value.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from dsscan.levels import SEVERITY_RANK
-from dsscan.masking import comparable, mask_text
+from dsscan.masking import mask_text
 
 # The facets of an asset a scanner reads separately (``assessment.gaps[].aspect``).
 ASPECTS = ("encryption", "network", "access", "backup", "content", "tags", "logging")
@@ -50,6 +53,23 @@ class PolicyInfo:
         return ", ".join(f"Art. {a}" for a in self.articles)
 
 
+def _fp(value: str) -> str:
+    """A fingerprint part: the value, or its keyed HMAC when it holds an identifier and the
+    institution set a fingerprint key (docs/baseline.md)."""
+    key = fingerprint_key()
+    if key is None or mask_text(value) == value:
+        return value
+    return "k:" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@cache
+def fingerprint_key() -> bytes | None:
+    """``$DSSCAN_FINGERPRINT_KEY``: a secret shared by the runs whose fingerprints must match
+    (CI and sweeps of one institution); None when unset or empty."""
+    key = os.environ.get("DSSCAN_FINGERPRINT_KEY", "")
+    return key.encode("utf-8") if key else None
+
+
 @dataclass
 class Finding:
     policy_id: str
@@ -78,14 +98,14 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across runs and machines: policy + asset + related assets (+ the check's key,
         when the policy names one). Messages may change wording between versions without
-        breaking baselines or SARIF result matching.
+        breaking baselines or SARIF result matching. Distinct assets never share one.
 
-        Ids enter in their masked form (``comparable(mask_text(id))``, the same for an id with
-        no identifier in it): a hash of a raw id holding a resident ID could be reversed by
-        trying the few hundred thousand IDs its masked form leaves open."""
-        ids = [comparable(mask_text(x)) for x in (self.asset_id, *self.related)]
-        parts = (self.policy_id, ids[0], *sorted(ids[1:]))
-        raw = "\x1f".join((*parts, "\x1e" + self.key) if self.key else parts)
+        An id (or key) holding an identifier — a resident ID in a table name — enters as an
+        HMAC under ``$DSSCAN_FINGERPRINT_KEY`` when that secret is set: without it the hash of
+        such an id could be reversed by trying the IDs its masked form leaves open. Ids without
+        an identifier hash the same either way (baselines keep matching)."""
+        parts = (self.policy_id, _fp(self.asset_id), *sorted(_fp(x) for x in self.related))
+        raw = "\x1f".join((*parts, "\x1e" + _fp(self.key)) if self.key else parts)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
     def severity_rank(self) -> int:

@@ -529,11 +529,12 @@ def test_diff_never_calls_fixed_a_finding_whose_asset_the_later_run_could_not_as
         d = store.diff(a, b)
     finally:
         store.close()
-    # The two findings share a fingerprint (ids are hashed masked), and which of the two the
-    # gap is about cannot be told once masked: nothing is called fixed.
+    gone = {f["asset_id"] for f in d["fixed"]} | \
+        {f["asset_id"] for f in d["not_assessed_in_b"]}
+    assert len(gone) == 2 and any(x.endswith("~2") for x in gone)
+    # Which of the two the gap is about cannot be told once masked: neither is called fixed.
     assert d["fixed"] == []
-    assert [x["fingerprint"] for x in d["not_assessed_in_b"]] == [
-        _finding(first).fingerprint]
+    assert len(d["not_assessed_in_b"]) == 2
 
 
 def test_a_baseline_entry_is_not_fixed_when_its_asset_could_not_be_assessed(tmp_path):
@@ -544,9 +545,7 @@ def test_a_baseline_entry_is_not_fixed_when_its_asset_could_not_be_assessed(tmp_
     path = tmp_path / "base.json"
     with session():
         write_baseline(_result([_finding(first), _finding(second)], [], [first, second]), path)
-    # One entry: the two findings share a fingerprint (ids are hashed in their masked form).
-    assert _finding(first).fingerprint == _finding(second).fingerprint
-    assert len(load_baseline(str(path)).entries) == 1
+    assert "~2" in path.read_text()
     with session():
         result = _result([], [NotAssessed(reason="AccessDenied", asset_id=second,
                                           policy_id="DS-ENC-001")], [second])
@@ -566,30 +565,42 @@ def test_e_mail_masking_from_each_at_sign_equals_the_reference_pattern():
     assert [t for t in texts if masking._mask_emails(t, None) != ref(t)] == []
 
 
-def test_fingerprints_reveal_no_more_than_the_masked_id():
-    """A fingerprint hashes the masked ids: two assets whose names hold different resident IDs
-    with the same masked form get the same fingerprint, so the hash cannot be searched for the
-    hidden digits; ids without an identifier keep their fingerprints."""
+def test_fingerprints_tell_assets_apart_and_can_be_keyed(monkeypatch):
+    """Two assets whose names hold different resident IDs with the same masked form never
+    share a fingerprint (a baseline must not take one for the other). With
+    $DSSCAN_FINGERPRINT_KEY set, such ids enter as a keyed HMAC, so the fingerprint cannot be
+    searched for the hidden digits; ids without identifiers hash the same with or without."""
     from dsscan.content.checksums import mod11_2_check_char
-    from dsscan.findings import Finding
+    from dsscan.findings import Finding, fingerprint_key
 
     def rid(body: str) -> str:
         return body + mod11_2_check_char(body)
 
     a = rid("44030519851122002")
     b = next(x for d in range(1, 29) if (x := rid(f"440305199001{d:02}002"))[-1] == a[-1])
-    assert a[:6] == b[:6] and a[-4:] == b[-4:] and a != b  # same visible digits
+    assert mask_text(f"kyc{a}") == mask_text(f"kyc{b}")  # the same masked form
 
-    def f(asset: str, related: tuple[str, ...] = ()) -> Finding:
+    def f(asset: str, key: str = "") -> Finding:
         return Finding(policy_id="DS-NET-003", title="t", articles=(41,), severity="high",
                        level="important", asset_id=asset, message="m", remediation="r",
-                       related=related)
+                       key=key)
 
-    fa, fb = f(f"arn:aws:s3:::kyc{a}"), f(f"arn:aws:s3:::kyc{b}")
-    assert fa.fingerprint == fb.fingerprint
-    assert fa.fingerprint == f(mask_text(f"arn:aws:s3:::kyc{a}")).fingerprint
-    assert f("arn:aws:s3:::kyc-plain").fingerprint != fa.fingerprint
-    # Unchanged for ids without identifiers (baselines written before keep matching).
-    raw = "\x1f".join(("DS-NET-003", "arn:aws:s3:::plain", "snap-1"))
-    assert f("arn:aws:s3:::plain", ("snap-1",)).fingerprint == \
-        hashlib.sha256(raw.encode()).hexdigest()[:32]
+    def prints() -> tuple[str, ...]:
+        fingerprint_key.cache_clear()
+        return (f(f"kyc{a}").fingerprint, f(f"kyc{b}").fingerprint, f("kyc-plain").fingerprint,
+                f("x", key=f"k{a}").fingerprint)
+
+    monkeypatch.delenv("DSSCAN_FINGERPRINT_KEY", raising=False)
+    plain = prints()
+    monkeypatch.setenv("DSSCAN_FINGERPRINT_KEY", "institution-secret")
+    keyed = prints()
+    monkeypatch.setenv("DSSCAN_FINGERPRINT_KEY", "another-secret")
+    other = prints()
+    fingerprint_key.cache_clear()
+    for fps in (plain, keyed, other):
+        assert fps[0] != fps[1]
+    assert plain[2] == keyed[2] == other[2]        # no identifier: unchanged
+    assert len({plain[0], keyed[0], other[0]}) == 3  # an identifier: keyed
+    assert len({plain[3], keyed[3], other[3]}) == 3  # the check's key too
+    raw = "\x1f".join(("DS-NET-003", f"kyc{a}"))
+    assert plain[0] == hashlib.sha256(raw.encode()).hexdigest()[:32]
