@@ -33,6 +33,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEYS = ("id", "policy", "asset", "account", "region", "reason", "approver", "expires",
          "created", "scope")
 _RULE_KEYS = ("require_approver", "max_days")
+# The shape of a masked identifier (440305********0029, 138****5678, c***@qq.com).
+_MASKED = re.compile(r"\d\*{3,}\d|\w\*{3}@")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +153,12 @@ def parse_waivers(raw: Any, origin: str) -> list[Waiver]:
                                  "match any)")
         asset = _text(item.get("asset", "*"), f"{at}.asset",
                       what="an asset id or name, or a glob") or "*"
+        if _MASKED.search(asset):
+            # Reports show ids masked: a pattern copied from one would take its mask for a
+            # wildcard and waive every asset whose id shares the visible digits.
+            raise InputError(f"{at}.asset: {_show(asset)} looks like an id copied from a "
+                             "report, where identifiers are masked: its '*' would match "
+                             "other assets; write the id as it is, or a pattern of your own")
         account = _text(item.get("account"), f"{at}.account", what="an account id or glob",
                         digits=True)
         region = _text(item.get("region"), f"{at}.region", what="a region or glob")

@@ -572,3 +572,18 @@ def test_a_glob_matching_every_asset_of_the_run_is_a_catch_all(library):
     # One kind of asset only (two buckets): a pattern of buckets, not a catch-all.
     r = scan(library, W(policy="DS-NET-003", asset="arn:aws-cn:s3:::*", scope=None))
     assert len(waived(r)) == 2 and r.waiver_problems == []
+
+
+@pytest.mark.parametrize("asset", ["arn:aws-cn:s3:::kyc-440305********0029", "tel-138****5678",
+                                   "owner-c***@qq.com"])
+def test_a_masked_id_copied_from_a_report_is_refused_as_a_waiver_pattern(asset):
+    with pytest.raises(InputError, match="looks like an id copied from a report"):
+        parse_waivers([{"policy": "DS-ENC-001", "asset": asset, "reason": "r",
+                        "expires": "2999-01-01"}], "dsscan.yaml")
+
+
+def test_ordinary_globs_are_accepted():
+    ws = parse_waivers([{"policy": "DS-ENC-001", "asset": a, "reason": "r",
+                         "expires": "2999-01-01"} for a in ("legacy-*", "*-2019-*", "a**b")],
+                       "dsscan.yaml")
+    assert len(ws) == 3
