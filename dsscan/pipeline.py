@@ -57,6 +57,7 @@ def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
 def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     """Classify the assets and attach their relations (ctx); returns the asset list."""
     from dsscan import classify, relations
+    from dsscan.copies import swept_scopes
     from dsscan.keys import apply_declared_keys
 
     assets = inventory.assets
@@ -65,7 +66,7 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     domain_of = relations.domain_membership(assets)
     classify.classify(assets, options.config, options.catalogue, domain_of=domain_of)
     relations.attach_context(assets, options.config, domain_of,
-                             relations.swept_scopes(inventory.sources, inventory.gaps))
+                             swept_scopes(inventory.sources, inventory.gaps))
     return assets
 
 

@@ -18,6 +18,16 @@ from collections import Counter
 from typing import Any
 
 from dsscan.config import Config
+from dsscan.copies import (
+    at_rest,
+    backups_of,
+    built_in_backup,
+    level_of,
+    replicas_outside,
+    sources_of,
+    strs,
+    sub,
+)
 from dsscan.inventory import gc_paused
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
@@ -42,34 +52,13 @@ _ACTIVE_PEERING = (None, "", "active")
 # ---------------------------------------------------------------------------- small helpers
 
 
-def _strs(value: Any) -> list[str]:
-    """The strings of a list field; tolerant of null and stray non-strings."""
-    if not value or not isinstance(value, list):
-        return []
-    return [v for v in value if isinstance(v, str) and v]
-
-
 def _net(a: Asset) -> dict[str, Any]:
     n = a.get("network")
     return n if isinstance(n, dict) else {}
 
 
-def _sub(a: Asset, key: str) -> dict[str, Any]:
-    v = a.get(key)
-    return v if isinstance(v, dict) else {}
-
-
-def _level(a: Asset) -> str:
-    return _sub(a, "level").get("value") or UNCLASSIFIED
-
-
 def _environment(a: Asset) -> str:
-    return _sub(a, "environment").get("value") or "unknown"
-
-
-def _at_rest(a: Asset) -> dict[str, Any] | None:
-    v = _sub(a, "encryption").get("at_rest")
-    return v if isinstance(v, dict) else None
+    return sub(a, "environment").get("value") or "unknown"
 
 
 def _tail(ref: str) -> str:
@@ -79,17 +68,6 @@ def _tail(ref: str) -> str:
 
 def _short(asset_id: str) -> str:
     return _tail(asset_id) if asset_id.startswith("arn:") else asset_id
-
-
-def _bucket_name(ref: str | None) -> str | None:
-    """A bucket named by ARN (arn:aws:s3:::b) or URL (s3://b/prefix) compares by its name."""
-    if not ref:
-        return None
-    if ref.startswith("arn:"):
-        return ref.rsplit(":", 1)[-1].split("/", 1)[0]
-    if "://" in ref:
-        return ref.split("://", 1)[1].split("/", 1)[0]
-    return ref
 
 
 def _by_kind(assets: list[Asset], *kinds: str) -> dict[str, list[Asset]]:
@@ -138,7 +116,7 @@ def domain_membership(assets: list[Asset]) -> dict[str, str]:
     size: dict[str, int] = {}
     for d in domains:
         net = _net(d)
-        subnets = set(_strs(net.get("subnets")))
+        subnets = set(strs(net.get("subnets")))
         size[d["id"]] = len(subnets)
         for s in subnets:
             by_subnet.setdefault(s, []).append(d)
@@ -165,7 +143,7 @@ def domain_membership(assets: list[Asset]) -> dict[str, str]:
         if not isinstance(net, dict):
             continue
         chosen: str | None = None
-        subnets = _strs(net.get("subnets")) if by_subnet else []
+        subnets = strs(net.get("subnets")) if by_subnet else []
         if len(subnets) == 1:  # the common case, without counting
             cands = by_subnet.get(subnets[0], ())
             if cands:
@@ -198,7 +176,7 @@ class _Dom:
         self.name: str = a.get("name") or a["id"]
         self.vpc: str | None = net.get("vpc_id") or None
         self.cidrs: list[tuple[str, Range]] = [
-            (c, r) for c in _strs(net.get("cidrs")) if (r := parse_cidr(c)) is not None]
+            (c, r) for c in strs(net.get("cidrs")) if (r := parse_cidr(c)) is not None]
         self.routes: list[tuple[str, Range, str]] = []
         for rt in net.get("routes") or []:
             if not isinstance(rt, dict):
@@ -209,7 +187,7 @@ class _Dom:
                 self.routes.append((dest, r, target))
         self.igw = net.get("internet_gateway") is True or any(
             t.startswith("igw-") for _, _, t in self.routes)
-        self.level = _level(a)
+        self.level = level_of(a)
         self.env = _environment(a)
 
     def routes_to(self, other: _Dom, prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -260,7 +238,7 @@ class _Reach:
                 continue
             net = _net(a)
             public = a["id"] if net.get("publicly_accessible") is True else None
-            refs = _strs(net.get("security_groups"))
+            refs = strs(net.get("security_groups"))
             if public is None and not net.get("ingress"):
                 sig = (did, tuple(refs))
                 if sig in plain:
@@ -307,13 +285,13 @@ class _Reach:
             if not isinstance(rule, dict):
                 continue
             ports = _ports(rule)
-            for c in _strs(rule.get("cidrs")) + _strs(rule.get("ipv6_cidrs")):
+            for c in strs(rule.get("cidrs")) + strs(rule.get("ipv6_cidrs")):
                 r = parse_cidr(c)
                 if r is not None:  # a malformed CIDR matches nothing
                     out.append(("cidr", (r, is_internet_range(r)), f"{label} ingress {c} {ports}"))
-            for ref in _strs(rule.get("security_groups")):
+            for ref in strs(rule.get("security_groups")):
                 out.append(("sg", ref, f"{label} ingress from {ref} {ports}"))
-            for pl in _strs(rule.get("prefix_lists")):
+            for pl in strs(rule.get("prefix_lists")):
                 out.append(("pl", pl, f"{label} ingress {pl} {ports}"))
         self._rules[holder] = out
         return out
@@ -418,73 +396,6 @@ class _Reach:
                     add(e, f"transit gateway {tgw} with route from {e.name} to {dest}")
 
 
-# ---------------------------------------------------------------------------- 3. copies
-
-
-_COPY_KINDS = ("backup", "snapshot")
-
-
-def _where(a: Asset, copy: bool = True) -> dict[str, str | None]:
-    """Where an asset's data is stored. A copy is where its backup location says (falling back
-    to its own account/region); a store (``copy=False``, unless it is a backup or snapshot
-    itself) is in its own account/region, its ``backup.location`` only filling gaps."""
-    loc = _sub(a, "backup").get("location")
-    loc = loc if isinstance(loc, dict) else {}
-    bucket = loc.get("bucket") or (a.get("name") if a.get("kind") == "object_store" else None)
-    first, second = (loc, a) if copy or a.get("kind") in _COPY_KINDS else (a, loc)
-    return {"account": first.get("account") or second.get("account"),
-            "region": first.get("region") or second.get("region"),
-            "vault": loc.get("vault"), "bucket": bucket, "volume": loc.get("volume")}
-
-
-def _own_stores(x: Asset, by_id: dict[str, Asset]) -> tuple[set[str], set[str]]:
-    """Buckets and volumes holding X itself (or its parent): a copy there is not apart from it."""
-    here = _where(x)
-    buckets: set[str | None] = {_bucket_name(here["bucket"])}
-    volumes: set[str | None] = {here["volume"], x["id"]}
-    if x.get("kind") == "object_store":
-        buckets.add(_bucket_name(x["id"]))
-    parent = by_id.get(x.get("parent") or "")
-    if parent is not None:
-        if parent.get("kind") == "object_store":
-            buckets |= {_bucket_name(parent.get("name")), _bucket_name(parent["id"])}
-        volumes |= {parent["id"], _where(parent)["volume"]}
-    buckets.discard(None)
-    volumes.discard(None)
-    return buckets, volumes  # type: ignore[return-value]
-
-
-def _tri(a: str | None, b: str | None) -> bool | None:
-    """Do two places differ? None when either is unknown."""
-    return None if a is None or b is None else a != b
-
-
-def separation(mode: str, src: dict[str, str | None],
-               copy: dict[str, str | None]) -> tuple[bool | None, str]:
-    """Is the copy apart from its source per ``config.backup_separation``? (value, reason)."""
-    acct = _tri(src["account"], copy["account"])
-    reg = _tri(src["region"], copy["region"])
-    if mode == "account":
-        return acct, {True: "different account", False: "same account",
-                      None: "account unknown"}[acct]
-    if mode == "region":
-        return reg, {True: "different region", False: "same region", None: "region unknown"}[reg]
-    if mode == "account_and_region":
-        if acct is False or reg is False:
-            return False, "same account" if acct is False else "same region"
-        if acct and reg:
-            return True, "different account and region"
-        return None, "account unknown" if acct is None else "region unknown"
-    # account_or_region (default): one known difference is enough.
-    if acct and reg:
-        return True, "different account and region"
-    if acct or reg:
-        return True, "different account" if acct else "different region"
-    if acct is False and reg is False:
-        return False, "same account and region"
-    return None, "account unknown" if acct is None else "region unknown"
-
-
 # ---------------------------------------------------------------------------- 4. ctx
 
 
@@ -532,17 +443,6 @@ def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str
         _attach(assets, config, domain_of, swept)
 
 
-def swept_scopes(sources: list[dict[str, Any]], gaps: list[dict[str, Any]]
-                 ) -> frozenset[tuple[str, str]]:
-    """The (account, region) scopes of an inventory's live AWS sources, when nothing in the
-    inventory was left unread (any scope gap: none, since which service it hid is not told)."""
-    if gaps:
-        return frozenset()
-    return frozenset((s["account"], s["region"]) for s in sources
-                     if isinstance(s, dict) and s.get("type") == "aws"
-                     and isinstance(s.get("account"), str) and isinstance(s.get("region"), str))
-
-
 def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
             swept: frozenset[tuple[str, str]] = frozenset()) -> None:
     by_id = {a["id"]: a for a in assets}
@@ -560,14 +460,14 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
     for b in assets:
         backup = b.get("backup")
         if b.get("replica_of"):
-            for src in _strs(b["replica_of"]):
+            for src in strs(b["replica_of"]):
                 copies.setdefault(src, []).append(("replica", b))
         if not backup or not isinstance(backup, dict):
             continue
         of = backup.get("backup_of")
         if of:
             rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
-            for src in _strs(of):
+            for src in strs(of):
                 copies.setdefault(src, []).append((rel, b))
         loc = backup.get("location")
         vid = vault_ref.get(loc.get("vault")) if isinstance(loc, dict) else None
@@ -575,19 +475,19 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
             vault_of[b["id"]] = vid
             contents.setdefault(vid, []).append(
                 {"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
-                 "level": _level(b)})
+                 "level": level_of(b)})
 
     def vault(vid: str | None) -> dict[str, Any] | None:
         if vid is None:
             return None
         if vid not in vault_ctx:
             v = by_id[vid]
-            vault_ctx[vid] = {"id": vid, "name": v.get("name"), "encryption": _at_rest(v),
+            vault_ctx[vid] = {"id": vid, "name": v.get("name"), "encryption": at_rest(v),
                               "access": v.get("access")}
         return vault_ctx[vid]
 
     def copy_encryption(b: Asset) -> dict[str, Any] | None:
-        own = _at_rest(b)
+        own = at_rest(b)
         if own is None or own.get("enabled") is None:  # a recovery point takes its vault's key
             v = vault(vault_of.get(b["id"]))
             if v is not None and v["encryption"] is not None:
@@ -608,122 +508,14 @@ def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
         did = domain_of.get(aid, "")
         ctx = facts(a)  # the eight facts, then the relations (the documented key order)
         ctx["domain"] = doms.get(did) if kind == DOMAIN else brief.get(did)
-        ctx["backups"] = _backups(a, found, by_id, mode, copy_encryption) if found else []
-        ctx["built_in_backup"] = _built_in(a, mode)
-        ctx["replicas_outside"] = _replicas_outside(a, by_id, bucket_names)
-        ctx["sources"] = _sources(a, by_id, swept)
+        ctx["backups"] = backups_of(a, found, by_id, mode, copy_encryption) if found else []
+        ctx["built_in_backup"] = built_in_backup(a, mode)
+        ctx["replicas_outside"] = replicas_outside(a, by_id, bucket_names)
+        ctx["sources"] = sources_of(a, by_id, swept)
         ctx["vault"] = vault(vid) if vid else None
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
         a["ctx"] = ctx
-
-
-def _backups(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
-             encryption: Any) -> list[dict[str, Any]]:
-    if not found:
-        return []
-    src = _where(x, copy=False)
-    buckets, volumes = _own_stores(x, by_id)
-    out: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for rel, b in found:
-        if (b["id"], rel) in seen or b["id"] == x["id"]:
-            continue
-        seen.add((b["id"], rel))
-        w = _where(b)
-        # same_place: the copy sits in the very bucket or volume it copies (lost with it).
-        same_place: str | None = None
-        if _bucket_name(w["bucket"]) in buckets:
-            same_place = "bucket"
-            sep: tuple[bool | None, str] = (False, f"same bucket {_bucket_name(w['bucket'])}")
-        elif w["volume"] in volumes:
-            same_place = "volume"
-            sep = (False, f"same volume {w['volume']}")
-        else:
-            sep = separation(mode, src, w)
-        out.append({"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
-                    "relation": rel, **w,
-                    "encryption": encryption(b), "separate": sep[0], "separation": sep[1],
-                    "same_place": same_place})
-    return out
-
-
-def _replicas_outside(a: Asset, by_id: dict[str, Asset],
-                      bucket_names: dict[Any, str]) -> list[dict[str, Any]]:
-    """Copies the service keeps of ``a`` that are not assets of the inventory (a replica in
-    the inventory is judged as itself): DynamoDB global-table replicas (``replicas``) and S3
-    replication targets (``attributes.replication_targets``) in an account or region not
-    read. Their region, when the scanner could tell it, else null."""
-    out: list[dict[str, Any]] = []
-    for r in a.get("replicas") or ():
-        if isinstance(r, dict) and r.get("id") not in by_id:
-            out.append({"id": r.get("id"), "region": r.get("region")})
-    attrs = a.get("attributes")
-    targets = attrs.get("replication_targets") if isinstance(attrs, dict) else None
-    for t in _strs(targets):
-        if t in by_id or t.rsplit(":", 1)[-1] in bucket_names:
-            continue
-        out.append({"id": t, "region": None})
-    return out
-
-
-def _built_in(a: Asset, mode: str) -> dict[str, Any] | None:
-    """The store's own backups (DynamoDB point-in-time recovery, RDS/Redshift automated
-    backups, ElastiCache snapshots, EFS automatic backups), when they are on: kept by the
-    service in the store's own account and region, so never stored apart from it (Art. 37).
-    ``replica_regions`` (e.g. RDS automated-backup replication) counts as another region."""
-    native = _sub(a, "backup").get("native")
-    if not isinstance(native, dict):
-        return None
-    days = native.get("retention_days")
-    on = (native.get("enabled") is True or native.get("point_in_time_recovery") is True
-          or (isinstance(days, int | float) and not isinstance(days, bool) and days > 0))
-    if not on:
-        return None
-    here = _where(a, copy=False)
-    kind = ("point_in_time_recovery" if native.get("point_in_time_recovery") is True
-            else "automated_backups")
-    regions = [r for r in _strs(native.get("replica_regions")) if r != here["region"]]
-    if not regions:  # the store's own place, whatever is known of it
-        return {"kind": kind, "account": here["account"], "region": here["region"],
-                "separate": False, "separation": "same account and region (kept by the service)"}
-    separate, why = separation(mode, here, dict(here, region=regions[0]))
-    return {"kind": kind, "account": here["account"], "region": regions[0],
-            "separate": separate, "separation": why}
-
-
-def _arn_scope(ref: str) -> tuple[str, str] | None:
-    parts = ref.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[3] and parts[4]:
-        return parts[4], parts[3]
-    return None
-
-
-def _sources(b: Asset, by_id: dict[str, Asset],
-             swept: frozenset[tuple[str, str]] = frozenset()) -> list[dict[str, Any]]:
-    backup = b.get("backup")
-    if not ((isinstance(backup, dict) and backup.get("backup_of")) or b.get("replica_of")
-            or b.get("derived_from")):
-        return []
-    backup_rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
-    refs = ([(backup_rel, s) for s in _strs(_sub(b, "backup").get("backup_of"))]
-            + [("replica", s) for s in _strs(b.get("replica_of"))]
-            + [("derived", s) for s in _strs(b.get("derived_from"))])
-    out: list[dict[str, Any]] = []
-    for rel, sid in refs:
-        s = by_id.get(sid)
-        if s is None:
-            # Missing: "gone" when the sweep read its whole account and region (it was
-            # deleted: the copy stands alone), else it is somewhere dsscan did not look.
-            out.append({"id": sid, "relation": rel, "missing": True,
-                        "gone": _arn_scope(sid) in swept})
-            continue
-        w = _where(s, copy=False)
-        out.append({"id": sid, "name": s.get("name") or sid, "relation": rel,
-                    "kind": s.get("kind"), "level": _level(s),
-                    "account": w["account"], "region": w["region"], "bucket": w["bucket"],
-                    "volume": w["volume"], "encryption": _at_rest(s)})
-    return out
 
 
 def _parent(a: Asset, by_id: dict[str, Asset]) -> dict[str, Any] | None:
@@ -733,5 +525,5 @@ def _parent(a: Asset, by_id: dict[str, Asset]) -> dict[str, Any] | None:
     p = by_id.get(pid)
     if p is None:
         return {"id": pid, "missing": True}
-    return {"id": pid, "kind": p.get("kind"), "encryption": _at_rest(p),
+    return {"id": pid, "kind": p.get("kind"), "encryption": at_rest(p),
             "network": p.get("network")}
