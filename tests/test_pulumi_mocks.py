@@ -83,12 +83,22 @@ def test_what_the_program_declares_is_judged(inventory):
     assert src["skipped"]["aws:lambda/function:Function"] == 1
 
 
-def test_kms_keys_decides_the_bank_key(inventory):
-    cfg = config_from_mapping({"kms_keys": ["111111111111"]}, "cfg")
+def _archive_gaps(inventory: Any, kms_keys: list[str]) -> list[Any]:
+    cfg = config_from_mapping({"kms_keys": kms_keys}, "cfg")
     result = run_scan(inventory, load_library(), ScanOptions(config=cfg))
-    assert not [n for n in result.not_assessed
-                if (result.assets.get(n.asset_id or "") or {}).get("name")
-                == "bank-ledger-archive"]
+    return [n for n in result.not_assessed
+            if (result.assets.get(n.asset_id or "") or {}).get("name") == "bank-ledger-archive"]
+
+
+def test_kms_keys_decides_the_bank_key_only_by_its_exact_arn(inventory):
+    archive = next(a for a in inventory.assets if a["name"] == "bank-ledger-archive")
+    key = archive["encryption"]["at_rest"]["key_id"]
+    # the key sits in the stack's own account, where it could be AWS-managed: declaring the
+    # whole account (or a glob over it) does not decide it
+    assert _archive_gaps(inventory, ["111111111111"])
+    assert _archive_gaps(inventory, ["arn:aws-cn:kms:*:111111111111:key/*"])
+    # naming that very key does
+    assert not _archive_gaps(inventory, [key])
 
 
 # -- the stand-ins themselves ----------------------------------------------------------------

@@ -144,6 +144,26 @@ def test_run_ids_made_in_one_millisecond_still_sort_in_order(
     assert rows.new_run_id(datetime(2025, 3, 1, 7, 0, 0, tzinfo=UTC)) > later
 
 
+@pytest.mark.parametrize("suffix", [0, 1, 25, 26, 2 ** 31 - 1, 26 ** 7 - 1, 0x03289783])
+def test_run_ids_are_never_taken_for_identifiers_by_the_masker(
+        monkeypatch: pytest.MonkeyPatch, suffix: int) -> None:
+    """A hex suffix that happened to be all decimal ("...-851-03289783") made a 17-digit chain
+    the masker hid: a history listing showed a run id nobody could paste back."""
+    from datetime import UTC, datetime
+
+    from dsscan.masking import mask_text
+    from dsscan.store import rows
+
+    monkeypatch.setattr(rows, "_last_id", [0, 0])
+    monkeypatch.setattr(rows.secrets, "randbits", lambda _bits: suffix)
+    for when in (datetime(2026, 12, 7, 7, 16, 36, 851000, tzinfo=UTC),
+                 datetime(2031, 1, 9, 23, 59, 59, 999000, tzinfo=UTC)):
+        run_id = rows.new_run_id(when)
+        assert mask_text(run_id) == run_id
+        assert mask_text(f"run {run_id} stored") == f"run {run_id} stored"
+        assert not any(c.isdigit() for c in run_id.rsplit("-", 1)[1])
+
+
 def unique_prefix(run_id: str, *others: str) -> str:
     """The shortest prefix of run_id that no other id starts with."""
     return next(run_id[:n] for n in range(1, len(run_id) + 1)

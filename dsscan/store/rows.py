@@ -39,25 +39,42 @@ class RunRows:
 
 
 _ID_LOCK = threading.Lock()
-_last_id: list[int] = [0, 0]  # [ms since the epoch, 32-bit suffix] of this process's last id
+_last_id: list[int] = [0, 0]  # [ms since the epoch, suffix < 26**7] of this process's last id
+
+
+_SUFFIX_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _letters(n: int) -> str:
+    """``n`` (< 26**7) as 7 letters, a..z, most significant first: sorts as the number does."""
+    out = []
+    for _ in range(7):
+        n, r = divmod(n, 26)
+        out.append(_SUFFIX_LETTERS[r])
+    return "".join(reversed(out))
 
 
 def new_run_id(now: datetime) -> str:
     """Sortable by time of storing (to the millisecond), unique by 31 random bits. Within one
     process ids also sort in the order they were made: a second id in the same millisecond
-    takes the previous suffix + 1 (as ULIDs do), not a new random one."""
+    takes the previous suffix + 1 (as ULIDs do), not a new random one.
+
+    The suffix is written in letters, never digits: a hex suffix that happened to be all
+    decimal ("-851-03289783") made the id end in a 17-digit chain the output masker must
+    treat as a possible identifier, and a report showed a run id nobody could paste back.
+    Ids stored before (hex suffix) are still read and resolved as they are."""
     ms = int(now.timestamp() * 1000)
     with _ID_LOCK:
         last_ms, last_suffix = _last_id
         if ms > last_ms:
             suffix = secrets.randbits(31)  # 31: room to count up in the same millisecond
-        elif last_suffix < 0xFFFFFFFF:
+        elif last_suffix < 26 ** 7 - 1:
             ms, suffix = last_ms, last_suffix + 1
         else:
             ms, suffix = last_ms + 1, secrets.randbits(31)
         _last_id[:] = [ms, suffix]
     t = datetime.fromtimestamp(ms / 1000, UTC)
-    return f"r{t:%Y%m%d-%H%M%S}-{t.microsecond // 1000:03d}-{suffix:08x}"
+    return f"r{t:%Y%m%d-%H%M%S}-{t.microsecond // 1000:03d}-{_letters(suffix)}"
 
 
 def utc_text(value: str | None, fallback: datetime) -> str:
