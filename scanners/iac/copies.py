@@ -16,6 +16,12 @@ from dsscan.scanners.iac.values import as_int, as_json, as_str, blocks, get
 Asset = dict[str, Any]
 
 
+def _any(values: list[bool | None]) -> bool | None:
+    if True in values:
+        return True
+    return None if None in values else False
+
+
 class CopyMapping:
     """Mixed into mapping.Mapper."""
 
@@ -25,6 +31,7 @@ class CopyMapping:
     gap: Any
     gap_text: Any
     encryption: Any
+    linked: Any
 
     def _copy_encryption(self, a: Asset, r: IacResource, src: Asset | None) -> dict[str, Any]:
         """A snapshot is encrypted as its source is, unless the resource says otherwise."""
@@ -72,35 +79,58 @@ class CopyMapping:
                                            "min_retention_days": None}}
         a["access"] = access
         policy_type, lock_type = "aws_backup_vault_policy", "aws_backup_vault_lock_configuration"
-        for t in (policy_type, lock_type):
-            if self.plan.maybe_pointing_at(r, (t,), ("backup_vault_name",)):
-                self.gap_text(a, "access", f"not assessed until apply: which vault an {t} is "
-                                           "for is not known before apply")
-                access["public"] = access["wildcard_principal"] = None
-        for p in self.plan.pointing_at(r, (policy_type,), ("backup_vault_name",)):
+        policies, unsure = self.linked(
+            a, r, (policy_type,), ("backup_vault_name",), aspect="access",
+            what="be its access policy",
+            weakens=lambda p: (doc := as_json(p.values.get("policy"))) is None
+            or judge(doc, "backup").public is not False)
+        if unsure:
+            access["public"] = access["wildcard_principal"] = None
+        locks = self.plan.pointing_at(r, (lock_type,), ("backup_vault_name",))
+        # A lock that may be this vault's can only lock it, unless it has one of its own that
+        # the other could replace with a weaker one.
+        self.linked(a, r, (lock_type,), ("backup_vault_name",), aspect="access",
+                    what="be its lock", weakens=lambda _: bool(locks))
+        # Several policies or locks: the weakest (AWS keeps the last applied).
+        publics: list[bool | None] = [None] if unsure else []
+        wildcards: list[bool | None] = [None] if unsure else []
+        for p in policies:
             raw = p.values.get("policy")
             doc = as_json(raw)
             if is_unknown(raw):
                 self.gap(a, "access", "the vault access policy", raw)
-                access["public"] = access["wildcard_principal"] = None
+                publics.append(None)
+                wildcards.append(None)
             elif doc is None:
                 self.gap_text(a, "access", "the vault access policy is not a JSON document")
-                access["public"] = access["wildcard_principal"] = None
+                publics.append(None)
+                wildcards.append(None)
             else:
                 verdict = judge(doc, "backup")
-                access["wildcard_principal"] = verdict.wildcard_principal
-                access["public"] = verdict.public
+                publics.append(verdict.public)
+                wildcards.append(verdict.wildcard_principal)
                 if verdict.public is None:
                     self.gap_text(a, "access", "the vault access policy could not be judged: "
                                                f"{verdict.reasons[0]}")
-        for lock in self.plan.pointing_at(r, (lock_type,), ("backup_vault_name",)):
-            days = lock.values.get("min_retention_days")
-            access["lock"] = {
-                "enabled": True,
-                # ChangeableForDays makes it compliance mode (immutable after the grace time).
-                "mode": "compliance" if configured(lock.values.get("changeable_for_days"))
-                is not None else "governance",
-                "min_retention_days": as_int(days)}
+        access["public"], access["wildcard_principal"] = _any(publics), _any(wildcards)
+        weakest: dict[str, Any] | None = None
+        for lock in locks:
+            days = as_int(configured(lock.values.get("min_retention_days")))
+            # ChangeableForDays makes it compliance mode (immutable after the grace time).
+            mode = "compliance" if configured(lock.values.get("changeable_for_days")) \
+                is not None else "governance"
+            this = {"enabled": True, "mode": mode, "min_retention_days": days}
+            if weakest is None:
+                weakest = this
+            else:
+                weakest = {"enabled": True,
+                           "mode": "governance" if "governance" in (mode, weakest["mode"])
+                           else "compliance",
+                           "min_retention_days": None if None in (days, weakest[
+                               "min_retention_days"]) else min(days, weakest[
+                                   "min_retention_days"])}
+        if weakest is not None:
+            access["lock"] = weakest
 
     def backup_plans(self, store_types: tuple[str, ...], store_kinds: set[str]) -> None:
         """Which stores each backup selection covers: by reference, ARN pattern or tags."""

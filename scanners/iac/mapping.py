@@ -146,11 +146,15 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         hits = self.plan.pointing_at(target, types, paths)
         unsure = [m for m in self.plan.maybe_pointing_at(target, types, paths)
                   if m not in hits and weakens(m)]
+        noun = _NOUNS.get(target.type, "resource")
         for m in unsure if aspect else ():  # None: the caller decides what is unknown
             for x in (a if isinstance(a, list) else [a]):
-                self.gap_text(x, aspect, f"not assessed until apply: {m.address} may {what}; "
-                                         f"which {_NOUNS.get(target.type, 'resource')} it is "
-                                         "for is not known before apply")
+                text = what
+                if x["id"] != target.address:  # the gap is on another asset: name the target
+                    text = what.replace(f"this {noun}", f"the {noun} {target.address}") \
+                        if f"this {noun}" in what else f"{what} ({target.address})"
+                self.gap_text(x, aspect, f"not assessed until apply: {m.address} may {text}; "
+                                         f"which {noun} it is for is not known before apply")
         return hits, unsure
 
     def encryption(self, a: Asset, enabled: Any, key: Target, *, key_attr: str,
@@ -205,7 +209,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         vpc = None
         for s in subs:
             if isinstance(s, IacResource):
-                vpc = vpc or self.net_key(self.plan.ref(s, "vpc_id", "aws_vpc"))
+                v = self.plan.ref(s, "vpc_id", "aws_vpc")
+                if is_unknown(v):  # which network domain the store is in cannot be told
+                    self.gap(a, "network", f"the VPC of {s.address}", v)
+                vpc = vpc or self.net_key(v)
         return sorted(k for s in subs if (k := self.net_key(s))), vpc
 
     def subnet_group(self, r: IacResource, path: str, group_type: str,

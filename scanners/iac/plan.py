@@ -184,18 +184,24 @@ class Plan:
             maybe: dict[str, list[IacResource]] = defaultdict(list)
             anywhere: list[IacResource] = []
             for r in self.of_type(*types):
+                if r.data:  # a data source reads, it configures nothing
+                    continue
                 for p in paths:
+                    if configured(get(r.values, p)) is None:
+                        continue  # not set (absent, or computed by the provider)
                     t = self.ref(r, p, target_type)
                     if isinstance(t, IacResource):
                         hits[t.address].append(r)
                         break
                     if not is_unknown(t):
-                        continue
+                        continue  # a value naming something outside the plan
                     cands = self.candidates(r, p, (target_type,))
                     if cands:  # several instances could be meant
                         for c in same_instance(r, cands, strict=False):
                             maybe[c.address].append(r)
-                    else:  # unknown and unreferenced: it could be any of them
+                    elif not any(self.resolve(x) for x in self.refs_of(r, p)):
+                        # unknown, and no reference in the plan tells what it names (a
+                        # local, a variable): it could be any of them
                         anywhere.append(r)
                     break
             self._pointing[key] = (hits, maybe, anywhere)
