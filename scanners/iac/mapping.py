@@ -80,6 +80,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
+        self.assets_of: dict[str, IacResource] = {}  # asset id -> the resource it maps
 
     # -- common
     def asset(self, r: IacResource, kind: str, name: str | None = None, *,
@@ -111,6 +112,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         if attrs:
             a["attributes"] = attrs
         self.assets[a["id"]] = a
+        self.assets_of[a["id"]] = r
         return a
 
     @staticmethod
