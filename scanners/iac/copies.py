@@ -82,7 +82,7 @@ class CopyMapping:
         policy_type, lock_type = "aws_backup_vault_policy", "aws_backup_vault_lock_configuration"
         policies, unsure = self.linked(
             a, r, (policy_type,), ("backup_vault_name",), aspect="access",
-            what="be its access policy",
+            what="be the access policy of {target}",
             weakens=lambda p: (doc := as_json(p.values.get("policy"))) is None
             or judge(doc, "backup").public is not False)
         if unsure:
@@ -91,7 +91,7 @@ class CopyMapping:
         # A lock that may be this vault's can only lock it, unless it has one of its own that
         # the other could replace with a weaker one.
         self.linked(a, r, (lock_type,), ("backup_vault_name",), aspect="access",
-                    what="be its lock", weakens=lambda _: bool(locks))
+                    what="be the lock of {target}", weakens=lambda _: bool(locks))
         # Several policies or locks: the weakest (AWS keeps the last applied).
         publics: list[bool | None] = [None] if unsure else []
         wildcards: list[bool | None] = [None] if unsure else []

@@ -73,6 +73,7 @@ _NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
           "aws_default_route_table": "route table", "aws_efs_file_system": "file system",
           "aws_backup_vault": "vault", "aws_vpc_peering_connection": "peering connection",
           "aws_s3_access_point": "access point", "aws_dynamodb_table": "table",
+          "aws_opensearch_domain": "domain", "aws_elasticsearch_domain": "domain",
           **dict.fromkeys(CLUSTERS, "cluster")}
 
 
@@ -144,17 +145,16 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         and those that may (their reference is ambiguous, or unknown and untraceable, e.g.
         through a ``local``) and could make the facet ``aspect`` weaker (``weakens``): each of
         these leaves that facet not assessed on ``a`` — one rule for every relation, never a
-        guess that they are someone else's."""
+        guess that they are someone else's. ``what`` says what they may do to ``{target}``."""
         hits = self.plan.pointing_at(target, types, paths)
         unsure = [m for m in self.plan.maybe_pointing_at(target, types, paths)
                   if m not in hits and weakens(m)]
         noun = _NOUNS.get(target.type, "resource")
         for m in unsure if aspect else ():  # None: the caller decides what is unknown
             for x in (a if isinstance(a, list) else [a]):
-                text = what
-                if x["id"] != target.address:  # the gap is on another asset: name the target
-                    text = what.replace(f"this {noun}", f"the {noun} {target.address}") \
-                        if f"this {noun}" in what else f"{what} ({target.address})"
+                # "{target}": this one, or (a gap on another asset) the one it names
+                text = what.replace("{target}", f"this {noun}" if x["id"] == target.address
+                                    else f"the {noun} {target.address}")
                 self.gap_text(x, aspect, f"not assessed until apply: {m.address} may {text}; "
                                          f"which {noun} it is for is not known before apply")
         return hits, unsure

@@ -44,7 +44,7 @@ class NetworkMapping:
         a = self.asset(r, "network_domain", str(tags.get("Name") or r.name))
         key = self.net_key(r)
         subnets, _ = self.linked(a, r, ("aws_subnet",), ("vpc_id",), aspect="network",
-                                 what="be a subnet of this VPC")
+                                 what="be a subnet of {target}")
         cidrs = [c for c in (r.values.get("cidr_block"), r.values.get("ipv6_cidr_block"))
                  if isinstance(c, str) and c]
         if is_unknown(r.values.get("cidr_block")):
@@ -53,9 +53,9 @@ class NetworkMapping:
         # An internet gateway whose VPC is unknown cannot make a domain weaker: a route to
         # any igw-… target already counts as a route to the internet (relations.py).
         igws, _ = self.linked(a, r, ("aws_internet_gateway",), ("vpc_id",), aspect="network",
-                              what="be attached to this VPC", weakens=lambda _: False)
+                              what="be attached to {target}", weakens=lambda _: False)
         atts, _ = self.linked(a, r, ("aws_internet_gateway_attachment",), ("vpc_id",),
-                              aspect="network", what="be attached to this VPC",
+                              aspect="network", what="be attached to {target}",
                               weakens=lambda _: False)
         igws += [g for att in atts if isinstance(g := self.plan.ref(
             att, "internet_gateway_id", "aws_internet_gateway"), IacResource)]
@@ -70,7 +70,7 @@ class NetworkMapping:
     def _routes(self, a: Asset, vpc: IacResource) -> list[dict[str, str]]:
         tables, _ = self.linked(a, vpc, ("aws_route_table", "aws_default_route_table"),
                                 ("vpc_id", "default_route_table_id"), aspect="network",
-                                what="be a route table of this VPC",
+                                what="be a route table of {target}",
                                 weakens=lambda t: any(_opens(rt) for rt in blocks(t.values,
                                                                                    "route")))
         routes: dict[tuple[str, str], dict[str, str]] = {}
@@ -84,7 +84,7 @@ class NetworkMapping:
         # aws_vpc.x.main_route_table_id); a route whose table cannot be told may be any's.
         for t in [*tables, vpc]:
             own, _ = self.linked(a, t, ("aws_route",), ("route_table_id",), aspect="network",
-                                 what="be a route of this VPC", weakens=lambda x: _opens(x.values))
+                                 what="be a route of {target}", weakens=lambda x: _opens(x.values))
             for rt in own:
                 self._add_route(routes, rt, rt.values, None)
         return [routes[k] for k in sorted(routes)]
@@ -126,7 +126,7 @@ class NetworkMapping:
         out = []
         for path in ("vpc_id", "peer_vpc_id"):  # one side may be known, the other not
             self.linked(a, vpc, ("aws_vpc_peering_connection",), (path,), aspect="network",
-                        what="connect this VPC (a peering)")
+                        what="connect {target} (a peering)")
         for p in self.plan.of_type("aws_vpc_peering_connection"):
             mine = self.plan.ref(p, "vpc_id", "aws_vpc")
             peer = self.plan.ref(p, "peer_vpc_id", "aws_vpc")
@@ -139,7 +139,7 @@ class NetworkMapping:
                 continue
             accepters, _ = self.linked(
                 a, p, ("aws_vpc_peering_connection_accepter",), ("vpc_peering_connection_id",),
-                aspect="network", what="accept this peering",
+                aspect="network", what="accept {target}",
                 weakens=lambda x: as_bool(x.values.get("auto_accept")) is not False)
             accepted = as_bool(p.values.get("auto_accept")) is True or any(
                 as_bool(x.values.get("auto_accept")) is True for x in accepters)
@@ -162,14 +162,14 @@ class NetworkMapping:
         rules = [self._rule(a, r, b, "ingress") for b in blocks(r.values, "ingress")]
         standalone, _ = self.linked(where, r, ("aws_security_group_rule",),
                                     ("security_group_id",), aspect="network",
-                                    what="add an ingress rule to this security group",
+                                    what="add an ingress rule to {target}",
                                     weakens=lambda x: x.values.get("type") != "egress")
         for x in standalone:
             if x.values.get("type") == "ingress":
                 rules.append(self._rule(a, x, x.values, None))
         ingress, _ = self.linked(where, r, ("aws_vpc_security_group_ingress_rule",),
                                  ("security_group_id",), aspect="network",
-                                 what="add an ingress rule to this security group")
+                                 what="add an ingress rule to {target}")
         for x in ingress:
             rules.append(self._vpc_rule(a, x))
         a["network"] = {"vpc_id": self.net_key(vpc) if not is_unknown(vpc) else None,

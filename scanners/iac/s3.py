@@ -127,7 +127,7 @@ class BucketMapping(BucketAccessMapping):
             # SSE: a gap only if the bucket is judged customer-keyed (bucket()).
             hits, maybe = self.linked(a, bucket, (t,), ("bucket",),
                                       aspect=aspect if role != "sse" else None,
-                                      what="configure this bucket",
+                                      what="configure {target}",
                                       weakens=lambda m, role=role: _may_weaken(role, m))
             out[role] = list(hits)
             if maybe and aspect:
@@ -152,7 +152,9 @@ class BucketMapping(BucketAccessMapping):
         judged = [self._one_encryption(a, *s) for s in sources]
         known = [e for e in judged if e["key_type"] in _KEY_RANK]
         weakest = min(known, key=lambda e: _KEY_RANK[e["key_type"]]) if known else None
-        if weakest is not None and (len(known) == len(judged) or weakest["key_type"] == "none"):
+        # S3 always encrypts: nothing an unknown rule says is weaker than an AWS-managed key.
+        if weakest is not None and (len(known) == len(judged)
+                                    or weakest["key_type"] in ("none", "provider_managed")):
             if len({(e["key_type"], e["key_id"]) for e in known if e["key_type"] ==
                     weakest["key_type"]}) > 1:
                 weakest = {**weakest, "key_id": None}  # same kind of key, different keys

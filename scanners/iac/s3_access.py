@@ -240,7 +240,7 @@ class BucketAccessMapping:
         leaves the bucket not assessed."""
         hits, unsure = self.linked(
             a, bucket, ("aws_s3_access_point",), ("bucket",), aspect="access",
-            what="open this bucket's data through an access point",
+            what="open the data of {target} through an access point",
             weakens=lambda ap: self._access_point(ap)[0] is not False)
         out: list[Tri] = [None] * len(unsure)
         listed = []

@@ -98,7 +98,7 @@ class StoreMapping:
         subnets, vpc = self.subnet_group(r, group_attr, group_type, a)
         members, unsure = self.linked(
             a, r, (member_type,), ("cluster_identifier",), aspect="network",
-            what="be a member instance of this cluster",
+            what="be a member instance of {target}",
             weakens=lambda m: as_bool(configured(m.values.get("publicly_accessible")))
             is not False)
         flags = [as_bool(configured(m.values.get("publicly_accessible"))) for m in members]
@@ -155,7 +155,8 @@ class StoreMapping:
         """(public, wildcard principal) of the resource policies attached to ``r`` (resources
         of ``types`` whose ``ref`` attribute names it, and an ``inline`` document), judged by
         policydoc.judge; None where a policy, or which resource it is for, is unknown."""
-        hits, unsure = self.linked(a, r, types, (ref,), aspect="access", what=f"be its {what}",
+        hits, unsure = self.linked(a, r, types, (ref,), aspect="access",
+                                   what=f"be the {what} of {{target}}",
                                    weakens=lambda p: _judged(p.values.get(attr), service)
                                    is not False)
         policies = [p.values.get(attr) for p in hits]
@@ -301,7 +302,7 @@ class StoreMapping:
         vpc = None
         mounts, _ = self.linked(a, r, ("aws_efs_mount_target",), ("file_system_id",),
                                 aspect="network",
-                                what="place this file system in a subnet (a mount target)")
+                                what="place {target} in a subnet (a mount target)")
         for m in mounts:
             s = self.plan.ref(m, "subnet_id", "aws_subnet")
             if (k := self.net_key(s)) is not None:
@@ -316,7 +317,7 @@ class StoreMapping:
         a["access"] = {"public": False}
         policies, unsure = self.linked(
             a, r, ("aws_efs_backup_policy",), ("file_system_id",), aspect="backup",
-            what="be its backup policy",
+            what="be the backup policy of {target}",
             weakens=lambda p: get(p.values, "backup_policy.status") not in ("ENABLED",
                                                                           "ENABLING"))
         # Several policies: the weakest (AWS keeps the last applied).
