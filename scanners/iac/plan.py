@@ -5,17 +5,18 @@ reverse ("what points at this").
 A reference names a configuration address (``module.m.aws_s3_bucket.b``), possibly with a
 static index (``aws_s3_bucket.b[1]``); the plan holds instances (``module.m["a"].aws_s3_bucket
 .b[0]``). The instance a reference means is the one in the same module instance as the
-resource that refers to it, with the same count/for_each key where both have one. When that
-does not single one out, the reference is ambiguous: it links nothing, and what it might
-configure is reported (:meth:`Plan.maybe_pointing_at`) so the mapping can say "not assessed"
-rather than assume the resource is not configured.
+resource that refers to it. A reference whose index is an expression
+(``aws_s3_bucket.b[var.i]``: Terraform lists only ``aws_s3_bucket.b`` and ``var.i``) reaches
+the plan as ``aws_s3_bucket.b[?]``: any instance. Only an index that is the referring
+resource's own key (``count.index``, ``each.key``, or ``each.value`` of a ``for_each`` over
+the instances) is ``aws_s3_bucket.b[@self]``: the instance with that key (or the module
+instance's). When the planned value names its target (``bucket = "bank-data-1"``), the value
+decides before any of these rules.
 
-A reference whose index is an expression (``aws_s3_bucket.b[var.i]``: Terraform lists only
-``aws_s3_bucket.b`` and ``var.i``) reaches the plan as ``aws_s3_bucket.b[?]``: any instance.
-Only an index that is the referring resource's own key (``count.index``, ``each.key``, or
-``each.value`` of a ``for_each`` over the instances) is ``aws_s3_bucket.b[@self]``: the
-instance with that key. When the planned value names its target (``bucket = "bank-data-1"``),
-the value decides before any of these rules.
+When that does not single one out, the reference is ambiguous: it links nothing, and what it
+might configure is reported (:meth:`Plan.maybe_pointing_at`, also for a reference that is
+unknown and names nothing in the plan, e.g. through a ``local``) so the mapping can say "not
+assessed" rather than assume the resource is not configured.
 """
 
 from __future__ import annotations
@@ -187,8 +188,9 @@ class Plan:
                 if r.data:  # a data source reads, it configures nothing
                     continue
                 for p in paths:
-                    if configured(get(r.values, p)) is None:
-                        continue  # not set (absent, or computed by the provider)
+                    raw = get(r.values, p)
+                    if is_unknown(raw) and configured(raw) is None:
+                        continue  # not configured: the provider computes it
                     t = self.ref(r, p, target_type)
                     if isinstance(t, IacResource):
                         hits[t.address].append(r)
