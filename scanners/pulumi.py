@@ -300,7 +300,9 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
             parent=parent if isinstance(parent, str) and parent else None,
             # Read (Resource.get), not managed by this stack: like a Terraform data source.
             data=bool(state.get("external")) or action == "read",
-            created=created if isinstance(created, str) else None))
+            created=created if isinstance(created, str) else None,
+            provider=purn or f"default:{typ.split(':', 1)[0]}",
+            set_attrs=frozenset(snake(k) for k in inputs) if inputs else None))
     return read
 
 

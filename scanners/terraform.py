@@ -17,7 +17,7 @@ from typing import Any
 
 from dsscan.errors import InputError
 from dsscan.scanners import Scanner
-from dsscan.scanners.iac.plan import address_tokens, config_address
+from dsscan.scanners.iac.plan import ANY_KEY, SELF_KEY, address_tokens, config_address
 from dsscan.scanners.iac.resources import COMPUTED, UNTIL_APPLY, IacResource
 
 _AWS = re.compile(r"(^|/)aws$")
@@ -98,13 +98,32 @@ class TerraformRead:
     def __init__(self) -> None:
         self.resources: list[IacResource] = []
         self.other: Counter[str] = Counter()
+        # Why the plan does not describe the whole configuration (``"complete": false``, e.g.
+        # planned with -target), or None.
+        self.incomplete: str | None = None
+
+
+# Terraform 1.x marks a plan that failed ("errored": true; `plan -out` still writes it) and
+# a plan that does not cover the whole configuration ("complete": false: -target, deferred
+# changes). An errored plan lacks the resources whose planning failed — a failed
+# precondition drops the public access block that opens a bucket, which would then be judged
+# by AWS's defaults — so it is refused rather than judged.
+_ERRORED = ("the plan failed (\"errored\": true): terraform plan reported errors and the "
+            "resources whose planning failed are missing from it; fix the errors and plan again")
+INCOMPLETE = ("the plan is incomplete (\"complete\": false): resources outside -target (or "
+              "deferred) were not planned, and what they would change is not assessed; plan "
+              "without -target")
 
 
 def read(path: str) -> TerraformRead:
     """The resources a plan (or state) describes, in planned form."""
     doc = _load(path)
+    if doc.get("errored") is True:
+        raise InputError(f"{path}: {_ERRORED}")
     config = _Config(doc)
     got = TerraformRead()
+    if doc.get("complete") is False:
+        got.incomplete = INCOMPLETE
     out = got.resources
     seen: set[str] = set()
     for rc in doc.get("resource_changes") or []:
@@ -269,27 +288,43 @@ class _Config:
                 self._collect(v, f"{path}.{k}" if path else k, out, prefix, each)
 
     def _targets(self, refs: list[Any], prefix: str, each: list[str], depth: int,
-                 at: str | None = None) -> list[str]:
+                 at: str | None = None, *, keyed: bool = False) -> list[str]:
         """The resource addresses a ``references`` list names, in module ``prefix`` (``at``:
-        the same module with the instance keys a reference gave, e.g. module.m["a"].)."""
+        the same module with the instance keys a reference gave, e.g. module.m["a"].).
+
+        A resource named bare (``aws_s3_bucket.b`` without ``aws_s3_bucket.b.<attr>``) is
+        indexed by an expression Terraform does not write out: ``[@self]`` when the only
+        other references are the referring resource's own key (``count.index``,
+        ``each.key``) or the list is a ``for_each`` over the instances (``keyed``), else
+        ``[?]`` — any instance (plan.py)."""
         out: list[str] = []
         if depth > _MAX_DEPTH:
             return out
-        for ref in refs:
-            if isinstance(ref, str):
-                got = self._target(ref, prefix, each, depth, prefix if at is None else at)
-                out += [a for a in got if a not in out]
+        raw = [r for r in refs if isinstance(r, str)]
+        bare = {r for r in raw if _bare_resource(r) and not any(
+            o.startswith((r + ".", r + "[")) for o in raw)}
+        others = {r for r in raw if not any(r == b or r.startswith(b + ".") for b in bare)}
+        own = keyed or (bool(others) and others <= _OWN_KEY)
+        for ref in raw:
+            got = self._target(ref, prefix, each, depth, prefix if at is None else at,
+                               keyed=keyed and len(raw) == 1)
+            if ref in bare:
+                mark = SELF_KEY if own else ANY_KEY
+                got = [f"{a}[{mark}]" if not a.endswith("]") else a for a in got]
+            out += [a for a in got if a not in out]
         # Terraform lists aws_s3_bucket.b[1].id, aws_s3_bucket.b[1] and aws_s3_bucket.b: the
         # indexed form says which instance; the bare one would name them all.
         indexed = {config_address(a) for a in out if "[" in a}
         return [a for a in out if "[" in a or a not in indexed]
 
     def _target(self, ref: str, prefix: str, each: list[str], depth: int,
-                at: str) -> list[str]:
+                at: str, *, keyed: bool = False) -> list[str]:
+        """``keyed``: ``ref`` is all a ``for_each`` iterates over (its instances keep their
+        keys through a module's variable or output)."""
         toks = address_tokens(ref)
         head = toks[0][0]
         if head == "each":  # each.value / each.key: what the for_each iterates over
-            return self._targets(each, prefix, [], depth + 1, at)
+            return self._targets(each, prefix, [], depth + 1, at, keyed=True)
         if head == "var" and len(toks) > 1:  # a module's input: the call's argument
             call = self.calls.get(prefix)
             if call is None:
@@ -298,13 +333,13 @@ class _Config:
             parent, parent_at = _parent(prefix), _parent(at)
             return self._targets(_references(arg), parent,
                                  _references(call.get("for_each_expression")), depth + 1,
-                                 parent_at)
+                                 parent_at, keyed=keyed)
         if head == "module" and len(toks) > 2:  # a module's output: its expression
             child = f"{prefix}module.{toks[1][0]}."
             output = ((self.modules.get(child) or {}).get("outputs") or {}).get(toks[2][0])
             expr = output.get("expression") if isinstance(output, dict) else None
             return self._targets(_references(expr), child, [], depth + 1,
-                                 f"{at}module.{_with_key(toks[1])}.")
+                                 f"{at}module.{_with_key(toks[1])}.", keyed=keyed)
         if head in ("local", "count", "path", "self", "terraform", "module", "var"):
             return []
         if head == "data" and len(toks) >= 3:
@@ -350,16 +385,30 @@ class _Config:
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]
+        provider = self.provider_key.get(config_address(address)) or (
+            (r.get("provider_name") or "").rsplit("/", 1)[-1] or None)
         return IacResource(
             address=address, type=r.get("type", ""), name=r.get("name", address),
             values=values, refs=self.refs.get(config_address(address), {}),
             region=region if isinstance(region, str) else None, account=account,
             action=action, file=file, tool="terraform",
             parent=address.rsplit(".", 2)[0] if address.startswith("module.") else None,
-            data=data)
+            data=data, provider=provider,
+            set_attrs=frozenset(cfg_exprs) if isinstance(cfg_exprs, dict) else None)
 
 
 _MAX_DEPTH = 16  # module nesting and reference chains followed (a cycle cannot loop)
+# References that index by the referring resource's (or module instance's) own key.
+_OWN_KEY = frozenset({"count.index", "each.key"})
+_NOT_RESOURCES = ("local", "count", "path", "self", "terraform", "module", "var", "each")
+
+
+def _bare_resource(ref: str) -> bool:
+    """``aws_s3_bucket.b`` / ``data.aws_x.y``: a resource named without index or attribute."""
+    toks = address_tokens(ref)
+    if any(k is not None for _, k in toks) or toks[0][0] in _NOT_RESOURCES:
+        return False
+    return len(toks) == (3 if toks[0][0] == "data" else 2)
 
 
 def _references(expr: Any) -> list[str]:
@@ -418,8 +467,11 @@ def collect(plans: tuple[str, ...]) -> Any:
     invs = []
     for p in plans:
         got = read(p)
-        invs.append(build_inventory(got.resources, tool="terraform", files=[p],
-                                    skipped={p: got.other + unmapped(got.resources)}))
+        inv = build_inventory(got.resources, tool="terraform", files=[p],
+                              skipped={p: got.other + unmapped(got.resources)})
+        if got.incomplete:  # judged, but the run says what it could not see: exit 3
+            inv.gaps.append({"scope": f"Terraform plan {p}", "reason": got.incomplete})
+        invs.append(inv)
     return merge(invs)
 
 

@@ -16,7 +16,7 @@ never as passing. Resources of types the mapping does not read are counted per i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,13 +63,25 @@ CONFIG_TYPES = frozenset({
     "aws_internet_gateway_attachment", "aws_nat_gateway", "aws_vpc_peering_connection",
     "aws_vpc_peering_connection_accepter", "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule", "aws_ec2_managed_prefix_list",
+    "aws_s3_access_point", "aws_s3control_access_point_policy",
 })
+
+
+# How gaps name the target of a relation.
+_NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
+          "aws_vpc": "VPC", "aws_route_table": "route table",
+          "aws_default_route_table": "route table", "aws_efs_file_system": "file system",
+          "aws_backup_vault": "vault", "aws_vpc_peering_connection": "peering connection",
+          "aws_s3_access_point": "access point", "aws_dynamodb_table": "table",
+          "aws_opensearch_domain": "domain", "aws_elasticsearch_domain": "domain",
+          **dict.fromkeys(CLUSTERS, "cluster")}
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
+        self.assets_of: dict[str, IacResource] = {}  # asset id -> the resource it maps
 
     # -- common
     def asset(self, r: IacResource, kind: str, name: str | None = None, *,
@@ -101,6 +113,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         if attrs:
             a["attributes"] = attrs
         self.assets[a["id"]] = a
+        self.assets_of[a["id"]] = r
         return a
 
     @staticmethod
@@ -123,6 +136,28 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         if gap not in gaps:
             gaps.append(gap)
         a["assessment"]["status"] = "partial"
+
+    def linked(self, a: Asset | list[Asset], target: IacResource, types: tuple[str, ...],
+               paths: tuple[str, ...], *, aspect: str | None, what: str,
+               weakens: Callable[[IacResource], bool] = lambda _: True,
+               ) -> tuple[list[IacResource], list[IacResource]]:
+        """The resources of ``types`` whose attribute (one of ``paths``) refers to ``target``,
+        and those that may (their reference is ambiguous, or unknown and untraceable, e.g.
+        through a ``local``) and could make the facet ``aspect`` weaker (``weakens``): each of
+        these leaves that facet not assessed on ``a`` — one rule for every relation, never a
+        guess that they are someone else's. ``what`` says what they may do to ``{target}``."""
+        hits = self.plan.pointing_at(target, types, paths)
+        unsure = [m for m in self.plan.maybe_pointing_at(target, types, paths)
+                  if m not in hits and weakens(m)]
+        noun = _NOUNS.get(target.type, "resource")
+        for m in unsure if aspect else ():  # None: the caller decides what is unknown
+            for x in (a if isinstance(a, list) else [a]):
+                # "{target}": this one, or (a gap on another asset) the one it names
+                text = what.replace("{target}", f"this {noun}" if x["id"] == target.address
+                                    else f"the {noun} {target.address}")
+                self.gap_text(x, aspect, f"not assessed until apply: {m.address} may {text}; "
+                                         f"which {noun} it is for is not known before apply")
+        return hits, unsure
 
     def encryption(self, a: Asset, enabled: Any, key: Target, *, key_attr: str,
                    enabled_attr: str, unkeyed: str | None = "provider_managed",
@@ -176,7 +211,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         vpc = None
         for s in subs:
             if isinstance(s, IacResource):
-                vpc = vpc or self.net_key(self.plan.ref(s, "vpc_id", "aws_vpc"))
+                v = self.plan.ref(s, "vpc_id", "aws_vpc")
+                if is_unknown(v):  # which network domain the store is in cannot be told
+                    self.gap(a, "network", f"the VPC of {s.address}", v)
+                vpc = vpc or self.net_key(v)
         return sorted(k for s in subs if (k := self.net_key(s))), vpc
 
     def subnet_group(self, r: IacResource, path: str, group_type: str,

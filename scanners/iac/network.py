@@ -22,41 +22,57 @@ ROUTE_TARGETS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+def _opens(route: dict[str, Any]) -> bool:
+    """Whether a route may open a path into the VPC: any target but NAT, egress-only
+    gateways and the VPC itself (those carry traffic out only)."""
+    for attr in ("nat_gateway_id", "egress_only_gateway_id"):
+        if configured(route.get(attr)) not in (None, ""):
+            return False
+    return route.get("gateway_id") != "local"
+
+
 class NetworkMapping:
     """The network half of the mapping (mixed into mapping.Mapper, which provides ``plan``,
     ``asset``, ``gap``, ``net_key`` and ``sg_key``)."""
 
     plan: Any
+    assets: dict[str, Asset]
+    linked: Any
 
     def vpc(self, r: IacResource) -> None:
         tags = r.values.get("tags") if isinstance(r.values.get("tags"), dict) else {}
         a = self.asset(r, "network_domain", str(tags.get("Name") or r.name))
         key = self.net_key(r)
-        subnets = self.plan.pointing_at(r, ("aws_subnet",), ("vpc_id",))
+        subnets, _ = self.linked(a, r, ("aws_subnet",), ("vpc_id",), aspect="network",
+                                 what="be a subnet of {target}")
         cidrs = [c for c in (r.values.get("cidr_block"), r.values.get("ipv6_cidr_block"))
                  if isinstance(c, str) and c]
         if is_unknown(r.values.get("cidr_block")):
             self.gap(a, "network", "cidr_block", r.values["cidr_block"])
-        routes = self._routes(r)
-        igws = self.plan.pointing_at(r, ("aws_internet_gateway",), ("vpc_id",))
-        igws += [g for att in self.plan.pointing_at(r, ("aws_internet_gateway_attachment",),
-                                                    ("vpc_id",))
-                 if isinstance(g := self.plan.ref(att, "internet_gateway_id",
-                                                  "aws_internet_gateway"), IacResource)]
+        routes = self._routes(a, r)
+        # An internet gateway whose VPC is unknown cannot make a domain weaker: a route to
+        # any igw-… target already counts as a route to the internet (relations.py).
+        igws, _ = self.linked(a, r, ("aws_internet_gateway",), ("vpc_id",), aspect="network",
+                              what="be attached to {target}", weakens=lambda _: False)
+        atts, _ = self.linked(a, r, ("aws_internet_gateway_attachment",), ("vpc_id",),
+                              aspect="network", what="be attached to {target}",
+                              weakens=lambda _: False)
+        igws += [g for att in atts if isinstance(g := self.plan.ref(
+            att, "internet_gateway_id", "aws_internet_gateway"), IacResource)]
         igw_targets = {self._target("igw-", g) for g in igws}
         a["network"] = {
             "vpc_id": key, "subnets": sorted(k for s in subnets if (k := self.net_key(s))),
             "cidrs": cidrs,
             "internet_gateway": any(rt["target"] in igw_targets for rt in routes),
-            "routes": routes, "peerings": self._peerings(r), "security_groups": [],
+            "routes": routes, "peerings": self._peerings(a, r), "security_groups": [],
         }
 
-    def _route_tables(self, vpc: IacResource) -> list[IacResource]:
-        return self.plan.pointing_at(vpc, ("aws_route_table", "aws_default_route_table"),
-                                     ("vpc_id", "default_route_table_id"))
-
-    def _routes(self, vpc: IacResource) -> list[dict[str, str]]:
-        tables = self._route_tables(vpc)
+    def _routes(self, a: Asset, vpc: IacResource) -> list[dict[str, str]]:
+        tables, _ = self.linked(a, vpc, ("aws_route_table", "aws_default_route_table"),
+                                ("vpc_id", "default_route_table_id"), aspect="network",
+                                what="be a route table of {target}",
+                                weakens=lambda t: any(_opens(rt) for rt in blocks(t.values,
+                                                                                   "route")))
         routes: dict[tuple[str, str], dict[str, str]] = {}
         cidr = vpc.values.get("cidr_block")
         if isinstance(cidr, str):
@@ -64,8 +80,12 @@ class NetworkMapping:
         for t in tables:
             for rt in blocks(t.values, "route"):
                 self._add_route(routes, t, rt, "route")
-        for t in tables:
-            for rt in self.plan.pointing_at(t, ("aws_route",), ("route_table_id",)):
+        # Routes of its tables, and of its main table (route_table_id =
+        # aws_vpc.x.main_route_table_id); a route whose table cannot be told may be any's.
+        for t in [*tables, vpc]:
+            own, _ = self.linked(a, t, ("aws_route",), ("route_table_id",), aspect="network",
+                                 what="be a route of {target}", weakens=lambda x: _opens(x.values))
+            for rt in own:
                 self._add_route(routes, rt, rt.values, None)
         return [routes[k] for k in sorted(routes)]
 
@@ -102,8 +122,11 @@ class NetworkMapping:
             return f"{prefix}(unknown)"
         return key if key.startswith(prefix) else f"{prefix}({key})"
 
-    def _peerings(self, vpc: IacResource) -> list[dict[str, Any]]:
+    def _peerings(self, a: Asset, vpc: IacResource) -> list[dict[str, Any]]:
         out = []
+        for path in ("vpc_id", "peer_vpc_id"):  # one side may be known, the other not
+            self.linked(a, vpc, ("aws_vpc_peering_connection",), (path,), aspect="network",
+                        what="connect {target} (a peering)")
         for p in self.plan.of_type("aws_vpc_peering_connection"):
             mine = self.plan.ref(p, "vpc_id", "aws_vpc")
             peer = self.plan.ref(p, "peer_vpc_id", "aws_vpc")
@@ -114,9 +137,12 @@ class NetworkMapping:
                 other, acct, region = mine, p.account, p.region
             else:
                 continue
+            accepters, _ = self.linked(
+                a, p, ("aws_vpc_peering_connection_accepter",), ("vpc_peering_connection_id",),
+                aspect="network", what="accept {target}",
+                weakens=lambda x: as_bool(x.values.get("auto_accept")) is not False)
             accepted = as_bool(p.values.get("auto_accept")) is True or any(
-                as_bool(x.values.get("auto_accept")) is True for x in self.plan.pointing_at(
-                    p, ("aws_vpc_peering_connection_accepter",), ("vpc_peering_connection_id",)))
+                as_bool(x.values.get("auto_accept")) is True for x in accepters)
             other_key = self.net_key(other) if not is_unknown(other) else None
             if other_key is None:
                 continue
@@ -129,12 +155,22 @@ class NetworkMapping:
     def security_group(self, r: IacResource) -> None:
         a = self.asset(r, "security_group", as_str(r.values.get("name")) or r.name)
         vpc = self.plan.ref(r, "vpc_id", "aws_vpc")
+        # An ingress rule that may be this group's leaves the group, and the domain it is in
+        # (what DS-NET-002 judges), not assessed.
+        domain = self.assets.get(vpc.address) if isinstance(vpc, IacResource) else None
+        where = [a, domain] if domain is not None else a
         rules = [self._rule(a, r, b, "ingress") for b in blocks(r.values, "ingress")]
-        for x in self.plan.pointing_at(r, ("aws_security_group_rule",), ("security_group_id",)):
+        standalone, _ = self.linked(where, r, ("aws_security_group_rule",),
+                                    ("security_group_id",), aspect="network",
+                                    what="add an ingress rule to {target}",
+                                    weakens=lambda x: x.values.get("type") != "egress")
+        for x in standalone:
             if x.values.get("type") == "ingress":
                 rules.append(self._rule(a, x, x.values, None))
-        for x in self.plan.pointing_at(r, ("aws_vpc_security_group_ingress_rule",),
-                                       ("security_group_id",)):
+        ingress, _ = self.linked(where, r, ("aws_vpc_security_group_ingress_rule",),
+                                 ("security_group_id",), aspect="network",
+                                 what="add an ingress rule to {target}")
+        for x in ingress:
             rules.append(self._vpc_rule(a, x))
         a["network"] = {"vpc_id": self.net_key(vpc) if not is_unknown(vpc) else None,
                         "ingress": rules}

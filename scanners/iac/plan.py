@@ -5,10 +5,18 @@ reverse ("what points at this").
 A reference names a configuration address (``module.m.aws_s3_bucket.b``), possibly with a
 static index (``aws_s3_bucket.b[1]``); the plan holds instances (``module.m["a"].aws_s3_bucket
 .b[0]``). The instance a reference means is the one in the same module instance as the
-resource that refers to it, with the same count/for_each key where both have one. When that
-does not single one out, the reference is ambiguous: it links nothing, and what it might
-configure is reported (:meth:`Plan.maybe_pointing_at`) so the mapping can say "not assessed"
-rather than assume the resource is not configured.
+resource that refers to it. A reference whose index is an expression
+(``aws_s3_bucket.b[var.i]``: Terraform lists only ``aws_s3_bucket.b`` and ``var.i``) reaches
+the plan as ``aws_s3_bucket.b[?]``: any instance. Only an index that is the referring
+resource's own key (``count.index``, ``each.key``, or ``each.value`` of a ``for_each`` over
+the instances) is ``aws_s3_bucket.b[@self]``: the instance with that key (or the module
+instance's). When the planned value names its target (``bucket = "bank-data-1"``), the value
+decides before any of these rules.
+
+When that does not single one out, the reference is ambiguous: it links nothing, and what it
+might configure is reported (:meth:`Plan.maybe_pointing_at`, also for a reference that is
+unknown and names nothing in the plan, e.g. through a ``local``) so the mapping can say "not
+assessed" rather than assume the resource is not configured.
 """
 
 from __future__ import annotations
@@ -21,6 +29,10 @@ from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_u
 from dsscan.scanners.iac.values import get
 
 Target = IacResource | str | Unknown | None
+
+# Index markers of references whose index is an expression (see the module docstring).
+SELF_KEY = "@self"
+ANY_KEY = "?"
 
 # The attribute naming each type's resource in references by value.
 _NAME_ATTRS: dict[str, tuple[str, ...]] = {
@@ -74,6 +86,7 @@ class Plan:
         if "[" not in address:
             return cands
         mods, key = instance_keys(address)
+        key = None if key in (SELF_KEY, ANY_KEY) else key
 
         def fits(c: IacResource) -> bool:
             c_mods, c_key = instance_keys(c.address)
@@ -93,6 +106,17 @@ class Plan:
         """Every instance of ``types`` the references of ``r``'s attribute may mean."""
         return list(dict.fromkeys(x for a in self.refs_of(r, path) for x in self.resolve(a)
                                   if x.type in types and x is not r))
+
+    def meant(self, r: IacResource, path: str, types: tuple[str, ...]) -> list[IacResource]:
+        """The instances ``r``'s attribute means by the instance rules (:func:`same_instance`,
+        per reference: only a ``[@self]`` reference is narrowed by ``r``'s own key)."""
+        out: list[IacResource] = []
+        for a in self.refs_of(r, path):
+            got = [x for x in self.resolve(a) if x.type in types and x is not r]
+            if len(got) > 1:
+                got = same_instance(r, got, own_key=instance_keys(a)[1] == SELF_KEY)
+            out += got
+        return list(dict.fromkeys(out))
 
     def ref(self, r: IacResource, path: str, *types: str) -> Target:
         """What ``r``'s attribute refers to: a planned resource of one of ``types``, else the
@@ -134,12 +158,15 @@ class Plan:
 
     def _by_refs(self, r: IacResource, path: str, types: tuple[str, ...],
                  value: Any) -> IacResource | None:
-        cands = self.candidates(r, path, types)
-        if len(cands) > 1 and isinstance(value, str):
-            exact = [x for x in cands if value in (x.values.get("id"), x.values.get("arn"))]
-            cands = exact or cands
-        if len(cands) > 1:
-            cands = same_instance(r, cands)
+        if isinstance(value, str) and value:
+            # The planned value names its target: it decides before any instance rule.
+            cands = self.candidates(r, path, types)
+            exact = [x for x in cands if value in identities(x)]
+            if len(exact) == 1:
+                return exact[0]
+            if cands and all(_known_id(x) for x in cands) and not exact:
+                return None  # none of them: something outside the plan
+        cands = self.meant(r, path, types)
         return cands[0] if len(cands) == 1 else None
 
     def find_by_value(self, value: str, types: tuple[str, ...]) -> IacResource | None:
@@ -158,18 +185,25 @@ class Plan:
             maybe: dict[str, list[IacResource]] = defaultdict(list)
             anywhere: list[IacResource] = []
             for r in self.of_type(*types):
+                if r.data:  # a data source reads, it configures nothing
+                    continue
                 for p in paths:
+                    raw = get(r.values, p)
+                    if is_unknown(raw) and configured(raw) is None:
+                        continue  # not configured: the provider computes it
                     t = self.ref(r, p, target_type)
                     if isinstance(t, IacResource):
                         hits[t.address].append(r)
                         break
                     if not is_unknown(t):
-                        continue
+                        continue  # a value naming something outside the plan
                     cands = self.candidates(r, p, (target_type,))
                     if cands:  # several instances could be meant
                         for c in same_instance(r, cands, strict=False):
                             maybe[c.address].append(r)
-                    else:  # unknown and unreferenced: it could be any of them
+                    elif not any(self.resolve(x) for x in self.refs_of(r, p)):
+                        # unknown, and no reference in the plan tells what it names (a
+                        # local, a variable): it could be any of them
                         anywhere.append(r)
                     break
             self._pointing[key] = (hits, maybe, anywhere)
@@ -187,6 +221,16 @@ class Plan:
         ambiguous, or their attribute is unknown and no reference tells what it names."""
         _, maybe, anywhere = self._index(target.type, types, paths)
         return [*maybe.get(target.address, []), *anywhere]
+
+
+def identities(r: IacResource) -> set[str]:
+    """The values that name ``r`` in another resource's attribute: id, ARN, name."""
+    return {v for attr in ("id", "arn", *_NAME_ATTRS.get(r.type, ()))
+            if isinstance(v := r.values.get(attr), str) and v}
+
+
+def _known_id(r: IacResource) -> bool:
+    return isinstance(r.values.get("id"), str) and bool(r.values["id"])
 
 
 # -- Terraform addresses ---------------------------------------------------------------------
@@ -238,11 +282,12 @@ def instance_keys(address: str) -> tuple[list[tuple[str, str | None]], str | Non
 
 
 def same_instance(r: IacResource, cands: list[IacResource], *,
-                  strict: bool = True) -> list[IacResource]:
+                  strict: bool = True, own_key: bool = True) -> list[IacResource]:
     """The candidates that ``r`` (a Terraform resource) means: never one in another instance
-    of a module call ``r`` is in; among the rest, the one in ``r``'s own module instance, with
-    ``r``'s count/for_each key, or whose key is the key of ``r``'s module instance (a
-    for_each over the same map). ``strict``: narrow to one where the rules allow."""
+    of a module call ``r`` is in; among the rest, the one in ``r``'s own module instance, and
+    (``own_key``: the reference's index is ``r``'s own key) the one with ``r``'s
+    count/for_each key, or whose key is the key of ``r``'s module instance (a for_each over
+    the same map). ``strict``: narrow to one where the rules allow."""
     if r.tool != "terraform":
         return cands
     r_mods, r_key = instance_keys(r.address)
@@ -259,11 +304,11 @@ def same_instance(r: IacResource, cands: list[IacResource], *,
     if not strict:
         return cands
     r_last = {k for k in (r_key, r_mods[-1][1] if r_mods else None) if k is not None}
-    for keep in (
-        lambda c: instance_keys(c.address)[0] == r_mods,
-        lambda c: r_key is not None and instance_keys(c.address)[1] == r_key,
-        lambda c: bool(r_last & _last_keys(c.address)),
-    ):
+    rules = [lambda c: instance_keys(c.address)[0] == r_mods]
+    if own_key:
+        rules += [lambda c: r_key is not None and instance_keys(c.address)[1] == r_key,
+                  lambda c: bool(r_last & _last_keys(c.address))]
+    for keep in rules:
         if len(cands) <= 1:
             break
         narrowed = [c for c in cands if keep(c)]

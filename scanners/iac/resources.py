@@ -71,6 +71,23 @@ class IacResource:
     # invoke (``aws.kms.get_alias``). Never an asset; what it tells serves references.
     data: bool = False
     created: str | None = None  # when the stack created it (Pulumi exports), ISO 8601
+    # The provider configuration it is managed through (Terraform provider config key such
+    # as ``aws.security``, Pulumi provider URN): resources of one configuration are in one
+    # account, even where the input does not name the account.
+    provider: str | None = None
+    # The attributes the configuration sets (Terraform expressions, Pulumi inputs); None when
+    # the input does not say (a state). A value outside it is the provider's read-back.
+    set_attrs: frozenset[str] | None = None
+
+    def sets(self, attr: str) -> bool:
+        """Whether the configuration sets ``attr`` (a value of a resource being created is
+        set: the provider computes nothing it knows before apply, and a ``dynamic`` block has
+        no expression in the plan's configuration)."""
+        if self.set_attrs is None or attr in self.set_attrs:
+            return True
+        v = self.values.get(attr)
+        return self.action in ("create", "replace") and v not in (None, [], {}, "") \
+            and not isinstance(v, Unknown)
 
 
 def snake(name: str) -> str:

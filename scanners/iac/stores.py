@@ -33,6 +33,12 @@ CLUSTERS: dict[str, tuple[str, str, str, str]] = {
 _BLOCK_DEVICE_OWNERS = ("aws_instance", "aws_launch_template", "aws_launch_configuration")
 
 
+def _judged(raw: Any, service: str) -> bool | None:
+    """Whether a resource policy document is public (None: unknown or not judged)."""
+    doc = None if is_unknown(raw) else as_json(raw)
+    return judge(doc, service).public if doc is not None else None
+
+
 def a_name(r: IacResource) -> str:
     tags = r.values.get("tags")
     name = tags.get("Name") if isinstance(tags, dict) else None
@@ -52,6 +58,7 @@ class StoreMapping:
     subnets: Any
     sg_ids: Any
     net_key: Any
+    linked: Any
 
     def db_instance(self, r: IacResource) -> None:
         a = self.asset(r, "database", as_str(r.values.get("identifier")) or r.name)
@@ -89,11 +96,15 @@ class StoreMapping:
                                           key_attr=key_attr, enabled_attr="storage_encrypted",
                                           default=serverless, default_key="alias/aws/rds")
         subnets, vpc = self.subnet_group(r, group_attr, group_type, a)
-        members = self.plan.pointing_at(r, (member_type,), ("cluster_identifier",))
+        members, unsure = self.linked(
+            a, r, (member_type,), ("cluster_identifier",), aspect="network",
+            what="be a member instance of {target}",
+            weakens=lambda m: as_bool(configured(m.values.get("publicly_accessible")))
+            is not False)
         flags = [as_bool(configured(m.values.get("publicly_accessible"))) for m in members]
         public: bool | None = True if True in flags else (
-            None if any(is_unknown(f) for f in flags) else False)
-        if public is None:
+            None if unsure or any(is_unknown(f) for f in flags) else False)
+        if any(is_unknown(f) for f in flags) and True not in flags:
             self.gap_text(a, "network", "not assessed until apply: whether a member instance "
                                         "is publicly accessible is not known before apply")
         a["network"] = {"vpc_id": vpc, "subnets": subnets,
@@ -144,12 +155,12 @@ class StoreMapping:
         """(public, wildcard principal) of the resource policies attached to ``r`` (resources
         of ``types`` whose ``ref`` attribute names it, and an ``inline`` document), judged by
         policydoc.judge; None where a policy, or which resource it is for, is unknown."""
-        policies = [p.values.get(attr) for p in self.plan.pointing_at(r, types, (ref,))]
-        public = wildcard = unknown = False
-        if self.plan.maybe_pointing_at(r, types, (ref,)):
-            self.gap_text(a, "access", f"not assessed until apply: which resource a {what} is "
-                                       "for is not known before apply")
-            unknown = True
+        hits, unknown = self.linked(a, r, types, (ref,), aspect="access",
+                                    what=f"be the {what} of {{target}}",
+                                    weakens=lambda p: _judged(p.values.get(attr), service)
+                                    is not False)
+        policies = [p.values.get(attr) for p in hits]
+        public = wildcard = False
         if inline is not None:
             policies.append(inline)
         for p in policies:
@@ -288,26 +299,34 @@ class StoreMapping:
         subnets: list[str] = []
         groups: list[str] = []
         vpc = None
-        for m in self.plan.pointing_at(r, ("aws_efs_mount_target",), ("file_system_id",)):
+        mounts, _ = self.linked(a, r, ("aws_efs_mount_target",), ("file_system_id",),
+                                aspect="network",
+                                what="place {target} in a subnet (a mount target)")
+        for m in mounts:
             s = self.plan.ref(m, "subnet_id", "aws_subnet")
             if (k := self.net_key(s)) is not None:
                 subnets.append(k)
+            elif is_unknown(s):
+                self.gap(a, "network", f"the subnet of {m.address}", s)
             if isinstance(s, IacResource):
                 vpc = vpc or self.net_key(self.plan.ref(s, "vpc_id", "aws_vpc"))
             groups += self.sg_ids(m, "security_groups", a)
         a["network"] = {"vpc_id": vpc, "subnets": sorted(set(subnets)),
                         "security_groups": sorted(set(groups)), "publicly_accessible": False}
         a["access"] = {"public": False}
-        policies = self.plan.pointing_at(r, ("aws_efs_backup_policy",), ("file_system_id",))
-        if self.plan.maybe_pointing_at(r, ("aws_efs_backup_policy",), ("file_system_id",)):
-            self.gap_text(a, "backup", "not assessed until apply: which file system an "
-                                       "aws_efs_backup_policy is for is not known before apply")
-        status = get(policies[0].values, "backup_policy.status") if policies else "DISABLED"
-        if is_unknown(status):
-            self.gap(a, "backup", "backup_policy.status", status)
-            a["backup"] = {"native": {"enabled": None}}
-        else:
-            a["backup"] = {"native": {"enabled": status in ("ENABLED", "ENABLING")}}
+        policies, unsure = self.linked(
+            a, r, ("aws_efs_backup_policy",), ("file_system_id",), aspect="backup",
+            what="be the backup policy of {target}",
+            weakens=lambda p: get(p.values, "backup_policy.status") not in ("ENABLED",
+                                                                          "ENABLING"))
+        # Several policies: the weakest (AWS keeps the last applied).
+        states = [get(p.values, "backup_policy.status") for p in policies] or ["DISABLED"]
+        for st in states:
+            if is_unknown(st):
+                self.gap(a, "backup", "backup_policy.status", st)
+        on = [None if is_unknown(st) else st in ("ENABLED", "ENABLING") for st in states]
+        enabled = False if False in on else (None if None in on or unsure else True)
+        a["backup"] = {"native": {"enabled": enabled}}
 
     def elasticache(self, r: IacResource) -> None:
         a = self.asset(r, "cache", as_str(r.values.get("replication_group_id")) or r.name)

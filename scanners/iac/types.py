@@ -32,6 +32,8 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
         "aws_s3_bucket_object_lock_configuration",
     "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2":
         "aws_s3_bucket_object_lock_configuration",
+    "aws:s3/accessPoint:AccessPoint": "aws_s3_access_point",
+    "aws:s3control/accessPointPolicy:AccessPointPolicy": "aws_s3control_access_point_policy",
     # RDS
     "aws:rds/instance:Instance": "aws_db_instance",
     "aws:rds/cluster:Cluster": "aws_rds_cluster",
