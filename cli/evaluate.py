@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from typing import Any
 
 import click
 
+from dsscan.cli.types import FiniteFloatRange
 from dsscan.errors import InputError
 from dsscan.pipeline import FAIL_ON_CHOICES
 
@@ -66,8 +66,8 @@ def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Evaluate on a central OPA server holding the bundle of "
                           "'dsscan policies bundle' (env DSSCAN_OPA_URL; token in "
                           "DSSCAN_OPA_TOKEN) instead of the embedded engine."),
-        click.option("--opa-timeout", type=click.FloatRange(min=0, max=86400, min_open=True),
-                     metavar="SECONDS", default=None, callback=_finite,
+        click.option("--opa-timeout", type=FiniteFloatRange(min=0, max=86400, min_open=True),
+                     metavar="SECONDS", default=None,
                      help="Timeout of each request to the OPA server. [default: 30]"),
         click.option("--color/--no-color", default=None,
                      help="Colour in the table report (default: on a terminal, unless "
@@ -76,13 +76,6 @@ def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
-
-
-def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
-    """FloatRange lets NaN through (every comparison with it is false)."""
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of seconds", ctx, param)
-    return value
 
 
 def plan_outputs(formats: tuple[str, ...],

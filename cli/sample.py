@@ -13,6 +13,7 @@ import click
 
 from dsscan.cli.evaluate import evaluation_options, load_settings, run_evaluation
 from dsscan.cli.main import EXIT_CODES_HELP
+from dsscan.cli.types import FiniteFloatRange
 from dsscan.config import ENVIRONMENTS
 from dsscan.errors import InputError
 from dsscan.levels import LEVELS
@@ -97,7 +98,7 @@ def _parse_tags(ctx: click.Context, param: click.Parameter,
 @click.option("--catalogued-only", is_flag=True,
               help="Sample only the tables that a rule of the data catalogue (--catalogue, "
                    "or the settings' 'catalogue') matches.")
-@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+@click.option("--timeout", type=FiniteFloatRange(0.1, 3600), default=30.0, show_default=True,
               metavar="SECONDS", help="Per database statement, and to connect.")
 @click.option("--environment", type=click.Choice(ENVIRONMENTS[:-1]),
               help="Declare the environment of every asset sampled (DS-TST-002 judges test "

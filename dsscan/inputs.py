@@ -301,17 +301,36 @@ def _validator(schema_name: str) -> Any:
     return jsonschema_rs.validator_for(json.loads(text))
 
 
+def first_error(validator: Any, doc: Any) -> Any | None:
+    """The first error ``validator`` meets in ``doc`` (in document order: an array's items in
+    turn, an object's keys as written), or None when the document is valid.
+
+    Only the first: building every error (``iter_errors``) of a small hostile file takes
+    memory and time in proportion to its errors, not its size (700,000 empty assets in a
+    2 MB file made 2.9 GB and 58 s). ``validate`` stops at the first one."""
+    import jsonschema_rs
+
+    if validator.is_valid(doc):
+        return None
+    try:
+        validator.validate(doc)
+    except jsonschema_rs.ValidationError as e:
+        return e
+    return None  # unreachable: is_valid said otherwise
+
+
+def json_path(parts: Any, at: str = "$") -> str:
+    return at + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
 def check_shape(doc: Any, schema_name: str, origin: str, at: str = "$") -> None:
     """Check the types of what a loader reads against ``dsscan/schemas/<schema_name>``:
     a wrong type anywhere fails here, with its JSON path (``at``: the path of ``doc`` in
-    its file), and not as a crash further on."""
-    validator = _validator(schema_name)
-    if validator.is_valid(doc):
+    its file), and not as a crash further on. The first error in document order is named."""
+    err = first_error(_validator(schema_name), doc)
+    if err is None:
         return
-    # The shallowest first (document order among equals): what a person fixes first.
-    err = min(validator.iter_errors(doc), key=lambda e: len(e.instance_path))
-    path = at + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                        for p in err.instance_path)
+    path = json_path(err.instance_path, at)
     raise InputError(f"{origin}: {_one_line(path, 120)}: {_one_line(err.message, 160)}")
 
 

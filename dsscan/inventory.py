@@ -69,26 +69,23 @@ class Inventory:
 
 
 def _json_path(parts: Any) -> str:
-    out = "$"
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else f".{p}"
-    return out
+    from dsscan.inputs import json_path
+
+    return json_path(parts)
 
 
 def _first_error(instance: Any) -> Any | None:
+    """The first bad path: the parts other than the assets first (a wrong ``gaps`` entry
+    before a wrong asset), then the first bad asset in document order. Each step stops at
+    its first error: memory stays bounded whatever the number of bad assets."""
+    from dsscan.inputs import first_error
+
     validator = _validator()
-    if validator.is_valid(instance):
-        return None
-    # Document order first, then the shallowest: what a person fixes first.
-    return min(validator.iter_errors(instance),
-               key=lambda e: (_order_key(e.instance_path), len(e.instance_path)))
-
-
-def _order_key(path: Any) -> tuple[int, ...]:
-    # Index of the first asset involved decides the order; non-asset paths come first.
-    parts = list(path)
-    return (parts[1],) if len(parts) > 1 and parts[0] == "assets" and isinstance(parts[1], int) \
-        else (-1,)
+    if isinstance(instance, dict) and isinstance(instance.get("assets"), list):
+        err = first_error(validator, {**instance, "assets": []})
+        if err is not None:
+            return err
+    return first_error(validator, instance)
 
 
 def _describe(err: Any) -> str:

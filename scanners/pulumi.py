@@ -925,13 +925,15 @@ def collect(paths: tuple[str, ...], stack: str | None = None,
 def _params() -> list[Any]:
     import click
 
+    from dsscan.cli.types import FiniteFloatRange
+
     return [
         click.Argument(["paths"], nargs=-1, required=True,
                        type=click.Path(exists=True, file_okay=True, dir_okay=True)),
         click.Option(["--stack"], metavar="NAME",
                      help="For a program directory: the stack whose Pulumi.<stack>.yaml config "
                           "the program sees (default: the only one there, else 'dev')."),
-        click.Option(["--timeout"], type=click.FloatRange(1, 3600), default=120.0,
+        click.Option(["--timeout"], type=FiniteFloatRange(1, 3600), default=120.0,
                      show_default=True, metavar="SECONDS",
                      help="For a program directory: stop the program after this long."),
     ]

@@ -336,3 +336,43 @@ def test_the_depth_read_from_the_text_is_the_depth_of_the_document() -> None:
         doc = _random_doc(rnd, rnd.randint(0, 12))
         for text in (json.dumps(doc), json.dumps(doc, indent=1, ensure_ascii=False)):
             assert _json_depth(text.encode("utf-8")) == _depth(doc), text
+
+
+# --- many schema errors in a small file --------------------------------------------------------
+
+_MANY = 700_000  # 2.8 MB of `{},` or `7,`: one schema error each
+MANY_ERRORS = [
+    ("inventory", '{"format": "dsscan-inventory/1", "assets": [' + ", ".join(["{}"] * _MANY)
+     + "]}", '$.assets[0]: "id" is a required property'),
+    ("terraform", '{"format_version": "1.2", "resource_changes": [' + ", ".join(["7"] * _MANY)
+     + "]}", "$.resource_changes[0]: 7 is not of type"),
+    ("pulumi-export", '{"deployment": {"resources": [{"urn": "u", "type": "t", "dependencies": ['
+     + ", ".join(["7"] * _MANY) + "]}]}}", "$.deployment.resources[0].dependencies[0]: 7 is not"),
+    ("pulumi-preview", '{"steps": [{"op": "create", "urn": "u", "newState": {"urn": "u", "type": '
+     '"t", "dependencies": [' + ", ".join(["7"] * _MANY) + "]}}]}",
+     "$.steps[0].newState.dependencies[0]: 7 is not"),
+]
+_AS_LIMIT = 1 << 30  # the address space of the process: 1 GiB (the run takes ~120 MB)
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (_AS_LIMIT, _AS_LIMIT))
+
+
+@pytest.mark.parametrize("kind, text, fragment", MANY_ERRORS, ids=[c[0] for c in MANY_ERRORS])
+def test_a_file_with_a_schema_error_per_element_is_refused_in_bounded_memory(
+        tmp_path: Path, kind: str, text: str, fragment: str) -> None:
+    """Validation stops at the first error: collecting all 700,000 took 2.9 GB and a minute
+    for the 2.8 MB inventory (and was killed at 23 GB for 50 MB). Run as a real process
+    whose address space is limited to 1 GiB."""
+    k = KINDS[kind]
+    p = write(tmp_path, k, text)
+    argv = [a.format(f=p, o=tmp_path / "out.json") for a in k.cheap]
+    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", *argv], capture_output=True,
+                       text=True, timeout=300, cwd=tmp_path, preexec_fn=_limit_memory,
+                       env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                            "DSSCAN_NO_CONFIG": "1"})
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, (r.returncode, r.stderr[-500:])
+    assert str(p) in r.stderr and fragment in r.stderr, r.stderr

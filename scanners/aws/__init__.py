@@ -55,6 +55,8 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
 def _params() -> list[Any]:
     import click
 
+    from dsscan.cli.types import FiniteFloatRange
+
     return [
         click.Option(["--profile"], metavar="NAME",
                      help="AWS profile (default: boto3's credential chain: environment, "
@@ -83,7 +85,7 @@ def _params() -> list[Any]:
                      show_default=True,
                      help="Attempts per API call (adaptive retries with backoff); a call that "
                           "still fails is recorded as not assessed."),
-        click.Option(["--timeout"], type=click.FloatRange(0.1, 900), default=60.0,
+        click.Option(["--timeout"], type=FiniteFloatRange(0.1, 900), default=60.0,
                      show_default=True, metavar="SECONDS",
                      help="Time one API call may take in all -- connecting, every read, "
                           "every retry; a call still running then is cut off and recorded "
