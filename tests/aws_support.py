@@ -162,6 +162,13 @@ def full_estate() -> None:
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
                                                           "KMSMasterKeyID": cmk}}]})
     s3.put_bucket_policy(Bucket="estate-ledger", Policy=public_policy("estate-ledger"))
+    s3c = boto3.client("s3control", region_name=REGION)
+    s3c.create_access_point(AccountId=ACCOUNT, Name="estate-ledger-ap", Bucket="estate-ledger")
+    s3c.put_access_point_policy(AccountId=ACCOUNT, Name="estate-ledger-ap", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws-cn:s3:{REGION}:{ACCOUNT}:accesspoint/estate-ledger-ap/object/*"}]}))
 
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc, subnets = vpc_with_subnets(ec2, "10.20.0.0/16", "estate", level="important")
@@ -185,6 +192,7 @@ def full_estate() -> None:
                            DBInstanceClass="db.t3.micro", AllocatedStorage=20,
                            MasterUsername="admin1", MasterUserPassword="password1",
                            StorageEncrypted=True, KmsKeyId=cmk, DBSubnetGroupName="estate",
+                           PubliclyAccessible=False,  # AWS always answers it; moto only if set
                            Tags=[{"Key": "dsscan:level", "Value": "core"}])
     rds.create_db_snapshot(DBInstanceIdentifier="estate-db", DBSnapshotIdentifier="estate-snap")
     rds.create_db_cluster(DBClusterIdentifier="estate-aurora", Engine="aurora-postgresql",
@@ -223,7 +231,10 @@ def full_estate() -> None:
                                 AtRestEncryptionEnabled=True, KmsKeyId=cmk)
     # moto names the group's member cluster without creating it (so no subnet group): create it.
     ec.create_cache_cluster(CacheClusterId="estate-cache-001", ReplicationGroupId="estate-cache",
-                            CacheSubnetGroupName="estate", Engine="redis",
+                            CacheSubnetGroupName="estate", SecurityGroupIds=[sg], Engine="redis",
+                            CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    ec.create_cache_cluster(CacheClusterId="estate-memcached", CacheSubnetGroupName="estate",
+                            SecurityGroupIds=[sg], Engine="memcached",
                             CacheNodeType="cache.t3.micro", NumCacheNodes=1)
 
     bk = boto3.client("backup", region_name=REGION)
@@ -269,6 +280,9 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
         "BackupPlanId": "plan-1", "SelectionId": "sel-1", "CreationDate": _WHEN,
         "BackupSelection": {"SelectionName": "all-s3", "IamRoleArn": _ROLE,
                             "Resources": ["arn:aws-cn:s3:::*"]}},
+    ("backup", "DescribeRegionSettings"): {"ResourceTypeOptInPreference": {
+        "S3": True, "RDS": True, "Aurora": True, "DynamoDB": True, "EBS": True, "EFS": True,
+        "Redshift": True}},
     ("backup", "ListRestoreTestingPlans"): {"RestoreTestingPlans": [{
         "RestoreTestingPlanName": "estate-restore", "CreationTime": _WHEN,
         "RestoreTestingPlanArn": f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:restore-testing-plan:x",
@@ -405,6 +419,9 @@ class ClientHooks:
         # ListBuckets names each bucket's region; older S3-compatible endpoints do not, and
         # the scanner then asks s3:GetBucketLocation: make it ask.
         self.handlers.append(("after-call.s3.ListBuckets", _without_bucket_region))
+        # AWS names the security groups of every cluster in a VPC; moto keeps them unsaid.
+        self.handlers.append(("after-call.elasticache.DescribeCacheClusters",
+                              _with_cache_security_groups))
 
     def __enter__(self) -> ClientHooks:
         from botocore import handlers
@@ -425,6 +442,23 @@ class ClientHooks:
 def _without_bucket_region(parsed: Any, **_: Any) -> None:
     for b in parsed.get("Buckets") or []:
         b.pop("BucketRegion", None)
+
+
+def _with_cache_security_groups(parsed: Any, context: Any, **_: Any) -> None:
+    """What AWS answers and moto leaves out: the security groups of a cache cluster (moto
+    keeps the ids it was given at creation in its backend, in this process)."""
+    from moto.elasticache.models import elasticache_backends
+
+    region = (context or {}).get("client_region")
+    for c in parsed.get("CacheClusters") or []:
+        if "SecurityGroups" in c:
+            continue
+        for account in list(elasticache_backends):
+            backend = elasticache_backends[account].get(region)
+            cluster = getattr(backend, "cache_clusters", {}).get(c.get("CacheClusterId"))
+            if cluster is not None and cluster.security_group_ids:
+                c["SecurityGroups"] = [{"SecurityGroupId": g, "Status": "active"}
+                                       for g in cluster.security_group_ids]
 
 
 # --- faults, in each protocol's own words ----------------------------------------------------

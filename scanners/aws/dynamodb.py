@@ -60,6 +60,9 @@ def collect(scope: Scope) -> None:
         a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
         a["backup"] = {"backup_of": [b["TableArn"]] if b.get("TableArn") else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": b.get("BackupType") != "USER"}
-        a["attributes"] = {"backup_type": b.get("BackupType")}
+                       "automated": None}
+        a["attributes"] = {"backup_type": None}
+        with facet(a, "backup"):  # BackupType: always sent
+            a["attributes"]["backup_type"] = b["BackupType"]
+            a["backup"]["automated"] = b["BackupType"] != "USER"
         scope.sink.add(a)
