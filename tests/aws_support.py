@@ -168,7 +168,8 @@ def full_estate() -> None:
         "Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
             "Action": "s3:GetObject",
-            "Resource": f"arn:aws-cn:s3:{REGION}:{ACCOUNT}:accesspoint/estate-ledger-ap/object/*"}]}))
+            "Resource": f"arn:aws-cn:s3:{REGION}:{ACCOUNT}:accesspoint/estate-ledger-ap/"
+                        "object/*"}]}))
 
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc, subnets = vpc_with_subnets(ec2, "10.20.0.0/16", "estate", level="important")
@@ -183,7 +184,8 @@ def full_estate() -> None:
     vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True, KmsKeyId=cmk,
                             TagSpecifications=[{"ResourceType": "volume", "Tags": [
                                 {"Key": "Name", "Value": "estate-volume"}]}])["VolumeId"]
-    ec2.create_snapshot(VolumeId=vol)
+    ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
+        {"Key": "Name", "Value": "estate-volume-snap"}]}])
 
     rds = boto3.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="estate", DBSubnetGroupDescription="d",
@@ -406,27 +408,36 @@ def event_operation(event_name: str) -> tuple[str, str]:
     return SERVICE_IDS.get(service_id, service_id), op
 
 
+# A handler that must run after botocore's own of its event (ClientHooks' third member): e.g.
+# after-call.s3.GetBucketLocation, whose builtin handler sets LocationConstraint from the body.
+LAST = "last"
+
+
 class ClientHooks:
     """Handlers on every botocore client created while active (``with ClientHooks(...)``),
     ahead of moto's and dsscan's own: how tests and bench/bench_faults.py give the answers
     moto lacks and inject faults without touching the scanner. ``handlers`` are (event,
-    function) pairs; requests of the operations ``stand_in`` answers are sent to it."""
+    function) pairs, or (event, function, LAST) for one that must run after botocore's own
+    handlers of the event; requests of the operations ``stand_in`` answers are sent to it."""
 
-    def __init__(self, *handlers: tuple[str, Any], stand_in: StandIn | None = None) -> None:
-        self.handlers = list(handlers)
+    def __init__(self, *handlers: tuple[Any, ...], stand_in: StandIn | None = None) -> None:
+        # Handlers run in this order: the fixed ones first, so that a test's own handlers
+        # see (and may change) what they made.
+        self.handlers = [
+            # ListBuckets names each bucket's region; older S3-compatible endpoints do not,
+            # and the scanner then asks s3:GetBucketLocation: make it ask.
+            ("after-call.s3.ListBuckets", _without_bucket_region),
+            # AWS names the security groups of every cluster in a VPC; moto keeps them unsaid.
+            ("after-call.elasticache.DescribeCacheClusters", _with_cache_security_groups),
+            *handlers]
         if stand_in is not None:
             self.handlers.append(("before-send", stand_in.route))
-        # ListBuckets names each bucket's region; older S3-compatible endpoints do not, and
-        # the scanner then asks s3:GetBucketLocation: make it ask.
-        self.handlers.append(("after-call.s3.ListBuckets", _without_bucket_region))
-        # AWS names the security groups of every cluster in a VPC; moto keeps them unsaid.
-        self.handlers.append(("after-call.elasticache.DescribeCacheClusters",
-                              _with_cache_security_groups))
 
     def __enter__(self) -> ClientHooks:
         from botocore import handlers
 
-        self._specs = [(event, fn, handlers.REGISTER_FIRST) for event, fn in self.handlers]
+        self._specs = [(h[0], h[1], handlers.REGISTER_LAST if h[2:] == (LAST,)
+                        else handlers.REGISTER_FIRST) for h in self.handlers]
         handlers.BUILTIN_HANDLERS.extend(self._specs)
         boto3.DEFAULT_SESSION = None  # its emitter predates the handlers
         return self

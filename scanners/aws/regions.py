@@ -50,11 +50,14 @@ def enabled_regions(session: AccountSession, home: str, partition: str,
         return [home]
     regions = []
     for r in got:
-        if addressable(r, partition):
+        owner = partition_of(r)
+        if owner == partition:
             regions.append(r)
-        else:
+        elif owner is None:
             sink.gap(f"region {shown(r)} of account {session.account}",
                      unaddressable(r, partition))
+        # A region of another partition holds nothing of an account of this one (accounts
+        # live in one partition; moto lists every partition's regions): not this sweep's.
     return sorted(set(regions)) or [home]
 
 
@@ -68,24 +71,34 @@ def _partitions() -> tuple[dict[str, Any], ...]:
                  .load_data("partitions")["partitions"])
 
 
-def addressable(region: Any, partition: str) -> bool:
-    """Whether botocore can build endpoints for ``region`` in ``partition``: a region it
-    lists there, or a name of the partition's region pattern (how botocore's endpoint rules
-    resolve regions launched after its release)."""
+def partition_of(region: Any) -> str | None:
+    """The partition botocore's endpoint rules put ``region`` in, as they do: a partition
+    that lists it, else the first whose region pattern it matches; None when botocore cannot
+    address it at all."""
     from botocore.exceptions import InvalidRegionError
     from botocore.utils import validate_region_name
 
     if not isinstance(region, str) or not region:
-        return False
+        return None
     try:
         validate_region_name(region)
     except InvalidRegionError:
-        return False
-    for p in _partitions():
-        if p.get("id") == partition:
-            return region in (p.get("regions") or {}) or bool(
-                re.match(p.get("regionRegex") or r"(?!)", region))
-    return False
+        return None
+    parts = _partitions()
+    for p in parts:
+        if region in (p.get("regions") or {}):
+            return str(p.get("id"))
+    for p in parts:
+        if re.match(p.get("regionRegex") or r"(?!)", region):
+            return str(p.get("id"))
+    return None
+
+
+def addressable(region: Any, partition: str) -> bool:
+    """Whether botocore can build endpoints for ``region`` in ``partition``: a region it
+    lists there, or a name of the partition's region pattern (how botocore's endpoint rules
+    resolve regions launched after its release)."""
+    return partition_of(region) == partition
 
 
 def unaddressable(region: str, partition: str) -> str:
