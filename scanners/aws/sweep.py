@@ -50,7 +50,14 @@ from dsscan.scanners.aws import (
 )
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
-from dsscan.scanners.aws.clients import AccountSession, CallLog, assumed_session, client_config
+from dsscan.scanners.aws.clients import (
+    CONFIG_ERRORS,
+    AccountSession,
+    CallLog,
+    assumed_session,
+    client_config,
+    config_error,
+)
 from dsscan.scanners.aws.gaps import (
     READ_ERRORS,
     THROTTLED,
@@ -62,6 +69,7 @@ from dsscan.scanners.aws.regions import (
     addressable,
     check_regions,
     enabled_regions,
+    partition_of,
     shown,
     unaddressable,
 )
@@ -117,8 +125,9 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     log = log or CallLog()
     _check_services(opts.services)
     requested = _requested_accounts(opts)
-    base = _base_session(opts.profile)
-    home = (opts.regions[0] if opts.regions else base.region_name) or _no_region()
+    base, default_region = _base_session(opts.profile)
+    home = (opts.regions[0] if opts.regions else default_region) or _no_region()
+    _check_region_names(opts.regions, home, bool(opts.regions))
     # Connecting is bounded by the call's deadline too; never wait longer than 10 s for it.
     config = client_config(opts.max_attempts, max(10, opts.max_workers),
                            min(10.0, opts.timeout), opts.timeout)
@@ -293,12 +302,30 @@ def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str], chosen: 
 
 # --- accounts, regions, credentials ----------------------------------------------------------
 
-def _base_session(profile: str | None) -> boto3.Session:
+def _base_session(profile: str | None) -> tuple[boto3.Session, str | None]:
+    """The caller's session and its default region. A configuration botocore refuses (a
+    malformed config file, a profile that does not exist, ...) is a usage error, exit 2."""
     try:
-        return boto3.Session(profile_name=profile)
-    except ProfileNotFound:
+        base = boto3.Session(profile_name=profile)
+        return base, base.region_name
+    except ProfileNotFound as e:
+        if profile is None:  # named by AWS_PROFILE / AWS_DEFAULT_PROFILE
+            raise config_error(e, "the AWS session") from None
         raise InputError(f"--profile {profile}: no such AWS profile in the AWS config "
                          "files") from None
+    except CONFIG_ERRORS as e:
+        raise config_error(e, "the AWS session") from None
+
+
+def _check_region_names(regions: list[str], home: str, from_option: bool) -> None:
+    """Region names no partition can address (a typo, 'xx-nowhere-9', a name with a space)
+    are refused before any call: AWS would only say that it cannot be reached."""
+    for r in regions if from_option else [home]:
+        if partition_of(r) is None:
+            where = "--regions" if from_option else \
+                "the AWS region (AWS_REGION / AWS_DEFAULT_REGION or the profile's region)"
+            raise InputError(f"{where}: {shown(r)} is not a region of any AWS partition "
+                             "this botocore knows (e.g. cn-north-1, us-east-1)")
 
 
 def _no_region() -> str:
