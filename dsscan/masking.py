@@ -53,19 +53,53 @@ _SEP = r"(?:[ _\-\u00a0\u2009\u202f\u3000\u2010-\u2015\uff0d]|%20|%2[dD]|%5[fF])
 # speed, a third of the time; the digits of an escape are cut off in _mask_chain.)
 _CHAIN = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10,}}[Xx]?")
 _SEP_RE = re.compile(_SEP)
+# How else people write the groups of an identifier apart: dots, slashes, commas, brackets,
+# several spaces, mixed ("110101.19900307.1234", "(110101)19900307123X", "6222  0212 ...",
+# "138/1234/5678"), full-width punctuation too. Looser than _SEP, so held to more: groups of
+# 3+ digits, and a run of whole groups masked only when it is a validated identifier written
+# in a layout people use (see _mask_loose). Versions, IPs, dates, decimals and thousands
+# separators do not pass.
+_LSEP = (r"(?:[ ._,/()\\|\-\u00a0\u2009\u202f\u3000\u2010-\u2015\u3001\u3002\uff08\uff09"
+         r"\uff0c\uff0d\uff0e\uff0f]|%2[0CcDdEeFf]|%5[Ff]){1,3}")
+_LOOSE = re.compile(rf"[0-9]{{3,}}(?:{_LSEP}[0-9]{{3,}})+[Xx]?")
+_LOOSE_SUSPECT = re.compile(rf"[0-9]{{3}}{_LSEP}[0-9]{{3}}")
+_DIGITS = re.compile(r"[0-9]+")
+_DIGITS_X = re.compile(r"[^0-9Xx]")
+# A separator the strong pass (_CHAIN) reads: a window with only those is left to it.
+_STRONG_SEP = re.compile(rf"{_SEP}\Z")
 # An e-mail address (the reference pattern; _mask_emails finds the same ones faster, from each
 # "@": a pattern that starts with a look-behind is tried at every character of the text).
 _EMAIL = re.compile(r"(?<![\w.+-])(?<!://)([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _AT_DOMAIN = re.compile(r"@([\w-]+(?:\.[\w-]+)+)")
 _LOCAL_TAIL = re.compile(r"[\w.+-]+\Z")
 
+
+def _local_char(ch: str) -> bool:
+    """``ch`` matches ``[\\w.+-]`` (\\w: str.isalnum or "_", as the re module reads it)."""
+    return ch.isalnum() or ch in "_.+-"
+
+
 # A necessary condition for a chain (each match contains one); an e-mail needs an "@". A text
 # with neither is returned as it is, without the full masking.
 _SUSPECT = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10}}")
 
-# A decimal digit that is not ASCII: "not a non-digit, nor 0-9", one character class (a
-# look-ahead per character made this scan three times slower).
-_WIDE_DIGIT = re.compile(r"[^\D0-9]")
+# A decimal digit that is not ASCII is "not a non-digit, nor 0-9" ([^\D0-9]: one character
+# class; a look-ahead per character made this scan three times slower). What else reads as a
+# digit or as nothing: circled, parenthesised, dingbat and super/subscript digits
+# (unicodedata.digit, not decimal: ①⓪❶⑴¹), the full-width check character Ｘ, and invisible
+# characters a number can be cut with and still read whole (zero-width space / joiners, word
+# joiner, BOM, soft hyphen, bidi controls). Folded before matching: removed, or the ASCII
+# character. The masked text is the folded one; an unchanged text is returned as it was.
+_FOLD: dict[str, str] = {
+    chr(c): str(unicodedata.digit(chr(c)))
+    for c in (*range(0xB2, 0xBA), *range(0x1369, 0x1372), *range(0x2070, 0x208A),
+              *range(0x2460, 0x24FF), *range(0x2776, 0x2794), *range(0x1F100, 0x1F10B))
+    if unicodedata.digit(chr(c), None) is not None and unicodedata.decimal(chr(c), None) is None}
+_FOLD.update({"\uff38": "X", "\uff58": "x"})
+_FOLD.update(dict.fromkeys("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c"
+                           "\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068"
+                           "\u2069\ufeff", ""))
+_OTHER = re.compile("[" + "".join(map(re.escape, _FOLD)) + "]|[^\\D0-9]")
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -279,6 +313,7 @@ def _machine(s: str, start: int, end: int) -> bool:
     return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))
 
 
+_CENTURIES = frozenset({"19", "20"})
 _NUMBER_BEFORE = frozenset(" \t\r\n:,[(=")
 _NUMBER_AFTER = frozenset(" \t\r\n,]})eE")
 
@@ -343,8 +378,18 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
         return machine[0]
 
     spans: list[tuple[int, int]] = []  # [a, b) over d (+ the X at index n)
+    # Masked up to here: a window ending at or before it adds nothing (spans are merged), so
+    # it is not checked. Without this a chain of one-digit groups ("1 1 1 ...") checked ~10
+    # windows per digit: 2 s for 100 kB.
+    covered = 0
+    first = 0  # the first group ending after ``covered``
+    twelves = [0]  # twelves[k]: how many of the first k groups have 12 digits (account ids)
+    for k, e in enumerate(ends):
+        twelves.append(twelves[-1] + (e - starts[k] == 12))
     for gi, a in enumerate(starts):
-        for gj in range(gi, len(ends)):
+        while first < len(ends) and ends[first] + (x and ends[first] == n) <= covered:
+            first += 1
+        for gj in range(max(gi, first), len(ends)):
             b = ends[gj]
             if b - a > 19:
                 break
@@ -354,22 +399,26 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
                     continue
                 if len(c) == 18 and resident_id_ok(c):
                     spans.append((a, b + with_x))
+                    covered = max(covered, b + with_x)
                     continue
                 # A number standing alone: bounded on both sides (a group boundary inside the
                 # chain is a separator), not a timestamp, nor an account id with a suffix.
                 alone = (14 <= len(c) <= 19 and (a > 0 or left_ok)
                          and (b < n or (right_ok if with_x or not x else False))
                          and not _timestamp_like(c)
-                         and not (gj > gi and any(ends[k] - starts[k] == 12
-                                                  for k in range(gi, gj + 1))))
+                         and not (gj > gi and twelves[gj + 1] > twelves[gi]))
                 if (alone or identifier_ok(c)) and not in_machine_token():
                     spans.append((a, b + with_x))
-    if n > 18:  # a resident ID inside a longer run of digits ("%20" + ID, ID + "2024")
+                    covered = max(covered, b + with_x)
+    # A resident ID inside a longer run of digits ("%20" + ID, ID + "2024", "a1b2" + ID + "c3"
+    # in a hex token: the check character and birth date make it no machine id).
+    if n > 18:
         for a in range(n - 17):
-            if resident_id_ok(d[a:a + 18]):
+            # The century of the birth date first: most windows fail it, without a call.
+            if d[a + 6:a + 8] in _CENTURIES and resident_id_ok(d[a:a + 18]):
                 spans.append((a, a + 18))
-        if x and resident_id_ok(d[n - 17:] + "X"):
-            spans.append((n - 17, n + 1))
+    if x and n > 17 and resident_id_ok(d[n - 17:] + "X"):
+        spans.append((n - 17, n + 1))
     if not spans:
         return text
     # Overlapping spans are masked as one: no part of any identifier is left in clear.
@@ -400,10 +449,14 @@ def _mask_emails(s: str, masker: Masker | None) -> str:
     done = 0  # s[:done] is in out
     for m in _AT_DOMAIN.finditer(s):
         at = m.start()
-        tail = _LOCAL_TAIL.search(s, done, at)
-        if tail is None:
+        # The local part, read backwards from the "@" (a forward search from ``done`` for
+        # a run ending at the "@" was tried at every character since the last address:
+        # quadratic in a text of many "@"s and no address).
+        local = at
+        while local > done and _local_char(s[local - 1]):
+            local -= 1
+        if local == at:
             continue
-        local = tail.start()
         # As the pattern's look-behinds: the local part starts where its run of characters
         # starts (not inside the address masked before), and not right after "://".
         if (local == done and local and _LOCAL_TAIL.match(s[local - 1])) or \
@@ -419,12 +472,18 @@ def _mask_emails(s: str, masker: Masker | None) -> str:
     return "".join(out)
 
 
+def _fold_one(m: re.Match[str]) -> str:
+    ch = m.group()
+    f = _FOLD.get(ch)
+    return f if f is not None else str(unicodedata.decimal(ch, 0))
+
+
 def _ascii_digits(text: str) -> str:
-    """Full-width and other Unicode decimal digits as ASCII ones, so that a number written
-    １３８… is masked like 138…"""
+    """Full-width and other Unicode digits as ASCII ones, invisible characters removed, so
+    that a number written １３８…, ①③⑧… or 138<U+200B>1234… is masked like 138…"""
     if text.isascii():
         return text
-    return _WIDE_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
+    return _OTHER.sub(_fold_one, text)
 
 
 def mask_text_full(text: str, masker: Masker | None = None) -> str:
@@ -433,11 +492,93 @@ def mask_text_full(text: str, masker: Masker | None = None) -> str:
     return _mask_ascii(text, _ascii_digits(text), masker)
 
 
+# Layouts (group lengths) an identifier is written in with loose separators. The check (GB
+# 11643, Luhn + issuer, mobile segment) is applied as well; the layout keeps a valid number
+# that merely spans a list of numbers ("130.12.123.45", "2024.0307.1234") readable.
+_LAYOUTS = {
+    18: {(6, 8, 4), (6, 4, 4, 4), (3, 3, 4, 4, 4), (6, 12), (6, 8, 3, 1), (18,)},
+    19: {(4, 4, 4, 4, 3), (6, 13), (4, 15)},
+    16: {(4, 4, 4, 4), (4, 12), (6, 10)},
+    15: {(4, 6, 5), (4, 4, 4, 3)},
+    11: {(3, 4, 4), (3, 8)},
+}
+
+
+def _loose_kind(c: str, layout: tuple[int, ...]) -> bool:
+    """``c`` (digits, maybe a final X) written in groups ``layout`` is an identifier."""
+    if layout not in _LAYOUTS.get(len(c), ()):
+        return False
+    if len(c) == 18:
+        return resident_id_ok(c) or card_ok(c)
+    return mobile_ok(c) if len(c) == 11 else card_ok(c)
+
+
+def _mask_loose(m: re.Match[str], masker: Masker | None) -> str:
+    """A run of digit groups with loose separators (_LOOSE): each run of whole groups that is
+    a validated identifier in a known layout is masked, separators inside it included.
+    Runs whose separators are all single strong ones are left to the strong pass (_CHAIN),
+    as are what read as numbers: two groups around one dot (a decimal), groups of three
+    (thousands, IPs)."""
+    text = m.group(0)
+    groups = [(g.start(), g.end()) for g in _DIGITS.finditer(text)]
+    x = text[-1] in "Xx"
+    lens = [b - a for a, b in groups]
+    if all(k == 3 for k in lens) and not x:
+        return text
+    if len(groups) == 2 and not x and text[groups[0][1]:groups[1][0]] in (".", ","):
+        return text
+    spans: list[tuple[int, int]] = []
+    for i in range(len(groups)):
+        total = 0
+        for j in range(i, len(groups)):
+            total += lens[j]
+            if total > 19:
+                break
+            if total < 11:
+                continue
+            seps = [text[groups[k][1]:groups[k + 1][0]] for k in range(i, j)]
+            if all(_STRONG_SEP.match(sp) for sp in seps):
+                continue  # the strong pass reads this run as it is
+            c = "".join(text[a:b] for a, b in groups[i:j + 1])
+            end = groups[j][1]
+            layout = tuple(lens[i:j + 1])
+            if _loose_kind(c, layout):
+                spans.append((groups[i][0], end))
+            elif x and j == len(groups) - 1 and \
+                    _loose_kind(c + "X", (*layout[:-1], layout[-1] + 1)):
+                spans.append((groups[i][0], end + 1))
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for a, b in spans:
+        if a < pos:  # overlaps the span before: masked with it
+            continue
+        raw = _DIGITS_X.sub("", text[a:b]).upper()
+        out.append(text[pos:a])
+        out.append(_token(raw, _shown(raw), masker))
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _mask_ascii(text: str, ascii_text: str, masker: Masker | None) -> str:
-    out = _CHAIN.sub(lambda m: _mask_chain(m, ascii_text, masker), ascii_text)
+    # Loose runs first: the strong pass would mask a part of "(110101)19900307123X" (an
+    # 11-digit "mobile" in its tail) and leave the rest unread as one number.
+    loose = _LOOSE.sub(lambda m: _mask_loose(m, masker), ascii_text) \
+        if _LOOSE_SUSPECT.search(ascii_text) is not None else ascii_text
+    out = _CHAIN.sub(lambda m: _mask_chain(m, loose, masker), loose)
     if "@" in out:
         out = _mask_emails(out, masker)
     return text if out == ascii_text else out
+
+
+def suspect(ascii_text: str) -> bool:
+    """A necessary condition for the masking to change a text (its digits folded): the fast
+    path masks nothing else."""
+    return "@" in ascii_text or _SUSPECT.search(ascii_text) is not None or \
+        _LOOSE_SUSPECT.search(ascii_text) is not None
 
 
 # Texts known to need no masking, so that a repeated text (evidence values such as key types
@@ -456,7 +597,7 @@ def mask_text(text: str) -> str:
     if text in _CLEAN:
         return text
     ascii_text = _ascii_digits(text)
-    if "@" in text or _SUSPECT.search(ascii_text) is not None:
+    if suspect(ascii_text):
         out = _mask_ascii(text, ascii_text, None)
         if out is not text:
             return out
