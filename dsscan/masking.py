@@ -305,9 +305,11 @@ def _machine(s: str, start: int, end: int) -> bool:
         b += 1
     tok = s[a:b]
     if len(tok) in _MACHINE_HEX_LENGTHS and all(ch in _HEX for ch in tok):
-        if not tok.isdigit():
-            return True
-        if len(tok) == 17 and _AWS_ID.search(s, max(0, a - 20), a):
+        if _AWS_ID.search(s, max(0, a - 20), a):
+            return True  # vol-0123..., i-0abc...: an AWS resource id, whatever its digits
+        # A digest or random hex id has hex letters all along it: a number with a letter or
+        # two glued to it ("a" + a 16-digit card: 17 hex characters) is no machine id.
+        if not tok.isdigit() and len(tok) - (end - start) >= 3:
             return True
     lo = max(0, start - 36)
     return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))
