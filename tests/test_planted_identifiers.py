@@ -17,7 +17,6 @@ The same values must show up masked (110101********1234): proof that they reache
 
 from __future__ import annotations
 
-
 import re
 
 from planted import Planted
@@ -102,7 +101,6 @@ def _planted_result(planted: Planted, grouped: bool = False):
 def _rendered(result, monkeypatch, width: int) -> list[tuple[str, str]]:
     """Each format as the CLI writes it (cli/evaluate.py: reporter, then its text pass)."""
     from cli.evaluate import _masked_as_text
-
     from dsscan.masking import session
     from dsscan.reports import get_reporter
 
