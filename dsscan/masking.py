@@ -488,9 +488,20 @@ def _ascii_digits(text: str) -> str:
     return _OTHER.sub(_fold_one, text)
 
 
+# Lone surrogates: the bytes of a file name that is not UTF-8 (b"\xff" read with
+# surrogateescape). No output can encode them; shown as U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(text: str) -> str:
+    return text if text.isascii() or _SURROGATE.search(text) is None else \
+        _SURROGATE.sub("\ufffd", text)
+
+
 def mask_text_full(text: str, masker: Masker | None = None) -> str:
     """The masking itself, with no shortcut (the reference the fast path is tested against).
     A text that needs no masking comes back as it was (its digits unchanged)."""
+    text = _no_surrogates(text)
     return _mask_ascii(text, _ascii_digits(text), masker)
 
 
@@ -598,6 +609,7 @@ def mask_text(text: str) -> str:
         return mask_text_full(str.__str__(text))
     if text in _CLEAN:
         return text
+    text = _no_surrogates(text)
     ascii_text = _ascii_digits(text)
     if suspect(ascii_text):
         out = _mask_ascii(text, ascii_text, None)
