@@ -480,9 +480,17 @@ def _fold_one(m: re.Match[str]) -> str:
     return f if f is not None else str(unicodedata.decimal(ch, 0))
 
 
+# A digit or check character percent-encoded (%31 is "1", %58 "X"): a URL or file URL may
+# encode any character, and file:///cust%31%31%30... names the directory cust110...
+_PCT_DIGIT = re.compile(r"%(3[0-9]|58|78)")
+
+
 def _ascii_digits(text: str) -> str:
-    """Full-width and other Unicode digits as ASCII ones, invisible characters removed, so
-    that a number written １３８…, ①③⑧… or 138<U+200B>1234… is masked like 138…"""
+    """Full-width and other Unicode digits as ASCII ones, percent-encoded digits decoded,
+    invisible characters removed, so that a number written １３８…, ①③⑧…, %31%33%38… or
+    138<U+200B>1234… is masked like 138…"""
+    if "%3" in text or "%58" in text or "%78" in text:
+        text = _PCT_DIGIT.sub(lambda m: chr(int(m.group(1), 16)), text)
     if text.isascii():
         return text
     return _OTHER.sub(_fold_one, text)

@@ -251,6 +251,7 @@ def plant_every_string(doc: Any, planted: Planted, valid: Any,
 _CHAIN = re.compile(r"[0-9](?:(?:[\s_\-.]|%20|%2[dD]|%5[fF])?[0-9])*(?:[\s_\-.]?[Xx])?")
 _NOT_DIGIT = re.compile(r"[^0-9X]")
 _ESCAPE = re.compile(r"%[0-9A-F]{2}")
+_PCT = re.compile(r"%(3[0-9]|58|78)")
 
 
 class Needles:
@@ -266,7 +267,10 @@ class Needles:
         self.min = min(self.by_len, default=0)
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
-        """(value, start, end) of each planted value in ``text``."""
+        """(value, start, end) of each planted value in ``text``, percent-encoded digits
+        (%31 for "1") read as digits."""
+        if "%3" in text or "%58" in text:
+            text = _PCT.sub(lambda m: chr(int(m.group(1), 16)), text)
         hits = []
         for m in _CHAIN.finditer(text):
             raw = m.group(0)

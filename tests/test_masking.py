@@ -638,6 +638,10 @@ WRITTEN = [  # (text, the identifier it holds)
     # inside hex-looking tokens: a checksummed resident ID is no machine id
     (f"a1b2{ID}c3", ID), (f"a1b2{ID_X}c3", ID_X), (f"deadbeef{ID_X}deadbeef", ID_X),
     (f"s3://b/a1b2{ID}c3d4e5f60718293a4b5c6d7e8/x", ID), (f"0a{ID}0b0c0d0e0f", ID),
+    # percent-encoded (a file:// URL, a query string): decoded or encoded, never in clear
+    (f"file:///data/cust{''.join(f'%{ord(c):02X}' for c in ID_X)}/x.csv", ID_X),
+    (f"file:///d/{''.join(f'%{ord(c):02x}' for c in MOBILE)}", MOBILE),
+    (f"?id={ID[:6]}%31%39%38%35{ID[10:]}", ID), (f"card%3D{''.join(f'%3{c}' for c in CARD)}", CARD),
     # a letter or two glued to a card make 17 hex characters: no AWS id, no digest
     (f"a{VISA}", VISA), (f"address f{MC2}", MC2), (f"{VISA}b", VISA),
 ]
