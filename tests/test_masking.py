@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import random
 import re
+import subprocess
 import sys
 import threading
 import uuid
@@ -680,3 +682,47 @@ def test_masking_is_linear_in_long_digit_chains():
         out = mask_text_full(text)
         assert out == mask_text(text)
     assert re.fullmatch(r"[0-9*~]+ ?", mask_text_full("1 " * 5000))
+
+
+# --- explain: a masked id two assets share is ambiguous, never picked --------------------------
+
+def _explain(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", "inventory", "explain",
+                           *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "NO_COLOR": "1", "CI": "true"})
+
+
+def test_explain_refuses_an_ambiguous_masked_id_and_says_how_to_pick(tmp_path):
+    planted = Planted(seed=41)
+    a = planted.resident_id()
+    b = planted.resident_id(region=a[:6], last4=a[-4:])
+    doc = json.loads((ROOT / "examples" / "bank-estate.json").read_text("utf-8"))
+    buckets = [x for x in doc["assets"] if x["kind"] == "object_store"][:3]
+    buckets[0]["id"], buckets[1]["id"] = f"arn:aws-cn:s3:::kyc{a}", f"arn:aws-cn:s3:::kyc{b}"
+    buckets[1]["name"] = buckets[2]["name"]  # two assets of one name as well
+    path = tmp_path / "inv.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    form = f"arn:aws-cn:s3:::kyc{masking._shown(a)}"
+    cases = [form, f"{form}~2", buckets[2]["name"]]  # masked id, as numbered, a shared name
+    for asked in cases:
+        r = _explain(str(path), asked)
+        assert r.returncode == 2, (asked, r.stdout[:300])
+        assert r.stdout == "" and "Traceback" not in r.stderr
+        line = r.stderr.strip()
+        assert "\n" not in line and "ambiguous" in line and "2 assets match" in line, line
+        numbers = re.findall(r"#(\d+) object_store", line)
+        assert len(numbers) == 2, line
+        assert a not in line and b not in line
+        # Each number picks one asset, as the line says; the two are the two candidates.
+        shown = set()
+        for n in numbers:
+            ok = _explain(str(path), f"#{n}")
+            assert ok.returncode == 0, ok.stderr
+            assert a not in ok.stdout and b not in ok.stdout
+            shown.add(ok.stdout)
+        assert len(shown) == 2
+    # An exact id is unique: picked, shown masked.
+    r = _explain(str(path), f"arn:aws-cn:s3:::kyc{b}")
+    assert r.returncode == 0 and b not in r.stdout and a not in r.stdout
+    assert _explain(str(path), "#0").returncode == 2
+    assert _explain(str(path), f"#{len(doc['assets']) + 1}").returncode == 2
