@@ -74,6 +74,7 @@ _LOOSE = re.compile(rf"[0-9]{{3,}}(?:{_LSEP}[0-9]{{3,}})+[Xx]?")
 _LOOSE_SUSPECT = re.compile(rf"[0-9]{{3}}{_LSEP}[0-9]{{3}}")
 _DIGITS = re.compile(r"[0-9]+")
 _DIGITS_X = re.compile(r"[^0-9Xx]")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 # A separator the strong pass (_CHAIN) reads: a window with only those is left to it.
 _STRONG_SEP = re.compile(rf"{_SEP}\Z")
 # An e-mail address (the reference pattern; _mask_emails finds the same ones faster, from each
@@ -388,7 +389,9 @@ def _mask_loose(m: re.Match[str], masker: Masker | None) -> str:
     as are what read as numbers: two groups around one dot (a decimal), groups of three
     (thousands, IPs)."""
     text = m.group(0)
-    groups = [(g.start(), g.end()) for g in _DIGITS.finditer(text)]
+    # Groups are runs of digits outside %XX escapes (the 2 of "%2E" is no digit of a group).
+    plain = _ESCAPE.sub("%__", text) if "%" in text else text
+    groups = [(g.start(), g.end()) for g in _DIGITS.finditer(plain)]
     x = text[-1] in "Xx"
     lens = [b - a for a, b in groups]
     if all(k == 3 for k in lens) and not x:
@@ -423,7 +426,7 @@ def _mask_loose(m: re.Match[str], masker: Masker | None) -> str:
     for a, b in spans:
         if a < pos:  # overlaps the span before: masked with it
             continue
-        raw = _DIGITS_X.sub("", text[a:b]).upper()
+        raw = _DIGITS_X.sub("", plain[a:b]).upper()
         out.append(text[pos:a])
         out.append(_token(raw, _shown(raw), masker))
         pos = b

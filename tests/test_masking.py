@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import threading
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -661,11 +662,22 @@ NOT_IDENTIFIERS = [  # written with the same separators, and no identifier
 ]
 
 
+def _as_read(text: str) -> str:
+    """The digits (and X) a reader sees in ``text``, read independently of dsscan's folding:
+    percent escapes decoded, NFKC, any character with a digit value as that digit, format
+    (invisible) characters and everything else between digits dropped."""
+    from urllib.parse import unquote
+
+    text = unicodedata.normalize("NFKC", unquote(text))
+    return "".join(str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else
+                   c.upper() for c in text if c.upper() == "X" or
+                   unicodedata.digit(c, None) is not None)
+
+
 @pytest.mark.parametrize(("text", "secret"), WRITTEN)
 def test_identifiers_written_with_other_separators_and_digits_are_masked(text, secret):
     out = mask_text(text)
-    flat = re.sub(r"[^0-9X]", "", masking._ascii_digits(out).upper())
-    assert secret not in flat, out
+    assert secret not in _as_read(out), out
     assert mask_text(out) == out
 
 
@@ -674,9 +686,11 @@ def test_numbers_written_with_the_same_separators_stay_readable(text):
     assert mask_text(text) == text
 
 
-def test_masking_is_linear_in_long_digit_chains():
-    # The cost is measured in bench/bench_planted.py --chains; here only what is masked: a
-    # chain of one-digit groups is one number, masked whole (no digit of it in clear).
+def test_long_digit_chains_are_masked_whole_by_both_paths():
+    # The cost (linear: 200 kB take twice 100 kB) is measured in bench/bench_planted.py
+    # --chains, never asserted here; here only what is masked: the windows the full masking
+    # skips (covered by a span already) change nothing, and a chain of one-digit groups is
+    # one number, masked whole (no digit of it in clear).
     for unit in ("1 ", "1-", "1%20", "12 ", "1.2 "):
         text = unit * 5000
         out = mask_text_full(text)
