@@ -24,6 +24,12 @@ _AWS = re.compile(r"(^|/)aws$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
+# hashicorp/setup-terraform's wrapper (on by default) echoes the command it runs into stdout.
+WRAPPED = ("output of hashicorp/setup-terraform's wrapper (a '[command]...terraform show -json' "
+           "line before the JSON), not plan JSON: set 'terraform_wrapper: false' on the "
+           "setup-terraform step (or run terraform-bin)")
+
+
 def _load(path: str) -> dict[str, Any]:
     from dsscan.inputs import check_shape, parse_json, read_bytes
 
@@ -59,6 +65,8 @@ def _not_json(raw: bytes) -> str | None:
         return "empty file, not JSON"
     if body.startswith(b"PK\x03\x04"):
         return "a binary plan file (terraform plan -out), not JSON"
+    if body.startswith(b"[command]"):
+        return WRAPPED
     if body[:1] in (b"{", b"[") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     head = body[:65536].decode("utf-8", "replace")
@@ -101,6 +109,9 @@ class TerraformRead:
         # Why the plan does not describe the whole configuration (``"complete": false``, e.g.
         # planned with -target), or None.
         self.incomplete: str | None = None
+        # Stores that leave Terraform's management (``removed`` blocks: action "forget"):
+        # they still exist, outside the plan, and are not assessed.
+        self.forgotten: list[str] = []
 
 
 # Terraform 1.x marks a plan that failed ("errored": true; `plan -out` still writes it) and
@@ -113,6 +124,9 @@ _ERRORED = ("the plan failed (\"errored\": true): terraform plan reported errors
 INCOMPLETE = ("the plan is incomplete (\"complete\": false): resources outside -target (or "
               "deferred) were not planned, and what they would change is not assessed; plan "
               "without -target")
+
+FORGOTTEN = ("{address} leaves Terraform's management (a removed block: action forget): it "
+             "still exists, outside this plan, and is not assessed")
 
 
 def read(path: str) -> TerraformRead:
@@ -140,11 +154,22 @@ def read(path: str) -> TerraformRead:
         change = rc.get("change") or {}
         actions = change.get("actions") or []
         action = _action(actions)
-        values = change.get("before") if action == "delete" else change.get("after")
+        if action == "forget":
+            # Terraform 1.7 ``removed`` block: the resource stays in AWS as it is (``before``)
+            # but leaves the plan. A store is then outside the plan (not an asset with empty
+            # settings); a resource configuring one still configures it.
+            from dsscan.scanners.iac.mapping import STORE_TYPES
+
+            if rc.get("type") in STORE_TYPES:
+                got.forgotten.append(address)
+                continue
+            values = change.get("before")
+        else:
+            values = change.get("before") if action == "delete" else change.get("after")
         if not isinstance(values, dict):
             values = {}
-        values = _merge_unknown(values, change.get("after_unknown") if action != "delete"
-                                else None)
+        values = _merge_unknown(values, change.get("after_unknown")
+                                if action not in ("delete", "forget") else None)
         data = rc.get("mode") == "data"
         if data:
             address = address if address.startswith(("data.", "module.")) else f"data.{address}"
@@ -190,6 +215,8 @@ def _action(actions: list[str]) -> str:
         return "no-op"
     if "create" in actions and "delete" in actions:
         return "replace"
+    if "create" in actions:  # created, whatever becomes of the old object (forget)
+        return "create"
     return actions[0] if actions else "no-op"
 
 
@@ -471,6 +498,8 @@ def collect(plans: tuple[str, ...]) -> Any:
                               skipped={p: got.other + unmapped(got.resources)})
         if got.incomplete:  # judged, but the run says what it could not see: exit 3
             inv.gaps.append({"scope": f"Terraform plan {p}", "reason": got.incomplete})
+        for address in got.forgotten:
+            inv.gaps.append({"scope": address, "reason": FORGOTTEN.format(address=address)})
         invs.append(inv)
     return merge(invs)
 

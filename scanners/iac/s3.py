@@ -40,6 +40,7 @@ _PARTS = {
     "logging": ("aws_s3_bucket_logging", None),
     "lifecycle": ("aws_s3_bucket_lifecycle_configuration", None),
 }
+SPLIT_TYPES = tuple(t for t, _ in _PARTS.values())
 _PRIVATE_CANNED = ("private", "bucket-owner-full-control", "bucket-owner-read",
                    "log-delivery-write", "aws-exec-read")
 # Weakest first: the versioning status a bucket has when several resources set it.

@@ -84,6 +84,9 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:backup/selection:Selection": "aws_backup_selection",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
+    "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",
+    "aws:kms/externalKey:ExternalKey": "aws_kms_external_key",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": "aws_kms_replica_external_key",
     "aws:kms/alias:Alias": "aws_kms_alias",
     # Networks
     "aws:ec2/vpc:Vpc": "aws_vpc",
