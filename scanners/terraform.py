@@ -408,7 +408,10 @@ class _Config:
         # Unknown and not in the configuration: the provider computes it (a default).
         cfg_exprs = self.exprs.get(config_address(address))
         if cfg_exprs is not None:
-            values = _mark_computed(values, cfg_exprs)
+            dynamic = _NOT_COMPUTED.get(r.get("type", ""), frozenset())
+            if r.get("type") == "aws_s3_bucket_acl" and "acl" in cfg_exprs:
+                dynamic = frozenset()  # a canned ACL: the provider reads the grants back
+            values = _mark_computed(values, cfg_exprs, dynamic)
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]
@@ -463,17 +466,45 @@ def _is_expression(e: Any) -> bool:
     return isinstance(e, dict) and ("references" in e or "constant_value" in e)
 
 
-def _mark_computed(values: Any, exprs: Any) -> Any:
+# Blocks dsscan reads that the provider never computes: Terraform writes them into a planned
+# ``after`` (``[]`` when not configured, as plans of hashicorp/aws 5.100 show), or the schema
+# requires them. Unknown as a whole with no expression in the configuration, such a block can
+# only be a ``dynamic`` block over values known at apply (the plan's configuration leaves
+# dynamic blocks out): it stays unknown, never "not configured". (Blocks the provider does
+# compute when absent — a bucket's inline server_side_encryption_configuration, a security
+# group's ingress — look the same in a plan with and without a dynamic block: those take the
+# default, documented in docs/terraform.md.)
+_NOT_COMPUTED: dict[str, frozenset[str]] = {
+    "aws_dynamodb_table": frozenset({"replica"}),
+    "aws_launch_template": frozenset({"block_device_mappings"}),
+    "aws_opensearch_domain": frozenset({"vpc_options"}),
+    "aws_elasticsearch_domain": frozenset({"vpc_options"}),
+    "aws_s3_access_point": frozenset({"public_access_block_configuration",
+                                      "vpc_configuration"}),
+    "aws_backup_selection": frozenset({"selection_tag"}),
+    # required blocks
+    "aws_s3_bucket_server_side_encryption_configuration": frozenset({"rule"}),
+    "aws_s3_bucket_replication_configuration": frozenset({"rule"}),
+    "aws_s3_bucket_lifecycle_configuration": frozenset({"rule"}),
+    "aws_s3_bucket_versioning": frozenset({"versioning_configuration"}),
+    "aws_backup_plan": frozenset({"rule"}),
+    # one of acl / access_control_policy is required: without ``acl`` the policy is set
+    "aws_s3_bucket_acl": frozenset({"access_control_policy"}),
+}
+
+
+def _mark_computed(values: Any, exprs: Any, dynamic: frozenset[str] = frozenset()) -> Any:
     """UNTIL_APPLY values the configuration does not set -> COMPUTED (the provider fills them
     in), recursing into nested blocks whose expressions are present. A block without
-    expressions (a ``dynamic`` block has none) keeps its unknowns as they are: fail closed."""
+    expressions (a ``dynamic`` block has none) keeps its unknowns as they are, and so does a
+    top-level block in ``dynamic`` (the provider never computes it): fail closed."""
     if not isinstance(values, dict) or not isinstance(exprs, dict) or _is_expression(exprs):
         return values
     out: dict[str, Any] = {}
     for k, v in values.items():
         e = exprs.get(k)
         if v is UNTIL_APPLY:
-            out[k] = COMPUTED if e is None else v
+            out[k] = COMPUTED if e is None and k not in dynamic else v
         elif e is None or _is_expression(e):
             out[k] = v
         elif isinstance(v, dict):

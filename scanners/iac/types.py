@@ -44,6 +44,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     # DynamoDB, EBS, Redshift, EFS, ElastiCache
     "aws:dynamodb/table:Table": "aws_dynamodb_table",
     "aws:dynamodb/resourcePolicy:ResourcePolicy": "aws_dynamodb_resource_policy",
+    "aws:dynamodb/tableReplica:TableReplica": "aws_dynamodb_table_replica",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
     "aws:ebs/snapshot:Snapshot": "aws_ebs_snapshot",
     "aws:redshift/cluster:Cluster": "aws_redshift_cluster",
