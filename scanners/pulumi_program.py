@@ -388,6 +388,7 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
                 "propertyDependencies": {k: list(v.urns)
                                          for k, v in request.propertyDependencies.items()},
                 "inputs": inputs, "source": _where(request), "remote": bool(request.remote),
+                "import_id": request.importId or None,  # the import_ resource option
             }
             if request.type == ROOT_STACK or not request.custom:
                 rec["id"] = None

@@ -129,6 +129,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             "account": r.account, "region": r.region, "tags": {},
             "assessment": {"status": "complete", "gaps": []},
         }
+        if not r.unstated_known:
+            self.gap_text(a, "*", "imported into the stack: the settings its inputs do not "
+                                  "state are those of the existing resource, which the input "
+                                  "does not show (not the provider's defaults): not assessed")
         if ident is None:
             tags = r.values.get("tags")
             if is_unknown(tags):

@@ -156,7 +156,7 @@ class StoreMapping:
         their provider's region). A region not known before apply is null, with a gap: the
         copy is not assessed, never left out."""
         out: list[dict[str, Any]] = []
-        raw = configured(r.values.get("replica"))
+        raw = configured(r.values.get("replica", r.values.get("replicas")))  # Pulumi: plural
         if is_unknown(raw):  # e.g. a dynamic "replica" block over values known at apply
             self.gap(a, "backup", "replica (where the table's copies are)", raw)
             out.append({"id": f"{r.address}.replica", "region": None})
