@@ -18,9 +18,12 @@ from typing import Any
 from dsscan.errors import InputError
 from dsscan.scanners import Scanner
 from dsscan.scanners.iac.plan import ANY_KEY, SELF_KEY, address_tokens, config_address
-from dsscan.scanners.iac.resources import COMPUTED, UNTIL_APPLY, IacResource
+from dsscan.scanners.iac.resources import IacResource
+from dsscan.scanners.iac.tf_unknowns import NOT_COMPUTED, mark_computed, merge_unknown
 
-_AWS = re.compile(r"(^|/)aws$")
+# hashicorp/aws: the provider's address (Terraform 0.13+: registry.terraform.io/hashicorp/aws)
+# or, in Terraform 0.12, the provider configuration that manages it ("aws", "aws.eu").
+_AWS = re.compile(r"(^|/)aws(\.[A-Za-z0-9_-]+)?$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -168,7 +171,7 @@ def read(path: str) -> TerraformRead:
             values = change.get("before") if action == "delete" else change.get("after")
         if not isinstance(values, dict):
             values = {}
-        values = _merge_unknown(values, change.get("after_unknown")
+        values = merge_unknown(values, change.get("after_unknown")
                                 if action not in ("delete", "forget") else None)
         data = rc.get("mode") == "data"
         if data:
@@ -231,22 +234,6 @@ def _modules(root: Any) -> list[dict[str, Any]]:
     for child in root.get("child_modules") or []:
         out += _modules(child)
     return out
-
-
-def _merge_unknown(values: Any, unknown: Any) -> Any:
-    """Put UNTIL_APPLY wherever ``after_unknown`` says a value is only known after apply."""
-    if unknown is True:
-        return UNTIL_APPLY
-    if isinstance(unknown, dict):
-        base = dict(values) if isinstance(values, dict) else {}
-        for k, u in unknown.items():
-            base[k] = _merge_unknown(base.get(k), u)
-        return base
-    if isinstance(unknown, list):
-        base_l = list(values) if isinstance(values, list) else []
-        base_l += [None] * (len(unknown) - len(base_l))
-        return [_merge_unknown(v, u) for v, u in zip(base_l, unknown, strict=False)]
-    return values
 
 
 class _Config:
@@ -376,11 +363,45 @@ class _Config:
         return []
 
     def _provider(self, address: str, r: dict[str, Any]) -> dict[str, Any]:
+        """The provider configuration a resource is managed through. Terraform 1.2+ keys a
+        resource to the configuration it resolves to (``aws.eu``, ``module.a:aws``). Older
+        plans key it ``<module call>:aws`` and list a passed configuration without telling
+        which one was passed (Terraform 0.12 names the configuration in ``provider_name``:
+        the nearest one of that name up the module tree): a module's resource without a
+        provider block of its own may use any of them, decided only if every configuration
+        agrees (else ``_UNKNOWN``: no region, no account — never the root's default)."""
         key = self.provider_key.get(config_address(address))
         if key and key in self.providers:
             return self.providers[key]
-        name = (r.get("provider_name") or "").rsplit("/", 1)[-1]
-        return self.providers.get(name) or {}
+        mods = [f"{n}.{m}" for (n, _), (m, _) in _pairs(address_tokens(address))]
+        pname = r.get("provider_name") if isinstance(r.get("provider_name"), str) else ""
+        if pname and "/" not in pname:
+            # Terraform 0.12: provider_name is the configuration resolved ("aws.eu"),
+            # defined in the resource's module or the nearest one above it.
+            for i in range(len(mods), -1, -1):
+                got = self.providers.get(_key(mods[:i], pname))
+                if got is not None:
+                    return got
+            return _UNKNOWN
+        # Terraform 0.13 - 1.1: which configuration a module was given (``providers = {aws =
+        # aws.eu}``) is not in the plan; only a provider block of the module itself is.
+        local = key.split(":", 1)[-1] if key else "aws"
+        own = self.providers.get(_key(mods, local)) if mods else None
+        if own is not None and own.get("expressions"):
+            return own
+        return self._agreed() if mods else self.providers.get(local) or {}
+
+    def _agreed(self) -> dict[str, Any]:
+        """The AWS configuration every one of the plan's agrees on (region and accounts),
+        else ``_UNKNOWN``: a resource that may be managed through any of them."""
+        real = [p for k, p in self.providers.items() if isinstance(p, dict) and
+                (p.get("name") or k.rsplit(":", 1)[-1].split(".")[0]) == "aws" and
+                (p.get("expressions") or not p.get("module_address"))]
+        facts = {(repr(self._const((p.get("expressions") or {}).get("region"))),
+                  repr(self._const((p.get("expressions") or {}).get("allowed_account_ids"))),
+                  repr((p.get("expressions") or {}).get("assume_role")))
+                 for p in real}
+        return real[0] if len(facts) == 1 else _UNKNOWN
 
     def _const(self, expr: Any) -> Any:
         if not isinstance(expr, dict):
@@ -408,10 +429,10 @@ class _Config:
         # Unknown and not in the configuration: the provider computes it (a default).
         cfg_exprs = self.exprs.get(config_address(address))
         if cfg_exprs is not None:
-            dynamic = _NOT_COMPUTED.get(r.get("type", ""), frozenset())
+            dynamic = NOT_COMPUTED.get(r.get("type", ""), frozenset())
             if r.get("type") == "aws_s3_bucket_acl" and "acl" in cfg_exprs:
                 dynamic = frozenset()  # a canned ACL: the provider reads the grants back
-            values = _mark_computed(values, cfg_exprs, dynamic)
+            values = mark_computed(values, cfg_exprs, dynamic)
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]
@@ -425,6 +446,26 @@ class _Config:
             parent=address.rsplit(".", 2)[0] if address.startswith("module.") else None,
             data=data, provider=provider,
             set_attrs=frozenset(cfg_exprs) if isinstance(cfg_exprs, dict) else None)
+
+
+# A resource whose provider configuration cannot be told: no region, no account.
+_UNKNOWN: dict[str, Any] = {"expressions": {}}
+
+
+def _pairs(toks: list[tuple[str, str | None]]) -> list[tuple[tuple[str, str | None],
+                                                           tuple[str, str | None]]]:
+    """The (``module``, name) token pairs that open an address (its module path)."""
+    out = []
+    i = 0
+    while i + 1 < len(toks) and toks[i][0] == "module":
+        out.append((toks[i], toks[i + 1]))
+        i += 2
+    return out
+
+
+def _key(mods: list[str], local: str) -> str:
+    """Terraform's provider config key: ``aws`` in the root, ``module.a.module.b:aws``."""
+    return f"{'.'.join(mods)}:{local}" if mods else local
 
 
 _MAX_DEPTH = 16  # module nesting and reference chains followed (a cycle cannot loop)
@@ -460,62 +501,6 @@ def _parent(prefix: str) -> str:
 
 def _with_key(tok: tuple[str, str | None]) -> str:
     return f"{tok[0]}[{tok[1]}]" if tok[1] is not None else tok[0]
-
-
-def _is_expression(e: Any) -> bool:
-    return isinstance(e, dict) and ("references" in e or "constant_value" in e)
-
-
-# Blocks dsscan reads that the provider never computes: Terraform writes them into a planned
-# ``after`` (``[]`` when not configured, as plans of hashicorp/aws 5.100 show), or the schema
-# requires them. Unknown as a whole with no expression in the configuration, such a block can
-# only be a ``dynamic`` block over values known at apply (the plan's configuration leaves
-# dynamic blocks out): it stays unknown, never "not configured". (Blocks the provider does
-# compute when absent — a bucket's inline server_side_encryption_configuration, a security
-# group's ingress — look the same in a plan with and without a dynamic block: those take the
-# default, documented in docs/terraform.md.)
-_NOT_COMPUTED: dict[str, frozenset[str]] = {
-    "aws_dynamodb_table": frozenset({"replica"}),
-    "aws_launch_template": frozenset({"block_device_mappings"}),
-    "aws_opensearch_domain": frozenset({"vpc_options"}),
-    "aws_elasticsearch_domain": frozenset({"vpc_options"}),
-    "aws_s3_access_point": frozenset({"public_access_block_configuration",
-                                      "vpc_configuration"}),
-    "aws_backup_selection": frozenset({"selection_tag"}),
-    # required blocks
-    "aws_s3_bucket_server_side_encryption_configuration": frozenset({"rule"}),
-    "aws_s3_bucket_replication_configuration": frozenset({"rule"}),
-    "aws_s3_bucket_lifecycle_configuration": frozenset({"rule"}),
-    "aws_s3_bucket_versioning": frozenset({"versioning_configuration"}),
-    "aws_backup_plan": frozenset({"rule"}),
-    # one of acl / access_control_policy is required: without ``acl`` the policy is set
-    "aws_s3_bucket_acl": frozenset({"access_control_policy"}),
-}
-
-
-def _mark_computed(values: Any, exprs: Any, dynamic: frozenset[str] = frozenset()) -> Any:
-    """UNTIL_APPLY values the configuration does not set -> COMPUTED (the provider fills them
-    in), recursing into nested blocks whose expressions are present. A block without
-    expressions (a ``dynamic`` block has none) keeps its unknowns as they are, and so does a
-    top-level block in ``dynamic`` (the provider never computes it): fail closed."""
-    if not isinstance(values, dict) or not isinstance(exprs, dict) or _is_expression(exprs):
-        return values
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        e = exprs.get(k)
-        if v is UNTIL_APPLY:
-            out[k] = COMPUTED if e is None and k not in dynamic else v
-        elif e is None or _is_expression(e):
-            out[k] = v
-        elif isinstance(v, dict):
-            out[k] = _mark_computed(v, e[0] if isinstance(e, list) and len(e) == 1 else e)
-        elif isinstance(v, list) and isinstance(e, list) and len(e) == len(v):
-            out[k] = [_mark_computed(x, y) for x, y in zip(v, e, strict=True)]
-        elif isinstance(v, list) and isinstance(e, dict):
-            out[k] = [_mark_computed(x, e) for x in v]
-        else:
-            out[k] = v
-    return out
 
 
 def collect(plans: tuple[str, ...]) -> Any:

@@ -196,3 +196,39 @@ def test_dynamic_block_plans_terraform_wrote(library):
     core-orders above."""
     a = assets_of(collect(PLANS / "dynamic_unknown.json"))
     assert any(g["aspect"] == "network" for g in a["aws_security_group.db"]["assessment"]["gaps"])
+
+
+# -- D6 / D7: module resources of older plans, and the provider configuration they use ------
+
+MODULES = [
+    # (plan, bucket, its region: None = cannot be told from the plan)
+    # Terraform 0.12: provider_name is the configuration ("aws.eu"), keys "<call>:aws"
+    ("modules_v0_12", "module.a.module.b.aws_s3_bucket.x[0]", "eu-west-1"),
+    ("modules_v0_12", "module.a.module.b.aws_s3_bucket.x[1]", "eu-west-1"),
+    ("modules_v0_12", "module.plain.aws_s3_bucket.x[1]", "us-east-1"),
+    # Terraform 1.0: which configuration module "a" was passed is not in the plan, and the
+    # two the plan has differ: not the root's default, unknown
+    ("modules_v1_0", "module.a.module.b.aws_s3_bucket.x[0]", None),
+    ("modules_v1_0", "module.plain.aws_s3_bucket.x[0]", None),
+    # Terraform 1.11 resolves the key itself
+    ("modules_v1_11", "module.a.module.b.aws_s3_bucket.x[1]", "eu-west-1"),
+    ("modules_v1_11", "module.plain.aws_s3_bucket.x[0]", "us-east-1"),
+]
+
+
+@pytest.mark.parametrize(("plan", "bucket", "region"), MODULES,
+                         ids=[f"{m[0]}-{m[1]}" for m in MODULES])
+def test_module_resources_and_their_provider_region(plan, bucket, region):
+    a = assets_of(collect(PLANS / f"{plan}.json"))
+    assert a[bucket]["region"] == region
+    # its own block (count.index, two modules deep) is linked: all four settings off
+    assert a[bucket]["access"]["public_access_block"] is False
+
+
+def test_a_region_the_plan_cannot_tell_is_not_assessed(library):
+    inv = collect(PLANS / "modules_v1_0.json")
+    result = run_scan(inv, library, ScanOptions(config=Config(allowed_regions=["us-east-1"])))
+    held = {n.asset_id for n in result.not_assessed if n.policy_id == "DS-XBR-001"}
+    found = {f.asset_id for f in result.findings if f.policy_id == "DS-XBR-001"}
+    nested = "module.a.module.b.aws_s3_bucket.x[0]"
+    assert nested in held and nested not in found
