@@ -176,7 +176,13 @@ def read(path: str) -> TerraformRead:
         data = rc.get("mode") == "data"
         if data:
             address = address if address.startswith(("data.", "module.")) else f"data.{address}"
-        out.append(config.resource(address, rc, values, action, path, data=data))
+        # An existing resource's block (a list or map in ``before``) that turns unknown with
+        # no expression: the provider keeps what it read, so only a ``dynamic`` block over
+        # values known at apply does that — unknown, not the provider's to compute.
+        before = change.get("before")
+        kept = frozenset(k for k, v in before.items() if isinstance(v, list | dict)) \
+            if action == "update" and isinstance(before, dict) else frozenset()
+        out.append(config.resource(address, rc, values, action, path, data=data, keep=kept))
     # Resources without a change record: a state (`terraform show -json` of a state) and
     # data sources read during planning. The same resource may be in planned_values and in
     # prior_state (Terraform 0.12 wrote prior_state addresses without their index): one
@@ -414,7 +420,8 @@ class _Config:
         return None
 
     def resource(self, address: str, r: dict[str, Any], values: dict[str, Any],
-                 action: str | None, file: str, *, data: bool = False) -> IacResource:
+                 action: str | None, file: str, *, data: bool = False,
+                 keep: frozenset[str] = frozenset()) -> IacResource:
         prov = (self._provider(address, r).get("expressions") or {})
         region = self._const(prov.get("region"))
         account = None
@@ -432,7 +439,7 @@ class _Config:
             dynamic = NOT_COMPUTED.get(r.get("type", ""), frozenset())
             if r.get("type") == "aws_s3_bucket_acl" and "acl" in cfg_exprs:
                 dynamic = frozenset()  # a canned ACL: the provider reads the grants back
-            values = mark_computed(values, cfg_exprs, dynamic)
+            values = mark_computed(values, cfg_exprs, dynamic | keep)
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]

@@ -232,3 +232,44 @@ def test_a_region_the_plan_cannot_tell_is_not_assessed(library):
     found = {f.asset_id for f in result.findings if f.policy_id == "DS-XBR-001"}
     nested = "module.a.module.b.aws_s3_bucket.x[0]"
     assert nested in held and nested not in found
+
+
+def _update(address: str, before: dict[str, Any], after: dict[str, Any],
+            unknown: dict[str, Any]) -> dict[str, Any]:
+    rc = _rc(address, after, unknown)
+    rc["change"].update(actions=["update"], before=before)
+    return rc
+
+
+_OWNER = [{"id": "c0ffee", "permissions": ["FULL_CONTROL"], "type": "CanonicalUser",
+           "uri": ""}]
+_SSE = [{"rule": [{"apply_server_side_encryption_by_default": [
+    {"kms_master_key_id": "", "sse_algorithm": "AES256"}], "bucket_key_enabled": False}]}]
+UPDATES = [
+    # (the block a dynamic over an unknown list now sets, the facet it leaves open)
+    ("grant", _OWNER, "access"),
+    ("server_side_encryption_configuration", _SSE, "encryption"),
+]
+
+
+@pytest.mark.parametrize(("block", "before", "aspect"), UPDATES, ids=[u[0] for u in UPDATES])
+def test_dynamic_block_of_an_existing_bucket_is_a_gap(tmp_path, block, before, aspect):
+    """An existing bucket (update) whose block becomes a dynamic one over values known at
+    apply: Terraform marks the whole block unknown and leaves it out of the configuration.
+    Its public access block lets ACLs through, so a grant could open it."""
+    old = {"bucket": "core-dyn", "id": "core-dyn", "arn": "arn:aws:s3:::core-dyn",
+           "tags": {"data-level": "core"}, block: before}
+    new = {k: v for k, v in old.items() if k != block}
+    pab = {"bucket": "core-dyn", "block_public_acls": False, "block_public_policy": True,
+           "ignore_public_acls": False, "restrict_public_buckets": True}
+    doc = _plan([_update("aws_s3_bucket.b", old, {**new, "tags": {"data-level": "core",
+                                                                  "x": "1"}}, {block: True}),
+                 _rc("aws_s3_bucket_public_access_block.p", pab, {"id": True})],
+                [_cfg("aws_s3_bucket.b", {**_BUCKET, "tags": {"constant_value": {}}}),
+                 _cfg("aws_s3_bucket_public_access_block.p",
+                      {**{k: {"constant_value": v} for k, v in pab.items() if k != "bucket"},
+                       "bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]}})])
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    a = assets_of(collect(p))["aws_s3_bucket.b"]
+    assert aspect in {g["aspect"] for g in a["assessment"]["gaps"]}, a
