@@ -4,7 +4,7 @@ Three inputs, all turned into :class:`~dsscan.scanners.iac.resources.IacResource
 Terraform's vocabulary (``dsscan.scanners.iac.types`` translates the tokens; ``snake_keys`` the
 property names) and mapped into the inventory by ``dsscan.scanners.iac.mapping``:
 
-* ``pulumi stack export`` JSON: ``{"version": 3, "deployment": {"resources": [...]}}``
+* ``pulumi stack export`` JSON: ``{"version": 3 or 4, "deployment": {"resources": [...]}}``
   (also a backend state file, ``{"checkpoint": {"latest": {...}}}``). Values are the outputs,
   falling back to the inputs; the resources as deployed (``action`` None).
 * ``pulumi preview --json`` output: ``{"config", "steps": [{"op", "urn", "newState", ...}],
