@@ -273,3 +273,33 @@ def test_dynamic_block_of_an_existing_bucket_is_a_gap(tmp_path, block, before, a
     p.write_text(json.dumps(doc), encoding="utf-8")
     a = assets_of(collect(p))["aws_s3_bucket.b"]
     assert aspect in {g["aspect"] for g in a["assessment"]["gaps"]}, a
+
+
+_REPL = [{"role": "arn:aws:iam::111111111111:role/r", "rules": [
+    {"id": "all", "status": "Enabled", "priority": 0, "prefix": "",
+     "destination": [{"bucket": "arn:aws:s3:::core-dyn-copy", "storage_class": "STANDARD"}]}]}]
+_VERS = [{"enabled": True, "mfa_delete": False}]
+EXISTING = [
+    # (block, before, the asset fact that must not be read from the unknown)
+    ("replication_configuration", _REPL, "backup"),
+    ("versioning", _VERS, "versioning"),
+]
+
+
+@pytest.mark.parametrize(("block", "before", "fact"), EXISTING, ids=[e[0] for e in EXISTING])
+def test_unknown_inline_block_of_an_existing_bucket_is_not_read_as_set(tmp_path, block, before,
+                                                                       fact):
+    """Unknown replication is not "no replication" (its copies may be anywhere); unknown
+    versioning is not "Enabled"."""
+    old = {"bucket": "core-dyn", "id": "core-dyn", "arn": "arn:aws:s3:::core-dyn",
+           "tags": {"data-level": "core"}, block: before}
+    new = {k: v for k, v in old.items() if k != block}
+    doc = _plan([_update("aws_s3_bucket.b", old, new, {block: True})],
+                [_cfg("aws_s3_bucket.b", _BUCKET)])
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    a = assets_of(collect(p))["aws_s3_bucket.b"]
+    if fact == "versioning":
+        assert a["attributes"]["versioning"] == "unknown"
+    else:
+        assert fact in {g["aspect"] for g in a["assessment"]["gaps"]}, a
