@@ -204,3 +204,15 @@ def test_global_table_replicas_reach_ds_xbr_001(tmp_path, library):
     msgs = [f.message for f in result.findings if f.policy_id == "DS-XBR-001"
             and f.asset_name == "core-ledger"]
     assert any("ap-southeast-1" in m for m in msgs) and any("eu-west-1" in m for m in msgs)
+
+
+# -- D1, the Pulumi way: a policy for a bucket the stack does not manage --------------------
+
+def test_policy_for_a_bucket_outside_the_stack_is_a_gap(tmp_path):
+    doc = export([res("aws:s3/bucketPolicy:BucketPolicy", "archive",
+                      {"bucket": "existing-archive", "policy": '{"Version": "2012-10-17", '
+                       '"Statement": [{"Effect": "Allow", "Principal": "*", "Action": '
+                       '"s3:GetObject", "Resource": "arn:aws:s3:::existing-archive/*"}]}'})])
+    inv = inventory(tmp_path, doc)
+    assert any("existing-archive" in g["reason"] and "not assessed" in g["reason"]
+               for g in inv.gaps), inv.gaps
