@@ -403,34 +403,48 @@ class _Config:
         real = [p for k, p in self.providers.items() if isinstance(p, dict) and
                 (p.get("name") or k.rsplit(":", 1)[-1].split(".")[0]) == "aws" and
                 (p.get("expressions") or not p.get("module_address"))]
-        facts = {(repr(self._const((p.get("expressions") or {}).get("region"))),
-                  repr(self._const((p.get("expressions") or {}).get("allowed_account_ids"))),
+        facts = {(repr(self._const((p.get("expressions") or {}).get("region"),
+                                   p.get("module_address") or "")),
+                  repr(self._const((p.get("expressions") or {}).get("allowed_account_ids"),
+                                   p.get("module_address") or "")),
                   repr((p.get("expressions") or {}).get("assume_role")))
                  for p in real}
         return real[0] if len(facts) == 1 else _UNKNOWN
 
-    def _const(self, expr: Any) -> Any:
-        if not isinstance(expr, dict):
+    def _const(self, expr: Any, module: str = "", depth: int = 0) -> Any:
+        """The value of a provider argument: a constant, or a variable of the module the
+        provider block is in — the root's variables, or in a module the call's argument
+        (followed up to the root), never a root variable that merely has the same name."""
+        if not isinstance(expr, dict) or depth > _MAX_DEPTH:
             return None
         if "constant_value" in expr:
             return expr["constant_value"]
-        for ref in expr.get("references") or []:
-            if ref.startswith("var."):
-                return self.variables.get(ref[4:].split(".")[0])
-        return None
+        refs = [x for x in expr.get("references") or [] if isinstance(x, str)]
+        if len(refs) != 1 or not refs[0].startswith("var."):
+            return None  # something else, or several values combined: not known here
+        name = refs[0][4:].split(".")[0]
+        if not module:
+            return self.variables.get(name)
+        call = self.calls.get(f"{module}.")
+        arg = ((call or {}).get("expressions") or {}).get(name)
+        if arg is None:  # the variable's default: the plan's JSON does not give it
+            return None
+        return self._const(arg, _parent(f"{module}.").rstrip("."), depth + 1)
 
     def resource(self, address: str, r: dict[str, Any], values: dict[str, Any],
                  action: str | None, file: str, *, data: bool = False,
                  keep: frozenset[str] = frozenset()) -> IacResource:
-        prov = (self._provider(address, r).get("expressions") or {})
-        region = self._const(prov.get("region"))
+        conf = self._provider(address, r)
+        prov = conf.get("expressions") or {}
+        mod = conf.get("module_address") if isinstance(conf.get("module_address"), str) else ""
+        region = self._const(prov.get("region"), mod)
         account = None
-        allowed = self._const(prov.get("allowed_account_ids"))
+        allowed = self._const(prov.get("allowed_account_ids"), mod)
         if isinstance(allowed, list) and len(allowed) == 1 and _ACCOUNT.match(str(allowed[0])):
             account = str(allowed[0])
         role = prov.get("assume_role")
         if account is None and isinstance(role, list) and role:
-            arn = self._const((role[0] or {}).get("role_arn"))
+            arn = self._const((role[0] or {}).get("role_arn"), mod)
             if isinstance(arn, str) and arn.count(":") >= 5:
                 account = arn.split(":")[4] or None
         # Unknown and not in the configuration: the provider computes it (a default).
