@@ -160,8 +160,10 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
         types = sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
         shown = ", ".join(f"{clean(t)} x{n}" for t, n in types[:5])
         more = f", +{len(types) - 5} more types" if len(types) > 5 else ""
-        parts.append(f"{sum(result.skipped.values())} resources of types dsscan does not map "
-                     f"not looked at ({shown}{more})")
+        # Types dsscan does not map, or (live AWS) resources outside --regions/--services:
+        # the inventory's sources[].detail says which.
+        parts.append(f"{sum(result.skipped.values())} resources not looked at, never judged "
+                     f"({shown}{more})")
     summary = "Summary: " + ", ".join(parts)
     if not result.complete:
         summary += " -- INCOMPLETE: not-assessed items are not a pass"
