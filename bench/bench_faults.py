@@ -13,7 +13,8 @@ so botocore's retries, the call deadline and the parsers all run. Each run is cl
   refused    exit 2 with the one-line usage error meant for it: credentials STS refuses
              (sts:GetCallerIdentity AccessDenied), --organization where listing is denied
   noted      recorded in the inventory's sources, by design: restore testing, which no
-             policy reads (docs/aws.md)
+             policy reads, and AWS Backup's service opt-in where no store's coverage
+             needed it (docs/aws.md)
   misplaced  a gap naming the operation, on another scope
   usage      exit 2 with a usage error where the run should have been incomplete
   silent     exit 0, or no gap naming the operation: the fault vanished (a wrong pass)
@@ -54,6 +55,10 @@ SERVICE_OF = {  # the --services that make an operation be called
 EBS_OPS = {"DescribeVolumes", "DescribeSnapshots", "DescribeSnapshotAttribute"}
 RESTORE_TESTING = {"ListRestoreTestingPlans", "ListRestoreTestingSelections",
                    "GetRestoreTestingSelection"}
+# Read but deciding no verdict on the bench estate: restore testing (no policy reads it) and
+# AWS Backup's service opt-in (its selections name their resource types: a store whose
+# coverage needs the opt-in gets a backup gap, tests/test_aws_backup_selections.py).
+NOTED = RESTORE_TESTING | {"DescribeRegionSettings"}
 BY_DESIGN = {("sts", "GetCallerIdentity", "denied"): "AWS rejected the credentials",
              ("organizations", "ListAccounts", "denied"): "--organization: cannot list"}
 SYMBOL = {"gap": "G", "refused": "R", "noted": "N", "misplaced": "m", "usage": "U",
@@ -131,7 +136,7 @@ def classify(service: str, op: str, fault: str, code: int, stderr: str, inv: dic
         for g in (a.get("assessment") or {}).get("gaps") or []]
     named = [g for g in gaps if g[1].startswith(action)]
     shown = [g[:2] for g in named]
-    if op in RESTORE_TESTING and any(action in (s.get("detail") or "")
+    if op in NOTED and any(action in (s.get("detail") or "")
                                      for s in inv.get("sources", [])):
         return "noted", shown
     if code != 3 or not named:

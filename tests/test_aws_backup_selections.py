@@ -137,3 +137,39 @@ def test_a_selection_covers_what_aws_backup_would_back_up(case, selection, opt_i
         [gap] = [g for g in by_name(inv, name)["assessment"]["gaps"] if g["aspect"] == "backup"]
         assert gap["reason"].startswith("whether AWS Backup plan nightly covers the store "
                                         "could not be told")
+
+
+@pytest.mark.parametrize(("selection", "covered", "unknown"), [
+    # '*' follows the opt-in: with it unread, no store can be called covered
+    ({"Resources": ["*"]}, set(), ALL),
+    # a pattern naming the resource type ignores the opt-in: still decided
+    ({"Resources": [f"{S3}ledger-*"]}, {"ledger-a", "ledger-b", "ledger-c"}, set()),
+])
+def test_unreadable_service_opt_in_leaves_what_it_decides_unknown_and_is_noted(
+        selection, covered, unknown):
+    estate()
+    client = boto3.client("backup", region_name=REGION)
+    stub = Stubber(client)
+    stub.add_response("list_backup_vaults", {"BackupVaultList": []})
+    stub.add_response("list_backup_plans", {"BackupPlansList": [
+        {"BackupPlanId": "p-1", "BackupPlanName": "nightly"}]})
+    stub.add_response("list_backup_selections", {"BackupSelectionsList": [
+        {"SelectionId": "s-1", "BackupPlanId": "p-1", "SelectionName": "sel"}]})
+    stub.add_response("get_backup_selection", {
+        "BackupPlanId": "p-1", "SelectionId": "s-1", "BackupSelection": {
+            "SelectionName": "sel", "IamRoleArn": f"arn:aws-cn:iam::{ACCOUNT}:role/backup",
+            **selection}})
+    stub.add_client_error("describe_region_settings", "AccessDeniedException",
+                          "not authorized", 400)
+    stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
+    stub.activate()
+    inv = sweep(SweepOptions(regions=[REGION], services=["s3", "dynamodb", "backup"],
+                             client_overrides={"backup": client}))
+    plans = {name: by_name(inv, name)["backup"]["plans"] for name in ALL}
+    assert {n for n, p in plans.items() if p == ["nightly"]} == covered
+    assert {n for n, p in plans.items() if p is None} == unknown
+    for name in unknown:
+        [gap] = [g for g in by_name(inv, name)["assessment"]["gaps"] if g["aspect"] == "backup"]
+        assert "service opt-in settings could not be read" in gap["reason"]
+    [src] = [s for s in inv.sources if s.get("region") == REGION and s.get("account") == ACCOUNT]
+    assert "AWS Backup service opt-in not read: backup:DescribeRegionSettings" in src["detail"]

@@ -182,8 +182,16 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
     """The inventory, with each (account, region) read as a source saying what was not looked
     at: the data services dsscan does not read, those --services left out, and resources
     seen but not mapped (``skipped``, by type: every report counts them)."""
-    notes = {(c.account, c.region): c.restore_testing_error
-             for c in sink.notes.get("backup", []) if c.restore_testing_error}
+    # What was not read but decided no verdict here: restore testing (no policy reads it) and
+    # AWS Backup's service opt-in (a store whose coverage needed it has a backup gap).
+    notes: dict[tuple[str, str], list[str]] = {}
+    for c in sink.notes.get("backup", []):
+        if c.restore_testing_error:
+            notes.setdefault((c.account, c.region), []).append(
+                f"restore testing not read: {c.restore_testing_error}")
+        if c.opt_in_error:
+            notes.setdefault((c.account, c.region), []).append(
+                f"AWS Backup service opt-in not read: {c.opt_in_error}")
     left_out = [s for s in SERVICES if services and s not in services]
     not_read = "not read: " + ", ".join(
         ([f"{', '.join(left_out)} (left out by --services)"] if left_out else [])
@@ -191,9 +199,7 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
     scanned = []
     for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
-        details = []
-        if (acct_id, region) in notes:
-            details.append(f"restore testing not read: {notes[(acct_id, region)]}")
+        details = list(notes.get((acct_id, region), ()))
         skipped = sink.skipped.get((acct_id, region))
         if skipped:
             src["skipped"] = dict(sorted(skipped.items()))
