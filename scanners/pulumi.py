@@ -32,17 +32,8 @@ The Pulumi SDK is never imported here: the program runs in a child process.
 from __future__ import annotations
 
 import base64
-import hashlib
-import heapq
 import json
 import os
-import shutil
-import signal
-import site
-import subprocess
-import sys
-import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,29 +50,40 @@ from dsscan.scanners.iac.resources import (
     snake_keys,
 )
 from dsscan.scanners.iac.types import terraform_type
+from dsscan.scanners.pulumi_capture import capture_to_export, capture_to_preview, record
+from dsscan.scanners.pulumi_project import PulumiProject, load_project, run_program, scrubbed_env
+from dsscan.scanners.pulumi_wire import (
+    BYTES_SIG,
+    DEPLOYMENT_FEATURES,
+    DEPLOYMENT_VERSION,
+    MAX_DEPLOYMENT_VERSION,
+    NOT_ENCRYPTED,
+    OUTPUT_SIG,
+    PROVIDER_PREFIX,
+    RECORD_TIME,
+    RESOURCE_SIG,
+    ROOT_STACK,
+    SECRET_PLACEHOLDER,
+    SECRET_SIG,
+    SIG,
+    UNKNOWN,
+    _dict,
+    _provider_urn,
+    _urn_name,
+)
 
 if TYPE_CHECKING:
     from dsscan.inventory import Inventory
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SIG = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-ROOT_STACK = "pulumi:pulumi:Stack"
-PROVIDER_PREFIX = "pulumi:providers:"
-DEPLOYMENT_VERSION = 3  # apitype.DeploymentSchemaVersionCurrent
-MAX_DEPLOYMENT_VERSION = 4  # apitype.DeploymentSchemaVersionLatest: read, never written
-# The features a version-4 deployment may list (pkg/resource/stack/deployment.go,
-# supportedFeatures): none changes the fields dsscan reads, beyond the byte-string values
-# (_decode) and views (resources like any other).
-DEPLOYMENT_FEATURES = frozenset({
-    "refreshBeforeUpdate", "views", "hooks", "taint", "replaceWith", "snippets-prototype",
-    "extensionParameterization", "byteString"})
-BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98"  # a string that is not UTF-8: base64 bytes
-RECORD_TIME = "2026-01-15T09:00:00Z"  # recorded fixtures are byte-for-byte reproducible
-SECRET_PLACEHOLDER = "dsscan-mocks-secret"  # the value a program sees for a `secure:` config
-NOT_ENCRYPTED = "[recorded under mocks: not encrypted]"
+# Re-exported: the package's entry points for tests, the recorder and the policy pack.
+__all__ = ["BYTES_SIG", "DEPLOYMENT_FEATURES", "DEPLOYMENT_VERSION", "MAX_DEPLOYMENT_VERSION",
+           "NOT_ENCRYPTED", "OUTPUT_SIG", "PROVIDER_PREFIX", "RECORD_TIME", "RESOURCE_SIG",
+           "ROOT_STACK", "SECRET_PLACEHOLDER", "SECRET_SIG", "SIG", "UNKNOWN", "PulumiProject",
+           "PulumiRead", "capture_to_export", "capture_to_preview", "collect", "load_project",
+           "read_export", "read_export_doc", "read_file", "read_path", "read_preview",
+           "read_preview_doc", "read_program", "read_states", "record", "run_program",
+           "scrubbed_env"]
+
 
 # Preview step ops (pkg/resource/deploy/step.go) -> IacResource.action; None: no resource.
 _ACTIONS: dict[str, str | None] = {
@@ -165,22 +167,6 @@ def _values(props: dict[str, Any], preview: bool) -> tuple[dict[str, Any], dict[
         if found:
             refs[name] = found
     return values, refs
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _urn_name(urn: str) -> str:
-    parts = urn.split("::")
-    return "::".join(parts[3:]) if len(parts) >= 4 else urn
-
-
-def _provider_urn(ref: Any) -> str | None:
-    """``urn:...::pulumi:providers:aws::name::<id>`` -> the provider's URN."""
-    if not isinstance(ref, str) or "::" not in ref:
-        return None
-    return ref.rsplit("::", 1)[0]
 
 
 def _one_account(value: Any) -> str | None:
@@ -473,198 +459,6 @@ def read_preview(path: str | Path) -> PulumiRead:
     return read_preview_doc(doc, str(path))
 
 
-# -- Pulumi projects ---------------------------------------------------------------------------
-
-@dataclass
-class PulumiProject:
-    directory: Path
-    name: str
-    main: Path  # the program file (__main__.py)
-    python: str  # the interpreter to run it with
-    stack: str
-    config: dict[str, str]  # PULUMI_CONFIG: "ns:key" -> string (objects as JSON text)
-    secret_keys: list[str]
-
-
-def _yaml(path: Path) -> Any:
-    from dsscan.inputs import load_yaml
-
-    return load_yaml(path, "Pulumi project file") or {}
-
-
-def _config_value(value: Any) -> tuple[str, bool]:
-    """A Pulumi.<stack>.yaml config value -> (the string the program sees, secret?)."""
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return SECRET_PLACEHOLDER, True
-    if isinstance(value, str):
-        return value, False
-    if isinstance(value, bool):
-        return ("true" if value else "false"), False
-    if isinstance(value, int | float):
-        return str(value), False
-    secret = "secure" in json.dumps(value)
-
-    def blind(v: Any) -> Any:
-        if isinstance(v, dict):
-            return SECRET_PLACEHOLDER if set(v) == {"secure"} else {k: blind(x) for k, x in
-                                                                   v.items()}
-        return [blind(x) for x in v] if isinstance(v, list) else v
-
-    return json.dumps(blind(value)), secret
-
-
-def _find_python(directory: Path, runtime: Any) -> str:
-    """The project's virtualenv interpreter when Pulumi.yaml names one that exists, else ours."""
-    options = _dict(runtime.get("options")) if isinstance(runtime, dict) else {}
-    venv = options.get("virtualenv")
-    if not venv and options.get("toolchain") == "uv":
-        venv = ".venv"
-    if isinstance(venv, str) and venv:
-        root = (directory / venv).resolve()
-        for candidate in (root / "bin" / "python", root / "Scripts" / "python.exe"):
-            if candidate.exists():
-                return str(candidate)
-    return sys.executable
-
-
-def load_project(directory: str | Path, stack: str | None = None) -> PulumiProject:
-    """Pulumi.yaml, the stack's Pulumi.<stack>.yaml config and the program to run."""
-    d = Path(directory)
-    yml = next((d / n for n in ("Pulumi.yaml", "Pulumi.yml") if (d / n).is_file()), None)
-    if yml is None:
-        raise InputError(f"{directory}: not a Pulumi project (no Pulumi.yaml); pass stack export "
-                         "or preview JSON files as files")
-    project = _dict(_yaml(yml))
-    name = project.get("name")
-    if not isinstance(name, str) or not name:
-        raise InputError(f"{yml}: name: missing")
-    runtime = project.get("runtime")
-    rt_name = runtime.get("name") if isinstance(runtime, dict) else runtime
-    if rt_name != "python":
-        raise InputError(f"{yml}: runtime: {rt_name!r}: dsscan runs Python programs only; for "
-                         "other runtimes scan 'pulumi preview --json' or 'pulumi stack export'")
-    main = d / str(project.get("main") or ".")
-    if main.is_dir():
-        main = main / "__main__.py"
-    if not main.is_file():
-        raise InputError(f"{yml}: the program {main} does not exist")
-
-    stack_files = sorted(p for p in d.glob("Pulumi.*.y*ml")
-                         if p.name.count(".") == 2 and p.suffix in (".yaml", ".yml"))
-    if stack is None:
-        if len(stack_files) > 1:
-            names = ", ".join(p.name.split(".")[1] for p in stack_files)
-            raise InputError(f"{directory}: several stacks ({names}); choose one with --stack")
-        stack = stack_files[0].name.split(".")[1] if stack_files else "dev"
-
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-
-    def put(key: str, value: Any) -> None:
-        full = key if ":" in key else f"{name}:{key}"
-        text, secret = _config_value(value)
-        config[full] = text
-        if secret and full not in secret_keys:
-            secret_keys.append(full)
-
-    for key, spec in _dict(project.get("config")).items():  # project-level defaults
-        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
-            put(str(key), spec.get("value", spec.get("default")))
-        elif not isinstance(spec, dict):
-            put(str(key), spec)
-    stack_file = next((d / f"Pulumi.{stack}.{e}" for e in ("yaml", "yml")
-                       if (d / f"Pulumi.{stack}.{e}").is_file()), None)
-    if stack_file is not None:
-        for key, value in _dict(_dict(_yaml(stack_file)).get("config")).items():
-            put(str(key), value)
-    return PulumiProject(directory=d, name=name, main=main, python=_find_python(d, runtime),
-                         stack=stack, config=config, secret_keys=secret_keys)
-
-
-# Environment variables a program under mocks must not see: cloud credentials and settings,
-# Pulumi's own (tokens, backends), and anything named like a secret.
-_DROP_PREFIXES = ("AWS_", "AMAZON_", "ALIBABA_", "ALIBABACLOUD_", "ALICLOUD_", "ALIYUN_",
-                  "AZURE_", "ARM_", "MSI_", "IDENTITY_", "GOOGLE_", "GCLOUD_", "GCP_", "CLOUDSDK_",
-                  "PULUMI_", "TENCENTCLOUD_", "HUAWEICLOUD_", "HWCLOUD_", "VOLCENGINE_", "OCI_",
-                  "OS_", "DIGITALOCEAN_", "LINODE_", "KUBE", "TF_", "VAULT_", "XDG_",
-                  "ACTIONS_ID_TOKEN_", "SSH_")
-_DROP_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "ACCESS_KEY",
-               "PRIVATE_KEY", "API_KEY", "APIKEY", "SESSION")
-
-
-def scrubbed_env(environ: dict[str, str], project: PulumiProject, home: str) -> dict[str, str]:
-    """The child's environment: ours minus credentials, with HOME emptied (no ~/.aws, ~/.azure,
-    ~/.config/gcloud, ~/.pulumi) and the stack config where the SDK reads it."""
-    env = {k: v for k, v in environ.items()
-           if not k.upper().startswith(_DROP_PREFIXES)
-           and not any(w in k.upper() for w in _DROP_WORDS)}
-    env["HOME"] = env["USERPROFILE"] = home
-    env["PYTHONUSERBASE"] = site.getuserbase()  # user-site packages stay importable
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PULUMI_CONFIG"] = json.dumps(project.config, sort_keys=True)
-    env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(project.secret_keys)
-    return env
-
-
-def run_program(directory: str | Path, *, stack: str | None = None, preview: bool = False,
-                timeout: float = 120.0) -> dict[str, Any]:
-    """Run a Pulumi Python program under mocks in a child process; its capture document
-    (``dsscan-pulumi-capture/1``: every registration with inputs, outputs, parent,
-    dependencies, property dependencies, provider and source position; stack outputs)."""
-    project = load_project(directory, stack)
-    runner = Path(__file__).with_name("pulumi_program.py")
-    work = tempfile.mkdtemp(prefix="dsscan-pulumi-")
-    try:
-        home = os.path.join(work, "home")
-        os.mkdir(home)
-        out = os.path.join(work, "capture.json")
-        cmd = [project.python, str(runner), "run", str(project.directory.resolve()),
-               "--main", str(project.main.resolve()), "--project", project.name,
-               "--stack", project.stack, "--out", out] + (["--preview"] if preview else [])
-        proc = subprocess.Popen(cmd, cwd=project.directory, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=scrubbed_env(dict(os.environ), project, home),
-                                start_new_session=True)
-        try:
-            _, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise InputError(f"{directory}: the Pulumi program did not finish within "
-                             f"{timeout:g} s (--timeout)") from None
-        if os.environ.get("DSSCAN_PULUMI_DEBUG"):  # the program's traceback and output
-            sys.stderr.write(err.decode("utf-8", "replace"))
-        try:
-            with open(out, encoding="utf-8") as fh:
-                doc = json.load(fh)
-        except (OSError, ValueError):
-            tail = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
-            why = tail[-1].strip() if tail else f"exit code {proc.returncode}"
-            raise InputError(f"{directory}: the Pulumi program runner failed "
-                             f"({project.python}): {why}") from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    if "error" in doc:
-        hint = ""
-        if str(doc["error"]).startswith("ModuleNotFoundError"):
-            hint = (f" (install the program's packages, e.g. pulumi and pulumi-aws, for "
-                    f"{project.python})")
-        raise InputError(f"{directory}: the Pulumi program failed: {doc['error']}{hint}")
-    doc["main"] = str(project.main)
-    return doc
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the child we started and anything it started (its own session)."""
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows
-            proc.kill()
-    except ProcessLookupError:
-        pass
-    proc.communicate()
-
-
 def read_program(directory: str | Path, *, stack: str | None = None,
                  timeout: float = 120.0) -> PulumiRead:
     """A Pulumi Python program, run under mocks (update mode: every output known)."""
@@ -735,217 +529,6 @@ def read_path(path: str | Path, *, stack: str | None = None,
     if not p.exists():
         raise InputError(f"{path}: no such file or directory")
     return read_file(path)
-
-
-# -- writing the documented formats from a capture (recorded fixtures, the program reader) ------
-
-def _wire_out(value: Any, preview: bool) -> Any:
-    """A captured wire value -> how the CLI writes it: secrets as ``[secret]`` in a preview and
-    as a ciphertext object in an export (we have no key: the marker says so)."""
-    if isinstance(value, dict):
-        if value.get(SIG) == SECRET_SIG:
-            return "[secret]" if preview else {SIG: SECRET_SIG, "ciphertext": NOT_ENCRYPTED}
-        return {k: _wire_out(v, preview) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire_out(v, preview) for v in value]
-    return value
-
-
-def _sorted(value: Any) -> Any:
-    """Map keys in order, as Go's encoding/json writes the engine's property maps."""
-    if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(v) for v in value]
-    return value
-
-
-def _source_position(rec: dict[str, Any], directory: str) -> str | None:
-    src = _dict(rec.get("source"))
-    uri, line = src.get("uri"), src.get("line")
-    if not isinstance(uri, str) or not uri.startswith("file://"):
-        return None
-    path = Path(uri[len("file://"):])
-    try:
-        uri = "project:///" + path.resolve().relative_to(Path(directory).resolve()).as_posix()
-    except ValueError:
-        return None  # inside the SDK or a library: the engine would not point there either
-    return f"{uri}#{line}" if line else uri
-
-
-def _ordered(capture: dict[str, Any]) -> list[dict[str, Any]]:
-    """Registrations in a deterministic topological order (parents, providers and
-    dependencies first; ties by source position, then URN): the SDK registers from threads,
-    so arrival order varies between runs."""
-    recs = {r["urn"]: r for r in capture["resources"]}
-
-    def key(r: dict[str, Any]) -> tuple[int, str, int, str]:
-        src = _dict(r.get("source"))
-        return (0 if r["type"] == ROOT_STACK else 1, str(src.get("uri") or ""),
-                int(src.get("line") or 0), r["urn"])
-
-    before: dict[str, set[str]] = {u: set() for u in recs}
-    for u, r in recs.items():
-        for dep in [r.get("parent"), _provider_urn(r.get("provider")), *r["dependencies"]]:
-            if dep in recs and dep != u:
-                before[u].add(dep)
-    after: dict[str, list[str]] = {u: [] for u in recs}
-    for u, deps in before.items():
-        for d in deps:
-            after[d].append(u)
-    ready = [(key(recs[u]), u) for u, deps in before.items() if not deps]
-    heapq.heapify(ready)
-    out: list[dict[str, Any]] = []
-    while ready:
-        _, u = heapq.heappop(ready)
-        out.append(recs[u])
-        for v in after[u]:
-            before[v].discard(u)
-            if not before[v]:
-                heapq.heappush(ready, (key(recs[v]), v))
-    if len(out) < len(recs):  # a cycle cannot come from the SDK; keep everything anyway
-        out += sorted((r for u, r in recs.items() if r not in out), key=key)
-    return out
-
-
-def _states(capture: dict[str, Any], preview: bool) -> list[dict[str, Any]]:
-    """The capture as ResourceV3 states, with the default providers the engine would add."""
-    stack, project = capture["stack"], capture["project"]
-    config: dict[str, str] = capture.get("config") or {}
-    states: list[dict[str, Any]] = []
-    default_refs: dict[str, str] = {}
-
-    def default_provider(pkg: str, version: str | None) -> str:
-        name = "default" + (f"_{version.replace('.', '_')}" if version else "")
-        urn = f"urn:pulumi:{stack}::{project}::{PROVIDER_PREFIX}{pkg}::{name}"
-        if urn not in default_refs:
-            # The engine configures a default provider from the stack's "<pkg>:*" config.
-            secret = set(capture.get("secret_keys") or ())
-            inputs = {k.split(":", 1)[1]: ({SIG: SECRET_SIG, "value": v} if k in secret else v)
-                      for k, v in sorted(config.items()) if k.startswith(pkg + ":")}
-            if version:
-                inputs["version"] = version
-            inputs = _wire_out(inputs, preview)
-            state: dict[str, Any] = {"urn": urn, "custom": True, "type": PROVIDER_PREFIX + pkg}
-            if preview:
-                default_refs[urn] = f"{urn}::{UNKNOWN}"
-                state["inputs"] = inputs
-            else:
-                pid = str(uuid.uuid5(uuid.NAMESPACE_URL, urn))
-                default_refs[urn] = f"{urn}::{pid}"
-                state.update(id=pid, inputs=inputs, outputs=inputs)
-            states.append(state)
-        return default_refs[urn]
-
-    for rec in _ordered(capture):
-        typ, custom = rec["type"], rec["custom"]
-        state = {"urn": rec["urn"], "custom": custom, "type": typ}
-        if rec.get("id") and ((custom and not preview) or rec.get("external")):
-            state["id"] = rec["id"]  # a preview knows the id of a read resource only
-        if typ != ROOT_STACK:
-            inputs = _wire_out(rec["inputs"], preview)
-            if custom and not typ.startswith(PROVIDER_PREFIX):
-                inputs = {"__defaults": [], **inputs}  # the bridged provider's Check adds it
-            if inputs:
-                state["inputs"] = _sorted(inputs)
-            if not preview and (custom or rec.get("outputs")):
-                state["outputs"] = _sorted(_wire_out(rec.get("outputs") or {}, preview))
-        elif not preview and capture.get("outputs"):
-            state["outputs"] = _sorted(_wire_out(capture["outputs"], preview))
-        if rec.get("parent"):
-            state["parent"] = rec["parent"]
-        if rec.get("external"):
-            state["external"] = True
-        if rec.get("import_id"):
-            state["importID"] = rec["import_id"]
-        if rec["dependencies"]:
-            # The SDK collects them in sets: sorted, so that recordings are reproducible.
-            state["dependencies"] = sorted(rec["dependencies"])
-        if custom and not typ.startswith(PROVIDER_PREFIX):
-            ref = rec.get("provider") or default_provider(typ.split(":", 1)[0],
-                                                          rec.get("version"))
-            state["provider"] = ref
-        if rec["propertyDependencies"]:
-            # Go writes an empty dependency list as null (see the Pulumi Cloud export sample).
-            state["propertyDependencies"] = {k: (sorted(v) or None) for k, v in
-                                             sorted(rec["propertyDependencies"].items())}
-        if not preview:
-            state["created"] = state["modified"] = RECORD_TIME
-        pos = _source_position(rec, capture["directory"])
-        if pos:
-            state["sourcePosition"] = pos
-        states.append(state)
-    # The engine registers a default provider before its first user: move each one there.
-    first_user: dict[str, int] = {}
-    for i, s in enumerate(states):
-        purn = _provider_urn(s.get("provider"))
-        if purn in default_refs and purn not in first_user:
-            first_user[purn] = i
-    providers = {s["urn"]: s for s in states if s["urn"] in default_refs}
-    rest = [s for s in states if s["urn"] not in default_refs]
-    out: list[dict[str, Any]] = []
-    for s in rest:
-        purn = _provider_urn(s.get("provider"))
-        if purn in providers:
-            out.append(providers.pop(purn))
-        out.append(s)
-    return out + list(providers.values())
-
-
-def capture_to_export(capture: dict[str, Any]) -> dict[str, Any]:
-    """The capture as ``pulumi stack export`` would print it after a first ``pulumi up``."""
-    version = "v" + _sdk_version(capture)
-    return {
-        "version": DEPLOYMENT_VERSION,
-        "deployment": {
-            "manifest": {"time": RECORD_TIME,
-                         "magic": hashlib.sha256(version.encode()).hexdigest(),
-                         "version": version},
-            "resources": _states(capture, preview=False),
-        },
-    }
-
-
-def capture_to_preview(capture: dict[str, Any]) -> dict[str, Any]:
-    """The capture (of a ``--preview`` run) as ``pulumi preview --json`` prints it for a first
-    deployment: every resource a ``create`` step, computed values unknown."""
-    secret = set(capture.get("secret_keys") or ())
-    steps = []
-    for state in _states(capture, preview=True):
-        step: dict[str, Any] = {"op": "read" if state.get("external") else "create",
-                                "urn": state["urn"]}
-        if state.get("provider"):
-            step["provider"] = state["provider"]
-        step["newState"] = state
-        step["detailedDiff"] = None
-        steps.append(step)
-    # The summary leaves out the default providers the engine adds on its own.
-    counted = sum(1 for s in steps if not (s["newState"]["type"].startswith(PROVIDER_PREFIX)
-                                           and _urn_name(s["urn"]).startswith("default")))
-    return {
-        "config": {k: ("[secret]" if k in secret else v)
-                   for k, v in sorted((capture.get("config") or {}).items())},
-        "steps": steps,
-        "changeSummary": {"create": counted},
-    }
-
-
-def _sdk_version(capture: dict[str, Any]) -> str:
-    return str(capture.get("sdk_version") or "3")
-
-
-def record(directory: str | Path, *, stack: str | None = None, export: str | None = None,
-           preview: str | None = None, timeout: float = 120.0) -> None:
-    """Write the program's recorded ``pulumi stack export`` and/or ``pulumi preview --json``."""
-    from dsscan.inventory import write_json_atomic
-
-    if export:
-        doc = capture_to_export(run_program(directory, stack=stack, timeout=timeout))
-        write_json_atomic(export, json.dumps(doc, indent=4) + "\n")
-    if preview:
-        doc = capture_to_preview(run_program(directory, stack=stack, preview=True,
-                                             timeout=timeout))
-        write_json_atomic(preview, json.dumps(doc, indent=4) + "\n")
 
 
 # -- the scanner -------------------------------------------------------------------------------
