@@ -23,6 +23,7 @@ What a loader does with the document (its schema, its meaning) stays in the load
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -56,6 +57,42 @@ def _quote(value: Any, limit: int = 60) -> str:
     text = " ".join(mask_text(str(value)).split())
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # no lone surrogates
     return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
+# --- files in use ---------------------------------------------------------------------------
+
+# What this process has read (or opened as its store): by device and inode (a hard link or a
+# symlink is the same file) and by resolved path (a store not created yet) -> what it is.
+# Every file dsscan writes is checked against it first: a report written over the inventory
+# it reports on, or over the store, the baseline or the config of the run, loses them.
+_IN_USE: dict[Any, str] = {}
+
+
+def note_in_use(path: str | Path, what: str, st: os.stat_result | None = None) -> None:
+    """Record that this run reads ``path`` (an input, the history store, ...)."""
+    p = Path(path)
+    with contextlib.suppress(OSError, ValueError):
+        st = st or os.stat(p)
+        _IN_USE.setdefault((st.st_dev, st.st_ino), what)
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        _IN_USE.setdefault(str(p.resolve()), what)
+
+
+def refuse_in_use(path: str | Path) -> None:
+    """InputError (one line) when ``path`` is, names or links to a file this run reads."""
+    p = Path(path)
+    keys: list[Any] = []
+    for stat_of in (os.stat, os.lstat):
+        with contextlib.suppress(OSError, ValueError):
+            st = stat_of(p)
+            keys.append((st.st_dev, st.st_ino))
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        keys.append(str(p.resolve()))
+    for key in keys:
+        what = _IN_USE.get(key)
+        if what is not None:
+            raise InputError(f"{p}: is the {what} this run reads; refusing to overwrite it "
+                             "(write the output to another file)")
 
 
 # --- reading bytes --------------------------------------------------------------------------
@@ -116,6 +153,7 @@ def read_bytes(path: str | Path, what: str, *, kind: str = DATA) -> bytes:
                 raise InputError(f"{p}: cannot read {what}: {what_is}, not a regular file")
             if st.st_size > limit:
                 raise InputError(_too_big(p, what, st.st_size, kind, limit))
+            note_in_use(p, what, st)
             return _read_bounded(f, p, what, st.st_size, kind, limit)
         except OSError as e:
             raise InputError(f"{p}: cannot read {what} ({e.strerror or e})") from None

@@ -488,6 +488,10 @@ def sample_database(url_text: str, opts: SqlOptions,
                  "account": None, "region": None, "tags": {},
                  "assessment": {"status": "complete", "gaps": []}, "attributes": {}}
     _declared(db, opts)
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        from dsscan.inputs import note_in_use
+
+        note_in_use(url.database, "sampled database")
     engine = _engine(url, opts.timeout)
     try:
         try:
