@@ -148,3 +148,18 @@ def test_csv_cells_past_the_header_are_read(tmp_path: Path):
     f.write_text("name,city\n" + "".join(f"a{i},b,{ID}\n" for i in range(20)))
     a = sample_path(str(f), FileOptions(), new_scanner())
     assert [d["detector"] for d in a["content"]["detections"]] == ["prc_resident_id"]
+
+
+def test_jsonb_nested_past_the_driver_is_a_gap(pg_store_url: str):
+    """PostgreSQL keeps a jsonb value nested 5,000 deep; the driver's JSON parser cannot
+    build it (RecursionError): the table is not assessed, one line, no internal error."""
+    import psycopg
+
+    with psycopg.connect(pg_store_url, autocommit=True) as con:
+        con.execute("CREATE TABLE deep (doc jsonb)")
+        con.execute("INSERT INTO deep VALUES (%s::jsonb)", (DEEP,))
+    assets = sample_database(pg_store_url, SqlOptions(), lambda: new_scanner())
+    [t] = [a for a in assets if a.get("name") == "deep"]
+    assert t["content"]["status"] == "error"
+    assert t["assessment"]["gaps"] == [{"aspect": "content",
+                                        "reason": "a value nested too deep to read"}]
