@@ -97,3 +97,24 @@ def test_bad_wait_setting_is_one_line(tmp_path: Path):
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1] == (
         "dsscan: error: DSSCAN_STORE_WAIT='soon': not a number of seconds from 0 to 86400")
+
+
+def test_postgres_migration_lock_times_out_with_one_line(pg_store_url: str, tmp_path: Path):
+    """A new PostgreSQL store whose migration lock another session holds (a run creating
+    the same store): the same wait line, and past DSSCAN_STORE_WAIT one line, exit 2."""
+    import psycopg
+
+    from dsscan.store.postgres import MIGRATION_LOCK
+
+    with psycopg.connect(pg_store_url, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        r = run_dsscan("scan", "inventory", ESTATE, "--no-config", "--store", pg_store_url,
+                       "-f", "json", "-o", tmp_path / "r.json",
+                       env={"DSSCAN_STORE_WAIT": "0"}, timeout=300)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in r.stderr
+    assert "history store is locked by another process" in lines[0] and "Ctrl-C" in lines[0]
+    assert "still locked by another process after 0 s; nothing was written" in lines[1]
+    assert "p@ss" not in r.stderr  # the URL's password is never shown
+    assert not (tmp_path / "r.json").exists()

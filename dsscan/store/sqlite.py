@@ -7,7 +7,6 @@ queue on the busy timeout instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -17,35 +16,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import click
-
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
 from dsscan.store import migrate
-from dsscan.store.base import RunStore
+from dsscan.store.base import (
+    QUIET_WAIT_S,
+    RunStore,
+    still_locked,
+    wait_seconds,
+    waiting_for_lock,
+)
 from dsscan.store.rows import RUN_FIELDS, RUN_INSERT
 
 # How long a writer waits for another one before giving up (a run of 100k findings takes
 # a few seconds to insert; a queue of several such writers must not time out).
 BUSY_TIMEOUT_S = 120.0
-WAIT_ENV = "DSSCAN_STORE_WAIT"  # seconds a writer waits for the store's write lock
-QUIET_WAIT_S = 3.0  # queued that long behind another writer without a word
-
-
-def wait_seconds() -> float:
-    """How long a writer waits for another one: DSSCAN_STORE_WAIT, else BUSY_TIMEOUT_S."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
-    if not raw:
-        return BUSY_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86400:
-        raise InputError(f"{WAIT_ENV}={mask_text(raw)[:40]!r}: not a number of seconds "
-                         "from 0 to 86400")
-    return value
-
 
 
 class _Writer:
@@ -267,14 +252,9 @@ class SQLiteStore(RunStore):
                 now = time.monotonic()
                 if not said:
                     said = True
-                    click.echo(f"dsscan: {self.url}: history store is locked by another "
-                               f"process writing to it (another dsscan run storing its "
-                               f"results?); waiting up to {wait:g} s for it — press Ctrl-C to "
-                               f"give up (set {WAIT_ENV} to wait longer or shorter)", err=True)
+                    waiting_for_lock(self.url, wait)
                 if now >= deadline:
-                    raise InputError(f"{self.url}: history store still locked by another "
-                                     f"process after {wait:g} s; nothing was written (try "
-                                     f"again when it has finished, or set {WAIT_ENV})")
+                    raise still_locked(self.url, wait)
                 time.sleep(min(0.1, max(0.0, deadline - now)))
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
