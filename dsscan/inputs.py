@@ -29,6 +29,7 @@ import math
 import os
 import re
 import stat
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,23 @@ def _quote(value: Any, limit: int = 60) -> str:
 
 # --- files in use ---------------------------------------------------------------------------
 
-# What this process has read (or opened as its store): by device and inode (a hard link or a
-# symlink is the same file) and by resolved path (a store not created yet) -> what it is.
-# Every file dsscan writes is checked against it first: a report written over the inventory
-# it reports on, or over the store, the baseline or the config of the run, loses them.
-_IN_USE: dict[Any, str] = {}
+# What this run has read (or opened as its store): by device and inode (a hard link or a
+# symlink is the same file) and by resolved path (a store not created yet) -> (what it is,
+# the path). Every file dsscan writes is checked against it first: a report written over the
+# inventory it reports on, or over the store, the baseline or the config of the run, loses
+# them. Cleared for each command (``in_use_session``): a process running several commands
+# (tests, the fuzz harness) must not refuse a file an earlier command read, or a new file
+# that got a deleted input's inode.
+_IN_USE: dict[Any, tuple[str, str]] = {}
+
+
+@contextlib.contextmanager
+def in_use_session() -> Iterator[None]:
+    _IN_USE.clear()
+    try:
+        yield
+    finally:
+        _IN_USE.clear()
 
 
 def note_in_use(path: str | Path, what: str, st: os.stat_result | None = None) -> None:
@@ -73,9 +86,18 @@ def note_in_use(path: str | Path, what: str, st: os.stat_result | None = None) -
     p = Path(path)
     with contextlib.suppress(OSError, ValueError):
         st = st or os.stat(p)
-        _IN_USE.setdefault((st.st_dev, st.st_ino), what)
+        _IN_USE.setdefault((st.st_dev, st.st_ino), (what, str(p)))
     with contextlib.suppress(OSError, RuntimeError, ValueError):
-        _IN_USE.setdefault(str(p.resolve()), what)
+        _IN_USE.setdefault(str(p.resolve()), (what, str(p)))
+
+
+def _same_inode(key: tuple[int, int], path: str) -> bool:
+    """Whether ``path`` still is the file of ``key`` (not deleted, its inode not reused)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == key
 
 
 def refuse_in_use(path: str | Path) -> None:
@@ -89,10 +111,11 @@ def refuse_in_use(path: str | Path) -> None:
     with contextlib.suppress(OSError, RuntimeError, ValueError):
         keys.append(str(p.resolve()))
     for key in keys:
-        what = _IN_USE.get(key)
-        if what is not None:
-            raise InputError(f"{p}: is the {what} this run reads; refusing to overwrite it "
-                             "(write the output to another file)")
+        hit = _IN_USE.get(key)
+        if hit is None or (isinstance(key, tuple) and not _same_inode(key, hit[1])):
+            continue
+        raise InputError(f"{p}: is the {hit[0]} this run reads; refusing to overwrite it "
+                         "(write the output to another file)")
 
 
 # --- reading bytes --------------------------------------------------------------------------

@@ -101,3 +101,20 @@ def test_report_beside_the_inputs_is_written(tmp_path: Path):
                    tmp_path / "hist.db", "-f", "json", "-o", tmp_path / "first.json")
     assert r.returncode in (0, 1, 3), r.stderr
     assert (tmp_path / "first.json").stat().st_size > 0
+
+
+def test_a_file_an_earlier_command_read_may_be_written_by_the_next(tmp_path: Path):
+    """The files in use are those of this command: a process running several (a test run,
+    the fuzz harness) may write where an earlier one read, or on a deleted input's inode."""
+    from dsscan.cli.main import main
+
+    shutil.copy(ESTATE, tmp_path / "inv.json")
+    shutil.copy(ESTATE, tmp_path / "other.json")
+    for argv in (["scan", "inventory", str(tmp_path / "inv.json"), "--no-config", "-f", "json",
+                  "-o", str(tmp_path / "r1.json")],
+                 ["scan", "inventory", str(tmp_path / "other.json"), "--no-config", "-f",
+                  "json", "-o", str(tmp_path / "inv.json")]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code in (0, 1, 3)
+    assert (tmp_path / "inv.json").read_bytes() != ESTATE.read_bytes()  # the report now
