@@ -21,6 +21,12 @@ Prints, per scenario and in total: planted values, commands run, outputs checked
 searched, values seen masked in the outputs, leaked. Exit 1 if anything leaked.
 
     python bench/bench_planted.py --cost 100000     # also: what the masking costs
+    python bench/bench_planted.py --chains-only     # only: masking long digit chains
+
+With --chains (or --chains-only) it also times mask_text on adversarial texts of 100 kB and
+200 kB (a chain of one-digit groups "1 1 1 ...", "1-1-...", "%20"-separated digits, loose
+"1.2 1.2", many "@"s with no address, a repeated resident ID): seconds each, and the ratio
+200 kB / 100 kB (2 for linear time, 4 for quadratic).
 
 With --cost N it also times, on a generated N-asset estate, what the writers' masking adds:
 the pass over a whole rendered report for people (table, html, markdown) against rendering
@@ -68,7 +74,13 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--cost", type=int, default=0, metavar="N",
                     help="also time the masking of the outputs of an N-asset estate")
+    ap.add_argument("--chains", action="store_true",
+                    help="also time the masking of long digit chains (linear or not)")
+    ap.add_argument("--chains-only", action="store_true", help="only the --chains figures")
     args = ap.parse_args()
+    if args.chains_only:
+        chains()
+        return 0
 
     from moto.server import ThreadedMotoServer
 
@@ -127,6 +139,8 @@ def main() -> int:
     print(f"\nplanted {tot[0]:,} / outputs checked {tot[2]} / leaked {tot[5]}")
     if args.cost:
         cost(args.cost)
+    if args.chains:
+        chains()
     if total_leaks:
         print(describe(total_leaks))
         return 1
@@ -164,6 +178,26 @@ def cost(n: int) -> None:
     passed, _ = _best(value_pass)
     print(f"| inventory (json.dumps / mask_value) | {len(text) / 1e6:.0f} | {made:.2f} | "
           f"{passed:.2f} | {passed / made:.2f} |")
+
+
+CHAIN_UNITS = {"1 ": "one-digit groups, spaces", "1-": "one-digit groups, dashes",
+               "1%20": "digits between %20", "12 ": "two-digit groups", "1.2 ": "loose: 1.2 1.2",
+               "@a.b": "'@' with no address", "11010519491231002X ": "a resident ID, repeated"}
+
+
+def chains() -> None:
+    """Seconds mask_text_full takes on 100 kB and 200 kB of each adversarial unit."""
+    from dsscan.masking import mask_text_full
+
+    print("\nmasking long chains (mask_text_full, seconds, best of 2):")
+    print("| text | 100 kB | 200 kB | ratio |\n|---|---|---|---|")
+    for unit, what in CHAIN_UNITS.items():
+        t = []
+        for size in (100_000, 200_000):
+            text = unit * (size // len(unit))
+            t.append(_best(lambda x=text: mask_text_full(x))[0])
+        print(f"| {what} (`{unit.strip()}` x N) | {t[0]:.3f} | {t[1]:.3f} | "
+              f"{t[1] / max(t[0], 1e-9):.1f} |")
 
 
 def _best(fn: object) -> tuple[float, object]:

@@ -163,11 +163,16 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
     """Show one asset as the policies see it: level and environment with their provenance,
     and the relations resolved for it (network domain, reachability, backups, sources).
 
-    ASSET_ID is the asset's id or its name.
+    ASSET_ID is the asset's id or its name, its id masked as reports show it, or #N (the
+    N-th asset, as an "ambiguous" error numbers them). Two assets whose ids hold different
+    identifiers can share a masked form (110101********1234; the ~2 a report adds is not
+    stable between runs): then nothing is picked, the error lists the candidates by number,
+    kind, account, region and name, to be given again as #N or by the id in the file.
 
     \b
     Example:
       dsscan inventory explain estate.json bank-core-ledger
+      dsscan inventory explain estate.json '#12'
     """
     from dsscan.errors import InputError
     from dsscan.pipeline import ScanOptions, prepare
@@ -176,17 +181,57 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
     config, catalogue = load_settings(config_path, catalogue_path)
     inv = get("inventory").collect(files=(file,))
     assets = prepare(inv, ScanOptions(config=config, catalogue=catalogue))
-    from dsscan.masking import mask_text, mask_value
+    from dsscan.masking import mask_value
 
-    # Reports show ids masked: the masked id of an asset finds it too.
-    hits = [a for a in assets if a["id"] == asset_id] or \
-        [a for a in assets if a.get("name") == asset_id] or \
-        [a for a in assets if mask_text(a["id"]) == asset_id] or \
-        [a for a in assets if isinstance(a.get("name"), str) and mask_text(a["name"]) == asset_id]
+    hits = _find_assets(assets, asset_id)
     if not hits:
         raise InputError(f"{file}: no asset with id or name '{asset_id}'")
-    _echo_masked(json.dumps(mask_value(hits[0]), indent=2, ensure_ascii=False) + "\n")
+    if len(hits) > 1:
+        listed = "; ".join(_candidate(i, a) for i, a in hits[:20])
+        more = f"; +{len(hits) - 20} more" if len(hits) > 20 else ""
+        raise InputError(
+            f"{file}: '{asset_id}' is ambiguous: {len(hits)} assets match ({listed}{more}); "
+            f"give one as #N (dsscan inventory explain {file} '#{hits[0][0]}') or by its "
+            "id as the inventory file has it")
+    _echo_masked(json.dumps(mask_value(hits[0][1]), indent=2, ensure_ascii=False) + "\n")
     return 0
+
+
+def _find_assets(assets: list[dict[str, Any]], asked: str) -> list[tuple[int, dict[str, Any]]]:
+    """(number from 1, asset) of the assets ``asked`` names: #N, else the exact id (unique),
+    else the exact name, else the id or name as masked (without the ~N of a report: its
+    numbering depends on the order an output met the values). Every match is returned: the
+    caller refuses to pick one of several."""
+    numbered = list(enumerate(assets, 1))
+    if asked.startswith("#") and asked[1:].isdigit():
+        n = int(asked[1:])
+        return [(n, assets[n - 1])] if 1 <= n <= len(assets) else []
+    for key in ("id", "name"):
+        hits = [(i, a) for i, a in numbered if a.get(key) == asked]
+        if hits:
+            return hits
+    from dsscan.masking import Masker, comparable, mask_text_full
+
+    want = comparable(asked)
+
+    def plain(v: Any) -> str | None:  # the masked form with no numbering
+        return mask_text_full(v, Masker()) if isinstance(v, str) else None
+
+    for key in ("id", "name"):
+        hits = [(i, a) for i, a in numbered if plain(a.get(key)) == want]
+        if hits:
+            return hits
+    return []
+
+
+def _candidate(n: int, a: dict[str, Any]) -> str:
+    """One asset of an ambiguity, told apart by what is not masked (its values are masked
+    by the error path)."""
+    parts = [f"#{n}", str(a.get("kind") or "?")]
+    parts += [str(a[k]) for k in ("account", "region") if a.get(k)]
+    if a.get("name"):
+        parts.append(f"name {a['name']}")
+    return " ".join(parts)
 
 
 def _echo_masked(text: str) -> None:

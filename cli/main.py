@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import re
 import sys
+from typing import NoReturn
 
 import click
 
@@ -89,12 +93,67 @@ def main(argv: list[str] | None = None) -> None:
     from dsscan.masking import masked_std_streams, session
 
     with session(), masked_std_streams(), in_use_session():
-        _main(argv)
+        try:
+            _main(argv)
+        finally:
+            _flush_stdout()
+
+
+def _flush_stdout() -> None:
+    """What is still buffered for standard output, written now: a full disk or /dev/full
+    fails here as one line (exit 2), not in the interpreter's last flush with a traceback."""
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        _write_failed(e)
+
+
+def _write_failed(e: OSError) -> NoReturn:
+    """A write or read the system refused (no space left, a closed pipe, an I/O error): the
+    environment, not a bug. One line; standard output is pointed at /dev/null, so that the
+    flush at exit of what is still buffered does not fail a second time."""
+    from dsscan.masking import mask_text
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno())  # type: ignore[union-attr]
+    why = e.strerror or type(e).__name__
+    if e.filename:
+        text = f"{e.filename}: {why}"
+    elif isinstance(e, BrokenPipeError) or e.errno in (errno.ENOSPC, errno.EPIPE, errno.EIO):
+        text = f"cannot write standard output ({why})"
+    else:
+        text = why
+    click.echo(f"dsscan: error: {_one_line(mask_text(text))}", err=True)
+    sys.exit(2)
+
+
+# Control characters (a line break in an output name) and bytes that are not UTF-8 (a file
+# name with b"\xff", passed through as lone surrogates) make no name dsscan can write, quote
+# in a one-line message or put in a report: refused before anything runs.
+_BAD_ARG = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+
+
+def _check_args(args: list[str]) -> None:
+    from dsscan.masking import mask_text
+
+    for a in args:
+        m = _BAD_ARG.search(a)
+        if m is None:
+            continue
+        shown = a.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = shown.translate({c: f"\\x{c:02x}" for c in (*range(32), 127)})
+        why = ("is not valid UTF-8 (a name with bytes such as \\xff): rename it"
+               if "\ud800" <= m.group() <= "\udfff" else
+               "holds a line break or control character: names and values are one line")
+        click.echo(f"dsscan: error: argument '{mask_text(shown)}' {why}", err=True)
+        sys.exit(2)
 
 
 def _main(argv: list[str] | None) -> None:
     from dsscan.masking import mask_text
 
+    _check_args(sys.argv[1:] if argv is None else list(argv))
     try:
         rv = cli.main(args=argv, prog_name="dsscan", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -119,6 +178,8 @@ def _main(argv: list[str] | None) -> None:
     except KeyboardInterrupt:
         click.echo("dsscan: interrupted", err=True)
         sys.exit(130)
+    except OSError as e:  # writing standard output or a file failed where no one caught it
+        _write_failed(e)
     except Exception as e:  # a bug: one line, never a traceback full of data, unless asked
         if os.environ.get("DSSCAN_DEBUG"):
             import traceback

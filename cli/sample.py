@@ -245,7 +245,15 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
 def _target(target: str) -> tuple[str, str]:
     """("sql", url) or ("path", path)."""
     if target.startswith("file://"):
-        return "path", target[len("file://"):]
+        # A file URL is percent-encoded (RFC 8089; the ids dsscan writes are, file:///d%FF):
+        # decoded, so that file:///cust%31%31... is the directory cust11..., and bytes that
+        # are not UTF-8 stay bytes of the name (surrogateescape, as the OS gave them).
+        from urllib.parse import unquote
+
+        path = target[len("file://"):]
+        if path.startswith("localhost/"):
+            path = path[len("localhost"):]
+        return "path", unquote(path, errors="surrogateescape")
     if _URL.match(target):
         scheme = target.split("://", 1)[0].lower()
         if scheme in ("s3", "s3a", "s3n"):

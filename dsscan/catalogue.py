@@ -23,7 +23,7 @@ import regex
 from dsscan.config import DEFAULT_ENVIRONMENT_SYNONYMS, ENVIRONMENTS
 from dsscan.errors import InputError
 from dsscan.levels import LEVELS, normalize_level
-from dsscan.masking import mask_text
+from dsscan.masking import comparable, mask_text
 
 if TYPE_CHECKING:
     from dsscan.config import Config
@@ -85,6 +85,8 @@ class Pattern:
         assert self.regex is not None
         if self.kind == "glob":
             return self.regex.match(value) is not None
+        if self.kind == "masked":
+            return self.regex.match(comparable(value)) is not None
         if self.slow[0]:
             raise SlowPattern(self)
         try:
@@ -107,6 +109,7 @@ class Matcher:
     _literals: frozenset[str] = field(init=False, repr=False, compare=False)
     _globs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _regexes: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
+    _masked: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         globs = [p.regex.pattern for p in self.patterns if p.kind == "glob" and p.regex]
@@ -115,6 +118,8 @@ class Matcher:
         object.__setattr__(self, "_globs", re.compile("|".join(globs)) if globs else None)
         object.__setattr__(self, "_regexes", tuple(p for p in self.patterns
                                                    if p.kind == "regex" and p.regex))
+        object.__setattr__(self, "_masked", tuple(p for p in self.patterns
+                                                  if p.kind == "masked"))
 
     def value(self, asset: dict[str, Any], ltags: dict[str, str]) -> str | None:
         if self.field == "tags":
@@ -126,6 +131,8 @@ class Matcher:
         if v is None:
             return False
         if v in self._literals or (self._globs is not None and self._globs.match(v)):
+            return True
+        if any(p.test(v) for p in self._masked):
             return True
         slow = None
         for p in self._regexes:  # a match settles it even when another pattern is slow
@@ -419,6 +426,9 @@ def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple
             # An unquoted account id becomes a YAML int and could lose leading zeros.
             raise fail(f"{where}: pattern {_one_line(s)} must be a string (quote it)")
         out.append(_compile(s, where, fail))
+        masked = _masked_form(s)
+        if masked is not None:
+            out.append(masked)
     return tuple(out)
 
 
@@ -433,3 +443,26 @@ def _compile(text: str, where: str, fail: Callable[[str], InputError]) -> Patter
     if not any(c in text for c in "*?["):
         return Pattern(text, "literal", None)
     return Pattern(text, "glob", re.compile(fnmatch.translate(text)))
+
+
+_WILDCARD = re.compile(r"(\*|\?|\[[^\]]*\])")
+
+
+def _masked_form(text: str) -> Pattern | None:
+    """The pattern as it reads a masked record: a glob or literal quoting an identifier
+    (``name: ['kyc440305198511220029*']``) matches the live store, but an inventory saved by
+    dsscan holds the name masked (``kyc440305********0029-ledger``); without this form the
+    saved file's store would fall to unclassified when scanned again. The identifier's digits
+    are masked as every output masks them and the mask's ``*`` read literally; the value is
+    compared without its ``~N`` suffixes. Two identifiers sharing their visible digits both
+    match: the error raises a level, never lowers one. Regexes (``re:``) are not converted."""
+    if text.startswith("re:"):
+        return None
+    parts = _WILDCARD.split(text)
+    masked = [mask_text(p) if i % 2 == 0 else p for i, p in enumerate(parts)]
+    if masked == parts:
+        return None
+    rx = "".join(re.escape(p) if i % 2 == 0 else fnmatch.translate(p)[4:-3]
+                 for i, p in enumerate(masked))
+    return Pattern("".join(masked), "masked", re.compile(f"(?s:{rx})\\Z"))
+

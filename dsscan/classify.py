@@ -206,6 +206,7 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
     own: list[list[Entry]] = []
     envs: list[list[Entry]] = []
     lineage: list[tuple[dict[str, Any], list[Rule]]] = []
+    by_id = {r.id: r for r in catalogue.rules} if catalogue is not None else {}
     for a in assets:
         if catalogue is None:
             rules = no_rules
@@ -214,6 +215,8 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
             rules = catalogue.match(a, undecided)
             for why in undecided:  # a rule that may apply: the level may be higher
                 _catalogue_gap(a, why)
+        if by_id and isinstance(a.get("level"), dict):
+            rules = _with_recorded_rules(a, rules, by_id)
         tags = a.get("tags")
         hits = setup.tag_hits(tags) if tags else _NO_HITS
         dkey = _domain_rating_key(a, config) if config.domains else None
@@ -289,6 +292,25 @@ def _domain_rating_key(a: dict[str, Any], config: Config) -> str | None:
         if isinstance(key, str) and key in config.domains:
             return key
     return None
+
+
+def _with_recorded_rules(a: dict[str, Any], rules: list[Rule],
+                        by_id: dict[str, Rule]) -> list[Rule]:
+    """``rules`` plus the catalogue rules a saved inventory records as having classified the
+    asset, when they are still in the catalogue.
+
+    A saved inventory holds masked names and ids: a rule quoting an identifier's digits
+    (``name: ['kyc440305*']``) matched the live store but cannot match the masked record, and
+    re-reading the file would drop a core store to unclassified — a wrong pass on every duty
+    above the floor. The rule matched when the store was read; while it stays in the catalogue
+    it keeps counting (its current level). A rule removed from the catalogue no longer does."""
+    recorded = [e.get("detail") for e in a["level"].get("provenance") or ()
+                if isinstance(e, dict) and e.get("source") == "catalogue"]
+    extra = [by_id[d] for d in recorded if isinstance(d, str) and d in by_id
+             and by_id[d] not in rules]
+    if not extra:
+        return rules
+    return sorted([*rules, *extra], key=lambda r: r.index)
 
 
 def _own_level_sources(a: dict[str, Any], rules: list[Rule],

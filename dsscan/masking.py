@@ -38,10 +38,19 @@ import contextlib
 import re
 import sys
 import threading
-import unicodedata
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
+
+# What reads as an identifier, and how it may be written (checks, layouts, folded characters).
+from dsscan.identifiers import (
+    _ascii_digits,
+    _loose_kind,
+    _no_surrogates,
+    _timestamp_like,
+    identifier_ok,
+    mobile_ok,
+    resident_id_ok,
+)
 
 # --- the patterns -----------------------------------------------------------------------------
 
@@ -53,19 +62,37 @@ _SEP = r"(?:[ _\-\u00a0\u2009\u202f\u3000\u2010-\u2015\uff0d]|%20|%2[dD]|%5[fF])
 # speed, a third of the time; the digits of an escape are cut off in _mask_chain.)
 _CHAIN = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10,}}[Xx]?")
 _SEP_RE = re.compile(_SEP)
+# How else people write the groups of an identifier apart: dots, slashes, commas, brackets,
+# several spaces, mixed ("110101.19900307.1234", "(110101)19900307123X", "6222  0212 ...",
+# "138/1234/5678"), full-width punctuation too. Looser than _SEP, so held to more: groups of
+# 3+ digits, and a run of whole groups masked only when it is a validated identifier written
+# in a layout people use (see _mask_loose). Versions, IPs, dates, decimals and thousands
+# separators do not pass.
+_LSEP = (r"(?:[ ._,/()\\|\-\u00a0\u2009\u202f\u3000\u2010-\u2015\u3001\u3002\uff08\uff09"
+         r"\uff0c\uff0d\uff0e\uff0f]|%2[0CcDdEeFf]|%5[Ff]){1,3}")
+_LOOSE = re.compile(rf"[0-9]{{3,}}(?:{_LSEP}[0-9]{{3,}})+[Xx]?")
+_LOOSE_SUSPECT = re.compile(rf"[0-9]{{3}}{_LSEP}[0-9]{{3}}")
+_DIGITS = re.compile(r"[0-9]+")
+_DIGITS_X = re.compile(r"[^0-9Xx]")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+# A separator the strong pass (_CHAIN) reads: a window with only those is left to it.
+_STRONG_SEP = re.compile(rf"{_SEP}\Z")
 # An e-mail address (the reference pattern; _mask_emails finds the same ones faster, from each
 # "@": a pattern that starts with a look-behind is tried at every character of the text).
 _EMAIL = re.compile(r"(?<![\w.+-])(?<!://)([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _AT_DOMAIN = re.compile(r"@([\w-]+(?:\.[\w-]+)+)")
 _LOCAL_TAIL = re.compile(r"[\w.+-]+\Z")
 
+
+def _local_char(ch: str) -> bool:
+    """``ch`` matches ``[\\w.+-]`` (\\w: str.isalnum or "_", as the re module reads it)."""
+    return ch.isalnum() or ch in "_.+-"
+
+
 # A necessary condition for a chain (each match contains one); an e-mail needs an "@". A text
 # with neither is returned as it is, without the full masking.
 _SUSPECT = re.compile(rf"[0-9](?:{_SEP}?[0-9]){{10}}")
 
-# A decimal digit that is not ASCII: "not a non-digit, nor 0-9", one character class (a
-# look-ahead per character made this scan three times slower).
-_WIDE_DIGIT = re.compile(r"[^\D0-9]")
 _ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -81,98 +108,6 @@ _AWS_ID = re.compile(
     r"eni-attach|fl|fleet|fs|fsap|fsmt|h|i|igw|iip-assoc|key|lt|nat|pcx|pl|r|rtb|rtbassoc|scr|"
     r"sfr|sg|sgr|sir|snap|subnet|subnet-cidr-assoc|tgw|tgw-attach|tgw-rtb|tms|traf-mir-fil|"
     r"traf-mir-tar|vgw|vol|vpc|vpc-cidr-assoc|vpce|vpce-svc|vpn)-$")
-
-# Province codes of GB 2260 (first two digits of a resident ID; 71 Taiwan, 81/82 HK/Macau,
-# 83 the HK/Macau/Taiwan residence permit, 91 the foreigner's permanent residence card).
-_PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43,
-                        44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91})
-# Mobile segments allocated by MIIT (11-digit numbers; 140/141/144 are 13-digit IoT numbers).
-_MOBILE_SEGMENTS = frozenset(
-    [f"13{d}" for d in range(10)] + ["145", "146", "147", "148", "149"]
-    + [f"15{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)] + ["162", "165", "166", "167"]
-    + [f"17{d}" for d in range(9)] + [f"18{d}" for d in range(10)]
-    + [f"19{d}" for d in (0, 1, 2, 3, 5, 6, 7, 8, 9)])
-
-
-# --- validation ---------------------------------------------------------------------------------
-
-def _date_ok(y: int, m: int, d: int) -> bool:
-    try:
-        date(y, m, d)
-    except ValueError:
-        return False
-    return True
-
-
-def resident_id_ok(s: str) -> bool:
-    """GB 11643: 17 digits + check character (ISO 7064 MOD 11-2), birth date 1900-2099."""
-    if len(s) != 18 or not s[:17].isdigit() or s[0] == "0":
-        return False
-    y = int(s[6:10])
-    if not (1900 <= y <= 2099 and _date_ok(y, int(s[10:12]), int(s[12:14]))):
-        return False
-    return int(s.upper().replace("X", "A"), 13) % 11 == 1
-
-
-def old_resident_id_ok(s: str) -> bool:
-    """The 15-digit first-generation ID: province code and a 19YYMMDD birth date."""
-    return (len(s) == 15 and s.isdigit() and int(s[:2]) in _PROVINCES
-            and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12])))
-
-
-def luhn_ok(s: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(s)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def card_ok(s: str) -> bool:
-    """A Luhn-valid 13-19 digit number with an issuer prefix (ISO/IEC 7812: 3 American
-    Express / JCB / Diners, 4 Visa, 5 Mastercard / Maestro, 6 UnionPay / Discover / Maestro,
-    81 UnionPay, 9 national; Mastercard's 2221-2720). Epochs and timestamps start with 1 or
-    19/20: no issuer prefix."""
-    if not (13 <= len(s) <= 19 and s.isdigit()):
-        return False
-    if not (s[0] in "34569" or s[:2] == "81" or 2221 <= int(s[:4]) <= 2720):
-        return False
-    return luhn_ok(s)
-
-
-def mobile_ok(s: str) -> bool:
-    """An 11-digit mobile number in an allocated segment, alone or after 86 / 0086."""
-    if s.startswith("0086"):
-        s = s[4:]
-    elif s.startswith("86") and len(s) == 13:
-        s = s[2:]
-    return len(s) == 11 and s.isdigit() and s[:3] in _MOBILE_SEGMENTS
-
-
-def identifier_ok(s: str) -> bool:
-    """``s`` (digits, maybe a final X) is a validated identifier: masked wherever it stands."""
-    n = len(s)
-    if n == 18:
-        return resident_id_ok(s) or card_ok(s)
-    if n == 15:
-        return old_resident_id_ok(s) or card_ok(s) or mobile_ok(s)
-    if n == 11 or n == 13:
-        return mobile_ok(s) or card_ok(s)
-    return card_ok(s)
-
-
-def _timestamp_like(s: str) -> bool:
-    """YYYYMMDD hhmmss + fraction, or a Unix epoch in micro/nanoseconds (2001-2033)."""
-    if not s.isdigit():
-        return False
-    if (len(s) in (16, 19)) and s[0] == "1":
-        return True
-    y = int(s[:4])
-    return (1900 <= y <= 2199 and _date_ok(y, int(s[4:6]), int(s[6:8]))
-            and int(s[8:10]) < 24 and int(s[10:12]) < 60 and int(s[12:14]) <= 60)
-
 
 # --- sessions: the same value, the same mask; two values, two masks ----------------------------
 
@@ -271,14 +206,17 @@ def _machine(s: str, start: int, end: int) -> bool:
         b += 1
     tok = s[a:b]
     if len(tok) in _MACHINE_HEX_LENGTHS and all(ch in _HEX for ch in tok):
-        if not tok.isdigit():
-            return True
-        if len(tok) == 17 and _AWS_ID.search(s, max(0, a - 20), a):
+        if _AWS_ID.search(s, max(0, a - 20), a):
+            return True  # vol-0123..., i-0abc...: an AWS resource id, whatever its digits
+        # A digest or random hex id has hex letters all along it: a number with a letter or
+        # two glued to it ("a" + a 16-digit card: 17 hex characters) is no machine id.
+        if not tok.isdigit() and len(tok) - (end - start) >= 3:
             return True
     lo = max(0, start - 36)
     return any(m.start() < end and start < m.end() for m in _UUID.finditer(s, lo, end + 36))
 
 
+_CENTURIES = frozenset({"19", "20"})
 _NUMBER_BEFORE = frozenset(" \t\r\n:,[(=")
 _NUMBER_AFTER = frozenset(" \t\r\n,]})eE")
 
@@ -343,8 +281,18 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
         return machine[0]
 
     spans: list[tuple[int, int]] = []  # [a, b) over d (+ the X at index n)
+    # Masked up to here: a window ending at or before it adds nothing (spans are merged), so
+    # it is not checked. Without this a chain of one-digit groups ("1 1 1 ...") checked ~10
+    # windows per digit: 2 s for 100 kB.
+    covered = 0
+    first = 0  # the first group ending after ``covered``
+    twelves = [0]  # twelves[k]: how many of the first k groups have 12 digits (account ids)
+    for k, e in enumerate(ends):
+        twelves.append(twelves[-1] + (e - starts[k] == 12))
     for gi, a in enumerate(starts):
-        for gj in range(gi, len(ends)):
+        while first < len(ends) and ends[first] + (x and ends[first] == n) <= covered:
+            first += 1
+        for gj in range(max(gi, first), len(ends)):
             b = ends[gj]
             if b - a > 19:
                 break
@@ -354,22 +302,26 @@ def _mask_chain(m: re.Match[str], s: str, masker: Masker | None) -> str:
                     continue
                 if len(c) == 18 and resident_id_ok(c):
                     spans.append((a, b + with_x))
+                    covered = max(covered, b + with_x)
                     continue
                 # A number standing alone: bounded on both sides (a group boundary inside the
                 # chain is a separator), not a timestamp, nor an account id with a suffix.
                 alone = (14 <= len(c) <= 19 and (a > 0 or left_ok)
                          and (b < n or (right_ok if with_x or not x else False))
                          and not _timestamp_like(c)
-                         and not (gj > gi and any(ends[k] - starts[k] == 12
-                                                  for k in range(gi, gj + 1))))
+                         and not (gj > gi and twelves[gj + 1] > twelves[gi]))
                 if (alone or identifier_ok(c)) and not in_machine_token():
                     spans.append((a, b + with_x))
-    if n > 18:  # a resident ID inside a longer run of digits ("%20" + ID, ID + "2024")
+                    covered = max(covered, b + with_x)
+    # A resident ID inside a longer run of digits ("%20" + ID, ID + "2024", "a1b2" + ID + "c3"
+    # in a hex token: the check character and birth date make it no machine id).
+    if n > 18:
         for a in range(n - 17):
-            if resident_id_ok(d[a:a + 18]):
+            # The century of the birth date first: most windows fail it, without a call.
+            if d[a + 6:a + 8] in _CENTURIES and resident_id_ok(d[a:a + 18]):
                 spans.append((a, a + 18))
-        if x and resident_id_ok(d[n - 17:] + "X"):
-            spans.append((n - 17, n + 1))
+    if x and n > 17 and resident_id_ok(d[n - 17:] + "X"):
+        spans.append((n - 17, n + 1))
     if not spans:
         return text
     # Overlapping spans are masked as one: no part of any identifier is left in clear.
@@ -400,10 +352,14 @@ def _mask_emails(s: str, masker: Masker | None) -> str:
     done = 0  # s[:done] is in out
     for m in _AT_DOMAIN.finditer(s):
         at = m.start()
-        tail = _LOCAL_TAIL.search(s, done, at)
-        if tail is None:
+        # The local part, read backwards from the "@" (a forward search from ``done`` for
+        # a run ending at the "@" was tried at every character since the last address:
+        # quadratic in a text of many "@"s and no address).
+        local = at
+        while local > done and _local_char(s[local - 1]):
+            local -= 1
+        if local == at:
             continue
-        local = tail.start()
         # As the pattern's look-behinds: the local part starts where its run of characters
         # starts (not inside the address masked before), and not right after "://".
         if (local == done and local and _LOCAL_TAIL.match(s[local - 1])) or \
@@ -419,25 +375,81 @@ def _mask_emails(s: str, masker: Masker | None) -> str:
     return "".join(out)
 
 
-def _ascii_digits(text: str) -> str:
-    """Full-width and other Unicode decimal digits as ASCII ones, so that a number written
-    １３８… is masked like 138…"""
-    if text.isascii():
-        return text
-    return _WIDE_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
-
-
 def mask_text_full(text: str, masker: Masker | None = None) -> str:
     """The masking itself, with no shortcut (the reference the fast path is tested against).
     A text that needs no masking comes back as it was (its digits unchanged)."""
+    text = _no_surrogates(text)
     return _mask_ascii(text, _ascii_digits(text), masker)
 
 
+def _mask_loose(m: re.Match[str], masker: Masker | None) -> str:
+    """A run of digit groups with loose separators (_LOOSE): each run of whole groups that is
+    a validated identifier in a known layout is masked, separators inside it included.
+    Runs whose separators are all single strong ones are left to the strong pass (_CHAIN),
+    as are what read as numbers: two groups around one dot (a decimal), groups of three
+    (thousands, IPs)."""
+    text = m.group(0)
+    # Groups are runs of digits outside %XX escapes (the 2 of "%2E" is no digit of a group).
+    plain = _ESCAPE.sub("%__", text) if "%" in text else text
+    groups = [(g.start(), g.end()) for g in _DIGITS.finditer(plain)]
+    x = text[-1] in "Xx"
+    lens = [b - a for a, b in groups]
+    if all(k == 3 for k in lens) and not x:
+        return text
+    if len(groups) == 2 and not x and text[groups[0][1]:groups[1][0]] in (".", ","):
+        return text
+    spans: list[tuple[int, int]] = []
+    for i in range(len(groups)):
+        total = 0
+        for j in range(i, len(groups)):
+            total += lens[j]
+            if total > 19:
+                break
+            if total < 11:
+                continue
+            seps = [text[groups[k][1]:groups[k + 1][0]] for k in range(i, j)]
+            if all(_STRONG_SEP.match(sp) for sp in seps):
+                continue  # the strong pass reads this run as it is
+            c = "".join(text[a:b] for a, b in groups[i:j + 1])
+            end = groups[j][1]
+            layout = tuple(lens[i:j + 1])
+            if _loose_kind(c, layout):
+                spans.append((groups[i][0], end))
+            elif x and j == len(groups) - 1 and \
+                    _loose_kind(c + "X", (*layout[:-1], layout[-1] + 1)):
+                spans.append((groups[i][0], end + 1))
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for a, b in spans:
+        if a < pos:  # overlaps the span before: masked with it
+            continue
+        raw = _DIGITS_X.sub("", plain[a:b]).upper()
+        out.append(text[pos:a])
+        out.append(_token(raw, _shown(raw), masker))
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _mask_ascii(text: str, ascii_text: str, masker: Masker | None) -> str:
-    out = _CHAIN.sub(lambda m: _mask_chain(m, ascii_text, masker), ascii_text)
+    # Loose runs first: the strong pass would mask a part of "(110101)19900307123X" (an
+    # 11-digit "mobile" in its tail) and leave the rest unread as one number.
+    loose = _LOOSE.sub(lambda m: _mask_loose(m, masker), ascii_text) \
+        if _LOOSE_SUSPECT.search(ascii_text) is not None else ascii_text
+    out = _CHAIN.sub(lambda m: _mask_chain(m, loose, masker), loose)
     if "@" in out:
         out = _mask_emails(out, masker)
     return text if out == ascii_text else out
+
+
+def suspect(ascii_text: str) -> bool:
+    """A necessary condition for the masking to change a text (its digits folded): the fast
+    path masks nothing else."""
+    return "@" in ascii_text or _SUSPECT.search(ascii_text) is not None or \
+        _LOOSE_SUSPECT.search(ascii_text) is not None
 
 
 # Texts known to need no masking, so that a repeated text (evidence values such as key types
@@ -455,8 +467,9 @@ def mask_text(text: str) -> str:
         return mask_text_full(str.__str__(text))
     if text in _CLEAN:
         return text
+    text = _no_surrogates(text)
     ascii_text = _ascii_digits(text)
-    if "@" in text or _SUSPECT.search(ascii_text) is not None:
+    if suspect(ascii_text):
         out = _mask_ascii(text, ascii_text, None)
         if out is not text:
             return out

@@ -4,7 +4,7 @@ Three inputs, all turned into :class:`~dsscan.scanners.iac.resources.IacResource
 Terraform's vocabulary (``dsscan.scanners.iac.types`` translates the tokens; ``snake_keys`` the
 property names) and mapped into the inventory by ``dsscan.scanners.iac.mapping``:
 
-* ``pulumi stack export`` JSON: ``{"version": 3, "deployment": {"resources": [...]}}``
+* ``pulumi stack export`` JSON: ``{"version": 3 or 4, "deployment": {"resources": [...]}}``
   (also a backend state file, ``{"checkpoint": {"latest": {...}}}``). Values are the outputs,
   falling back to the inputs; the resources as deployed (``action`` None).
 * ``pulumi preview --json`` output: ``{"config", "steps": [{"op", "urn", "newState", ...}],
@@ -31,6 +31,7 @@ The Pulumi SDK is never imported here: the program runs in a child process.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
 import json
@@ -70,6 +71,14 @@ OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 ROOT_STACK = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
 DEPLOYMENT_VERSION = 3  # apitype.DeploymentSchemaVersionCurrent
+MAX_DEPLOYMENT_VERSION = 4  # apitype.DeploymentSchemaVersionLatest: read, never written
+# The features a version-4 deployment may list (pkg/resource/stack/deployment.go,
+# supportedFeatures): none changes the fields dsscan reads, beyond the byte-string values
+# (_decode) and views (resources like any other).
+DEPLOYMENT_FEATURES = frozenset({
+    "refreshBeforeUpdate", "views", "hooks", "taint", "replaceWith", "snippets-prototype",
+    "extensionParameterization", "byteString"})
+BYTES_SIG = "803fd3297a5875dc03ca845dda5d2a98"  # a string that is not UTF-8: base64 bytes
 RECORD_TIME = "2026-01-15T09:00:00Z"  # recorded fixtures are byte-for-byte reproducible
 SECRET_PLACEHOLDER = "dsscan-mocks-secret"  # the value a program sees for a `secure:` config
 NOT_ENCRYPTED = "[recorded under mocks: not encrypted]"
@@ -126,6 +135,12 @@ def _decode(value: Any, preview: bool, refs: list[str]) -> Any:
             if rid is not None and rid != "":
                 return _decode(rid, preview, refs)
             return UNTIL_APPLY if "id" in value else value.get("urn")
+        if sig == BYTES_SIG:  # not UTF-8 text: the bytes, read as far as they are text
+            try:
+                raw = base64.b64decode(str(value.get("value", "")), validate=True)
+            except ValueError:
+                return UNTIL_APPLY  # not readable: unknown, never a value
+            return raw.decode("utf-8", "replace")
         if sig == OUTPUT_SIG:  # an output value: known or not, secret or not
             refs.extend(u for u in value.get("dependencies") or () if isinstance(u, str))
             if value.get("secret"):
@@ -240,7 +255,12 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
         # Export: the outputs are the deployed truth. Preview: the inputs are the change.
         merged = {**outputs, **inputs} if preview else {**inputs, **outputs}
         values, value_refs = _values(merged, preview)
-        if preview:
+        # Imported (``importID``): it existed before the stack. An export holds what the
+        # provider read of it; a program under mocks (or a preview that could not read it,
+        # no outputs) does not: what its inputs do not state is unknown, not a default.
+        imported = isinstance(state.get("importID"), str) and bool(state["importID"])
+        unstated_known = not imported or (trust_values and bool(outputs))
+        if preview and not imported:
             # Unknown in the outputs and not an input: the provider computes it at apply
             # (a default), which is not something configured but not known yet.
             for key in outputs.keys() - inputs.keys():
@@ -302,7 +322,8 @@ def _convert(states: list[tuple[dict[str, Any], str | None]], *, kind: str, file
             data=bool(state.get("external")) or action == "read",
             created=created if isinstance(created, str) else None,
             provider=purn or f"default:{typ.split(':', 1)[0]}",
-            set_attrs=frozenset(snake(k) for k in inputs) if inputs else None))
+            set_attrs=frozenset(snake(k) for k in inputs) if inputs else None,
+            imported=imported, unstated_known=unstated_known))
     return read
 
 
@@ -325,6 +346,29 @@ def _check_state(state: Any, where: str, path: str) -> dict[str, Any]:
     return state
 
 
+def _check_version(doc: dict[str, Any], path: str) -> None:
+    """Deployment schema 3, or 4 (the same resources, written when a stack uses a feature
+    that needs it, listed in ``features``: apitype.DeploymentSchemaVersionLatest). A newer
+    version, or a feature dsscan does not know, could change what a resource's fields mean:
+    refused, as the Pulumi CLI refuses it."""
+    version = doc.get("version")
+    if version is None:
+        return
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1 or \
+            version > MAX_DEPLOYMENT_VERSION:
+        raise InputError(f"{path}: $.version: deployment version {version!r} is not one "
+                         f"dsscan reads (3 or {MAX_DEPLOYMENT_VERSION}): export the stack with "
+                         "a Pulumi CLI of the same generation, or update dsscan")
+    features = doc.get("features")
+    if version >= 4 and features is not None:
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise InputError(f"{path}: $.features: not a list of feature names")
+        new = sorted(set(features) - DEPLOYMENT_FEATURES)
+        if new:
+            raise InputError(f"{path}: $.features: the deployment uses features dsscan does "
+                             f"not read ({', '.join(new)}): update dsscan")
+
+
 def read_export_doc(doc: dict[str, Any], path: str) -> PulumiRead:
     """A parsed ``pulumi stack export`` (or backend state file) document."""
     if "checkpoint" in doc and "deployment" not in doc:  # a backend's state file
@@ -333,10 +377,7 @@ def read_export_doc(doc: dict[str, Any], path: str) -> PulumiRead:
         deployment, where = doc.get("deployment"), "$.deployment"
     else:  # a bare deployment (e.g. the Automation API's export_stack().deployment)
         deployment, where = doc, "$"
-    version = doc.get("version")
-    if isinstance(version, int) and version > DEPLOYMENT_VERSION:
-        raise InputError(f"{path}: $.version: deployment version {version} is newer than the "
-                         f"{DEPLOYMENT_VERSION} dsscan reads")
+    _check_version(doc, path)
     if not isinstance(deployment, dict):
         raise InputError(f"{path}: {where}: not an object")
     resources = deployment.get("resources") or []
@@ -815,6 +856,8 @@ def _states(capture: dict[str, Any], preview: bool) -> list[dict[str, Any]]:
             state["parent"] = rec["parent"]
         if rec.get("external"):
             state["external"] = True
+        if rec.get("import_id"):
+            state["importID"] = rec["import_id"]
         if rec["dependencies"]:
             # The SDK collects them in sets: sorted, so that recordings are reproducible.
             state["dependencies"] = sorted(rec["dependencies"])

@@ -138,6 +138,9 @@ _COMPUTED: dict[str, tuple[str, str | None]] = {
     "aws:s3/bucket:Bucket": ("name:bucket", "arn:{p}:s3:::{id}"),
     "aws:s3/bucketV2:BucketV2": ("name:bucket", "arn:{p}:s3:::{id}"),
     "aws:kms/key:Key": ("uuid", "arn:{p}:kms:{r}:{a}:key/{id}"),
+    "aws:kms/replicaKey:ReplicaKey": ("uuid", "arn:{p}:kms:{r}:{a}:key/{id}"),
+    "aws:kms/externalKey:ExternalKey": ("uuid", "arn:{p}:kms:{r}:{a}:key/{id}"),
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": ("uuid", "arn:{p}:kms:{r}:{a}:key/{id}"),
     "aws:kms/alias:Alias": ("name:name", "arn:{p}:kms:{r}:{a}:{id}"),
     "aws:ec2/vpc:Vpc": ("ec2:vpc", "arn:{p}:ec2:{r}:{a}:vpc/{id}"),
     "aws:ec2/subnet:Subnet": ("ec2:subnet", "arn:{p}:ec2:{r}:{a}:subnet/{id}"),
@@ -385,6 +388,7 @@ def _build(project: str, stack: str, preview: bool, capture: Capture) -> tuple[A
                 "propertyDependencies": {k: list(v.urns)
                                          for k, v in request.propertyDependencies.items()},
                 "inputs": inputs, "source": _where(request), "remote": bool(request.remote),
+                "import_id": request.importId or None,  # the import_ resource option
             }
             if request.type == ROOT_STACK or not request.custom:
                 rec["id"] = None

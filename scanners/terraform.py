@@ -18,10 +18,19 @@ from typing import Any
 from dsscan.errors import InputError
 from dsscan.scanners import Scanner
 from dsscan.scanners.iac.plan import ANY_KEY, SELF_KEY, address_tokens, config_address
-from dsscan.scanners.iac.resources import COMPUTED, UNTIL_APPLY, IacResource
+from dsscan.scanners.iac.resources import IacResource
+from dsscan.scanners.iac.tf_unknowns import NOT_COMPUTED, mark_computed, merge_unknown
 
-_AWS = re.compile(r"(^|/)aws$")
+# hashicorp/aws: the provider's address (Terraform 0.13+: registry.terraform.io/hashicorp/aws)
+# or, in Terraform 0.12, the provider configuration that manages it ("aws", "aws.eu").
+_AWS = re.compile(r"(^|/)aws(\.[A-Za-z0-9_-]+)?$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+
+
+# hashicorp/setup-terraform's wrapper (on by default) echoes the command it runs into stdout.
+WRAPPED = ("output of hashicorp/setup-terraform's wrapper (a '[command]...terraform show -json' "
+           "line before the JSON), not plan JSON: set 'terraform_wrapper: false' on the "
+           "setup-terraform step (or run terraform-bin)")
 
 
 def _load(path: str) -> dict[str, Any]:
@@ -59,6 +68,8 @@ def _not_json(raw: bytes) -> str | None:
         return "empty file, not JSON"
     if body.startswith(b"PK\x03\x04"):
         return "a binary plan file (terraform plan -out), not JSON"
+    if body.startswith(b"[command]"):
+        return WRAPPED
     if body[:1] in (b"{", b"[") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     head = body[:65536].decode("utf-8", "replace")
@@ -101,6 +112,9 @@ class TerraformRead:
         # Why the plan does not describe the whole configuration (``"complete": false``, e.g.
         # planned with -target), or None.
         self.incomplete: str | None = None
+        # Stores that leave Terraform's management (``removed`` blocks: action "forget"):
+        # they still exist, outside the plan, and are not assessed.
+        self.forgotten: list[str] = []
 
 
 # Terraform 1.x marks a plan that failed ("errored": true; `plan -out` still writes it) and
@@ -113,6 +127,9 @@ _ERRORED = ("the plan failed (\"errored\": true): terraform plan reported errors
 INCOMPLETE = ("the plan is incomplete (\"complete\": false): resources outside -target (or "
               "deferred) were not planned, and what they would change is not assessed; plan "
               "without -target")
+
+FORGOTTEN = ("{address} leaves Terraform's management (a removed block: action forget): it "
+             "still exists, outside this plan, and is not assessed")
 
 
 def read(path: str) -> TerraformRead:
@@ -140,15 +157,32 @@ def read(path: str) -> TerraformRead:
         change = rc.get("change") or {}
         actions = change.get("actions") or []
         action = _action(actions)
-        values = change.get("before") if action == "delete" else change.get("after")
+        if action == "forget":
+            # Terraform 1.7 ``removed`` block: the resource stays in AWS as it is (``before``)
+            # but leaves the plan. A store is then outside the plan (not an asset with empty
+            # settings); a resource configuring one still configures it.
+            from dsscan.scanners.iac.mapping import STORE_TYPES
+
+            if rc.get("type") in STORE_TYPES:
+                got.forgotten.append(address)
+                continue
+            values = change.get("before")
+        else:
+            values = change.get("before") if action == "delete" else change.get("after")
         if not isinstance(values, dict):
             values = {}
-        values = _merge_unknown(values, change.get("after_unknown") if action != "delete"
-                                else None)
+        values = merge_unknown(values, change.get("after_unknown")
+                                if action not in ("delete", "forget") else None)
         data = rc.get("mode") == "data"
         if data:
             address = address if address.startswith(("data.", "module.")) else f"data.{address}"
-        out.append(config.resource(address, rc, values, action, path, data=data))
+        # An existing resource's block (a list or map in ``before``) that turns unknown with
+        # no expression: the provider keeps what it read, so only a ``dynamic`` block over
+        # values known at apply does that — unknown, not the provider's to compute.
+        before = change.get("before")
+        kept = frozenset(k for k, v in before.items() if isinstance(v, list | dict)) \
+            if action == "update" and isinstance(before, dict) else frozenset()
+        out.append(config.resource(address, rc, values, action, path, data=data, keep=kept))
     # Resources without a change record: a state (`terraform show -json` of a state) and
     # data sources read during planning. The same resource may be in planned_values and in
     # prior_state (Terraform 0.12 wrote prior_state addresses without their index): one
@@ -190,6 +224,8 @@ def _action(actions: list[str]) -> str:
         return "no-op"
     if "create" in actions and "delete" in actions:
         return "replace"
+    if "create" in actions:  # created, whatever becomes of the old object (forget)
+        return "create"
     return actions[0] if actions else "no-op"
 
 
@@ -204,22 +240,6 @@ def _modules(root: Any) -> list[dict[str, Any]]:
     for child in root.get("child_modules") or []:
         out += _modules(child)
     return out
-
-
-def _merge_unknown(values: Any, unknown: Any) -> Any:
-    """Put UNTIL_APPLY wherever ``after_unknown`` says a value is only known after apply."""
-    if unknown is True:
-        return UNTIL_APPLY
-    if isinstance(unknown, dict):
-        base = dict(values) if isinstance(values, dict) else {}
-        for k, u in unknown.items():
-            base[k] = _merge_unknown(base.get(k), u)
-        return base
-    if isinstance(unknown, list):
-        base_l = list(values) if isinstance(values, list) else []
-        base_l += [None] * (len(unknown) - len(base_l))
-        return [_merge_unknown(v, u) for v, u in zip(base_l, unknown, strict=False)]
-    return values
 
 
 class _Config:
@@ -349,39 +369,91 @@ class _Config:
         return []
 
     def _provider(self, address: str, r: dict[str, Any]) -> dict[str, Any]:
+        """The provider configuration a resource is managed through. Terraform 1.2+ keys a
+        resource to the configuration it resolves to (``aws.eu``, ``module.a:aws``). Older
+        plans key it ``<module call>:aws`` and list a passed configuration without telling
+        which one was passed (Terraform 0.12 names the configuration in ``provider_name``:
+        the nearest one of that name up the module tree): a module's resource without a
+        provider block of its own may use any of them, decided only if every configuration
+        agrees (else ``_UNKNOWN``: no region, no account — never the root's default)."""
         key = self.provider_key.get(config_address(address))
         if key and key in self.providers:
             return self.providers[key]
-        name = (r.get("provider_name") or "").rsplit("/", 1)[-1]
-        return self.providers.get(name) or {}
+        mods = [f"{n}.{m}" for (n, _), (m, _) in _pairs(address_tokens(address))]
+        pname = r.get("provider_name") if isinstance(r.get("provider_name"), str) else ""
+        if pname and "/" not in pname:
+            # Terraform 0.12: provider_name is the configuration resolved ("aws.eu"),
+            # defined in the resource's module or the nearest one above it.
+            for i in range(len(mods), -1, -1):
+                got = self.providers.get(_key(mods[:i], pname))
+                if got is not None:
+                    return got
+            return _UNKNOWN
+        # Terraform 0.13 - 1.1: which configuration a module was given (``providers = {aws =
+        # aws.eu}``) is not in the plan; only a provider block of the module itself is.
+        local = key.split(":", 1)[-1] if key else "aws"
+        own = self.providers.get(_key(mods, local)) if mods else None
+        if own is not None and own.get("expressions"):
+            return own
+        return self._agreed() if mods else self.providers.get(local) or {}
 
-    def _const(self, expr: Any) -> Any:
-        if not isinstance(expr, dict):
+    def _agreed(self) -> dict[str, Any]:
+        """The AWS configuration every one of the plan's agrees on (region and accounts),
+        else ``_UNKNOWN``: a resource that may be managed through any of them."""
+        real = [p for k, p in self.providers.items() if isinstance(p, dict) and
+                (p.get("name") or k.rsplit(":", 1)[-1].split(".")[0]) == "aws" and
+                (p.get("expressions") or not p.get("module_address"))]
+        facts = {(repr(self._const((p.get("expressions") or {}).get("region"),
+                                   p.get("module_address") or "")),
+                  repr(self._const((p.get("expressions") or {}).get("allowed_account_ids"),
+                                   p.get("module_address") or "")),
+                  repr((p.get("expressions") or {}).get("assume_role")))
+                 for p in real}
+        return real[0] if len(facts) == 1 else _UNKNOWN
+
+    def _const(self, expr: Any, module: str = "", depth: int = 0) -> Any:
+        """The value of a provider argument: a constant, or a variable of the module the
+        provider block is in — the root's variables, or in a module the call's argument
+        (followed up to the root), never a root variable that merely has the same name."""
+        if not isinstance(expr, dict) or depth > _MAX_DEPTH:
             return None
         if "constant_value" in expr:
             return expr["constant_value"]
-        for ref in expr.get("references") or []:
-            if ref.startswith("var."):
-                return self.variables.get(ref[4:].split(".")[0])
-        return None
+        refs = [x for x in expr.get("references") or [] if isinstance(x, str)]
+        if len(refs) != 1 or not refs[0].startswith("var."):
+            return None  # something else, or several values combined: not known here
+        name = refs[0][4:].split(".")[0]
+        if not module:
+            return self.variables.get(name)
+        call = self.calls.get(f"{module}.")
+        arg = ((call or {}).get("expressions") or {}).get(name)
+        if arg is None:  # the variable's default: the plan's JSON does not give it
+            return None
+        return self._const(arg, _parent(f"{module}.").rstrip("."), depth + 1)
 
     def resource(self, address: str, r: dict[str, Any], values: dict[str, Any],
-                 action: str | None, file: str, *, data: bool = False) -> IacResource:
-        prov = (self._provider(address, r).get("expressions") or {})
-        region = self._const(prov.get("region"))
+                 action: str | None, file: str, *, data: bool = False,
+                 keep: frozenset[str] = frozenset()) -> IacResource:
+        conf = self._provider(address, r)
+        prov = conf.get("expressions") or {}
+        mod = conf.get("module_address") if isinstance(conf.get("module_address"), str) else ""
+        region = self._const(prov.get("region"), mod)
         account = None
-        allowed = self._const(prov.get("allowed_account_ids"))
+        allowed = self._const(prov.get("allowed_account_ids"), mod)
         if isinstance(allowed, list) and len(allowed) == 1 and _ACCOUNT.match(str(allowed[0])):
             account = str(allowed[0])
         role = prov.get("assume_role")
         if account is None and isinstance(role, list) and role:
-            arn = self._const((role[0] or {}).get("role_arn"))
+            arn = self._const((role[0] or {}).get("role_arn"), mod)
             if isinstance(arn, str) and arn.count(":") >= 5:
                 account = arn.split(":")[4] or None
         # Unknown and not in the configuration: the provider computes it (a default).
         cfg_exprs = self.exprs.get(config_address(address))
         if cfg_exprs is not None:
-            values = _mark_computed(values, cfg_exprs)
+            dynamic = NOT_COMPUTED.get(r.get("type", ""), frozenset())
+            if r.get("type") == "aws_s3_bucket_acl" and "acl" in cfg_exprs:
+                dynamic = frozenset()  # a canned ACL: the provider reads the grants back
+            values = mark_computed(values, cfg_exprs, dynamic | keep)
         # A resource's own region argument (provider v6 "enhanced region") wins.
         if isinstance(values.get("region"), str):
             region = values["region"]
@@ -395,6 +467,26 @@ class _Config:
             parent=address.rsplit(".", 2)[0] if address.startswith("module.") else None,
             data=data, provider=provider,
             set_attrs=frozenset(cfg_exprs) if isinstance(cfg_exprs, dict) else None)
+
+
+# A resource whose provider configuration cannot be told: no region, no account.
+_UNKNOWN: dict[str, Any] = {"expressions": {}}
+
+
+def _pairs(toks: list[tuple[str, str | None]]) -> list[tuple[tuple[str, str | None],
+                                                           tuple[str, str | None]]]:
+    """The (``module``, name) token pairs that open an address (its module path)."""
+    out = []
+    i = 0
+    while i + 1 < len(toks) and toks[i][0] == "module":
+        out.append((toks[i], toks[i + 1]))
+        i += 2
+    return out
+
+
+def _key(mods: list[str], local: str) -> str:
+    """Terraform's provider config key: ``aws`` in the root, ``module.a.module.b:aws``."""
+    return f"{'.'.join(mods)}:{local}" if mods else local
 
 
 _MAX_DEPTH = 16  # module nesting and reference chains followed (a cycle cannot loop)
@@ -432,34 +524,6 @@ def _with_key(tok: tuple[str, str | None]) -> str:
     return f"{tok[0]}[{tok[1]}]" if tok[1] is not None else tok[0]
 
 
-def _is_expression(e: Any) -> bool:
-    return isinstance(e, dict) and ("references" in e or "constant_value" in e)
-
-
-def _mark_computed(values: Any, exprs: Any) -> Any:
-    """UNTIL_APPLY values the configuration does not set -> COMPUTED (the provider fills them
-    in), recursing into nested blocks whose expressions are present. A block without
-    expressions (a ``dynamic`` block has none) keeps its unknowns as they are: fail closed."""
-    if not isinstance(values, dict) or not isinstance(exprs, dict) or _is_expression(exprs):
-        return values
-    out: dict[str, Any] = {}
-    for k, v in values.items():
-        e = exprs.get(k)
-        if v is UNTIL_APPLY:
-            out[k] = COMPUTED if e is None else v
-        elif e is None or _is_expression(e):
-            out[k] = v
-        elif isinstance(v, dict):
-            out[k] = _mark_computed(v, e[0] if isinstance(e, list) and len(e) == 1 else e)
-        elif isinstance(v, list) and isinstance(e, list) and len(e) == len(v):
-            out[k] = [_mark_computed(x, y) for x, y in zip(v, e, strict=True)]
-        elif isinstance(v, list) and isinstance(e, dict):
-            out[k] = [_mark_computed(x, e) for x in v]
-        else:
-            out[k] = v
-    return out
-
-
 def collect(plans: tuple[str, ...]) -> Any:
     from dsscan.inventory import merge
     from dsscan.scanners.iac.mapping import build_inventory, unmapped
@@ -471,6 +535,8 @@ def collect(plans: tuple[str, ...]) -> Any:
                               skipped={p: got.other + unmapped(got.resources)})
         if got.incomplete:  # judged, but the run says what it could not see: exit 3
             inv.gaps.append({"scope": f"Terraform plan {p}", "reason": got.incomplete})
+        for address in got.forgotten:
+            inv.gaps.append({"scope": address, "reason": FORGOTTEN.format(address=address)})
         invs.append(inv)
     return merge(invs)
 

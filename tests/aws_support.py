@@ -162,6 +162,14 @@ def full_estate() -> None:
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
                                                           "KMSMasterKeyID": cmk}}]})
     s3.put_bucket_policy(Bucket="estate-ledger", Policy=public_policy("estate-ledger"))
+    s3c = boto3.client("s3control", region_name=REGION)
+    s3c.create_access_point(AccountId=ACCOUNT, Name="estate-ledger-ap", Bucket="estate-ledger")
+    s3c.put_access_point_policy(AccountId=ACCOUNT, Name="estate-ledger-ap", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws-cn:s3:{REGION}:{ACCOUNT}:accesspoint/estate-ledger-ap/"
+                        "object/*"}]}))
 
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc, subnets = vpc_with_subnets(ec2, "10.20.0.0/16", "estate", level="important")
@@ -176,7 +184,8 @@ def full_estate() -> None:
     vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8, Encrypted=True, KmsKeyId=cmk,
                             TagSpecifications=[{"ResourceType": "volume", "Tags": [
                                 {"Key": "Name", "Value": "estate-volume"}]}])["VolumeId"]
-    ec2.create_snapshot(VolumeId=vol)
+    ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
+        {"Key": "Name", "Value": "estate-volume-snap"}]}])
 
     rds = boto3.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="estate", DBSubnetGroupDescription="d",
@@ -185,6 +194,7 @@ def full_estate() -> None:
                            DBInstanceClass="db.t3.micro", AllocatedStorage=20,
                            MasterUsername="admin1", MasterUserPassword="password1",
                            StorageEncrypted=True, KmsKeyId=cmk, DBSubnetGroupName="estate",
+                           PubliclyAccessible=False,  # AWS always answers it; moto only if set
                            Tags=[{"Key": "dsscan:level", "Value": "core"}])
     rds.create_db_snapshot(DBInstanceIdentifier="estate-db", DBSnapshotIdentifier="estate-snap")
     rds.create_db_cluster(DBClusterIdentifier="estate-aurora", Engine="aurora-postgresql",
@@ -223,7 +233,10 @@ def full_estate() -> None:
                                 AtRestEncryptionEnabled=True, KmsKeyId=cmk)
     # moto names the group's member cluster without creating it (so no subnet group): create it.
     ec.create_cache_cluster(CacheClusterId="estate-cache-001", ReplicationGroupId="estate-cache",
-                            CacheSubnetGroupName="estate", Engine="redis",
+                            CacheSubnetGroupName="estate", SecurityGroupIds=[sg], Engine="redis",
+                            CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    ec.create_cache_cluster(CacheClusterId="estate-memcached", CacheSubnetGroupName="estate",
+                            SecurityGroupIds=[sg], Engine="memcached",
                             CacheNodeType="cache.t3.micro", NumCacheNodes=1)
 
     bk = boto3.client("backup", region_name=REGION)
@@ -269,6 +282,9 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
         "BackupPlanId": "plan-1", "SelectionId": "sel-1", "CreationDate": _WHEN,
         "BackupSelection": {"SelectionName": "all-s3", "IamRoleArn": _ROLE,
                             "Resources": ["arn:aws-cn:s3:::*"]}},
+    ("backup", "DescribeRegionSettings"): {"ResourceTypeOptInPreference": {
+        "S3": True, "RDS": True, "Aurora": True, "DynamoDB": True, "EBS": True, "EFS": True,
+        "Redshift": True}},
     ("backup", "ListRestoreTestingPlans"): {"RestoreTestingPlans": [{
         "RestoreTestingPlanName": "estate-restore", "CreationTime": _WHEN,
         "RestoreTestingPlanArn": f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:restore-testing-plan:x",
@@ -392,24 +408,36 @@ def event_operation(event_name: str) -> tuple[str, str]:
     return SERVICE_IDS.get(service_id, service_id), op
 
 
+# A handler that must run after botocore's own of its event (ClientHooks' third member): e.g.
+# after-call.s3.GetBucketLocation, whose builtin handler sets LocationConstraint from the body.
+LAST = "last"
+
+
 class ClientHooks:
     """Handlers on every botocore client created while active (``with ClientHooks(...)``),
     ahead of moto's and dsscan's own: how tests and bench/bench_faults.py give the answers
     moto lacks and inject faults without touching the scanner. ``handlers`` are (event,
-    function) pairs; requests of the operations ``stand_in`` answers are sent to it."""
+    function) pairs, or (event, function, LAST) for one that must run after botocore's own
+    handlers of the event; requests of the operations ``stand_in`` answers are sent to it."""
 
-    def __init__(self, *handlers: tuple[str, Any], stand_in: StandIn | None = None) -> None:
-        self.handlers = list(handlers)
+    def __init__(self, *handlers: tuple[Any, ...], stand_in: StandIn | None = None) -> None:
+        # Handlers run in this order: the fixed ones first, so that a test's own handlers
+        # see (and may change) what they made.
+        self.handlers = [
+            # ListBuckets names each bucket's region; older S3-compatible endpoints do not,
+            # and the scanner then asks s3:GetBucketLocation: make it ask.
+            ("after-call.s3.ListBuckets", _without_bucket_region),
+            # AWS names the security groups of every cluster in a VPC; moto keeps them unsaid.
+            ("after-call.elasticache.DescribeCacheClusters", _with_cache_security_groups),
+            *handlers]
         if stand_in is not None:
             self.handlers.append(("before-send", stand_in.route))
-        # ListBuckets names each bucket's region; older S3-compatible endpoints do not, and
-        # the scanner then asks s3:GetBucketLocation: make it ask.
-        self.handlers.append(("after-call.s3.ListBuckets", _without_bucket_region))
 
     def __enter__(self) -> ClientHooks:
         from botocore import handlers
 
-        self._specs = [(event, fn, handlers.REGISTER_FIRST) for event, fn in self.handlers]
+        self._specs = [(h[0], h[1], handlers.REGISTER_LAST if h[2:] == (LAST,)
+                        else handlers.REGISTER_FIRST) for h in self.handlers]
         handlers.BUILTIN_HANDLERS.extend(self._specs)
         boto3.DEFAULT_SESSION = None  # its emitter predates the handlers
         return self
@@ -425,6 +453,23 @@ class ClientHooks:
 def _without_bucket_region(parsed: Any, **_: Any) -> None:
     for b in parsed.get("Buckets") or []:
         b.pop("BucketRegion", None)
+
+
+def _with_cache_security_groups(parsed: Any, context: Any, **_: Any) -> None:
+    """What AWS answers and moto leaves out: the security groups of a cache cluster (moto
+    keeps the ids it was given at creation in its backend, in this process)."""
+    from moto.elasticache.models import elasticache_backends
+
+    region = (context or {}).get("client_region")
+    for c in parsed.get("CacheClusters") or []:
+        if "SecurityGroups" in c:
+            continue
+        for account in list(elasticache_backends):
+            backend = elasticache_backends[account].get(region)
+            cluster = getattr(backend, "cache_clusters", {}).get(c.get("CacheClusterId"))
+            if cluster is not None and cluster.security_group_ids:
+                c["SecurityGroups"] = [{"SecurityGroupId": g, "Status": "active"}
+                                       for g in cluster.security_group_ids]
 
 
 # --- faults, in each protocol's own words ----------------------------------------------------

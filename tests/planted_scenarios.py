@@ -214,4 +214,18 @@ def sqlite_scenario(planted: Planted, root: Path, rows: int = 30) -> Run:
         "--save-inventory", "saved.json", *FORMATS)
     run("scan", "inventory", "sample.json", "-f", "sarif", "-o", "s.sarif", "-f", "table")
     run("sample", f"sqlite:///{src}/tel{planted.mobile()}.db", ok=(2, 3))
+    # file:// URLs with the identifier percent-encoded (%31%31%30...): sampled (decoded), and
+    # a missing one an error; neither form may show in clear.
+    folder = src / f"kyc{planted.resident_id()}"
+    folder.mkdir()
+    (folder / f"cust{planted.card()}.csv").write_text(
+        "id_number,mobile\n" + "".join(f"{planted.resident_id()},{planted.mobile()}\n"
+                                       for _ in range(5)), "utf-8")
+    run("sample", f"file://{_pct_digits(str(folder))}", "-o", "pct.json")
+    run("sample", f"file://{_pct_digits(str(src / f'x{planted.resident_id()}'))}", ok=(2,))
     return run
+
+
+def _pct_digits(path: str) -> str:
+    """Every digit and X of ``path`` percent-encoded (%31 for "1")."""
+    return "".join(f"%{ord(c):02X}" if c.isdigit() or c in "Xx" else c for c in path)

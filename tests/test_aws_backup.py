@@ -45,12 +45,20 @@ def stubbed_backup(answers: list[tuple[str, dict]]) -> tuple[object, Stubber]:
     return client, stub
 
 
+def aws_backup_key() -> str:
+    """The account's AWS-managed aws/backup key, which a vault without a key of its own uses
+    (AWS names its key ARN in EncryptionKeyArn; moto has no aws/backup key, so its alias ARN
+    stands in: any alias/aws/* is provider-managed)."""
+    return f"arn:aws-cn:kms:{REGION}:{ACCOUNT}:alias/aws/backup"
+
+
 def vault_answers(cmk: str) -> list[tuple[str, dict]]:
     wildcard = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
                                           "Action": "backup:*", "Resource": "*"}]})
     return [
         ("list_backup_vaults", {"BackupVaultList": [
-            {"BackupVaultName": "prod-vault", "BackupVaultArn": PROD_VAULT},
+            {"BackupVaultName": "prod-vault", "BackupVaultArn": PROD_VAULT,
+             "EncryptionKeyArn": aws_backup_key()},
             {"BackupVaultName": "dr-vault", "BackupVaultArn": DR_VAULT,
              "EncryptionKeyArn": cmk, "Locked": True, "MinRetentionDays": 365}]}),
         ("list_tags", {"Tags": {"environment": "production"}}),
@@ -81,6 +89,7 @@ def plan_answers() -> list[tuple[str, dict]]:
                                       "ListOfTags": [{"ConditionType": "STRINGEQUALS",
                                                       "ConditionKey": "backup",
                                                       "ConditionValue": "daily"}]}}),
+        ("describe_region_settings", {"ResourceTypeOptInPreference": {"S3": True}}),
     ]
 
 

@@ -42,9 +42,13 @@ def small_estate() -> None:
                                         "environment": "production"})
     s3.put_bucket_policy(Bucket="loan-documents", Policy=public_policy("loan-documents"))
     bucket("marketing-site", tags={"dsscan:level": "general", "environment": "production"})
-    boto3.client("elasticache", region_name=REGION).create_replication_group(
+    ec = boto3.client("elasticache", region_name=REGION)
+    ec.create_replication_group(
         ReplicationGroupId="session-cache", ReplicationGroupDescription="sessions",
         AtRestEncryptionEnabled=False, Tags=[{"Key": "dsscan:level", "Value": "sensitive"}])
+    # moto names the group's member cluster without creating it; AWS creates it.
+    ec.create_cache_cluster(CacheClusterId="session-cache-001", ReplicationGroupId="session-cache",
+                            Engine="redis", CacheNodeType="cache.t3.micro", NumCacheNodes=1)
 
 
 def findings(report: Path) -> set[tuple[str, str]]:

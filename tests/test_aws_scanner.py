@@ -147,6 +147,7 @@ def test_rds_instance_network_encryption_backups_and_snapshots():
                            MasterUsername="admin1", MasterUserPassword="password1",
                            StorageEncrypted=True, KmsKeyId=cmk, DBSubnetGroupName="core",
                            VpcSecurityGroupIds=[sg], BackupRetentionPeriod=35,
+                           PubliclyAccessible=False,  # AWS always answers it; moto if given
                            Tags=[{"Key": "dsscan:level", "Value": "core"}])
     rds.create_db_snapshot(DBSnapshotIdentifier="ledger-export",
                            DBInstanceIdentifier="core-ledger")
@@ -243,7 +244,11 @@ def test_efs_mount_targets_place_the_file_system_in_its_vpc():
     vpc, subnets = vpc_with_subnets(ec2, "10.20.0.0/16", "prod-internal", "important")
     sg = ec2.create_security_group(GroupName="nfs", Description="nfs", VpcId=vpc)["GroupId"]
     efs = boto3.client("efs", region_name=REGION)
-    fs = efs.create_file_system(CreationToken="hr", Encrypted=True,
+    # AWS names the key of every encrypted file system (aws/elasticfilesystem by default);
+    # moto only the one it is given.
+    key = boto3.client("kms", region_name=REGION).describe_key(
+        KeyId="alias/aws/elasticfilesystem")["KeyMetadata"]["Arn"]
+    fs = efs.create_file_system(CreationToken="hr", Encrypted=True, KmsKeyId=key,
                                 Tags=[{"Key": "Name", "Value": "hr-share"}])["FileSystemId"]
     efs.create_mount_target(FileSystemId=fs, SubnetId=subnets[0], SecurityGroups=[sg])
     a = by_name(scan(services=["efs"]), "hr-share")
@@ -415,7 +420,7 @@ def test_unreadable_kms_key_leaves_the_key_type_unknown(monkeypatch):
     boto3.client("rds", region_name=REGION).create_db_instance(
         DBInstanceIdentifier="db2", Engine="postgres", DBInstanceClass="db.t3.micro",
         AllocatedStorage=20, MasterUsername="admin1", MasterUserPassword="password1",
-        StorageEncrypted=True, KmsKeyId=cmk)
+        StorageEncrypted=True, KmsKeyId=cmk, PubliclyAccessible=False)
     db = by_name(scan(services=["rds"]), "db2")
     assert db["encryption"]["at_rest"] == {"enabled": True, "key_type": None, "key_id": cmk}
     [gap] = db["assessment"]["gaps"]

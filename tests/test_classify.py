@@ -487,3 +487,53 @@ def test_twenty_thousand_assets_classify_correctly() -> None:
     # vault-k holds the snapshots i ≡ k (mod 50): a core one when k is a multiple of 10.
     assert [level(out[f"vault-{k}"]) for k in range(50)] == [
         "core" if k % 10 == 0 else "important" for k in range(50)]
+
+
+# ------------------------------------------------------------------ saved (masked) inventories
+
+_KYC = "kyc440305198511220029"  # a valid resident ID glued to letters: masked when written
+_CARD = "6222021234567890123"
+
+
+@pytest.mark.parametrize(("match", "name"), [
+    ({"name": f"{_KYC}*"}, f"{_KYC}-ledger"),                      # glob quoting an ID
+    ({"name": f"{_KYC}-ledger"}, f"{_KYC}-ledger"),                # literal
+    ({"name": [f"*-{_CARD}", "other"]}, f"cards-{_CARD}"),         # glob before a card
+    ({"id": f"arn:aws-cn:s3:::{_KYC}-*"}, f"{_KYC}-ledger"),       # on the id
+    ({"tags": {"owner": f"TEL{'13812345678'}"}}, "plain-name"),   # on a tag value
+    ({"name": f"re:^{_KYC}-"}, f"{_KYC}-ledger"),                  # a regex: kept as recorded
+])
+def test_a_saved_inventory_keeps_the_level_a_rule_quoting_an_identifier_gave(
+        match: dict[str, Any], name: str) -> None:
+    """A saved inventory holds names, ids and tags masked; a catalogue rule quoting an
+    identifier matched the live store, and scanning the saved file again must not drop the
+    store to unclassified (every duty above the floor silently unchecked)."""
+    import json
+
+    from dsscan.inventory import Inventory, dump_inventory, parse_inventory
+
+    c = cat({"id": "CAT-KYC", "level": "core", "match": match})
+    asset = {"id": f"arn:aws-cn:s3:::{name}", "kind": "object_store", "name": name,
+             "tags": {"owner": "TEL13812345678"}}
+    fresh = copy.deepcopy(asset)
+    live = run([asset], catalogue=c)[asset["id"]]
+    assert level(live) == "core"
+    text = dump_inventory(Inventory(assets=[live]))
+    assert _KYC not in text and _CARD not in text and "13812345678" not in text
+    [saved] = parse_inventory(json.loads(text), "saved.json").assets
+    assert level(run([saved], catalogue=c)[saved["id"]]) == "core"
+    # ...and from a saved inventory that was never classified (inventory aws|terraform -o):
+    # only the masked form of the rule can match it (a regex cannot be converted)
+    [raw] = parse_inventory(
+        json.loads(dump_inventory(Inventory(assets=[fresh]))), "raw.json").assets
+    want = "unclassified" if "name" in match and str(match["name"]).startswith("re:") \
+        else "core"
+    assert level(run([raw], catalogue=c)[raw["id"]]) == want
+
+
+def test_a_rule_removed_from_the_catalogue_no_longer_counts_for_a_saved_inventory() -> None:
+    c = cat({"id": "CAT-KYC", "level": "core", "match": {"name": f"re:^{_KYC}"}})
+    a = {"id": "arn:aws-cn:s3:::b1", "kind": "object_store", "name": f"{_KYC}-x"}
+    run([a], catalogue=c)
+    other = cat({"id": "CAT-OTHER", "level": "general", "match": {"name": "nothing"}})
+    assert level(run([a], catalogue=other)[a["id"]]) == "unclassified"

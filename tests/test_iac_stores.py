@@ -210,7 +210,7 @@ def test_terraform_inventory_counts_and_lists_skipped_types(tmp_path, capsys):
     result = run_scan(inv, load_library(), ScanOptions(config=Config()))
     assert result.skipped == src["skipped"]
     table = get_reporter("table")(result)
-    assert ("4 resources of types dsscan does not map not looked at (aws_lambda_function x2, "
+    assert ("4 resources not looked at, never judged (aws_lambda_function x2, "
             "aws_sqs_queue x1, random_id x1)") in table
     assert json.loads(get_reporter("json")(result))["summary"]["not_looked_at"] == src["skipped"]
 
@@ -266,7 +266,7 @@ def test_cli_table_shows_what_was_not_looked_at(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "terraform", str(p)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "1 resources of types dsscan does not map not looked at (aws_sqs_queue x1)" in \
+    assert "1 resources not looked at, never judged (aws_sqs_queue x1)" in \
         r.stdout
 
 

@@ -268,7 +268,7 @@ def test_preview_reader_ops_secrets_and_replacements(tmp_path):
     ('{"foo": 1}', "not Pulumi output"),
     ("[1, 2]", "not Pulumi output"),
     ("this is not json", "not valid JSON"),
-    ('{"version": 4, "deployment": {"resources": []}}', "newer"),
+    ('{"version": 5, "deployment": {"resources": []}}', "not one dsscan reads"),
     ('{"version": 3, "deployment": {"resources": [{"urn": 1}]}}',
      r"\$\.deployment\.resources\[0\]: not a Pulumi resource"),
     ('{"steps": [{"urn": "x"}]}', r"\$\.steps\[0\]: not a preview step"),

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import DEFAULT_SEVERITY_BY_LEVEL, RANK, SEVERITIES, SEVERITY_RANK
-from dsscan.masking import mask_text, mask_value
+from dsscan.masking import _CLEAN, mask_text, mask_value
 
 INFORMATION_URI = "https://dsscan.dev/"
 REGULATION = "NFRA Data Security Management Measures (2024)"
@@ -234,19 +234,30 @@ def to_json(doc: Any, expand_depth: int) -> str:
 
     ``json.dumps(indent=...)`` runs the pure-Python encoder (8 s for 100k findings); compact
     leaves use the C encoder, and one finding per line is also easy to grep and diff.
+
+    Every key and value is masked as it is encoded (mask_text / mask_value): the one place a
+    JSON output (the JSON and SARIF reports, a baseline) is written, so a field a reporter did
+    not mask (a skipped resource type named after an ID) is masked all the same. Values the
+    reporter masked already are clean texts of the cache: a set lookup each. EncodedItems
+    are JSON text made by the reporter from masked fields (json_report._encoded_findings).
     """
     out: list[str] = []
     enc = compact_encoder()
     enc_str = json.encoder.encode_basestring  # what enc does with a str (ensure_ascii=False)
     key_json: dict[str, str] = {}  # the same few keys recur in every finding / SARIF result
+    clean = _CLEAN
 
     def enc_key(k: Any) -> str:
         if type(k) is not str:  # 1, 1.0 and True are equal dict keys but encode differently
-            return enc(str(k))
+            return enc(mask_text(str(k)))
         e = key_json.get(k)
         if e is None:
-            e = key_json[k] = enc_str(k)
+            e = key_json[k] = enc_str(mask_text(k))
         return e
+
+    def leaf(v: Any) -> str:
+        return enc_str(v if v in clean else mask_text(v)) if type(v) is str else \
+            enc(mask_value(v))
 
     def emit(value: Any, depth: int) -> None:
         pad = "  " * depth
@@ -255,9 +266,8 @@ def to_json(doc: Any, expand_depth: int) -> str:
         if depth < expand_depth and isinstance(value, dict) and value:
             out.append("{\n")
             if leaves:  # one join instead of a Python step per item (100k findings)
-                out.append(",\n".join([
-                    f"{inner}{enc_key(k)}: {enc_str(v) if type(v) is str else enc(v)}"
-                    for k, v in value.items()]))
+                out.append(",\n".join([f"{inner}{enc_key(k)}: {leaf(v)}"
+                                        for k, v in value.items()]))
                 out.append("\n")
             else:
                 for i, (k, v) in enumerate(value.items()):
@@ -270,7 +280,7 @@ def to_json(doc: Any, expand_depth: int) -> str:
             if leaves:
                 out.append(inner)
                 out.append(f",\n{inner}".join(value if type(value) is EncodedItems
-                                               else map(enc, value)))
+                                               else map(leaf, value)))
                 out.append("\n")
             elif type(value) is EncodedItems:
                 raise ValueError(f"EncodedItems at depth {depth}: its items are not leaves")
@@ -283,7 +293,7 @@ def to_json(doc: Any, expand_depth: int) -> str:
         elif type(value) is EncodedItems and value:
             raise ValueError(f"EncodedItems at depth {depth}: its items are not leaves")
         else:
-            out.append(enc(value))
+            out.append(leaf(value))
 
     emit(doc, 0)
     out.append("\n")  # appended, not concatenated: the report may be 100 MB

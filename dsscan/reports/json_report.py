@@ -46,6 +46,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         d[k] = masked(d[k])
     d["asset_id"] = masked(d["asset_id"])
     d["asset_name"] = _masked_or_none(d["asset_name"])
+    d["asset_kind"] = _masked_or_none(d["asset_kind"])
     d["related"] = [masked(r) for r in d["related"]]
     d["message"] = masked(d["message"])
     d["evidence"] = canonical_masked(d["evidence"])
@@ -87,7 +88,7 @@ def _encoded_findings(findings: list[Finding]) -> EncodedItems:
                 shared[key] = head
         # Ids and names are masked too: a store can be named after an ID number.
         aid, name, kind, msg = (masked(f.asset_id), _masked_or_none(f.asset_name),
-                                f.asset_kind, masked(f.message))
+                                _masked_or_none(f.asset_kind), masked(f.message))
         out.append(f'{head[0]}{enc_str(aid) if type(aid) is str else enc(aid)}, '
                    f'"asset_name": {enc_str(name) if type(name) is str else enc(name)}, '
                    f'"asset_kind": {enc_str(kind) if type(kind) is str else enc(kind)}, '
@@ -149,7 +150,8 @@ def _document(result: ScanResult, threshold: str | None, findings: list[Any]) ->
             "waived": sum(1 for f in result.findings if f.waiver is not None),
             "new": counts["new"] if counts is not None else None,
             # Resources of types no scanner maps: not looked at, so never judged.
-            "not_looked_at": dict(result.skipped),
+            # Types are names from the input (a module's own provider can call one anything).
+            "not_looked_at": masked(dict(result.skipped)),
         },
         "findings": findings,
         "not_assessed": not_assessed,

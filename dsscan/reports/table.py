@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import textwrap
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dsscan.findings import Finding, PolicyInfo, ScanResult
+from dsscan.masking import mask_text
 from dsscan.reports import (
     REGULATION,
     articles_text,
@@ -159,8 +160,10 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
         types = sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
         shown = ", ".join(f"{clean(t)} x{n}" for t, n in types[:5])
         more = f", +{len(types) - 5} more types" if len(types) > 5 else ""
-        parts.append(f"{sum(result.skipped.values())} resources of types dsscan does not map "
-                     f"not looked at ({shown}{more})")
+        # Types dsscan does not map, or (live AWS) resources outside --regions/--services:
+        # the inventory's sources[].detail says which.
+        parts.append(f"{sum(result.skipped.values())} resources not looked at, never judged "
+                     f"({shown}{more})")
     summary = "Summary: " + ", ".join(parts)
     if not result.complete:
         summary += " -- INCOMPLETE: not-assessed items are not a pass"
@@ -170,6 +173,20 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
     return _Content(title, findings, gaps, list(fixes.values()), summary, not result.complete,
                     waived=waived, existing=existing, waiver_problems=problems,
                     baseline_line=baseline_line or "", fixed=fixed or [])
+
+
+def _masked(c: _Content) -> _Content:
+    """Every text of the content masked, before any layout: a line wrapped (textwrap, rich's
+    fold) can cut an identifier in two, and the pass over the whole rendered report would
+    then see two harmless halves. Most cells are masked already (clean): a cache lookup."""
+    def cells(rows: list[Any]) -> list[Any]:
+        return [tuple(mask_text(x) if isinstance(x, str) else x for x in r) for r in rows]
+
+    return replace(c, title=mask_text(c.title), summary=mask_text(c.summary),
+                   baseline_line=mask_text(c.baseline_line),
+                   **{k: cells(getattr(c, k)) for k in (
+                       "findings", "not_assessed", "fixes", "waived", "existing",
+                       "waiver_problems", "fixed")})
 
 
 def _none_text(c: _Content) -> str:
@@ -351,7 +368,7 @@ def _rich(c: _Content) -> str:
 
 @register("table")
 def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
-    content = _content(result, threshold)
+    content = _masked(_content(result, threshold))
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
     if not color:
         return _plain(content, width=width)

@@ -15,6 +15,14 @@ from dsscan.scanners import Scanner
 SERVICES = ("s3", "network", "kms", "rds", "dynamodb", "ebs", "redshift", "efs", "elasticache",
             "backup")
 
+# AWS services that hold data and that the sweep does not read at all: named in every source
+# of a live inventory, so that no report reads "nothing found" as "nothing there".
+NOT_READ = ("OpenSearch Service / Elasticsearch", "OpenSearch Serverless",
+            "ElastiCache Serverless", "MemoryDB", "DynamoDB Accelerator (DAX)",
+            "Redshift Serverless", "DocumentDB Elastic Clusters", "Keyspaces", "Timestream",
+            "QLDB", "Neptune Analytics", "FSx", "S3 Glacier vaults",
+            "S3 directory buckets and table buckets", "EMR (HDFS)", "Lightsail databases")
+
 
 def _split(values: tuple[str, ...]) -> list[str]:
     """A list option: comma- or space-separated, or repeated ("cn-north-1, cn-northwest-1"

@@ -2,7 +2,8 @@
 stored), plans with their selections (which stores they cover), restore-testing plans.
 
 Which stores a plan covers is decided after every collector has run (sweep.link), from the
-selections recorded here: resource ARN patterns, exclusions and tag conditions.
+selections recorded here and the region's service opt-in settings, with AWS Backup's own
+selection semantics (scanners/aws/selections.py).
 """
 
 from __future__ import annotations
@@ -13,15 +14,7 @@ from typing import Any
 from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import judge
-
-
-@dataclass
-class Selection:
-    plan: str
-    resources: list[str] = field(default_factory=list)
-    not_resources: list[str] = field(default_factory=list)
-    tags_any: list[tuple[str, str]] = field(default_factory=list)  # ListOfTags: OR
-    tags_all: list[tuple[str, str]] = field(default_factory=list)  # Conditions.StringEquals: AND
+from dsscan.scanners.aws.selections import Selection, selection_of
 
 
 @dataclass
@@ -34,6 +27,10 @@ class PlanCoverage:
     restore_tested: list[tuple[str, list[str]]] = field(default_factory=list)
     error: str | None = None
     restore_testing_error: str | None = None
+    # Service opt-in by resource type (backup:DescribeRegionSettings), read when there are
+    # selections; None with ``opt_in_error`` when it could not be read.
+    opt_in: dict[str, bool] | None = None
+    opt_in_error: str | None = None
 
 
 def collect(scope: Scope) -> None:
@@ -70,7 +67,10 @@ def collect(scope: Scope) -> None:
 def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     name, arn = v["BackupVaultName"], v["BackupVaultArn"]
     a = scope.asset(id=arn, kind="backup_vault", name=name, type="AWS::Backup::BackupVault")
-    a["encryption"] = scope.encryption(a, True, v.get("EncryptionKeyArn") or "alias/aws/backup")
+    # Every vault is encrypted and AWS names its key (EncryptionKeyArn, always sent).
+    a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
+    with facet(a, "encryption"):
+        a["encryption"] = scope.encryption(a, True, v["EncryptionKeyArn"])
     locked = v.get("MinRetentionDays") is not None or bool(v.get("Locked"))
     mode = ("compliance" if v.get("LockDate") or v.get("Locked") else "governance") \
         if locked else None
@@ -126,18 +126,13 @@ def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
         for s in pages(bk, "list_backup_selections", "BackupSelectionsList", BackupPlanId=pid):
             sel = call(bk, "get_backup_selection", BackupPlanId=pid,
                        SelectionId=s["SelectionId"])["BackupSelection"]
-            cond = sel.get("Conditions") or {}
-            coverage.selections.append(Selection(
-                plan=pname,
-                resources=list(sel.get("Resources") or []),
-                not_resources=list(sel.get("NotResources") or []),
-                tags_any=[(_tag_key(t["ConditionKey"]), t["ConditionValue"])
-                          for t in sel.get("ListOfTags") or []
-                          if t.get("ConditionType", "STRINGEQUALS") == "STRINGEQUALS"],
-                tags_all=[(_tag_key(t["ConditionKey"]), t["ConditionValue"])
-                          for t in cond.get("StringEquals") or []],
-            ))
-
-
-def _tag_key(k: str) -> str:
-    return k.removeprefix("aws:ResourceTag/")
+            coverage.selections.append(selection_of(pname, sel))
+    if not coverage.selections:
+        return  # nothing selected: opt-in decides nothing
+    try:
+        got = call(bk, "describe_region_settings")["ResourceTypeOptInPreference"]
+    except ReadFailure as e:
+        # Selections that name a resource type still decide; the others are unknown.
+        coverage.opt_in_error = e.reason
+        return
+    coverage.opt_in = {str(k): v is True for k, v in got.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from dsscan.scanners.aws.gaps import (
     ReadFailure,
     TruncatedListing,
     add_asset_gap,
+    facet,
 )
 from dsscan.scanners.aws.paging import PageConfig, page_config
 from dsscan.scanners.aws.replies import wrap
@@ -126,6 +128,16 @@ class Sink:
 
     notes: dict[str, list[Any]] = field(default_factory=dict)
     scanned: set[tuple[str, str]] = field(default_factory=set)  # (account, region) read
+    # Resources seen but not mapped, per (account, region): type -> count, and why.
+    skipped: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    skip_reasons: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def skip(self, account: str, region: str, type_: str, why: str) -> None:
+        """A resource seen and left out (not mapped, never judged): counted in the source's
+        ``skipped``, so every report says what was not looked at."""
+        with self._lock:
+            self.skipped.setdefault((account, region), Counter())[type_] += 1
+            self.skip_reasons.setdefault((account, region, type_), why)
 
     def note(self, topic: str, value: Any) -> None:
         """Facts one collector leaves for the link pass (e.g. backup plan selections)."""
@@ -171,7 +183,7 @@ class Keys:
                 try:
                     self._aws_aliased[region] = {
                         a["TargetKeyId"] for a in pages(kms, "list_aliases", "Aliases")
-                        if a.get("AliasName", "").startswith("alias/aws/") and a.get("TargetKeyId")}
+                        if a["AliasName"].startswith("alias/aws/") and a.get("TargetKeyId")}
                 except ReadFailure as e:
                     self._aws_aliased[region] = e
             got = self._aws_aliased[region]
@@ -219,6 +231,27 @@ class Keys:
 def _key_id(ref: str) -> str:
     """The key id of a key ARN (``arn:…:key/ID``), else the reference as it is."""
     return ref.rsplit(":key/", 1)[-1] if ":key/" in ref else ref
+
+
+def required_bool(described: Any, member: str) -> bool:
+    """A boolean member AWS always sends: missing (ReadFailure from the reply) or not a
+    boolean is a malformed reply, never False."""
+    value = described[member]
+    if not isinstance(value, bool):
+        raise malformed(described, f"{member} is not a boolean")
+    return value
+
+
+def _reply_op(described: Any) -> tuple[str, str]:
+    """(service, operation) a reply (replies.Reply) came from, for a malformed-reply gap."""
+    op = getattr(described, "_op", None)
+    return op if isinstance(op, tuple) else ("unknown", "Unknown")
+
+
+def malformed(described: Any, detail: str) -> ReadFailure:
+    """A malformed-reply failure of the operation ``described`` came from (a member that is
+    present but says nothing AWS can mean: detail names members, never values)."""
+    return ReadFailure(*_reply_op(described), MalformedReply(detail=detail))
 
 
 def _arn_region(ref: str) -> str | None:
@@ -276,3 +309,21 @@ class Scope:
             if why:
                 add_asset_gap(asset, "encryption", why, key_id=key_ref)
         return {"at_rest": state}
+
+    def stored_encryption(self, asset: Asset, described: Any, flag: str,
+                          key: str = "KmsKeyId", *, key_always_sent: bool = True,
+                          region: str | None = None) -> None:
+        """Set ``asset["encryption"]`` from a described resource: ``described[flag]`` — a
+        member AWS always sends — says whether storage is encrypted; when it is, ``described
+        [key]`` names the key. ``key_always_sent``: AWS names the key of every encrypted
+        resource of this kind, so a reply without it is malformed; otherwise (a default key
+        AWS does not name) no key reads as provider-managed, the weaker of the two key
+        types. A missing member is a gap on the asset's encryption, never "unencrypted" nor
+        a guessed key."""
+        asset["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
+        with facet(asset, "encryption"):
+            enabled = required_bool(described, flag)
+            ref = None
+            if enabled:
+                ref = described[key] if key_always_sent else described.get(key)
+            asset["encryption"] = self.encryption(asset, enabled, ref, region=region)

@@ -20,9 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 import boto3
 import botocore.config
 from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ProfileNotFound
 from botocore.session import Session as BotocoreSession
 
 from dsscan import __version__
+from dsscan.errors import InputError
 from dsscan.masking import mask_evidence, masked_json_lines
 from dsscan.scanners.aws.guard import guard
 from dsscan.scanners.aws.replies import wrap
@@ -72,6 +74,24 @@ def client_config(max_attempts: int, pool: int, connect_timeout: float,
     )
 
 
+# What creating a session or a client raises when the AWS configuration is wrong (before any
+# call: a malformed ~/.aws/config, a profile that does not exist, a bad AWS_ENDPOINT_URL or
+# region name, a setting that is not a number). botocore raises ValueError for several of
+# them ("Invalid endpoint", int("abc")).
+CONFIG_ERRORS: tuple[type[BaseException], ...] = (BotoCoreError, ValueError)
+
+
+def config_error(e: BaseException, what: str) -> InputError:
+    """A usage error (exit 2, one line) for a configuration botocore refused while creating
+    ``what``; names the variables that commonly hold the value, never a traceback."""
+    if isinstance(e, ProfileNotFound):
+        return InputError(f"AWS profile {e.kwargs.get('profile')!r} does not exist in the AWS "
+                          "config files (named by AWS_PROFILE or a profile's source_profile)")
+    return InputError(f"AWS configuration ({type(e).__name__}): {e} — while creating {what} "
+                      "(check ~/.aws/config, AWS_CONFIG_FILE, AWS_PROFILE, AWS_REGION, "
+                      "AWS_ENDPOINT_URL*)")
+
+
 class AccountSession:
     """Clients for one account, from a boto3 session (own or assumed-role credentials)."""
 
@@ -94,8 +114,12 @@ class AccountSession:
         with self.lock:
             c = self._clients.get(key)
             if c is None:
-                c = self._overrides.get(service) or self.session.client(
-                    service, region_name=region, config=self._config)
+                try:
+                    c = self._overrides.get(service) or self.session.client(
+                        service, region_name=region, config=self._config)
+                except CONFIG_ERRORS as e:
+                    # Raised in a worker thread; the sweep's runner hands it to the CLI.
+                    raise config_error(e, f"the {service} client in {region}") from None
                 # Each call bounded as a whole by --timeout, each reply checked (guard.py).
                 guard(c, self.call_timeout, (self._config.retries or {}).get("max_attempts", 1))
                 c.meta.events.register("before-call", self._recorder(service))

@@ -1,9 +1,27 @@
-"""DynamoDB tables (SSE, point-in-time recovery, resource policy) and their on-demand
-backups."""
+"""DynamoDB tables (SSE, point-in-time recovery, resource policy, global-table replicas) and
+their on-demand backups.
+
+A global table (version 2019.11.21) keeps a replica in each region DescribeTable's
+``Replicas`` names: ``replicas: [{id, region}]``, the id being the replica's table ARN in
+that region (same account, same name). A replica in a region the sweep reads is an asset of
+its own; one elsewhere is judged by DS-XBR-001 through ``ctx.replicas_outside``. The replicas
+belong to the backup facet (copies of the data): when DescribeTable cannot be read, or a
+replica names no region, that facet is a gap — never "no replicas".
+"""
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
+from typing import Any
+
+from dsscan.scanners.aws.base import (
+    Asset,
+    Scope,
+    call,
+    json_document,
+    malformed,
+    pages,
+    tag_dict,
+)
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import judge
 
@@ -16,16 +34,19 @@ def collect(scope: Scope) -> None:
         a["network"] = None
         a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
         a["backup"] = {"native": {"enabled": None, "point_in_time_recovery": None}}
-        with facet(a, "encryption"):
+        t: Any = None
+        try:
             t = call(ddb, "describe_table", TableName=name)["Table"]
+        except ReadFailure as e:
+            # DescribeTable decides the encryption and the replicas (backup facet) alike.
+            add_asset_gap(a, "encryption", e.reason)
+            add_asset_gap(a, "backup", e.reason)
+        if t is not None:
             a["id"] = t.get("TableArn") or arn
-            sse = t.get("SSEDescription") or {}
-            if sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("SSEType") == "KMS":
-                # KMS without a key ARN is the AWS-managed aws/dynamodb key.
-                a["encryption"] = scope.encryption(
-                    a, True, sse.get("KMSMasterKeyArn") or "alias/aws/dynamodb")
-            else:  # no SSE description: encrypted with an AWS-owned key (always on)
-                a["encryption"] = scope.encryption(a, True, None)
+            with facet(a, "encryption"):
+                _encryption(scope, a, t)
+            with facet(a, "backup"):
+                a["replicas"] = _replicas(scope, t, name)
         with facet(a, "tags"):
             a["tags"] = tag_dict(list(pages(ddb, "list_tags_of_resource", "Tags",
                                             ResourceArn=a["id"])))
@@ -60,6 +81,35 @@ def collect(scope: Scope) -> None:
         a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
         a["backup"] = {"backup_of": [b["TableArn"]] if b.get("TableArn") else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": b.get("BackupType") != "USER"}
-        a["attributes"] = {"backup_type": b.get("BackupType")}
+                       "automated": None}
+        a["attributes"] = {"backup_type": None}
+        with facet(a, "backup"):  # BackupType: always sent
+            a["attributes"]["backup_type"] = b["BackupType"]
+            a["backup"]["automated"] = b["BackupType"] != "USER"
         scope.sink.add(a)
+
+
+def _encryption(scope: Scope, a: Asset, t: Any) -> None:
+    sse = t.get("SSEDescription") or {}
+    if sse.get("Status") in ("ENABLED", "UPDATING") and sse.get("SSEType") == "KMS":
+        # KMS without a key ARN is the AWS-managed aws/dynamodb key.
+        a["encryption"] = scope.encryption(
+            a, True, sse.get("KMSMasterKeyArn") or "alias/aws/dynamodb")
+    else:  # no SSE description: encrypted with an AWS-owned key (always on)
+        a["encryption"] = scope.encryption(a, True, None)
+
+
+def _replicas(scope: Scope, t: Any, name: str) -> list[dict[str, Any]]:
+    """The table's global-table replicas in other regions (``Replicas``: sent for global
+    tables only, so absent is none). Each names its region (RegionName, always sent: a
+    replica without it is a malformed reply, a gap on the backup facet)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in t.get("Replicas") or []:
+        region = r["RegionName"]
+        if not isinstance(region, str) or not region:
+            raise malformed(r, "RegionName is not a region name")
+        if region != scope.region:
+            # Same account, same name, in the replica's region.
+            out[region] = {"id": scope.arn("dynamodb", f"table/{name}", region=region),
+                           "region": region}
+    return [out[r] for r in sorted(out)]

@@ -1,4 +1,10 @@
-"""EBS volumes and snapshots (encryption, sharing)."""
+"""EBS volumes and snapshots (encryption, sharing).
+
+``Encrypted`` (and the key of an encrypted volume: EBS always encrypts with a named KMS key)
+and a snapshot's ``VolumeId`` are members AWS always sends: read by subscript, a reply
+without one is a gap, never "unencrypted" or a guessed key. An encrypted snapshot without a
+key (moto names none) reads as provider-managed, the weaker key type.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=scope.arn("ec2", f"volume/{v['VolumeId']}"), kind="volume",
                         name=tags.get("Name") or v["VolumeId"], type="AWS::EC2::Volume",
                         tags=tags)
-        a["encryption"] = scope.encryption(a, bool(v.get("Encrypted")), v.get("KmsKeyId"))
+        scope.stored_encryption(a, v, "Encrypted")
         a["network"] = None
         a["backup"] = {"native": {"enabled": False}}
         a["attributes"] = {"attached_to": sorted(x["InstanceId"] for x in v.get("Attachments")
@@ -26,8 +32,8 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=scope.arn("ec2", f"snapshot/{s['SnapshotId']}"), kind="snapshot",
                         name=tags.get("Name") or s["SnapshotId"], type="AWS::EC2::Snapshot",
                         tags=tags)
-        a["encryption"] = scope.encryption(a, bool(s.get("Encrypted")), s.get("KmsKeyId"))
-        vol = s.get("VolumeId")
+        scope.stored_encryption(a, s, "Encrypted", key_always_sent=False)
+        vol = s["VolumeId"]
         # vol-ffffffff marks a snapshot copied from elsewhere: its source is not a volume here.
         a["backup"] = {"backup_of": [scope.arn("ec2", f"volume/{vol}")]
                        if vol and vol != "vol-ffffffff" else [],

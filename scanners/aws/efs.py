@@ -1,4 +1,8 @@
-"""EFS file systems: encryption, mount targets (network placement), backup policy."""
+"""EFS file systems: encryption, mount targets (network placement), backup policy.
+
+``Encrypted``, the key of an encrypted file system and each mount target's VPC are members
+AWS always sends: read by subscript, a reply without one is a gap on the facet it decides.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ def collect(scope: Scope) -> None:
                                                                   f"file-system/{fid}"),
                         kind="file_system", name=fs.get("Name") or tags.get("Name") or fid,
                         type="AWS::EFS::FileSystem", tags=tags)
-        a["encryption"] = scope.encryption(a, bool(fs.get("Encrypted")), fs.get("KmsKeyId"))
+        scope.stored_encryption(a, fs, "Encrypted")
         a["network"] = {"vpc_id": None, "subnets": [], "security_groups": [],
                         "publicly_accessible": False}
         a["access"] = {"public": False}
@@ -26,7 +30,7 @@ def collect(scope: Scope) -> None:
             for t in targets:
                 groups |= set(call(efs, "describe_mount_target_security_groups",
                                    MountTargetId=t["MountTargetId"])["SecurityGroups"])
-            vpcs = sorted({t["VpcId"] for t in targets if t.get("VpcId")})
+            vpcs = sorted({t["VpcId"] for t in targets})
             a["network"].update(vpc_id=vpcs[0] if vpcs else None,
                                 subnets=sorted({t["SubnetId"] for t in targets}),
                                 security_groups=sorted(groups))

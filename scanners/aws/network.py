@@ -5,6 +5,11 @@ A VPC becomes a ``network_domain``: its CIDRs, subnets, the routes of all its ro
 and routed. Its level and environment come from its tags (or ``domains:`` in the config).
 Customer-managed prefix lists in ingress rules are expanded to their CIDRs here, so that
 reachability can be computed; AWS-managed ones (service ranges) stay named, of unknown level.
+
+Lists AWS always sends, empty or not — a group's IpPermissions and each permission's IpRanges,
+Ipv6Ranges, UserIdGroupPairs and PrefixListIds, a route table's Routes, a gateway's
+Attachments — are read by subscript: a reply without one is malformed (a gap for the region's
+networks), never "no ingress", "no route" or "not attached".
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ def collect(scope: Scope) -> None:
     groups = list(pages(ec2, "describe_security_groups", "SecurityGroups"))
     prefix_lists = _prefix_lists(scope, ec2, groups)
 
-    igw_vpcs = {att["VpcId"] for g in gateways for att in g.get("Attachments") or []
+    igw_vpcs = {att["VpcId"] for g in gateways for att in g["Attachments"]
                 if att.get("VpcId") and att.get("State") in (None, "available", "attached")}
     for vpc in vpcs:
         vid = vpc["VpcId"]
@@ -60,7 +65,7 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=scope.arn("ec2", f"security-group/{gid}"), kind="security_group",
                         name=gid, type="AWS::EC2::SecurityGroup", tags=tags)
         a["network"] = {"vpc_id": g.get("VpcId"),
-                        "ingress": [_rule(p, prefix_lists) for p in g.get("IpPermissions") or []]}
+                        "ingress": [_rule(p, prefix_lists) for p in g["IpPermissions"]]}
         a["attributes"] = {"group_name": g.get("GroupName")}
         scope.sink.add(a)
 
@@ -68,7 +73,7 @@ def collect(scope: Scope) -> None:
 def _routes(tables: Any) -> list[dict[str, str]]:
     out: dict[tuple[str, str], dict[str, str]] = {}
     for t in tables:
-        for r in t.get("Routes") or []:
+        for r in t["Routes"]:
             if r.get("State") == "blackhole":
                 continue
             dest = r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock") \
@@ -103,8 +108,8 @@ def _peerings(vid: str, conns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _prefix_lists(scope: Scope, ec2: Any, groups: list[dict[str, Any]]) -> dict[str, list[str]]:
     """CIDRs of the customer-managed prefix lists that ingress rules use; an unreadable or
     AWS-managed list is left out (the rule keeps naming it: a source of unknown level)."""
-    used = {pl["PrefixListId"] for g in groups for p in g.get("IpPermissions") or []
-            for pl in p.get("PrefixListIds") or [] if pl.get("PrefixListId")}
+    used = {pl["PrefixListId"] for g in groups for p in g["IpPermissions"]
+            for pl in p["PrefixListIds"]}
     if not used:
         return {}
     out: dict[str, list[str]] = {}
@@ -129,20 +134,20 @@ def _prefix_lists(scope: Scope, ec2: Any, groups: list[dict[str, Any]]) -> dict[
 
 
 def _rule(p: dict[str, Any], prefix_lists: dict[str, list[str]]) -> dict[str, Any]:
-    pls = [x["PrefixListId"] for x in p.get("PrefixListIds") or [] if x.get("PrefixListId")]
-    cidrs = [r["CidrIp"] for r in p.get("IpRanges") or [] if r.get("CidrIp")]
+    pls = [x["PrefixListId"] for x in p["PrefixListIds"]]
+    cidrs = [r["CidrIp"] for r in p["IpRanges"]]
     cidrs += [c for pl in pls for c in prefix_lists.get(pl, [])]
     rule: dict[str, Any] = {
         "protocol": str(p.get("IpProtocol", "-1")),
         "from_port": p.get("FromPort"),
         "to_port": p.get("ToPort"),
         "cidrs": cidrs,
-        "ipv6_cidrs": [r["CidrIpv6"] for r in p.get("Ipv6Ranges") or [] if r.get("CidrIpv6")],
-        "security_groups": [g["GroupId"] for g in p.get("UserIdGroupPairs") or []
-                            if g.get("GroupId")],
+        "ipv6_cidrs": [r["CidrIpv6"] for r in p["Ipv6Ranges"]],
+        # A pair names the group (GroupId; GroupName alone only for EC2-Classic, gone).
+        "security_groups": [g["GroupId"] for g in p["UserIdGroupPairs"]],
         "prefix_lists": [pl for pl in pls if pl not in prefix_lists],
     }
-    descs = [r.get("Description") for r in p.get("IpRanges") or [] if r.get("Description")]
+    descs = [r.get("Description") for r in p["IpRanges"] if r.get("Description")]
     if descs:
         rule["description"] = "; ".join(descs)
     return rule

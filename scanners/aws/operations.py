@@ -23,7 +23,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "GetBucketVersioning", "GetBucketReplication", "GetBucketLogging",
         "GetObjectLockConfiguration",
     ),
-    "s3control": ("GetPublicAccessBlock",),
+    "s3control": (
+        "GetPublicAccessBlock", "ListAccessPoints", "GetAccessPoint", "GetAccessPointPolicy",
+        "GetAccessPointPolicyStatus",
+    ),
     "kms": ("ListKeys", "ListAliases", "DescribeKey"),
     "rds": (
         "DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots",
@@ -46,7 +49,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "backup": (
         "ListBackupVaults", "ListTags", "GetBackupVaultAccessPolicy",
         "ListRecoveryPointsByBackupVault", "ListBackupPlans", "GetBackupPlan",
-        "ListBackupSelections", "GetBackupSelection", "ListRestoreTestingPlans",
+        "ListBackupSelections", "GetBackupSelection", "DescribeRegionSettings",
+        "ListRestoreTestingPlans",
         "ListRestoreTestingSelections", "GetRestoreTestingSelection",
     ),
 }

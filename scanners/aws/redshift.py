@@ -1,9 +1,16 @@
-"""Redshift clusters (warehouses) and their snapshots."""
+"""Redshift clusters (warehouses) and their snapshots.
+
+Encrypted, PubliclyAccessible, VpcSecurityGroups and the snapshot retention of a cluster, and
+Encrypted and SnapshotType of a snapshot, are members AWS always sends: read by subscript, a
+reply without one is a gap on the facet it decides, never the reading that would pass. An
+encrypted cluster need not name its key (Redshift's default is an AWS-owned key): no key
+reads as provider-managed.
+"""
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap
+from dsscan.scanners.aws.base import Scope, pages, required_bool, tag_dict
+from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 
 
 def collect(scope: Scope) -> None:
@@ -24,23 +31,26 @@ def collect(scope: Scope) -> None:
         cid = c["ClusterIdentifier"]
         a = scope.asset(id=scope.arn("redshift", f"cluster:{cid}"), kind="warehouse", name=cid,
                         type="AWS::Redshift::Cluster", tags=tag_dict(c.get("Tags")))
-        a["encryption"] = scope.encryption(a, bool(c.get("Encrypted")), c.get("KmsKeyId"))
+        scope.stored_encryption(a, c, "Encrypted", key_always_sent=False)
         subnets: list[str] = []
         if c.get("ClusterSubnetGroupName"):
             if subnet_groups is None:
                 add_asset_gap(a, "network", subnet_gap)
             else:
                 subnets = subnet_groups.get(c["ClusterSubnetGroupName"], [])
-        a["network"] = {
-            "vpc_id": c.get("VpcId"), "subnets": subnets,
-            "security_groups": sorted(g["VpcSecurityGroupId"]
-                                      for g in c.get("VpcSecurityGroups") or []),
-            "publicly_accessible": bool(c.get("PubliclyAccessible")),
-        }
-        a["access"] = {"public": bool(c.get("PubliclyAccessible"))}
-        days = c.get("AutomatedSnapshotRetentionPeriod")
-        a["backup"] = {"native": {"enabled": None if days is None else days > 0,
-                                  "retention_days": days}}
+        a["network"] = {"vpc_id": c.get("VpcId"), "subnets": subnets, "security_groups": [],
+                        "publicly_accessible": None}
+        a["access"] = {"public": None}
+        with facet(a, "network"):
+            groups = sorted(g["VpcSecurityGroupId"] for g in c["VpcSecurityGroups"])
+            public = required_bool(c, "PubliclyAccessible")
+            a["network"].update(security_groups=groups, publicly_accessible=public)
+            a["access"] = {"public": public}
+        a["backup"] = {"native": {"enabled": None, "retention_days": None}}
+        with facet(a, "backup"):
+            days = c["AutomatedSnapshotRetentionPeriod"]
+            a["backup"] = {"native": {"enabled": days > 0 if isinstance(days, int) else None,
+                                      "retention_days": days if isinstance(days, int) else None}}
         scope.sink.add(a)
 
     for s in pages(rs, "describe_cluster_snapshots", "Snapshots"):
@@ -48,10 +58,12 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=scope.arn("redshift", f"snapshot:{cid}/{sid}"), kind="snapshot",
                         name=sid, type="AWS::Redshift::ClusterSnapshot",
                         tags=tag_dict(s.get("Tags")))
-        a["encryption"] = scope.encryption(a, bool(s.get("Encrypted")), s.get("KmsKeyId"))
+        scope.stored_encryption(a, s, "Encrypted", key_always_sent=False)
         a["backup"] = {"backup_of": [scope.arn("redshift", f"cluster:{cid}")] if cid else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": s.get("SnapshotType") == "automated"}
+                       "automated": None}
+        with facet(a, "backup"):
+            a["backup"]["automated"] = s["SnapshotType"] == "automated"
         who = sorted(x["AccountId"] for x in s.get("AccountsWithRestoreAccess") or []
                      if x.get("AccountId"))
         a["access"] = {"public": False, "shared_with": who}

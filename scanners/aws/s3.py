@@ -3,6 +3,15 @@
 Buckets are listed once per account (the listing is global) and read in their own region.
 Real AWS behaviour is coded, not moto's: since January 2023 every bucket is encrypted with
 SSE-S3 by default, so "no encryption configuration" means SSE-S3, not "unencrypted".
+
+A bucket is public when its policy or ACL is, or when one of its access points is: a bucket
+policy may rightly delegate access to the account's access points (non-public), whose own
+policies then decide. An access point exposes the bucket when its policy is public — by AWS's
+own verdict (s3control:GetAccessPointPolicyStatus) or by policydoc.judge — it is reachable
+from the internet (network origin Internet) and no RestrictPublicBuckets of the access point,
+the bucket or the account restricts it (S3 User Guide, "Managing public access to access
+points": a request through an access point is checked against all three). An access point
+that cannot be read leaves the bucket's exposure unknown.
 """
 
 from __future__ import annotations
@@ -10,7 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dsscan.scanners.aws.base import Asset, Scope, call, json_document, pages, tag_dict
+from dsscan.scanners.aws.base import (
+    Asset,
+    Scope,
+    call,
+    json_document,
+    pages,
+    required_bool,
+    tag_dict,
+)
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.policydoc import (
     acl_public as acl_public_grant,
@@ -30,6 +47,7 @@ _NO_PAB = {"NoSuchPublicAccessBlockConfiguration"}
 _NO_POLICY = {"NoSuchBucketPolicy"}
 _NO_REPLICATION = {"ReplicationConfigurationNotFoundError"}
 _NO_LOCK = {"ObjectLockConfigurationNotFoundError"}
+_NO_AP_POLICY = {"NoSuchAccessPointPolicy"}
 
 def list_buckets(scope: Scope) -> list[dict[str, Any]]:
     """Every bucket of the account (one global listing, made from the scope's region)."""
@@ -110,8 +128,15 @@ def read_bucket(scope: Scope, name: str, region: str,
                                        f"{verdict.reasons[0]}")
     if acl_read:
         acl_public = acl_public_grant(acl)
+    points_public: bool | None = None
+    with facet(a, "access"):
+        restrict = [None if not pab_read else bool((pab or {}).get("RestrictPublicBuckets")),
+                    None if account_pab is None else bool(account_pab.get(
+                        "RestrictPublicBuckets"))]
+        points_public = _access_points(scope, a, name, region, restrict)
     access["public"] = any_true([exposed(policy_public, blocks, "RestrictPublicBuckets"),
-                                 exposed(acl_public, blocks, "IgnorePublicAcls")])
+                                 exposed(acl_public, blocks, "IgnorePublicAcls"),
+                                 points_public])
 
     # S3 has no native backup; versioning and object lock are recorded for reference.
     a["backup"] = {"native": {"enabled": False}}
@@ -140,6 +165,51 @@ def read_bucket(scope: Scope, name: str, region: str,
         if log.get("TargetBucket"):
             attrs["access_log_bucket"] = log["TargetBucket"]
     return a
+
+
+def _access_points(scope: Scope, a: Asset, name: str, region: str,
+                   restrict: list[bool | None]) -> bool | None:
+    """Whether an access point of the bucket exposes it (see the module's docstring);
+    ``restrict``: RestrictPublicBuckets of the bucket and of the account (None: unread)."""
+    s3c = scope.client("s3control", region)
+    points = list(pages(s3c, "list_access_points", "AccessPointList", AccountId=scope.account,
+                        Bucket=name))
+    seen: list[dict[str, Any]] = []
+    verdicts: list[bool | None] = []
+    for p in points:
+        ap = p["Name"]
+        got = call(s3c, "get_access_point", AccountId=scope.account, Name=ap)
+        origin = got["NetworkOrigin"]
+        ap_restrict = bool(got["PublicAccessBlockConfiguration"].get("RestrictPublicBuckets"))
+        status = _absent(lambda ap=ap: call(s3c, "get_access_point_policy_status",
+                                            AccountId=scope.account, Name=ap), _NO_AP_POLICY)
+        aws_public = required_bool(status["PolicyStatus"], "IsPublic") \
+            if status is not None else False
+        raw = _absent(lambda ap=ap: call(s3c, "get_access_point_policy",
+                                         AccountId=scope.account, Name=ap), _NO_AP_POLICY)
+        verdict = judge(json_document(raw["Policy"] if raw is not None else None, s3c,
+                                      "get_access_point_policy"), "s3")
+        if verdict.public is None:
+            add_asset_gap(a, "access", f"the policy of access point {ap} could not be judged: "
+                                       f"{verdict.reasons[0]}")
+        grant = any_true([aws_public, verdict.public])
+        if origin == "VPC":
+            grant = False  # reachable only from its VPC (S3 rejects any other request)
+        public = _restricted(grant, [ap_restrict, *restrict])
+        verdicts.append(public)
+        seen.append({"name": ap, "network_origin": origin, "public": public})
+    if seen:
+        a["attributes"]["access_points"] = seen
+    return any_true(verdicts)
+
+
+def _restricted(grant: bool | None, restrict: list[bool | None]) -> bool | None:
+    """A public grant through an access point, unless any RestrictPublicBuckets applies."""
+    if grant is False or True in restrict:
+        return False
+    if grant is None or None in restrict:
+        return None
+    return True
 
 
 def account_public_access_block(scope: Scope) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.scanners.aws import (
+    NOT_READ,
     SERVICES,
     backup,
     dynamodb,
@@ -47,9 +48,16 @@ from dsscan.scanners.aws import (
     redshift,
     s3,
 )
-from dsscan.scanners.aws.backup import Selection
+from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
-from dsscan.scanners.aws.clients import AccountSession, CallLog, assumed_session, client_config
+from dsscan.scanners.aws.clients import (
+    CONFIG_ERRORS,
+    AccountSession,
+    CallLog,
+    assumed_session,
+    client_config,
+    config_error,
+)
 from dsscan.scanners.aws.gaps import (
     READ_ERRORS,
     THROTTLED,
@@ -57,6 +65,15 @@ from dsscan.scanners.aws.gaps import (
     ReadFailure,
     add_asset_gap,
 )
+from dsscan.scanners.aws.regions import (
+    addressable,
+    check_regions,
+    enabled_regions,
+    partition_of,
+    shown,
+    unaddressable,
+)
+from dsscan.scanners.aws.selections import covers
 
 # Regional collectors, by the service name users pass to --services.
 COLLECTORS: dict[str, Callable[[Scope], None]] = {
@@ -108,8 +125,9 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     log = log or CallLog()
     _check_services(opts.services)
     requested = _requested_accounts(opts)
-    base = _base_session(opts.profile)
-    home = (opts.regions[0] if opts.regions else base.region_name) or _no_region()
+    base, default_region = _base_session(opts.profile)
+    home = (opts.regions[0] if opts.regions else default_region) or _no_region()
+    _check_region_names(opts.regions, home, bool(opts.regions))
     # Connecting is bounded by the call's deadline too; never wait longer than 10 s for it.
     config = client_config(opts.max_attempts, max(10, opts.max_workers),
                            min(10.0, opts.timeout), opts.timeout)
@@ -123,8 +141,8 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
         # (incomplete, exit 3) for each account it was asked to read.
         for scope in [f"account {a.id}" for a in requested] or ["the caller's account"]:
             sink.gap(scope, e.reason)
-        return _inventory(sink)
-    _check_regions(base, partition, opts.regions)
+        return _inventory(sink, opts.services)
+    check_regions(base, partition, opts.regions)
     accounts = _accounts(opts, requested, caller, home, own, sink)
     services = opts.services or list(SERVICES)
 
@@ -139,7 +157,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
             return
         sessions[acct.id] = session
         keys = Keys(session)
-        regions = opts.regions or _enabled_regions(session, home, partition, sink)
+        regions = opts.regions or enabled_regions(session, home, partition, sink)
         for region in regions:
             sink.scanned.add((acct.id, region))
             scope = Scope(acct.id, region, partition, session, keys, sink)
@@ -147,8 +165,9 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
                 if name in COLLECTORS:
                     runner.submit(_run_collector, scope, name)
         if "s3" in services:
+            # --regions chooses what is read; otherwise a bucket is read wherever it is.
             runner.submit(_s3_account, Scope(acct.id, home, partition, session, keys, sink),
-                          set(regions), runner)
+                          set(regions), bool(opts.regions), runner)
 
     for acct in accounts:
         runner.submit(enter, acct)
@@ -156,17 +175,32 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     if opts.sample is not None:
         _sample(sink, sessions, opts, runner)
     _link(sink)
-    return _inventory(sink)
+    return _inventory(sink, opts.services)
 
 
-def _inventory(sink: Sink) -> Inventory:
+def _inventory(sink: Sink, services: list[str]) -> Inventory:
+    """The inventory, with each (account, region) read as a source saying what was not looked
+    at: the data services dsscan does not read, those --services left out, and resources
+    seen but not mapped (``skipped``, by type: every report counts them)."""
     notes = {(c.account, c.region): c.restore_testing_error
              for c in sink.notes.get("backup", []) if c.restore_testing_error}
+    left_out = [s for s in SERVICES if services and s not in services]
+    not_read = "not read: " + ", ".join(
+        ([f"{', '.join(left_out)} (left out by --services)"] if left_out else [])
+        + [f"{', '.join(NOT_READ)} (not read by dsscan)"])
     scanned = []
-    for acct_id, region in sorted(sink.scanned):
+    for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
+        details = []
         if (acct_id, region) in notes:
-            src["detail"] = f"restore testing not read: {notes[(acct_id, region)]}"
+            details.append(f"restore testing not read: {notes[(acct_id, region)]}")
+        skipped = sink.skipped.get((acct_id, region))
+        if skipped:
+            src["skipped"] = dict(sorted(skipped.items()))
+            details.append(f"{sum(skipped.values())} resources left out (" + ", ".join(
+                f"{t} x{n}: {sink.skip_reasons[(acct_id, region, t)]}"
+                for t, n in sorted(skipped.items())) + ")")
+        src["detail"] = "; ".join([*details, not_read])
         scanned.append(src)
     return Inventory(
         assets=sorted(sink.assets, key=lambda a: a["id"]),
@@ -230,7 +264,7 @@ def _run_collector(scope: Scope, name: str) -> None:
         scope.sink.gap(scope.label(name), e.reason)
 
 
-def _s3_account(scope: Scope, regions: set[str], runner: _Runner) -> None:
+def _s3_account(scope: Scope, regions: set[str], chosen: bool, runner: _Runner) -> None:
     try:
         buckets = s3.list_buckets(scope)
     except ReadFailure as e:
@@ -240,28 +274,58 @@ def _s3_account(scope: Scope, regions: set[str], runner: _Runner) -> None:
         return
     account_pab = s3.account_public_access_block(scope)
     for b in buckets:
-        runner.submit(_s3_bucket, scope, b, regions, account_pab)
+        runner.submit(_s3_bucket, scope, b, regions, chosen, account_pab)
 
 
-def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str],
+def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str], chosen: bool,
                account_pab: dict[str, Any] | None) -> None:
+    """One bucket, read in its own region: a region --regions left out is not read (and
+    counted as not looked at); any other region is read if the partition can address it,
+    else the bucket is a gap naming its region — never silently dropped."""
     try:
         region = s3.bucket_region(scope, bucket)
     except ReadFailure as e:
         scope.sink.gap(f"s3 bucket {bucket['Name']} in {scope.account}", e.reason)
         return
-    if region in regions:
-        scope.sink.add(s3.read_bucket(scope, bucket["Name"], region, account_pab))
+    if region not in regions:
+        if chosen:
+            scope.sink.skip(scope.account, scope.region, "AWS::S3::Bucket",
+                            "in a region --regions left out")
+            return
+        if not addressable(region, scope.partition):
+            scope.sink.gap(f"s3 bucket {bucket['Name']} in {scope.account} (region "
+                           f"{shown(region)})", unaddressable(region, scope.partition))
+            return
+        scope.sink.scanned.add((scope.account, region))
+    scope.sink.add(s3.read_bucket(scope, bucket["Name"], region, account_pab))
 
 
 # --- accounts, regions, credentials ----------------------------------------------------------
 
-def _base_session(profile: str | None) -> boto3.Session:
+def _base_session(profile: str | None) -> tuple[boto3.Session, str | None]:
+    """The caller's session and its default region. A configuration botocore refuses (a
+    malformed config file, a profile that does not exist, ...) is a usage error, exit 2."""
     try:
-        return boto3.Session(profile_name=profile)
-    except ProfileNotFound:
+        base = boto3.Session(profile_name=profile)
+        return base, base.region_name
+    except ProfileNotFound as e:
+        if profile is None:  # named by AWS_PROFILE / AWS_DEFAULT_PROFILE
+            raise config_error(e, "the AWS session") from None
         raise InputError(f"--profile {profile}: no such AWS profile in the AWS config "
                          "files") from None
+    except CONFIG_ERRORS as e:
+        raise config_error(e, "the AWS session") from None
+
+
+def _check_region_names(regions: list[str], home: str, from_option: bool) -> None:
+    """Region names no partition can address (a typo, 'xx-nowhere-9', a name with a space)
+    are refused before any call: AWS would only say that it cannot be reached."""
+    for r in regions if from_option else [home]:
+        if partition_of(r) is None:
+            where = "--regions" if from_option else \
+                "the AWS region (AWS_REGION / AWS_DEFAULT_REGION or the profile's region)"
+            raise InputError(f"{where}: {shown(r)} is not a region of any AWS partition "
+                             "this botocore knows (e.g. cn-north-1, us-east-1)")
 
 
 def _no_region() -> str:
@@ -309,27 +373,6 @@ def _check_services(services: list[str]) -> None:
             raise InputError(f"--services: unknown service '{s}' (known: {', '.join(SERVICES)})")
 
 
-def _check_regions(base: boto3.Session, partition: str, regions: list[str]) -> None:
-    known = set(base.get_available_regions("ec2", partition))
-    for r in regions:
-        if known and r not in known:
-            raise InputError(f"--regions: '{r}' is not a region of partition {partition} "
-                             f"(known: {', '.join(sorted(known))})")
-
-
-def _enabled_regions(session: AccountSession, home: str, partition: str,
-                     sink: Sink) -> list[str]:
-    known = set(session.session.get_available_regions("ec2", partition))
-    try:
-        got = [r["RegionName"] for r in call(session.client("ec2", home), "describe_regions")
-               ["Regions"] if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in")]
-    except ReadFailure as e:
-        sink.gap(f"region list of account {session.account} (only {home} was scanned)",
-                 e.reason)
-        return [home]
-    return sorted(r for r in got if not known or r in known) or [home]
-
-
 def read_accounts_file(path: str) -> list[Account]:
     """Accounts to scan: a YAML/JSON list of ids or {id, name, role_name}, or one id a line."""
     from dsscan.inputs import parse_yaml, read_text
@@ -352,21 +395,13 @@ def read_accounts_file(path: str) -> list[Account]:
         if not _ACCOUNT_ID.match(acct):
             hint = " (quote account ids in YAML: unquoted numbers lose leading zeros)" \
                 if isinstance(given, int) and not isinstance(given, bool) else ""
-            raise InputError(f"{p}: entry {i + 1}: {_shown(given)} is not a 12-digit AWS "
+            raise InputError(f"{p}: entry {i + 1}: {shown(given)} is not a 12-digit AWS "
                              f"account id{hint}")
         for key in ("name", "role_name"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise InputError(f"{p}: entry {i + 1}: {key} must be a string")
         out.append(Account(acct, entry.get("name"), entry.get("role_name")))
     return out
-
-
-def _shown(value: Any) -> str:
-    """A value from the accounts file in a message: masked, one line, bounded."""
-    from dsscan.masking import mask_text
-
-    text = " ".join(mask_text("" if value is None else str(value)).split())
-    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _requested_accounts(opts: SweepOptions) -> list[Account]:
@@ -468,24 +503,36 @@ def _link(sink: Sink) -> None:
             backup_block["plans"] = None
             add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
             continue
-        backup_block["plans"] = sorted({s.plan for s in c.selections if _selects(s, a)})
+        _plans_of(a, c, backup_block)
         tested = sorted({name for name, arns in c.restore_tested
                          if any(fnmatch.fnmatchcase(a["id"], p) for p in arns)})
         if tested:
             a.setdefault("attributes", {})["restore_testing_plans"] = tested
 
 
-def _selects(s: Selection, a: Asset) -> bool:
-    arn, tags = a["id"], a.get("tags") or {}
-    if not s.resources and not s.tags_any and not s.tags_all:
-        return False
-    if s.resources and not any(fnmatch.fnmatchcase(arn, p) for p in s.resources):
-        return False
-    if s.tags_any and not any(tags.get(k) == v for k, v in s.tags_any):
-        return False
-    if s.tags_all and not all(tags.get(k) == v for k, v in s.tags_all):
-        return False
-    return not any(fnmatch.fnmatchcase(arn, p) for p in s.not_resources)
+def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
+    """The plans covering a store (AWS Backup's selection semantics, selections.covers). A
+    plan that may cover it, where that cannot be told, makes its plans unknown (null and a
+    gap) unless another plan surely covers it."""
+    tags_known = not any(g.get("aspect") == "tags"
+                         for g in (a.get("assessment") or {}).get("gaps") or [])
+    plans: set[str] = set()
+    unknown: dict[str, str] = {}
+    for s in c.selections:
+        got, why = covers(s, a, c.opt_in, tags_known)
+        if got:
+            plans.add(s.plan)
+        elif got is None:
+            if why == "service opt-in settings could not be read" and c.opt_in_error:
+                why = f"service opt-in settings could not be read: {c.opt_in_error}"
+            unknown.setdefault(s.plan, why or "unknown")
+    if plans or not unknown:
+        backup_block["plans"] = sorted(plans)
+        return
+    backup_block["plans"] = None
+    for plan, why in sorted(unknown.items()):
+        add_asset_gap(a, "backup", f"whether AWS Backup plan {plan} covers the store could not "
+                                   f"be told: {why}")
 
 
 def progress_printer() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:

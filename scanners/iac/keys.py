@@ -1,7 +1,8 @@
 """Who manages the KMS key protecting a store: the key judgement of the IaC mapping.
 
-* A key the plan creates (``aws_kms_key``, a Pulumi ``aws.kms.Key``) is customer-managed:
-  no one can create an AWS-managed key.
+* A key the plan creates (``aws_kms_key``, ``aws_kms_replica_key``, ``aws_kms_external_key``,
+  ``aws_kms_replica_external_key``, their Pulumi ``aws.kms`` equivalents) is
+  customer-managed: no one can create an AWS-managed key.
 * An alias under ``alias/aws/`` (by name, or its ARN), and a key read from a data source whose
   ``key_manager`` is ``AWS`` or that was looked up by such an alias, is AWS-managed.
 * A key read from a data source that says ``CUSTOMER`` is customer-managed.
@@ -22,7 +23,11 @@ from dsscan.scanners.iac.resources import IacResource, is_unknown
 from dsscan.scanners.iac.values import as_str
 
 Asset = dict[str, Any]
-KEY_TYPES = ("aws_kms_key", "aws_kms_alias")
+# Keys a plan can create: every one is customer-managed (a multi-Region replica of a key,
+# a key of imported material and its replica are the customer's as much as a plain key).
+CMK_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key",
+             "aws_kms_replica_external_key")
+KEY_TYPES = (*CMK_TYPES, "aws_kms_alias")
 
 
 def is_aws_managed_ref(ref: str) -> bool:
@@ -45,7 +50,7 @@ class KeyMapping:
     def _key_type(self, a: Asset, key: Target, what: str,
                   depth: int) -> tuple[str | None, str | None]:
         if isinstance(key, IacResource) and depth < 4:
-            if key.type == "aws_kms_key":
+            if key.type in CMK_TYPES:
                 return self._kms_key(a, key, what)
             if key.type == "aws_kms_alias":
                 return self._alias(a, key, what, depth)
@@ -85,9 +90,9 @@ class KeyMapping:
             self.key_gap(a, ident, f"{what}: the alias data source {alias.address} is read "
                                    "only at apply: which key it names is not known before apply")
             return None, ident
-        target = self.plan.ref(alias, "target_key_id", "aws_kms_key")
+        target = self.plan.ref(alias, "target_key_id", *CMK_TYPES)
         if not isinstance(target, IacResource):  # the key's ARN says which account it is in
-            by_arn = self.plan.ref(alias, "target_key_arn", "aws_kms_key")
+            by_arn = self.plan.ref(alias, "target_key_arn", *CMK_TYPES)
             target = by_arn if isinstance(by_arn, IacResource | str) else target
         if target is None:
             self.key_gap(a, arn, f"{what}: which key the alias {name or alias.address} names is "

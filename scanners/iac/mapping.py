@@ -23,13 +23,18 @@ from typing import Any
 from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
-from dsscan.scanners.iac.keys import KeyMapping
+from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
-from dsscan.scanners.iac.s3 import BucketMapping
+from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
-from dsscan.scanners.iac.values import as_bool, as_int
+from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
+
+# The attribute a data source of a target type names its target by (for gap texts).
+_TARGET_NAME = {"aws_s3_bucket": "bucket", "aws_dynamodb_table": "name",
+                "aws_security_group": "id", "aws_backup_vault": "name",
+                "aws_efs_file_system": "file_system_id"}
 
 Asset = dict[str, Any]
 
@@ -56,7 +61,8 @@ CONFIG_TYPES = frozenset({
     "aws_redshift_subnet_group", "aws_efs_mount_target", "aws_efs_backup_policy",
     "aws_elasticache_subnet_group", "aws_opensearch_domain_policy",
     "aws_elasticsearch_domain_policy", "aws_ebs_encryption_by_default",
-    "aws_ebs_default_kms_key", "aws_dynamodb_resource_policy", "aws_backup_vault_policy",
+    "aws_ebs_default_kms_key", "aws_dynamodb_resource_policy", "aws_dynamodb_table_replica",
+    "aws_backup_vault_policy",
     "aws_backup_vault_lock_configuration",
     "aws_backup_plan", "aws_backup_selection", "aws_kms_alias", "aws_subnet",
     "aws_route_table", "aws_default_route_table", "aws_route", "aws_internet_gateway",
@@ -77,11 +83,38 @@ _NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
           **dict.fromkeys(CLUSTERS, "cluster")}
 
 
+# Resources that configure a store (or a security group guarding one) named by an attribute:
+# (type, attribute, target types, noun). One aimed at something this plan does not manage
+# (``bucket = "existing-bucket-name"``, a data source, a value unknown that names nothing in
+# the plan) configures a store dsscan never sees: an inventory gap names it (not assessed),
+# it never just vanishes.
+_CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
+    ((*SPLIT_TYPES, "aws_s3_access_point"), "bucket",
+     ("aws_s3_bucket",), "bucket"),
+    (("aws_s3control_access_point_policy",), "access_point_arn", ("aws_s3_access_point",),
+     "access point"),
+    (("aws_security_group_rule", "aws_vpc_security_group_ingress_rule"), "security_group_id",
+     ("aws_security_group",), "security group"),
+    (("aws_dynamodb_resource_policy",), "resource_arn", ("aws_dynamodb_table",), "table"),
+    (("aws_dynamodb_table_replica",), "global_table_arn", ("aws_dynamodb_table",), "table"),
+    (("aws_opensearch_domain_policy", "aws_elasticsearch_domain_policy"), "domain_name",
+     ("aws_opensearch_domain", "aws_elasticsearch_domain"), "domain"),
+    (("aws_backup_vault_policy", "aws_backup_vault_lock_configuration"), "backup_vault_name",
+     ("aws_backup_vault",), "vault"),
+    (("aws_efs_mount_target", "aws_efs_backup_policy"), "file_system_id",
+     ("aws_efs_file_system",), "file system"),
+    (("aws_rds_cluster_instance", "aws_neptune_cluster_instance", "aws_docdb_cluster_instance"),
+     "cluster_identifier", CLUSTERS, "cluster"),
+)
+
+
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
         self.assets_of: dict[str, IacResource] = {}  # asset id -> the resource it maps
+        # Inventory gaps: what the plan configures but does not manage (not assessed).
+        self.scope_gaps: list[dict[str, str]] = []
 
     # -- common
     def asset(self, r: IacResource, kind: str, name: str | None = None, *,
@@ -96,6 +129,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             "account": r.account, "region": r.region, "tags": {},
             "assessment": {"status": "complete", "gaps": []},
         }
+        if not r.unstated_known:
+            self.gap_text(a, "*", "imported into the stack: the settings its inputs do not "
+                                  "state are those of the existing resource, which the input "
+                                  "does not show (not the provider's defaults): not assessed")
         if ident is None:
             tags = r.values.get("tags")
             if is_unknown(tags):
@@ -239,7 +276,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
     # -- everything
     def run(self) -> list[Asset]:
         order = [
-            ("aws_kms_key", self.kms_key), ("aws_vpc", self.vpc),
+            *((t, self.kms_key) for t in CMK_TYPES), ("aws_vpc", self.vpc),
             ("aws_security_group", self.security_group), ("aws_s3_bucket", self.bucket),
             ("aws_db_instance", self.db_instance),
             *((t, self.cluster) for t in CLUSTERS),
@@ -260,7 +297,38 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
         self._link_replicas()
+        self._outside()
         return [self.assets[k] for k in sorted(self.assets)]
+
+    def _outside(self) -> None:
+        """An inventory gap for every configuration resource aimed at a store the plan does
+        not manage (see ``_CONFIGURES``)."""
+        for types, path, targets, noun in _CONFIGURES:
+            for r in self.plan.of_type(*types):
+                if r.data or (r.type == "aws_security_group_rule"
+                              and r.values.get("type") == "egress"):
+                    continue  # reads, or cannot open anything
+                raw = get(r.values, path)
+                if raw is None or (is_unknown(raw) and configured(raw) is None):
+                    continue  # not set
+                t = self.plan.ref(r, path, *targets)
+                if isinstance(t, IacResource) and not t.data:
+                    continue  # managed here: judged with it
+                if isinstance(t, IacResource):
+                    name = as_str(get(t.values, _TARGET_NAME.get(t.type, "id")))
+                    what = (f"the {noun} read by {t.address}"
+                            + (f" ({name})" if name else ""))
+                elif isinstance(t, str):
+                    what = f"the {noun} {t}"
+                elif is_unknown(t) and not any(self.plan.resolve(x)
+                                               for x in self.plan.refs_of(r, path)):
+                    what = f"a {noun} not known before apply"
+                else:
+                    continue  # unknown, but refers to the plan's own: gaps on those
+                self.scope_gaps.append({
+                    "scope": r.address,
+                    "reason": f"{r.address} configures {what}, which this plan does not "
+                              f"manage: that {noun} is not assessed"})
 
     def _link_replicas(self) -> None:
         for a in self.assets.values():
@@ -272,7 +340,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                     dest["replica_of"].append(a["id"])
 
 
-MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, "aws_kms_key", "aws_vpc",
+MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
                           "aws_backup_vault"})
 
@@ -297,7 +365,8 @@ def build_inventory(resources: Iterable[IacResource], *, tool: str, files: list[
     """
     resources = list(resources)
     plan = Plan(resources)
-    assets = Mapper(plan).run()
+    mapper = Mapper(plan)
+    assets = mapper.run()
     read = sum(1 for r in plan.all if not r.data)
     left = unmapped(plan.all)
     sources = []
@@ -315,7 +384,7 @@ def build_inventory(resources: Iterable[IacResource], *, tool: str, files: list[
             src["skipped"] = dict(sorted(mine.items()))
         sources.append(src)
     return Inventory(
-        assets=assets, gaps=[], sources=sources, files=list(files),
+        assets=assets, gaps=mapper.scope_gaps, sources=sources, files=list(files),
         generator={"tool": "dsscan", "version": __version__, "scanner": tool},
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )

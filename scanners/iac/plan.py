@@ -43,6 +43,8 @@ _NAME_ATTRS: dict[str, tuple[str, ...]] = {
         ("replication_group_id",), "aws_elasticache_subnet_group": ("name",),
     "aws_backup_vault": ("name",), "aws_backup_plan": ("name",),
     "aws_kms_alias": ("name", "target_key_arn"), "aws_kms_key": ("key_id",),
+    "aws_kms_replica_key": ("key_id",), "aws_kms_external_key": ("key_id",),
+    "aws_kms_replica_external_key": ("key_id",),
     "aws_security_group": ("name",),
     "aws_neptune_cluster": ("cluster_identifier",), "aws_neptune_subnet_group": ("name",),
     "aws_docdb_cluster": ("cluster_identifier",), "aws_docdb_subnet_group": ("name",),

@@ -78,6 +78,13 @@ class IacResource:
     # The attributes the configuration sets (Terraform expressions, Pulumi inputs); None when
     # the input does not say (a state). A value outside it is the provider's read-back.
     set_attrs: frozenset[str] | None = None
+    # Imported (Pulumi ``importID``): a resource that existed before the stack took it over,
+    # never "created new" (the defaults of new resources do not apply to it).
+    imported: bool = False
+    # False: what the configuration does not state is not in the input either (a resource
+    # imported by a program run under mocks, or whose import a preview could not read): the
+    # existing resource's settings, unknown — never the provider's defaults.
+    unstated_known: bool = True
 
     def sets(self, attr: str) -> bool:
         """Whether the configuration sets ``attr`` (a value of a resource being created is

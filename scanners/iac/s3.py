@@ -40,6 +40,7 @@ _PARTS = {
     "logging": ("aws_s3_bucket_logging", None),
     "lifecycle": ("aws_s3_bucket_lifecycle_configuration", None),
 }
+SPLIT_TYPES = tuple(t for t, _ in _PARTS.values())
 _PRIVATE_CANNED = ("private", "bucket-owner-full-control", "bucket-owner-read",
                    "log-delivery-write", "aws-exec-read")
 # Weakest first: the versioning status a bucket has when several resources set it.
@@ -91,8 +92,8 @@ class BucketMapping(BucketAccessMapping):
         versioning = [get(v.values, "versioning_configuration.status")
                       for v in parts["versioning"]]
         if self._inline(r, "versioning", bool(parts["versioning"])) is not None:
-            versioning.append("Enabled" if as_bool(get(r.values, "versioning.enabled"))
-                              else "Disabled")
+            on = as_bool(get(r.values, "versioning.enabled"))
+            versioning.append("unknown" if is_unknown(on) else "Enabled" if on else "Disabled")
         if versioning:
             known = [v for v in versioning if v in _VERSIONING_RANK]
             attrs["versioning"] = min(known, key=_VERSIONING_RANK.__getitem__) \
@@ -191,7 +192,9 @@ class BucketMapping(BucketAccessMapping):
         configs: list[list[str]] = [self._targets(rep, blocks(rep.values, "rule"))
                                     for rep in reps]
         inline = self._inline(r, "replication_configuration", bool(reps))
-        if inline is not None:
+        if is_unknown(inline):  # e.g. a dynamic block over values known at apply
+            self.gap(a, "backup", "replication_configuration (where copies go)", inline)
+        elif inline is not None:
             configs.append(self._targets(None, blocks(inline, "rules")))
         if len({tuple(c) for c in configs}) > 1:
             self.gap_text(a, "backup", "several replication configurations configure this "

@@ -44,7 +44,10 @@ _GROUPS = tuple(u.rsplit("/", 1)[-1] for u in ALL_USERS)  # AllUsers, Authentica
 
 
 def created_new(r: IacResource) -> bool:
-    """Created by this plan/preview, or (an export) created since the PAB default."""
+    """Created by this plan/preview, or (an export) created since the PAB default. An
+    imported resource existed before (its ``created`` is when the stack imported it)."""
+    if r.imported:
+        return False
     if r.action in ("create", "replace"):
         return True
     return r.action is None and isinstance(r.created, str) and r.created >= PAB_DEFAULT_SINCE

@@ -15,7 +15,7 @@ from typing import Any
 
 from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.iac.keys import KEY_TYPES
-from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
+from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_json, as_str, blocks, get
 
 Asset = dict[str, Any]
@@ -148,6 +148,34 @@ class StoreMapping:
         a["backup"] = {"native": {"enabled": pitr is True if pitr is not None else None,
                                   "point_in_time_recovery": bool(pitr) if pitr is not None
                                   else None}}
+        a["replicas"] = self._table_replicas(a, r)
+
+    def _table_replicas(self, a: Asset, r: IacResource) -> list[dict[str, Any]]:
+        """The global table's replicas (DS-XBR-001: where copies of the data are): inline
+        ``replica`` blocks (``region_name``) and ``aws_dynamodb_table_replica`` resources (in
+        their provider's region). A region not known before apply is null, with a gap: the
+        copy is not assessed, never left out."""
+        out: list[dict[str, Any]] = []
+        raw = configured(r.values.get("replica", r.values.get("replicas")))  # Pulumi: plural
+        if is_unknown(raw):  # e.g. a dynamic "replica" block over values known at apply
+            self.gap(a, "backup", "replica (where the table's copies are)", raw)
+            out.append({"id": f"{r.address}.replica", "region": None})
+        for i, b in enumerate(raw if isinstance(raw, list) else []):
+            region = configured(get(b, "region_name")) if isinstance(b, dict) else None
+            if is_unknown(region) or not isinstance(region, str) or not region:
+                self.gap(a, "backup", f"replica[{i}].region_name",
+                         region if is_unknown(region) else Unknown())
+                region = None
+            out.append({"id": f"{r.address}.replica[{region or i}]", "region": region})
+        hits, _ = self.linked(a, r, ("aws_dynamodb_table_replica",),
+                              ("global_table_arn",), aspect="backup",
+                              what="be a replica of {target} (in a region of its own)")
+        for rep in hits:
+            if not rep.region:
+                self.gap_text(a, "backup", f"not assessed: the region of the replica "
+                                           f"{rep.address} (its provider's) is not known")
+            out.append({"id": rep.address, "region": rep.region})
+        return out
 
     def resource_policies(self, a: Asset, r: IacResource, types: tuple[str, ...], ref: str,
                           attr: str, *, service: str, what: str,

@@ -44,6 +44,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     # DynamoDB, EBS, Redshift, EFS, ElastiCache
     "aws:dynamodb/table:Table": "aws_dynamodb_table",
     "aws:dynamodb/resourcePolicy:ResourcePolicy": "aws_dynamodb_resource_policy",
+    "aws:dynamodb/tableReplica:TableReplica": "aws_dynamodb_table_replica",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
     "aws:ebs/snapshot:Snapshot": "aws_ebs_snapshot",
     "aws:redshift/cluster:Cluster": "aws_redshift_cluster",
@@ -84,6 +85,9 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:backup/selection:Selection": "aws_backup_selection",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
+    "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",
+    "aws:kms/externalKey:ExternalKey": "aws_kms_external_key",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": "aws_kms_replica_external_key",
     "aws:kms/alias:Alias": "aws_kms_alias",
     # Networks
     "aws:ec2/vpc:Vpc": "aws_vpc",
