@@ -166,6 +166,10 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
         from dsscan.store import open_store
 
         store = open_store(store_url)
+    from dsscan.inputs import refuse_in_use
+
+    for out in outputs:  # the config, catalogue, baseline, store: refused before the scan
+        refuse_in_use(out)
     try:
         library = load_library(extra_dirs=[*config.policy_dirs, *policy_dirs])
         with _status(reading):
@@ -189,6 +193,9 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
             rendered = [(_masked_as_text(fmt, get_reporter(fmt)(
                 result, color=(out is None and use_color(color)), threshold=threshold_name)),
                 out) for fmt, out in plan]
+        for _, out in rendered:  # the inventory's inputs too, before any file is written
+            if out is not None:
+                refuse_in_use(out)
         for text, out in rendered:
             if out is None:
                 with premasked():

@@ -89,9 +89,10 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     # Everything this command writes -- reports, inventories, the store, messages on standard
     # output and error -- is masked in one session: one value, one masked form (dsscan.masking).
+    from dsscan.inputs import in_use_session
     from dsscan.masking import masked_std_streams, session
 
-    with session(), masked_std_streams():
+    with session(), masked_std_streams(), in_use_session():
         try:
             _main(argv)
         finally:

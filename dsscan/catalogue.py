@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import regex
+
 from dsscan.config import DEFAULT_ENVIRONMENT_SYNONYMS, ENVIRONMENTS
 from dsscan.errors import InputError
 from dsscan.levels import LEVELS, normalize_level
@@ -38,6 +40,18 @@ _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
               "derived_from")
 _SEGMENT = re.compile(r"[/:]")
+# A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
+# is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
+# tried again in this run — every value it would have been tested on is undecided.
+REGEX_TIMEOUT_S = 0.25
+
+
+class SlowPattern(Exception):
+    """A ``re:`` pattern ran out of time: whether it matches is unknown (never "no")."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        super().__init__(pattern.text)
+        self.pattern = pattern
 
 
 def asset_name(asset: dict[str, Any]) -> str:
@@ -61,9 +75,11 @@ class Pattern:
 
     text: str
     kind: str  # "literal" | "glob" | "regex"
-    regex: re.Pattern[str] | None
+    regex: Any  # re.Pattern (glob) or regex.Pattern (``re:``); None for a literal
+    slow: list[bool] = field(default_factory=lambda: [False], compare=False, repr=False)
 
     def test(self, value: str) -> bool:
+        """Whether the pattern matches ``value``; SlowPattern when that is unknown."""
         if self.kind == "literal":
             return value == self.text
         assert self.regex is not None
@@ -71,7 +87,17 @@ class Pattern:
             return self.regex.match(value) is not None
         if self.kind == "masked":
             return self.regex.match(comparable(value)) is not None
-        return self.regex.search(value) is not None
+        if self.slow[0]:
+            raise SlowPattern(self)
+        try:
+            return self.regex.search(value, timeout=REGEX_TIMEOUT_S) is not None
+        except TimeoutError:
+            self.slow[0] = True
+            raise SlowPattern(self) from None
+
+    def describe(self) -> str:
+        """The pattern for a message: masked (a pattern may spell an ID), bounded."""
+        return repr(_one_line(mask_text(self.text), 60))
 
 
 @dataclass(frozen=True)
@@ -82,7 +108,7 @@ class Matcher:
     # Derived once: exact values as a set, all globs as one alternation, regexes apart.
     _literals: frozenset[str] = field(init=False, repr=False, compare=False)
     _globs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _regexes: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    _regexes: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
     _masked: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -90,7 +116,7 @@ class Matcher:
         object.__setattr__(self, "_literals",
                            frozenset(p.text for p in self.patterns if p.kind == "literal"))
         object.__setattr__(self, "_globs", re.compile("|".join(globs)) if globs else None)
-        object.__setattr__(self, "_regexes", tuple(p.regex for p in self.patterns
+        object.__setattr__(self, "_regexes", tuple(p for p in self.patterns
                                                    if p.kind == "regex" and p.regex))
         object.__setattr__(self, "_masked", tuple(p for p in self.patterns
                                                   if p.kind == "masked"))
@@ -106,8 +132,18 @@ class Matcher:
             return False
         if v in self._literals or (self._globs is not None and self._globs.match(v)):
             return True
-        return (any(r.search(v) for r in self._regexes)
-                or any(p.test(v) for p in self._masked))
+        if any(p.test(v) for p in self._masked):
+            return True
+        slow = None
+        for p in self._regexes:  # a match settles it even when another pattern is slow
+            try:
+                if p.test(v):
+                    return True
+            except SlowPattern as e:
+                slow = e
+        if slow is not None:
+            raise slow
+        return False
 
     @property
     def indexable(self) -> bool:
@@ -172,7 +208,7 @@ class _FieldIndex:
             self._chains[start] = chain
         return chain
 
-    def lookup(self, value: str, out: set[int]) -> None:
+    def lookup(self, value: str, out: set[int], undecided: dict[int, Pattern]) -> None:
         hits = self.literal.get(value)
         if hits:
             out.update(hits)
@@ -184,8 +220,12 @@ class _FieldIndex:
             k = int((m.lastgroup or "g0")[1:])
             out.add(self.globs[k][1])
             start = k + 1
-        if self.regexes:
-            out.update(i for p, i in self.regexes if p.test(value))
+        for p, i in self.regexes:
+            try:
+                if p.test(value):
+                    out.add(i)
+            except SlowPattern:
+                undecided.setdefault(i, p)
 
 
 @dataclass
@@ -212,30 +252,42 @@ class Catalogue:
         self._fields = sorted(fields.items(), key=lambda kv: _ANCHOR_ORDER.index(kv[0]))
         self._has_tag_matchers = any(m.field == "tags" for r in self.rules for m in r.matchers)
 
-    def match(self, asset: dict[str, Any]) -> list[Rule]:
-        """Every rule that matches the asset, in catalogue order."""
+    def match(self, asset: dict[str, Any],
+              undecided: list[str] | None = None) -> list[Rule]:
+        """Every rule that matches the asset, in catalogue order. A rule whose ``re:``
+        pattern ran out of time is left out and described in ``undecided`` (the caller
+        records a gap); without that list, InputError."""
         if not self.rules:
             return []
         cands: set[int] = set()
+        slow: dict[int, Pattern] = {}
         for fname, idx in self._fields:
             v = asset_name(asset) if fname == "name" else asset.get(fname)
             if isinstance(v, str):
-                idx.lookup(v, cands)
+                idx.lookup(v, cands, slow)
         ltags = (_lower_tags(asset) if self._has_tag_matchers and asset.get("tags")
                  else _NO_TAGS)
         if ltags:
             for key, idx in self._tags.items():
                 v = ltags.get(key)
                 if v is not None:
-                    idx.lookup(v, cands)
-        if not cands:
-            return []
+                    idx.lookup(v, cands, slow)
         rules, rest = self.rules, self._rest
-        if len(cands) == 1:
-            i = cands.pop()
-            return [rules[i]] if all(m.matches(asset, ltags) for m in rest[i]) else []
-        return [rules[i] for i in sorted(cands)
-                if all(m.matches(asset, ltags) for m in rest[i])]
+        out: list[Rule] = []
+        for i in sorted(cands):
+            try:
+                if all(m.matches(asset, ltags) for m in rest[i]):
+                    out.append(rules[i])
+            except SlowPattern as e:
+                slow.setdefault(i, e.pattern)
+        if slow:
+            why = [f"catalogue rule '{_one_line(rules[i].id)}': pattern {p.describe()} ran "
+                   f"out of time ({REGEX_TIMEOUT_S:g} s), so whether the rule applies is "
+                   "unknown (simplify the pattern)" for i, p in sorted(slow.items())]
+            if undecided is None:
+                raise InputError(why[0])
+            undecided += why
+        return out
 
 
 _NO_TAGS: dict[str, str] = {}
@@ -383,9 +435,11 @@ def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple
 def _compile(text: str, where: str, fail: Callable[[str], InputError]) -> Pattern:
     if text.startswith("re:"):
         try:
-            return Pattern(text, "regex", re.compile(text[3:]))
-        except re.error as e:
-            raise fail(f"{where}: bad regular expression '{_one_line(text)}' ({e})") from None
+            # regex (V0: re's syntax), for its per-search timeout.
+            return Pattern(text, "regex", regex.compile(text[3:], regex.V0))
+        except (regex.error, OverflowError, RecursionError, ValueError) as e:
+            why = _one_line(str(e) or type(e).__name__)
+            raise fail(f"{where}: bad regular expression '{_one_line(text)}' ({why})") from None
     if not any(c in text for c in "*?["):
         return Pattern(text, "literal", None)
     return Pattern(text, "glob", re.compile(fnmatch.translate(text)))

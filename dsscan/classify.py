@@ -18,7 +18,7 @@ import re
 import unicodedata
 from typing import Any
 
-from dsscan.catalogue import Catalogue, Rule, asset_name
+from dsscan.catalogue import Catalogue, Rule, SlowPattern, asset_name
 from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
 from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
@@ -208,7 +208,13 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
     lineage: list[tuple[dict[str, Any], list[Rule]]] = []
     by_id = {r.id: r for r in catalogue.rules} if catalogue is not None else {}
     for a in assets:
-        rules = catalogue.match(a) if catalogue is not None else no_rules
+        if catalogue is None:
+            rules = no_rules
+        else:
+            undecided: list[str] = []
+            rules = catalogue.match(a, undecided)
+            for why in undecided:  # a rule that may apply: the level may be higher
+                _catalogue_gap(a, why)
         if by_id and isinstance(a.get("level"), dict):
             rules = _with_recorded_rules(a, rules, by_id)
         tags = a.get("tags")
@@ -246,6 +252,15 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
 # ---------------------------------------------------------------- level
 
 
+def _catalogue_gap(a: dict[str, Any], why: str) -> None:
+    """A catalogue rule that could not be evaluated on the asset: its level, environment
+    and lineage may be other than shown, so every policy's verdict on it is not assessed."""
+    assessment = a.setdefault("assessment", {"status": "complete", "gaps": []})
+    assessment.setdefault("gaps", []).append({"aspect": "catalogue", "reason": why})
+    if assessment.get("status") in (None, "complete"):
+        assessment["status"] = "partial"
+
+
 def _add_lineage(assets: list[dict[str, Any]],
                  lineage: list[tuple[dict[str, Any], list[Rule]]]) -> None:
     """Catalogue ``derived_from``: the assets whose ids the rule's patterns match are added to
@@ -256,8 +271,14 @@ def _add_lineage(assets: list[dict[str, Any]],
         refs = list(a.get("derived_from") or [])
         for rule in rules:
             for pat in rule.derived_from:
-                hits = ([pat.text] if pat.text in present else []) if pat.kind == "literal" \
-                    else [i for i in ids if pat.test(i)]
+                try:
+                    hits = ([pat.text] if pat.text in present else []) \
+                        if pat.kind == "literal" else [i for i in ids if pat.test(i)]
+                except SlowPattern:
+                    _catalogue_gap(a, f"catalogue rule '{rule.id}': derived_from pattern "
+                                      f"{pat.describe()} ran out of time, so which assets "
+                                      "this one aggregates is unknown (simplify the pattern)")
+                    continue
                 refs += [i for i in hits if i != a["id"] and i not in refs]
         a["derived_from"] = refs
 

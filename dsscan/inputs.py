@@ -23,11 +23,13 @@ What a loader does with the document (its schema, its meaning) stays in the load
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import stat
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,64 @@ def _quote(value: Any, limit: int = 60) -> str:
     text = " ".join(mask_text(str(value)).split())
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # no lone surrogates
     return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
+# --- files in use ---------------------------------------------------------------------------
+
+# What this run has read (or opened as its store): by device and inode (a hard link or a
+# symlink is the same file) and by resolved path (a store not created yet) -> (what it is,
+# the path). Every file dsscan writes is checked against it first: a report written over the
+# inventory it reports on, or over the store, the baseline or the config of the run, loses
+# them. Cleared for each command (``in_use_session``): a process running several commands
+# (tests, the fuzz harness) must not refuse a file an earlier command read, or a new file
+# that got a deleted input's inode.
+_IN_USE: dict[Any, tuple[str, str]] = {}
+
+
+@contextlib.contextmanager
+def in_use_session() -> Iterator[None]:
+    _IN_USE.clear()
+    try:
+        yield
+    finally:
+        _IN_USE.clear()
+
+
+def note_in_use(path: str | Path, what: str, st: os.stat_result | None = None) -> None:
+    """Record that this run reads ``path`` (an input, the history store, ...)."""
+    p = Path(path)
+    with contextlib.suppress(OSError, ValueError):
+        st = st or os.stat(p)
+        _IN_USE.setdefault((st.st_dev, st.st_ino), (what, str(p)))
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        _IN_USE.setdefault(str(p.resolve()), (what, str(p)))
+
+
+def _same_inode(key: tuple[int, int], path: str) -> bool:
+    """Whether ``path`` still is the file of ``key`` (not deleted, its inode not reused)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == key
+
+
+def refuse_in_use(path: str | Path) -> None:
+    """InputError (one line) when ``path`` is, names or links to a file this run reads."""
+    p = Path(path)
+    keys: list[Any] = []
+    for stat_of in (os.stat, os.lstat):
+        with contextlib.suppress(OSError, ValueError):
+            st = stat_of(p)
+            keys.append((st.st_dev, st.st_ino))
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        keys.append(str(p.resolve()))
+    for key in keys:
+        hit = _IN_USE.get(key)
+        if hit is None or (isinstance(key, tuple) and not _same_inode(key, hit[1])):
+            continue
+        raise InputError(f"{p}: is the {hit[0]} this run reads; refusing to overwrite it "
+                         "(write the output to another file)")
 
 
 # --- reading bytes --------------------------------------------------------------------------
@@ -116,6 +176,7 @@ def read_bytes(path: str | Path, what: str, *, kind: str = DATA) -> bytes:
                 raise InputError(f"{p}: cannot read {what}: {what_is}, not a regular file")
             if st.st_size > limit:
                 raise InputError(_too_big(p, what, st.st_size, kind, limit))
+            note_in_use(p, what, st)
             return _read_bounded(f, p, what, st.st_size, kind, limit)
         except OSError as e:
             raise InputError(f"{p}: cannot read {what} ({e.strerror or e})") from None
@@ -344,35 +405,19 @@ class _YamlRefused(Exception):
 
 @cache
 def _strict_loader() -> type:
-    """PyYAML's SafeLoader, strict: no repeated keys, no NaN/Infinity, no integers beyond 64
-    bits, no lone surrogates, nesting at most MAX_DEPTH. Built on first use: importing
-    PyYAML at start-up would slow every command."""
+    """PyYAML's safe loader, strict: no repeated keys, no NaN/Infinity, no integers beyond 64
+    bits (here), no lone surrogates, nesting at most MAX_DEPTH (``_check_composed``). On
+    libyaml's CSafeLoader where PyYAML has it: its scanner, parser and composer are C, ~8x
+    the pure-Python SafeLoader (bench/bench_yaml.py), and it refuses control characters and
+    nesting past 1,000 levels as that one does. Built on first use: importing PyYAML at
+    start-up would slow every command."""
     import yaml
-    from yaml.nodes import MappingNode, ScalarNode
+    from yaml.nodes import MappingNode
 
     merge_tag = "tag:yaml.org,2002:merge"
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
-    class StrictLoader(yaml.SafeLoader):
-        _depth = 0
-        aliases = 0
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                self.aliases += 1
-                return super().compose_node(parent, index)
-            self._depth += 1
-            try:
-                if self._depth > MAX_DEPTH:
-                    raise _YamlRefused(f"nested more than {MAX_DEPTH} levels deep",
-                                       self.peek_event().start_mark)
-                node = super().compose_node(parent, index)
-            finally:
-                self._depth -= 1
-            if isinstance(node, ScalarNode) and _SURROGATE.search(node.value):
-                raise _YamlRefused("a lone UTF-16 surrogate is not a character",
-                                   node.start_mark)
-            return node
-
+    class StrictLoader(base):  # type: ignore[misc, valid-type]
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             if isinstance(node, MappingNode):
                 seen: set[Any] = set()
@@ -410,6 +455,34 @@ def _strict_loader() -> type:
                         ("tag:yaml.org,2002:float", "construct_yaml_float")):
         StrictLoader.add_constructor(tag, getattr(StrictLoader, method))
     return StrictLoader
+
+
+def _check_composed(root: Any) -> None:
+    """The composed document, before anything is built from it: nesting at most MAX_DEPTH,
+    no lone surrogate in a scalar, and — where a node is reached twice, i.e. through an
+    alias — the expansion check. A loop in document order (the first problem is named)."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    seen: set[int] = set()
+    aliased = False
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        n, depth = stack.pop()
+        if id(n) in seen:
+            aliased = True
+            continue
+        seen.add(id(n))
+        if depth > MAX_DEPTH:
+            raise _YamlRefused(f"nested more than {MAX_DEPTH} levels deep", n.start_mark)
+        if isinstance(n, ScalarNode):
+            if _SURROGATE.search(n.value):
+                raise _YamlRefused("a lone UTF-16 surrogate is not a character", n.start_mark)
+        elif isinstance(n, MappingNode):
+            stack.extend((c, depth + 1) for pair in reversed(n.value) for c in reversed(pair))
+        elif isinstance(n, SequenceNode):
+            stack.extend((c, depth + 1) for c in reversed(n.value))
+    if aliased:
+        _check_expansion(root)
 
 
 def _check_expansion(node: Any) -> None:
@@ -467,12 +540,18 @@ def parse_yaml(text: str, origin: str) -> tuple[Any, Any]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if loader.aliases:
-            _check_expansion(node)
+        _check_composed(node)
         return loader.construct_document(node), node
     except _YamlRefused as e:
         raise InputError(f"{origin}: not valid YAML{_at(e.mark)}: {e}") from None
     except yaml.MarkedYAMLError as e:
+        if "maximum nesting depth" in str(e.problem):  # libyaml's own bound, 1,000
+            raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}: nested more "
+                             f"than {MAX_DEPTH} levels deep") from None
+        if "invalid Unicode character escape" in str(e.problem):  # libyaml: \ud800 et al.
+            raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}: a lone UTF-16 "
+                             "surrogate (or a code point past U+10FFFF) is not a "
+                             "character") from None
         problem = f" ({_one_line(e.problem)})" if e.problem else ""
         raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}{problem}") from None
     except yaml.YAMLError as e:

@@ -198,9 +198,12 @@ def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None
     A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
     in place: renaming over it would replace the device itself. Errors are one line naming
     the path (``what``: "bundle" gives "cannot write bundle")."""
+    from dsscan.inputs import refuse_in_use
+
     p = Path(path)
     binary = isinstance(data, bytes)
     cannot = f"cannot write{' ' + what if what else ''}"
+    refuse_in_use(p)  # never over an input, the store, the baseline or the config in use
     try:
         is_dir, in_place = p.is_dir(), p.exists() and not p.is_file()
     except OSError as e:  # a name too long, a loop of links: before anything is written

@@ -37,8 +37,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.articles import NO_ARTICLE_TITLE, article_summary, article_title
+from dsscan.errors import InputError
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import RANK
+from dsscan.masking import mask_text
 from dsscan.reports import (
     clean,
     fail_rank,
@@ -391,10 +393,20 @@ def _trend(result: ScanResult, current_by_level: dict[str, int]) -> list[TrendPo
 
 
 def _int(v: Any) -> int:
+    """A count of a stored run. An infinite or huge one (a damaged store: SQLite keeps
+    9e999 as infinity) is refused in one line — int() of it is an OverflowError, and a
+    trend drawn from it would be wrong."""
     try:
-        return int(v)
+        n = int(v)
     except (TypeError, ValueError):
         return 0
+    except OverflowError:
+        n = 1 << 64  # infinity: refused below
+    if not -(1 << 63) <= n < 1 << 63:
+        raise InputError("history: a stored run has a count that is not a number of findings "
+                         f"({mask_text(str(v))[:30]}); the history store may be damaged — "
+                         "restore it from a backup, or give --store a new one")
+    return n
 
 
 def _when(iso: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -35,6 +36,42 @@ _RUN_COLUMNS = ("seq", "id", "started_at", "stored_at", "label", "tool_version",
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 # Beyond any store, and within a 64-bit SQL integer (a larger LIMIT would overflow the driver).
 _MAX_LIMIT = 2**62
+
+# A writer that finds the store locked by another process (SQLite's write lock, PostgreSQL's
+# migration lock) waits quietly for QUIET_WAIT_S (runs of one sweep storing together), then
+# says once what it waits for and how to give up, up to DSSCAN_STORE_WAIT seconds.
+WAIT_ENV = "DSSCAN_STORE_WAIT"
+DEFAULT_WAIT_S = 120.0
+QUIET_WAIT_S = 3.0
+
+
+def wait_seconds() -> float:
+    """How long a writer waits for another one: DSSCAN_STORE_WAIT, else DEFAULT_WAIT_S."""
+    raw = os.environ.get(WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise InputError(f"{WAIT_ENV}={mask_text(raw)[:40]!r}: not a number of seconds "
+                         "from 0 to 86400")
+    return value
+
+
+def waiting_for_lock(url: str, wait: float) -> None:
+    import click
+
+    click.echo(f"dsscan: {url}: history store is locked by another process writing to it "
+               f"(another dsscan run storing its results?); waiting up to {wait:g} s for it — "
+               f"press Ctrl-C to give up (set {WAIT_ENV} to wait longer or shorter)", err=True)
+
+
+def still_locked(url: str, wait: float) -> InputError:
+    return InputError(f"{url}: history store still locked by another process after {wait:g} "
+                      f"s; nothing was written (try again when it has finished, or set "
+                      f"{WAIT_ENV})")
 _FINDING_COLUMNS = ("fingerprint", "policy_id", "asset_id", "asset_name", "level", "severity",
                     "status", "baseline", "message", "account", "region")
 

@@ -8,6 +8,7 @@ connection's search_path (set it in the URL, e.g. ``?options=-csearch_path%3Ddss
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +17,13 @@ from typing import Any
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
 from dsscan.store import migrate
-from dsscan.store.base import RunStore
+from dsscan.store.base import (
+    QUIET_WAIT_S,
+    RunStore,
+    still_locked,
+    wait_seconds,
+    waiting_for_lock,
+)
 from dsscan.store.rows import RUN_FIELDS, RUN_INSERT
 
 # pg_advisory_xact_lock key for migrations: "dsscnmig" as a (positive) bigint.
@@ -143,12 +150,33 @@ class PostgresStore(RunStore):
                              f"({self._scrub(e)}); open it once as the owner of its tables, "
                              "then again") from None
 
+    def _migration_lock(self, cur: Any) -> None:
+        """pg_advisory_xact_lock, waited for as SQLite's write lock is: quietly for a moment,
+        then one line saying what is waited for and how to give up (Ctrl-C), and past
+        DSSCAN_STORE_WAIT one line, nothing written (never a silent wait without end)."""
+        wait = wait_seconds()
+        start = time.monotonic()
+        said = False
+        while True:
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            if cur.fetchone()[0]:
+                return
+            now = time.monotonic()
+            if not said and now - start >= min(QUIET_WAIT_S, wait):
+                said = True
+                waiting_for_lock(self.url, wait)
+            if now - start >= wait:
+                if not said:
+                    waiting_for_lock(self.url, wait)
+                raise still_locked(self.url, wait)
+            time.sleep(0.1)
+
     def _apply(self, target: int) -> None:
         steps = migrate.migrations(self.dialect)
         while True:
             with self._conn.transaction(), self._conn.cursor() as cur:
                 # Released at COMMIT: the next process in the queue re-reads the version.
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                self._migration_lock(cur)
                 cur.execute(migrate.SCHEMA_VERSION_DDL)
                 cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
                 version = migrate.version_number(cur.fetchone()[0], self.url)

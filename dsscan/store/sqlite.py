@@ -19,13 +19,18 @@ from urllib.parse import quote
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
 from dsscan.store import migrate
-from dsscan.store.base import RunStore
+from dsscan.store.base import (
+    QUIET_WAIT_S,
+    RunStore,
+    still_locked,
+    wait_seconds,
+    waiting_for_lock,
+)
 from dsscan.store.rows import RUN_FIELDS, RUN_INSERT
 
 # How long a writer waits for another one before giving up (a run of 100k findings takes
 # a few seconds to insert; a queue of several such writers must not time out).
 BUSY_TIMEOUT_S = 120.0
-
 
 
 class _Writer:
@@ -80,6 +85,9 @@ class SQLiteStore(RunStore):
         except BaseException:
             self.close()  # a store that failed to open holds no connection
             raise
+        from dsscan.inputs import note_in_use
+
+        note_in_use(path, "history store")  # no report is ever written over it
 
     def _connect(self, options: str = "") -> sqlite3.Connection:
         # isolation_level=None: no implicit transactions; we BEGIN IMMEDIATE ourselves.
@@ -221,10 +229,40 @@ class SQLiteStore(RunStore):
                                                   datetime.now(UTC).isoformat(timespec="seconds")))
 
     # --- the backend interface -------------------------------------------------------------
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE (the write lock). Writers queue on it quietly for a moment (runs
+        of one sweep storing together); past that, say once what is waited for and how to
+        give up, and wait in short steps, so that Ctrl-C ends the wait at once (SQLite's own
+        busy handler would hold it until its timeout); past DSSCAN_STORE_WAIT seconds, one
+        line and nothing written."""
+        start = time.monotonic()
+        wait = wait_seconds()
+        deadline = start + wait
+        conn.execute(f"PRAGMA busy_timeout = {int(min(QUIET_WAIT_S, wait) * 1000)}")
+        try:
+            said = False
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if not _locked(e):
+                        raise
+                conn.execute("PRAGMA busy_timeout = 0")
+                now = time.monotonic()
+                if not said:
+                    said = True
+                    waiting_for_lock(self.url, wait)
+                if now >= deadline:
+                    raise still_locked(self.url, wait)
+                time.sleep(min(0.1, max(0.0, deadline - now)))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin(conn)
         try:
             yield conn
         except BaseException:
@@ -255,6 +293,11 @@ class SQLiteStore(RunStore):
             raise InputError(f"{self.url}: history store is damaged: stored text is not "
                              "UTF-8; restore the file from a backup, or give --store a new "
                              "one") from None
+
+
+def _locked(e: sqlite3.Error) -> bool:
+    name = getattr(e, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(e)
 
 
 def _cannot_write(e: sqlite3.Error) -> bool:

@@ -109,6 +109,10 @@ class BlobSample:
     skipped: tuple[str, str] | None = None
     ranges: int = 0  # random ranges read
     partial: str | None = None  # scanned, but part of it could not be read within the bounds
+    # What the parsers could not read (reason -> count): malformed rows, undecodable bytes.
+    # Never silently dropped: each becomes part of ``partial`` (or ``skipped`` when nothing
+    # at all was read), so the object is a coverage gap, never "no identifiers found".
+    unread: Counter[str] = field(default_factory=Counter)
 
     @property
     def scanned(self) -> bool:
@@ -179,17 +183,32 @@ def sample_blob(blob: Blob, limits: Limits, scanner: Any, location: str) -> Blob
     if not data:
         res.skipped = ("not_data", "empty")
         return res
-    if data.startswith(_MAGIC_BINARY) or (b"\x00" in data[:8192] and not _utf16(data)):
+    declared = _BY_EXTENSION.get(ext) or _BY_CONTENT_TYPE.get(
+        (blob.content_type or "").split(";")[0].strip().lower())
+    if data.startswith(_MAGIC_BINARY) or (b"\x00" in data[:8192] and not _utf16(data)
+                                          and declared is None):
         res.skipped = ("not_data", "binary content")
         return res
+    if b"\x00" in data and not _utf16(data):
+        # A data format with NUL bytes in it: read with the NULs as spaces, and say that
+        # it was not read as written (a NUL may stand in for a separator, or the text be
+        # UTF-16 without a byte-order mark).
+        res.unread[f"NUL bytes in a {declared or 'text'} file"] += 1
+        data = data.replace(b"\x00", b" ")
 
-    fmt = _BY_EXTENSION.get(ext) or _BY_CONTENT_TYPE.get(
-        (blob.content_type or "").split(";")[0].strip().lower()) or _sniff(data)
+    fmt = declared or _sniff(data)
     if fmt == "parquet":
         fmt = "text"  # a gzipped "parquet" name: Parquet compresses inside, not around
     res.format = fmt
-    text, encoding = _decode(data, truncated)
-    if truncated and fmt != "json":  # JSON is read as a stream up to the cut
+    # JSON is read as a stream up to the cut; other formats by whole lines. A line break
+    # byte is never inside a UTF-8 or GB 18030 character: cut before decoding, so that the
+    # character the bound may have cut is not taken for an undecodable one.
+    lines_only = truncated and fmt != "json"
+    read = len(data)
+    if lines_only and not _utf16(data):
+        data = _drop_partial_last_line(data)
+    text, encoding = _decode(data, truncated and fmt == "json", res)
+    if lines_only and encoding == "utf-16":
         text = _drop_partial_last_line(text)
     pieces: list[str] = []
     if not gz and fmt in LINE_FORMATS and blob.size:
@@ -201,12 +220,36 @@ def sample_blob(blob: Blob, limits: Limits, scanner: Any, location: str) -> Blob
     elif fmt == "jsonl":
         _jsonl([text, *pieces], limits, sink, res)
     elif fmt == "json":
-        if not _json(text, limits, sink, res):
-            _lines([text], limits, sink, res)  # a truncated or broken document: its text
+        if not _json(text, limits, sink, res, truncated=truncated):
+            _lines([text], limits, sink, res)  # not JSON at all: its text
     else:
         _lines([text, *pieces], limits, sink, res)
+    if truncated and res.rows == 0 and not sink.columns and not sink.text:
+        # Data was read but no row, record or line of it was complete within the bound (one
+        # line, field or value longer than the read): nothing was looked at.
+        res.unread[f"no complete {fmt} row within the first {read:,} bytes"] += 1
     sink.scan(scanner, res)
+    _settle(res, bool(sink.columns or sink.text))
     return res
+
+
+def _settle(res: BlobSample, scanned: bool) -> None:
+    """What the parsers could not read becomes a coverage gap: the whole object when
+    nothing of it was scanned, else a part (``partial``)."""
+    if not res.unread:
+        return
+    why = "; ".join(f"{r} ({n})" if n > 1 else r for r, n in sorted(res.unread.items()))
+    if scanned:
+        res.partial = f"{res.partial}; {why}" if res.partial else why
+    else:
+        res.skipped = ("unreadable", why)
+
+
+def _parquet(blob: Blob, limits: Limits, scanner: Any, location: str,
+             res: BlobSample) -> BlobSample:
+    from dsscan.scanners.content.parquet import sample_parquet
+
+    return sample_parquet(blob, limits, scanner, location, res)
 
 
 def _suffix(name: str) -> str:
@@ -228,36 +271,54 @@ def _utf16(data: bytes) -> bool:
     return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
-def _decode(data: bytes, truncated: bool) -> tuple[str, str]:
+_UNDECODABLE = "undecodable bytes (not UTF-8, UTF-16 or GB 18030; read as U+FFFD)"
+
+
+def _decode(data: bytes, cut: bool, res: BlobSample) -> tuple[str, str]:
     """Text and the encoding it was read with: UTF-8 (with or without BOM), UTF-16 with a
-    BOM, else GB 18030 (the superset of GBK that Chinese exports use)."""
+    BOM, else GB 18030 (the superset of GBK that Chinese exports use). ``cut``: the read
+    bound may have cut the last character (dropped, not an error). Bytes no encoding reads
+    are replaced and counted in ``res.unread``: what they held was not looked at."""
     if _utf16(data):
-        return data[:len(data) - len(data) % 2].decode("utf-16", errors="replace"), "utf-16"
+        return _strict(data[:len(data) - len(data) % 2], "utf-16", False, res), "utf-16"
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     try:
-        # Incremental: a character cut by the read bound is dropped, not an error.
-        return codecs.getincrementaldecoder("utf-8")().decode(data, final=not truncated), "utf-8"
+        return codecs.getincrementaldecoder("utf-8")().decode(data, final=not cut), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace"), "gb18030"
+        return _strict(data, "gb18030", cut, res), "gb18030"
 
 
-def _decode_mid(chunk: bytes, encoding: str) -> str:
-    """Text of a range read from the middle: it may start inside a character."""
-    if encoding == "utf-8":
-        i = 0
-        while i < min(3, len(chunk)) and 0x80 <= chunk[i] <= 0xBF:
-            i += 1
-        chunk = chunk[i:]
-    elif encoding == "utf-16":
+def _strict(data: bytes, encoding: str, cut: bool, res: BlobSample) -> str:
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(data, final=not cut)
+    except UnicodeDecodeError:
+        res.unread[_UNDECODABLE] += 1
+        return codecs.getincrementaldecoder(encoding)("replace").decode(data, final=not cut)
+
+
+def _decode_mid(chunk: bytes, encoding: str, complete_end: bool, res: BlobSample) -> str:
+    """Whole lines of a range read from the middle: the line it starts inside of and (unless
+    the range reaches the end) the line it ends inside of are dropped, at byte level (a
+    newline byte is never part of a UTF-8 or GB 18030 character), then decoded."""
+    if encoding == "utf-16":
         chunk = chunk[:len(chunk) - len(chunk) % 2]
-        return chunk.decode("utf-16-le", errors="replace")
-    return chunk.decode(encoding, errors="replace")
+        text = chunk.decode("utf-16-le", errors="replace")
+        first = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=-1)
+        text = text[first + 1:] if first >= 0 else ""
+        return text if complete_end else _drop_partial_last_line(text)
+    first = min((i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0), default=-1)
+    chunk = chunk[first + 1:] if first >= 0 else b""
+    if not complete_end:
+        chunk = _drop_partial_last_line(chunk)
+    return _strict(chunk, encoding, False, res)
 
 
-def _drop_partial_last_line(text: str) -> str:
-    cut = text.rfind("\n")
-    return text[:cut + 1] if cut >= 0 else ""
+def _drop_partial_last_line(text: Any) -> Any:
+    """``text`` (str or bytes) up to its last line break (LF, CRLF or a lone CR)."""
+    lf, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    cut = max(text.rfind(lf), text.rfind(cr))
+    return text[:cut + 1] if cut >= 0 else text[:0]
 
 
 def _random_ranges(blob: Blob, limits: Limits, encoding: str, res: BlobSample) -> list[str]:
@@ -280,11 +341,7 @@ def _random_ranges(blob: Blob, limits: Limits, encoding: str, res: BlobSample) -
         chunk = blob.read(off, rb)
         res.bytes += len(chunk)
         res.ranges += 1
-        text = _decode_mid(chunk, encoding)
-        first = text.find("\n")  # drop the line the range starts inside of
-        text = text[first + 1:] if first >= 0 else ""
-        if off + len(chunk) < size:
-            text = _drop_partial_last_line(text)
+        text = _decode_mid(chunk, encoding, off + len(chunk) >= size, res)
         if text:
             out.append(text)
     return out
@@ -314,12 +371,23 @@ def _delimiter(line: str) -> str:
 
 def _csv(head: str, pieces: list[str], delimiter: str | None, limits: Limits, sink: _Sink,
          res: BlobSample) -> None:
-    first_line = head.split("\n", 1)[0]
+    first_line = (head.splitlines() or [""])[0]
     delim = delimiter or _delimiter(first_line)
-    reader = csv.reader(io.StringIO(head), delimiter=delim)
+    # One long quoted field (a JSON document in a cell) is data like any other: the read
+    # bound, not the csv module's 128 KiB default, limits a field.
+    longest = max([len(head), *map(len, pieces)])
+    if csv.field_size_limit() <= longest:
+        csv.field_size_limit(longest + 1)
+    # newline="": CR-only (classic Mac, some exports), LF and CRLF rows alike.
+    # strict: a stray quote is an error counted below, not a field that swallows the rows
+    # after it.
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delim, strict=True)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error):
+    except StopIteration:
+        return
+    except csv.Error:
+        res.unread["malformed CSV header row"] += 1
         return
     if header and all(c.strip() and not _HEADERLESS.search(c) for c in header):
         names = [c.strip() for c in header]
@@ -330,25 +398,31 @@ def _csv(head: str, pieces: list[str], delimiter: str | None, limits: Limits, si
     width = len(names)
     # The head takes most of the row budget; the ranges share the rest.
     head_rows = limits.rows if not pieces else max(1, limits.rows * 3 // 4)
-    _rows(sink, names, first + list(_reader_rows(reader, head_rows - len(first))), res)
+    _rows(sink, names, first + list(_reader_rows(reader, head_rows - len(first), res)), res)
     left = limits.rows - res.rows
     for piece in pieces:
         if left <= 0:
             break
-        got = [r for r in _reader_rows(csv.reader(io.StringIO(piece), delimiter=delim), left)
-               if len(r) == width]  # a row cut by a quoted newline is dropped
+        got = []
+        rd = csv.reader(io.StringIO(piece, newline=""), delimiter=delim, strict=True)
+        for r in _reader_rows(rd, left, res):
+            if len(r) == width:
+                got.append(r)
+            else:  # a row cut by a quoted newline: its cells are read as text
+                sink.text.append(" ".join(r))
         _rows(sink, names, got, res)
         left -= len(got)
 
 
-def _reader_rows(reader: Any, limit: int) -> Iterator[list[str]]:
+def _reader_rows(reader: Any, limit: int, res: BlobSample) -> Iterator[list[str]]:
     n = 0
     while n < limit:
         try:
             row = next(reader)
         except StopIteration:
             return
-        except csv.Error:  # a malformed row (its message is not kept: it may quote data)
+        except csv.Error:  # its message is not kept: it may quote data
+            res.unread["malformed CSV rows"] += 1
             continue
         if row:
             n += 1
@@ -359,6 +433,8 @@ def _rows(sink: _Sink, names: list[str], rows: list[list[str]], res: BlobSample)
     for row in rows:
         for name, cell in zip(names, row, strict=False):
             sink.add(name, cell if cell != "" else None)
+        if len(row) > len(names):  # cells past the header: read as text, not dropped
+            sink.text.append(" ".join(row[len(names):]))
         res.rows += 1
 
 
@@ -367,29 +443,36 @@ _DECODER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
 
 
 def _flatten(value: Any, path: str, sink: _Sink) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(v, f"{path}.{k}" if path else str(k), sink)
-    elif isinstance(value, list):
-        for v in value:
-            _flatten(v, f"{path}[]", sink)
-    elif isinstance(value, str):
-        sink.add(path or "$", value)
-    elif value is None:
-        sink.add(path or "$", None)
-    # booleans carry nothing a detector looks for
+    """(key path, scalar) pairs of a decoded value, in document order. A loop, not
+    recursion: however deep the value, no RecursionError."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(reversed([(x, f"{p}.{k}" if p else str(k)) for k, x in v.items()]))
+        elif isinstance(v, list | tuple):
+            stack.extend(reversed([(x, f"{p}[]") for x in v]))
+        elif isinstance(v, str):
+            sink.add(p or "$", v)
+        elif v is None:
+            sink.add(p or "$", None)
+        elif not isinstance(v, bool):  # booleans carry nothing a detector looks for
+            sink.add(p or "$", render(v))
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = (("true", False), ("false", False), ("null", True))
 
 
-def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
+def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample, *,
+          truncated: bool = False) -> bool:
     """A JSON document, read as a stream of (key path, scalar) up to where the read bound cut
     it, so a truncated document still gives its first records. Records are the objects
     inside arrays (the rows of ``[{...}, ...]`` or ``{"data": [{...}]}``); a document
     without any is one record. Numbers stay the text they are written as. False when the
-    text is not JSON at all (it is then read as text)."""
+    text is not JSON at all (it is then read as text). Where the document is malformed
+    (not merely cut by the read bound: ``truncated``), the rest is read as text and the
+    malformation recorded in ``res.unread``."""
     s = text.lstrip("\ufeff \t\r\n")
     if not s.startswith(("{", "[")):
         return False
@@ -397,6 +480,7 @@ def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
     stack: list[list[Any]] = []
     records = scalars = 0
     i, n = 0, len(s)
+    broken = False
 
     def value_path() -> str:
         if not stack:
@@ -417,6 +501,7 @@ def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
             i += 1
         elif c in "}]":
             if not stack:
+                broken = True  # a close with nothing open
                 break
             is_obj, _, _ = stack.pop()
             if is_obj and stack and not stack[-1][0]:
@@ -424,8 +509,9 @@ def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
             i += 1
         elif c == '"':
             try:
-                value, i = json.decoder.scanstring(s, i + 1)
-            except ValueError:  # cut inside the string by the read bound
+                value, i = json.decoder.scanstring(s, i + 1, False)
+            except ValueError:  # unterminated: cut by the read bound, or malformed
+                broken = not truncated or s.find('"', i + 1) != -1
                 break
             if stack and stack[-1][0] and stack[-1][2] is None:
                 stack[-1][2] = value
@@ -436,6 +522,7 @@ def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
             m = _NUMBER.match(s, i)
             if m:
                 if m.end() >= n:  # the bound may have cut the number: left out
+                    broken = not truncated
                     break
                 sink.add(value_path(), m.group(0))
                 scalars += 1
@@ -448,9 +535,19 @@ def _json(text: str, limits: Limits, sink: _Sink, res: BlobSample) -> bool:
                     i += len(word)
                     break
             else:
-                break  # not JSON from here on
+                # Not JSON from here on, unless the read bound cut a literal.
+                broken = not (truncated and any(w.startswith(s[i:]) for w, _ in _LITERALS))
+                break
+    if not broken and i >= n and stack and not truncated:
+        broken = True  # the whole file read, and the document never closes
+    ok = bool(records or scalars) or s.rstrip() in ("[]", "{}")
+    if broken and (ok or stack):
+        res.unread[f"malformed JSON after {records:,} records (the rest read as text)"] += 1
+        if s[i:].strip():
+            sink.text.append(s[i:])
+        ok = True
     res.rows += records or (1 if scalars else 0)
-    return bool(records or scalars) or s.rstrip() in ("[]", "{}")
+    return ok
 
 
 def _jsonl(pieces: list[str], limits: Limits, sink: _Sink, res: BlobSample) -> None:
@@ -464,9 +561,11 @@ def _jsonl(pieces: list[str], limits: Limits, sink: _Sink, res: BlobSample) -> N
                 continue
             res.rows += 1
             try:
-                _flatten(_DECODER.decode(line), "", sink)
-            except json.JSONDecodeError:
-                other.append(line)  # not JSON: scanned as text
+                value = _DECODER.decode(line)
+            except (json.JSONDecodeError, RecursionError):
+                other.append(line)  # not JSON (or nested past the parser): scanned as text
+                continue
+            _flatten(value, "", sink)
     sink.text.extend(other)
 
 
@@ -475,129 +574,6 @@ def _lines(pieces: list[str], limits: Limits, sink: _Sink, res: BlobSample) -> N
         lines = piece.splitlines()[:max(0, limits.rows - res.rows)]
         res.rows += len(lines)
         sink.text.extend(lines)
-
-
-# --- Parquet -----------------------------------------------------------------------------
-
-class _OverBudget(Exception):
-    pass
-
-
-class _RangeFile(io.RawIOBase):
-    """A read-only file over a blob's byte ranges, within a byte budget, for pyarrow."""
-
-    def __init__(self, blob: Blob, size: int, budget: int, res: BlobSample) -> None:
-        self.blob, self.size, self.left, self.res = blob, size, budget, res
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
-        self.pos = max(0, base + offset)
-        return self.pos
-
-    def read(self, n: int = -1) -> bytes:
-        if n is None or n < 0:
-            n = self.size - self.pos
-        n = min(n, self.size - self.pos)
-        if n <= 0:
-            return b""
-        if n > self.left:
-            raise _OverBudget()
-        data = self.blob.read(self.pos, n)
-        self.left -= len(data)
-        self.res.bytes += len(data)
-        self.pos += len(data)
-        return data
-
-    def readinto(self, b: Any) -> int:
-        data = self.read(len(b))
-        b[:len(data)] = data
-        return len(data)
-
-
-def _parquet(blob: Blob, limits: Limits, scanner: Any, location: str,
-             res: BlobSample) -> BlobSample:
-    res.format = "parquet"
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        res.skipped = ("unreadable", "Parquet needs pyarrow (pip install pyarrow)")
-        return res
-    size = blob.size
-    if not size or size < 12:
-        res.skipped = ("unreadable", "not a Parquet file (too short or size unknown)")
-        return res
-    f = _RangeFile(blob, size, limits.parquet_bytes, res)
-    try:
-        # The footer ourselves (its length is in the last 8 bytes), so that pyarrow's own
-        # footer read-ahead does not decide how much is fetched.
-        f.seek(size - 8)
-        tail = f.read(8)
-        meta_len = int.from_bytes(tail[:4], "little")
-        if tail[4:] != PARQUET_MAGIC or meta_len + 8 > size:
-            res.skipped = ("unreadable", "not a Parquet file")
-            return res
-        f.seek(size - 8 - meta_len)
-        footer = f.read(meta_len)
-        meta = pq.read_metadata(io.BytesIO(PARQUET_MAGIC + footer + tail))
-        pf = pq.ParquetFile(f, metadata=meta)
-    except _OverBudget:
-        res.skipped = ("unreadable", "Parquet footer larger than the byte budget")
-        return res
-    except Exception as e:  # pyarrow raises many kinds; none is kept but its class
-        res.skipped = ("unreadable", f"unreadable Parquet ({type(e).__name__})")
-        return res
-
-    sink = _Sink(location, limits.max_columns)
-    if meta.num_row_groups == 0:
-        sink.scan(scanner, res)
-        return res
-    rg = meta.row_group(0)
-    chunk = {rg.column(j).path_in_schema: rg.column(j).total_compressed_size
-             for j in range(rg.num_columns)}
-    over = 0
-    for fld in pf.schema_arrow:
-        t = fld.type
-        if not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
-                or pa.types.is_decimal(t) or pa.types.is_dictionary(t)):
-            continue  # binary, dates, nested: nothing the detectors read
-        need = chunk.get(fld.name)
-        if need is None:
-            continue
-        if need > f.left:
-            over += 1
-            continue
-        try:
-            col = pf.read_row_group(0, columns=[fld.name]).column(0)
-        except _OverBudget:
-            over += 1
-            continue
-        except Exception:
-            over += 1
-            continue
-        values = col.slice(0, limits.rows).to_pylist()
-        for v in values:
-            sink.add(fld.name, None if v is None else render(v))
-        res.rows = max(res.rows, len(values))
-    sink.scan(scanner, res)
-    if over:
-        # Part of the file could not be read within the bound: a coverage gap.
-        res.skipped = None if sink.columns else ("unreadable",
-                                                 "Parquet column chunks larger than the byte "
-                                                 "budget")
-        if sink.columns:
-            res.partial = f"{over} Parquet column(s) over the byte budget"
-    return res
 
 
 def render(value: Any) -> str:
@@ -623,7 +599,7 @@ class Tally:
         self.detections: list[Detection] = []
         self.rows = self.bytes = self.columns = self.objects = self.tried = 0
         self.failed: Counter[str] = Counter()  # read errors
-        self.unreadable: Counter[str] = Counter()  # data not readable within the bounds
+        self.unreadable: Counter[str] = Counter()  # data not read (bounds, malformed)
         self.skipped: Counter[str] = Counter()  # not data (media, empty, archived)
 
     def add(self, res: BlobSample) -> None:
@@ -652,7 +628,7 @@ class Tally:
         n, what = self.tried, self.what
         gaps = [f"{why} ({count} of {n} sampled {what})"
                 for why, count in sorted(self.failed.items())]
-        gaps += [f"{count} of {n} sampled {what} could not be read within the bounds ({why})"
+        gaps += [f"{count} of {n} sampled {what} could not be read in full ({why})"
                  for why, count in sorted(self.unreadable.items())]
         if self.objects == 0 and gaps:
             return Outcome(content_block([], sample, status="error", reason="; ".join(gaps)),

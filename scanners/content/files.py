@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dsscan.errors import InputError
+from dsscan.inputs import note_in_use
 from dsscan.masking import mask_text
 from dsscan.scanners.content import Asset
 from dsscan.scanners.content.blobs import (
@@ -99,6 +100,7 @@ def sample_path(path: str, opts: FileOptions, scanner: Any) -> Asset:
         tally.skipped["binary type"] += binary
     for f in files:
         rel = f.relative_to(p).as_posix() if is_dir else f.name
+        note_in_use(f, "sampled file")
         try:
             res = sample_blob(LocalFile(f, rel), opts.limits, scanner, mask_text(rel))
         except OSError as e:  # the reason names the error, not the file (its name may be data)

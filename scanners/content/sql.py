@@ -32,6 +32,7 @@ import re
 import sqlite3
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -362,19 +363,28 @@ def _scannable(t: Any) -> str | None:
 
 # --- sampling ------------------------------------------------------------------------------
 
-def _values(value: Any, path: str, out: dict[str, list[str | None]]) -> None:
-    if value is None:
-        out.setdefault(path, []).append(None)
-    elif isinstance(value, bytes | bytearray | memoryview):
-        return  # binary in a column SQLite declared otherwise
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _values(v, f"{path}.{k}", out)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            _values(v, f"{path}[]", out)
-    elif isinstance(value, str | int | float | Decimal):
-        out.setdefault(path, []).append(render(value))
+def _values(value: Any, path: str, out: dict[str, list[str | None]],
+            unread: Counter[str]) -> None:
+    """(path, text) of a cell: JSON and arrays by key path. A loop, not recursion (a JSON
+    cell nested thousands deep is no RecursionError). Bytes in a column declared as text
+    (SQLite keeps what it is given) are read as UTF-8; what is not UTF-8 is counted in
+    ``unread``: a coverage gap, never a silent skip."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if v is None:
+            out.setdefault(p, []).append(None)
+        elif isinstance(v, bytes | bytearray | memoryview):
+            try:
+                out.setdefault(p, []).append(bytes(v).decode("utf-8"))
+            except UnicodeDecodeError:
+                unread["binary values in a text or numeric column"] += 1
+        elif isinstance(v, dict):
+            stack.extend(reversed([(x, f"{p}.{k}") for k, x in v.items()]))
+        elif isinstance(v, list | tuple):
+            stack.extend(reversed([(x, f"{p}[]") for x in v]))
+        elif isinstance(v, str | int | float | Decimal) and not isinstance(v, bool):
+            out.setdefault(p, []).append(render(v))
 
 
 def _estimate(conn: Any, t: _Table) -> float:
@@ -418,22 +428,29 @@ def _sample_table(conn: Any, t: _Table, url: Any, opts: SqlOptions,
     try:
         with read_only_transaction(conn, opts.timeout):
             rows, how = _read_rows(conn, t, cols, opts.rows)
+    except RecursionError:  # a JSON value nested past the driver's parser
+        return error_outcome("a value nested too deep to read")
     except Exception as e:
         if not _database_error(e):
             raise
         return error_outcome(failure_reason(e, url, opts.timeout, connecting=False))
     attrs["method"] = how
     values: dict[str, list[str | None]] = {}
+    unread: Counter[str] = Counter()
     for row in rows:
         for name, v in zip(cols, row, strict=True):
-            _values(v, name, values)
+            _values(v, name, values, unread)
     detections: list[dict[str, Any]] = []
     for path, vals in values.items():
         safe = mask_text(path)[:80]
         detections += scanner.scan_column(f"{t.qualified}.{safe}", vals,
                                           name=safe.rsplit(".", 1)[-1].rstrip("[]"))
+    gaps = [f"{n} {why} not read" for why, n in sorted(unread.items())]
+    if gaps and not values:
+        return Outcome(content_block([], {"rows": len(rows), "columns": len(cols)},
+                                     status="error", reason="; ".join(gaps)), gaps, attrs)
     return Outcome(content_block(detections, {"rows": len(rows), "columns": len(cols)}),
-                   attributes=attrs)
+                   gaps, attributes=attrs)
 
 
 def _database_error(e: BaseException) -> bool:
@@ -471,6 +488,10 @@ def sample_database(url_text: str, opts: SqlOptions,
                  "account": None, "region": None, "tags": {},
                  "assessment": {"status": "complete", "gaps": []}, "attributes": {}}
     _declared(db, opts)
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        from dsscan.inputs import note_in_use
+
+        note_in_use(url.database, "sampled database")
     engine = _engine(url, opts.timeout)
     try:
         try:
