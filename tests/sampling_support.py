@@ -170,6 +170,11 @@ class MotoServer:
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.server.start()
         self.url = f"http://127.0.0.1:{port}"
+        # moto's backends are this process's globals: start from an empty estate whatever an
+        # earlier test left (a bucket left behind made a later PUT answer 409).
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
+                                                      method="POST"), timeout=30).close()
         self.env = {**FAKE_ENV, "AWS_ENDPOINT_URL": self.url}
         for k, v in self.env.items():
             monkeypatch.setenv(k, v)
