@@ -49,14 +49,19 @@ def old_resident_id_ok(s: str) -> bool:
             and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12])))
 
 
-def luhn_ok(s: str) -> bool:
+def luhn_sum(s: str) -> int:
+    """The Luhn sum of a string of digits (every second digit from the right doubled)."""
     total = 0
     for i, ch in enumerate(reversed(s)):
         d = ord(ch) - 48
         if i % 2:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
-    return total % 10 == 0
+    return total
+
+
+def luhn_ok(s: str) -> bool:
+    return luhn_sum(s) % 10 == 0
 
 
 def card_ok(s: str) -> bool:

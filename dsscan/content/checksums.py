@@ -19,6 +19,7 @@ from itertools import repeat
 from operator import add, itemgetter
 
 from dsscan.content.formats import TAIWAN_LETTER_VALUES, USCC_ALPHABET
+from dsscan.identifiers import luhn_sum
 
 _X_TO_A = str.maketrans("Xx", "AA")
 # GB 32100 alphabet → base-36 digits with the same values (J is 18 in GB 32100, 19 in base 36).
@@ -48,13 +49,7 @@ def _luhn_chunks() -> dict[str, int]:
     for n in range(1, 5):
         for v in range(10 ** n):
             s = str(v).zfill(n)
-            total = 0
-            for i, ch in enumerate(reversed(s)):
-                d = ord(ch) - 48
-                if i % 2:
-                    d = d * 2 - 9 if d > 4 else d * 2
-                total += d
-            table[s] = total
+            table[s] = luhn_sum(s)
     return table
 
 
