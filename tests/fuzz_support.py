@@ -289,7 +289,7 @@ class Fuzzer:
     def run(self, kind: Kind, base_seed: int, index: int,
             subprocess_too: bool = False) -> tuple[Case, Outcome, list[str]]:
         case, data = make_case(kind, self.seed_of(kind), base_seed, index)
-        d = Path(tempfile.mkdtemp(prefix=f"{kind.name}-{index}-", dir=self.workdir))
+        d = Path(tempfile.mkdtemp(prefix=f"{kind.name}-case{index}-run-", dir=self.workdir))
         path = d / kind.filename
         path.write_bytes(data)
         argv, out = self.argv(kind, case.full, path, d)
@@ -380,7 +380,7 @@ def run_store_case(seed_store: bytes, workdir: Path, base_seed: int,
     naming the store), never with an internal error."""
     rnd = random.Random(f"store:{base_seed}:{index}")
     data, how = damage(seed_store, rnd)
-    d = Path(tempfile.mkdtemp(prefix=f"store-{index}-", dir=workdir))
+    d = Path(tempfile.mkdtemp(prefix=f"store-case{index}-run-", dir=workdir))
     path = d / "history.sqlite"
     path.write_bytes(data)
     outcomes, bad = [], []
