@@ -85,8 +85,6 @@ class Pattern:
         assert self.regex is not None
         if self.kind == "glob":
             return self.regex.match(value) is not None
-        if self.kind == "masked":
-            return self.regex.match(comparable(value)) is not None
         if self.slow[0]:
             raise SlowPattern(self)
         try:
@@ -109,7 +107,6 @@ class Matcher:
     _literals: frozenset[str] = field(init=False, repr=False, compare=False)
     _globs: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _regexes: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
-    _masked: tuple[Pattern, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         globs = [p.regex.pattern for p in self.patterns if p.kind == "glob" and p.regex]
@@ -118,8 +115,6 @@ class Matcher:
         object.__setattr__(self, "_globs", re.compile("|".join(globs)) if globs else None)
         object.__setattr__(self, "_regexes", tuple(p for p in self.patterns
                                                    if p.kind == "regex" and p.regex))
-        object.__setattr__(self, "_masked", tuple(p for p in self.patterns
-                                                  if p.kind == "masked"))
 
     def value(self, asset: dict[str, Any], ltags: dict[str, str]) -> str | None:
         if self.field == "tags":
@@ -131,8 +126,6 @@ class Matcher:
         if v is None:
             return False
         if v in self._literals or (self._globs is not None and self._globs.match(v)):
-            return True
-        if any(p.test(v) for p in self._masked):
             return True
         slow = None
         for p in self._regexes:  # a match settles it even when another pattern is slow
@@ -237,6 +230,8 @@ class Catalogue:
     _has_tag_matchers: bool = field(default=False, repr=False)
     # Per rule, the matchers other than its anchor: what is left to check on an index hit.
     _rest: list[tuple[Matcher, ...]] = field(default_factory=list, repr=False)
+    # The rules quoting identifiers, as they read masked records (built on first use).
+    _masked: list[Any] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         fields: dict[str, _FieldIndex] = {}
@@ -288,6 +283,40 @@ class Catalogue:
                 raise InputError(why[0])
             undecided += why
         return out
+
+
+    def masked_match(self, asset: dict[str, Any],
+                     undecided: list[str] | None = None) -> list[Rule]:
+        """The rules quoting an identifier whose masked form matches a masked record (a
+        saved inventory: ``kyc440305********0029-ledger``), each stripped to its level.
+
+        Only the level: the masked form keeps 10 of 18 digits, so two identifiers sharing
+        them both match — raising a level is the safe error, but a rule's environment,
+        desensitization record or lineage applied to another identifier's store could hide
+        a finding. Values are compared without their ``~N`` suffixes."""
+        if not self._masked:
+            self._masked.append(_shadow(self.rules))
+        built = self._masked[0]
+        if built is None or not _looks_masked(asset):
+            return []
+        shadow, level_only = built
+        view = dict(asset)
+        for key in ("id", "name"):
+            v = asset.get(key)
+            if isinstance(v, str):
+                view[key] = comparable(v)
+        tags = asset.get("tags")
+        if isinstance(tags, dict):
+            view["tags"] = {k: comparable(v) if isinstance(v, str) else v
+                            for k, v in tags.items()}
+        return [level_only[r.index] for r in shadow.match(view, undecided)]
+
+
+def _looks_masked(asset: dict[str, Any]) -> bool:
+    tags = asset.get("tags")
+    return any("*" in v for v in (asset.get("id"), asset.get("name"),
+                                  *(tags.values() if isinstance(tags, dict) else ()))
+               if isinstance(v, str))
 
 
 _NO_TAGS: dict[str, str] = {}
@@ -426,9 +455,6 @@ def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple
             # An unquoted account id becomes a YAML int and could lose leading zeros.
             raise fail(f"{where}: pattern {_one_line(s)} must be a string (quote it)")
         out.append(_compile(s, where, fail))
-        masked = _masked_form(s)
-        if masked is not None:
-            out.append(masked)
     return tuple(out)
 
 
@@ -449,20 +475,50 @@ _WILDCARD = re.compile(r"(\*|\?|\[[^\]]*\])")
 
 
 def _masked_form(text: str) -> Pattern | None:
-    """The pattern as it reads a masked record: a glob or literal quoting an identifier
-    (``name: ['kyc440305198511220029*']``) matches the live store, but an inventory saved by
-    dsscan holds the name masked (``kyc440305********0029-ledger``); without this form the
-    saved file's store would fall to unclassified when scanned again. The identifier's digits
-    are masked as every output masks them and the mask's ``*`` read literally; the value is
-    compared without its ``~N`` suffixes. Two identifiers sharing their visible digits both
-    match: the error raises a level, never lowers one. Regexes (``re:``) are not converted."""
+    """The pattern as it reads a masked record, or None when it quotes no identifier.
+
+    A glob or literal quoting an identifier (``name: ['kyc440305198511220029*']``) matches
+    the live store, but an inventory saved by dsscan holds the name masked
+    (``kyc440305********0029-ledger``). The identifier's digits are masked as every output
+    masks them and the mask's ``*`` is read literally; values are compared without their
+    ``~N`` suffixes (:meth:`Catalogue.masked_match`). Regexes (``re:``) and globs whose
+    wildcards cut through an identifier's digits are not converted (docs/outputs.md)."""
     if text.startswith("re:"):
         return None
     parts = _WILDCARD.split(text)
     masked = [mask_text(p) if i % 2 == 0 else p for i, p in enumerate(parts)]
     if masked == parts:
         return None
+    if len(parts) == 1:
+        return Pattern(masked[0], "literal", None)
     rx = "".join(re.escape(p) if i % 2 == 0 else fnmatch.translate(p)[4:-3]
                  for i, p in enumerate(masked))
-    return Pattern("".join(masked), "masked", re.compile(f"(?s:{rx})\\Z"))
+    return Pattern("".join(masked), "glob", re.compile(f"(?s:{rx})\\Z"))
+
+
+def _masked_matcher(m: Matcher) -> Matcher | None:
+    """``m`` with each pattern quoting an identifier replaced by its masked form; None when
+    no pattern of ``m`` quotes one."""
+    forms = [_masked_form(p.text) if p.kind != "regex" else None for p in m.patterns]
+    if all(f is None for f in forms):
+        return None
+    return Matcher(m.field, tuple(f or p for f, p in zip(forms, m.patterns, strict=True)),
+                   m.tag_key)
+
+
+def _shadow(rules: list[Rule]) -> tuple[Catalogue, list[Rule]] | None:
+    """The rules that quote an identifier, as they read masked records: (a catalogue of
+    them, indexed by position; per position the original rule stripped to its level)."""
+    shadow: list[Rule] = []
+    level_only: list[Rule] = []
+    for r in rules:
+        if r.level is None:
+            continue
+        forms = [_masked_matcher(m) for m in r.matchers]
+        if all(f is None for f in forms):
+            continue
+        matchers = tuple(f or m for f, m in zip(forms, r.matchers, strict=True))
+        shadow.append(Rule(id=r.id, index=len(shadow), level=r.level, matchers=matchers))
+        level_only.append(Rule(id=r.id, index=r.index, level=r.level, matchers=()))
+    return (Catalogue(shadow, source="masked forms"), level_only) if shadow else None
 

@@ -24,7 +24,7 @@ from dsscan.errors import InputError
 from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
 from dsscan.inventory import gc_paused
 from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
-from dsscan.masking import mask_text
+from dsscan.masking import comparable, mask_text
 
 # Sources that observe a level (DECLARING_SOURCES state one): a conflict is a declaration
 # lower than an observation.
@@ -206,21 +206,18 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
     own: list[list[Entry]] = []
     envs: list[list[Entry]] = []
     lineage: list[tuple[dict[str, Any], list[Rule]]] = []
-    by_id = {r.id: r for r in catalogue.rules} if catalogue is not None else {}
+    # Rule ids as a saved inventory records them: as written, and masked (an id quoting an
+    # identifier is written masked).
+    by_id = {k: r for r in (catalogue.rules if catalogue is not None else ())
+             for k in (r.id, comparable(mask_text(r.id)))}
     for a in assets:
-        if catalogue is None:
-            rules = no_rules
-        else:
-            undecided: list[str] = []
-            rules = catalogue.match(a, undecided)
-            for why in undecided:  # a rule that may apply: the level may be higher
-                _catalogue_gap(a, why)
-        if by_id and isinstance(a.get("level"), dict):
-            rules = _with_recorded_rules(a, rules, by_id)
+        rules = level_rules = no_rules
+        if catalogue is not None:
+            rules, level_rules = _catalogue_rules(a, catalogue, by_id)
         tags = a.get("tags")
         hits = setup.tag_hits(tags) if tags else _NO_HITS
         dkey = _domain_rating_key(a, config) if config.domains else None
-        own.append(_own_level_sources(a, rules, hits, dkey, setup))
+        own.append(_own_level_sources(a, level_rules, hits, dkey, setup))
         envs.append(_environment_sources(a, rules, hits, dkey, setup))
         a["desensitization"] = _desensitization(a, rules, hits)
         if rules and any(r.derived_from for r in rules):
@@ -294,6 +291,29 @@ def _domain_rating_key(a: dict[str, Any], config: Config) -> str | None:
     return None
 
 
+def _catalogue_rules(a: dict[str, Any], catalogue: Catalogue,
+                     by_id: dict[str, Rule]) -> tuple[list[Rule], list[Rule]]:
+    """(the rules that apply to the asset, those that give it a level).
+
+    The rules that match it, plus those a saved inventory records as having matched (still in
+    the catalogue); for the level also the rules quoting an identifier whose masked form
+    matches the masked record (Catalogue.masked_match: the level only). A rule whose ``re:``
+    pattern ran out of time may apply: a catalogue gap (the level may be higher)."""
+    undecided: list[str] = []
+    rules = catalogue.match(a, undecided)
+    if by_id:
+        rules = _with_recorded_rules(a, rules, by_id)
+    level_rules = rules
+    masked = catalogue.masked_match(a, undecided)
+    if masked:
+        have = {r.id for r in rules}
+        level_rules = sorted([*rules, *(r for r in masked if r.id not in have)],
+                             key=lambda r: r.index)
+    for why in undecided:
+        _catalogue_gap(a, why)
+    return rules, level_rules
+
+
 def _with_recorded_rules(a: dict[str, Any], rules: list[Rule],
                         by_id: dict[str, Rule]) -> list[Rule]:
     """``rules`` plus the catalogue rules a saved inventory records as having classified the
@@ -304,10 +324,12 @@ def _with_recorded_rules(a: dict[str, Any], rules: list[Rule],
     re-reading the file would drop a core store to unclassified — a wrong pass on every duty
     above the floor. The rule matched when the store was read; while it stays in the catalogue
     it keeps counting (its current level). A rule removed from the catalogue no longer does."""
-    recorded = [e.get("detail") for e in a["level"].get("provenance") or ()
-                if isinstance(e, dict) and e.get("source") == "catalogue"]
-    extra = [by_id[d] for d in recorded if isinstance(d, str) and d in by_id
-             and by_id[d] not in rules]
+    recorded = {e.get("detail") for part in ("level", "environment")
+                if isinstance(a.get(part), dict)
+                for e in a[part].get("provenance") or ()
+                if isinstance(e, dict) and e.get("source") == "catalogue"}
+    found = {by_id.get(d) or by_id.get(comparable(d)) for d in recorded if isinstance(d, str)}
+    extra = [r for r in found if r is not None and r not in rules]
     if not extra:
         return rules
     return sorted([*rules, *extra], key=lambda r: r.index)

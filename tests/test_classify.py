@@ -537,3 +537,49 @@ def test_a_rule_removed_from_the_catalogue_no_longer_counts_for_a_saved_inventor
     run([a], catalogue=c)
     other = cat({"id": "CAT-OTHER", "level": "general", "match": {"name": "nothing"}})
     assert level(run([a], catalogue=other)[a["id"]]) == "unclassified"
+
+
+def _saved(asset: dict[str, Any], c: Catalogue | None) -> dict[str, Any]:
+    """The asset (classified with ``c`` first, unless None) as a saved inventory holds it."""
+    import json
+
+    from dsscan.inventory import Inventory, dump_inventory, parse_inventory
+
+    a = copy.deepcopy(asset)
+    if c is not None:
+        run([a], catalogue=c)
+    [saved] = parse_inventory(json.loads(dump_inventory(Inventory(assets=[a]))),
+                              "saved.json").assets
+    return saved
+
+
+def test_a_masked_form_gives_another_identifiers_store_only_the_level_never_the_rest() -> None:
+    """kyc440305198511220029* and kyc440305199001070029 share their masked form: the rule
+    may raise the other store's level, but its environment and desensitization record
+    (which would hide a DS-TST finding) are not applied."""
+    c = cat({"id": "CAT-TESTCOPY", "level": "core", "environment": "test",
+             "desensitization": "DSR-2025-004", "match": {"name": f"{_KYC}*"}})
+    other = {"id": "arn:aws-cn:s3:::kyc440305199001070029-ledger", "kind": "object_store",
+             "name": "kyc440305199001070029-ledger", "tags": {"environment": "production"}}
+    for saved in (_saved(other, c), _saved(other, None)):
+        got = run([saved], catalogue=c)[saved["id"]]
+        assert level(got) == "core"
+        assert got["environment"]["value"] == "production"
+        assert got["desensitization"] is None
+
+
+@pytest.mark.parametrize("rule", [
+    # a re: rule giving only the environment: recorded in environment.provenance
+    {"id": "CAT-UAT", "environment": "test", "match": {"name": f"re:^{_KYC}"}},
+    # a rule id quoting an identifier: recorded masked
+    {"id": "KYC-440305198511220029", "level": "core", "match": {"name": f"re:^{_KYC}"}},
+])
+def test_a_recorded_rule_is_found_whatever_it_gave_and_however_its_id_was_written(rule) -> None:
+    c = cat(rule)
+    asset = {"id": f"arn:aws-cn:s3:::{_KYC}-ledger", "kind": "object_store",
+             "name": f"{_KYC}-ledger", "tags": {"dsscan:level": "important"}}
+    live = run([copy.deepcopy(asset)], catalogue=c)[asset["id"]]
+    saved = _saved(asset, c)
+    got = run([saved], catalogue=c)[saved["id"]]
+    assert level(got) == level(live)
+    assert got["environment"]["value"] == live["environment"]["value"]
