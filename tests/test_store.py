@@ -932,3 +932,23 @@ def test_a_reader_without_write_access_to_an_older_store_gets_one_clear_line(
                                "cannot be upgraded from here (read-only")
     assert r.stdout.count("\n") == 1
     assert query(str(path), "SELECT MAX(version) FROM schema_version") == [(1,)]
+
+
+def test_an_old_run_id_shown_masked_resolves(tmp_path: Path) -> None:
+    """Ids stored before run ids ended in letters may end in an all-decimal hex suffix that
+    every listing shows masked; the masked form a user copies from 'dsscan history' resolves
+    to that run."""
+    from dsscan.masking import mask_text
+
+    path = tmp_path / "h.sqlite"
+    with open_store(str(path)) as store:
+        store.save_run(result([]))
+    old = "r20261207-090714-338-03289783"
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE runs SET id = ?", (old,))
+    shown = mask_text(old)
+    assert shown != old and "*" in shown
+    with open_store(str(path)) as store:
+        assert store.resolve(shown) == old
+        with pytest.raises(InputError, match="unknown run"):
+            store.resolve(mask_text("r20261207-090714-338-13289783").replace("9783", "9784"))

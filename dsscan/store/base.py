@@ -263,6 +263,14 @@ class RunStore:
                 return ref
             rows = self._read("SELECT id FROM runs WHERE substr(id, 1, ?) = ? "
                               "ORDER BY seq DESC LIMIT 3", (len(ref), ref))
+            if not rows and "*" in ref:
+                # A run id as a listing showed it masked (an id stored before run ids ended
+                # in letters, whose hex suffix happened to be all digits): the runs whose
+                # masked id it is.
+                head = ref.split("*", 1)[0]
+                rows = [r for r in self._read("SELECT id FROM runs WHERE substr(id, 1, ?) = ? "
+                                              "ORDER BY seq DESC", (len(head), head))
+                        if mask_text(str(r[0])) == ref][:3]
         if not rows:
             raise InputError(f"unknown run '{shown}' in {self.url} (see 'dsscan history')")
         if len(rows) > 1:
