@@ -102,7 +102,10 @@ def estate() -> None:
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "backup", "Value": "daily"}])
 
 
-def backup_client(selection: dict[str, Any], opt_in: dict[str, bool]) -> tuple[Any, Stubber]:
+def backup_client(selection: dict[str, Any],
+                  opt_in: dict[str, bool] | None) -> tuple[Any, Stubber]:
+    """The AWS Backup client answering one plan with one selection; ``opt_in`` None: the
+    service opt-in settings are denied."""
     client = boto3.client("backup", region_name=REGION)
     stub = Stubber(client)
     stub.add_response("list_backup_vaults", {"BackupVaultList": []})
@@ -114,7 +117,11 @@ def backup_client(selection: dict[str, Any], opt_in: dict[str, bool]) -> tuple[A
         "BackupPlanId": "p-1", "SelectionId": "s-1", "BackupSelection": {
             "SelectionName": "sel", "IamRoleArn": f"arn:aws-cn:iam::{ACCOUNT}:role/backup",
             **selection}})
-    stub.add_response("describe_region_settings", {"ResourceTypeOptInPreference": opt_in})
+    if opt_in is None:
+        stub.add_client_error("describe_region_settings", "AccessDeniedException",
+                              "not authorized", 400)
+    else:
+        stub.add_response("describe_region_settings", {"ResourceTypeOptInPreference": opt_in})
     stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
     stub.activate()
     return client, stub
@@ -148,21 +155,7 @@ def test_a_selection_covers_what_aws_backup_would_back_up(case, selection, opt_i
 def test_unreadable_service_opt_in_leaves_what_it_decides_unknown_and_is_noted(
         selection, covered, unknown):
     estate()
-    client = boto3.client("backup", region_name=REGION)
-    stub = Stubber(client)
-    stub.add_response("list_backup_vaults", {"BackupVaultList": []})
-    stub.add_response("list_backup_plans", {"BackupPlansList": [
-        {"BackupPlanId": "p-1", "BackupPlanName": "nightly"}]})
-    stub.add_response("list_backup_selections", {"BackupSelectionsList": [
-        {"SelectionId": "s-1", "BackupPlanId": "p-1", "SelectionName": "sel"}]})
-    stub.add_response("get_backup_selection", {
-        "BackupPlanId": "p-1", "SelectionId": "s-1", "BackupSelection": {
-            "SelectionName": "sel", "IamRoleArn": f"arn:aws-cn:iam::{ACCOUNT}:role/backup",
-            **selection}})
-    stub.add_client_error("describe_region_settings", "AccessDeniedException",
-                          "not authorized", 400)
-    stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
-    stub.activate()
+    client, _ = backup_client(selection, None)
     inv = sweep(SweepOptions(regions=[REGION], services=["s3", "dynamodb", "backup"],
                              client_overrides={"backup": client}))
     plans = {name: by_name(inv, name)["backup"]["plans"] for name in ALL}
