@@ -63,12 +63,12 @@ def _source_command(scanner: scanners.Scanner) -> click.Command:
                  catalogue_path: str | None, policy_dirs: tuple[str, ...],
                  include: tuple[str, ...], exclude: tuple[str, ...], **kwargs: Any) -> int:
         from dsscan.baseline import DEFAULT_PATH, write_baseline
-        from dsscan.cli.evaluate import load_settings
         from dsscan.pipeline import EXIT_INCOMPLETE, EXIT_OK, ScanOptions, run_scan
         from dsscan.policy_library import load_library
+        from dsscan.run import load_config
 
         source_args = {n: kwargs.pop(n) for n in names}
-        config, catalogue = load_settings(config_path, catalogue_path, no_config=no_config)
+        config, catalogue = load_config(config_path, catalogue_path, no_config=no_config)
         parent = click.get_current_context().find_object(_CreateState)
         path = output or (parent.output if parent else None) or config.baseline or DEFAULT_PATH
         library = load_library(extra_dirs=[*config.policy_dirs, *policy_dirs])

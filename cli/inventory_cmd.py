@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from dsscan.cli.evaluate import load_settings
+from dsscan.run import load_config
 
 
 class _InventoryGroup(click.Group):
@@ -140,7 +140,7 @@ def classify_cmd(files: tuple[str, ...], config_path: str | None, catalogue_path
     from dsscan.pipeline import ScanOptions, prepare
     from dsscan.scanners import get
 
-    config, catalogue = load_settings(config_path, catalogue_path)
+    config, catalogue = load_config(config_path, catalogue_path)
     inv = get("inventory").collect(files=files)
     prepare(inv, ScanOptions(config=config, catalogue=catalogue))
     text = dump_inventory(inv, output)
@@ -178,7 +178,7 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
     from dsscan.pipeline import ScanOptions, prepare
     from dsscan.scanners import get
 
-    config, catalogue = load_settings(config_path, catalogue_path)
+    config, catalogue = load_config(config_path, catalogue_path)
     inv = get("inventory").collect(files=(file,))
     assets = prepare(inv, ScanOptions(config=config, catalogue=catalogue))
     from dsscan.masking import mask_value

@@ -11,12 +11,13 @@ from typing import Any
 
 import click
 
-from dsscan.cli.evaluate import evaluation_options, load_settings, run_evaluation
+from dsscan.cli.evaluate import evaluation_options, run_evaluation
 from dsscan.cli.main import EXIT_CODES_HELP
 from dsscan.cli.types import FiniteFloatRange
 from dsscan.config import ENVIRONMENTS
 from dsscan.errors import InputError
 from dsscan.levels import LEVELS
+from dsscan.run import load_config
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # What sampled content can decide. The other policies need facts a sampler does not read
@@ -205,7 +206,7 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     from dsscan.scanners.content.blobs import Limits
     from dsscan.scanners.content.files import FileOptions, sample_path
 
-    config, catalogue = load_settings(config_path, catalogue_path)
+    config, catalogue = load_config(config_path, catalogue_path)
     select = None
     if catalogued_only:
         if catalogue is None:

@@ -18,6 +18,7 @@ DSSCAN_ENFORCEMENT (advisory | mandatory: the packs's default level).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,29 +101,30 @@ class Evaluator:
     """Maps a stack to the inventory and runs the library over it (once per validation)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        from dsscan.cli.evaluate import load_settings
-        from dsscan.policy_library import load_library
+        from dsscan.run import load_setup
 
         self.settings = settings or Settings.from_env()
-        self.config, self.catalogue = load_settings(self.settings.config_path,
-                                                    self.settings.catalogue_path)
-        self.library = load_library(extra_dirs=[*self.config.policy_dirs,
-                                                *self.settings.policy_dirs])
+        setup = load_setup(self.settings.config_path, self.settings.catalogue_path,
+                           self.settings.policy_dirs)
+        # A preview is a gate, not a run of the estate: no baseline (an accepted finding still
+        # blocks a deployment that makes it), no report files, nothing kept in the history store.
+        setup.config = dataclasses.replace(setup.config, baseline=None, store=None, reports=[])
+        self.setup = setup
         self._last: tuple[int, _Verdicts] | None = None
 
     def verdicts(self, args: Any) -> _Verdicts:
         if self._last is not None and self._last[0] == id(args):
             return self._last[1]
-        from dsscan.pipeline import ScanOptions, run_scan
+        from dsscan.run import RunRequest, execute
         from dsscan.scanners.iac.mapping import build_inventory
 
         states = _states(args.resources)
         # Region and account come from the resources' providers (the stack's aws:* config is
         # the default provider's inputs).
         read = read_states(states, kind="crossguard", file="(pulumi stack)")
-        inv = build_inventory(read.resources, tool="pulumi", files=[])
-        result = run_scan(inv, self.library, ScanOptions(config=self.config,
-                                                         catalogue=self.catalogue))
+        result = execute(RunRequest(
+            inventory=lambda: build_inventory(read.resources, tool="pulumi", files=[]),
+            default_format=None), self.setup).scan
         v = _Verdicts()
         for f in result.findings:
             if not f.gating:  # waived in the settings: an accepted risk blocks no deployment
@@ -160,7 +162,7 @@ def policies(settings: Settings | None = None) -> list[Any]:
     out = [StackValidationPolicy(
         name=p.id.lower(), description=f"{p.title} (NFRA {_articles(p.articles)})",
         validate=validator(p.id), enforcement_level=level,
-        remediation_steps=p.remediation or None) for p in ev.library.policies]
+        remediation_steps=p.remediation or None) for p in ev.setup.library.policies]
     out.append(StackValidationPolicy(
         name=NOT_ASSESSED, description="Facts the dsscan policies need that are unknown until "
         "apply or secret: not assessed, so not compliant until assessed",

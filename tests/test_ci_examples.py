@@ -134,7 +134,7 @@ def parse(argv: list[str] | tuple[str, ...], workdir: Path) -> click.Context:
 
 def written_files(ctx: click.Context) -> dict[str, str]:
     """Report files a parsed command writes: path -> format (dsscan's own pairing rules)."""
-    from dsscan.cli.evaluate import plan_outputs
+    from dsscan.run import plan_reports as plan_outputs
 
     params = ctx.params
     if "formats" in params:
