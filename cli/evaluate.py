@@ -121,7 +121,7 @@ class TerminalUI(RunUI):
         click.echo(text, err=True)
 
     def report(self, text: str) -> None:
-        from dsscan.masking import premasked
+        from dsscan.masked_streams import premasked
 
         with premasked():  # masked as it was rendered: not a second time
             click.echo(text, nl=not text.endswith("\n"))

@@ -236,7 +236,7 @@ def _candidate(n: int, a: dict[str, Any]) -> str:
 
 def _echo_masked(text: str) -> None:
     """A document masked value by value already (mask_value): no second pass over the text."""
-    from dsscan.masking import premasked
+    from dsscan.masked_streams import premasked
 
     with premasked():
         click.echo(text, nl=False)

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     # Everything this command writes -- reports, inventories, the store, messages on standard
     # output and error -- is masked in one session: one value, one masked form (dsscan.masking).
     from dsscan.inputs import in_use_session
-    from dsscan.masking import masked_std_streams, session
+    from dsscan.masked_streams import masked_std_streams
+    from dsscan.masking import session
 
     with session(), masked_std_streams(), in_use_session():
         try:

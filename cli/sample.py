@@ -149,7 +149,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
     out = outputs[0] if outputs else None
     text = dump_inventory(inv, out)
     if out is None:
-        from dsscan.masking import premasked
+        from dsscan.masked_streams import premasked
 
         with premasked():  # masked value by value (dump_inventory)
             click.echo(text, nl=False)

@@ -333,7 +333,7 @@ def _pick_anchor(rule: Rule) -> Matcher:
 
 def load_catalogue(path: str | Path, config: Config | None = None) -> Catalogue:
     """Read and check a catalogue file; any problem raises InputError (one line)."""
-    from dsscan.inputs import load_yaml
+    from dsscan.strict_yaml import load_yaml
 
     return catalogue_from_mapping(load_yaml(path, "catalogue file"), str(path), config)
 

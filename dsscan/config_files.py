@@ -49,7 +49,8 @@ def read_settings(path: Path) -> tuple[dict[str, Any], dict[str, int], str]:
 
 
 def _read_yaml(p: Path) -> tuple[dict[str, Any], dict[str, int], str]:
-    from dsscan.inputs import parse_yaml, read_text
+    from dsscan.inputs import read_text
+    from dsscan.strict_yaml import parse_yaml
 
     raw, node = parse_yaml(read_text(p, "config file"), str(p))
     if raw is None:

@@ -15,8 +15,9 @@ fails with one line (an InputError) that names the file:
 - JSON is strict: a key repeated in an object, NaN or Infinity (or a number that overflows to
   it), an integer beyond 64 bits, a lone UTF-16 surrogate (``"\\ud800"``) or nesting deeper
   than MAX_DEPTH is an error, never a silent last-wins, float or crash further on;
-- YAML is strict the same way, and its aliases may not expand past MAX_NODES values or
-  refer to themselves (a "billion laughs" file is refused, not walked); TOML likewise.
+- YAML (dsscan.strict_yaml) is strict the same way, and its aliases may not expand past
+  MAX_NODES values or refer to themselves (a "billion laughs" file is refused, not
+  walked); TOML likewise.
 
 What a loader does with the document (its schema, its meaning) stays in the loader.
 """
@@ -47,13 +48,13 @@ DEFAULT_LIMIT_MB = {DATA: 512, SETTINGS: 16}
 MAX_DEPTH = 128
 # Values a YAML document may expand to through its aliases.
 MAX_NODES = 1_000_000
-_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # what JSON tools and the policy engine represent
+INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # what JSON tools and the policy engine represent
 _CHUNK = 16 << 20
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _quote(value: Any, limit: int = 60) -> str:
+def quote_value(value: Any, limit: int = 60) -> str:
     """A value from the file for an error message: masked, on one line, bounded."""
     text = " ".join(mask_text(str(value)).split())
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # no lone surrogates
@@ -239,7 +240,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for k, _ in pairs:
             if k in seen:
-                raise _Refused(f"duplicate key {_quote(k)} in an object (a JSON object may "
+                raise _Refused(f"duplicate key {quote_value(k)} in an object (a JSON object may "
                                "not repeat a key: which value would count is undefined)")
             seen.add(k)
     return d
@@ -252,7 +253,7 @@ def _constant(name: str) -> Any:
 def _float(text: str) -> float:
     value = float(text)
     if math.isinf(value):
-        raise _Refused(f"the number {_quote(text, 30)} is too large (it overflows to "
+        raise _Refused(f"the number {quote_value(text, 30)} is too large (it overflows to "
                        "Infinity)")
     return value
 
@@ -263,7 +264,7 @@ def _int(text: str) -> int:
         raise _Refused(f"an integer of {digits:,} digits (dsscan reads integers of at most "
                        "64 bits)")
     value = int(text)
-    if not _INT_MIN <= value <= _INT_MAX:
+    if not INT_MIN <= value <= INT_MAX:
         raise _Refused(f"the integer {text} is beyond 64 bits")
     return value
 
@@ -331,12 +332,12 @@ def _check_strings(doc: Any, origin: str, what: str) -> None:
         o = stack.pop()
         if isinstance(o, dict):
             for k, v in o.items():
-                if _SURROGATE.search(k):
+                if SURROGATE.search(k):
                     raise _surrogate(origin, what)
                 stack.append(v)
         elif isinstance(o, list):
             stack.extend(o)
-        elif isinstance(o, str) and _SURROGATE.search(o):
+        elif isinstance(o, str) and SURROGATE.search(o):
             raise _surrogate(origin, what)
 
 
@@ -392,192 +393,12 @@ def check_shape(doc: Any, schema_name: str, origin: str, at: str = "$") -> None:
     if err is None:
         return
     path = json_path(err.instance_path, at)
-    raise InputError(f"{origin}: {_one_line(path, 120)}: {_one_line(err.message, 160)}")
+    raise InputError(f"{origin}: {one_line(path, 120)}: {one_line(err.message, 160)}")
 
 
-# --- YAML -------------------------------------------------------------------------------------
-
-class _YamlRefused(Exception):
-    def __init__(self, message: str, mark: Any = None) -> None:
-        super().__init__(message)
-        self.mark = mark
-
-
-@cache
-def _strict_loader() -> type:
-    """PyYAML's safe loader, strict: no repeated keys, no NaN/Infinity, no integers beyond 64
-    bits (here), no lone surrogates, nesting at most MAX_DEPTH (``_check_composed``). On
-    libyaml's CSafeLoader where PyYAML has it: its scanner, parser and composer are C, ~8x
-    the pure-Python SafeLoader (bench/bench_yaml.py), and it refuses control characters and
-    nesting past 1,000 levels as that one does. Built on first use: importing PyYAML at
-    start-up would slow every command."""
-    import yaml
-    from yaml.nodes import MappingNode
-
-    merge_tag = "tag:yaml.org,2002:merge"
-    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-
-    class StrictLoader(base):  # type: ignore[misc, valid-type]
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            if isinstance(node, MappingNode):
-                seen: set[Any] = set()
-                for key_node, _ in node.value:
-                    if key_node.tag == merge_tag:
-                        continue
-                    key = self.construct_object(key_node, deep=deep)
-                    try:
-                        repeated = key in seen
-                        seen.add(key)
-                    except TypeError:  # unhashable: PyYAML names it below
-                        continue
-                    if repeated:
-                        raise _YamlRefused(f"duplicate key {_quote(key)} (a mapping may not "
-                                           "repeat a key: which value would count is "
-                                           "undefined)", key_node.start_mark)
-            return super().construct_mapping(node, deep=deep)
-
-        def construct_yaml_int(self, node: Any) -> Any:
-            if len(node.value) > 30:  # before int(): thousands of digits are slow or refused
-                raise _YamlRefused("an integer beyond 64 bits", node.start_mark)
-            value = super().construct_yaml_int(node)
-            if not _INT_MIN <= value <= _INT_MAX:
-                raise _YamlRefused("an integer beyond 64 bits", node.start_mark)
-            return value
-
-        def construct_yaml_float(self, node: Any) -> Any:
-            value = super().construct_yaml_float(node)
-            if not math.isfinite(value):
-                raise _YamlRefused(f"{_quote(node.value, 30)} is not a number dsscan reads "
-                                   "(NaN or Infinity)", node.start_mark)
-            return value
-
-    for tag, method in (("tag:yaml.org,2002:int", "construct_yaml_int"),
-                        ("tag:yaml.org,2002:float", "construct_yaml_float")):
-        StrictLoader.add_constructor(tag, getattr(StrictLoader, method))
-    return StrictLoader
-
-
-def _check_composed(root: Any) -> None:
-    """The composed document, before anything is built from it: nesting at most MAX_DEPTH,
-    no lone surrogate in a scalar, and — where a node is reached twice, i.e. through an
-    alias — the expansion check. A loop in document order (the first problem is named)."""
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-    seen: set[int] = set()
-    aliased = False
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    while stack:
-        n, depth = stack.pop()
-        if id(n) in seen:
-            aliased = True
-            continue
-        seen.add(id(n))
-        if depth > MAX_DEPTH:
-            raise _YamlRefused(f"nested more than {MAX_DEPTH} levels deep", n.start_mark)
-        if isinstance(n, ScalarNode):
-            if _SURROGATE.search(n.value):
-                raise _YamlRefused("a lone UTF-16 surrogate is not a character", n.start_mark)
-        elif isinstance(n, MappingNode):
-            stack.extend((c, depth + 1) for pair in reversed(n.value) for c in reversed(pair))
-        elif isinstance(n, SequenceNode):
-            stack.extend((c, depth + 1) for c in reversed(n.value))
-    if aliased:
-        _check_expansion(root)
-
-
-def _check_expansion(node: Any) -> None:
-    """Aliases reuse nodes: a handful can stand for a billion values, or for themselves, and
-    every walk over the document would follow them. Sizes and heights memoized per node; the
-    walk stops as soon as a path is too deep, so its own recursion stays bounded."""
-    from yaml.nodes import MappingNode, SequenceNode
-
-    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, height)
-    active: set[int] = set()
-
-    def walk(n: Any, depth: int) -> tuple[int, int]:
-        key = id(n)
-        if key in sizes:
-            size, height = sizes[key]
-        elif key in active:
-            raise _YamlRefused("an alias refers to the node that contains it", n.start_mark)
-        else:
-            if depth > MAX_DEPTH:
-                raise _YamlRefused(f"nested more than {MAX_DEPTH} levels deep (through "
-                                   "aliases)", n.start_mark)
-            if isinstance(n, MappingNode):
-                children = [c for pair in n.value for c in pair]
-            elif isinstance(n, SequenceNode):
-                children = n.value
-            else:
-                children = []
-            active.add(key)
-            size, height = 1, 1
-            for c in children:
-                s, h = walk(c, depth + 1)
-                size += s
-                height = max(height, h + 1)
-                if size > MAX_NODES:
-                    raise _YamlRefused(f"its aliases expand to more than {MAX_NODES:,} "
-                                       "values", n.start_mark)
-            active.discard(key)
-            sizes[key] = (size, height)
-        if depth + height - 1 > MAX_DEPTH:
-            raise _YamlRefused(f"nested more than {MAX_DEPTH} levels deep (through aliases)",
-                               n.start_mark)
-        return size, height
-
-    walk(node, 1)
-
-
-def parse_yaml(text: str, origin: str) -> tuple[Any, Any]:
-    """(document, root node) of strict YAML text; the node (None for an empty document)
-    gives the line of each key. InputError naming ``origin`` on any problem."""
-    import yaml
-
-    loader = None
-    try:
-        loader = _strict_loader()(text)  # refuses control characters at once
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        _check_composed(node)
-        return loader.construct_document(node), node
-    except _YamlRefused as e:
-        raise InputError(f"{origin}: not valid YAML{_at(e.mark)}: {e}") from None
-    except yaml.MarkedYAMLError as e:
-        if "maximum nesting depth" in str(e.problem):  # libyaml's own bound, 1,000
-            raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}: nested more "
-                             f"than {MAX_DEPTH} levels deep") from None
-        if "invalid Unicode character escape" in str(e.problem):  # libyaml: \ud800 et al.
-            raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}: a lone UTF-16 "
-                             "surrogate (or a code point past U+10FFFF) is not a "
-                             "character") from None
-        problem = f" ({_one_line(e.problem)})" if e.problem else ""
-        raise InputError(f"{origin}: not valid YAML{_at(e.problem_mark)}{problem}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{origin}: not valid YAML ({_one_line(e)})") from None
-    except ValueError as e:  # a date PyYAML cannot build: 2027-13-01
-        raise InputError(f"{origin}: not valid YAML ({_one_line(e)})") from None
-    except RecursionError:
-        raise InputError(f"{origin}: not valid YAML: nested more than {MAX_DEPTH} levels "
-                         "deep") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-def _at(mark: Any) -> str:
-    return f" at line {mark.line + 1}" if mark is not None else ""
-
-
-def _one_line(text: Any, limit: int = 100) -> str:
+def one_line(text: Any, limit: int = 100) -> str:
     s = " ".join(mask_text(str(text)).split())
     return s if len(s) <= limit else s[:limit - 1] + "…"
-
-
-def load_yaml(path: str | Path, what: str, *, kind: str = SETTINGS) -> Any:
-    """Read and parse a strict YAML file (JSON is YAML too)."""
-    return parse_yaml(read_text(path, what, kind=kind), str(path))[0]
 
 
 # --- TOML -------------------------------------------------------------------------------------
@@ -588,7 +409,7 @@ def parse_toml(text: str, origin: str) -> dict[str, Any]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{origin}: not valid TOML ({_one_line(e)})") from None
+        raise InputError(f"{origin}: not valid TOML ({one_line(e)})") from None
     except RecursionError:
         raise InputError(f"{origin}: not valid TOML: nested more than {MAX_DEPTH} levels "
                          "deep") from None
@@ -616,13 +437,13 @@ def check_tree(doc: Any) -> str | None:
             if depth > MAX_DEPTH:
                 return f"nested more than {MAX_DEPTH} levels deep"
             for k in o if isinstance(o, dict) else ():
-                if isinstance(k, str) and _SURROGATE.search(k):
+                if isinstance(k, str) and SURROGATE.search(k):
                     return "a lone UTF-16 surrogate is not a character"
             stack.extend((v, depth + 1) for v in (o.values() if isinstance(o, dict) else o))
         elif isinstance(o, float) and not math.isfinite(o):
             return f"{o} is not a number dsscan reads"
-        elif isinstance(o, int) and not isinstance(o, bool) and not _INT_MIN <= o <= _INT_MAX:
+        elif isinstance(o, int) and not isinstance(o, bool) and not INT_MIN <= o <= INT_MAX:
             return "an integer beyond 64 bits"
-        elif isinstance(o, str) and _SURROGATE.search(o):
+        elif isinstance(o, str) and SURROGATE.search(o):
             return "a lone UTF-16 surrogate is not a character"
     return None

@@ -35,7 +35,7 @@ class PulumiProject:
 
 
 def _yaml(path: Path) -> Any:
-    from dsscan.inputs import load_yaml
+    from dsscan.strict_yaml import load_yaml
 
     return load_yaml(path, "Pulumi project file") or {}
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 from planted import Planted, plant_tokens
 
-from dsscan import masking
+from dsscan import masked_streams, masking
+from dsscan.masked_streams import masked_std_streams
 from dsscan.masking import (
     comparable,
     mask_evidence,
@@ -33,7 +34,6 @@ from dsscan.masking import (
     mask_text_full,
     mask_value,
     masked_json_lines,
-    masked_std_streams,
     session,
 )
 
@@ -480,7 +480,7 @@ def test_standard_streams_are_masked_and_cannot_be_written_around(monkeypatch):
         print(f"sampled kyc{ID}")
         sys.stderr.write(f"TEL{MOBILE}\n")
         assert not hasattr(sys.stdout, "buffer")
-        with masking.premasked():
+        with masked_streams.premasked():
             sys.stdout.write("already masked\n")
         import click
 

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from dsscan.errors import InputError
-from dsscan.inputs import MAX_DEPTH, _strict_loader, parse_yaml
+from dsscan.inputs import MAX_DEPTH
+from dsscan.strict_yaml import _strict_loader, parse_yaml
 
 
 def test_the_c_loader_is_used_where_pyyaml_has_it():

@@ -381,7 +381,8 @@ def _check_services(services: list[str]) -> None:
 
 def read_accounts_file(path: str) -> list[Account]:
     """Accounts to scan: a YAML/JSON list of ids or {id, name, role_name}, or one id a line."""
-    from dsscan.inputs import parse_yaml, read_text
+    from dsscan.inputs import read_text
+    from dsscan.strict_yaml import parse_yaml
 
     p = Path(path)
     text = read_text(p, "accounts file")
