@@ -16,7 +16,8 @@ import moto
 import pytest
 
 from dsscan.examples import aws_estate
-from dsscan.examples.aws_estate import DR, R1, R2, P, T
+from dsscan.examples.aws_estate_layout import DR, R1, R2, P, T
+from dsscan.examples.aws_estate_resources import _resident_id
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -268,12 +269,12 @@ def test_other_stores_and_vaults(estate: Estate) -> None:
 
 
 def test_kyc_archive_holds_checksum_valid_unmasked_ids(estate: Estate) -> None:
-    assert aws_estate._resident_id("11010519491231002") == "11010519491231002X"
+    assert _resident_id("11010519491231002") == "11010519491231002X"
     body = estate.client(P, "s3").get_object(Bucket="kyc-archive", Key="scans/2026/index.csv")
     rows = body["Body"].read().decode().splitlines()[1:]
     ids = [r.split(",")[2] for r in rows]
     assert len(ids) == 20
-    assert all(i == aws_estate._resident_id(i[:17]) for i in ids)
+    assert all(i == _resident_id(i[:17]) for i in ids)
 
 
 def test_importing_the_module_touches_no_aws() -> None:
