@@ -25,6 +25,7 @@ from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
 from dsscan.inventory import gc_paused
 from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
 from dsscan.masking import comparable, mask_text
+from dsscan.relindex import RelationIndex
 
 # Sources that observe a level (DECLARING_SOURCES state one): a conflict is a declaration
 # lower than an observation.
@@ -191,17 +192,26 @@ def check_settings(config: Config) -> None:
 
 
 def classify(assets: list[dict[str, Any]], config: Config, catalogue: Catalogue | None = None,
-             domain_of: dict[str, str] | None = None) -> None:
-    """Set ``level``, ``environment`` and ``desensitization`` on every asset, in place."""
+             domain_of: dict[str, str] | None = None, index: RelationIndex | None = None) -> None:
+    """Set ``level``, ``environment`` and ``desensitization`` on every asset, in place.
+
+    ``index``: the run's relation index (dsscan.relindex), whose copies, vaults and domains
+    ``dsscan.relations`` reads too; its domain membership is used unless ``domain_of`` is
+    given. Without one, an index is built here and no domain membership is used."""
     setup = _Setup(config)
+    if index is None:
+        index = RelationIndex(assets, domain_of=domain_of or {})
+    elif domain_of is None:
+        domain_of = index.domain_of
     # ~10 small dicts per asset would trigger repeated full collections over the whole
     # (acyclic) inventory: a third of the run time at 100k assets. Nothing here makes cycles.
     with gc_paused():
-        _classify(assets, config, setup, catalogue, domain_of)
+        _classify(assets, config, setup, catalogue, domain_of, index)
 
 
 def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
-              catalogue: Catalogue | None, domain_of: dict[str, str] | None) -> None:
+              catalogue: Catalogue | None, domain_of: dict[str, str] | None,
+              index: RelationIndex) -> None:
     no_rules: list[Rule] = []
     own: list[list[Entry]] = []
     envs: list[list[Entry]] = []
@@ -224,11 +234,11 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
             lineage.append((a, rules))
     if lineage:
         _add_lineage(assets, lineage)
-    _inherit_desensitization(assets)
+    _inherit_desensitization(assets, index)
 
     floor = RANK[config.unclassified_protection_level]
-    inherited = inherit(assets, own)
-    unknown_part = unclassified_origins(assets, own, inherited, floor)
+    inherited = inherit(assets, own, index)
+    unknown_part = unclassified_origins(assets, own, inherited, floor, index)
     for i, (a, prov, inh) in enumerate(zip(assets, own, inherited, strict=True)):
         a["level"] = _level_record(prov, inh, floor, unknown_part.get(i))
 
@@ -496,10 +506,10 @@ def _desensitization(a: dict[str, Any], rules: list[Rule],
     return None
 
 
-def _inherit_desensitization(assets: list[dict[str, Any]]) -> None:
+def _inherit_desensitization(assets: list[dict[str, Any]], index: RelationIndex) -> None:
     """A snapshot, backup or replica of desensitized data is desensitized data: a copy with no
     record of its own carries its source's (copies of copies too)."""
-    by_id = {a["id"]: a for a in assets}
+    by_id = index.by_id
     pending = [a for a in assets if a.get("desensitization") is None
                and (_copy_sources(a))]
     changed = True
@@ -516,9 +526,7 @@ def _inherit_desensitization(assets: list[dict[str, Any]]) -> None:
 
 
 def _copy_sources(a: dict[str, Any]) -> list[str]:
-    backup = a.get("backup")
-    refs = list(backup.get("backup_of") or []) if isinstance(backup, dict) else []
-    return [r for r in (*refs, *(a.get("replica_of") or [])) if isinstance(r, str)]
+    return [ref for _, ref in RelationIndex.copy_refs(a)]
 
 
 # ---------------------------------------------------------------- reporting

@@ -130,6 +130,12 @@ def swept_scopes(sources: list[dict[str, Any]], gaps: list[dict[str, Any]]
                      and isinstance(s.get("account"), str) and isinstance(s.get("region"), str))
 
 
+def same_place_text(same_place: str, w: dict[str, str | None]) -> str:
+    """The separation sentence of a copy kept in its source's own bucket or volume."""
+    return (f"same bucket {bucket_name(w['bucket'])}" if same_place == "bucket"
+            else f"same volume {w['volume']}")
+
+
 def backups_of(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
              encryption: Any) -> list[dict[str, Any]]:
     if not found:
@@ -143,16 +149,12 @@ def backups_of(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
             continue
         seen.add((b["id"], rel))
         w = where(b)
-        # same_place: the copy sits in the very bucket or volume it copies (lost with it).
-        same_place: str | None = None
-        if bucket_name(w["bucket"]) in buckets:
-            same_place = "bucket"
-            sep: tuple[bool | None, str] = (False, f"same bucket {bucket_name(w['bucket'])}")
-        elif w["volume"] in volumes:
-            same_place = "volume"
-            sep = (False, f"same volume {w['volume']}")
-        else:
-            sep = separation(mode, src, w)
+        # same_place: the copy sits in the very bucket or volume it copies (lost with it). The
+        # fact DS-BAK-001 decides by; the separation sentence is rendered from it, for people.
+        same_place = ("bucket" if bucket_name(w["bucket"]) in buckets
+                      else "volume" if w["volume"] in volumes else None)
+        sep: tuple[bool | None, str] = ((False, same_place_text(same_place, w)) if same_place
+                                        else separation(mode, src, w))
         out.append({"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
                     "relation": rel, **w,
                     "encryption": encryption(b), "separate": sep[0], "separation": sep[1],

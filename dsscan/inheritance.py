@@ -4,14 +4,19 @@ those (transitively, cycles included) — and when part of that data has no leve
 not general either (Art. 18): see ``unclassified_origins``.
 
 Part of classification (dsscan.classify calls ``inherit`` and ``unclassified_origins``).
+Which asset copies, or which vault holds, which is read from the run's relation index
+(dsscan.relindex), the one that also builds ``ctx``.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsscan.levels import RANK, UNCLASSIFIED
+
+if TYPE_CHECKING:
+    from dsscan.relindex import RelationIndex
 
 Entry = dict[str, Any]
 _LEVEL_BY_RANK = {r: lv for lv, r in RANK.items()}
@@ -24,7 +29,8 @@ _CONTAINERS = ("database", "warehouse")
 _Cand = tuple[int, int, int, str]
 
 
-def inherit(assets: list[dict[str, Any]], own: list[list[Entry]]) -> list[Entry | None]:
+def inherit(assets: list[dict[str, Any]], own: list[list[Entry]],
+            index: RelationIndex) -> list[Entry | None]:
     """The inheritance entry of each asset, or None.
 
     An asset inherits the highest own level among the assets it (transitively) copies,
@@ -32,7 +38,7 @@ def inherit(assets: list[dict[str, Any]], own: list[list[Entry]]) -> list[Entry 
     to it. Each asset keeps its two best candidates with distinct origins (enough to exclude
     itself); ranks only rise, so the worklist ends after O(edges) steps even with cycles.
     """
-    users = _inheritors(assets)  # users[u] = [(v, relation)]: v inherits from u
+    users = _inheritors(assets, index)  # users[u] = [(v, relation)]: v inherits from u
     out: list[Entry | None] = [None] * len(assets)
     if not users:
         return out
@@ -97,64 +103,37 @@ def _offer(top: list[_Cand], cand: _Cand) -> bool:
     return True
 
 
-def _inheritors(assets: list[dict[str, Any]]) -> dict[int, list[tuple[int, str]]]:
+_WORDS = {"backup": "backup of", "snapshot": "snapshot of", "replica": "replica of"}
+
+
+def _inheritors(assets: list[dict[str, Any]],
+                index: RelationIndex) -> dict[int, list[tuple[int, str]]]:
     """For each asset, who takes a level from it, with the relation in words."""
-    pos = {a["id"]: i for i, a in enumerate(assets)}
     users: dict[int, list[tuple[int, str]]] = {}
-    vault_names: dict[str, list[int]] = {}
-    for i, a in enumerate(assets):
-        if a.get("kind") == "backup_vault" and isinstance(a.get("name"), str):
-            vault_names.setdefault(a["name"], []).append(i)
 
     def link(v: int, ref: Any, rel: str) -> None:
-        u = pos.get(ref) if isinstance(ref, str) else None
+        u = index.source(ref)
         if u is not None and u != v:  # an id not in the inventory gives nothing
             users.setdefault(u, []).append((v, rel))
 
     for i, a in enumerate(assets):
-        backup = a.get("backup")
-        if backup:
-            refs = backup.get("backup_of")
-            if refs:
-                rel = "snapshot of" if a.get("kind") == "snapshot" else "backup of"
-                for ref in refs:
-                    link(i, ref, rel)
-            loc = backup.get("location")
-            vault = loc.get("vault") if loc else None
-            if isinstance(vault, str):
-                for w in _vaults_named(vault, a, assets, pos, vault_names):
-                    if w != i:
-                        users.setdefault(i, []).append((w, "holds"))
-        refs = a.get("replica_of")
-        if refs:
-            for ref in refs:
-                link(i, ref, "replica of")
+        for rel, ref in index.copy_refs(a):
+            link(i, ref, _WORDS[rel])
+        # An ambiguous vault reference: every vault it may name holds it (over-classifying is
+        # the safe side; the copy carries a gap saying which vault is unknown).
+        for w in index.vaults_of(i):
+            if w != i:
+                users.setdefault(i, []).append((w, "holds"))
         refs = a.get("derived_from")
         if refs:
             for ref in refs:
                 link(i, ref, "derived from")
         parent = a.get("parent")
         if parent:
-            p = pos.get(parent)
+            p = index.source(parent)
             if p is not None and p != i and assets[p].get("kind") in _CONTAINERS:
                 users.setdefault(i, []).append((p, "contains"))
     return users
-
-
-def _vaults_named(ref: str, a: dict[str, Any], assets: list[dict[str, Any]],
-                  pos: dict[str, int], by_name: dict[str, list[int]]) -> list[int]:
-    """The vault(s) a backup location names, by id first, else by name (same account)."""
-    i = pos.get(ref)
-    if i is not None and assets[i].get("kind") == "backup_vault":
-        return [i]
-    named = by_name.get(ref, [])
-    if len(named) > 1:
-        loc = (a.get("backup") or {}).get("location") or {}
-        account = loc.get("account") or a.get("account")
-        same = [w for w in named if assets[w].get("account") == account]
-        # Ambiguous name: every candidate holds it (over-classifying is the safe side).
-        return same or named
-    return named
 
 
 def classifying(entries: list[Entry], floor: int) -> bool:
@@ -165,11 +144,12 @@ def classifying(entries: list[Entry], floor: int) -> bool:
 
 
 def unclassified_origins(assets: list[dict[str, Any]], own: list[list[Entry]],
-                          inherited: list[Entry | None], floor: int) -> dict[int, Entry]:
+                          inherited: list[Entry | None], floor: int,
+                          index: RelationIndex) -> dict[int, Entry]:
     """Assets that copy, aggregate or contain (transitively) data of an asset with no level
     (none of its own, none inherited): index -> the provenance entry saying so. Part of what
     they hold has no known level."""
-    users = _inheritors(assets)
+    users = _inheritors(assets, index)
     out: dict[int, Entry] = {}
     work: deque[int] = deque()
     origin: dict[int, int] = {}

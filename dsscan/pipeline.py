@@ -59,13 +59,17 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     from dsscan import classify, relations
     from dsscan.copies import swept_scopes
     from dsscan.keys import apply_declared_keys
+    from dsscan.relindex import RelationIndex
 
     assets = inventory.assets
     # Keys the institution declares its own: decided before anything copies encryption facts.
     apply_declared_keys(assets, options.config.kms_keys)
-    domain_of = relations.domain_membership(assets)
-    classify.classify(assets, options.config, options.catalogue, domain_of=domain_of)
-    relations.attach_context(assets, options.config, domain_of,
+    # Which domain, vault and source each asset relates to, resolved once: classification and
+    # relations both read this index, so they cannot disagree (issue 12 item 3).
+    index = RelationIndex(assets)
+    index.record_gaps()
+    classify.classify(assets, options.config, options.catalogue, index=index)
+    relations.attach_context(assets, options.config, index,
                              swept_scopes(inventory.sources, inventory.gaps))
     return assets
 

@@ -2,9 +2,12 @@
 
 Two entry points, called by ``dsscan.pipeline.prepare``:
 
-- ``domain_membership`` (before classification): which network domain each asset sits in;
+- ``domain_membership`` (before classification): which network domain each asset sits in
+  (a run reads it from its ``dsscan.relindex.RelationIndex``);
 - ``attach_context`` (after classification): sets ``asset["ctx"]`` (docs/architecture.md §3),
-  so policies judge one asset at a time and never join over the whole estate.
+  so policies judge one asset at a time and never join over the whole estate. Which domain,
+  vault and source an asset relates to comes from the run's RelationIndex, the one
+  classification read: the two stages cannot disagree.
 
 Everything is built from dict indexes in one or two passes over the assets; reachability is
 computed once per domain and the same dict is shared by all of the domain's members.
@@ -14,7 +17,6 @@ User-facing rules: docs/relations.md.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from dsscan.config import Config
@@ -38,6 +40,7 @@ from dsscan.netmath import (
     parse_cidr,
     ranges_overlap,
 )
+from dsscan.relindex import RelationIndex, membership
 
 __all__ = ["attach_context", "cidr_overlaps", "domain_membership", "is_internet_cidr"]
 
@@ -106,59 +109,8 @@ class _Refs:
 
 def domain_membership(assets: list[Asset]) -> dict[str, str]:
     """Asset id → id of the network_domain asset it sits in (absent: no network info/no match).
-
-    Order: a domain listing one of the asset's subnets (fewest subnets = most specific wins),
-    else the domain of the asset's VPC, else the asset's explicit ``network.domain``.
-    """
-    domains = _by_kind(assets, DOMAIN)[DOMAIN]
-    by_subnet: dict[str, list[Asset]] = {}
-    by_vpc: dict[str, list[Asset]] = {}
-    size: dict[str, int] = {}
-    for d in domains:
-        net = _net(d)
-        subnets = set(strs(net.get("subnets")))
-        size[d["id"]] = len(subnets)
-        for s in subnets:
-            by_subnet.setdefault(s, []).append(d)
-        if isinstance(net.get("vpc_id"), str) and net["vpc_id"]:
-            by_vpc.setdefault(net["vpc_id"], []).append(d)
-
-    # A VPC maps to its VPC-level domain (one listing no subnets); a VPC described only by
-    # several subnet-level domains is ambiguous for an asset that matched none of them.
-    vpc_domain: dict[str, str] = {}
-    for vpc, ds in by_vpc.items():
-        whole = sorted(d["id"] for d in ds if size[d["id"]] == 0)
-        if whole:
-            vpc_domain[vpc] = whole[0]
-        elif len(ds) == 1:
-            vpc_domain[vpc] = ds[0]["id"]
-    named = _Refs(domains)
-
-    out: dict[str, str] = {}
-    for a in assets:
-        if a.get("kind") == DOMAIN:
-            out[a["id"]] = a["id"]
-            continue
-        net = a.get("network")
-        if not isinstance(net, dict):
-            continue
-        chosen: str | None = None
-        subnets = strs(net.get("subnets")) if by_subnet else []
-        if len(subnets) == 1:  # the common case, without counting
-            cands = by_subnet.get(subnets[0], ())
-            if cands:
-                chosen = min(cands, key=lambda d: (size[d["id"]], d["id"]))["id"]
-        elif subnets:
-            hits = Counter(d["id"] for s in subnets for d in by_subnet.get(s, ()))
-            if hits:
-                chosen = min(hits, key=lambda did: (-hits[did], size[did], did))
-        if chosen is None and isinstance(net.get("vpc_id"), str):
-            chosen = vpc_domain.get(net["vpc_id"])
-        if chosen is None:
-            chosen = named.get(net.get("domain"))
-        if chosen is not None:
-            out[a["id"]] = chosen
-    return out
+    The rules: ``dsscan.relindex.membership`` (a run reads them from its RelationIndex)."""
+    return membership(assets)[0]
 
 
 # ---------------------------------------------------------------------------- 2. reachability
@@ -432,48 +384,46 @@ class _Facts:
         }
 
 
-def attach_context(assets: list[Asset], config: Config, domain_of: dict[str, str],
+def attach_context(assets: list[Asset], config: Config,
+                   index: RelationIndex | dict[str, str],
                    swept: frozenset[tuple[str, str]] = frozenset()) -> None:
     """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
-    ``swept``: the (account, region) scopes a live sweep read completely, where an asset that
-    is not in the inventory is known not to exist (a copy's deleted source)."""
+    ``index``: the run's RelationIndex (the one classification read), or just a domain
+    membership (an index is then built from it). ``swept``: the (account, region) scopes a
+    live sweep read completely, where an asset that is not in the inventory is known not to
+    exist (a copy's deleted source)."""
+    if not isinstance(index, RelationIndex) or index.assets is not assets:
+        index = RelationIndex(assets, domain_of=index if isinstance(index, dict)
+                              else index.domain_of)
     # Only acyclic containers are built here: cyclic-GC passes over a 100k-asset heap would
     # cost more than the work itself.
     with gc_paused():
-        _attach(assets, config, domain_of, swept)
+        _attach(assets, config, index, swept)
 
 
-def _attach(assets: list[Asset], config: Config, domain_of: dict[str, str],
+def _attach(assets: list[Asset], config: Config, index: RelationIndex,
             swept: frozenset[tuple[str, str]] = frozenset()) -> None:
-    by_id = {a["id"]: a for a in assets}
-    kinds = _by_kind(assets, DOMAIN, SG, VAULT)
+    by_id = index.by_id
+    domain_of = index.domain_of
+    kinds = _by_kind(assets, DOMAIN, SG)
     reach = _Reach(assets, kinds, domain_of)
-    vault_ref = _Refs(kinds[VAULT])
     vault_ctx: dict[str, dict[str, Any]] = {}
     mode = config.backup_separation
     facts = _Facts(config)
 
     bucket_names = {a.get("name"): a["id"] for a in assets if a.get("kind") == "object_store"}
-    copies: dict[str, list[tuple[str, Asset]]] = {}
+    copies = index.copies
     contents: dict[str, list[dict[str, Any]]] = {}
     vault_of: dict[str, str] = {}
-    for b in assets:
-        backup = b.get("backup")
-        if b.get("replica_of"):
-            for src in strs(b["replica_of"]):
-                copies.setdefault(src, []).append(("replica", b))
-        if not backup or not isinstance(backup, dict):
-            continue
-        of = backup.get("backup_of")
-        if of:
-            rel = "snapshot" if b.get("kind") == "snapshot" else "backup"
-            for src in strs(of):
-                copies.setdefault(src, []).append((rel, b))
-        loc = backup.get("location")
-        vid = vault_ref.get(loc.get("vault")) if isinstance(loc, dict) else None
-        if vid is not None:
-            vault_of[b["id"]] = vid
-            contents.setdefault(vid, []).append(
+    for i in sorted(index.vault_refs):
+        b = assets[i]
+        found = index.vaults_of(i)
+        if len(found) == 1:
+            vault_of[b["id"]] = assets[found[0]]["id"]
+        # An ambiguous copy is listed in each vault that may hold it, as classification
+        # raised each to its level; none gives it a key (vault_of).
+        for w in found:
+            contents.setdefault(assets[w]["id"], []).append(
                 {"id": b["id"], "name": b.get("name") or b["id"], "kind": b.get("kind"),
                  "level": level_of(b)})
 

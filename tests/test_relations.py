@@ -491,7 +491,9 @@ def test_backups_are_direct_copies_only():
 
 
 def test_recovery_point_without_own_encryption_takes_vault_encryption_found_by_name():
-    vault = asset("arn:aws:backup:cn-north-1:111:backup-vault:core-vault", "backup_vault",
+    # The vault is in the copy's account: a vault of that name in another account cannot
+    # hold it (vault names are per account and Region: tests/test_relation_index.py).
+    vault = asset("arn:aws:backup:cn-north-1:222:backup-vault:core-vault", "backup_vault",
                   "core", name="core-vault",
                   encryption={"at_rest": {"enabled": True, "key_type": "customer_managed",
                                           "key_id": "k-vault"}},

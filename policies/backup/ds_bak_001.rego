@@ -67,12 +67,15 @@ judged := array.concat(
 	],
 )
 
-judge(a, cs) := {"a": a, "copies": cs, "built_in": bs, "in_place": ids, "separate": sep} if {
+judge(a, cs) := {"a": a, "copies": cs, "built_in": bs, "in_place": ids, "places": ps, "separate": sep} if {
 	bs := [b | b := built_in(a)]
-	ids := sort([b.id | some b in cs; b.separate == false; same_place(b)])
+	ids := sort([b.id | some b in cs; same_place(b)])
+	ps := sort({b.same_place | some b in cs; same_place(b)})
 	sep := count([1 | some b in array.concat(cs, bs); b.separate == true]) > 0
 }
 
+# The copy is kept in the store's own bucket or volume: decided by the structured same_place
+# (computed in Python), never by the wording of `separation`, and whatever `separate` says.
 same_place(b) if b.same_place in {"bucket", "volume"}
 
 has_unknown(cs) if {
@@ -133,8 +136,8 @@ deny contains finding if {
 		"key": "own_location",
 		"related": j.in_place,
 		"level": a.ctx.level,
-		"message": sprintf("%s keeps copies in its own bucket or volume (%s); a copy stored with the data it copies is not a separate backup.", [
-			data.dsscan.lib.display_name(a), concat(", ", j.in_place),
+		"message": sprintf("%s keeps copies in its own %s (%s); a copy stored with the data it copies is not a separate backup.", [
+			data.dsscan.lib.display_name(a), concat(" and ", j.places), concat(", ", j.in_place),
 		]),
 		"evidence": evidence(j),
 	}

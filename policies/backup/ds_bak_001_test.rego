@@ -120,6 +120,44 @@ test_wording_of_separation_never_decides if {
 	f.key == "not_separate"
 }
 
+# Whatever the separation sentence says, the verdict follows same_place and separate.
+wordings := [
+	"same bucket prod-data", "same volume vol-1", "different account", "same account and region",
+	"", null, "anything at all",
+]
+
+# same_place, separate -> verdict (key of the finding, not_assessed or pass)
+place_cases := [
+	["bucket", false, "own_location"],
+	["volume", false, "own_location"],
+	["bucket", true, "own_location"],
+	["bucket", null, "own_location"],
+	[null, false, "not_separate"],
+	[null, true, "pass"],
+	[null, null, "not_assessed"],
+]
+
+placed(separation, where, separate) := object.union(copy("c1", "backup", separate, separation), {"same_place": where})
+
+test_rewording_separation_never_changes_the_verdict if {
+	got := [[w, c[0], c[1], bak001_verdict(db("db", "core", [placed(w, c[0], c[1])]))] |
+		some w in wordings
+		some c in place_cases
+	]
+	want := [[w, c[0], c[1], c[2]] |
+		some w in wordings
+		some c in place_cases
+	]
+	got == want
+}
+
+test_own_place_message_is_rendered_from_same_place if {
+	some f in denied([db("db", "core", [placed("x", "volume", false)])])
+	f.message == "db keeps copies in its own volume (c1); a copy stored with the data it copies is not a separate backup."
+	some g in denied([db("db", "core", [placed("x", "bucket", false), object.union(placed("y", "volume", false), {"id": "c2"})])])
+	g.message == "db keeps copies in its own bucket and volume (c1, c2); a copy stored with the data it copies is not a separate backup."
+}
+
 store_with_built_in(backups, built_in) := object.union(db("db", "core", backups), {"ctx": {"built_in_backup": built_in}})
 
 pitr := {"kind": "point_in_time_recovery", "account": "111111111111", "region": "cn-north-1", "separate": false, "separation": "same account and region (kept by the service)"}
