@@ -148,6 +148,13 @@ class NotAssessed:
     asset_id: str | None = None  # None: a whole scope (service/region/account) was unreadable
     policy_id: str | None = None  # None: every policy for that asset / scope
     scope: str | None = None
+    # A whole scope's place and failed call (dsscan.scope_gaps): what the history store keeps
+    # to decide which findings the scope may hold; None where unknown (account None: any).
+    # Not in the reports, which show ``scope``.
+    account: str | None = None
+    region: str | None = None
+    service: str | None = None
+    operation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"policy_id": self.policy_id, "asset_id": self.asset_id, "scope": self.scope,

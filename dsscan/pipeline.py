@@ -15,6 +15,8 @@ from dsscan.errors import InputError
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import RANK, SEVERITY_RANK, UNCLASSIFIED, severity_for_level
 from dsscan.masking import mask_evidence, mask_text
+from dsscan.scope_gaps import FIELDS as SCOPE_FIELDS
+from dsscan.scope_gaps import field as scope_field
 
 if TYPE_CHECKING:
     from dsscan.catalogue import Catalogue
@@ -196,7 +198,8 @@ def _finding(policy: PolicyInfo, item: dict[str, Any], by_id: dict[str, dict[str
 def _gaps(inventory: Inventory, assets: list[dict[str, Any]],
           policies: list[PolicyInfo]) -> list[NotAssessed]:
     """What the scanners could not read: whole scopes, and facets of single assets."""
-    out = [NotAssessed(reason=mask_text(g.get("reason", "not read")), scope=g.get("scope"))
+    out = [NotAssessed(reason=mask_text(g.get("reason", "not read")), scope=g.get("scope"),
+                       **{k: scope_field(g, k) for k in SCOPE_FIELDS})
            for g in inventory.gaps]
     for a in assets:
         assessment = a.get("assessment") or {}

@@ -587,6 +587,10 @@ doc = {
         {
             "scope": f"elasticache in {T}/{R1}",
             "reason": "elasticache:DescribeReplicationGroups AccessDenied",
+            "account": T,
+            "region": R1,
+            "service": "elasticache",
+            "operation": "DescribeReplicationGroups",
         }
     ],
     "assets": A,

@@ -527,16 +527,20 @@ def _with_key(tok: tuple[str, str | None]) -> str:
 def collect(plans: tuple[str, ...]) -> Any:
     from dsscan.inventory import merge
     from dsscan.scanners.iac.mapping import build_inventory, unmapped
+    from dsscan.scope_gaps import scope_gap
 
     invs = []
     for p in plans:
         got = read(p)
         inv = build_inventory(got.resources, tool="terraform", files=[p],
                               skipped={p: got.other + unmapped(got.resources)})
+        # A plan's resources may be in any account and region (one provider per alias): its
+        # gaps hold them all, whatever the plan's path or an address says.
         if got.incomplete:  # judged, but the run says what it could not see: exit 3
-            inv.gaps.append({"scope": f"Terraform plan {p}", "reason": got.incomplete})
+            inv.gaps.append(scope_gap("Terraform plan {plan}", got.incomplete, plan=p))
         for address in got.forgotten:
-            inv.gaps.append({"scope": address, "reason": FORGOTTEN.format(address=address)})
+            inv.gaps.append(scope_gap("{address}", FORGOTTEN.format(address=address),
+                                      address=address))
         invs.append(inv)
     return merge(invs)
 

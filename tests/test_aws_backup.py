@@ -159,7 +159,8 @@ def test_unreadable_backup_plans_make_backup_coverage_not_assessed():
     assert {"aspect": "backup", "reason": "AWS Backup plans could not be read: "
             "backup:ListBackupPlans AccessDeniedException"} in scratch["assessment"]["gaps"]
     assert {"scope": f"backup plans in {ACCOUNT}/{REGION}",
-            "reason": "backup:ListBackupPlans AccessDeniedException"} in inv.gaps
+            "reason": "backup:ListBackupPlans AccessDeniedException", "account": ACCOUNT,
+            "region": REGION, "service": "backup", "operation": "ListBackupPlans"} in inv.gaps
 
     # DS-BAK-002 cannot tell whether the store is backed up: not assessed, not a finding.
     result = run_scan(inv, load_library(), ScanOptions(config=Config(), include=("DS-BAK-002",)))

@@ -77,6 +77,9 @@ def test_a_region_botocore_cannot_address_is_a_gap_naming_it():
     assert by_name(inv, "north-ledger")["region"] == REGION  # the rest is read
     [gap] = inv.gaps
     assert gap["scope"] == f"region '{ALIEN}' of account {ACCOUNT}"
+    # Only that region of the account is unread: no call failed, every service there.
+    assert (gap["account"], gap["region"], gap["service"], gap["operation"]) == (
+        ACCOUNT, ALIEN, None, None)
     assert "partition aws-cn" in gap["reason"] and "not read" in gap["reason"]
     result = run_scan(inv, load_library(), ScanOptions(config=Config()))
     assert not result.complete and exit_code(result, "never", Config()) == 3
@@ -90,6 +93,8 @@ def test_a_bucket_in_a_region_that_cannot_be_addressed_is_a_gap_not_dropped():
     assert {a["name"] for a in inv.assets} == {"north-ledger"}
     [gap] = inv.gaps
     assert gap["scope"] == f"s3 bucket mars-ledger in {ACCOUNT} (region '{ALIEN}')"
+    assert (gap["account"], gap["region"], gap["service"], gap["operation"]) == (
+        ACCOUNT, ALIEN, "s3", None)
     assert "partition aws-cn" in gap["reason"]
 
 

@@ -433,5 +433,6 @@ def test_failed_role_assumption_is_a_gap_for_that_account(monkeypatch):
     bucket("own-bucket")
     inv = scan(services=["s3"], accounts=[ACCOUNT, "444444444444"], role_name="DsscanReadOnly")
     assert inv.gaps == [{"scope": "account 444444444444",
-                         "reason": "sts:AssumeRole AccessDenied"}]
+                         "reason": "sts:AssumeRole AccessDenied", "account": "444444444444",
+                         "region": None, "service": "sts", "operation": "AssumeRole"}]
     assert by_name(inv, "own-bucket")["account"] == ACCOUNT  # the other accounts still are read

@@ -269,7 +269,8 @@ def incomplete_estate(tmp_path: Path) -> Path:
     doc = json.loads(ESTATE.read_text())
     doc["assets"] = [a for a in doc["assets"] if a["id"] not in (WAREHOUSE, HR_COPY)]
     doc["gaps"].append({"scope": "s3 in 111111111111/cn-north-1",
-                        "reason": "s3:ListBuckets AccessDenied"})
+                        "reason": "s3:ListBuckets AccessDenied", "account": "111111111111",
+                        "region": "cn-north-1", "service": "s3", "operation": "ListBuckets"})
     out = tmp_path / "estate-b.json"
     out.write_text(json.dumps(doc))
     return out

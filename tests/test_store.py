@@ -285,13 +285,16 @@ def test_diff_counts_as_fixed_only_what_the_later_run_could_assess(url: str) -> 
         a = store.save_run(_placed_findings())
         b = store.save_run(_later(
             NotAssessed(reason="s3:ListBuckets AccessDenied",
-                        scope="s3 in 111111111111/cn-north-1"),
+                        scope="s3 in 111111111111/cn-north-1", account="111111111111",
+                        region="cn-north-1"),
             NotAssessed(reason="rds:DescribeDBInstances AccessDenied",
-                        scope="rds in 333333333333/cn-northwest-1"),
+                        scope="rds in 333333333333/cn-northwest-1", account="333333333333",
+                        region="cn-northwest-1"),
             NotAssessed(reason="no backup facts", asset_id="db-x", policy_id="DS-BAK-002")))
         d = store.diff(a, b)
         whole = store.diff(a, store.save_run(_later(
-            NotAssessed(reason="AssumeRole AccessDenied", scope="account 222222222222"))))
+            NotAssessed(reason="AssumeRole AccessDenied", scope="account 222222222222",
+                        account="222222222222"))))
         nowhere = store.diff(a, store.save_run(_later(
             NotAssessed(reason="not read", scope="files beyond --max-files 100"))))
         one_asset = store.diff(a, store.save_run(_later(

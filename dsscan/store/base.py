@@ -304,7 +304,8 @@ class RunStore:
 
     def _gaps_of(self, run_id: str) -> Gaps:
         with self._guard():
-            return Gaps(self._read("SELECT n.policy_id, n.asset_id, n.scope, n.reason "
+            return Gaps(self._read("SELECT n.policy_id, n.asset_id, n.scope, n.reason, "
+                                   "n.account, n.region "
                                    "FROM not_assessed n JOIN runs r ON r.seq = n.run_seq "
                                    "WHERE r.id = ?", (run_id,)))
 

@@ -3,26 +3,25 @@
 
 A run keeps what it could not assess as not-assessed rows: for one asset (a facet the scanner
 could not read, a policy that could not judge it), or for a whole scope the scanner could not
-list ("s3 in 111111111111/cn-north-1", "account 222222222222"). A finding of run A missing
-from run B is then "not assessed in B", not fixed, when B has a row for its asset (for every
-policy or for the finding's own), or a scope row that may hold the asset. Scopes are text
-written by the scanners; what can be read from them is the accounts they name, with a region
-when written ACCOUNT/REGION. The asset's own account and region come from the finding row
-(stored since schema version 3) or else from its ARN. A scope naming no account, or an asset
-whose account is unknown, may be anywhere: such a scope covers the asset.
+list (s3 in one account and region, a whole account). A finding of run A missing from run B is
+then "not assessed in B", not fixed, when B has a row for its asset (for every policy or for
+the finding's own), or a scope row that may hold the asset.
+
+Where a scope is comes from its ``account`` and ``region`` columns, as the scanner recorded
+them (dsscan.scope_gaps; filled once from the text for runs stored before schema version 4,
+dsscan/store/legacy_scopes.py) — never from the wording of ``scope`` or ``reason``. A scope
+with no account may be anywhere, one with no region spans its account; an asset whose account
+is unknown may be in any scope. The asset's own account and region come from the finding row
+(stored since schema version 3) or else from its ARN.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from dsscan.masking import comparable
-
-_PAIR = re.compile(r"(?<![0-9])([0-9]{12})/([a-z]{2}(?:-[a-z]+)+-[0-9]+)")
-_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -33,37 +32,33 @@ class Gap:
     asset_id: str | None
     scope: str | None
     reason: str
+    account: str | None = None  # of a scope: None, any account
+    region: str | None = None  # of a scope: None, every region
 
     def to_dict(self) -> dict[str, Any]:
         return {"policy_id": self.policy_id, "asset_id": self.asset_id, "scope": self.scope,
                 "reason": self.reason}
 
-
-@dataclass(frozen=True)
-class _Scope:
-    gap: Gap
-    accounts: frozenset[str]  # named without a region: the whole account
-    places: frozenset[tuple[str, str]]  # (account, region)
-
     def may_hold(self, account: str | None, region: str | None) -> bool:
-        if not self.accounts and not self.places:
-            return True  # names no account: it may be anywhere
-        if account is None:
-            return True  # the asset may be in it
-        if account in self.accounts:
-            return True
-        return any(a == account and (region is None or r == region) for a, r in self.places)
+        """Whether this scope may hold an asset of ``account``/``region`` (None: unknown)."""
+        if self.account is None or account is None:
+            return True  # the scope may be anywhere, or the asset may be in it
+        if comparable(self.account) != comparable(account):
+            return False
+        return self.region is None or region is None or \
+            comparable(self.region) == comparable(region)
 
 
 class Gaps:
     """A run's not-assessed rows, indexed to ask which of them kept it from a finding."""
 
     def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """``rows``: (policy_id, asset_id, scope, reason, account, region) as stored."""
         self._by_asset: dict[str, list[Gap]] = {}
         self._by_policy: dict[str, Gap] = {}
-        self._scopes: list[_Scope] = []
-        for policy_id, asset_id, scope, reason in rows:
-            gap = Gap(policy_id, asset_id, scope, reason or "")
+        self._scopes: list[Gap] = []
+        for policy_id, asset_id, scope, reason, account, region in rows:
+            gap = Gap(policy_id, asset_id, scope, reason or "", account or None, region or None)
             if asset_id is not None:
                 # Without the ~N of masking (dsscan.masking.comparable): two runs may number
                 # two ids that share a masked form differently; meeting errs towards "not
@@ -72,7 +67,7 @@ class Gaps:
             elif policy_id is not None and not scope:
                 self._by_policy.setdefault(policy_id, gap)  # a policy that judged nothing
             else:
-                self._scopes.append(_parse_scope(gap))
+                self._scopes.append(gap)
 
     def __bool__(self) -> bool:
         return bool(self._by_asset or self._by_policy or self._scopes)
@@ -89,19 +84,12 @@ class Gaps:
         if not self._scopes:
             return None
         account, region = location(finding)
-        for scope in self._scopes:
-            if scope.gap.policy_id not in (None, policy):
+        for gap in self._scopes:
+            if gap.policy_id not in (None, policy):
                 continue
-            if scope.may_hold(account, region):
-                return scope.gap
+            if gap.may_hold(account, region):
+                return gap
         return None
-
-
-def _parse_scope(gap: Gap) -> _Scope:
-    text = gap.scope or ""
-    places = frozenset(_PAIR.findall(text))
-    alone = frozenset(_ACCOUNT.findall(_PAIR.sub(" ", text)))
-    return _Scope(gap, alone, places)
 
 
 def location(finding: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -1,6 +1,7 @@
 """The schema migrations: numbered SQL files per dialect, applied in order, one transaction each.
 
-``migrations/NNNN_name.DIALECT.sql`` (DIALECT: sqlite or postgresql). The store's
+``migrations/NNNN_name.DIALECT.sql`` (DIALECT: sqlite or postgresql), and for a migration that
+must fill data SQL cannot compute, a Python step after it (:func:`fill_step`). The store's
 ``schema_version`` table records each applied version. The backends own the locking (SQLite:
 BEGIN IMMEDIATE; PostgreSQL: a transaction-level advisory lock); this module only finds the
 files, splits them and checks versions, so both backends agree on what "version N" means.
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
 from dsscan.errors import InputError
+from dsscan.store.legacy_scopes import Execute
 
 DIALECTS = ("sqlite", "postgresql")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sqlite|postgresql)\.sql$")
@@ -32,6 +35,17 @@ class Migration(NamedTuple):
     version: int
     name: str
     sql: str
+
+
+def fill_step(version: int) -> Callable[[Execute], None] | None:
+    """The data a migration fills in Python after its SQL, in the same transaction, where
+    plain SQL cannot (both dialects alike); None for most. Version 4: the place of scopes
+    stored before scanners recorded it (dsscan/store/legacy_scopes.py)."""
+    if version == 4:
+        from dsscan.store.legacy_scopes import fill
+
+        return fill
+    return None
 
 
 @cache

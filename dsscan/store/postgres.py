@@ -31,6 +31,10 @@ MIGRATION_LOCK = int.from_bytes(b"dsscnmig", "big")
 CONNECT_TIMEOUT_S = 10
 
 
+def _rows(cur: Any, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    cur.execute(_pg(sql), tuple(params))
+    return list(cur.fetchall()) if cur.description is not None else []
+
 
 def _pg(sql: str) -> str:
     return sql.replace("?", "%s")  # RunStore's SQL has no literal '?' or '%'
@@ -185,6 +189,9 @@ class PostgresStore(RunStore):
                     return
                 step = steps[version]
                 cur.execute(step.sql)  # several statements, no parameters: allowed by psycopg
+                fill = migrate.fill_step(step.version)
+                if fill is not None:
+                    fill(lambda sql, params, c=cur: _rows(c, sql, params))
                 cur.execute("INSERT INTO schema_version (version, name, applied_at) "
                             "VALUES (%s, %s, %s)",
                             (step.version, step.name,

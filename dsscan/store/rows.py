@@ -26,7 +26,8 @@ SEVERITY_KEYS: tuple[str, ...] = tuple(reversed(SEVERITIES))
 
 FINDING_COLUMNS = ("run_seq", "fingerprint", "policy_id", "asset_id", "asset_name", "level",
                    "severity", "status", "baseline", "message", "account", "region")
-NOT_ASSESSED_COLUMNS = ("run_seq", "policy_id", "asset_id", "scope", "reason")
+NOT_ASSESSED_COLUMNS = ("run_seq", "policy_id", "asset_id", "scope", "reason", "account", "region",
+                        "service", "operation")
 COUNT_COLUMNS = ("run_seq", "policy_id", "level", "severity", "status", "baseline", "n")
 
 
@@ -117,7 +118,9 @@ def _run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
                          f.severity, status, f.baseline, mask_text(f.message or ""),
                          _m(where.get("account") or None), _m(where.get("region") or None)))
         cube[(policy, level, f.severity, status, f.baseline or "")] += 1
-    not_assessed = [(_m(n.policy_id), _m(n.asset_id), _m(n.scope), mask_text(n.reason or ""))
+    # A scope's place is masked as the findings' account and region are: compared as stored.
+    not_assessed = [(_m(n.policy_id), _m(n.asset_id), _m(n.scope), mask_text(n.reason or ""),
+                     _m(n.account), _m(n.region), _m(n.service), _m(n.operation))
                     for n in result.not_assessed]
     from dsscan import __version__
 

@@ -224,6 +224,9 @@ class SQLiteStore(RunStore):
                 step = steps[version]
                 for statement in migrate.sqlite_statements(step.sql):
                     conn.execute(statement)
+                fill = migrate.fill_step(step.version)
+                if fill is not None:
+                    fill(lambda sql, params, c=conn: c.execute(sql, params).fetchall())
                 conn.execute("INSERT INTO schema_version (version, name, applied_at) "
                              "VALUES (?, ?, ?)", (step.version, step.name,
                                                   datetime.now(UTC).isoformat(timespec="seconds")))

@@ -48,7 +48,7 @@ def collect(scope: Scope) -> None:
         _plans(scope, bk, coverage)
     except ReadFailure as e:
         coverage.error = e.reason
-        scope.sink.gap(f"backup plans in {scope.account}/{scope.region}", e.reason)
+        scope.gap("backup plans in {account}/{region}", e)
     try:
         for p in pages(bk, "list_restore_testing_plans", "RestoreTestingPlans"):
             name = p["RestoreTestingPlanName"]
@@ -103,8 +103,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
         points = list(pages(bk, "list_recovery_points_by_backup_vault", "RecoveryPoints",
                             BackupVaultName=name))
     except ReadFailure as e:
-        scope.sink.gap(f"recovery points of vault {name} in {scope.account}/{scope.region}",
-                       e.reason)
+        scope.gap("recovery points of vault {vault} in {account}/{region}", e, vault=name)
         return
     for rp in points:
         r = scope.asset(id=rp["RecoveryPointArn"], kind="backup",

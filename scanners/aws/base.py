@@ -21,6 +21,7 @@ from dsscan.scanners.aws.gaps import (
 )
 from dsscan.scanners.aws.paging import PageConfig, page_config
 from dsscan.scanners.aws.replies import wrap
+from dsscan.scope_gaps import scope_gap
 
 Asset = dict[str, Any]
 
@@ -123,7 +124,7 @@ class Sink:
     """Where collectors put what they found; shared by the worker threads."""
 
     assets: list[Asset] = field(default_factory=list)
-    gaps: list[dict[str, str]] = field(default_factory=list)
+    gaps: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     notes: dict[str, list[Any]] = field(default_factory=dict)
@@ -148,9 +149,17 @@ class Sink:
         with self._lock:
             self.assets.append(asset)
 
-    def gap(self, scope: str, why: str) -> None:
+    def gap(self, template: str, why: ReadFailure | str, *, account: str | None,
+            region: str | None = None, service: str | None = None, **names: Any) -> None:
+        """A scope not read: where (``account``/``region``: None when it may be any) and, for
+        a failed call, which (from the ReadFailure); the scope sentence is rendered from them
+        (dsscan.scope_gaps). ``service`` names the AWS service when no one call failed."""
+        failed = why if isinstance(why, ReadFailure) else None
+        gap = scope_gap(template, failed.reason if failed else str(why), account=account,
+                        region=region, service=failed.service if failed else service,
+                        operation=failed.operation if failed else None, **names)
         with self._lock:
-            self.gaps.append({"scope": scope, "reason": why})
+            self.gaps.append(gap)
 
 
 class Keys:
@@ -279,8 +288,10 @@ class Scope:
         a = self.account if account is None else account
         return f"arn:{self.partition}:{service}:{r}:{a}:{resource}"
 
-    def label(self, service: str) -> str:
-        return f"{service} in {self.account}/{self.region}"
+    def gap(self, template: str, why: ReadFailure | str, **names: Any) -> None:
+        """Something of this account and region not read (the scope sentence ``template``
+        is rendered from the fields: dsscan.scope_gaps)."""
+        self.sink.gap(template, why, account=self.account, region=self.region, **names)
 
     def asset(self, *, id: str, kind: str, name: str, type: str,
               tags: dict[str, str] | None = None, region: str | None = None) -> Asset:

@@ -117,7 +117,7 @@ def _prefix_lists(scope: Scope, ec2: Any, groups: list[dict[str, Any]]) -> dict[
         lists = list(pages(ec2, "describe_managed_prefix_lists", "PrefixLists",
                            PrefixListIds=sorted(used)))
     except ReadFailure as e:
-        scope.sink.gap(f"prefix lists in {scope.account}/{scope.region}", e.reason)
+        scope.gap("prefix lists in {account}/{region}", e)
         return {}
     for pl in lists:
         if pl.get("OwnerId") == "AWS":
@@ -126,8 +126,7 @@ def _prefix_lists(scope: Scope, ec2: Any, groups: list[dict[str, Any]]) -> dict[
             entries = list(pages(ec2, "get_managed_prefix_list_entries", "Entries",
                                  PrefixListId=pl["PrefixListId"]))
         except ReadFailure as e:
-            scope.sink.gap(f"prefix list {pl['PrefixListId']} in {scope.account}/{scope.region}",
-                           e.reason)
+            scope.gap("prefix list {pl} in {account}/{region}", e, pl=pl["PrefixListId"])
             continue
         out[pl["PrefixListId"]] = [e["Cidr"] for e in entries if e.get("Cidr")]
     return out

@@ -45,8 +45,8 @@ def enabled_regions(session: AccountSession, home: str, partition: str,
         got = [r["RegionName"] for r in call(session.client("ec2", home), "describe_regions")
                ["Regions"] if r.get("OptInStatus") in (None, "opt-in-not-required", "opted-in")]
     except ReadFailure as e:
-        sink.gap(f"region list of account {session.account} (only {home} was scanned)",
-                 e.reason)
+        sink.gap("region list of account {account} (only {home} was scanned)", e,
+                 account=session.account, home=home)
         return [home]
     regions = []
     for r in got:
@@ -54,8 +54,8 @@ def enabled_regions(session: AccountSession, home: str, partition: str,
         if owner == partition:
             regions.append(r)
         elif owner is None:
-            sink.gap(f"region {shown(r)} of account {session.account}",
-                     unaddressable(r, partition))
+            sink.gap("region {shown} of account {account}", unaddressable(r, partition),
+                     account=session.account, region=r, shown=shown(r))
         # A region of another partition holds nothing of an account of this one (accounts
         # live in one partition; moto lists every partition's regions): not this sweep's.
     return sorted(set(regions)) or [home]

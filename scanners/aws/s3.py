@@ -219,7 +219,7 @@ def account_public_access_block(scope: Scope) -> dict[str, Any] | None:
         got = _absent(lambda: call(s3c, "get_public_access_block", AccountId=scope.account),
                       _NO_PAB)
     except ReadFailure as e:
-        scope.sink.gap(f"s3 account public access block of {scope.account}", e.reason)
+        scope.sink.gap("s3 account public access block of {account}", e, account=scope.account)
         return None
     return got["PublicAccessBlockConfiguration"] if got is not None else {}
 

@@ -139,8 +139,10 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     except ReadFailure as e:
         # Throttled, failing or too slow: nothing could be read, and the run says so
         # (incomplete, exit 3) for each account it was asked to read.
-        for scope in [f"account {a.id}" for a in requested] or ["the caller's account"]:
-            sink.gap(scope, e.reason)
+        for acct in requested:
+            sink.gap("account {account}", e, account=acct.id)
+        if not requested:  # which account the credentials are of is what failed
+            sink.gap("the caller's account", e, account=None)
         return _inventory(sink, opts.services)
     check_regions(base, partition, opts.regions)
     accounts = _accounts(opts, requested, caller, home, own, sink)
@@ -153,7 +155,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
         try:
             session = _account_session(acct, own, caller, opts, home, partition, config, log)
         except ReadFailure as e:
-            sink.gap(f"account {acct.id}", e.reason)
+            sink.gap("account {account}", e, account=acct.id)
             return
         sessions[acct.id] = session
         keys = Keys(session)
@@ -267,14 +269,14 @@ def _run_collector(scope: Scope, name: str) -> None:
     try:
         COLLECTORS[name](scope)
     except ReadFailure as e:
-        scope.sink.gap(scope.label(name), e.reason)
+        scope.gap("{collector} in {account}/{region}", e, collector=name)
 
 
 def _s3_account(scope: Scope, regions: set[str], chosen: bool, runner: _Runner) -> None:
     try:
         buckets = s3.list_buckets(scope)
     except ReadFailure as e:
-        scope.sink.gap(f"s3 in {scope.account}", e.reason)
+        scope.sink.gap("s3 in {account}", e, account=scope.account)
         return
     if not buckets:
         return
@@ -291,7 +293,9 @@ def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str], chosen: 
     try:
         region = s3.bucket_region(scope, bucket)
     except ReadFailure as e:
-        scope.sink.gap(f"s3 bucket {bucket['Name']} in {scope.account}", e.reason)
+        # Where the bucket is could not be read: any region of the account.
+        scope.sink.gap("s3 bucket {bucket} in {account}", e, account=scope.account,
+                       bucket=bucket["Name"])
         return
     if region not in regions:
         if chosen:
@@ -299,8 +303,10 @@ def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str], chosen: 
                             "in a region --regions left out")
             return
         if not addressable(region, scope.partition):
-            scope.sink.gap(f"s3 bucket {bucket['Name']} in {scope.account} (region "
-                           f"{shown(region)})", unaddressable(region, scope.partition))
+            scope.sink.gap("s3 bucket {bucket} in {account} (region {shown})",
+                           unaddressable(region, scope.partition), account=scope.account,
+                           region=region, service="s3", bucket=bucket["Name"],
+                           shown=shown(region))
             return
         scope.sink.scanned.add((scope.account, region))
     scope.sink.add(s3.read_bucket(scope, bucket["Name"], region, account_pab))
@@ -436,7 +442,10 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
                 raise InputError(f"--organization: cannot list the organization's accounts "
                                  f"({e.reason})") from None
             # Throttled, failing or garbled: the accounts it would have named are not read.
-            sink.gap(f"accounts of the organization (listed from {own})", e.reason)
+            # Which accounts it would have named is not known: any account (the one listed
+            # from is prose, never the gap's place).
+            sink.gap("accounts of the organization (listed from {own})", e, account=None,
+                     own=own)
     if not accounts:
         accounts = [Account(own)]
     seen: dict[str, Account] = {}

@@ -30,6 +30,7 @@ from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_u
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
+from dsscan.scope_gaps import scope_gap
 
 # The attribute a data source of a target type names its target by (for gap texts).
 _TARGET_NAME = {"aws_s3_bucket": "bucket", "aws_dynamodb_table": "name",
@@ -114,7 +115,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         self.assets: dict[str, Asset] = {}
         self.assets_of: dict[str, IacResource] = {}  # asset id -> the resource it maps
         # Inventory gaps: what the plan configures but does not manage (not assessed).
-        self.scope_gaps: list[dict[str, str]] = []
+        self.scope_gaps: list[dict[str, Any]] = []
 
     # -- common
     def asset(self, r: IacResource, kind: str, name: str | None = None, *,
@@ -325,10 +326,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                     what = f"a {noun} not known before apply"
                 else:
                     continue  # unknown, but refers to the plan's own: gaps on those
-                self.scope_gaps.append({
-                    "scope": r.address,
-                    "reason": f"{r.address} configures {what}, which this plan does not "
-                              f"manage: that {noun} is not assessed"})
+                # Where that store is, the plan does not say: any account and region.
+                self.scope_gaps.append(scope_gap(
+                    "{address}", f"{r.address} configures {what}, which this plan does not "
+                                 f"manage: that {noun} is not assessed", address=r.address))
 
     def _link_replicas(self) -> None:
         for a in self.assets.values():
