@@ -25,7 +25,7 @@ def command() -> None:
       dsscan policies show DS-ENC-001
       dsscan policies test                    run the built-in library's Rego tests
       dsscan policies test ./my-policies      run your policies' tests
-      dsscan policies lint ./my-policies
+      dsscan policies lint ./my-policies      also checks field paths against the input schema
       dsscan policies bundle bundle.tar.gz    an OPA bundle for a central OPA server
     """
 
@@ -89,22 +89,31 @@ def show_cmd(policy_id: str, policy_dirs: tuple[str, ...]) -> int:
 
 @command.command("lint")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True))
-def lint_cmd(directory: str | None) -> int:
-    """Check policies: METADATA present and complete, ids unique, and only builtins that
-    the embedded engine supports (no net.*, no rego.metadata.*, no http.send, ...).
+@_dirs_option
+def lint_cmd(directory: str | None, policy_dirs: tuple[str, ...]) -> int:
+    """Check policies: METADATA present and complete, ids unique, only builtins that the
+    embedded engine supports (no net.*, no rego.metadata.*, no http.send, ...), and every
+    field path a policy reads (input.assets[_].ctx.protect_rank, a.encryption.at_rest.enabled,
+    data.dsscan.config.*, data.dsscan.lib.<rule>) known to the policy input schema
+    (dsscan/schemas/policy-input-v1.json): a misspelt field is undefined in Rego, so the rule
+    reading it would silently never fire.
 
-    Without DIRECTORY the built-in library is checked. Exit 2 when a problem is found.
+    Without DIRECTORY (or --policy-dir) the built-in library is checked; with them, the
+    built-in library and yours. Exit 2 when a problem is found, one line each:
+    file:line: what (and the closest known name).
 
     \b
-    Example:
+    Examples:
+      dsscan policies lint
       dsscan policies lint ./my-policies
     """
     from dsscan.lint import lint_library
     from dsscan.policy_library import load_library
 
+    dirs = [*([directory] if directory else []), *policy_dirs]
     # Load without the lint so that every problem is listed, not only the first one.
-    lib = load_library(extra_dirs=[directory] if directory else [], lint=False)
-    problems = lint_library(lib)
+    lib = load_library(extra_dirs=dirs, lint=False)
+    problems = lint_library(lib, fields=True)
     for line in problems:
         click.echo(line, err=True)
     if problems:

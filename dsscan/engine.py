@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from dsscan import policy_input
 from dsscan.engines import EngineError, RegoEngine, make_engine
 from dsscan.engines.worker import read_frame, write_frame
 from dsscan.errors import PolicyError
@@ -180,6 +181,8 @@ def evaluate(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(assets) >= MIN_ASSETS_FOR_POOL else 1
     workers = max(1, min(workers, n_chunks))
+    if policy_input.check_enabled():  # tests / debugging: Python keeps to the schema
+        policy_input.check_assets(assets, config_data, chunk_size)
     spec = EngineSpec.build(library, config_data, engine)
     with gc_paused():  # ~10 objects per finding, none in a cycle
         if workers == 1:

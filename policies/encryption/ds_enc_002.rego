@@ -61,11 +61,10 @@ sources(a) := array.concat(
 src_state(s) := data.dsscan.lib.at_rest(object.get(s, "encryption", null))
 
 # Key strength of a source, or null when unknown. ctx gives a source's flattened at-rest
-# state; the first rule reads it directly (when it is not an {at_rest: ...} block).
+# state; the first rule reads it directly (an {at_rest: ...} block, as a hand-written input
+# may have, has no strength of its own: the second rule unwraps it).
 src_strength(s) := k if {
-	e := s.encryption
-	not e.at_rest == e.at_rest
-	k := data.dsscan.lib.key_strength(e)
+	k := data.dsscan.lib.key_strength(s.encryption)
 } else := data.dsscan.lib.key_strength_or_null(src_state(s))
 
 # The copy's own at-rest state when it can be read, else its vault's, with its key strength
