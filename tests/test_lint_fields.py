@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from dsscan.cli.main import main
 from dsscan.lint import lint_library
 from dsscan.lint_fields import lint_fields
 from dsscan.policy_library import load_library
@@ -104,7 +104,7 @@ def user_dir(tmp_path: Path, body: str) -> Path:
 def test_a_misspelt_field_is_a_lint_error_naming_file_line_and_the_known_name(
         tmp_path, body, line, path, hint):
     d = user_dir(tmp_path, body)
-    lib = load_library(extra_dirs=[d])  # loads: the engine accepts the module as it is
+    lib = load_library(extra_dirs=[d], lint=False)  # the engine accepts the module as it is
     errors = lint_fields(lib)
     assert len(errors) == 1, errors
     where = f"{d / 'acme_tst_001.rego'}:{line}: "
@@ -128,6 +128,16 @@ def test_the_cli_lints_user_policy_dirs_and_exits_2(tmp_path, capsys):
         code, _, err = run(capsys, *args)
         assert code == 2, err
         assert "a.ctx.protect_rnak" in err and "did you mean 'protect_rank'?" in err
+
+
+def test_a_scan_with_a_misspelt_user_policy_stops_with_exit_2_before_reading(tmp_path, capsys):
+    """At scan time too: the typo would otherwise be a silent pass on every asset."""
+    d = user_dir(tmp_path, TYPOS[0][1])
+    estate = Path(__file__).resolve().parent.parent / "examples" / "bank-estate.json"
+    code, out, err = run(capsys, "scan", "inventory", str(estate), "--no-config",
+                         "--policy-dir", str(d))
+    assert code == 2, err
+    assert "a.ctx.protect_rnak" in err and "Traceback" not in err and out == ""
 
 
 # Correct reads of every kind, and values whose type the lint cannot know: never an error.

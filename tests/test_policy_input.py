@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from dsscan.cli.main import main
 from dsscan import policy_input
 from dsscan.catalogue import load_catalogue
 from dsscan.config import Config
