@@ -19,6 +19,7 @@ from dsscan.scanners.aws.gaps import (
     add_asset_gap,
     facet,
 )
+from dsscan.scanners.aws.operations import Calls
 from dsscan.scanners.aws.paging import PageConfig, page_config
 from dsscan.scanners.aws.replies import wrap
 
@@ -151,6 +152,10 @@ class Sink:
     def gap(self, scope: str, why: str) -> None:
         with self._lock:
             self.gaps.append({"scope": scope, "reason": why})
+
+
+# Keys reads the KMS keys of every store's encryption, whichever collector found the store.
+KEY_CALLS = (Calls("kms", ("ListAliases", "DescribeKey")),)
 
 
 class Keys:

@@ -65,6 +65,7 @@ from dsscan.scanners.aws.gaps import (
     ReadFailure,
     add_asset_gap,
 )
+from dsscan.scanners.aws.operations import Calls
 from dsscan.scanners.aws.regions import (
     addressable,
     check_regions,
@@ -75,18 +76,15 @@ from dsscan.scanners.aws.regions import (
 )
 from dsscan.scanners.aws.selections import covers
 
-# Regional collectors, by the service name users pass to --services.
+# Regional collectors, by the service name users pass to --services (S3 is read per account,
+# each bucket in its own region: _s3_account).
 COLLECTORS: dict[str, Callable[[Scope], None]] = {
-    "network": network.collect,
-    "kms": kms.collect,
-    "rds": rds.collect,
-    "dynamodb": dynamodb.collect,
-    "ebs": ebs.collect,
-    "redshift": redshift.collect,
-    "efs": efs.collect,
-    "elasticache": elasticache.collect,
-    "backup": backup.collect,
-}
+    m.INFO.service: m.collect
+    for m in (network, kms, rds, dynamodb, ebs, redshift, efs, elasticache, backup)}
+
+# The sweep's own calls: who the caller is, the organization's accounts, entering each.
+SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
+               Calls("organizations", ("ListAccounts",)))
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",
