@@ -52,6 +52,9 @@ class Collector:
     # asset kind -> the resource types (CloudFormation names) of the assets of that kind
     kinds: Mapping[str, tuple[str, ...]]
     calls: tuple[Calls, ...]
+    # Read per (account, region) by the module's collect(scope); False: the sweep reads it
+    # its own way (S3: buckets are listed once per account, each read in its own region).
+    regional: bool = True
 
 
 def collectors() -> tuple[Collector, ...]:

@@ -46,6 +46,7 @@ from dsscan.scanners.aws.policydoc import (
 INFO = Collector(
     service="s3", title="S3",
     kinds={"object_store": ("AWS::S3::Bucket",)},
+    regional=False,  # listed once per account, each bucket read in its own region (sweep)
     calls=(
         Calls("s3", ("ListBuckets", "GetBucketLocation", "GetBucketTagging",
                      "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketPolicy",

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import os
 import re
 import sys
@@ -34,20 +35,7 @@ from botocore.exceptions import (
 from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
-from dsscan.scanners.aws import (
-    NOT_READ,
-    SERVICES,
-    backup,
-    dynamodb,
-    ebs,
-    efs,
-    elasticache,
-    kms,
-    network,
-    rds,
-    redshift,
-    s3,
-)
+from dsscan.scanners.aws import NOT_READ, SERVICES, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -76,11 +64,11 @@ from dsscan.scanners.aws.regions import (
 )
 from dsscan.scanners.aws.selections import covers
 
-# Regional collectors, by the service name users pass to --services (S3 is read per account,
-# each bucket in its own region: _s3_account).
+# Regional collectors, by the service name users pass to --services: every declared one but
+# S3 (read per account, each bucket in its own region: _s3_account).
 COLLECTORS: dict[str, Callable[[Scope], None]] = {
-    m.INFO.service: m.collect
-    for m in (network, kms, rds, dynamodb, ebs, redshift, efs, elasticache, backup)}
+    name: m.collect for name in SERVICES
+    if (m := importlib.import_module(f"dsscan.scanners.aws.{name}")).INFO.regional}
 
 # The sweep's own calls: who the caller is, the organization's accounts, entering each.
 SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
