@@ -1,6 +1,6 @@
 """Classification: each asset's data level, environment and desensitization record, with provenance.
 
-Level sources (NFRA Art. 18, 19; DESIGN §1), all recorded, the highest wins:
+Level sources (NFRA Art. 18, 19; docs/catalogue.md), all recorded, the highest wins:
 declared (kept from a hand-written inventory), tag, config (network domains), catalogue rule,
 content sampling, inheritance (copies, aggregates, vaults, databases ⊇ tables; transitive).
 A level nobody gives stays ``unclassified`` — never ``general``. When a declared level is lower

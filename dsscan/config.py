@@ -39,7 +39,7 @@ DEFAULT_NAME_PATTERNS: dict[str, list[str]] = {
     "production": ["prod-*", "*-prod", "*-prod-*", "*-prd", "*-prd-*", "*-production*"],
 }
 
-# Unmasked content of these detectors proves at least this level (Art. 18; DESIGN §4).
+# Unmasked content of these detectors proves at least this level (Art. 18; docs/config.md).
 DEFAULT_CONTENT_LEVELS: dict[str, str] = {
     "prc_resident_id": "sensitive",
     "foreign_permanent_resident_id": "sensitive",
@@ -256,8 +256,8 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
     return cfg
 
 
-# A store whose level is unknown owes at least the duties of sensitive data (DESIGN §1; Art.
-# 18 has no "unknown" tier): settings may raise that floor, never lower it.
+# A store whose level is unknown owes at least the duties of sensitive data (docs/config.md;
+# Art. 18 has no "unknown" tier): settings may raise that floor, never lower it.
 UNCLASSIFIED_FLOORS = ("sensitive", "important", "core")
 
 

@@ -1,7 +1,7 @@
 """Data levels (NFRA Art. 18) and the severities derived from them.
 
 Four levels, highest first: core > important > sensitive > general. ``unclassified``
-means "not known" and is never treated as ``general`` (DESIGN §1).
+means "not known" and is never treated as ``general`` (docs/catalogue.md).
 """
 
 from __future__ import annotations
@@ -62,15 +62,6 @@ def normalize_level(value: object, synonyms: dict[str, str] | None = None) -> st
 
 def rank(level: str | None) -> int:
     return RANK.get(level or UNCLASSIFIED, 0)
-
-
-def highest(levels: list[str] | tuple[str, ...] | set[str]) -> str:
-    """The highest of several levels; ``unclassified`` only when nothing else is known."""
-    best = UNCLASSIFIED
-    for lv in levels:
-        if rank(lv) > rank(best):
-            best = lv
-    return best
 
 
 def severity_for_level(level: str | None, table: dict[str, str] | None = None) -> str:

@@ -80,9 +80,8 @@ __all__ = ["BYTES_SIG", "DEPLOYMENT_FEATURES", "DEPLOYMENT_VERSION", "MAX_DEPLOY
            "NOT_ENCRYPTED", "OUTPUT_SIG", "PROVIDER_PREFIX", "RECORD_TIME", "RESOURCE_SIG",
            "ROOT_STACK", "SECRET_PLACEHOLDER", "SECRET_SIG", "SIG", "UNKNOWN", "PulumiProject",
            "PulumiRead", "capture_to_export", "capture_to_preview", "collect", "load_project",
-           "read_export", "read_export_doc", "read_file", "read_path", "read_preview",
-           "read_preview_doc", "read_program", "read_states", "record", "run_program",
-           "scrubbed_env"]
+           "read_export_doc", "read_file", "read_path", "read_preview_doc", "read_program",
+           "read_states", "record", "run_program", "scrubbed_env"]
 
 
 # Preview step ops (pkg/resource/deploy/step.go) -> IacResource.action; None: no resource.
@@ -443,20 +442,6 @@ def read_file(path: str | Path) -> PulumiRead:
             return read_preview_doc(doc, str(path))
     raise InputError(f"{path}: not Pulumi output: expected 'pulumi stack export' JSON "
                      "(deployment.resources) or 'pulumi preview --json' output (steps)")
-
-
-def read_export(path: str | Path) -> PulumiRead:
-    doc = _load_json(Path(path))
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: not a Pulumi stack export")
-    return read_export_doc(doc, str(path))
-
-
-def read_preview(path: str | Path) -> PulumiRead:
-    doc = _load_json(Path(path))
-    if not isinstance(doc, dict):
-        raise InputError(f"{path}: not 'pulumi preview --json' output")
-    return read_preview_doc(doc, str(path))
 
 
 def read_program(directory: str | Path, *, stack: str | None = None,

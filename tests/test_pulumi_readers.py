@@ -404,7 +404,6 @@ def test_registered_without_importing_the_sdk():
 
 
 def test_cli_inventory_pulumi(tmp_path):
-    pytest.importorskip("dsscan.scanners.iac.mapping")
     out = tmp_path / "inv.json"
     proc = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "inventory", "pulumi",
                            str(PREVIEW), "-o", str(out)], capture_output=True, text=True)

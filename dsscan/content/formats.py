@@ -76,7 +76,6 @@ def _card_prefixes() -> dict[int, frozenset[str]]:
 
 # Card length -> the 4-digit prefixes a card of that length can start with.
 CARD_PREFIXES: dict[int, frozenset[str]] = _card_prefixes()
-CARD_LENGTHS = range(12, 20)
 
 # GB 32100-2015: the 31-character code alphabet (no I, O, Z, S, V); each character's value is
 # its index. Check character = (31 - sum(value_i * 3^(i-1) mod 31) mod 31) mod 31.

@@ -26,8 +26,6 @@ def digit_times(m: int) -> bytes:
     return table({48 + d: d * m for d in range(10)})
 
 
-NONZERO = table({48 + d: 1 for d in range(1, 10)})
-
 
 def join(values: list[str]) -> bytes:
     return "".join(values).encode("ascii")

@@ -18,7 +18,6 @@ from itertools import product
 # After NFKC ("＊" is already "*"). x/X count as mask characters except as the check character
 # in last position of an 18-character ID.
 MASK_CHARS = "*#•●×xX"
-_MASK_RUN = re.compile(r"[*#•●×]")
 
 # Values that are tokens/hashes rather than identifiers (used under a field hint only).
 TOKEN_FORMAT = re.compile(
@@ -66,10 +65,6 @@ def completions(s: str, positions: list[int], alphabet: str, valid: Callable[[st
             if found >= limit:
                 break
     return found
-
-
-def is_masked_text(s: str) -> bool:
-    return _MASK_RUN.search(s) is not None
 
 
 # ---------------------------------------------------------------- evidence

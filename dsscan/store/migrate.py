@@ -18,7 +18,6 @@ from typing import NamedTuple
 from dsscan.errors import InputError
 from dsscan.store.legacy_scopes import Execute
 
-DIALECTS = ("sqlite", "postgresql")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sqlite|postgresql)\.sql$")
 
 # Created by the runner itself before any migration: it must exist to know where to start.

@@ -118,7 +118,7 @@ level_of(a) := v if {
 } else := "unclassified"
 
 # The level whose protection an asset owes: its own, or, when unclassified, the configured
-# protection level (unknown is never treated as general, DESIGN §1).
+# protection level (unknown is never treated as general: docs/catalogue.md).
 protect_level(a) := v if {
 	v := a.ctx.protect_level
 	is_string(v)

@@ -3,7 +3,9 @@
 Reads storage, databases, backups, keys and networks of one or many accounts and regions with
 boto3 (read-only: examples/iam/dsscan-readonly.json lists every action it needs) into the
 dsscan inventory. Modules: clients (sessions, retries, call log), gaps (fail closed), base
-(shared helpers), one module per service, sweep (orchestration and linking).
+(shared helpers), one module per service, sweep (orchestration and linking), operations (what
+each collector declares it produces and calls) and generate (the IAM policies and docs table
+derived from those declarations).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from dsscan.scanners import Scanner
 
+# The collectors, by --services name: scanners/aws/<name>.py, each declaring its INFO
+# (operations.Collector). Adding a service: a module with INFO and collect(), named here.
 SERVICES = ("s3", "network", "kms", "rds", "dynamodb", "ebs", "redshift", "efs", "elasticache",
             "backup")
 

@@ -13,8 +13,22 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.aws.selections import Selection, selection_of
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="backup", title="AWS Backup",
+    kinds={"backup_vault": ("AWS::Backup::BackupVault",),
+           "backup": ("AWS::Backup::RecoveryPoint",)},
+    calls=(Calls("backup", ("ListBackupVaults", "ListTags", "GetBackupVaultAccessPolicy",
+                            "ListRecoveryPointsByBackupVault", "ListBackupPlans",
+                            "ListBackupSelections", "GetBackupSelection",
+                            "DescribeRegionSettings", "ListRestoreTestingPlans",
+                            "ListRestoreTestingSelections", "GetRestoreTestingSelection")),),
+)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dsscan.scanners.aws.gaps import (
     add_asset_gap,
     facet,
 )
+from dsscan.scanners.aws.operations import Calls
 from dsscan.scanners.aws.paging import PageConfig, page_config
 from dsscan.scanners.aws.replies import wrap
 from dsscan.scope_gaps import scope_gap
@@ -160,6 +161,10 @@ class Sink:
                         operation=failed.operation if failed else None, **names)
         with self._lock:
             self.gaps.append(gap)
+
+
+# Keys reads the KMS keys of every store's encryption, whichever collector found the store.
+KEY_CALLS = (Calls("kms", ("ListAliases", "DescribeKey")),)
 
 
 class Keys:

@@ -23,7 +23,17 @@ from dsscan.scanners.aws.base import (
     tag_dict,
 )
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="dynamodb", title="DynamoDB",
+    kinds={"table": ("AWS::DynamoDB::Table",), "backup": ("AWS::DynamoDB::Backup",)},
+    calls=(Calls("dynamodb", ("ListTables", "DescribeTable", "DescribeContinuousBackups",
+                              "ListTagsOfResource", "ListBackups", "GetResourcePolicy")),),
+)
 
 
 def collect(scope: Scope) -> None:

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
 from dsscan.scanners.aws.gaps import facet
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="ebs", title="EBS",
+    kinds={"volume": ("AWS::EC2::Volume",), "snapshot": ("AWS::EC2::Snapshot",)},
+    calls=(Calls("ec2", ("DescribeVolumes", "DescribeSnapshots", "DescribeSnapshotAttribute")),),
+)
 
 
 def collect(scope: Scope) -> None:

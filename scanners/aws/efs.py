@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, facet
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="efs", title="EFS",
+    kinds={"file_system": ("AWS::EFS::FileSystem",)},
+    calls=(Calls("efs", ("DescribeFileSystems", "DescribeMountTargets",
+                         "DescribeMountTargetSecurityGroups", "DescribeBackupPolicy")),),
+)
 
 
 def collect(scope: Scope) -> None:

@@ -19,6 +19,16 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, required_bool, tag_dict
 from dsscan.scanners.aws.gaps import add_asset_gap, facet
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="elasticache", title="ElastiCache",
+    kinds={"cache": ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster")},
+    calls=(Calls("elasticache", ("DescribeReplicationGroups", "DescribeCacheClusters",
+                                 "DescribeCacheSubnetGroups", "ListTagsForResource")),),
+)
 
 _MEMCACHED = "memcached"
 

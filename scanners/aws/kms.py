@@ -7,6 +7,15 @@ Key strength (DS-ENC-001/002) depends on who manages the key, so the other colle
 from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, pages
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="kms", title="KMS",
+    kinds={"key": ("AWS::KMS::Key",)},
+    calls=(Calls("kms", ("ListKeys", "ListAliases", "DescribeKey")),),
+)
 
 
 def collect(scope: Scope) -> None:

@@ -18,6 +18,18 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Scope, pages, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="network", title="EC2 networking",
+    kinds={"network_domain": ("AWS::EC2::VPC",), "security_group": ("AWS::EC2::SecurityGroup",)},
+    calls=(Calls("ec2", ("DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups",
+                         "DescribeRouteTables", "DescribeVpcPeeringConnections",
+                         "DescribeInternetGateways", "DescribeManagedPrefixLists",
+                         "GetManagedPrefixListEntries")),),
+)
 
 
 def collect(scope: Scope) -> None:

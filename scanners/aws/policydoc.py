@@ -224,11 +224,6 @@ def wildcard_statements(policy: Any) -> list[dict[str, Any]]:
         return []
 
 
-def public_statements(policy: Any, service: str = "s3") -> list[dict[str, Any]]:
-    """Statements granting to anyone that no condition confines (see :func:`judge`)."""
-    return [s for s in wildcard_statements(policy) if _public_reason(s, service)]
-
-
 def denies_insecure_transport(policy: Any) -> bool:
     try:
         sts = statements(policy)

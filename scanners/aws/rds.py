@@ -26,6 +26,18 @@ from dsscan.scanners.aws.base import (
     tag_dict,
 )
 from dsscan.scanners.aws.gaps import facet
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="rds", title="RDS",
+    kinds={"database": ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"),
+           "snapshot": ("AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot")},
+    calls=(Calls("rds", ("DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots",
+                         "DescribeDBClusterSnapshots", "DescribeDBSnapshotAttributes",
+                         "DescribeDBClusterSnapshotAttributes")),),
+)
 
 
 def collect(scope: Scope) -> None:

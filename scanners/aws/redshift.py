@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, pages, required_bool, tag_dict
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.operations import Calls, Collector
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="redshift", title="Redshift",
+    kinds={"warehouse": ("AWS::Redshift::Cluster",),
+           "snapshot": ("AWS::Redshift::ClusterSnapshot",)},
+    calls=(Calls("redshift", ("DescribeClusters", "DescribeClusterSnapshots",
+                              "DescribeClusterSubnetGroups")),),
+)
 
 
 def collect(scope: Scope) -> None:

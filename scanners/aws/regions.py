@@ -18,6 +18,10 @@ from dsscan.errors import InputError
 from dsscan.scanners.aws.base import Sink, call
 from dsscan.scanners.aws.clients import AccountSession
 from dsscan.scanners.aws.gaps import ReadFailure
+from dsscan.scanners.aws.operations import Calls
+
+# The regions an account has enabled (enabled_regions).
+REGION_CALLS = (Calls("ec2", ("DescribeRegions",)),)
 
 
 def shown(value: Any) -> str:

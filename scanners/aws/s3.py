@@ -29,6 +29,7 @@ from dsscan.scanners.aws.base import (
     tag_dict,
 )
 from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import (
     acl_public as acl_public_grant,
 )
@@ -38,6 +39,28 @@ from dsscan.scanners.aws.policydoc import (
     denies_insecure_transport,
     exposed,
     judge,
+)
+
+# What this collector produces and calls (operations.py derives the IAM policy,
+# the declared-operations table and the docs table from it).
+INFO = Collector(
+    service="s3", title="S3",
+    kinds={"object_store": ("AWS::S3::Bucket",)},
+    regional=False,  # listed once per account, each bucket read in its own region (sweep)
+    calls=(
+        Calls("s3", ("ListBuckets", "GetBucketLocation", "GetBucketTagging",
+                     "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketPolicy",
+                     "GetBucketAcl", "GetBucketVersioning", "GetBucketReplication",
+                     "GetBucketLogging", "GetObjectLockConfiguration"),
+              iam={"ListBuckets": "ListAllMyBuckets",
+                   "GetBucketEncryption": "GetEncryptionConfiguration",
+                   "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+                   "GetBucketReplication": "GetReplicationConfiguration",
+                   "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration"}),
+        Calls("s3control", ("GetPublicAccessBlock", "ListAccessPoints", "GetAccessPoint",
+                            "GetAccessPointPolicy", "GetAccessPointPolicyStatus"),
+              iam={"GetPublicAccessBlock": "GetAccountPublicAccessBlock"}),
+    ),
 )
 
 # "Not configured" answers: a fact, not a failure.

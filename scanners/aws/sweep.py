@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import os
 import re
 import sys
@@ -34,20 +35,7 @@ from botocore.exceptions import (
 from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
-from dsscan.scanners.aws import (
-    NOT_READ,
-    SERVICES,
-    backup,
-    dynamodb,
-    ebs,
-    efs,
-    elasticache,
-    kms,
-    network,
-    rds,
-    redshift,
-    s3,
-)
+from dsscan.scanners.aws import NOT_READ, SERVICES, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -65,6 +53,7 @@ from dsscan.scanners.aws.gaps import (
     ReadFailure,
     add_asset_gap,
 )
+from dsscan.scanners.aws.operations import Calls
 from dsscan.scanners.aws.regions import (
     addressable,
     check_regions,
@@ -75,18 +64,15 @@ from dsscan.scanners.aws.regions import (
 )
 from dsscan.scanners.aws.selections import covers
 
-# Regional collectors, by the service name users pass to --services.
+# Regional collectors, by the service name users pass to --services: every declared one but
+# S3 (read per account, each bucket in its own region: _s3_account).
 COLLECTORS: dict[str, Callable[[Scope], None]] = {
-    "network": network.collect,
-    "kms": kms.collect,
-    "rds": rds.collect,
-    "dynamodb": dynamodb.collect,
-    "ebs": ebs.collect,
-    "redshift": redshift.collect,
-    "efs": efs.collect,
-    "elasticache": elasticache.collect,
-    "backup": backup.collect,
-}
+    name: m.collect for name in SERVICES
+    if (m := importlib.import_module(f"dsscan.scanners.aws.{name}")).INFO.regional}
+
+# The sweep's own calls: who the caller is, the organization's accounts, entering each.
+SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
+               Calls("organizations", ("ListAccounts",)))
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",

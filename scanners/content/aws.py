@@ -13,24 +13,29 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dsscan.scanners.aws.operations import Calls, iam_action, operations
 from dsscan.scanners.content import Asset, new_scanner
 from dsscan.scanners.content.blobs import Limits
 from dsscan.scanners.content.dynamodb import sample_table
 from dsscan.scanners.content.s3 import BucketLimits, sample_bucket
 
-# service (boto3 client name) -> operations (botocore names) that sampling calls.
-SAMPLING_OPERATIONS: dict[str, tuple[str, ...]] = {
-    "s3": ("ListObjectsV2", "GetObject"),
-    "dynamodb": ("Scan",),
-}
-# The IAM actions they need; kms:Decrypt is what S3 asks of the caller for SSE-KMS objects.
-_IAM = {("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "GetObject"): "s3:GetObject",
-        ("dynamodb", "Scan"): "dynamodb:Scan"}
-SAMPLING_IAM_ACTIONS = frozenset([*_IAM.values(), "kms:Decrypt"])
+# What sampling calls: data reads, declared as the sweep's collectors declare theirs
+# (dsscan.scanners.aws.operations); examples/iam/dsscan-sampling.json is generated from it.
+SAMPLING_CALLS = (Calls("s3", ("ListObjectsV2", "GetObject"), iam={"ListObjectsV2": "ListBucket"}),
+                  Calls("dynamodb", ("Scan",)))
+SAMPLING_OPERATIONS = operations(SAMPLING_CALLS)
+# Not an operation dsscan calls: what S3 and DynamoDB ask of the caller to read data
+# encrypted with a customer-managed KMS key (granted only through those services).
+SAMPLING_DECRYPT = "kms:Decrypt"
 
 
 def sampling_iam_action(service: str, operation: str) -> str:
-    return _IAM[(service, operation)]
+    return iam_action(service, operation, SAMPLING_CALLS)
+
+
+def sampling_iam_actions() -> frozenset[str]:
+    return frozenset({*(sampling_iam_action(c.client, op) for c in SAMPLING_CALLS
+                        for op in c.operations), SAMPLING_DECRYPT})
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,6 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:ec2/managedPrefixList:ManagedPrefixList": "aws_ec2_managed_prefix_list",
 }
 
-TERRAFORM_TYPES = frozenset(PULUMI_TO_TERRAFORM.values())
-
 
 def terraform_type(pulumi_type: str) -> str | None:
     """The Terraform type of a pulumi-aws token, or None when dsscan does not map it."""
