@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dsscan.cli.main import main
 from dsscan import policy_input
 from dsscan.catalogue import load_catalogue
+from dsscan.cli.main import main
 from dsscan.config import Config
 from dsscan.errors import PolicyError
 from dsscan.inventory import load_inventory
