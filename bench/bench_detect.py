@@ -7,7 +7,7 @@
 Throughput is end to end: reading the file, splitting it (csv.reader for the CSV, in chunks of
 rows handed to ``scan_column`` per column, strings only), detecting and validating, and merging
 the records with ``content_block``. The log is read and handed to ``scan_text`` in chunks of
-lines. Inputs are generated with a fixed seed (dsscan.content.synthetic) into a temp dir.
+lines. Inputs are generated with a fixed seed (dsscan.detection.synthetic) into a temp dir.
 
 Targets (issue #5): >= 30 MB/s dense, >= 50 MB/s sparse; precision and recall >= 0.99 for
 resident IDs, USCC, and cards under a column hint. Figures are printed, never asserted.
@@ -31,8 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dsscan.content import ContentScanner, content_block
-from dsscan.content import synthetic as syn
+from dsscan.detection import ContentScanner, content_block
+from dsscan.detection import synthetic as syn
 
 CSV_COLUMNS = ("customer_no", "name", "id_number", "mobile", "card_no", "email", "address",
                "opened_at", "balance", "remark")
@@ -179,7 +179,7 @@ def accuracy(scanner: ContentScanner, rows: int) -> dict[str, dict[str, int]]:
 
 
 def scanner_hint(name: str) -> bool:
-    from dsscan.content.hints import column_hints
+    from dsscan.detection.hints import column_hints
     return bool(column_hints(name)[0])
 
 

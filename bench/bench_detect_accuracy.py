@@ -56,7 +56,7 @@ try:
 except ImportError as e:  # pragma: no cover - a bench dependency is missing
     sys.exit(f"bench_detect_accuracy needs the bench extra: pip install -e '.[bench]' ({e})")
 
-from dsscan.content import ContentScanner
+from dsscan.detection import ContentScanner
 
 RESIDENT, CARD, MOBILE, USCC, HMT = ("prc_resident_id", "bank_card", "mobile_phone",
                                      "unified_social_credit_code", "hmt_identity_card")

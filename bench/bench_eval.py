@@ -39,7 +39,8 @@ def measure_one(path: str, engine: str, workers: int | None) -> dict[str, float]
     """Inside the child: load → classify+relations → evaluate → findings, timed per stage."""
     from dsscan.config import Config
     from dsscan.engine import evaluate
-    from dsscan.inventory import gc_paused, load_inventory
+    from dsscan.gc_pause import gc_paused
+    from dsscan.inventory import load_inventory
     from dsscan.pipeline import ScanOptions, prepare
     from dsscan.policy_library import load_library
 

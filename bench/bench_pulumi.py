@@ -47,7 +47,7 @@ def main() -> None:
     ap.add_argument("--resources", type=int, default=500)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from dsscan.scanners import pulumi as pu
+    from dsscan.scanners import pulumi_source as pu
 
     buckets = max(1, -(-(args.resources - 1) // 5))  # the key, then 5 resources a bucket
     with tempfile.TemporaryDirectory() as tmp:

@@ -125,12 +125,12 @@ def init(path: str, force: bool) -> None:
       dsscan config init
       dsscan config init services/ledger/.dsscan.yaml
     """
-    from dsscan.inventory import write_json_atomic
+    from dsscan.atomic_write import write_atomic
 
     p = Path(path)
     if p.exists() and not force:
         raise InputError(f"{p}: already exists (use --force to overwrite)")
-    write_json_atomic(str(p), _STARTER)
+    write_atomic(str(p), _STARTER)
     click.echo(f"dsscan: wrote {p}; check it with 'dsscan config show'", err=True)
 
 

@@ -85,7 +85,7 @@ def _live_estate() -> Any:
                          "--saved')") from None
     from dsscan.examples import aws_estate
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
-    from dsscan.scanners.content.aws import SampleOptions
+    from dsscan.scanners.sampling.aws import SampleOptions
 
     with _demo_environment(), moto.mock_aws():
         import boto3

@@ -1,5 +1,5 @@
 """`dsscan sample TARGET...`: sample databases and local files into an inventory, or (with
---scan) evaluate them. The samplers are in dsscan.scanners.content; SQLAlchemy and the
+--scan) evaluate them. The samplers are in dsscan.scanners.sampling; SQLAlchemy and the
 database drivers are imported only when a database is sampled."""
 
 from __future__ import annotations
@@ -202,9 +202,9 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     """The inventory of what ``targets`` hold (the work of `dsscan sample`)."""
     from dsscan import __version__
     from dsscan.inventory import Inventory
-    from dsscan.scanners.content import new_scanner
-    from dsscan.scanners.content.blobs import Limits
-    from dsscan.scanners.content.files import FileOptions, sample_path
+    from dsscan.scanners.sampling import new_scanner
+    from dsscan.scanners.sampling.blobs import Limits
+    from dsscan.scanners.sampling.files import FileOptions, sample_path
 
     config, catalogue = load_config(config_path, catalogue_path)
     select = None
@@ -220,7 +220,7 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     for target in dict.fromkeys(targets):
         kind, where = _target(target)
         if kind == "sql":
-            from dsscan.scanners.content.sql import SqlOptions, sample_database
+            from dsscan.scanners.sampling.sql import SqlOptions, sample_database
 
             got = sample_database(where, SqlOptions(
                 rows=rows, timeout=timeout, tables=tables, max_tables=max_tables, tags=tags,
@@ -261,7 +261,7 @@ def _target(target: str) -> tuple[str, str]:
             raise InputError(f"{scheme}:// targets: use 'dsscan scan aws --sample-data' (it "
                              "reads buckets with the AWS scanner's sessions and gaps)")
         return "sql", target
-    from dsscan.scanners.content.sql import is_sqlite_file
+    from dsscan.scanners.sampling.sql import is_sqlite_file
 
     if Path(target).is_file() and is_sqlite_file(target):
         return "sql", "sqlite:///" + str(Path(target).resolve())

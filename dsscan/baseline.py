@@ -58,7 +58,7 @@ def _entry(fingerprint: str, policy_id: str, asset_id: str, level: str,
 
 
 def _write(entries: dict[str, dict[str, str]], path: str | Path, tool_version: str) -> int:
-    from dsscan.inventory import write_json_atomic
+    from dsscan.atomic_write import write_atomic
     from dsscan.reports import to_json
 
     doc = {"dsscan_baseline": VERSION,
@@ -70,7 +70,7 @@ def _write(entries: dict[str, dict[str, str]], path: str | Path, tool_version: s
     # anything added later too).
     with masking_session():
         doc = mask_value(doc)
-    write_json_atomic(path, to_json(doc, expand_depth=2))
+    write_atomic(path, to_json(doc, expand_depth=2))
     return len(entries)
 
 

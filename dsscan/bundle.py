@@ -166,7 +166,7 @@ def write_bundle(path: str | Path, library: PolicyLibrary,
     """Write the bundle to ``path`` atomically (temporary file, then rename)."""
     bundle = make_bundle(library, config_data)
     payload = bundle_bytes(bundle)
-    from dsscan.inventory import write_atomic
+    from dsscan.atomic_write import write_atomic
 
     with contextlib.suppress(OSError):  # a name too long: write_atomic says so
         if Path(path).is_dir():

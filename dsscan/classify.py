@@ -21,8 +21,8 @@ from typing import Any
 from dsscan.catalogue import Catalogue, Rule, SlowPattern, asset_name
 from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
+from dsscan.gc_pause import gc_paused
 from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
-from dsscan.inventory import gc_paused
 from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
 from dsscan.masking import comparable, mask_text
 from dsscan.relindex import RelationIndex

@@ -30,7 +30,7 @@ from dsscan import policy_input
 from dsscan.engines import EngineError, RegoEngine, make_engine
 from dsscan.engines.worker import read_frame, write_frame
 from dsscan.errors import PolicyError
-from dsscan.inventory import gc_paused
+from dsscan.gc_pause import gc_paused
 from dsscan.levels import RANK
 from dsscan.policy_library import PolicyLibrary
 

@@ -6,19 +6,16 @@ building and serializing 100k dataclass instances would cost more than the evalu
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dsscan.atomic_write import write_atomic
 from dsscan.errors import InputError
+from dsscan.gc_pause import gc_paused
 from dsscan.masking import mask_text, mask_value
 from dsscan.masking import session as masking_session
 
@@ -136,31 +133,6 @@ def load_inventory(path: str | Path) -> Inventory:
     return parse_inventory(doc, str(path))
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building large acyclic structures (JSON documents, levels,
-    ctx, results), then freeze what exists: collector passes over millions of fresh objects
-    doubled the load time of 100k assets.
-
-    Pausing alone only defers that cost: what was built during the pause all sits in the
-    youngest generation, so the next collections walk every object of it (measured: 0.4 s
-    after loading 100k assets, 2 s during their evaluation). ``gc.freeze()`` takes the
-    objects out of the collector's sight instead. They are still freed as usual when their
-    last reference goes; only a reference cycle among them would never be collected.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    built = False
-    try:
-        yield
-        built = True
-    finally:
-        if was_enabled:  # the outermost pause decides
-            if built:
-                gc.freeze()
-            gc.enable()
-
-
 def merge(inventories: list[Inventory]) -> Inventory:
     """One inventory from several files; an asset id present in two files is an error."""
     if len(inventories) == 1:
@@ -181,68 +153,6 @@ def merge(inventories: list[Inventory]) -> Inventory:
     return out
 
 
-_WRITE_SLICE = 1 << 20  # characters
-
-
-def write_json_atomic(path: str | Path, text: str) -> None:
-    """Write text via a temporary file and rename: a failed run never leaves a half-written
-    file. (Reports, inventories, baselines: JSON or not, the name stayed.)"""
-    write_atomic(path, text)
-
-
-def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None,
-                 what: str = "") -> None:
-    """Write ``data`` via a temporary file and rename; ``mode``: the file's permissions
-    (default: mkstemp's 0600, right for reports that describe an estate).
-
-    A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
-    in place: renaming over it would replace the device itself. Errors are one line naming
-    the path (``what``: "bundle" gives "cannot write bundle")."""
-    from dsscan.inputs import refuse_in_use
-
-    p = Path(path)
-    binary = isinstance(data, bytes)
-    cannot = f"cannot write{' ' + what if what else ''}"
-    refuse_in_use(p)  # never over an input, the store, the baseline or the config in use
-    try:
-        is_dir, in_place = p.is_dir(), p.exists() and not p.is_file()
-    except OSError as e:  # a name too long, a loop of links: before anything is written
-        raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
-    if is_dir:
-        raise InputError(f"{p}: is a directory, not a file to write")
-    if in_place:
-        try:
-            with p.open("wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-                _write_slices(fh, data)
-        except OSError as e:
-            raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
-        return
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    except OSError as e:
-        raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
-            _write_slices(fh, data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, p)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
-        raise
-
-
-def _write_slices(fh: Any, data: str | bytes) -> None:
-    # In slices: encoding a 100 MB report at once takes a fresh 100 MB buffer, whose page
-    # faults alone cost more than the write; the slices reuse their memory.
-    for start in range(0, len(data), _WRITE_SLICE):
-        fh.write(data[start:start + _WRITE_SLICE])
-
-
 def dump_inventory(inv: Inventory, path: str | Path | None = None) -> str:
     """The inventory as written out: every string masked, keys included, in one masking
     session (an id masked in one place is masked the same in every other, and no two ids
@@ -251,5 +161,5 @@ def dump_inventory(inv: Inventory, path: str | Path | None = None) -> str:
         doc = mask_value(inv.to_document())
     text = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     if path is not None:
-        write_json_atomic(path, text)
+        write_atomic(path, text)
     return text

@@ -78,7 +78,7 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
 
 def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions) -> ScanResult:
     from dsscan import engine
-    from dsscan.inventory import gc_paused
+    from dsscan.gc_pause import gc_paused
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()

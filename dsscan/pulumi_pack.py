@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsscan.scanners.pulumi import UNKNOWN, read_states
+from dsscan.scanners.pulumi_source import UNKNOWN, read_states
 
 NOT_ASSESSED = "dsscan-not-assessed"
 

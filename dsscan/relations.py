@@ -30,7 +30,7 @@ from dsscan.copies import (
     strs,
     sub,
 )
-from dsscan.inventory import gc_paused
+from dsscan.gc_pause import gc_paused
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
     Range,

@@ -156,8 +156,8 @@ def execute(request: RunRequest, setup: Setup | None = None,
     """Run one evaluation end to end. Usage errors (a bad format, an output that is one of
     the run's inputs, a store that cannot be opened) raise InputError before any scanning;
     every report is rendered before any is written, so a failure leaves no half-written file."""
+    from dsscan.gc_pause import gc_paused
     from dsscan.inputs import refuse_in_use
-    from dsscan.inventory import gc_paused
     from dsscan.levels import SEVERITIES
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
     from dsscan.reports import get_reporter
@@ -245,11 +245,11 @@ def _render(fmt: str, text: str) -> str:
 
 
 def _deliver(reports: list[Report], ui: RunUI) -> None:
-    from dsscan.inventory import write_json_atomic
+    from dsscan.atomic_write import write_atomic
 
     for r in reports:
         if r.output is None:
             ui.report(r.text)
         else:
-            write_json_atomic(r.output, r.text)
+            write_atomic(r.output, r.text)
             ui.message(f"dsscan: wrote {r.output}")

@@ -36,7 +36,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
             "Live AWS accounts and regions, read with boto3 (read-only)."),
     "terraform": ("dsscan.scanners.terraform",
                   "Terraform plan JSON (terraform show -json PLAN): a pre-deployment gate."),
-    "pulumi": ("dsscan.scanners.pulumi",
+    "pulumi": ("dsscan.scanners.pulumi_source",
                "Pulumi stack exports, previews (--json) and Python programs (run under mocks)."),
 }
 

@@ -226,12 +226,12 @@ def _sdk_version(capture: dict[str, Any]) -> str:
 def record(directory: str | Path, *, stack: str | None = None, export: str | None = None,
            preview: str | None = None, timeout: float = 120.0) -> None:
     """Write the program's recorded ``pulumi stack export`` and/or ``pulumi preview --json``."""
-    from dsscan.inventory import write_json_atomic
+    from dsscan.atomic_write import write_atomic
 
     if export:
         doc = capture_to_export(run_program(directory, stack=stack, timeout=timeout))
-        write_json_atomic(export, json.dumps(doc, indent=4) + "\n")
+        write_atomic(export, json.dumps(doc, indent=4) + "\n")
     if preview:
         doc = capture_to_preview(run_program(directory, stack=stack, preview=True,
                                              timeout=timeout))
-        write_json_atomic(preview, json.dumps(doc, indent=4) + "\n")
+        write_atomic(preview, json.dumps(doc, indent=4) + "\n")

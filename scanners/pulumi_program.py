@@ -1,6 +1,6 @@
 """Run a Pulumi Python program under the SDK's mocks and write down what it declares.
 
-This module runs in a child process started by ``dsscan.scanners.pulumi`` (never in dsscan's
+This module runs in a child process started by ``dsscan.scanners.pulumi_source`` (never in dsscan's
 own process: a program is arbitrary code with global runtime state). It needs only the Python
 standard library and the Pulumi SDK, so it can run under the project's own virtualenv, where
 dsscan is not installed. The parent gives it a scrubbed environment (no cloud credentials, a
@@ -55,10 +55,10 @@ import traceback
 import uuid
 from typing import Any
 
-# Run by path, this file's directory (dsscan's scanners/) would come first on sys.path and its
-# sibling ``pulumi.py`` would shadow the Pulumi SDK.
+# Run by path, this file's directory (dsscan's scanners/) comes first on sys.path: no module
+# there may take the name of a package a program imports (the Pulumi source is
+# pulumi_source.py, not pulumi.py, for that reason: tests/test_pulumi_mocks.py checks it).
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 FORMAT = "dsscan-pulumi-capture/1"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -520,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.record_export or args.record_preview):
         p.error("nothing to do: give --record-export and/or --record-preview")
     from dsscan.errors import InputError
-    from dsscan.scanners.pulumi import record
+    from dsscan.scanners.pulumi_source import record
 
     try:
         record(args.directory, stack=args.stack, export=args.record_export,

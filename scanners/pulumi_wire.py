@@ -1,7 +1,7 @@
 """Pulumi's wire format: the sentinels of unknown values, secrets, resource and output
 references, the deployment schema versions dsscan reads, and what recorded fixtures hold.
 
-Shared by the readers (``dsscan.scanners.pulumi``), the program runner
+Shared by the readers (``dsscan.scanners.pulumi_source``), the program runner
 (``pulumi_project``) and the writers of recorded exports and previews (``pulumi_capture``).
 """
 

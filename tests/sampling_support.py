@@ -111,7 +111,7 @@ class PostgresServer:
 
 
 class Recorder:
-    """A stand-in for dsscan.content.ContentScanner that keeps what it was handed, to check
+    """A stand-in for dsscan.detection.ContentScanner that keeps what it was handed, to check
     the samplers' side of the contract (values as exact strings, locations, bounds)
     independently of the detectors' verdicts."""
 

@@ -235,7 +235,7 @@ def test_write_bundle_is_atomic(tmp_path, library, monkeypatch):
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("dsscan.inventory.os.replace", broken_replace)  # the shared writer
+    monkeypatch.setattr("dsscan.atomic_write.os.replace", broken_replace)  # the shared writer
     with pytest.raises(InputError, match=r"bundle\.tar\.gz: cannot write bundle"):
         write_bundle(out, library, {})
     assert out.read_bytes() == b"the previous bundle"

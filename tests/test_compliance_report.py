@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from dsscan.articles import ARTICLES, UNKNOWN_TITLE
-from dsscan.content.checksums import mod11_2_check_char
+from dsscan.detection.checksums import mod11_2_check_char
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.reports import REPORTERS, get_reporter
 from dsscan.reports.compliance import (

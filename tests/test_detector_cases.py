@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsscan.content import ContentScanner
+from dsscan.detection import ContentScanner
 
 SCANNER = ContentScanner()
 
@@ -365,8 +365,8 @@ def test_an_x_inside_a_credit_code_is_not_a_mask(value, want):
 def test_the_bulk_path_counts_the_new_shapes_as_the_one_by_one_reference():
     import random
 
-    from dsscan.content import bulk
-    from dsscan.content.tally import Tally
+    from dsscan.detection import bulk
+    from dsscan.detection.tally import DetectionTally
 
     rng = random.Random(11)
 
@@ -392,7 +392,7 @@ def test_the_bulk_path_counts_the_new_shapes_as_the_one_by_one_reference():
     toks = [g() for g in gens for _ in range(60)]
     for hints in (frozenset(), frozenset({"bank_card"}), frozenset({"prc_resident_id"}),
                   frozenset({"hmt_identity_card"}), frozenset({"mobile_phone"})):
-        fast, ref = Tally(collect=True), Tally(collect=True)
+        fast, ref = DetectionTally(collect=True), DetectionTally(collect=True)
         rows = list(range(len(toks)))
         bulk.classify(toks, rows, fast, hints, False)
         bulk._one_by_one(toks, rows, ref, hints, False)

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from dsscan.config import DEFAULT_CONTENT_LEVELS
-from dsscan.content import DETECTORS, ContentScanner, bulk, content_block
-from dsscan.content import synthetic as syn
-from dsscan.content.checksums import (
+from dsscan.detection import DETECTORS, ContentScanner, bulk, content_block
+from dsscan.detection import synthetic as syn
+from dsscan.detection.checksums import (
     luhn_flags,
     luhn_ok,
     mod11_2_check_char,
@@ -20,8 +20,8 @@ from dsscan.content.checksums import (
     uscc_flags,
     uscc_ok,
 )
-from dsscan.content.detectors import evaluate
-from dsscan.content.tally import Tally
+from dsscan.detection.detectors import evaluate
+from dsscan.detection.tally import DetectionTally
 from dsscan.inventory import parse_inventory
 
 SCANNER = ContentScanner()
@@ -72,7 +72,7 @@ def test_bulk_path_counts_what_the_one_by_one_reference_counts():
         toks.append(gen(rng))
     toks += [_id("1101019900230777"[:6] + f"{y}0229" + "123") for y in (1996, 1997, 2000, 1900)]
     for hints in (frozenset(), frozenset({"bank_card"}), frozenset({"prc_resident_id"})):
-        fast, ref = Tally(collect=True), Tally(collect=True)
+        fast, ref = DetectionTally(collect=True), DetectionTally(collect=True)
         rows = list(range(len(toks)))
         bulk.classify(toks, rows, fast, hints, False)
         bulk._one_by_one(toks, rows, ref, hints, False)

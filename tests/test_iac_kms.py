@@ -21,7 +21,7 @@ from dsscan.keys import apply_declared_keys, parse_kms_keys
 from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi import read_preview_doc
+from dsscan.scanners.pulumi_source import read_preview_doc
 from dsscan.scanners.terraform import read_plan
 
 AWS = "registry.terraform.io/hashicorp/aws"

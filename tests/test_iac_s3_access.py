@@ -25,7 +25,7 @@ from iac_resources import (
     res,
 )
 
-from dsscan.scanners import pulumi as pu
+from dsscan.scanners import pulumi_source as pu
 from dsscan.scanners.iac.mapping import build_inventory
 from dsscan.scanners.iac.resources import UNTIL_APPLY
 

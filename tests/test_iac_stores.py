@@ -18,7 +18,7 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.reports import get_reporter
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi import read_export_doc
+from dsscan.scanners.pulumi_source import read_export_doc
 from dsscan.scanners.terraform import collect, read_plan
 
 AWS = "registry.terraform.io/hashicorp/aws"
@@ -216,7 +216,7 @@ def test_terraform_inventory_counts_and_lists_skipped_types(tmp_path, capsys):
 
 
 def test_pulumi_inventory_lists_skipped_types_in_its_source(tmp_path):
-    from dsscan.scanners.pulumi import collect as pulumi_collect
+    from dsscan.scanners.pulumi_source import collect as pulumi_collect
 
     stack = "urn:pulumi:prod::shop::"
     doc = {"version": 3, "deployment": {"resources": [

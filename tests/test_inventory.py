@@ -141,7 +141,7 @@ def test_failed_write_leaves_the_previous_file_intact_and_no_temp_file(tmp_path,
     def disk_full(*_a: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("dsscan.inventory.os.replace", disk_full)
+    monkeypatch.setattr("dsscan.atomic_write.os.replace", disk_full)
     with pytest.raises(InputError, match=r"inv\.json: cannot write \(No space left on device\)"):
         dump_inventory(Inventory(assets=[{"id": "x", "kind": "table"}]), out)
     assert out.read_text() == "previous"

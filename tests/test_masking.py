@@ -573,7 +573,7 @@ def test_fingerprints_tell_assets_apart_and_can_be_keyed(monkeypatch):
     share a fingerprint (a baseline must not take one for the other). With
     $DSSCAN_FINGERPRINT_KEY set, such ids enter as a keyed HMAC, so the fingerprint cannot be
     searched for the hidden digits; ids without identifiers hash the same with or without."""
-    from dsscan.content.checksums import mod11_2_check_char
+    from dsscan.detection.checksums import mod11_2_check_char
     from dsscan.findings import Finding, fingerprint_key
 
     def rid(body: str) -> str:

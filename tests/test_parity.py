@@ -26,7 +26,7 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi import read_path
+from dsscan.scanners.pulumi_source import read_path
 from dsscan.scanners.terraform import read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,7 +139,7 @@ def verdicts(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]
 
 @pytest.fixture(scope="module")
 def defaults_recorded(tmp_path_factory) -> dict[str, Path]:
-    from dsscan.scanners.pulumi import record
+    from dsscan.scanners.pulumi_source import record
 
     d = tmp_path_factory.mktemp("defaults")
     record(str(DEFAULTS_PROGRAM), export=str(d / "stack-export.json"),

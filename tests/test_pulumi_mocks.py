@@ -19,7 +19,7 @@ import pytest
 from dsscan.config import config_from_mapping
 from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
-from dsscan.scanners import pulumi as pu
+from dsscan.scanners import pulumi_source as pu
 
 PROGRAM = Path(__file__).resolve().parent / "fixtures" / "pulumi" / "serverless"
 
@@ -189,3 +189,24 @@ def test_kms_lookups(ref, aws_managed, account):
     kid, arn, managed = mocks.kms_facts(ref, "cn-north-1", "111111111111")
     assert managed is aws_managed
     assert arn == f"arn:aws-cn:kms:cn-north-1:{account}:key/{kid}"
+
+
+def test_no_module_beside_the_program_runner_shadows_an_installed_package():
+    """pulumi_program.py runs by path, so its folder (scanners/) is first on the program's
+    sys.path: a scanners/pulumi.py once shadowed the Pulumi SDK. No name there may be the
+    name of an installed top-level package."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    here = Path(pu.__file__).resolve().parent
+    names = {p.stem for p in here.glob("*.py")} | {p.name for p in here.iterdir() if p.is_dir()}
+    names -= {"__init__", "__pycache__"}
+    saved = sys.path[:]
+    try:
+        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() not in (here, here.parent)]
+        clashes = sorted(n for n in names if importlib.util.find_spec(n) is not None)
+        assert importlib.util.find_spec("pulumi") is not None  # the SDK the programs import
+    finally:
+        sys.path[:] = saved
+    assert clashes == []

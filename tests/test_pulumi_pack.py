@@ -19,7 +19,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from dsscan.pulumi_pack import NOT_ASSESSED, Settings, policies
-from dsscan.scanners.pulumi import UNKNOWN
+from dsscan.scanners.pulumi_source import UNKNOWN
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT = ROOT / "examples" / "pulumi" / "bank" / "recorded" / "stack-export.json"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dsscan.errors import InputError
-from dsscan.scanners import pulumi as pu
+from dsscan.scanners import pulumi_source as pu
 from dsscan.scanners.iac.resources import SECRET, UNTIL_APPLY, IacResource
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,7 +422,7 @@ def test_cli_inventory_pulumi(tmp_path):
 
 def test_program_findings_point_at_the_declaring_line():
     from dsscan.scanners.iac.mapping import build_inventory
-    from dsscan.scanners.pulumi import read_path
+    from dsscan.scanners.pulumi_source import read_path
 
     program = Path(__file__).resolve().parent.parent / "examples" / "pulumi" / "bank"
     got = read_path(str(program))

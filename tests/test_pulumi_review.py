@@ -16,7 +16,7 @@ from dsscan.config import Config
 from dsscan.errors import InputError
 from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
-from dsscan.scanners import pulumi as pu
+from dsscan.scanners import pulumi_source as pu
 from dsscan.scanners.iac.mapping import build_inventory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from sampling_corpus import Corpus, csv_text
 from sampling_support import Recorder
 
 from dsscan.inventory import parse_inventory
-from dsscan.scanners.content.blobs import Limits, render
-from dsscan.scanners.content.files import FileOptions, sample_path
+from dsscan.scanners.sampling.blobs import Limits, render
+from dsscan.scanners.sampling.files import FileOptions, sample_path
 
 
 def sample(path: Path, **kw) -> tuple[dict, Recorder]:

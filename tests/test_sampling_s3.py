@@ -1,7 +1,7 @@
 """S3 and DynamoDB sampling (``--sample-data``) under moto: formats, bounds, fail closed, the
 sampling IAM policy, and `dsscan scan aws --sample-data` end to end on moto's server.
 
-Tests marked "verdict" check what the real detectors (dsscan.content) say; the others check
+Tests marked "verdict" check what the real detectors (dsscan.detection) say; the others check
 the samplers' own contract with a recording scanner (tests/sampling_support.Recorder).
 moto does not check KMS permissions on GetObject: the SSE-KMS denial is a client that
 answers like S3 does (AccessDenied naming kms:Decrypt).
@@ -28,15 +28,15 @@ from dsscan.inventory import parse_inventory
 from dsscan.scanners.aws.clients import CallLog
 from dsscan.scanners.aws.operations import OPERATIONS
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
-from dsscan.scanners.content.aws import (
+from dsscan.scanners.sampling.aws import (
     SAMPLING_OPERATIONS,
     SampleOptions,
     sampling_iam_action,
     sampling_iam_actions,
 )
-from dsscan.scanners.content.blobs import Limits
-from dsscan.scanners.content.dynamodb import sample_table
-from dsscan.scanners.content.s3 import BucketLimits, sample_bucket
+from dsscan.scanners.sampling.blobs import Limits
+from dsscan.scanners.sampling.dynamodb import sample_table
+from dsscan.scanners.sampling.s3 import BucketLimits, sample_bucket
 
 SAMPLING_POLICY = Path(__file__).resolve().parent.parent / "examples" / "iam" / \
     "dsscan-sampling.json"

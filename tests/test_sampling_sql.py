@@ -1,6 +1,6 @@
 """The SQL sampler against a real PostgreSQL server (tests/conftest.py: pg_bank) and SQLite.
 
-Tests marked "verdict" check what the real detectors (dsscan.content) say about the sampled
+Tests marked "verdict" check what the real detectors (dsscan.detection) say about the sampled
 columns; the others check the sampler's own contract — read only, bounded, timeouts, fail
 closed, values handed over as exact strings — with a recording scanner.
 """
@@ -19,8 +19,8 @@ from sampling_support import Recorder, detection, run_dsscan, unmasked
 
 from dsscan.errors import InputError
 from dsscan.inventory import FORMAT, parse_inventory
-from dsscan.scanners.content import new_scanner
-from dsscan.scanners.content.sql import (
+from dsscan.scanners.sampling import new_scanner
+from dsscan.scanners.sampling.sql import (
     SqlOptions,
     database_id,
     parse_url,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from dsscan.scanners.content import new_scanner
-from dsscan.scanners.content.blobs import Limits
-from dsscan.scanners.content.files import FileOptions, sample_path
-from dsscan.scanners.content.sql import SqlOptions, sample_database
+from dsscan.scanners.sampling import new_scanner
+from dsscan.scanners.sampling.blobs import Limits
+from dsscan.scanners.sampling.files import FileOptions, sample_path
+from dsscan.scanners.sampling.sql import SqlOptions, sample_database
 
 ID = "11010519491231002X"  # a valid resident ID (GB 11643 check character X)
 ROWS = "".join(f"a{i},{ID}\n" for i in range(40))

@@ -46,7 +46,7 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
 
     sample = None
     if sample_data:  # data reads: opt-in only (examples/iam/dsscan-sampling.json)
-        from dsscan.scanners.content.aws import SampleOptions
+        from dsscan.scanners.sampling.aws import SampleOptions
 
         sample = SampleOptions(objects=sample_objects, bytes=sample_bytes, items=sample_items)
     log = CallLog(detailed=call_log is not None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.aws.selections import Selection, selection_of

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws.clients import AccountSession
-from dsscan.scanners.aws.gaps import (
+from dsscan.scanners.aws.failures import (
     READ_ERRORS,
     MalformedReply,
     ReadFailure,

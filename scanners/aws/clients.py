@@ -51,11 +51,11 @@ class CallLog:
                                "params": params})
 
     def write_jsonl(self, path: str) -> None:
-        from dsscan.inventory import write_json_atomic
+        from dsscan.atomic_write import write_atomic
 
         # Masked again as a whole (keys, values and anything not JSON as its masked text):
         # the call log is an output like any other.
-        write_json_atomic(path, masked_json_lines(self.calls))
+        write_atomic(path, masked_json_lines(self.calls))
 
     @property
     def total(self) -> int:

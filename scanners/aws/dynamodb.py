@@ -22,7 +22,7 @@ from dsscan.scanners.aws.base import (
     pages,
     tag_dict,
 )
-from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
 

@@ -9,7 +9,7 @@ key (moto names none) reads as provider-managed, the weaker key type.
 from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
-from dsscan.scanners.aws.gaps import facet
+from dsscan.scanners.aws.failures import facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

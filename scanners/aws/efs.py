@@ -7,7 +7,7 @@ AWS always sends: read by subscript, a reply without one is a gap on the facet i
 from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, facet
+from dsscan.scanners.aws.failures import ReadFailure, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

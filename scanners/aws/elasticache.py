@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, required_bool, tag_dict
-from dsscan.scanners.aws.gaps import add_asset_gap, facet
+from dsscan.scanners.aws.failures import add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

@@ -58,7 +58,7 @@ def sampling_policy() -> dict[str, Any]:
     """The data reads sampling declares, each on the resources it reads, and kms:Decrypt
     only through the services whose data is sampled (S3 and DynamoDB ask it of the caller
     for data under a customer-managed key)."""
-    from dsscan.scanners.content.aws import SAMPLING_CALLS, SAMPLING_DECRYPT
+    from dsscan.scanners.sampling.aws import SAMPLING_CALLS, SAMPLING_DECRYPT
 
     statements: list[dict[str, Any]] = []
     for client, ops in _by_client(SAMPLING_CALLS).items():

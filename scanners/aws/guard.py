@@ -14,7 +14,7 @@ that sends a byte every half second never trips it (measured: a 218-byte reply d
 - ``after-call`` refusing a reply whose socket was shut (botocore reads bodies with
   ``enforce_content_length=False``: a cut body may otherwise parse).
 
-A call cut short raises :class:`~dsscan.scanners.aws.gaps.CallTimedOut`, a botocore error:
+A call cut short raises :class:`~dsscan.scanners.aws.failures.CallTimedOut`, a botocore error:
 the caller records a gap like any other failed read.
 
 **The reply.** ``after-call`` holds each successful reply against the service model and
@@ -42,7 +42,7 @@ from botocore.awsrequest import (
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.handlers import parse_get_bucket_location
 
-from dsscan.scanners.aws.gaps import THROTTLED, CallTimedOut, MalformedReply
+from dsscan.scanners.aws.failures import THROTTLED, CallTimedOut, MalformedReply
 from dsscan.scanners.aws.replies import check_reply, parse_failure
 
 _KEY = "dsscan_call"

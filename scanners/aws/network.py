@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.aws.base import Scope, pages, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure
+from dsscan.scanners.aws.failures import ReadFailure
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

@@ -25,7 +25,7 @@ from dsscan.scanners.aws.base import (
     required_bool,
     tag_dict,
 )
-from dsscan.scanners.aws.gaps import facet
+from dsscan.scanners.aws.failures import facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

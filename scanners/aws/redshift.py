@@ -10,7 +10,7 @@ reads as provider-managed.
 from __future__ import annotations
 
 from dsscan.scanners.aws.base import Scope, pages, required_bool, tag_dict
-from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,

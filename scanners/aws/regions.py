@@ -17,7 +17,7 @@ import boto3
 from dsscan.errors import InputError
 from dsscan.scanners.aws.base import Sink, call
 from dsscan.scanners.aws.clients import AccountSession
-from dsscan.scanners.aws.gaps import ReadFailure
+from dsscan.scanners.aws.failures import ReadFailure
 from dsscan.scanners.aws.operations import Calls
 
 # The regions an account has enabled (enabled_regions).

@@ -23,7 +23,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
-from dsscan.scanners.aws.gaps import MalformedReply, ReadFailure
+from dsscan.scanners.aws.failures import MalformedReply, ReadFailure
 
 _JSON = {"json", "rest-json"}
 _XML = {"query", "ec2", "rest-xml"}

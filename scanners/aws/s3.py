@@ -28,7 +28,7 @@ from dsscan.scanners.aws.base import (
     required_bool,
     tag_dict,
 )
-from dsscan.scanners.aws.gaps import ReadFailure, add_asset_gap, facet
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import (
     acl_public as acl_public_grant,

@@ -6,7 +6,7 @@
 2. Per account: the regions to read (given, or every enabled region of the partition).
 3. One task per (account, region, service) and per S3 bucket, on a bounded thread pool.
    A listing that fails becomes a gap for its scope; a detail call that fails, a gap on the
-   asset's facet (scanners/aws/gaps.py). Nothing unread is silently skipped.
+   asset's facet (scanners/aws/failures.py). Nothing unread is silently skipped.
 4. Link what only the whole estate tells: replication targets, backup-plan coverage.
 """
 
@@ -46,7 +46,7 @@ from dsscan.scanners.aws.clients import (
     client_config,
     config_error,
 )
-from dsscan.scanners.aws.gaps import (
+from dsscan.scanners.aws.failures import (
     READ_ERRORS,
     THROTTLED,
     MalformedReply,
@@ -96,7 +96,7 @@ class SweepOptions:
     progress: Callable[[int, int], None] | None = None  # (done, total)
     # Tests only: a client to use instead of boto3's for a service (botocore Stubber).
     client_overrides: dict[str, Any] = field(default_factory=dict)
-    # --sample-data: a dsscan.scanners.content.aws.SampleOptions; None reads no data.
+    # --sample-data: a dsscan.scanners.sampling.aws.SampleOptions; None reads no data.
     sample: Any = None
 
 
@@ -241,7 +241,7 @@ def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
             swept: _Runner) -> None:
     """--sample-data: the content of the buckets and tables found, once all are known; the
     progress bar goes on from where the sweep ended."""
-    from dsscan.scanners.content.aws import sampling_tasks
+    from dsscan.scanners.sampling.aws import sampling_tasks
 
     progress = opts.progress
     offset = (lambda d, t: progress(swept.done + d, swept.total + t)) if progress else None

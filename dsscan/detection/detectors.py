@@ -26,7 +26,7 @@ import datetime as _dt
 import re
 from functools import cache
 
-from dsscan.content.checksums import (
+from dsscan.detection.checksums import (
     hk_id_ok,
     luhn_ok,
     mod11_2_ok,
@@ -35,7 +35,7 @@ from dsscan.content.checksums import (
     uscc_chars_ok,
     uscc_ok,
 )
-from dsscan.content.formats import (
+from dsscan.detection.formats import (
     CARD_PREFIXES,
     HK_ID_PATTERN,
     HMT_PERMIT_PREFIXES,
@@ -49,7 +49,7 @@ from dsscan.content.formats import (
     USCC_REGION_PROVINCES,
     USCC_TYPES,
 )
-from dsscan.content.masked_forms import (
+from dsscan.detection.masked_forms import (
     REVERSIBLE_MAX,
     code_mask_positions,
     completions,

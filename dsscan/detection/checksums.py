@@ -18,7 +18,7 @@ from functools import cache
 from itertools import repeat
 from operator import add, itemgetter
 
-from dsscan.content.formats import TAIWAN_LETTER_VALUES, USCC_ALPHABET
+from dsscan.detection.formats import TAIWAN_LETTER_VALUES, USCC_ALPHABET
 from dsscan.identifiers import luhn_sum
 
 _X_TO_A = str.maketrans("Xx", "AA")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsscan.scanners.aws.operations import Calls, iam_action, operations
-from dsscan.scanners.content import Asset, new_scanner
-from dsscan.scanners.content.blobs import Limits
-from dsscan.scanners.content.dynamodb import sample_table
-from dsscan.scanners.content.s3 import BucketLimits, sample_bucket
+from dsscan.scanners.sampling import Asset, new_scanner
+from dsscan.scanners.sampling.blobs import Limits
+from dsscan.scanners.sampling.dynamodb import sample_table
+from dsscan.scanners.sampling.s3 import BucketLimits, sample_bucket
 
 # What sampling calls: data reads, declared as the sweep's collectors declare theirs
 # (dsscan.scanners.aws.operations); examples/iam/dsscan-sampling.json is generated from it.

@@ -6,7 +6,7 @@ object and file samplers share. Every read is bounded (objects, bytes, rows, ite
 read-only, and fails closed: what could not be sampled becomes ``content.status: error`` plus
 an assessment gap with aspect ``content``, never a silent pass.
 
-Never leak: sampled values go to :class:`dsscan.content.ContentScanner` as strings and nowhere
+Never leak: sampled values go to :class:`dsscan.detection.ContentScanner` as strings and nowhere
 else. Nothing here logs, formats or raises with a value; error reasons are built from error
 classes and codes (database messages are not quoted), and locations built from column names
 or object keys are masked like any report text.
@@ -26,15 +26,15 @@ Detection = dict[str, Any]
 
 
 def new_scanner(config: Any = None) -> Any:
-    """A :class:`dsscan.content.ContentScanner` (imported on first use)."""
-    from dsscan.content import ContentScanner
+    """A :class:`dsscan.detection.ContentScanner` (imported on first use)."""
+    from dsscan.detection import ContentScanner
 
     return ContentScanner(config)
 
 
 def content_block(detections: list[Detection], sample: dict[str, int], *,
                   status: str = "sampled", reason: str | None = None) -> dict[str, Any]:
-    from dsscan.content import content_block as block
+    from dsscan.detection import content_block as block
 
     return block(detections, sample, status=status, reason=reason)
 

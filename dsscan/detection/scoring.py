@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from dsscan.content.detectors import CARD, RESIDENT, USCC
+from dsscan.detection.detectors import CARD, RESIDENT, USCC
 
 CHANCE = {CARD: 0.1, USCC: 1 / 31}
 DEFAULT_CHANCE = 1 / 11  # MOD 11-2

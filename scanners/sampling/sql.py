@@ -42,8 +42,8 @@ from urllib.parse import quote, quote_plus
 
 from dsscan.errors import InputError
 from dsscan.masking import mask_text
-from dsscan.scanners.content import Asset, Outcome, add_content_gap, content_block, error_outcome
-from dsscan.scanners.content.blobs import render
+from dsscan.scanners.sampling import Asset, Outcome, add_content_gap, content_block, error_outcome
+from dsscan.scanners.sampling.blobs import render
 
 _SYSTEM_SCHEMAS = {
     "postgresql": {"information_schema", "pg_catalog", "pg_toast"},

@@ -1,6 +1,6 @@
 """Parquet objects and files: the footer and the first row group, by byte ranges.
 
-Split from :mod:`dsscan.scanners.content.blobs` (which dispatches here by extension or
+Split from :mod:`dsscan.scanners.sampling.blobs` (which dispatches here by extension or
 magic bytes); pyarrow is imported on first use.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from dsscan.scanners.content.blobs import (
+from dsscan.scanners.sampling.blobs import (
     PARQUET_MAGIC,
     Blob,
     BlobSample,

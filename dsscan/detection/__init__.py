@@ -8,8 +8,8 @@ Core only (no I/O): samplers read stores and hand values over as text —
     asset["content"] = content_block(records, {"rows": 500, "columns": 12})
 """
 
-from dsscan.content.block import content_block
-from dsscan.content.detectors import DETECTORS
-from dsscan.content.scanner import ContentScanner
+from dsscan.detection.block import content_block
+from dsscan.detection.detectors import DETECTORS
+from dsscan.detection.scanner import ContentScanner
 
 __all__ = ["DETECTORS", "ContentScanner", "content_block"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from dsscan.content.normalize import normalize_name
+from dsscan.detection.normalize import normalize_name
 
 # Generic identity-document names: any of the ID-document detectors.
 _ID_DOCS = ("prc_resident_id", "foreign_permanent_resident_id", "hmt_residence_permit",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import compress, islice
 
-from dsscan.content import scoring
-from dsscan.content.detectors import (
+from dsscan.detection import scoring
+from dsscan.detection.detectors import (
     CARD,
     CHECKFAIL,
     EMAIL,
@@ -27,7 +27,7 @@ from dsscan.content.detectors import (
     WEAK,
     Outcome,
 )
-from dsscan.content.masked_forms import mask_email, mask_id, mask_name, remask
+from dsscan.detection.masked_forms import mask_email, mask_id, mask_name, remask
 
 # Categories a token can land in.
 VALID_C = "valid"      # unmasked: a strong format, or a weak one under a hint
@@ -49,7 +49,7 @@ class _Stat:
     hinted: bool = False
 
 
-class Tally:
+class DetectionTally:
     """What one scan found, by detector and category; ``collect`` keeps every row (tests)."""
 
     def __init__(self, *, collect: bool = False) -> None:

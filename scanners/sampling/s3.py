@@ -4,7 +4,7 @@ data, so it needs examples/iam/dsscan-sampling.json on top of the read-only poli
 Per bucket: one listing page (``s3:ListBucket``, at most ``list_keys`` keys, in key order),
 from which the newest ``objects`` data objects are sampled — folders, empty objects, media and
 archives (by extension) and archived storage classes are left out. Per object, Range GETs
-only: the first bytes plus a few random ranges (scanners/content/blobs.py); the body is never
+only: the first bytes plus a few random ranges (scanners/sampling/blobs.py); the body is never
 read past the range asked for, even from an endpoint that ignores ``Range``.
 
 An object that cannot be read (AccessDenied, a KMS key the role may not use for SSE-KMS
@@ -21,15 +21,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dsscan.masking import mask_text
-from dsscan.scanners.aws.gaps import READ_ERRORS, error_code, reason
-from dsscan.scanners.content import Outcome, error_outcome
-from dsscan.scanners.content.blobs import (
+from dsscan.scanners.aws.failures import READ_ERRORS, error_code, reason
+from dsscan.scanners.sampling import Outcome, error_outcome
+from dsscan.scanners.sampling.blobs import (
     BINARY_EXTENSIONS,
     GZIP_EXTENSIONS,
     Limits,
-    Tally,
     sample_blob,
 )
+from dsscan.scanners.sampling.tally import SampleTally
 
 # Archived objects: GetObject fails until they are restored; not sampled.
 _ARCHIVED = {"GLACIER", "DEEP_ARCHIVE"}
@@ -127,7 +127,7 @@ def sample_bucket(client: Any, bucket: str, limits: BucketLimits, scanner: Any) 
         return error_outcome(reason(e, "s3", "ListBucket"))
     listing = page.get("Contents") or []
     chosen, skipped = _candidates(listing, limits.objects)
-    tally = Tally()
+    tally = SampleTally()
     tally.skipped.update(skipped)
     for o in chosen:
         obj = S3Object(client, bucket, o["Key"], o.get("Size"))

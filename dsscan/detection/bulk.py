@@ -15,16 +15,23 @@ from functools import cache
 from itertools import compress, repeat
 from operator import add, and_, itemgetter, not_
 
-from dsscan.content import lanes
-from dsscan.content.checksums import luhn_flags
-from dsscan.content.detectors import CARD, MOBILE, RESIDENT, dates8, evaluate
-from dsscan.content.formats import CARD_PREFIXES, MOBILE_SEGMENTS, PROVINCES
-from dsscan.content.tally import CHECKFAIL_C, FAIL_FREE, SHAPE_C, VALID_C, WEAK_FREE, Tally
+from dsscan.detection import lanes
+from dsscan.detection.checksums import luhn_flags
+from dsscan.detection.detectors import CARD, MOBILE, RESIDENT, dates8, evaluate
+from dsscan.detection.formats import CARD_PREFIXES, MOBILE_SEGMENTS, PROVINCES
+from dsscan.detection.tally import (
+    CHECKFAIL_C,
+    FAIL_FREE,
+    SHAPE_C,
+    VALID_C,
+    WEAK_FREE,
+    DetectionTally,
+)
 
 _MIN_BULK = 32  # below this, one by one is as fast
 
 
-def classify(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def classify(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
              negative: bool) -> None:
     if len(toks) < _MIN_BULK:
         _one_by_one(toks, rows, tally, hints, negative)
@@ -57,7 +64,7 @@ def classify(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[st
                         negative)
 
 
-def _one_by_one(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def _one_by_one(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
                 negative: bool) -> None:
     for tok, row in zip(toks, rows, strict=True):
         outcomes = evaluate(tok)
@@ -65,7 +72,7 @@ def _one_by_one(toks: list[str], rows: list[int], tally: Tally, hints: frozenset
             tally.attribute(tok, row, outcomes, hints, negative)
 
 
-def _id18(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def _id18(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
           negative: bool) -> None:
     """18 characters (17 digits + digit or X): valid resident IDs in bulk — what
     ``evaluate`` returns as VALID for them; the rest go one by one."""
@@ -136,7 +143,7 @@ _IS20 = lanes.in_set([20])
 _MOBILE_LANES = lanes.in_set(int(s[1:]) for s in MOBILE_SEGMENTS)
 
 
-def _id18_x(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def _id18_x(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
             negative: bool) -> None:
     """18 characters, not all digits: the IDs among them end in X."""
     x_id = list(map(and_, map(str.isdigit, map(itemgetter(slice(0, 17)), toks)),
@@ -150,7 +157,7 @@ def _id18_x(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str
                     negative)
 
 
-def _mobile(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def _mobile(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
             negative: bool) -> None:
     if negative and MOBILE not in hints:
         return
@@ -165,7 +172,7 @@ def _mobile(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str
 _IS_ONE = lanes.table({ord("1"): 1})
 
 
-def _card(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
+def _card(toks: list[str], rows: list[int], tally: DetectionTally, hints: frozenset[str],
           negative: bool) -> None:
     hinted = CARD in hints
     if negative and not hinted:
@@ -188,7 +195,7 @@ def _card(toks: list[str], rows: list[int], tally: Tally, hints: frozenset[str],
 _ROUTED = frozenset([2 * n + 1 for n in (8, *range(11, 20))]
                     + [2 * n for n in range(8, 20)])
 
-_Handler = Callable[[list[str], list[int], Tally, frozenset[str], bool], None]
+_Handler = Callable[[list[str], list[int], DetectionTally, frozenset[str], bool], None]
 # Lengths only cards have (12, 14, 16, 17, 19 digits) go to the card lanes; 13 and 15 digits
 # (86/0086 mobiles, pre-1999 IDs) one by one.
 _HOT: dict[int, _Handler] = {37: _id18, 36: _id18_x, 23: _mobile, 25: _card, 29: _card,

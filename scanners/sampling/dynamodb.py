@@ -14,8 +14,8 @@ import math
 from typing import Any
 
 from dsscan.masking import mask_text
-from dsscan.scanners.aws.gaps import READ_ERRORS, reason
-from dsscan.scanners.content import Outcome, content_block, error_outcome
+from dsscan.scanners.aws.failures import READ_ERRORS, reason
+from dsscan.scanners.sampling import Outcome, content_block, error_outcome
 
 _MAX_PATHS = 256
 

@@ -19,13 +19,13 @@ from itertools import islice, repeat
 from operator import itemgetter, or_
 
 from dsscan.config import Config
-from dsscan.content import bulk
-from dsscan.content.detectors import EMAIL, NAME, STRONG, VALID, evaluate
-from dsscan.content.formats import COMPOUND_SURNAMES, SURNAMES
-from dsscan.content.hints import CONTEXT_WINDOW, column_hints, context_hints
-from dsscan.content.masked_forms import TOKEN_FORMAT
-from dsscan.content.normalize import column_values, normalize_text
-from dsscan.content.tally import MASKED_C, TOKEN_C, VALID_C, Tally
+from dsscan.detection import bulk
+from dsscan.detection.detectors import EMAIL, NAME, STRONG, VALID, evaluate
+from dsscan.detection.formats import COMPOUND_SURNAMES, SURNAMES
+from dsscan.detection.hints import CONTEXT_WINDOW, column_hints, context_hints
+from dsscan.detection.masked_forms import TOKEN_FORMAT
+from dsscan.detection.normalize import column_values, normalize_text
+from dsscan.detection.tally import MASKED_C, TOKEN_C, VALID_C, DetectionTally
 
 _M = "*#•●×"  # mask characters (after NFKC)
 _TOKEN = re.compile(
@@ -115,10 +115,10 @@ class ContentScanner:
         return tally.unmasked_rows(location, len(vals), hints, column=True)
 
     def _column(self, location: str, values: Iterable[str | None], name: str | None, *,
-                collect: bool) -> tuple[Tally, list[str], frozenset[str]]:
+                collect: bool) -> tuple[DetectionTally, list[str], frozenset[str]]:
         vals, rows, blob = column_values(location, values)
         hints, negative = column_hints(name)
-        tally = Tally(collect=collect)
+        tally = DetectionTally(collect=collect)
         if not vals:
             return tally, vals, hints
         compact = blob.translate(_SEPARATORS) if (" " in blob or "-" in blob) else blob
@@ -151,11 +151,11 @@ class ContentScanner:
         tally, lines = self._text(location, text, collect=True)
         return tally.unmasked_rows(location, lines, frozenset(), column=False)
 
-    def _text(self, location: str, text: str, *, collect: bool) -> tuple[Tally, int]:
+    def _text(self, location: str, text: str, *, collect: bool) -> tuple[DetectionTally, int]:
         if not isinstance(text, str):
             raise TypeError(f"{location}: text is {type(text).__name__}, not str")
         text = normalize_text(text)
-        tally = Tally(collect=collect)
+        tally = DetectionTally(collect=collect)
         if not text:
             return tally, 0
         data = self._tokens(text, tally, frozenset(), False, rows=None, context=True)
@@ -173,7 +173,7 @@ class ContentScanner:
 
     # ------------------------------------------------------------ shared
 
-    def _tokens(self, blob: str, tally: Tally, hints: frozenset[str], negative: bool, *,
+    def _tokens(self, blob: str, tally: DetectionTally, hints: frozenset[str], negative: bool, *,
                 rows: list[int] | None, context: bool) -> bytes:
         """Candidate tokens of ``blob``; ``rows`` maps line numbers to value positions.
         Returns the UTF-8 bytes of ``blob`` (for further byte-speed searches)."""
@@ -274,7 +274,7 @@ def _candidates(blob: str) -> tuple[bytes, list[tuple[int, str]]]:
     return data, out
 
 
-def _emails(blob: str, tally: Tally, rows: list[int] | None, *, dense: bool,
+def _emails(blob: str, tally: DetectionTally, rows: list[int] | None, *, dense: bool,
             collect: bool = False) -> None:
     """E-mail addresses, clear or masked; ``dense``: most values are addresses."""
     if dense and not collect:
@@ -325,7 +325,7 @@ def _row(blob: str, pos: int, rows: list[int] | None) -> int:
     return rows[line] if rows is not None else line
 
 
-def _names(blob: str, tally: Tally, rows: list[int], *, collect: bool) -> None:
+def _names(blob: str, tally: DetectionTally, rows: list[int], *, collect: bool) -> None:
     """Chinese names (2-4 characters, a known surname) and masked ones, one per value."""
     found = _NAME_LINE.findall(blob)
     if found:
@@ -348,7 +348,7 @@ def _names(blob: str, tally: Tally, rows: list[int], *, collect: bool) -> None:
     _line_matches(_NAME_MASKED_LINE, blob, tally, rows, NAME, MASKED_C, collect=collect)
 
 
-def _line_matches(pattern: re.Pattern[str], blob: str, tally: Tally, rows: list[int],
+def _line_matches(pattern: re.Pattern[str], blob: str, tally: DetectionTally, rows: list[int],
                   detector: str, category: str, *, collect: bool) -> None:
     """Values (whole lines of ``blob``) matching ``pattern``, by count and first examples."""
     n = len(pattern.findall(blob))

@@ -2,7 +2,7 @@
 
 Each path given is one asset of kind ``file_system`` (id ``file:///abs/path``), sampled like
 an S3 bucket: a directory's files in path order, at most ``max_files`` of them, each read the
-way scanners/content/blobs.py reads an object (first bytes, a few random ranges, gzip
+way scanners/sampling/blobs.py reads an object (first bytes, a few random ranges, gzip
 prefix, Parquet footer and first row group). Locations are ``relative/path#column``.
 Files are only opened for reading; nothing is written next to them.
 """
@@ -17,14 +17,14 @@ from typing import Any
 from dsscan.errors import InputError
 from dsscan.inputs import note_in_use
 from dsscan.masking import mask_text
-from dsscan.scanners.content import Asset
-from dsscan.scanners.content.blobs import (
+from dsscan.scanners.sampling import Asset
+from dsscan.scanners.sampling.blobs import (
     BINARY_EXTENSIONS,
     GZIP_EXTENSIONS,
     Limits,
-    Tally,
     sample_blob,
 )
+from dsscan.scanners.sampling.tally import SampleTally
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class FileOptions:
 
 
 class LocalFile:
-    """A file read by byte ranges (the :class:`~dsscan.scanners.content.blobs.Blob` shape)."""
+    """A file read by byte ranges (the :class:`~dsscan.scanners.sampling.blobs.Blob` shape)."""
 
     content_type: str | None = None
     content_encoding: str | None = None
@@ -95,7 +95,7 @@ def sample_path(path: str, opts: FileOptions, scanner: Any) -> Asset:
         a["level"] = {"value": opts.level, "provenance": [
             {"source": "declared", "level": opts.level, "detail": "dsscan sample --level"}],
             "conflicts": []}
-    tally = Tally("files")
+    tally = SampleTally("files")
     if binary:
         tally.skipped["binary type"] += binary
     for f in files:

@@ -15,13 +15,13 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from dsscan.content.checksums import (
+from dsscan.detection.checksums import (
     luhn_check_digit,
     mod11_2_check_char,
     org_check_char,
     uscc_check_char,
 )
-from dsscan.content.formats import USCC_ALPHABET
+from dsscan.detection.formats import USCC_ALPHABET
 
 # Real county-level codes (GB/T 2260), a few per province.
 COUNTIES = ["110101", "110105", "110108", "120101", "120104", "130102", "130104", "140105",
