@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "sarif", "junit", "html", "markdown")
 EXTENSIONS = {".sarif": "sarif", ".json": "json", ".xml": "junit", ".txt": "table",
               ".html": "html", ".htm": "html", ".md": "markdown"}
-# Reports for people also pass the masking as a whole (see _render).
+# Reports for people also pass the masking as a whole (see mask_report).
 _TEXT_PASS = ("table", "html", "markdown")
 
 
@@ -203,7 +203,7 @@ def execute(request: RunRequest, setup: Setup | None = None,
         # Reports build millions of short-lived acyclic objects: collector passes over them
         # cost a third of rendering 100k findings.
         with gc_paused():
-            reports = [Report(fmt, out, _render(fmt, get_reporter(fmt)(
+            reports = [Report(fmt, out, mask_report(fmt, get_reporter(fmt)(
                 scan, color=(out is None and request.color), threshold=threshold_name)))
                 for fmt, out in plan]
         for out in outputs:  # the inventory's inputs too, before any file is written
@@ -234,7 +234,7 @@ def _plan(request: RunRequest, config: Config) -> list[tuple[str, str | None]]:
     return plan_reports(formats, outputs)
 
 
-def _render(fmt: str, text: str) -> str:
+def mask_report(fmt: str, text: str) -> str:
     # Reporters mask every field as they put it in (json, sarif: policy metadata too; junit:
     # every text and attribute once more). A report for people also passes the masking as a
     # whole: its layout joins fields, and nothing a reporter missed gets through (a pass over

@@ -221,7 +221,7 @@ def test_functions_defined_in_the_library_may_be_called(tmp_path):
 
 deny contains {"asset": a.id, "level": "core"} if {
 \tsome a in input.assets
-\tlocal(a.n) > 2
+\tlocal(count(a.tags)) > 2
 \tupper(a.id) != ""
 }""")
     lib = load_library([tmp_path], include_builtin=False)

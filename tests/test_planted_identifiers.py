@@ -99,10 +99,10 @@ def _planted_result(planted: Planted, grouped: bool = False):
 
 
 def _rendered(result, monkeypatch, width: int) -> list[tuple[str, str]]:
-    """Each format as the CLI writes it (cli/evaluate.py: reporter, then its text pass)."""
-    from cli.evaluate import _masked_as_text
+    """Each format as every run writes it (dsscan/run.py: reporter, then its text pass)."""
     from dsscan.masking import session
     from dsscan.reports import get_reporter
+    from dsscan.run import mask_report as _masked_as_text
 
     monkeypatch.setenv("COLUMNS", str(width))
     out = []
