@@ -73,6 +73,8 @@ def _parity(lib, n: int, seed: int) -> None:
     assert ours.deny, "the inventory triggers no finding: the comparison would prove nothing"
     assert ours.deny == oracle.deny
     assert ours.not_assessed == oracle.not_assessed
+    assert ours.assessed, "no policy said what it assessed: the comparison would prove nothing"
+    assert ours.assessed == oracle.assessed
 
 
 @needs_opa

@@ -35,3 +35,10 @@ deny contains finding if {
 		"evidence": {"kind": a.kind, "protected_as": a.ctx.protect_level},
 	}
 }
+
+# Assessed: every readable store, copy and vault (its level, or its lack of one, is known).
+assessed := {a.id |
+	some a in data.dsscan.lib.assets
+	a.kind in data_kinds
+	a.ctx.assessable
+}

@@ -45,3 +45,12 @@ deny contains finding if {
 		},
 	}
 }
+
+kinds := data.dsscan.lib.data_kinds | {"backup_vault", "network_domain"}
+
+# Assessed: every readable asset of these kinds (classification records its conflicts).
+assessed := {a.id |
+	some a in data.dsscan.lib.assets
+	a.kind in kinds
+	a.ctx.assessable
+}

@@ -105,6 +105,23 @@ protected_stores := [a |
 	a.ctx.assessable
 ]
 
+# Assessable stores below it: a policy whose duty starts at sensitive judges them by their
+# level alone (they pass), so each such policy lists them in its `assessed`.
+unprotected_stores := [a |
+	some a in assets
+	a.ctx.protect_rank < 2
+	a.kind in store_kinds
+	a.ctx.assessable
+]
+
+# Every assessable store or copy (backup, snapshot): the subjects of the policies that judge
+# data wherever it is kept.
+assessable_data := [a |
+	some a in assets
+	a.kind in data_kinds
+	a.ctx.assessable
+]
+
 # --- per-asset facts: ctx fast path, computed fallback ---------------------------------------
 
 # The asset's level name; null/missing/unknown values are "unclassified".
@@ -162,6 +179,8 @@ highest(levels) := level_names[max(array.concat([0], [r | some l in levels; r :=
 store_kinds := {"object_store", "database", "table", "file_system", "cache", "warehouse", "volume"}
 
 copy_kinds := {"backup", "snapshot"}
+
+data_kinds := store_kinds | copy_kinds
 
 is_store(a) if a.kind in store_kinds
 

@@ -100,3 +100,30 @@ deny contains finding if {
 		},
 	}
 }
+
+# Assessed: readable stores outside test environments, by their environment; test stores whose
+# network domain's environment is known; readable network domains. A test store in no known
+# domain is not applicable.
+assessed := union({
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		not a.ctx.test == true
+	},
+	{a.id |
+		some a in data.dsscan.lib.unprotected_stores
+		not a.ctx.test == true
+	},
+	{a.id |
+		some a in data.dsscan.lib.assets
+		a.ctx.test == true
+		a.kind in data.dsscan.lib.store_kinds
+		a.ctx.assessable
+		is_string(object.get(a, ["ctx", "domain", "environment"], null))
+	},
+	{d.id |
+		some d in data.dsscan.lib.assets
+		d.kind == "network_domain"
+		d.ctx.assessable
+	},
+})
+
