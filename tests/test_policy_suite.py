@@ -189,4 +189,4 @@ def test_the_example_in_the_policy_writing_guide_passes_its_tests(tmp_path):
     _write(tmp_path, "acme_enc_001.rego", policy)
     _write(tmp_path, "acme_enc_001_test.rego", tests)
     results = run_policy_tests([tmp_path])
-    assert len(results) == 3 and _failures(results) == []
+    assert len(results) == 4 and _failures(results) == []
