@@ -169,7 +169,7 @@ not_assessed contains item if {
 # Assessed: stores below sensitive protection, by their level; the others that have copies or
 # built-in backups to judge (a store with none has nothing to keep apart: DS-BAK-002's case).
 assessed := union({
-	{a.id | some a in data.dsscan.lib.unprotected_stores},
+	data.dsscan.lib.unprotected_store_ids,
 	{j.a.id | some j in judged},
 })
 

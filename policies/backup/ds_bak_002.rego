@@ -123,7 +123,7 @@ not_assessed contains item if {
 # own copy role, or a known "off" was read. A table inside a database is not applicable (its
 # database's backups are judged).
 assessed := union({
-	{a.id | some a in data.dsscan.lib.unprotected_stores},
+	data.dsscan.lib.unprotected_store_ids,
 	{a.id |
 		some a in data.dsscan.lib.protected_stores
 		not child_table(a)

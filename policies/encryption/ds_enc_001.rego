@@ -125,7 +125,7 @@ not_assessed contains item if {
 # Assessed: stores below sensitive protection, by their level; the others when their key
 # strength (own, or a table's parent's) could be read.
 assessed := union({
-	{a.id | some a in data.dsscan.lib.unprotected_stores},
+	data.dsscan.lib.unprotected_store_ids,
 	{a.id |
 		some a in data.dsscan.lib.protected_stores
 		a.encryption.at_rest.key_type == "customer_managed"

@@ -114,6 +114,10 @@ unprotected_stores := [a |
 	a.ctx.assessable
 ]
 
+# Their ids, built once per chunk for every policy that lists them in its `assessed` (a set
+# union costs less than each policy walking the assets again).
+unprotected_store_ids := {a.id | some a in unprotected_stores}
+
 # Every assessable store or copy (backup, snapshot): the subjects of the policies that judge
 # data wherever it is kept.
 assessable_data := [a |
@@ -121,6 +125,8 @@ assessable_data := [a |
 	a.kind in data_kinds
 	a.ctx.assessable
 ]
+
+assessable_data_ids := {a.id | some a in assessable_data}
 
 # --- per-asset facts: ctx fast path, computed fallback ---------------------------------------
 

@@ -133,7 +133,7 @@ deny contains finding if {
 # Assessed: stores below sensitive protection, by their level; the others when their network
 # placement could be read. A store outside any network (a bucket) is not applicable.
 assessed := union({
-	{a.id | some a in data.dsscan.lib.unprotected_stores},
+	data.dsscan.lib.unprotected_store_ids,
 	{a.id |
 		some a in data.dsscan.lib.protected_stores
 		placed(a)

@@ -84,7 +84,7 @@ not_assessed contains item if {
 # others when at least one exposure fact could be read. A table inside a database with neither
 # fact is not applicable (its database is judged), never passed.
 assessed := union({
-	{a.id | some a in data.dsscan.lib.unprotected_stores},
+	data.dsscan.lib.unprotected_store_ids,
 	{a.id |
 		some a in data.dsscan.lib.protected_stores
 		is_boolean(access_public(a))

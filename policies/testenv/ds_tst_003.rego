@@ -50,4 +50,4 @@ deny contains finding if {
 }
 
 # Assessed: every readable store and copy (environment, level and record are all read).
-assessed := {a.id | some a in data.dsscan.lib.assessable_data}
+assessed := data.dsscan.lib.assessable_data_ids
