@@ -37,8 +37,4 @@ deny contains finding if {
 }
 
 # Assessed: every readable store, copy and vault (its level, or its lack of one, is known).
-assessed := {a.id |
-	some a in data.dsscan.lib.assets
-	a.kind in data_kinds
-	a.ctx.assessable
-}
+assessed := data.dsscan.lib.assessable_data_ids | data.dsscan.lib.assessable_vault_ids

@@ -46,11 +46,10 @@ deny contains finding if {
 	}
 }
 
-kinds := data.dsscan.lib.data_kinds | {"backup_vault", "network_domain"}
-
-# Assessed: every readable asset of these kinds (classification records its conflicts).
-assessed := {a.id |
-	some a in data.dsscan.lib.assets
-	a.kind in kinds
-	a.ctx.assessable
-}
+# Assessed: every readable store, copy, vault and network domain (classification records its
+# conflicts).
+assessed := union({
+	data.dsscan.lib.assessable_data_ids,
+	data.dsscan.lib.assessable_vault_ids,
+	data.dsscan.lib.assessable_domain_ids,
+})

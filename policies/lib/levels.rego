@@ -128,6 +128,20 @@ assessable_data := [a |
 
 assessable_data_ids := {a.id | some a in assessable_data}
 
+# Every assessable store, whatever protection it owes.
+assessable_stores := array.concat(protected_stores, unprotected_stores)
+
+# Readable backup vaults and network domains, by id, from one walk over the assets.
+_vaults_and_domains := [a |
+	some a in assets
+	a.kind in {"backup_vault", "network_domain"}
+	a.ctx.assessable
+]
+
+assessable_vault_ids := {a.id | some a in _vaults_and_domains; a.kind == "backup_vault"}
+
+assessable_domain_ids := {a.id | some a in _vaults_and_domains; a.kind == "network_domain"}
+
 # --- per-asset facts: ctx fast path, computed fallback ---------------------------------------
 
 # The asset's level name; null/missing/unknown values are "unclassified".

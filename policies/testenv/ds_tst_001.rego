@@ -106,24 +106,13 @@ deny contains finding if {
 # domain is not applicable.
 assessed := union({
 	{a.id |
-		some a in data.dsscan.lib.protected_stores
+		some a in data.dsscan.lib.assessable_stores
 		not a.ctx.test == true
 	},
 	{a.id |
-		some a in data.dsscan.lib.unprotected_stores
-		not a.ctx.test == true
-	},
-	{a.id |
-		some a in data.dsscan.lib.assets
+		some a in data.dsscan.lib.assessable_stores
 		a.ctx.test == true
-		a.kind in data.dsscan.lib.store_kinds
-		a.ctx.assessable
 		is_string(object.get(a, ["ctx", "domain", "environment"], null))
 	},
-	{d.id |
-		some d in data.dsscan.lib.assets
-		d.kind == "network_domain"
-		d.ctx.assessable
-	},
+	data.dsscan.lib.assessable_domain_ids,
 })
-
