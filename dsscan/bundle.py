@@ -36,13 +36,13 @@ from typing import Any
 import orjson
 
 from dsscan import __version__
-from dsscan.engine import AGGREGATE_PACKAGE, aggregator_module
+from dsscan.engine import AGGREGATE_PACKAGE, aggregator_module, policy_results
 from dsscan.errors import InputError
 from dsscan.policy_library import PolicyLibrary
 
 # Bump when the generated aggregators or the data layout change: a server holding a bundle of
 # another format then has another revision and is refused.
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2
 SERVER_PACKAGE = "dsscan_internal.server"
 SERVER_RULE = f"data.{SERVER_PACKAGE}.results"
 INFO_PATH = "dsscan_internal/bundle"  # data (not a module): the bundle's own facts
@@ -62,8 +62,9 @@ def library_revision(library: PolicyLibrary) -> str:
 
 
 def server_aggregator_module(library: PolicyLibrary) -> str:
-    """The server's one rule: policy id -> {"deny", "not_assessed"} for the policies named in
-    ``input.policies`` (all when absent), under the config in ``input.config``."""
+    """The server's one rule: policy id -> {"deny", "not_assessed", "assessed"} for the
+    policies named in ``input.policies`` (all when absent), under the config in
+    ``input.config``."""
     lines = [f"package {SERVER_PACKAGE}", "", "import rego.v1", "",
              "# One bundle serves every run: each request brings its own config.",
              "results := r if {",
@@ -72,10 +73,8 @@ def server_aggregator_module(library: PolicyLibrary) -> str:
              "_selected(_) if not input.policies", "",
              "_selected(pid) if pid in input.policies", ""]
     for p in library.policies:
-        na = (f"data.{p.package}.not_assessed" if p.package in library.not_assessed_packages
-              else "set()")
         lines += ["_results[pid] := v if {", f'\tpid := "{p.id}"', "\t_selected(pid)",
-                  f'\tv := {{"deny": data.{p.package}.deny, "not_assessed": {na}}}', "}", ""]
+                  f"\tv := {policy_results(library, p.package)}", "}", ""]
     return "\n".join(lines)
 
 

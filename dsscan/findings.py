@@ -187,6 +187,10 @@ class ScanResult:
     run_id: str | None = None  # set once the run is stored
     # Resources the inputs held that no scanner maps (resource type -> count): not judged.
     skipped: dict[str, int] = field(default_factory=dict)
+    # policy id -> ids of the assets the policy judged on facts it could read (its Rego
+    # ``assessed`` rule); a policy without that rule is absent and its METADATA kinds stand
+    # in (docs/writing-policies.md). Only these can count as passed (docs/reports.md).
+    assessed: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -126,6 +126,7 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             duration_s=time.perf_counter() - t0,
             assets={a["id"]: _asset_summary(a) for a in assets},
             skipped=_skipped(inventory),
+            assessed={pid: frozenset(ids) for pid, ids in out.assessed.items() if pid in info},
         )
     if options.config.waivers:
         from dsscan.waivers import apply_waivers

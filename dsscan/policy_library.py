@@ -2,7 +2,8 @@
 
 Everything about a module that Python needs — package, rules, imports, METADATA — is read
 here once: the engines have no ``rego.metadata.*`` we could rely on, and the evaluation needs
-to know which packages define ``deny`` / ``not_assessed`` before it builds its single query.
+to know which packages define ``deny`` / ``not_assessed`` / ``assessed`` before it builds its
+single query.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ class ModuleFacts:
 class PolicyLibrary:
     policies: list[PolicyInfo]
     module_facts: list[ModuleFacts]
-    # packages (without "data.") of policies that define not_assessed
+    # packages (without "data.") of policies that define not_assessed / assessed
     not_assessed_packages: frozenset[str] = frozenset()
+    assessed_packages: frozenset[str] = frozenset()
 
     @property
     def modules(self) -> list[tuple[str, str]]:
@@ -66,6 +68,12 @@ class PolicyLibrary:
     @property
     def test_modules(self) -> list[tuple[str, str]]:
         return [(m.path, m.source) for m in self.module_facts if m.is_test]
+
+    def result_rules(self, package: str) -> tuple[str, ...]:
+        """The result rules a policy package defines, deny first."""
+        return ("deny",
+                *(("not_assessed",) if package in self.not_assessed_packages else ()),
+                *(("assessed",) if package in self.assessed_packages else ()))
 
     def policy(self, policy_id: str) -> PolicyInfo | None:
         return next((p for p in self.policies if p.id == policy_id), None)
@@ -331,6 +339,7 @@ def _build_library(facts: list[ModuleFacts]) -> PolicyLibrary:
     seen_ids: dict[str, str] = {}
     seen_pkgs: dict[str, str] = {}
     not_assessed: set[str] = set()
+    assessed: set[str] = set()
     for m in facts:
         if not m.builtin and _reserved(m.package):
             raise PolicyError(f"{m.path}:{m.package_line}: package {m.package} is reserved "
@@ -346,6 +355,11 @@ def _build_library(facts: list[ModuleFacts]) -> PolicyLibrary:
                 if kind != "set":
                     raise PolicyError(f"{m.path}:{line}: '{rule}' must be a partial set rule "
                                       f"({rule} contains item if {{ ... }})")
+        for kind, line in m.rules.get("assessed", []):
+            if kind not in ("set", "compr"):
+                raise PolicyError(f"{m.path}:{line}: 'assessed' must be a set of asset ids "
+                                  "(assessed := {a.id | ...}, or assessed contains a.id if "
+                                  "{ ... })")
         info = _policy_info(m)
         if info.id in seen_ids:
             raise PolicyError(f"{m.path}:{m.package_line}: duplicate policy id {info.id} "
@@ -357,7 +371,10 @@ def _build_library(facts: list[ModuleFacts]) -> PolicyLibrary:
         seen_pkgs[m.package] = m.path
         if "not_assessed" in m.rules:
             not_assessed.add(m.package)
+        if "assessed" in m.rules:
+            assessed.add(m.package)
         policies.append(info)
     policies.sort(key=lambda p: p.id)
     return PolicyLibrary(policies=policies, module_facts=facts,
-                         not_assessed_packages=frozenset(not_assessed))
+                         not_assessed_packages=frozenset(not_assessed),
+                         assessed_packages=frozenset(assessed))

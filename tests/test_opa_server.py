@@ -121,7 +121,8 @@ def test_a_run_with_its_own_config_gets_the_embedded_engines_verdicts(library, s
 def test_only_selected_policies_are_evaluated(library, assets, server):
     chosen = select_policies(library.policies, ("DS-ENC-*", "DS-BAK-002"), ())
     subset = type(library)(policies=chosen, module_facts=library.module_facts,
-                           not_assessed_packages=library.not_assessed_packages)
+                           not_assessed_packages=library.not_assessed_packages,
+                           assessed_packages=library.assessed_packages)
     got = remote(library=subset, assets=assets, url=server.url)
     assert got == evaluate(subset, assets, Config().policy_data(), workers=1)
     assert {pid for pid, _ in got.deny} == {"DS-ENC-001", "DS-ENC-002", "DS-BAK-002"}

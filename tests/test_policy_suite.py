@@ -73,6 +73,8 @@ def _parity(lib, n: int, seed: int) -> None:
     assert ours.deny, "the inventory triggers no finding: the comparison would prove nothing"
     assert ours.deny == oracle.deny
     assert ours.not_assessed == oracle.not_assessed
+    assert ours.assessed, "no policy said what it assessed: the comparison would prove nothing"
+    assert ours.assessed == oracle.assessed
 
 
 @needs_opa
@@ -186,4 +188,4 @@ def test_the_example_in_the_policy_writing_guide_passes_its_tests(tmp_path):
     _write(tmp_path, "acme_enc_001.rego", policy)
     _write(tmp_path, "acme_enc_001_test.rego", tests)
     results = run_policy_tests([tmp_path])
-    assert len(results) == 3 and _failures(results) == []
+    assert len(results) == 4 and _failures(results) == []

@@ -418,6 +418,19 @@ def _checked_results(body: Any, ids: list[str], display: str, sent: set[Any]
         if not isinstance(res, dict) or not all(
                 isinstance(res.get(rule), list) for rule in ("deny", "not_assessed")):
             raise bad(f"{pid} has no 'deny' and 'not_assessed' lists")
+        assessed = res.get("assessed")
+        if assessed is not None:
+            if not isinstance(assessed, list):
+                raise bad(f"{pid}: 'assessed' is not a list")
+            # Passed is counted from these: an id the request did not hold would count an
+            # asset of another estate, and leave the one meant without its verdict.
+            stray = next((a for a in assessed if not isinstance(a, str) or a not in sent),
+                         None)
+            if stray is not None:
+                raise OpaServerError(
+                    f"OPA server at {display}: policy {pid}: assessed asset "
+                    f"{_shown(str(stray))} that was not in the request (the server answered "
+                    "about other assets)")
     for pid, res in result.items():
         for rule in ("deny", "not_assessed"):
             for item in res[rule]:

@@ -5,14 +5,17 @@ masked here (``clean``), so the two formats cannot disagree on a figure or leak 
 
 How an asset counts for one policy (docs/reports.md, "How the counts are defined"):
 
-- **in scope**: assets whose kind is in the policy's ``kinds`` (every asset when the policy
-  lists none), plus any other asset the policy reported a finding or a not-assessed item on
-  (a policy's own word that it applies beats its kind list);
+- **in scope**: the assets the policy says it assessed (its Rego ``assessed`` rule: judged on
+  facts it could read), plus any asset it reported a finding or a not-assessed item on, plus
+  any asset of one of its ``kinds`` that could not be read at all (not assessed for every
+  policy). An asset of its kinds it neither assessed nor reported on is not applicable: out
+  of scope, never passed. A policy without an ``assessed`` rule (an older user policy) falls
+  back to its kinds: every asset whose kind it lists (every asset when it lists none);
 - **failed**: at least one finding of the policy on the asset that is not waived;
 - **not assessed**: otherwise, a NotAssessed item for that asset and that policy, or for that
   asset and every policy (``policy_id`` None);
 - **waived**: otherwise, the asset has findings of the policy and all of them are waived;
-- **passed**: in scope and none of the above.
+- **passed**: in scope and none of the above (so only an asset the policy assessed).
 
 So the four are disjoint and add up to "in scope"; "assessed" is in scope minus not assessed.
 An asset that both fails and was partly unreadable counts as failed (what was read already
@@ -67,8 +70,10 @@ LEVEL_ORDER: tuple[str, ...] = ("core", "important", "sensitive", "general", "un
 WHOLE_ESTATE = "(whole estate)"
 # The rules above, as both reports print them under "How the counts are defined".
 DEFINITIONS = (
-    ("In scope", "assets whose kind the policy applies to (every asset when it lists no "
-                 "kind), plus any asset it reported on."),
+    ("In scope", "assets the policy assessed on facts it could read, plus any asset it "
+                 "reported on or that could not be read at all; an asset it did not assess is "
+                 "not applicable, never passed. (A policy that does not say what it assessed: "
+                 "every asset of a kind it applies to.)"),
     ("Failed", "at least one finding of the policy on the asset is not waived."),
     ("Not assessed", "otherwise, the asset could not be assessed for that policy or for "
                      "every policy."),
@@ -225,6 +230,8 @@ class _Index:
     by_kind: dict[Any, list[str]]  # kind -> asset ids
     all_assets: list[str]
     unknown_kind: list[str]  # not-assessed assets the result has no summary for
+    assessed: dict[str, frozenset[str]]  # policy -> assets it assessed (when it says)
+    kind_of: dict[str, Any]  # asset id -> kind
 
 
 def _index(result: ScanResult) -> _Index:
@@ -248,13 +255,22 @@ def _index(result: ScanResult) -> _Index:
     # (fail closed; the pipeline summarises every asset, so this is a guard).
     unknown = sorted(a for a in na_all if a not in result.assets)
     return _Index(findings, na_policy, na_all, scope_gaps, by_kind, list(result.assets),
-                  unknown)
+                  unknown, result.assessed,
+                  {aid: (info or {}).get("kind") for aid, info in result.assets.items()})
 
 
 def _asset_states(p: PolicyInfo, ix: _Index) -> dict[str, str]:
     """asset id -> state for one policy, over the assets in its scope."""
-    if p.kinds:
-        scope: set[str] = set()
+    explicit = ix.assessed.get(p.id)
+    scope: set[str]
+    if explicit is not None:
+        scope = set(explicit)
+        # An asset nobody could read was judged by no policy: not assessed for each policy
+        # of its kind (fail closed), rather than not applicable.
+        scope.update(a for a in ix.na_all
+                     if not p.kinds or ix.kind_of.get(a) in p.kinds)
+    elif p.kinds:
+        scope = set()
         for k in p.kinds:
             scope.update(ix.by_kind.get(k, ()))
     else:

@@ -168,3 +168,11 @@ not_assessed contains item if {
 	has_unknown(j.copies)
 	item := {"asset": j.a.id, "reason": "the location of its backups relative to the store could not be determined"}
 }
+
+# Assessed: stores below sensitive protection, by their level; the others that have copies or
+# built-in backups to judge (a store with none has nothing to keep apart: DS-BAK-002's case).
+assessed := union({
+	data.dsscan.lib.unprotected_store_ids,
+	{j.a.id | some j in judged},
+})
+

@@ -196,3 +196,22 @@ test_built_in_only_message_and_evidence if {
 test_built_in_backups_of_a_general_store_are_ignored if {
 	count(denied([object.union(store_with_built_in([], pitr), {"level": {"value": "general"}})])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_bak_001.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_stores_with_copies_to_judge_and_those_below_sensitive if {
+	with_copy := {"id": "db", "kind": "database", "level": {"value": "core"}, "ctx": {"backups": [
+		{"id": "snap", "relation": "snapshot", "separate": true},
+	]}}
+	low := {"id": "low", "kind": "database", "level": {"value": "general"}}
+	assessed_ids([with_copy, low]) == {"db", "low"}
+}
+
+test_a_sensitive_store_with_no_backup_is_not_applicable if {
+	bare := {"id": "bkt", "kind": "object_store", "level": {"value": "sensitive"}, "ctx": {"backups": []}}
+	assessed_ids([bare]) == set()
+}

@@ -118,3 +118,26 @@ not_assessed contains item if {
 	plans_unknown(a)
 	item := {"asset": a.id, "reason": "native backups are off and the backup plans covering the store could not be read"}
 }
+
+# Assessed: stores below sensitive protection, by their level; the others when a backup, its
+# own copy role, or a known "off" was read. A table inside a database is not applicable (its
+# database's backups are judged).
+assessed := union({
+	data.dsscan.lib.unprotected_store_ids,
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		not child_table(a)
+		covered(a)
+	},
+	{a.id |
+		some a in judged
+		known_off(a)
+		not plans_unknown(a)
+	},
+})
+
+covered(a) if a.backup.native.enabled == true
+
+covered(a) if is_copy(a)
+
+covered(a) if backed_up(a)

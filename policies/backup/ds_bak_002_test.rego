@@ -112,3 +112,22 @@ test_table_inside_database_is_not_judged if {
 	count(denied([t])) == 0
 	count(unassessed([t])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_bak_002.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_stores_whose_backup_state_was_read if {
+	on := {"id": "on", "kind": "database", "level": {"value": "core"}, "backup": {"native": {"enabled": true}}}
+	off := {"id": "off", "kind": "database", "level": {"value": "core"}, "backup": {"native": {"enabled": false}, "plans": []}}
+	low := {"id": "low", "kind": "database", "level": {"value": "general"}}
+	assessed_ids([on, off, low]) == {"on", "off", "low"}
+}
+
+test_unknown_backups_and_tables_inside_a_database_are_not_assessed if {
+	unknown := {"id": "u", "kind": "database", "level": {"value": "core"}}
+	child := {"id": "t", "kind": "table", "level": {"value": "core"}, "ctx": {"parent": {"id": "db"}}}
+	assessed_ids([unknown, child]) == set()
+}

@@ -165,3 +165,10 @@ not_assessed contains item if {
 	not is_boolean(lock_enabled(v))
 	item := {"asset": v.id, "reason": "vault lock state of the backup vault could not be read"}
 }
+
+# Assessed: backup storage whose access settings could be read. A bucket holding no backup is
+# not applicable, nor is a copy kept in a vault (the vault is judged).
+assessed := {a.id |
+	some a in judged
+	access_known(a)
+}

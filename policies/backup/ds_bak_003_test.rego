@@ -123,3 +123,21 @@ test_core_vault_with_unknown_lock_is_not_assessed if {
 	some n in unassessed([a])
 	contains(n.reason, "lock")
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_bak_003.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_backup_storage_whose_access_was_read if {
+	vault := {"id": "v", "kind": "backup_vault", "level": {"value": "sensitive"}, "access": {"public": false}}
+	bucket := {"id": "b", "kind": "object_store", "level": {"value": "sensitive"}, "backup": {"backup_of": ["db"]}, "access": {"public": true}}
+	assessed_ids([vault, bucket]) == {"v", "b"}
+}
+
+test_plain_buckets_and_unread_access_are_not_assessed if {
+	plain := {"id": "p", "kind": "object_store", "level": {"value": "sensitive"}, "backup": {"backup_of": []}, "access": {"public": false}}
+	unread := {"id": "v", "kind": "backup_vault", "level": {"value": "sensitive"}}
+	assessed_ids([plain, unread]) == set()
+}

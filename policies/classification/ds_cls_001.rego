@@ -35,3 +35,6 @@ deny contains finding if {
 		"evidence": {"kind": a.kind, "protected_as": a.ctx.protect_level},
 	}
 }
+
+# Assessed: every readable store, copy and vault (its level, or its lack of one, is known).
+assessed := data.dsscan.lib.assessable_data_ids | data.dsscan.lib.assessable_vault_ids

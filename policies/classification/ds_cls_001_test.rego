@@ -42,3 +42,19 @@ test_non_data_kinds_are_ignored if {
 test_not_assessed_asset_is_skipped if {
 	count(denied([{"id": "bkt", "kind": "object_store", "assessment": {"status": "not_assessed"}}])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_cls_001.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_every_readable_data_asset if {
+	got := assessed_ids([
+		{"id": "a", "kind": "database", "level": {"value": "core"}},
+		{"id": "b", "kind": "backup_vault", "level": null},
+		{"id": "d", "kind": "network_domain", "level": {"value": "core"}},
+		{"id": "x", "kind": "database", "assessment": {"status": "not_assessed"}},
+	])
+	got == {"a", "b"}
+}

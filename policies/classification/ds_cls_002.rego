@@ -45,3 +45,11 @@ deny contains finding if {
 		},
 	}
 }
+
+# Assessed: every readable store, copy, vault and network domain (classification records its
+# conflicts).
+assessed := union({
+	data.dsscan.lib.assessable_data_ids,
+	data.dsscan.lib.assessable_vault_ids,
+	data.dsscan.lib.assessable_domain_ids,
+})

@@ -47,3 +47,19 @@ test_not_assessed_asset_is_skipped if {
 	a := object.union(bucket([conflict("general", "tag", "sensitive", "content")]), {"assessment": {"status": "not_assessed"}})
 	count(denied([a])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_cls_002.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_every_readable_asset_of_its_kinds if {
+	got := assessed_ids([
+		{"id": "a", "kind": "database", "level": {"value": "core", "conflicts": []}},
+		{"id": "d", "kind": "network_domain", "level": {"value": "core"}},
+		{"id": "k", "kind": "kms_key"},
+		{"id": "x", "kind": "database", "assessment": {"status": "not_assessed"}},
+	])
+	got == {"a", "d"}
+}

@@ -121,3 +121,19 @@ not_assessed contains item if {
 		"reason": sprintf("encrypted at rest, but the key type could not be read (%s data needs a customer-managed key)", [a.ctx.protect_level]),
 	}
 }
+
+# Assessed: stores below sensitive protection, by their level; the others when their key
+# strength (own, or a table's parent's) could be read.
+assessed := union({
+	data.dsscan.lib.unprotected_store_ids,
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		a.encryption.at_rest.key_type == "customer_managed"
+		not a.encryption.at_rest.enabled == false
+	},
+	{j.a.id |
+		some j in judged
+		j.k != null
+	},
+})
+

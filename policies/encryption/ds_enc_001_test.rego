@@ -144,3 +144,26 @@ test_unencrypted_sensitive_block_volume_is_denied if {
 	some f in ds
 	f.asset == "vol"
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_enc_001.assessed with input as {"assets": assets}
+}
+
+enc_store(id, level, enc) := {"id": id, "kind": "database", "level": {"value": level}, "encryption": enc}
+
+test_assessed_lists_stores_whose_key_was_read_and_those_below_sensitive if {
+	got := assessed_ids([
+		enc_store("cmk", "core", {"at_rest": {"enabled": true, "key_type": "customer_managed"}}),
+		enc_store("aws", "sensitive", {"at_rest": {"enabled": true, "key_type": "provider_managed"}}),
+		enc_store("off", "core", {"at_rest": {"enabled": false, "key_type": "none"}}),
+		enc_store("low", "general", null),
+	])
+	got == {"cmk", "aws", "off", "low"}
+}
+
+test_a_store_whose_encryption_was_not_read_is_not_assessed_as_passed if {
+	got := assessed_ids([enc_store("unknown", "core", null)])
+	got == set()
+}

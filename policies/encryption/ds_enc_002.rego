@@ -278,10 +278,14 @@ required(v) := 2 if {
 
 # Vaults whose contents require encryption (a kind check first: vaults are few).
 vaults := [v |
+	some v in readable_vaults
+	required(v) > 0
+]
+
+readable_vaults := [v |
 	some v in data.dsscan.lib.assets
 	v.kind == "backup_vault"
 	v.ctx.assessable
-	required(v) > 0
 ]
 
 vault_message(v, 0) := sprintf("Backup vault %s holds %s data but is not encrypted at rest.", [
@@ -326,3 +330,22 @@ not_assessed contains item if {
 	data.dsscan.lib.key_type_unknown(vault_state(v))
 	item := {"asset": v.id, "reason": "the backup vault is encrypted, but its key type could not be read"}
 }
+
+# Assessed: copies whose own encryption (or their vault's) could be read; vaults whose contents
+# need no key, by their level, and the others whose key could be read. A store that is no
+# copy of another is not applicable.
+assessed := union({
+	{c.a.id |
+		some c in copies
+		c.own.state != null
+	},
+	{v.id |
+		some v in readable_vaults
+		required(v) == 0
+	},
+	{v.id |
+		some v in vaults
+		data.dsscan.lib.key_strength_known(vault_state(v))
+	},
+})
+

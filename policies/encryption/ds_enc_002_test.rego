@@ -242,3 +242,22 @@ test_copy_of_a_source_outside_the_inventory_is_not_assessed if {
 	# A customer-managed copy is as strong as any source: nothing to compare.
 	count(unassessed([snapshot("snap2", "core", cmk, [missing])])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_enc_002.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_copies_and_vaults_whose_encryption_was_read if {
+	snap := {"id": "s", "kind": "snapshot", "level": {"value": "core"}, "encryption": {"at_rest": {"enabled": true, "key_type": "customer_managed"}}}
+	vault := {"id": "v", "kind": "backup_vault", "level": {"value": "core"}, "encryption": {"at_rest": {"enabled": true, "key_type": "customer_managed"}}}
+	low_vault := {"id": "lv", "kind": "backup_vault", "level": {"value": "general"}}
+	assessed_ids([snap, vault, low_vault]) == {"s", "v", "lv"}
+}
+
+test_stores_that_copy_nothing_and_unread_copies_are_not_assessed if {
+	store := {"id": "db", "kind": "database", "level": {"value": "core"}, "encryption": {"at_rest": {"enabled": true, "key_type": "customer_managed"}}}
+	unread := {"id": "s", "kind": "snapshot", "level": {"value": "core"}}
+	assessed_ids([store, unread]) == set()
+}

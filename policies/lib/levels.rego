@@ -105,6 +105,43 @@ protected_stores := [a |
 	a.ctx.assessable
 ]
 
+# Assessable stores below it: a policy whose duty starts at sensitive judges them by their
+# level alone (they pass), so each such policy lists them in its `assessed`.
+unprotected_stores := [a |
+	some a in assets
+	a.ctx.protect_rank < 2
+	a.kind in store_kinds
+	a.ctx.assessable
+]
+
+# Their ids, built once per chunk for every policy that lists them in its `assessed` (a set
+# union costs less than each policy walking the assets again).
+unprotected_store_ids := {a.id | some a in unprotected_stores}
+
+# Every assessable store or copy (backup, snapshot): the subjects of the policies that judge
+# data wherever it is kept.
+assessable_data := [a |
+	some a in assets
+	a.kind in data_kinds
+	a.ctx.assessable
+]
+
+assessable_data_ids := {a.id | some a in assessable_data}
+
+# Every assessable store, whatever protection it owes.
+assessable_stores := array.concat(protected_stores, unprotected_stores)
+
+# Readable backup vaults and network domains, by id, from one walk over the assets.
+_vaults_and_domains := [a |
+	some a in assets
+	a.kind in {"backup_vault", "network_domain"}
+	a.ctx.assessable
+]
+
+assessable_vault_ids := {a.id | some a in _vaults_and_domains; a.kind == "backup_vault"}
+
+assessable_domain_ids := {a.id | some a in _vaults_and_domains; a.kind == "network_domain"}
+
 # --- per-asset facts: ctx fast path, computed fallback ---------------------------------------
 
 # The asset's level name; null/missing/unknown values are "unclassified".
@@ -162,6 +199,8 @@ highest(levels) := level_names[max(array.concat([0], [r | some l in levels; r :=
 store_kinds := {"object_store", "database", "table", "file_system", "cache", "warehouse", "volume"}
 
 copy_kinds := {"backup", "snapshot"}
+
+data_kinds := store_kinds | copy_kinds
 
 is_store(a) if a.kind in store_kinds
 

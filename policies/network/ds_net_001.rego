@@ -129,3 +129,14 @@ deny contains finding if {
 		"evidence": {"domain": d.id, "domain_level": d.level, "rated": true, "store_level": a.ctx.protect_level},
 	}
 }
+
+# Assessed: stores below sensitive protection, by their level; the others when their network
+# placement could be read. A store outside any network (a bucket) is not applicable.
+assessed := union({
+	data.dsscan.lib.unprotected_store_ids,
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		placed(a)
+	},
+})
+

@@ -72,3 +72,20 @@ test_not_assessed_asset_is_skipped if {
 	a := object.union(db("db", "core", null), {"assessment": {"status": "not_assessed"}})
 	count(denied([a])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_net_001.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_placed_stores_and_those_below_sensitive if {
+	placed := {"id": "db", "kind": "database", "level": {"value": "core"}, "network": {"vpc_id": "vpc-1"}}
+	low := {"id": "low", "kind": "object_store", "level": {"value": "general"}}
+	assessed_ids([placed, low]) == {"db", "low"}
+}
+
+test_a_sensitive_store_in_no_network_is_not_applicable if {
+	bucket := {"id": "b", "kind": "object_store", "level": {"value": "core"}, "network": null}
+	assessed_ids([bucket]) == set()
+}

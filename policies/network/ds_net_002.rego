@@ -105,3 +105,6 @@ deny contains finding if {
 		"evidence": {"from": src, "from_level": null, "domain_level": d.ctx.level, "via": vias(d, src)},
 	}
 }
+
+# Assessed: every readable network domain.
+assessed := {d.id | some d in domains}

@@ -94,3 +94,18 @@ test_prefix_list_source_is_not_a_related_asset if {
 	f.related == []
 	f.evidence.from == "prefix-list:pl-9"
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_net_002.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_readable_network_domains if {
+	got := assessed_ids([
+		{"id": "d", "kind": "network_domain", "level": {"value": "core"}, "ctx": {"domain": {"reachable_from": []}}},
+		{"id": "x", "kind": "network_domain", "assessment": {"status": "not_assessed"}, "ctx": {"domain": {}}},
+		{"id": "db", "kind": "database", "level": {"value": "core"}},
+	])
+	got == {"d"}
+}

@@ -79,3 +79,19 @@ not_assessed contains item if {
 	not is_boolean(publicly_accessible(a))
 	item := {"asset": a.id, "reason": "whether the store is publicly accessible could not be read"}
 }
+
+# Assessed (docs/writing-policies.md): stores below sensitive protection, by their level; the
+# others when at least one exposure fact could be read. A table inside a database with neither
+# fact is not applicable (its database is judged), never passed.
+assessed := union({
+	data.dsscan.lib.unprotected_store_ids,
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		is_boolean(access_public(a))
+	},
+	{a.id |
+		some a in data.dsscan.lib.protected_stores
+		is_boolean(publicly_accessible(a))
+	},
+})
+

@@ -77,3 +77,25 @@ test_table_of_its_own_is_judged_by_its_resource_policy if {
 	[f.asset | some f in denied([open, closed, unknown])] == ["t1"]
 	[n.asset | some n in unassessed([open, closed, unknown])] == ["t3"]
 }
+
+# --- assessed: judged on facts read; the rest of its kinds is not applicable ---------------
+
+assessed(assets) := ids if {
+	ids := data.dsscan.policy.ds_net_003.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_stores_whose_exposure_was_read_and_those_below_sensitive if {
+	got := assessed([
+		store("private", "database", "core", false, null),
+		store("public", "object_store", "sensitive", null, true),
+		store("low", "table", "general", null, null),
+	])
+	got == {"private", "public", "low"}
+}
+
+test_a_table_inside_a_database_with_no_exposure_facts_is_not_applicable if {
+	t := {"id": "t", "kind": "table", "level": {"value": "core"}, "ctx": {"parent": {"id": "db"}}}
+	count(denied([t])) == 0
+	count(unassessed([t])) == 0
+	assessed([t]) == set()
+}

@@ -94,3 +94,20 @@ not_assessed contains item if {
 	count(unknown) > 0
 	item := {"asset": a.id, "reason": sprintf("the region of its replication target %s could not be read", [concat(", ", unknown)])}
 }
+
+# Assessed (with allowed regions set): readable stores and copies below sensitive protection,
+# by their level; the others whose region is known.
+assessed := union({
+	{a.id |
+		count(allowed) > 0
+		some a in data.dsscan.lib.assessable_data
+		a.ctx.protect_rank < 2
+	},
+	{a.id |
+		count(allowed) > 0
+		some a in data.dsscan.lib.assessable_data
+		held(a)
+		known_region(a)
+	},
+})
+

@@ -89,3 +89,24 @@ test_replicas_of_general_data_are_not_judged if {
 	b := with_replicas(store("bkt", "object_store", "general", "cn-north-1"), [{"id": "x", "region": "eu-west-1"}])
 	count(denied([b])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_xbr_001.assessed with input as {"assets": assets}
+		with data.dsscan.config as {"allowed_regions": ["cn-north-1"]}
+}
+
+test_assessed_lists_stores_whose_region_is_known_and_those_below_sensitive if {
+	known := {"id": "k", "kind": "database", "level": {"value": "core"}, "region": "cn-north-1"}
+	unknown := {"id": "u", "kind": "database", "level": {"value": "core"}, "region": null}
+	low := {"id": "low", "kind": "database", "level": {"value": "general"}, "region": null}
+	assessed_ids([known, unknown, low]) == {"k", "low"}
+}
+
+test_nothing_is_assessed_without_allowed_regions if {
+	a := {"id": "k", "kind": "database", "level": {"value": "core"}, "region": "cn-north-1"}
+	got := data.dsscan.policy.ds_xbr_001.assessed with input as {"assets": [a]}
+		with data.dsscan.config as {"allowed_regions": []}
+	got == set()
+}

@@ -100,3 +100,19 @@ deny contains finding if {
 		},
 	}
 }
+
+# Assessed: readable stores outside test environments, by their environment; test stores whose
+# network domain's environment is known; readable network domains. A test store in no known
+# domain is not applicable.
+assessed := union({
+	{a.id |
+		some a in data.dsscan.lib.assessable_stores
+		not a.ctx.test == true
+	},
+	{a.id |
+		some a in data.dsscan.lib.assessable_stores
+		a.ctx.test == true
+		is_string(object.get(a, ["ctx", "domain", "environment"], null))
+	},
+	data.dsscan.lib.assessable_domain_ids,
+})

@@ -79,3 +79,21 @@ test_unknown_source_environment_is_not_a_crossing if {
 test_internet_is_not_a_test_domain if {
 	count(denied([domain("vpc-test", "test", "general", [entry("internet", null, null)])])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_tst_001.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_stores_outside_test_test_stores_in_a_known_domain_and_domains if {
+	prod := {"id": "p", "kind": "database", "level": {"value": "core"}, "environment": {"value": "production"}}
+	placed := {"id": "t", "kind": "database", "level": {"value": "general"}, "environment": {"value": "test"}, "ctx": {"domain": {"id": "d", "environment": "test"}}}
+	domain := {"id": "d", "kind": "network_domain", "environment": {"value": "test"}}
+	assessed_ids([prod, placed, domain]) == {"p", "t", "d"}
+}
+
+test_a_test_store_in_no_known_domain_is_not_applicable if {
+	loose := {"id": "t", "kind": "object_store", "level": {"value": "general"}, "environment": {"value": "test"}}
+	assessed_ids([loose]) == set()
+}

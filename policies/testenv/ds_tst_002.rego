@@ -72,3 +72,18 @@ suffix(reason) := concat("", [": ", reason]) if {
 	is_string(reason)
 	reason != ""
 } else := ""
+
+# Assessed: readable stores and copies outside test environments, by their environment; test
+# ones whose content was sampled. A test store never sampled is not applicable, never passed.
+assessed := union({
+	{a.id |
+		some a in data.dsscan.lib.assessable_data
+		not a.ctx.test == true
+	},
+	{a.id |
+		some a in data.dsscan.lib.assessable_data
+		a.ctx.test == true
+		a.content.status == "sampled"
+	},
+})
+

@@ -74,3 +74,21 @@ test_not_sampled_is_neither_finding_nor_gap if {
 	count(denied([b])) == 0
 	count(unassessed([b])) == 0
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_tst_002.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_sampled_test_stores_and_stores_outside_test if {
+	sampled := {"id": "s", "kind": "database", "environment": {"value": "test"}, "content": {"status": "sampled", "detections": []}}
+	prod := {"id": "p", "kind": "database", "environment": {"value": "production"}}
+	assessed_ids([sampled, prod]) == {"s", "p"}
+}
+
+test_a_test_store_never_sampled_is_not_applicable_never_passed if {
+	unsampled := {"id": "u", "kind": "database", "environment": {"value": "test"}}
+	failed := {"id": "e", "kind": "database", "environment": {"value": "test"}, "content": {"status": "error"}}
+	assessed_ids([unsampled, failed]) == set()
+}

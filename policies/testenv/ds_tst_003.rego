@@ -48,3 +48,6 @@ deny contains finding if {
 		},
 	}
 }
+
+# Assessed: every readable store and copy (environment, level and record are all read).
+assessed := data.dsscan.lib.assessable_data_ids

@@ -52,3 +52,19 @@ test_test_snapshot_is_in_scope if {
 	f.asset == "test-snap"
 	f.level == "core"
 }
+
+# --- assessed ---------------------------------------------------------------------------------
+
+assessed_ids(assets) := ids if {
+	ids := data.dsscan.policy.ds_tst_003.assessed with input as {"assets": assets}
+}
+
+test_assessed_lists_every_readable_store_and_copy if {
+	got := assessed_ids([
+		{"id": "t", "kind": "database", "level": {"value": "core"}, "environment": {"value": "test"}},
+		{"id": "s", "kind": "snapshot", "environment": {"value": "production"}},
+		{"id": "d", "kind": "network_domain", "environment": {"value": "test"}},
+		{"id": "x", "kind": "database", "assessment": {"status": "not_assessed"}},
+	])
+	got == {"t", "s"}
+}
