@@ -77,7 +77,7 @@ def aws_env() -> Iterator[None]:
 
 def test_a_full_live_sweep_with_sampling_validates(aws_env):
     from dsscan.scanners.aws.sweep import sweep
-    from dsscan.scanners.content.aws import SampleOptions
+    from dsscan.scanners.sampling.aws import SampleOptions
 
     with mock_aws():
         full_estate()
@@ -100,7 +100,7 @@ def test_a_full_live_sweep_with_sampling_validates(aws_env):
 def test_the_example_bank_estate_sweep_validates(aws_env):
     from dsscan.examples import aws_estate
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
-    from dsscan.scanners.content.aws import SampleOptions
+    from dsscan.scanners.sampling.aws import SampleOptions
 
     with mock_aws():
         aws_estate.provision(boto3.Session(region_name=aws_estate.REGIONS[0]))
