@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 def measure_one(path: str, engine: str, workers: int | None) -> dict[str, float]:
     """Inside the child: load → classify+relations → evaluate → findings, timed per stage."""
     from dsscan.config import Config
-    from dsscan.engine import evaluate
+    from dsscan.engines.local import evaluate
     from dsscan.gc_pause import gc_paused
     from dsscan.inventory import load_inventory
     from dsscan.pipeline import ScanOptions, prepare

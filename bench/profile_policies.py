@@ -18,7 +18,7 @@ import dataclasses
 import time
 
 from dsscan.config import Config
-from dsscan.engine import evaluate
+from dsscan.engines.local import evaluate
 from dsscan.inventory import load_inventory
 from dsscan.pipeline import ScanOptions, prepare
 from dsscan.policy_library import load_library

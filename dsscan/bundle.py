@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from dsscan import __version__
-from dsscan.engine import AGGREGATE_PACKAGE, aggregator_module, policy_results
+from dsscan.engines.local import AGGREGATE_PACKAGE, aggregator_module, policy_results
 from dsscan.errors import InputError
 from dsscan.policy_library import PolicyLibrary
 

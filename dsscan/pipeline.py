@@ -33,7 +33,7 @@ class ScanOptions:
     catalogue: Catalogue | None = None
     include: tuple[str, ...] = ()  # policy id globs; empty = all
     exclude: tuple[str, ...] = ()
-    chunk_size: int | None = None  # None: dsscan.engine.DEFAULT_CHUNK_SIZE
+    chunk_size: int | None = None  # None: dsscan.engines.local.DEFAULT_CHUNK_SIZE
     workers: int | None = None
     # A central OPA server evaluates instead of the embedded engine (dsscan.engines.opa_server).
     opa_url: str | None = None
@@ -77,7 +77,7 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
 
 
 def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions) -> ScanResult:
-    from dsscan import engine
+    from dsscan.engines import local as engine
     from dsscan.gc_pause import gc_paused
 
     started = datetime.now(UTC)

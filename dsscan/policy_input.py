@@ -97,7 +97,7 @@ def check_chunks(chunks: Iterable[str], config_data: dict[str, Any]) -> None:
 
 def check_assets(assets: Sequence[dict[str, Any]], config_data: dict[str, Any],
                  chunk_size: int = 50) -> None:
-    """check_chunks over the chunks dsscan.engine builds from ``assets``."""
-    from dsscan.engine import chunk_inputs
+    """check_chunks over the chunks dsscan.engines.local builds from ``assets``."""
+    from dsscan.engines.local import chunk_inputs
 
     check_chunks(chunk_inputs(assets, chunk_size), config_data)

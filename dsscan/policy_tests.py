@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dsscan.config import Config
-from dsscan.engine import dumps
 from dsscan.engines import UNDEFINED, EngineError, RegoEngine, make_engine
+from dsscan.engines.local import dumps
 from dsscan.errors import PolicyError
 from dsscan.policy_library import ModuleFacts, PolicyLibrary, load_library
 

@@ -30,8 +30,8 @@ from dsscan.bundle import (
     write_bundle,
 )
 from dsscan.config import Config
-from dsscan.engine import AGGREGATE_RULE, EvalOutput, _collect, chunk_inputs, evaluate
 from dsscan.engines.base import UNDEFINED
+from dsscan.engines.local import AGGREGATE_RULE, EvalOutput, _collect, chunk_inputs, evaluate
 from dsscan.engines.opa_engine import OpaInProcessEngine, opa_available
 from dsscan.errors import InputError
 from dsscan.inventory import parse_inventory

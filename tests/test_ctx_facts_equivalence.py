@@ -5,8 +5,8 @@ them when absent (policies/lib/levels.rego ``with_facts``) must give the same ve
 Real scans take the fast path; the Rego unit tests take the fallback. Here hypothesis
 generates inventories (levels from tags, environments, kinds, copies and their vaults,
 network domains, parents, content samples, unreadable assets, settings), the library runs once
-as is (dsscan.pipeline.prepare → dsscan.engine) and once with the eight facts removed from every
-asset's ctx, and every policy's deny, not_assessed and assessed must be identical."""
+as is (dsscan.pipeline.prepare → dsscan.engines.local) and once with the eight facts removed
+from every asset's ctx, and every policy's deny, not_assessed and assessed must be identical."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsscan.config import Config
-from dsscan.engine import EngineSpec, EvalOutput, Evaluator, _collect, chunk_inputs
+from dsscan.engines.local import EngineSpec, EvalOutput, Evaluator, _collect, chunk_inputs
 from dsscan.inventory import FORMAT, parse_inventory
 from dsscan.pipeline import ScanOptions, prepare
 from dsscan.policy_library import load_library

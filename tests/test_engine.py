@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dsscan.config import Config
-from dsscan.engine import EngineSpec, EvalOutput, Evaluator, aggregator_module, evaluate
+from dsscan.engines.local import EngineSpec, EvalOutput, Evaluator, aggregator_module, evaluate
 from dsscan.engines.opa_engine import opa_available
 from dsscan.errors import InputError, PolicyError
 from dsscan.policy_library import load_library
@@ -270,7 +270,7 @@ def test_items_breaking_the_output_contract_are_policy_errors(tmp_path, body, ex
 def test_an_integer_too_large_to_compare_is_a_policy_error_not_a_crash():
     """Results parsed by Python (an OPA server's JSON) may hold integers beyond 64 bits;
     two items of one asset are then compared by digest: a PolicyError, never a crash."""
-    from dsscan.engine import _collect
+    from dsscan.engines.local import _collect
 
     items = [{"asset": "s1", "level": "core", "evidence": {"n": 2**70}},
              {"asset": "s1", "level": "core", "evidence": {"n": 1}}]

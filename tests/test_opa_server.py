@@ -24,7 +24,7 @@ from opa_data_api_server import OpaDataApiServer
 
 from dsscan.bundle import bundle_bytes, library_revision, make_bundle
 from dsscan.config import Config
-from dsscan.engine import evaluate
+from dsscan.engines.local import evaluate
 from dsscan.engines.opa_engine import opa_available
 from dsscan.engines.opa_server import TOKEN_ENV, OpaServerError, evaluate_remote, parse_url
 from dsscan.errors import InputError

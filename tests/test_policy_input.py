@@ -94,7 +94,7 @@ def test_a_fact_attached_wrongly_is_caught_with_its_path(path, value, expected):
 
 
 def test_the_engine_checks_its_input_only_when_asked(monkeypatch):
-    from dsscan.engine import evaluate
+    from dsscan.engines.local import evaluate
     from dsscan.policy_library import load_library
 
     assets = copy.deepcopy(bank_assets()[:2])

@@ -10,7 +10,7 @@ import pytest
 from test_engine import synthetic_inventory
 
 from dsscan.config import Config
-from dsscan.engine import evaluate
+from dsscan.engines.local import evaluate
 from dsscan.engines.opa_engine import opa_available
 from dsscan.errors import PolicyError
 from dsscan.policy_library import load_library

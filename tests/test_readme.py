@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dsscan.engine import evaluate
+from dsscan.engines.local import evaluate
 from dsscan.policy_library import load_library
 
 ROOT = Path(__file__).resolve().parent.parent

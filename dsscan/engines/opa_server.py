@@ -12,7 +12,7 @@ two kinds of request, both ``POST /v1/data/...`` through opa-python-client:
    input.config``), so one server serves runs with different settings.
 
 Chunks go out over a small thread pool (opa-python-client is synchronous); each chunk's
-results are checked like the embedded engine's and merged by dsscan.engine._collect, which
+results are checked like the embedded engine's and merged by dsscan.engines.local._collect, which
 deduplicates and sorts, so the output never depends on chunking or on the order replies come
 back in. Any failure — connection refused, timeout, HTTP error, a malformed or missing result —
 raises InputError naming the server (never its credentials) and stops the run: there is no
@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from dsscan.bundle import INFO_PATH, SERVER_PACKAGE, SERVER_RULE, library_revision
-from dsscan.engine import EvalOutput, _collect, chunk_inputs
+from dsscan.engines.local import EvalOutput, _collect, chunk_inputs
 from dsscan.errors import InputError, PolicyError
 from dsscan.policy_library import PolicyLibrary
 
@@ -160,7 +160,7 @@ def evaluate_remote(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
                     workers: int = DEFAULT_WORKERS) -> EvalOutput:
     """Run the selected policies of ``library`` over ``assets`` on the OPA server at ``url``.
 
-    Same contract as dsscan.engine.evaluate: the same EvalOutput for the same inputs. First
+    Same contract as dsscan.engines.local.evaluate: the same EvalOutput for the same inputs. First
     checks that the server holds this library's bundle. ``timeout`` bounds each request
     (connect, and each wait for the server's reply). The token, if any, comes from
     $DSSCAN_OPA_TOKEN. Raises OpaServerError (an InputError: one line, exit 2) on any failure.

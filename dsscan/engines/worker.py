@@ -44,7 +44,7 @@ def read_frame(stream: IO[bytes]) -> bytes | None:
 
 
 def main(spec_path: str) -> int:
-    from dsscan.engine import EngineSpec, Evaluator
+    from dsscan.engines.local import EngineSpec, Evaluator
     from dsscan.errors import PolicyError
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -69,5 +69,5 @@ def main(spec_path: str) -> int:
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover - started by dsscan.engine
+if __name__ == "__main__":  # pragma: no cover - started by dsscan.engines.local
     sys.exit(main(sys.argv[1]))
