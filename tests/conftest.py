@@ -161,3 +161,26 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     return moto_url
+
+
+@pytest.fixture(scope="module")
+def estate() -> Iterator[None]:
+    """aws_support's full estate in moto, for one test module (a module may define its own)."""
+    from aws_support import fake_env, full_estate
+    from moto import mock_aws
+
+    with pytest.MonkeyPatch.context() as mp:
+        fake_env(mp)
+        with mock_aws():
+            full_estate()
+            yield
+
+
+@pytest.fixture
+def stand_in(estate: None) -> Iterator[Any]:
+    """aws_support.StandIn (answers what moto lacks) over the module's estate."""
+    from aws_support import StandIn
+
+    s = StandIn()
+    yield s
+    s.close()

@@ -21,31 +21,12 @@ from aws_support import (
     StandIn,
     by_name,
     error_reply,
-    fake_env,
     fault_reply,
-    full_estate,
 )
-from moto import mock_aws
 
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
-
-
-@pytest.fixture(scope="module")
-def estate() -> Any:
-    with pytest.MonkeyPatch.context() as mp:
-        fake_env(mp)
-        with mock_aws():
-            full_estate()
-            yield
-
-
-@pytest.fixture
-def stand_in(estate: Any) -> Any:
-    s = StandIn()
-    yield s
-    s.close()
 
 
 def run(stand_in: StandIn, **kw: Any) -> Inventory:

@@ -49,13 +49,6 @@ def estate() -> Any:
             yield
 
 
-@pytest.fixture
-def stand_in(estate: Any) -> Any:
-    s = StandIn()
-    yield s
-    s.close()
-
-
 def stripping(service_id: str, op: str, path: tuple[str, ...], member: str) -> Any:
     """An after-call handler removing ``member`` from every structure at ``path`` (list
     members are walked into) of the operation's parsed reply."""

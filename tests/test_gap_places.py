@@ -22,11 +22,8 @@ from aws_support import (
     REGION,
     ClientHooks,
     StandIn,
-    fake_env,
     fault_reply,
-    full_estate,
 )
-from moto import mock_aws
 
 from dsscan.config import Config
 from dsscan.findings import Finding, PolicyInfo, ScanResult
@@ -234,22 +231,6 @@ def assert_fields(inv: Inventory) -> None:
     """Every inventory gap carries the four fields, and the inventory is valid."""
     assert all(set(FIELDS) <= set(g) for g in inv.gaps), inv.gaps
     parse_inventory(inv.to_document(), "test")
-
-
-@pytest.fixture(scope="module")
-def estate() -> Any:
-    with pytest.MonkeyPatch.context() as mp:
-        fake_env(mp)
-        with mock_aws():
-            full_estate()
-            yield
-
-
-@pytest.fixture
-def stand_in(estate: Any) -> Any:
-    s = StandIn()
-    yield s
-    s.close()
 
 
 # (service, operation, fault, sweep options, the gap's scope, its fields)
