@@ -1,11 +1,16 @@
 """Files dsscan writes (reports, inventories, baselines, bundles) appear whole or not at all:
-written to a temporary file beside the target and renamed over it."""
+written to a temporary file beside the target and renamed over it.
+
+Permissions follow the umask (0666 less it), as for any file a program creates: what dsscan
+writes is masked, and whom a report is for (a compliance office, a CI job) is the operator's
+call, made with the umask. Only a file that can hold a secret is written ``private`` (0600)."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +19,13 @@ from dsscan.errors import InputError
 _WRITE_SLICE = 1 << 20  # characters
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None,
+_PUBLIC, _PRIVATE = 0o666, 0o600  # before the umask
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, private: bool = False,
                  what: str = "") -> None:
-    """Write ``data`` via a temporary file and rename; ``mode``: the file's permissions
-    (default: mkstemp's 0600, right for reports that describe an estate).
+    """Write ``data`` via a temporary file and rename. Permissions: 0666 less the umask;
+    ``private``: 0600 whatever the umask, for a file that can hold a secret.
 
     A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
     in place: renaming over it would replace the device itself. Errors are one line naming
@@ -43,14 +51,12 @@ def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None
         return
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+        fd, tmp = _create_beside(p, _PRIVATE if private else _PUBLIC)
     except OSError as e:
         raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as fh:
             _write_slices(fh, data)
-        if mode is not None:
-            os.chmod(tmp, mode)
         os.replace(tmp, p)
     except BaseException as e:
         with contextlib.suppress(OSError):
@@ -58,6 +64,21 @@ def write_atomic(path: str | Path, data: str | bytes, *, mode: int | None = None
         if isinstance(e, OSError):
             raise InputError(f"{p}: {cannot} ({e.strerror or e})") from None
         raise
+
+
+def _create_beside(p: Path, perms: int) -> tuple[int, str]:
+    """A new temporary file beside ``p``, created with ``perms`` less the umask: the kernel
+    applies the umask at creation (mkstemp always creates 0600, and reading the umask to chmod
+    afterwards means setting it, which races with other threads)."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        tmp = str(p.parent / f".{p.name}.{secrets.token_hex(4)}")
+        try:
+            return os.open(tmp, flags, perms), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(p.parent))
 
 
 def _write_slices(fh: Any, data: str | bytes) -> None:

@@ -171,8 +171,8 @@ def write_bundle(path: str | Path, library: PolicyLibrary,
         if Path(path).is_dir():
             raise InputError(f"{path}: is a directory (give the bundle file to write, e.g. "
                              "bundle.tar.gz)")
-    # 0644: a bundle is published to OPA servers and bundle services, not private.
-    write_atomic(path, payload, mode=0o644, what="bundle")
+    # Permissions follow the umask: a bundle is published to OPA servers and bundle services.
+    write_atomic(path, payload, what="bundle")
     return bundle
 
 

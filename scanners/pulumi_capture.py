@@ -228,10 +228,12 @@ def record(directory: str | Path, *, stack: str | None = None, export: str | Non
     """Write the program's recorded ``pulumi stack export`` and/or ``pulumi preview --json``."""
     from dsscan.atomic_write import write_atomic
 
+    # Private (0600): resource inputs and provider config are written as the program gave
+    # them (a database password not marked secret included).
     if export:
         doc = capture_to_export(run_program(directory, stack=stack, timeout=timeout))
-        write_atomic(export, json.dumps(doc, indent=4) + "\n")
+        write_atomic(export, json.dumps(doc, indent=4) + "\n", private=True)
     if preview:
         doc = capture_to_preview(run_program(directory, stack=stack, preview=True,
                                              timeout=timeout))
-        write_atomic(preview, json.dumps(doc, indent=4) + "\n")
+        write_atomic(preview, json.dumps(doc, indent=4) + "\n", private=True)

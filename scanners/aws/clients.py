@@ -54,8 +54,9 @@ class CallLog:
         from dsscan.atomic_write import write_atomic
 
         # Masked again as a whole (keys, values and anything not JSON as its masked text):
-        # the call log is an output like any other.
-        write_atomic(path, masked_json_lines(self.calls))
+        # the call log is an output like any other. Private (0600): it holds every parameter
+        # sent, sts:AssumeRole's ExternalId (the cross-account role's shared guard) included.
+        write_atomic(path, masked_json_lines(self.calls), private=True)
 
     @property
     def total(self) -> int:
