@@ -5,6 +5,8 @@ programs, and a program's environment."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -350,7 +352,13 @@ def test_a_program_sees_no_credentials_and_an_empty_home(tiny, monkeypatch):
 def test_program_explicit_provider_secrets_and_recordings(tiny, tmp_path):
     prog = {r.name + ":" + r.type: r for r in pu.read_path(str(tiny)).resources}
     exp, prev = tmp_path / "e.json", tmp_path / "p.json"
-    pu.record(str(tiny), export=str(exp), preview=str(prev))
+    old = os.umask(0o022)
+    try:
+        pu.record(str(tiny), export=str(exp), preview=str(prev))
+    finally:
+        os.umask(old)
+    # 0600 whatever the umask: resource inputs are written as the program gave them.
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (exp, prev)] == [0o600, 0o600]
     assert "dsscan-mocks-secret" not in exp.read_text() + prev.read_text()
     assert '"[secret]"' in prev.read_text()
     for read in (pu.read_path(str(tiny)), pu.read_path(str(exp)), pu.read_path(str(prev))):
