@@ -25,7 +25,9 @@ UMASKS = [0o022, 0o027, 0o077]
 
 def _cli(*args: str) -> None:
     result = CliRunner().invoke(cli, list(args))
-    # 0, 1 (findings) and 3 (incomplete) all write their outputs; 2 is a usage error.
+    # 0, 1 (findings) and 3 (incomplete) all write their outputs; 2 is a usage error, and an
+    # exception (also exit code 1 here) is a failure.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code in (0, 1, 3), result.output
 
 
