@@ -202,6 +202,7 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     """The inventory of what ``targets`` hold (the work of `dsscan sample`)."""
     from dsscan import __version__
     from dsscan.inventory import Inventory
+    from dsscan.progress import report as report_progress
     from dsscan.scanners.sampling import new_scanner
     from dsscan.scanners.sampling.blobs import Limits
     from dsscan.scanners.sampling.files import FileOptions, sample_path
@@ -217,7 +218,9 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     assets: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for target in dict.fromkeys(targets):
+    todo = list(dict.fromkeys(targets))
+    for i, target in enumerate(todo):
+        report_progress("sampling", i, len(todo), "targets", assets=len(assets))
         kind, where = _target(target)
         if kind == "sql":
             from dsscan.scanners.sampling.sql import SqlOptions, sample_database
