@@ -190,3 +190,18 @@ def test_no_summary_when_a_report_goes_to_standard_output(tmp_path: Path) -> Non
         ran = _dsscan(["scan", "inventory", ESTATE, "--no-config", *extra])
         assert ran.code == 1 and ran.out
         assert not any(SUMMARY.match(ln) for ln in ran.err.splitlines()), ran.err
+
+
+def test_quiet_sampling_prints_nothing_but_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text("name,city\nZhang,Beijing\nLi,Shanghai\n")
+    base = ["sample", str(data), "--no-config"]
+    for extra in (["-o", str(tmp_path / "inv.json")],
+                  ["--scan", "-o", str(tmp_path / "r.json")]):
+        loud = _dsscan(base + extra)
+        assert "dsscan: sampled" in loud.err and "dsscan: wrote" in loud.err, loud.err
+        quiet = _dsscan(base + extra + ["--quiet"])
+        assert quiet.code == loud.code and quiet.err == "", quiet.err
+    scanned = _dsscan([*base, "--scan", "-o", str(tmp_path / "r.json")])
+    assert SUMMARY.match(scanned.err.splitlines()[-1]), scanned.err
