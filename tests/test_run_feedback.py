@@ -205,3 +205,18 @@ def test_quiet_sampling_prints_nothing_but_errors(tmp_path: Path) -> None:
         assert quiet.code == loud.code and quiet.err == "", quiet.err
     scanned = _dsscan([*base, "--scan", "-o", str(tmp_path / "r.json")])
     assert SUMMARY.match(scanned.err.splitlines()[-1]), scanned.err
+
+
+def test_the_demo_reports_each_stage_in_counts_only(tmp_path: Path) -> None:
+    """The case of the issue: `dsscan demo` in a CI log (moto in this process, the real AWS
+    sweep with sampling, the evaluation): a line per stage, counts and no identifier."""
+    ran = _dsscan(["demo", "-o", str(tmp_path / "demo.json")])
+    lines = _progress_lines(ran.err)
+    stages = [LINE.match(ln).group(0).split("…")[0] for ln in lines]  # type: ignore[union-attr]
+    for stage in ("dsscan: reading AWS", "dsscan: sampling data", "dsscan: evaluating"):
+        assert stage in stages, ran.err
+    assert any(re.search(r"\d+/\d+ reads, \d+ assets$", ln) for ln in lines), lines
+    # Stage names and counts only: no account id, region, ARN or resource name.
+    for ln in lines:
+        assert re.fullmatch(r"dsscan: [a-zA-Z ]+… \d+ s(, \d+(/\d+)? [a-z]+)*", ln), ln
+    assert SUMMARY.match(ran.err.splitlines()[-1]) and ran.code == 1
