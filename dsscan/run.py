@@ -63,7 +63,7 @@ class RunRequest:
     store_url: str | None = None
     opa_url: str | None = None
     opa_timeout: float | None = None
-    reading: str | None = "Reading the estate"  # status while collecting; None: the scanner's own
+    reading: str | None = "Reading the estate"  # the stage shown while the inventory is read
 
 
 @dataclass
