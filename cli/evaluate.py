@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,7 +15,12 @@ import click
 
 from dsscan.cli.types import FiniteFloatRange
 from dsscan.config import FAIL_ON_CHOICES
+from dsscan.progress import PlainLines, Progress
 from dsscan.run import FORMATS, RunUI
+
+PROGRESS_CHOICES = ("auto", "always", "never")
+# What progress lines measure elapsed time and their spacing by (tests put a fake one here).
+CLOCK: Callable[[], float] = time.monotonic
 
 
 def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,6 +76,15 @@ def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--color/--no-color", default=None,
                      help="Colour in the table report (default: on a terminal, unless "
                           "NO_COLOR is set)."),
+        click.option("--progress", type=click.Choice(PROGRESS_CHOICES), default="auto",
+                     show_default=True,
+                     help="Progress on stderr: 'auto' draws a live bar on a terminal (not "
+                          "where CI is set) and otherwise prints a plain line every few "
+                          "seconds (stage, elapsed, counts); 'always' draws the live bar even "
+                          "when stderr is not a terminal; 'never' shows none."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="No progress, no 'wrote' or summary lines on stderr; errors are "
+                          "still shown."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -88,10 +104,10 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
                    color: bool | None, no_config: bool = False,
                    baseline_path: str | None = None, store_url: str | None = None,
                    opa_url: str | None = None, opa_timeout: float | None = None,
+                   progress: str = "auto", quiet: bool = False,
                    reading: str | None = "Reading the estate") -> int:
     """The parsed options as a dsscan.run.RunRequest, run with the terminal's UI; returns the
-    exit code. ``reading``: the status text while the inventory is collected (None: the
-    scanner shows its own progress)."""
+    exit code. ``reading``: the stage shown while the inventory is collected."""
     from dsscan.run import RunRequest, execute
 
     request = RunRequest(
@@ -100,25 +116,100 @@ def run_evaluation(inventory_factory: Callable[[], Any], *, config_path: str | N
         exclude=exclude, formats=formats, outputs=outputs, color=use_color(color),
         fail_on=fail_on, baseline_path=baseline_path, store_url=store_url, opa_url=opa_url,
         opa_timeout=opa_timeout, reading=reading)
-    return execute(request, ui=TerminalUI()).exit_code
+    return execute(request, ui=TerminalUI(progress, quiet=quiet)).exit_code
 
 
 class TerminalUI(RunUI):
-    """Reports on standard output, messages on stderr, a spinner on a terminal."""
+    """Reports on standard output; messages and progress on stderr: a live bar (rich) on a
+    terminal, plain lines at most every ``interval`` seconds elsewhere (CI logs, pipes)."""
+
+    def __init__(self, progress: str = "auto", *, quiet: bool = False,
+                 clock: Callable[[], float] | None = None, interval: float = 5.0) -> None:
+        self.quiet = quiet
+        self.mode = "never" if quiet else progress
+        if self.mode == "auto":
+            # CI runners often give a pseudo-terminal that a log cannot replay: plain lines.
+            tty = sys.stderr.isatty() and not os.environ.get("CI")
+            self.mode = "live" if tty else "plain"
+        elif self.mode == "always":
+            self.mode = "live"
+        self.interval = interval
+        self._plain = PlainLines(lambda line: click.echo(line, err=True), interval=interval,
+                                 clock=clock or CLOCK) if self.mode == "plain" else None
+        self._live: Any = None  # (rich Progress, task id) while a stage runs
 
     @contextmanager
     def status(self, text: str | None) -> Iterator[None]:
-        # Only on a terminal: quiet in CI and pipes.
-        if not (text and sys.stderr.isatty() and not os.environ.get("CI")):
+        stage = text or "Working"
+        if self._plain is not None:
+            self._plain.begin(stage)
+            with self._heartbeat(self._plain):
+                yield
+        elif self.mode == "live":
+            with self._bar(stage):
+                yield
+        else:
             yield
-            return
-        from rich.console import Console
 
-        with Console(stderr=True).status(text):
+    def progress(self, event: Progress) -> None:
+        if self._plain is not None:
+            self._plain.update(event)
+        elif self._live is not None:
+            bar, task = self._live
+            counts = []
+            if event.done is not None:
+                counts.append(f"{event.done}/{event.total if event.total is not None else '?'}"
+                              f" {event.unit}".rstrip())
+            if event.assets is not None:
+                counts.append(f"{event.assets} assets")
+            bar.update(task, description=event.stage[:1].upper() + event.stage[1:],
+                       completed=event.done or 0, total=event.total,
+                       counts=", ".join(counts))
+
+    @contextmanager
+    def _heartbeat(self, lines: PlainLines) -> Iterator[None]:
+        """A line every ``interval`` even while nothing reports counts (moto's set-up, a
+        slow API call): a CI log that stays silent looks hung."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.interval):
+                lines.tick()
+
+        t = threading.Thread(target=beat, name="dsscan-progress", daemon=True)
+        t.start()
+        try:
             yield
+        finally:
+            stop.set()
+            t.join()
+
+    @contextmanager
+    def _bar(self, stage: str) -> Iterator[None]:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        # On stderr: standard output carries the report. Transient: gone when done.
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                       TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+                       transient=True, console=Console(stderr=True, force_terminal=True))
+        task = bar.add_task(stage, total=None, counts="")
+        self._live = (bar, task)
+        try:
+            with bar:
+                yield
+        finally:
+            self._live = None
 
     def message(self, text: str) -> None:
-        click.echo(text, err=True)
+        if not self.quiet:
+            click.echo(text, err=True)
 
     def report(self, text: str) -> None:
         from dsscan.masked_streams import premasked

@@ -39,9 +39,13 @@ def _write_command(scanner: Any) -> click.Command:
     names = [p.name for p in params]
 
     def callback(output: str | None, **kwargs: Any) -> int:
+        from dsscan.cli.evaluate import TerminalUI
         from dsscan.inventory import dump_inventory
+        from dsscan.progress import reporting_to
 
-        inv = scanner.collect(**{n: kwargs[n] for n in names})
+        ui = TerminalUI()  # the sweep's progress, as in `dsscan scan` (dsscan.progress)
+        with ui.status("Reading the estate"), reporting_to(ui.progress):
+            inv = scanner.collect(**{n: kwargs[n] for n in names})
         text = dump_inventory(inv, output)
         if output is None:
             _echo_masked(text)

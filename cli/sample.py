@@ -121,18 +121,21 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
             timeout: float, environment: str | None, level: str | None, tags: dict[str, str],
             scan: bool, save_inventory: str | None, **evaluation: Any) -> int:
     _refuse_outputs_over_targets(targets, (*evaluation["outputs"], save_inventory))
+    quiet = evaluation["quiet"]
 
     def collect() -> Any:
         inv = collect_samples(
             targets, rows=rows, nbytes=nbytes, tables=tables, max_tables=max_tables,
             max_files=max_files, catalogued_only=catalogued_only, timeout=timeout,
             environment=environment, level=level, tags=tags,
-            config_path=evaluation["config_path"], catalogue_path=evaluation["catalogue_path"])
+            config_path=evaluation["config_path"], catalogue_path=evaluation["catalogue_path"],
+            quiet=quiet)
         if save_inventory:
             from dsscan.inventory import dump_inventory
 
             dump_inventory(inv, save_inventory)
-            click.echo(f"dsscan: wrote {save_inventory} ({len(inv.assets)} assets)", err=True)
+            if not quiet:
+                click.echo(f"dsscan: wrote {save_inventory} ({len(inv.assets)} assets)", err=True)
         return inv
 
     if scan:
@@ -143,9 +146,13 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
     outputs = evaluation["outputs"]
     if len(outputs) > 1:
         raise InputError("without --scan, give at most one --output (the inventory file)")
+    from dsscan.cli.evaluate import TerminalUI
     from dsscan.inventory import dump_inventory
+    from dsscan.progress import reporting_to
 
-    inv = collect()
+    ui = TerminalUI(evaluation["progress"], quiet=quiet)
+    with ui.status("Sampling"), reporting_to(ui.progress):
+        inv = collect()
     out = outputs[0] if outputs else None
     text = dump_inventory(inv, out)
     if out is None:
@@ -153,7 +160,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
 
         with premasked():  # masked value by value (dump_inventory)
             click.echo(text, nl=False)
-    else:
+    elif not quiet:
         click.echo(f"dsscan: wrote {out} ({len(inv.assets)} assets)", err=True)
     if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
         click.echo("dsscan: incomplete: something could not be sampled (see each asset's "
@@ -198,10 +205,12 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
                     timeout: float = 30.0, environment: str | None = None,
                     level: str | None = None, tags: dict[str, str] | None = None,
                     config_path: str | None = None,
-                    catalogue_path: str | None = None) -> Any:
-    """The inventory of what ``targets`` hold (the work of `dsscan sample`)."""
+                    catalogue_path: str | None = None, quiet: bool = False) -> Any:
+    """The inventory of what ``targets`` hold (the work of `dsscan sample`); unless
+    ``quiet``, one line per target on stderr."""
     from dsscan import __version__
     from dsscan.inventory import Inventory
+    from dsscan.progress import report as report_progress
     from dsscan.scanners.sampling import new_scanner
     from dsscan.scanners.sampling.blobs import Limits
     from dsscan.scanners.sampling.files import FileOptions, sample_path
@@ -217,7 +226,9 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
     assets: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for target in dict.fromkeys(targets):
+    todo = list(dict.fromkeys(targets))
+    for i, target in enumerate(todo):
+        report_progress("sampling", i, len(todo), "targets", assets=len(assets))
         kind, where = _target(target)
         if kind == "sql":
             from dsscan.scanners.sampling.sql import SqlOptions, sample_database
@@ -237,7 +248,8 @@ def collect_samples(targets: tuple[str, ...], *, rows: int = 1000, nbytes: int =
                 raise InputError(f"{target}: {a['id']} was given twice")
             seen.add(a["id"])
             assets.append(a)
-        _progress(got)
+        if not quiet:
+            _progress(got)
     return Inventory(assets=assets, sources=sources,
                      generator={"tool": "dsscan", "version": __version__, "scanner": "sample"},
                      generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))

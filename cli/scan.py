@@ -33,8 +33,7 @@ def _scan_command(scanner: scanners.Scanner) -> click.Command:
 
     def callback(**kwargs: Any) -> int:
         source_args = {n: kwargs.pop(n) for n in names}
-        return run_evaluation(lambda: scanner.collect(**source_args), **kwargs,
-                              reading=None if scanner.shows_progress else "Reading the estate")
+        return run_evaluation(lambda: scanner.collect(**source_args), **kwargs)
 
     # click.option() decorators collect their params on the function, last-applied first.
     shared = list(reversed(evaluation_options(callback).__click_params__))

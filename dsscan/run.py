@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from dsscan.findings import ScanResult
     from dsscan.inventory import Inventory
     from dsscan.policy_library import PolicyLibrary
+    from dsscan.progress import Progress
 
 FORMATS = ("table", "json", "sarif", "junit", "html", "markdown")
 EXTENSIONS = {".sarif": "sarif", ".json": "json", ".xml": "junit", ".txt": "table",
@@ -62,7 +63,7 @@ class RunRequest:
     store_url: str | None = None
     opa_url: str | None = None
     opa_timeout: float | None = None
-    reading: str | None = "Reading the estate"  # status while collecting; None: the scanner's own
+    reading: str | None = "Reading the estate"  # the stage shown while the inventory is read
 
 
 @dataclass
@@ -88,6 +89,33 @@ class RunResult:
     exit_code: int
     reports: list[Report] = field(default_factory=list)
     run_id: str | None = None  # the history store's id of this run
+    fail_on: str = "low"  # the effective --fail-on, as given (a severity, a level, never)
+    threshold: str | None = "low"  # the severity it means; None: never fails
+
+    def summary(self) -> str:
+        """One line: findings by severity, not assessed, and why the exit code is what it
+        is (the CLI prints it on stderr when every report went to a file)."""
+        from dsscan.pipeline import EXIT_FINDINGS, EXIT_INCOMPLETE
+        from dsscan.reports import failing, severity_counts
+
+        scan = self.scan
+        by_sev = ", ".join(f"{n} {s}" for s, n in severity_counts(scan).items() if n)
+        head = _count(len(scan.findings), "finding") + (f" ({by_sev})" if by_sev else "")
+        head += f", {len(scan.not_assessed)} not assessed"
+        if self.exit_code == EXIT_FINDINGS:
+            n = failing(scan, self.threshold) or 0
+            why = f"{_count(n, 'finding')} at or above {self.fail_on}"
+        elif self.exit_code == EXIT_INCOMPLETE:
+            why = "the scan was incomplete (something could not be assessed)"
+        elif self.threshold is None:
+            why = "--fail-on never, everything assessed"
+        else:
+            why = f"no finding at or above {self.fail_on}, everything assessed"
+        return f"dsscan: {head}; exit {self.exit_code}: {why}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class RunUI:
@@ -96,6 +124,9 @@ class RunUI:
     @contextmanager
     def status(self, text: str | None) -> Iterator[None]:  # long work under way
         yield
+
+    def progress(self, event: Progress) -> None:  # counts from the work under status()
+        pass
 
     def message(self, text: str) -> None:  # one line about files and stores (stderr in the CLI)
         pass
@@ -160,6 +191,7 @@ def execute(request: RunRequest, setup: Setup | None = None,
     from dsscan.inputs import refuse_in_use
     from dsscan.levels import SEVERITIES
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
+    from dsscan.progress import reporting_to
     from dsscan.reports import get_reporter
 
     ui = ui or RunUI()
@@ -188,9 +220,11 @@ def execute(request: RunRequest, setup: Setup | None = None,
     for out in outputs:  # the config, catalogue, baseline, store: refused before the scan
         refuse_in_use(out)
     try:
-        with ui.status(request.reading):
+        # Scanners, samplers and the evaluation report progress (dsscan.progress): to the UI.
+        with ui.status(request.reading), reporting_to(ui.progress):
             inventory = request.inventory()
-        with ui.status(f"Evaluating {len(inventory.assets)} assets"):
+        with ui.status(f"Evaluating {len(inventory.assets)} assets"), \
+                reporting_to(ui.progress):
             scan = run_scan(inventory, setup.library, ScanOptions(
                 config=config, catalogue=catalogue, include=request.include,
                 exclude=request.exclude, baseline=baseline,
@@ -209,11 +243,14 @@ def execute(request: RunRequest, setup: Setup | None = None,
         for out in outputs:  # the inventory's inputs too, before any file is written
             refuse_in_use(out)
         result = RunResult(scan=scan, exit_code=exit_code(scan, fail_on, config),
-                           reports=reports)
+                           reports=reports, fail_on=fail_on, threshold=threshold_name)
         _deliver(reports, ui)
         if store is not None:
             result.run_id = store.save_run(scan)
             ui.message(f"dsscan: stored run {result.run_id} (dsscan history, dsscan diff)")
+        if plan and all(out is not None for _, out in plan):
+            # Every report went to a file: the outcome would otherwise be only an exit code.
+            ui.message(result.summary())
     finally:
         if store is not None:
             store.close()

@@ -25,7 +25,6 @@ class Scanner:
     # click.Parameter objects, built lazily so that importing a scanner does not need click.
     params: Callable[[], list[Any]] = field(default=lambda: [])
     inventory_help: str = ""  # --help of `dsscan inventory <name>` (default: generic)
-    shows_progress: bool = False  # draws its own progress bar (no spinner around it)
 
 
 # name -> (module, one-line summary). Summaries live here so `dsscan --help` imports nothing.

@@ -34,6 +34,7 @@ from dsscan.errors import PolicyError
 from dsscan.gc_pause import gc_paused
 from dsscan.levels import RANK
 from dsscan.policy_library import PolicyLibrary
+from dsscan.progress import counted
 
 AGGREGATE_PACKAGE = "dsscan_internal.aggregate"
 AGGREGATE_RULE = f"data.{AGGREGATE_PACKAGE}.results"
@@ -201,10 +202,12 @@ def evaluate(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
     with gc_paused():  # ~10 objects per finding, none in a cycle
         if workers == 1:
             ev = Evaluator(spec)
-            return _collect(ev.run_chunk(doc) for doc in chunk_inputs(assets, chunk_size))
+            return _collect(counted((ev.run_chunk(doc)
+                                     for doc in chunk_inputs(assets, chunk_size)),
+                                    "evaluating", n_chunks, "chunks"))
         # Results are collected as they come, while the workers go on with the next chunks.
         with contextlib.closing(_run_pool(spec, assets, chunk_size, workers)) as results:
-            return _collect(results)
+            return _collect(counted(results, "evaluating", n_chunks, "chunks"))
 
 
 # --- worker processes ----------------------------------------------------------------------

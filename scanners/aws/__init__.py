@@ -42,7 +42,7 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             call_log: str | None = None, sample_data: bool = False, sample_objects: int = 20,
             sample_bytes: int = 64 * 1024, sample_items: int = 1000) -> Any:
     from dsscan.scanners.aws.clients import CallLog
-    from dsscan.scanners.aws.sweep import SweepOptions, progress_printer, sweep
+    from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
     sample = None
     if sample_data:  # data reads: opt-in only (examples/iam/dsscan-sampling.json)
@@ -50,16 +50,13 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
 
         sample = SampleOptions(objects=sample_objects, bytes=sample_bytes, items=sample_items)
     log = CallLog(detailed=call_log is not None)
-    update, close = progress_printer()
     try:
         return sweep(SweepOptions(
             profile=profile, regions=_split(regions), accounts=_split(accounts),
             accounts_file=accounts_file, organization=organization, role_name=role_name,
             external_id=external_id, services=_split(services), max_workers=max_workers,
-            max_attempts=max_attempts, timeout=timeout, progress=update,
-            sample=sample), log)
+            max_attempts=max_attempts, timeout=timeout, sample=sample), log)
     finally:
-        close()
         if call_log is not None:
             log.write_jsonl(call_log)
 
@@ -171,5 +168,4 @@ SCANNER = Scanner(
     collect=collect,
     params=_params,
     inventory_help=INVENTORY_HELP,
-    shows_progress=True,
 )

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
-import os
 import re
-import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from botocore.exceptions import (
 from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
+from dsscan.progress import report as report_progress
 from dsscan.scanners.aws import NOT_READ, SERVICES, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
@@ -93,7 +92,8 @@ class SweepOptions:
     max_attempts: int = 8
     # --timeout: seconds an API call may take in all (connect, reads, retries; guard.py).
     timeout: float = 60.0
-    progress: Callable[[int, int], None] | None = None  # (done, total)
+    # (done, total) of the reads; None: reported to the run's UI (dsscan.progress).
+    progress: Callable[[int, int], None] | None = None
     # Tests only: a client to use instead of boto3's for a service (botocore Stubber).
     client_overrides: dict[str, Any] = field(default_factory=dict)
     # --sample-data: a dsscan.scanners.sampling.aws.SampleOptions; None reads no data.
@@ -134,7 +134,7 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     accounts = _accounts(opts, requested, caller, home, own, sink)
     services = opts.services or list(SERVICES)
 
-    runner = _Runner(opts.max_workers, opts.progress)
+    runner = _Runner(opts.max_workers, opts.progress or _reporter("reading AWS", sink))
     sessions: dict[str, AccountSession] = {}
 
     def enter(acct: Account) -> None:
@@ -239,16 +239,23 @@ class _Runner:
 
 def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
             swept: _Runner) -> None:
-    """--sample-data: the content of the buckets and tables found, once all are known; the
-    progress bar goes on from where the sweep ended."""
+    """--sample-data: the content of the buckets and tables found, once all are known (a
+    stage of its own in the run's progress; a ``progress`` callback goes on counting)."""
     from dsscan.scanners.sampling.aws import sampling_tasks
 
     progress = opts.progress
-    offset = (lambda d, t: progress(swept.done + d, swept.total + t)) if progress else None
+    offset = (lambda d, t: progress(swept.done + d, swept.total + t)) if progress else \
+        _reporter("sampling data", sink)
     sampler = _Runner(opts.max_workers, offset)
     for task in sampling_tasks(sink.assets, sessions, opts.sample):
         sampler.submit(task)
     sampler.run()
+
+
+def _reporter(stage: str, sink: Sink) -> Callable[[int, int], None]:
+    # Counts only: no account, region or bucket names in progress lines.
+    return lambda done, total: report_progress(stage, done, total, "reads",
+                                               assets=len(sink.assets))
 
 
 def _run_collector(scope: Scope, name: str) -> None:
@@ -535,23 +542,4 @@ def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
     for plan, why in sorted(unknown.items()):
         add_asset_gap(a, "backup", f"whether AWS Backup plan {plan} covers the store could not "
                                    f"be told: {why}")
-
-
-def progress_printer() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A rich progress bar on a terminal (quiet in CI and pipes): (update, close)."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    # On stderr: standard output carries the report.
-    bar = Progress(TextColumn("Reading AWS"), BarColumn(), MofNCompleteColumn(),
-                   transient=True, console=Console(stderr=True))
-    task = bar.add_task("aws", total=None)
-    bar.start()
-
-    def update(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
-
-    return update, bar.stop
 
