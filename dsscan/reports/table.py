@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -209,26 +210,26 @@ def _none_text(c: _Content) -> str:
 def _severity_grid(rows: list[tuple[str, str, str, str, str]], last: str, width: int,
                    paint: dict[str, str] | None = None) -> list[str]:
     """(severity, policy, level, asset, text) rows, grouped by severity."""
-    return _grid(("SEVERITY", "POLICY", "LEVEL", "ASSET", last),
+    return grid(("SEVERITY", "POLICY", "LEVEL", "ASSET", last),
                  [(sev.upper(), p, lv, a, m) for sev, p, lv, a, m in rows],
                  groups=[sev for sev, *_ in rows], paint=paint, width=width)
 
 
-def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ",
-          groups: list[str] | None = None, paint: dict[str, str] | None = None,
-          width: int = DEFAULT_WIDTH) -> list[str]:
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ",
+         groups: list[str] | None = None, paint: dict[str, str] | None = None,
+         width: int = DEFAULT_WIDTH, rule: bool = True) -> list[str]:
     """Aligned rows; ``paint`` maps a group to an SGR code for its first cell (colour mode).
     The last column wraps to fit ``width`` (never narrower than MIN_LAST), continuation lines
     aligned under it; its line breaks are kept. Lines break at spaces only: an identifier
     (an ARN, an id) longer than the column overflows its line rather than being split, so
-    it stays whole to copy."""
+    it stays whole to copy. ``rule``: a dashed line under the header."""
     widths = [max(cell_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     widths.append(max(cell_width(line) for r in [header, *rows] for line in r[-1].split("\n")))
     lead = len(indent) + sum(w + 2 for w in widths[:-1])
     last = max(MIN_LAST, width - lead)
     widths[-1] = min(widths[-1], last)
 
-    def lines(r: tuple[str, ...], sgr: str = "") -> list[str]:
+    def lines(r: Sequence[str], sgr: str = "") -> list[str]:
         # Last column is not padded: no trailing blanks.
         cells = [_pad(c, widths[i]) for i, c in enumerate(r[:-1])]
         if sgr:
@@ -239,7 +240,7 @@ def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = " 
         first = (indent + "  ".join([*cells, wrapped[0]])).rstrip()
         return [first] + [(" " * lead + more).rstrip() for more in wrapped[1:]]
 
-    out = lines(header) + lines(tuple("-" * w for w in widths))
+    out = lines(tuple(header)) + (lines(tuple("-" * w for w in widths)) if rule else [])
     prev = None
     for i, r in enumerate(rows):
         g = groups[i] if groups else None
@@ -264,17 +265,17 @@ def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
         lines += _severity_grid(c.existing, "MESSAGE", width)
     if c.fixed:
         lines += ["", f"Fixed since the baseline ({len(c.fixed)})"]
-        lines += _grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
+        lines += grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
     if c.waived:
         lines += ["", f"Waived ({len(c.waived)}) -- accepted risks, not failing"]
         lines += _severity_grid(c.waived, "WAIVER", width)
     if c.waiver_problems:
         lines += ["", f"Waiver problems ({len(c.waiver_problems)})"]
-        lines += _grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
+        lines += grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
     if c.not_assessed:
         lines += ["", f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT compliant "
                       "until assessed"]
-        lines += _grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed, width=width)
+        lines += grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed, width=width)
     if c.fixes:
         lines += ["", "How to fix"]
         for pid, title, arts, remediation in c.fixes:
@@ -403,7 +404,7 @@ def render(result: ScanResult, *, color: bool = False, threshold: str | None = N
     return _rich(content)
 
 
-__all__ = ["cell_width", "render", "truncate"]
+__all__ = ["cell_width", "grid", "render", "truncate"]
 
 
 def _waiver_tail(p: dict[str, Any]) -> str:
