@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import click
 
-from dsscan.cli.history import FORMATS, clean, open_for_reading, render_columns, store_options
+from dsscan.cli.history import FORMATS, clean, open_for_reading, store_options
+from dsscan.reports.table import DEFAULT_WIDTH, grid
+
+
+def _columns(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Aligned columns, the last one wrapped to the terminal (COLUMNS; 120 in a pipe) at
+    spaces only, as in the table report: an ARN is never split."""
+    width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    return grid(headers, rows, indent="  ", width=width, rule=False)
 
 
 def _finding_rows(items: list[dict[str, Any]]) -> list[str]:
@@ -20,8 +29,7 @@ def _finding_rows(items: list[dict[str, Any]]) -> list[str]:
         status = " [waived]" if f.get("status") == "waived" else ""
         rows.append([clean(f["policy_id"]), f["level"], f["severity"], asset,
                      clean(f["message"]) + status])
-    return ["  " + line for line in render_columns(
-        ["policy", "level", "severity", "asset", "message"], rows, [False] * 5)]
+    return _columns(["policy", "level", "severity", "asset", "message"], rows)
 
 
 def _gap_rows(items: list[dict[str, Any]]) -> list[str]:
@@ -32,9 +40,7 @@ def _gap_rows(items: list[dict[str, Any]]) -> list[str]:
         why = f"{where}: {clean(gap['reason'])}" if where else clean(gap["reason"])
         rows.append([clean(f["policy_id"]), f["level"], f["severity"], clean(f["asset_id"]),
                      why])
-    return ["  " + line for line in render_columns(
-        ["policy", "level", "severity", "asset", "not assessed in B because"], rows,
-        [False] * 5)]
+    return _columns(["policy", "level", "severity", "asset", "not assessed in B because"], rows)
 
 
 def warnings(changes: dict[str, Any]) -> list[str]:
@@ -109,8 +115,7 @@ def _show(url: str, a: str, b: str, changes: dict[str, Any], fmt: str) -> int:
         rows = [[clean(c["policy_id"]), clean(c["asset_id"]), f"{c['from']} -> {c['to']}"]
                 for c in changed]
         out += ["", f"Changed level ({len(changed)}):",
-                *("  " + line for line in render_columns(["policy", "asset", "level"], rows,
-                                                          [False] * 3))]
+                *_columns(["policy", "asset", "level"], rows)]
     if not (new or fixed or changed or unassessed):
         out += ["", "No change in findings."]
     click.echo("\n".join(out))

@@ -120,7 +120,7 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             not_assessed=not_assessed,
             policies=policies,
             asset_count=len(assets),
-            inputs=list(inventory.files),
+            inputs=list(inventory.files) or source_inputs(inventory.sources),
             tool_version=__version__,
             started_at=started.isoformat(timespec="seconds"),
             duration_s=time.perf_counter() - t0,
@@ -235,3 +235,19 @@ def exit_code(result: ScanResult, fail_on: str, config: Config) -> int:
                                      for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_OK if result.complete else EXIT_INCOMPLETE
+
+
+def source_inputs(sources: list[dict[str, Any]]) -> list[str]:
+    """What a scan read when it read no file (a live sweep): one entry per source, e.g.
+    "aws 111111111111/cn-north-1", so a report's header never says "none recorded" for a
+    scan that read accounts and regions."""
+    out = []
+    for s in sources:
+        if not isinstance(s, dict):
+            continue
+        where = "/".join(str(s[k]) for k in ("account", "region") if s.get(k))
+        label = " ".join(x for x in (str(s.get("type") or "source"),
+                                     where or str(s.get("file") or "")) if x)
+        if label not in out:
+            out.append(label)
+    return out

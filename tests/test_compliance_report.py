@@ -569,3 +569,33 @@ def test_waiver_problems_say_where_the_waiver_applies_and_what_it_leaves_failing
         text = get_reporter(fmt)(r)
         assert "account 222222222222" in text and "expired on 2026-01-01" in text, fmt
         assert re.search(r"Leaves failing", text), fmt
+
+
+@pytest.mark.parametrize("render", [html_of, md_of])
+def test_a_scope_not_assessed_is_listed_once_and_referred_to_from_each_article(render):
+    """A whole-scope gap applies to every article: it is listed once (Not assessed) and the
+    articles name it by reference, instead of repeating it under each of them."""
+    r = estate(findings=[], not_assessed=[NotAssessed(reason="AccessDenied", scope=SCOPE)])
+    text = render(r)
+    assert text.count(SCOPE) == 1
+    n_articles = len(article_rows(r))
+    assert re.sub(r"<[^>]+>", "", text).count("Scopes not assessed: ") == n_articles
+    assert "(scope S1)" in text.replace("*", "").replace("<em>", "").replace("</em>", "")
+
+
+def test_a_live_scan_header_lists_the_accounts_and_regions_it_read():
+    """A sweep reads no file: the header names its sources instead of "(none recorded)"."""
+    from dsscan.config import Config
+    from dsscan.inventory import parse_inventory
+    from dsscan.pipeline import ScanOptions, run_scan
+    from dsscan.policy_library import load_library
+
+    inv = parse_inventory({"format": "dsscan-inventory/1", "assets": [], "sources": [
+        {"type": "aws", "account": "111111111111", "region": "cn-north-1"},
+        {"type": "aws", "account": "222222222222", "region": "cn-northwest-1"}]}, "sweep")
+    inv.files = []  # as scanners/aws/sweep.py builds it: sources, no file
+    result = run_scan(inv, load_library(), ScanOptions(config=Config()))
+    assert result.inputs == ["aws 111111111111/cn-north-1", "aws 222222222222/cn-northwest-1"]
+    for text in (html_of(result), md_of(result)):
+        assert "(none recorded)" not in text
+        assert "aws 111111111111/cn-north-1, aws 222222222222/cn-northwest-1" in text

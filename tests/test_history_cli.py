@@ -204,6 +204,30 @@ def test_diff_shows_new_fixed_and_changed_level(tmp_path: Path) -> None:
     assert "arn:aws-cn:s3:::reports" in changed and "important -> core" in changed
 
 
+def test_diff_wraps_to_the_terminal_and_never_splits_an_identifier(tmp_path: Path) -> None:
+    """Messages wrap to COLUMNS at spaces only: a line is longer than the terminal only to
+    keep an ARN whole (copyable). (The message column is never narrower than 40 cells.)"""
+    copies = [f"arn:aws-cn:rds:cn-north-1:111111111111:snapshot:ledger-nightly-copy-{c}"
+              for c in "abc"]
+    message = ("ledger has no backup stored separately from it: its copies "
+               f"{', '.join(copies)} are all in the same account and region as the store")
+    store = tmp_path / "history.sqlite"
+    with open_store(str(store)) as st:
+        a = st.save_run(result([], started_at="2025-03-01T08:00:00+00:00"))
+        b = st.save_run(result([finding("DS-BAK-001", "arn:aws-cn:rds:cn-north-1:111111111111:"
+                                        "db:ledger", "core", message=message)],
+                               started_at="2025-03-02T08:00:00+00:00"))
+    r = dsscan("diff", a, b, "--store", store, env={"COLUMNS": "130"})
+    assert r.returncode == 0, r.stderr
+    tokens = r.stdout.split()
+    for arn in copies:
+        assert arn in tokens or f"{arn}," in tokens, r.stdout
+    for line in r.stdout.splitlines()[1:]:  # the first line names the store's path
+        # Longer than the terminal only where an ARN that fits no column sits alone.
+        assert len(line) <= 130 or line.split() in ([c] for c in copies) or \
+            line.split() in ([f"{c},"] for c in copies), line
+
+
 def test_diff_json_and_default_runs(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     a, b = two_runs(str(store))
@@ -310,7 +334,8 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
     assert HR_COPY in fixed and WAREHOUSE not in fixed
     unassessed = t.stdout.split("Not assessed in B (2):")[1].split("\n\n")[0]
     assert WAREHOUSE in unassessed
-    assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in unassessed
+    assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in " ".join(
+        unassessed.split())  # the reason column wraps (at spaces) to the terminal
 
 
 def test_diff_of_complete_runs_has_no_warning(tmp_path: Path) -> None:

@@ -527,3 +527,73 @@ def test_an_identifier_in_a_related_asset_id_is_masked_in_every_format(tmp_path)
         text = (tmp_path / f"out.{f}").read_text("utf-8")
         assert clear not in text, f
     assert "110105********002X" in (tmp_path / "out.json").read_text("utf-8")
+
+
+# --- where the sensitive data is (issue 13 item 6) ----------------------------------------
+
+TST = PolicyInfo(id="DS-TST-002", title="No unmasked sensitive data in test environments",
+                 package="dsscan.policy.ds_tst_002", path="policies/testenv/ds_tst_002.rego",
+                 articles=(48, 45), remediation="Replace the data with desensitized data.")
+OBJECT_KEY = "exports/2026-11/customers.csv"
+# The location names a column after a customer (it happens): masked like any text.
+CLEAR_COLUMN = f"ref_{CLEAR_ID}"
+
+
+def _detections_result() -> ScanResult:
+    """A DS-TST-002-shaped finding: detections in an object (key#column) and a database
+    column, masked examples (one given in clear: every format must mask it anyway)."""
+    f = _finding(TST, "arn:aws-cn:s3:::uat-data-refresh", "medium", "sensitive",
+                 "uat-data-refresh in the test environment holds 31 unmasked value(s).",
+                 asset_name="uat-data-refresh", asset_kind="object_store",
+                 evidence={"detections": [
+                     {"detector": "prc_resident_id", "location": f"{OBJECT_KEY}#id_number",
+                      "unmasked": 30, "masked": 0, "examples": [f"{MASKED_ID} (row 1)",
+                                                               f"{CLEAR_ID} (row 2)"]},
+                     {"detector": "mobile_phone", "location": f"{OBJECT_KEY}#{CLEAR_COLUMN}",
+                      "unmasked": 1, "masked": 0, "examples": ["139****0000 (row 1)"]}]})
+    return ScanResult(findings=[f], not_assessed=[], policies=[TST], asset_count=1,
+                      inputs=["estate.json"], tool_version="0.1.0",
+                      assets={f.asset_id: {"name": "uat-data-refresh",
+                                           "kind": "object_store"}})
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_human_reports_say_where_the_data_is_with_masked_examples(fmt, monkeypatch):
+    """Asset, level, where (object key, column), masked examples, article and remediation,
+    per finding, from the evidence's fields (the message does not name them)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    text = get_reporter(fmt)(_detections_result(), threshold="low")
+    assert CLEAR_ID not in text
+    # Markdown escapes "_"; the table wraps its message cell (at spaces).
+    text = " ".join(text.replace("\\", "").split())
+    for shown in ("uat-data-refresh", "sensitive", OBJECT_KEY, "id_number", "prc_resident_id",
+                  f"{MASKED_ID} (row 1)", "110101********7777 (row 2)", "139****0000",
+                  "Art. 48", "Replace the data with desensitized data."):
+        assert shown in text, (fmt, shown)
+    assert "ref_110101********7777" in text  # the column named after a customer, masked
+
+
+def test_table_has_a_level_column():
+    text = get_reporter("table")(_detections_result())
+    head = next(line for line in text.splitlines() if "SEVERITY" in line)
+    assert head.split() == ["SEVERITY", "POLICY", "LEVEL", "ASSET", "MESSAGE"]
+    row = next(line for line in text.splitlines() if "DS-TST-002" in line)
+    assert row.split()[:3] == ["MEDIUM", "DS-TST-002", "sensitive"]
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("columns", [60, 100, 140])
+def test_table_never_breaks_inside_an_identifier(color, columns, monkeypatch):
+    """Wrapped messages break at spaces only: an ARN longer than the column overflows its
+    line whole (copyable) instead of being split, in plain and in colour (rich) mode."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    arns = [f"arn:aws-cn:redshift:cn-north-1:111111111111:snapshot:risk-warehouse/rs:copy-{i}"
+            "-nightly-backup-of-the-ledger" for i in range(3)]
+    r = make_result(complete=True)
+    r.findings = [_finding(BAK, LEDGER_ARN, "critical", "core",
+                           f"ledger has no backup stored separately: its copies "
+                           f"{', '.join(arns)} are in the same place.")]
+    text = ANSI.sub("", re.sub(r"\x1b\[[0-9;]*m", "", get_reporter("table")(r, color=color)))
+    words = {w.strip("│┃ ,.") for line in text.splitlines() for w in line.split()}
+    for arn in arns:
+        assert arn in words, (arn, text)

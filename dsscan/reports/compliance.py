@@ -55,6 +55,7 @@ from dsscan.reports import (
     sorted_not_assessed,
     sorted_policies,
 )
+from dsscan.reports.where import Place, places
 
 FAILED, NOT_ASSESSED, WAIVED, PASSED, NO_ASSETS = (
     "failed", "not_assessed", "waived", "passed", "no_assets")
@@ -137,6 +138,7 @@ class FindingRow:
     waiver: dict[str, str] | None  # masked {"id", "reason", "approver", "expires", "source"}
     baseline: str | None
     fingerprint: str
+    places: tuple[Place, ...] = ()  # where the sensitive data is, masked examples
 
     def state(self, escape: Callable[[str], str], strong: Callable[[str], str]) -> str:
         """"open" or "waived <id>; reason: …; approver: …; expires: …", then the baseline
@@ -162,6 +164,7 @@ class FindingGroup:
     title: str
     articles: tuple[int, ...]
     rows: tuple[FindingRow, ...]
+    remediation: str = ""  # the policy's, as written (line breaks kept), masked
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class GapRow:
     policy: str  # policy id or "all policies"
     reason: str
     scope: bool  # a whole scope rather than one asset
+    ref: str = ""  # "S1": how the articles refer to a scope (listed once, here)
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,12 @@ class ComplianceReport:
     not_assessed: list[GapRow]
     fixed: list[dict[str, str]] = field(default_factory=list)
     waiver_problems: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def scope_refs(self) -> dict[str, str]:
+        """Scope label -> "S1": each scope not assessed is listed once, in the Not assessed
+        section; articles refer to it by this label instead of repeating it."""
+        return {g.target: g.ref for g in self.not_assessed if g.scope and g.ref}
 
 
 # --- counting -------------------------------------------------------------------------------
@@ -458,7 +468,7 @@ def _finding_row(result: ScanResult, f: Finding) -> FindingRow:
     return FindingRow(severity=f.severity, level=clean(f.level), policy_id=clean(f.policy_id),
                       asset=clean(finding_asset_label(result, f)), asset_id=clean(f.asset_id),
                       related=related, message=clean(f.message), waiver=waiver,
-                      baseline=f.baseline, fingerprint=f.fingerprint)
+                      baseline=f.baseline, fingerprint=f.fingerprint, places=places(f))
 
 
 def _groups(result: ScanResult) -> list[FindingGroup]:
@@ -470,19 +480,32 @@ def _groups(result: ScanResult) -> list[FindingGroup]:
     for pid in sorted(rows):
         p = info.get(pid)
         first = next(f for f in result.findings if f.policy_id == pid) if p is None else None
+        remediation = (p.remediation if p and p.remediation else
+                       first.remediation if first else
+                       next((f.remediation for f in result.findings if f.policy_id == pid), ""))
         out.append(FindingGroup(policy_id=clean(pid),
                                 title=clean(p.title if p else first.title if first else ""),
                                 articles=tuple(p.articles if p else
                                                first.articles if first else ()),
-                                rows=tuple(rows[pid])))
+                                rows=tuple(rows[pid]),
+                                remediation="\n".join(clean(line) for line in
+                                                       (remediation or "").strip().splitlines())))
     return out
 
 
 def _gap_rows(result: ScanResult) -> list[GapRow]:
-    return [GapRow(target=clean(not_assessed_target(result, n)),
-                   policy=clean(n.policy_id) if n.policy_id else "all policies",
-                   reason=clean(n.reason), scope=n.asset_id is None)
-            for n in sorted_not_assessed(result)]
+    refs: dict[str, str] = {}
+    out = []
+    for n in sorted_not_assessed(result):
+        target = clean(not_assessed_target(result, n))
+        scope = n.asset_id is None
+        if scope and target not in refs:
+            refs[target] = f"S{len(refs) + 1}"
+        out.append(GapRow(target=target,
+                          policy=clean(n.policy_id) if n.policy_id else "all policies",
+                          reason=clean(n.reason), scope=scope,
+                          ref=refs[target] if scope else ""))
+    return out
 
 
 def _waiver_where(w: dict[str, Any]) -> str:

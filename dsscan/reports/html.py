@@ -78,6 +78,9 @@ section.article{break-inside:avoid-page}
 svg.chart{display:block;max-width:100%;height:auto;margin:6px 0}
 svg.chart text{font-family:inherit;font-size:12px;fill:#111827}
 .muted{color:#6b7280}
+ul.where{margin:4px 0 0;padding-left:18px;overflow-wrap:anywhere}
+ul.where .ex{font-family:ui-monospace,monospace;font-size:12px}
+p.fix{margin:2px 0 6px}
 footer{margin-top:30px;color:#6b7280;font-size:12px;border-top:1px solid #d1d5db;
  padding-top:6px}
 @page{size:A4;margin:14mm}
@@ -182,13 +185,33 @@ def _articles(r: ComplianceReport) -> list[str]:
                    f"{_counts_cells(c).replace('<td', '<th').replace('</td>', '</th>')}</tr>")
         out.append("</tbody></table>")
         if a.scopes:
-            out.append("<p><strong>Scopes not assessed</strong> (could not be read; their "
-                       "assets are not counted above):</p><ul>")
-            out += [f"<li>{_e(s)}</li>" for s in a.scopes]
-            out.append("</ul>")
+            out.append(f"<p>{_scopes_ref(a.scopes, r.scope_refs)}</p>")
         out.append("</section>")
     out.append("</section>")
     return out
+
+
+def _scopes_ref(scopes: tuple[str, ...], refs: dict[str, str]) -> str:
+    """The article's scopes by reference: each is listed once, under Not assessed."""
+    links = ", ".join(f'<a href="#gap-{_e(refs[s])}">{_e(refs[s])}</a>' if s in refs
+                      else _e(s) for s in scopes)
+    return (f"<strong>Scopes not assessed:</strong> {links} (see "
+            '<a href="#not-assessed">Not assessed</a>; could not be read, their assets are '
+            "not counted above).")
+
+
+def _places(f: FindingRow) -> str:
+    """Where the data is and masked examples, under the message."""
+    if not f.places:
+        return ""
+    items = []
+    for p in f.places:
+        what = _e(f"{p.detector}, {p.unmasked} unmasked" if p.detector
+                  else f"{p.unmasked} unmasked")
+        ex = f'<br><span class="ex">e.g. {_e("; ".join(p.examples))}</span>' if p.examples \
+            else ""
+        items.append(f"<li><strong>{_e(p.where)}</strong> ({what}){ex}</li>")
+    return '<ul class="where">' + "".join(items) + "</ul>"
 
 
 def _legend(levels: tuple[str, ...]) -> str:
@@ -257,6 +280,9 @@ def _findings(r: ComplianceReport) -> list[str]:
         out.append(f'<h3 id="pol-{_e(g.policy_id)}">{_e(g.policy_id)} — {_e(g.title)}'
                    f"{f' <span class=muted>({_e(arts)})</span>' if arts else ''}"
                    f' <span class="muted">· {len(g.rows)}</span></h3>')
+        if g.remediation:
+            out.append('<p class="fix"><strong>Remediation:</strong> '
+                       + "<br>".join(_e(line) for line in g.remediation.splitlines()) + "</p>")
         out.append('<table class="findings"><colgroup><col style="width:9%">'
                    '<col style="width:10%"><col style="width:27%"><col>'
                    '<col style="width:18%"></colgroup>'
@@ -270,7 +296,7 @@ def _findings(r: ComplianceReport) -> list[str]:
                 asset += f'<br><span class="muted">related: {_e(", ".join(f.related))}</span>'
             out.append(f'<tr><td><span class="sev sev-{_e(f.severity)}">{_e(f.severity)}'
                        f'</span></td><td>{_e(f.level)}</td><td class="id">{asset}</td>'
-                       f"<td>{_e(f.message)}</td><td>{_state(f)}</td></tr>")
+                       f"<td>{_e(f.message)}{_places(f)}</td><td>{_state(f)}</td></tr>")
         out.append("</tbody></table>")
     if r.fixed:
         out.append(f'<h3 id="fixed">Fixed since the baseline ({len(r.fixed)})</h3>'
@@ -306,8 +332,13 @@ def _not_assessed(r: ComplianceReport) -> list[str]:
     out.append('<p class="muted">NOT checked, so NOT compliant until assessed.</p>'
                "<table><thead><tr><th>Asset / scope</th><th>Policy</th><th>Reason</th></tr>"
                "</thead><tbody>")
-    out += [f'<tr><td class="id">{_e(g.target)}{" <em>(scope)</em>" if g.scope else ""}</td>'
-            f"<td>{_e(g.policy)}</td><td>{_e(g.reason)}</td></tr>" for g in r.not_assessed]
+    seen: set[str] = set()  # one anchor per scope (the articles link to it), on its first row
+    for g in r.not_assessed:
+        anchor = f' id="gap-{_e(g.ref)}"' if g.ref and g.ref not in seen else ""
+        seen.add(g.ref)
+        label = f" <em>(scope {_e(g.ref)})</em>" if g.scope else ""
+        out.append(f'<tr{anchor}><td class="id">{_e(g.target)}{label}</td>'
+                   f"<td>{_e(g.policy)}</td><td>{_e(g.reason)}</td></tr>")
     out.append("</tbody></table></section>")
     return out
 

@@ -29,6 +29,7 @@ from dsscan.reports.compliance import (
     build,
     fail_on_text,
 )
+from dsscan.reports.where import Place
 
 # ASCII punctuation CommonMark/GFM can give meaning to mid-line (every user text here follows
 # fixed text, so line-start markers like '-', '+', '1.' cannot start a block).
@@ -130,10 +131,10 @@ def _articles(r: ComplianceReport) -> list[str]:
                       numeric_from=3)
         out.append("")
         if a.scopes:
-            out += ["Scopes not assessed (could not be read; their assets are not counted "
-                    "above):", ""]
-            out += [f"- scope: {md(s)}" for s in a.scopes]
-            out.append("")
+            refs = r.scope_refs
+            out += ["Scopes not assessed: " + ", ".join(md(refs.get(s, s)) for s in a.scopes)
+                    + " (listed under *Not assessed*; could not be read, their assets are not "
+                    "counted above).", ""]
     return out
 
 
@@ -207,6 +208,10 @@ def _state(f: FindingRow) -> str:
     return f.state(md, lambda t: f"**{t}**")
 
 
+def _what(p: Place) -> str:
+    return f"{p.detector}, {p.unmasked} unmasked" if p.detector else f"{p.unmasked} unmasked"
+
+
 def _findings(r: ComplianceReport) -> list[str]:
     out = ["## Findings", ""]
     if not r.finding_groups:
@@ -216,6 +221,8 @@ def _findings(r: ComplianceReport) -> list[str]:
         arts = articles_text(g.articles)
         out += [f"### {md(g.policy_id)} — {md(g.title)}" + (f" ({md(arts)})" if arts else "")
                 + f" · {len(g.rows)}", ""]
+        if g.remediation:
+            out += [f"**Remediation:** {md(' '.join(g.remediation.splitlines()))}", ""]
         rows = []
         for f in g.rows:
             asset = md(f.asset)
@@ -223,7 +230,11 @@ def _findings(r: ComplianceReport) -> list[str]:
                 asset += f" ({md(f.asset_id)})"
             if f.related:
                 asset += f"; related: {md(', '.join(f.related))}"
-            rows.append([md(f.severity.upper()), md(f.level), asset, md(f.message), _state(f)])
+            message = md(f.message) + "".join(
+                f"<br>**{md(p.where)}** ({md(_what(p))})"
+                + (f": e.g. {md('; '.join(p.examples))}" if p.examples else "")
+                for p in f.places)
+            rows.append([md(f.severity.upper()), md(f.level), asset, message, _state(f)])
         out += _table(["Severity", "Level", "Asset", "Message", "State"], rows)
         out.append("")
     if r.fixed:
@@ -250,8 +261,8 @@ def _not_assessed(r: ComplianceReport) -> list[str]:
         return [*out, "Nothing: every asset was read and assessed by every policy in scope.", ""]
     out += ["NOT checked, so NOT compliant until assessed.", ""]
     out += _table(["Asset / scope", "Policy", "Reason"],
-                  [[md(g.target) + (" *(scope)*" if g.scope else ""), md(g.policy), md(g.reason)]
-                   for g in r.not_assessed])
+                  [[md(g.target) + (f" *(scope {md(g.ref)})*" if g.scope else ""), md(g.policy),
+                    md(g.reason)] for g in r.not_assessed])
     return [*out, ""]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from dsscan.reports import (
     sorted_policies,
     waiver_label,
 )
+from dsscan.reports.where import places_text
 from dsscan.waivers import is_notice
 
 ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
@@ -47,15 +49,15 @@ _STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow
 @dataclass
 class _Content:
     title: str
-    findings: list[tuple[str, str, str, str]]  # severity, policy, asset, message
+    findings: list[tuple[str, str, str, str, str]]  # severity, policy, level, asset, message
     not_assessed: list[tuple[str, str, str]]  # target, policy, reason
     fixes: list[tuple[str, str, str, str]]  # policy id, title, articles, remediation
     summary: str
     incomplete: bool
     # Waivers and baselines (empty without them, so the report reads as before):
-    waived: list[tuple[str, str, str, str]] = field(default_factory=list)  # sev, policy,
-    #                                               asset, "waived until ... (who): reason"
-    existing: list[tuple[str, str, str, str]] = field(default_factory=list)  # in the baseline
+    waived: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # sev, policy,
+    #                                        level, asset, "waived until ... (who): reason"
+    existing: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # baselined
     waiver_problems: list[tuple[str, str, str]] = field(default_factory=list)  # waiver,
     #                                                     "policy on asset", problem
     baseline_line: str = ""  # "N new, M in baseline, K fixed (baseline FILE)"
@@ -101,9 +103,14 @@ def _pad(text: str, width: int) -> str:
 
 
 def _content(result: ScanResult, threshold: str | None) -> _Content:
-    def row(f: Finding, text: str) -> tuple[str, str, str, str]:
-        return (f.severity, f.policy_id,
+    def row(f: Finding, text: str) -> tuple[str, str, str, str, str]:
+        return (f.severity, f.policy_id, clean(f.level),
                 truncate(clean(finding_asset_label(result, f)), ASSET_WIDTH), text)
+
+    def message(f: Finding) -> str:
+        # Where the data is and masked examples (dsscan.reports.where), one line each under
+        # the message: the cell's lines are wrapped one by one.
+        return "\n".join([clean(f.message), *(f"where: {p}" for p in places_text(f))])
 
     # Findings to act on first; waived and baselined ones get sections of their own, so the
     # main list is what fails the run.
@@ -113,9 +120,9 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
             waived.append(row(f, f"{waiver_label(f.waiver)}: "
                                  f"{clean(str(f.waiver.get('reason') or ''))}"))
         elif f.baseline == "existing":
-            existing.append(row(f, clean(f.message)))
+            existing.append(row(f, message(f)))
         else:
-            findings.append(row(f, clean(f.message)))
+            findings.append(row(f, message(f)))
     problems = [(clean(str(p.get("id") or "")),
                  f"{clean(str(p.get('policy') or ''))} on {clean(str(p.get('asset') or ''))}",
                  clean(str(p.get("problem") or "")) + _waiver_tail(p))
@@ -200,34 +207,40 @@ def _none_text(c: _Content) -> str:
 
 # --- plain text -----------------------------------------------------------------------------
 
-def _severity_grid(rows: list[tuple[str, str, str, str]], last: str, width: int) -> list[str]:
-    """(severity, policy, asset, text) rows, grouped by severity, without colour."""
-    return _grid(("SEVERITY", "POLICY", "ASSET", last),
-                 [(sev.upper(), p, a, m) for sev, p, a, m in rows],
-                 groups=[sev for sev, *_ in rows], width=width)
+def _severity_grid(rows: list[tuple[str, str, str, str, str]], last: str, width: int,
+                   paint: dict[str, str] | None = None) -> list[str]:
+    """(severity, policy, level, asset, text) rows, grouped by severity."""
+    return grid(("SEVERITY", "POLICY", "LEVEL", "ASSET", last),
+                 [(sev.upper(), p, lv, a, m) for sev, p, lv, a, m in rows],
+                 groups=[sev for sev, *_ in rows], paint=paint, width=width)
 
 
-def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]], indent: str = "  ",
-          groups: list[str] | None = None, paint: dict[str, str] | None = None,
-          width: int = DEFAULT_WIDTH) -> list[str]:
+def grid(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ",
+         groups: list[str] | None = None, paint: dict[str, str] | None = None,
+         width: int = DEFAULT_WIDTH, rule: bool = True) -> list[str]:
     """Aligned rows; ``paint`` maps a group to an SGR code for its first cell (colour mode).
     The last column wraps to fit ``width`` (never narrower than MIN_LAST), continuation lines
-    aligned under it."""
-    widths = [max(cell_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    aligned under it; its line breaks are kept. Lines break at spaces only: an identifier
+    (an ARN, an id) longer than the column overflows its line rather than being split, so
+    it stays whole to copy. ``rule``: a dashed line under the header."""
+    widths = [max(cell_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    widths.append(max(cell_width(line) for r in [header, *rows] for line in r[-1].split("\n")))
     lead = len(indent) + sum(w + 2 for w in widths[:-1])
     last = max(MIN_LAST, width - lead)
     widths[-1] = min(widths[-1], last)
 
-    def lines(r: tuple[str, ...], sgr: str = "") -> list[str]:
+    def lines(r: Sequence[str], sgr: str = "") -> list[str]:
         # Last column is not padded: no trailing blanks.
         cells = [_pad(c, widths[i]) for i, c in enumerate(r[:-1])]
         if sgr:
             cells[0] = f"\x1b[{sgr}m{r[0]}\x1b[0m" + " " * (widths[0] - cell_width(r[0]))
-        wrapped = textwrap.wrap(r[-1], last, break_on_hyphens=False) or [""]
+        wrapped = [w for para in r[-1].split("\n")
+                   for w in (textwrap.wrap(para, last, break_on_hyphens=False,
+                                           break_long_words=False) or [""])]
         first = (indent + "  ".join([*cells, wrapped[0]])).rstrip()
         return [first] + [(" " * lead + more).rstrip() for more in wrapped[1:]]
 
-    out = lines(header) + lines(tuple("-" * w for w in widths))
+    out = lines(tuple(header)) + (lines(tuple("-" * w for w in widths)) if rule else [])
     prev = None
     for i, r in enumerate(rows):
         g = groups[i] if groups else None
@@ -242,10 +255,7 @@ def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
     lines = [c.title, ""]
     if c.findings:
         lines.append(f"Findings ({len(c.findings)})")
-        lines += _grid(("SEVERITY", "POLICY", "ASSET", "MESSAGE"),
-                       [(s.upper(), p, a, m) for s, p, a, m in c.findings],
-                       groups=[s for s, *_ in c.findings], paint=_SGR if ansi else None,
-                       width=width)
+        lines += _severity_grid(c.findings, "MESSAGE", width, paint=_SGR if ansi else None)
     else:
         lines.append(_none_text(c))
     if c.baseline_line:
@@ -255,17 +265,17 @@ def _plain(c: _Content, ansi: bool = False, width: int = DEFAULT_WIDTH) -> str:
         lines += _severity_grid(c.existing, "MESSAGE", width)
     if c.fixed:
         lines += ["", f"Fixed since the baseline ({len(c.fixed)})"]
-        lines += _grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
+        lines += grid(("POLICY", "ASSET", "LEVEL"), c.fixed, width=width)
     if c.waived:
         lines += ["", f"Waived ({len(c.waived)}) -- accepted risks, not failing"]
         lines += _severity_grid(c.waived, "WAIVER", width)
     if c.waiver_problems:
         lines += ["", f"Waiver problems ({len(c.waiver_problems)})"]
-        lines += _grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
+        lines += grid(("WAIVER", "COVERS", "PROBLEM"), c.waiver_problems, width=width)
     if c.not_assessed:
         lines += ["", f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT compliant "
                       "until assessed"]
-        lines += _grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed, width=width)
+        lines += grid(("ASSET / SCOPE", "POLICY", "REASON"), c.not_assessed, width=width)
     if c.fixes:
         lines += ["", "How to fix"]
         for pid, title, arts, remediation in c.fixes:
@@ -285,6 +295,7 @@ def _rich(c: _Content) -> str:
 
     from rich import box
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
@@ -292,6 +303,17 @@ def _rich(c: _Content) -> str:
     width = shutil.get_terminal_size((120, 24)).columns
     con = Console(file=buf, force_terminal=True, color_system="standard", width=width,
                   highlight=False, emoji=False, legacy_windows=False)
+
+    def show(t: Table) -> None:
+        # rich wraps cells at spaces but folds (or crops) a word longer than its column: a
+        # table is drawn at least as wide as its longest words need, so an ARN stays whole
+        # and overflows the terminal line instead of being cut.
+        # (print's own width= is capped at the console's: widen the console for the table.)
+        con.width = max(width, Measurement.get(con, con.options.update(max_width=1 << 16),
+                                               t).minimum)
+        con.print(t)
+        con.width = width
+
     con.print(Text(c.title, style="bold"))
     con.print()
     if c.findings:
@@ -299,15 +321,17 @@ def _rich(c: _Content) -> str:
                   box=box.SIMPLE_HEAVY, show_lines=False)
         t.add_column("Severity", no_wrap=True)
         t.add_column("Policy", no_wrap=True)
+        t.add_column("Level", no_wrap=True)
         t.add_column("Asset", overflow="fold", max_width=ASSET_WIDTH)
         t.add_column("Message", overflow="fold")
         prev = None
-        for s, p, a, m in c.findings:
+        for s, p, lv, a, m in c.findings:
             if prev is not None and s != prev:
                 t.add_section()
             prev = s
-            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(a), Text(m))
-        con.print(t)
+            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(lv), Text(a),
+                      Text(m))
+        show(t)
     else:
         con.print(Text(_none_text(c), style="green" if not c.incomplete else "yellow"))
     if c.baseline_line:
@@ -322,11 +346,13 @@ def _rich(c: _Content) -> str:
         t = Table(title=title, title_justify="left", title_style=style, box=box.SIMPLE_HEAVY)
         t.add_column("Severity", no_wrap=True)
         t.add_column("Policy", no_wrap=True)
+        t.add_column("Level", no_wrap=True)
         t.add_column("Asset", overflow="fold", max_width=ASSET_WIDTH)
         t.add_column(head, overflow="fold")
-        for s, p, a, m in rows:
-            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(a), Text(m))
-        con.print(t)
+        for s, p, lv, a, m in rows:
+            t.add_row(Text(s.upper(), style=_STYLE.get(s, "")), Text(p), Text(lv), Text(a),
+                      Text(m))
+        show(t)
     for title, heads, rows3, style in (
             (f"Fixed since the baseline ({len(c.fixed)})", ("Policy", "Asset", "Level"),
              c.fixed, "green"),
@@ -339,7 +365,7 @@ def _rich(c: _Content) -> str:
             t.add_column(h, overflow="fold")
         for r3 in rows3:
             t.add_row(*(Text(x) for x in r3))
-        con.print(t)
+        show(t)
     if c.not_assessed:
         t = Table(title=f"Not assessed ({len(c.not_assessed)}) -- NOT checked, so NOT "
                         "compliant until assessed",
@@ -349,7 +375,7 @@ def _rich(c: _Content) -> str:
         t.add_column("Reason", overflow="fold")
         for target, pol, reason in c.not_assessed:
             t.add_row(Text(target), Text(pol), Text(reason))
-        con.print(t)
+        show(t)
     if c.fixes:
         con.print(Text("How to fix", style="bold"))
         for pid, title, arts, remediation in c.fixes:
@@ -378,7 +404,7 @@ def render(result: ScanResult, *, color: bool = False, threshold: str | None = N
     return _rich(content)
 
 
-__all__ = ["cell_width", "render", "truncate"]
+__all__ = ["cell_width", "grid", "render", "truncate"]
 
 
 def _waiver_tail(p: dict[str, Any]) -> str:

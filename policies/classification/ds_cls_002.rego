@@ -37,14 +37,37 @@ deny contains finding if {
 			text(object.get(c, "declared", null)), text(object.get(c, "declared_source", null)),
 			text(object.get(c, "observed_source", null)), text(observed),
 		]),
-		"evidence": {
-			"declared": object.get(c, "declared", null),
-			"declared_source": object.get(c, "declared_source", null),
-			"observed": observed,
-			"observed_source": object.get(c, "observed_source", null),
-		},
+		"evidence": object.union(
+			{
+				"declared": object.get(c, "declared", null),
+				"declared_source": object.get(c, "declared_source", null),
+				"observed": observed,
+				"observed_source": object.get(c, "observed_source", null),
+			},
+			content_places(a, c),
+		),
 	}
 }
+
+# Where content showed the higher level: the detections that found unmasked values (object
+# key / column, masked examples; the same shape as DS-TST-002's), so the report can say where
+# the data is. Empty for a conflict observed by inheritance.
+content_places(a, c) := {"detections": ds} if {
+	object.get(c, "observed_source", null) == "content"
+	ds := [{
+		"detector": object.get(d, "detector", null),
+		"location": object.get(d, "location", null),
+		"unmasked": d.unmasked,
+		"masked": object.get(d, "masked", 0),
+		"examples": data.dsscan.lib.list(d, ["evidence"]),
+	} |
+		some d in data.dsscan.lib.list(a, ["content", "detections"])
+		is_object(d)
+		is_number(object.get(d, "unmasked", null))
+		d.unmasked > 0
+	]
+	count(ds) > 0
+} else := {}
 
 # Assessed: every readable store, copy, vault and network domain (classification records its
 # conflicts).

@@ -63,3 +63,14 @@ test_assessed_lists_every_readable_asset_of_its_kinds if {
 	])
 	got == {"a", "d"}
 }
+
+test_a_conflict_shown_by_content_says_where_the_data_is if {
+	det := {"detector": "prc_resident_id", "location": "scans/index.csv#id_number", "unmasked": 3, "masked": 0, "evidence": ["110101********1234 (row 1)"]}
+	quiet := {"detector": "mobile_phone", "location": "scans/index.csv#phone", "unmasked": 0, "masked": 4, "evidence": []}
+	asset := object.union(bucket([conflict("general", "tag", "sensitive", "content")]), {"content": {"status": "sampled", "detections": [det, quiet]}})
+	some f in denied([asset])
+	f.evidence.detections == [{"detector": "prc_resident_id", "location": "scans/index.csv#id_number", "unmasked": 3, "masked": 0, "examples": ["110101********1234 (row 1)"]}]
+	# Inherited: no detections of its own to point at.
+	some g in denied([object.union(bucket([conflict("general", "tag", "core", "inheritance")]), {"content": {"status": "sampled", "detections": [det]}})])
+	not "detections" in object.keys(g.evidence)
+}
