@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from dsscan import scanners
+from dsscan.cli.types import SuggestingGroup
 
 _EXIT_CODES = """\b
 Exit codes:
@@ -100,7 +101,7 @@ class _CreateState:
         self.output = output
 
 
-class _CreateGroup(click.Group):
+class _CreateGroup(SuggestingGroup):
     """`baseline create <source>` for every scanner in the registry, built on demand."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -116,7 +117,7 @@ class _CreateGroup(click.Group):
             formatter.write_dl([(n, scanners.summary(n)) for n in scanners.names()])
 
 
-@click.group("baseline")
+@click.group("baseline", cls=SuggestingGroup)
 def command() -> None:
     """Accept today's findings: later scans with --baseline fail only on new ones.
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from dsscan.cli.types import SuggestingGroup
 from dsscan.errors import InputError
 
 # The starter's settings, each with its comment; values come from dsscan.config.Config()
@@ -86,7 +87,7 @@ def starter_text() -> str:
     return "".join(parts)
 
 
-@click.group("config")
+@click.group("config", cls=SuggestingGroup)
 def command() -> None:
     """Show, check and start the settings file.
 

@@ -6,12 +6,14 @@ import json
 
 import click
 
+from dsscan.cli.types import SuggestingGroup
+
 _dirs_option = click.option(
     "--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Also load your own policies from this directory. Repeatable.")
 
 
-@click.group("policies")
+@click.group("policies", cls=SuggestingGroup)
 def command() -> None:
     """List, show, lint, test and bundle the Rego policy library.
 
