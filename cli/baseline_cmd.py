@@ -9,6 +9,7 @@ import click
 
 from dsscan import scanners
 from dsscan.cli.types import SuggestingGroup
+from dsscan.wording import count
 
 _EXIT_CODES = """\b
 Exit codes:
@@ -47,7 +48,7 @@ def _settings_params() -> list[click.Parameter]:
 
 
 def _written(n: int, path: str) -> None:
-    click.echo(f"dsscan: baseline of {n} findings written to {path}")
+    click.echo(f"dsscan: baseline of {count(n, 'finding')} written to {path}")
 
 
 def _waived_note(waived: int) -> None:
@@ -81,7 +82,8 @@ def _source_command(scanner: scanners.Scanner) -> click.Command:
         _written(n, path)
         _waived_note(sum(1 for f in result.findings if f.waived))
         if not result.complete:
-            click.echo(f"dsscan: incomplete: {len(result.not_assessed)} items were not assessed "
+            n = len(result.not_assessed)
+            click.echo(f"dsscan: incomplete: {count(n, 'item')} not assessed "
                        "and have no entries in the baseline; exit code 3", err=True)
             return EXIT_INCOMPLETE
         return EXIT_OK

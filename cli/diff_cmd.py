@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from dsscan.cli.history import FORMATS, clean, open_for_reading, render_columns, store_options
+from dsscan.wording import count
 
 
 def _finding_rows(items: list[dict[str, Any]]) -> list[str]:
@@ -48,8 +49,8 @@ def warnings(changes: dict[str, Any]) -> list[str]:
                                     "unassessed in A")):
         if not run["complete"]:
             n = run["not_assessed"]
-            out.append(f"run {side} ({run['run_id']}) is incomplete: {n} item"
-                       f"{'' if n == 1 else 's'} not assessed; {meaning}")
+            out.append(f"run {side} ({run['run_id']}) is incomplete: "
+                       f"{count(n, 'item')} not assessed; {meaning}")
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsscan.wording import count
+
 
 def explain_text(asset: dict[str, Any]) -> str:
     ctx = asset.get("ctx") or {}
@@ -62,8 +64,8 @@ def _assessment(a: dict[str, Any]) -> list[tuple[str, str]]:
     gaps = a.get("gaps") or []
     if not gaps:
         return [("assessed", str(a.get("status") or "complete"))]
-    rows = [("assessed", f"{a.get('status') or 'incomplete'}: {len(gaps)} gap"
-             f"{'' if len(gaps) == 1 else 's'} (not assessed, never a pass)")]
+    rows = [("assessed", f"{a.get('status') or 'incomplete'}: {count(len(gaps), 'gap')} "
+             "(not assessed, never a pass)")]
     rows += [("", f"gap: {_short(g)}") for g in gaps]
     return rows
 

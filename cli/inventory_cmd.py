@@ -9,6 +9,7 @@ import click
 
 from dsscan.cli.types import SuggestingGroup
 from dsscan.run import load_config
+from dsscan.wording import count
 
 
 class _InventoryGroup(SuggestingGroup):
@@ -47,7 +48,7 @@ def _write_command(scanner: Any) -> click.Command:
         if output is None:
             _echo_masked(text)
         else:
-            click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
+            click.echo(f"dsscan: wrote {output} ({count(len(inv.assets), 'asset')})", err=True)
         if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
             click.echo("dsscan: incomplete: some of the estate could not be read (see 'gaps' "
                        "and each asset's 'assessment'); exit code 3", err=True)
@@ -113,7 +114,7 @@ def validate_cmd(files: tuple[str, ...]) -> int:
 
     for f in files:
         inv = load_inventory(f)
-        click.echo(f"{f}: valid ({len(inv.assets)} assets, {len(inv.gaps)} gaps)")
+        click.echo(f"{f}: valid ({count(len(inv.assets), 'asset')}, {count(len(inv.gaps), 'gap')})")
     return 0
 
 
@@ -150,7 +151,7 @@ def classify_cmd(files: tuple[str, ...], config_path: str | None, no_config: boo
     if output is None:
         _echo_masked(text)
     else:
-        click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
+        click.echo(f"dsscan: wrote {output} ({count(len(inv.assets), 'asset')})", err=True)
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 import click
 
 from dsscan.cli.types import SuggestingGroup
+from dsscan.wording import count
 
 _dirs_option = click.option(
     "--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
@@ -120,7 +121,7 @@ def lint_cmd(directory: str | None, policy_dirs: tuple[str, ...]) -> int:
         click.echo(line, err=True)
     if problems:
         return 2
-    click.echo(f"ok: {len(lib.policies)} policies, {len(lib.modules)} modules")
+    click.echo(f"ok: {count(len(lib.policies), 'policy')}, {count(len(lib.modules), 'module')}")
     return 0
 
 
@@ -155,8 +156,9 @@ def bundle_cmd(out: str, policy_dirs: tuple[str, ...], config_path: str | None,
     config = load_effective_config(config_path, discover=not no_config)
     lib = load_library(extra_dirs=[*config.policy_dirs, *policy_dirs])
     bundle = write_bundle(out, lib, config.policy_data())
-    click.echo(f"wrote {out}: revision {bundle.revision}, {len(lib.policies)} policies, "
-               f"{len(bundle.modules)} modules, roots {', '.join(bundle.manifest['roots'])}")
+    click.echo(f"wrote {out}: revision {bundle.revision}, {count(len(lib.policies), 'policy')}, "
+               f"{count(len(bundle.modules), 'module')}, "
+               f"roots {', '.join(bundle.manifest['roots'])}")
     return 0
 
 

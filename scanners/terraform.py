@@ -20,6 +20,7 @@ from dsscan.scanners import Scanner
 from dsscan.scanners.iac.plan import ANY_KEY, SELF_KEY, address_tokens, config_address
 from dsscan.scanners.iac.resources import IacResource
 from dsscan.scanners.iac.tf_unknowns import NOT_COMPUTED, mark_computed, merge_unknown
+from dsscan.wording import count
 
 # hashicorp/aws: the provider's address (Terraform 0.13+: registry.terraform.io/hashicorp/aws)
 # or, in Terraform 0.12, the provider configuration that manages it ("aws", "aws.eu").
@@ -108,7 +109,7 @@ def _not_json(raw: bytes) -> str | None:
                 "not JSON")
     if brace > 0:
         lines = head[:brace].count("\n")
-        return (f"{lines} line{'s' if lines > 1 else ''} before the JSON ({shown}: a "
+        return (f"{count(lines, 'line')} before the JSON ({shown}: a "
                 "warning printed into the same file?)")
     return f"not JSON (it starts with {shown})"
 

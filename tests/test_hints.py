@@ -71,3 +71,30 @@ def test_the_output_name_is_none_of_the_inputs(inputs, expected):
     assert output_name("plan.json", *inputs) == expected
     assert redirect("pulumi preview --json", "plan.json", *inputs) == \
         f"pulumi preview --json > {expected}"
+
+
+# --- what to install: the SQLite sampler needs no PostgreSQL driver ---------------------------
+
+@pytest.mark.parametrize("target, wanted, unwanted", [
+    ("sqlite:///bank.db", "'sqlalchemy>=2'", "psycopg"),
+    ("sqlite:////var/lib/bank.db", "'sqlalchemy>=2'", "psycopg"),
+    ("postgresql://audit@db:5432/crm", "'psycopg[binary]'", "PyMySQL"),
+    ("mysql://audit@db/crm", "'PyMySQL'", "psycopg"),
+    ("postgresql+psycopg2://audit@db/crm", "'psycopg2-binary'", "psycopg[binary]"),
+])
+def test_the_missing_sqlalchemy_hint_names_only_what_the_url_needs(monkeypatch, target,
+                                                                    wanted, unwanted):
+    import sys
+
+    from dsscan.errors import InputError
+    from dsscan.scanners.sampling.sql import parse_url
+
+    # SQLAlchemy not installed: a None entry makes 'import sqlalchemy...' raise ImportError.
+    for name in [m for m in sys.modules if m == "sqlalchemy" or m.startswith("sqlalchemy.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)
+    with pytest.raises(InputError) as e:
+        parse_url(target)
+    message = str(e.value)
+    assert "needs SQLAlchemy: pip install 'sqlalchemy>=2'" in message
+    assert wanted in message and unwanted not in message, message
