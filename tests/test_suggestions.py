@@ -98,3 +98,13 @@ def test_explain_and_classify_accept_no_config(tmp_path):
 def test_close_matches_ignore_case_and_keep_the_spelling():
     assert close_matches("datalevel", ["DataLevel", "environment"]) == ["DataLevel"]
     assert did_you_mean("zzz", ["scan", "demo"]) == ""
+
+
+@pytest.mark.parametrize("command", [["scan", "inventory"], ["scan", "terraform"], ["demo"]])
+def test_fail_on_help_says_never_still_exits_three_on_an_incomplete_scan(command):
+    r = dsscan_inproc(*command, "--help")
+    assert r.returncode == 0
+    text = " ".join(r.stdout.split())
+    fail_on = text[text.index("--fail-on ["):]
+    assert "'never': findings never fail the run, but an incomplete scan still exits 3" \
+        in fail_on, fail_on[:600]
