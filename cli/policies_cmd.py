@@ -76,7 +76,10 @@ def show_cmd(policy_id: str, policy_dirs: tuple[str, ...]) -> int:
     lib = load_library(extra_dirs=list(policy_dirs))
     match = [p for p in lib.policies if p.id.upper() == policy_id.upper()]
     if not match:
-        raise InputError(f"no policy '{policy_id}' (see 'dsscan policies list')")
+        from dsscan.suggest import did_you_mean
+
+        hint = did_you_mean(policy_id, [q.id for q in lib.policies])
+        raise InputError(f"no policy '{policy_id}'{hint} (see 'dsscan policies list')")
     p = match[0]
     click.echo(f"{p.id}: {p.title}")
     click.echo(f"NFRA Data Security Management Measures (2024): {p.articles_text}")

@@ -54,6 +54,12 @@ def test_a_policy_id_that_matches_nothing_says_which_was_meant(flag, pattern, me
     assert "dsscan policies list" in line
 
 
+def test_policies_show_of_an_unknown_id_says_which_was_meant():
+    r = dsscan_inproc("policies", "show", "DS-CLS-01")
+    assert r.returncode == 2
+    assert "no policy 'DS-CLS-01'; did you mean 'DS-CLS-001'" in r.stderr, r.stderr
+
+
 def test_an_asset_name_that_matches_nothing_says_which_was_meant():
     r = dsscan_inproc("inventory", "explain", ESTATE, "core-ledgr", "--no-config")
     assert r.returncode == 2
@@ -76,20 +82,14 @@ def test_explain_prints_a_summary_by_default_and_the_record_with_json():
     assert record["level"]["value"] == "core" and record["ctx"]["domain"]["name"] == "prod-core"
 
 
-def test_explain_and_classify_accept_no_config(tmp_path):
+def test_explain_and_classify_accept_no_config(tmp_path, monkeypatch):
     # A settings file found upward that would change the verdict: --no-config ignores it.
     (tmp_path / ".dsscan.yaml").write_text("level_tag_keys: [nothing-here]\n")
-    import os
-
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        found = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json")
-        ignored = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json",
-                                "--no-config")
-        classified = dsscan_inproc("inventory", "classify", ESTATE, "--no-config")
-    finally:
-        os.chdir(here)
+    monkeypatch.chdir(tmp_path)
+    found = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json")
+    ignored = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json",
+                            "--no-config")
+    classified = dsscan_inproc("inventory", "classify", ESTATE, "--no-config")
     assert json.loads(found.stdout)["level"]["value"] != "core"
     assert json.loads(ignored.stdout)["level"]["value"] == "core"
     assert classified.returncode == 0, classified.stderr
