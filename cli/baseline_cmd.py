@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from dsscan import scanners
+from dsscan.cli.types import SuggestingGroup
+from dsscan.wording import count
 
 _EXIT_CODES = """\b
 Exit codes:
@@ -46,7 +48,7 @@ def _settings_params() -> list[click.Parameter]:
 
 
 def _written(n: int, path: str) -> None:
-    click.echo(f"dsscan: baseline of {n} findings written to {path}")
+    click.echo(f"dsscan: baseline of {count(n, 'finding')} written to {path}")
 
 
 def _waived_note(waived: int) -> None:
@@ -80,7 +82,8 @@ def _source_command(scanner: scanners.Scanner) -> click.Command:
         _written(n, path)
         _waived_note(sum(1 for f in result.findings if f.waived))
         if not result.complete:
-            click.echo(f"dsscan: incomplete: {len(result.not_assessed)} items were not assessed "
+            n = len(result.not_assessed)
+            click.echo(f"dsscan: incomplete: {count(n, 'item')} not assessed "
                        "and have no entries in the baseline; exit code 3", err=True)
             return EXIT_INCOMPLETE
         return EXIT_OK
@@ -100,7 +103,7 @@ class _CreateState:
         self.output = output
 
 
-class _CreateGroup(click.Group):
+class _CreateGroup(SuggestingGroup):
     """`baseline create <source>` for every scanner in the registry, built on demand."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -116,7 +119,7 @@ class _CreateGroup(click.Group):
             formatter.write_dl([(n, scanners.summary(n)) for n in scanners.names()])
 
 
-@click.group("baseline")
+@click.group("baseline", cls=SuggestingGroup)
 def command() -> None:
     """Accept today's findings: later scans with --baseline fail only on new ones.
 

@@ -10,20 +10,35 @@ from typing import Any
 
 import click
 
+from dsscan.cli.types import SuggestingGroup
 from dsscan.errors import InputError
 
-_STARTER = """\
-# dsscan settings: every key is optional (docs/config.md lists them all).
-# dsscan finds this file upward from the working directory; 'dsscan config show' prints
-# the effective settings and where each value came from.
+# The starter's settings, each with its comment; values come from dsscan.config.Config()
+# (never a copy kept here), so a fresh starter changes no verdict and no exit code: a store
+# tagged DataLevel=core stays core (issue 13). Keys people edit first are written out; the
+# rest of the defaults are listed by 'dsscan config show'.
+_STARTER_KEYS: tuple[tuple[str, str], ...] = (
+    ("fail_on", "Exit 1 on findings at or above this severity or data level (or 'never')."),
+    ("level_tag_keys", "Tag keys that carry the data level of a store (case-insensitive; the\n"
+                       "highest level among them wins)."),
+    ("environment_tag_keys", "Tag keys that carry the environment of a store."),
+    ("desensitization_tag_keys", "Tag keys holding the id of a desensitization record (Art. 48)."),
+    ("test_environments", "Environments that count as test environments (DS-TST-*)."),
+    ("unclassified_protection_level", "Duties a store of unknown level is held to: sensitive, "
+                                      "important or core."),
+    ("backup_separation", "What 'stored separately' means for DS-BAK-001: account_or_region |\n"
+                          "account | region | account_and_region."),
+    ("severity_by_level", "Severity of a finding by the highest data level involved."),
+)
 
-# Exit 1 on findings at or above this severity or data level (or 'never').
-fail_on: high
+_STARTER_HEAD = """\
+# dsscan settings: every key is optional (docs/config.md lists them all). The values below
+# are the built-in defaults: edit them to your tagging. dsscan finds this file upward from
+# the working directory; 'dsscan config show' prints the effective settings and where each
+# value came from.
+"""
 
-# Tag keys that carry the data level and the environment of a store.
-level_tag_keys: ["dsscan:level", data-level]
-environment_tag_keys: ["dsscan:environment", environment]
-
+_STARTER_TAIL = """
 # The institution's data catalogue (relative to this file).
 # catalogue: catalogue.yaml
 
@@ -52,7 +67,27 @@ environment_tag_keys: ["dsscan:environment", environment]
 """
 
 
-@click.group("config")
+def starter_text() -> str:
+    """The text `dsscan config init` writes: the built-in defaults of the usual settings,
+    commented, then commented examples of the optional ones."""
+    import yaml
+
+    from dsscan.config import Config
+
+    defaults = Config()
+    parts = [_STARTER_HEAD]
+    for key, comment in _STARTER_KEYS:
+        value = getattr(defaults, key)
+        text = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False,
+                              default_flow_style=True, width=100).strip()
+        body = text[1:-1] if text.startswith("{") else text  # "{k: v}" -> "k: v"
+        notes = "".join(f"# {line}\n" for line in comment.split("\n"))
+        parts.append(f"\n{notes}{body}\n")
+    parts.append(_STARTER_TAIL)
+    return "".join(parts)
+
+
+@click.group("config", cls=SuggestingGroup)
 def command() -> None:
     """Show, check and start the settings file.
 
@@ -120,6 +155,9 @@ def show(config_path: str | None, no_config: bool, fmt: str) -> None:
 def init(path: str, force: bool) -> None:
     """Write a commented starter settings file (default ./.dsscan.yaml).
 
+    Its values are the built-in defaults, so a scan with it reports what --no-config
+    reports; edit the tag keys and fail_on to your estate.
+
     \b
     Examples:
       dsscan config init
@@ -130,7 +168,7 @@ def init(path: str, force: bool) -> None:
     p = Path(path)
     if p.exists() and not force:
         raise InputError(f"{p}: already exists (use --force to overwrite)")
-    write_atomic(str(p), _STARTER)
+    write_atomic(str(p), starter_text())
     click.echo(f"dsscan: wrote {p}; check it with 'dsscan config show'", err=True)
 
 

@@ -10,6 +10,7 @@ import click
 
 from dsscan.cli.history import FORMATS, clean, open_for_reading, store_options
 from dsscan.reports.table import DEFAULT_WIDTH, grid
+from dsscan.wording import count
 
 
 def _columns(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -54,8 +55,8 @@ def warnings(changes: dict[str, Any]) -> list[str]:
                                     "unassessed in A")):
         if not run["complete"]:
             n = run["not_assessed"]
-            out.append(f"run {side} ({run['run_id']}) is incomplete: {n} item"
-                       f"{'' if n == 1 else 's'} not assessed; {meaning}")
+            out.append(f"run {side} ({run['run_id']}) is incomplete: "
+                       f"{count(n, 'item')} not assessed; {meaning}")
     return out
 
 

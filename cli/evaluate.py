@@ -56,9 +56,10 @@ def evaluation_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
                      help="Exit 1 when a finding has this severity (critical, high, medium, "
                           "low, info) or data level (core, important, sensitive, general) or "
-                          "higher; 'never' to report only. Waived findings, and findings in "
-                          "the --baseline, never fail a run. [default: the config's fail_on, "
-                          "else low]"),
+                          "higher; 'never': findings never fail the run, but an incomplete "
+                          "scan still exits 3 (not assessed is never a pass). Waived "
+                          "findings, and findings in the --baseline, never fail a run. "
+                          "[default: the config's fail_on, else low]"),
         click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
                      help="Accepted findings ('dsscan baseline create'): fail only on new "
                           "ones and list the fixed ones."),

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dsscan.wording import count
+
 if TYPE_CHECKING:
     from dsscan.store import RunStore
 
@@ -153,7 +155,7 @@ def command(store: str | None, config_path: str | None, limit: int, fmt: str,
     with open_for_reading(store, config_path, read_only=prune_before is None) as st:
         if prune_before is not None:
             removed = st.prune(prune_before)
-            click.echo(f"Removed {removed} run{'' if removed == 1 else 's'} that started "
+            click.echo(f"Removed {count(removed, 'run')} that started "
                        f"before {clean(prune_before)} from {st.url}.")
             return 0
         with st.reading():

@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from dsscan.cli.types import SuggestingGroup
 from dsscan.run import load_config
+from dsscan.wording import count
 
 
-class _InventoryGroup(click.Group):
+class _InventoryGroup(SuggestingGroup):
     """The fixed subcommands, plus `inventory <source>` for every scanner in the registry."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -50,7 +52,7 @@ def _write_command(scanner: Any) -> click.Command:
         if output is None:
             _echo_masked(text)
         else:
-            click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
+            click.echo(f"dsscan: wrote {output} ({count(len(inv.assets), 'asset')})", err=True)
         if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
             click.echo("dsscan: incomplete: some of the estate could not be read (see 'gaps' "
                        "and each asset's 'assessment'); exit code 3", err=True)
@@ -116,7 +118,7 @@ def validate_cmd(files: tuple[str, ...]) -> int:
 
     for f in files:
         inv = load_inventory(f)
-        click.echo(f"{f}: valid ({len(inv.assets)} assets, {len(inv.gaps)} gaps)")
+        click.echo(f"{f}: valid ({count(len(inv.assets), 'asset')}, {count(len(inv.gaps), 'gap')})")
     return 0
 
 
@@ -124,12 +126,14 @@ def validate_cmd(files: tuple[str, ...]) -> int:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Settings file (YAML).")
+@click.option("--no-config", is_flag=True,
+              help="Do not look for a settings file (built-in defaults and flags only).")
 @click.option("--catalogue", "catalogue_path", type=click.Path(dir_okay=False),
               help="Data catalogue (YAML).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the classified inventory here (default: standard output).")
-def classify_cmd(files: tuple[str, ...], config_path: str | None, catalogue_path: str | None,
-                 output: str | None) -> int:
+def classify_cmd(files: tuple[str, ...], config_path: str | None, no_config: bool,
+                 catalogue_path: str | None, output: str | None) -> int:
     """Assign data levels and environments, with provenance, and write the inventory.
 
     Each asset gets `level` (value, provenance, conflicts), `environment` and
@@ -144,14 +148,14 @@ def classify_cmd(files: tuple[str, ...], config_path: str | None, catalogue_path
     from dsscan.pipeline import ScanOptions, prepare
     from dsscan.scanners import get
 
-    config, catalogue = load_config(config_path, catalogue_path)
+    config, catalogue = load_config(config_path, catalogue_path, no_config=no_config)
     inv = get("inventory").collect(files=files)
     prepare(inv, ScanOptions(config=config, catalogue=catalogue))
     text = dump_inventory(inv, output)
     if output is None:
         _echo_masked(text)
     else:
-        click.echo(f"dsscan: wrote {output} ({len(inv.assets)} assets)", err=True)
+        click.echo(f"dsscan: wrote {output} ({count(len(inv.assets), 'asset')})", err=True)
     return 0
 
 
@@ -160,12 +164,17 @@ def classify_cmd(files: tuple[str, ...], config_path: str | None, catalogue_path
 @click.argument("asset_id")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Settings file (YAML).")
+@click.option("--no-config", is_flag=True,
+              help="Do not look for a settings file (built-in defaults and flags only).")
 @click.option("--catalogue", "catalogue_path", type=click.Path(dir_okay=False),
               help="Data catalogue (YAML).")
-def explain_cmd(file: str, asset_id: str, config_path: str | None,
-                catalogue_path: str | None) -> int:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the whole record as the policies see it (JSON), not the summary.")
+def explain_cmd(file: str, asset_id: str, config_path: str | None, no_config: bool,
+                catalogue_path: str | None, as_json: bool) -> int:
     """Show one asset as the policies see it: level and environment with their provenance,
-    and the relations resolved for it (network domain, reachability, backups, sources).
+    what could not be read, and the relations resolved for it (network domain, reachability,
+    backups, sources). A readable summary by default; --json prints the full record.
 
     ASSET_ID is the asset's id or its name, its id masked as reports show it, or #N (the
     N-th asset, as an "ambiguous" error numbers them). Two assets whose ids hold different
@@ -177,19 +186,24 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
     Example:
       dsscan inventory explain estate.json bank-core-ledger
       dsscan inventory explain estate.json '#12'
+      dsscan inventory explain estate.json bank-core-ledger --json
     """
     from dsscan.errors import InputError
     from dsscan.pipeline import ScanOptions, prepare
     from dsscan.scanners import get
 
-    config, catalogue = load_config(config_path, catalogue_path)
+    config, catalogue = load_config(config_path, catalogue_path, no_config=no_config)
     inv = get("inventory").collect(files=(file,))
     assets = prepare(inv, ScanOptions(config=config, catalogue=catalogue))
     from dsscan.masking import mask_value
 
     hits = _find_assets(assets, asset_id)
     if not hits:
-        raise InputError(f"{file}: no asset with id or name '{asset_id}'")
+        from dsscan.suggest import did_you_mean
+
+        known = [str(a[k]) for a in assets for k in ("name", "id") if a.get(k)]
+        raise InputError(f"{file}: no asset with id or name '{asset_id}'"
+                         f"{did_you_mean(asset_id, known)}")
     if len(hits) > 1:
         listed = "; ".join(_candidate(i, a) for i, a in hits[:20])
         more = f"; +{len(hits) - 20} more" if len(hits) > 20 else ""
@@ -197,7 +211,13 @@ def explain_cmd(file: str, asset_id: str, config_path: str | None,
             f"{file}: '{asset_id}' is ambiguous: {len(hits)} assets match ({listed}{more}); "
             f"give one as #N (dsscan inventory explain {file} '#{hits[0][0]}') or by its "
             "id as the inventory file has it")
-    _echo_masked(json.dumps(mask_value(hits[0][1]), indent=2, ensure_ascii=False) + "\n")
+    shown = mask_value(hits[0][1])
+    if as_json:
+        _echo_masked(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from dsscan.cli.explain_text import explain_text
+
+        _echo_masked(explain_text(shown))
     return 0
 
 

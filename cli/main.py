@@ -12,6 +12,7 @@ from typing import NoReturn
 import click
 
 from dsscan import __version__
+from dsscan.cli.types import SuggestingGroup
 from dsscan.errors import InputError
 
 EXIT_CODES_HELP = """\b
@@ -35,7 +36,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(SuggestingGroup):
     def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._lazy = lazy

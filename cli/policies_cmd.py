@@ -6,12 +6,15 @@ import json
 
 import click
 
+from dsscan.cli.types import SuggestingGroup
+from dsscan.wording import count
+
 _dirs_option = click.option(
     "--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
     help="Also load your own policies from this directory. Repeatable.")
 
 
-@click.group("policies")
+@click.group("policies", cls=SuggestingGroup)
 def command() -> None:
     """List, show, lint, test and bundle the Rego policy library.
 
@@ -73,7 +76,10 @@ def show_cmd(policy_id: str, policy_dirs: tuple[str, ...]) -> int:
     lib = load_library(extra_dirs=list(policy_dirs))
     match = [p for p in lib.policies if p.id.upper() == policy_id.upper()]
     if not match:
-        raise InputError(f"no policy '{policy_id}' (see 'dsscan policies list')")
+        from dsscan.suggest import did_you_mean
+
+        hint = did_you_mean(policy_id, [q.id for q in lib.policies])
+        raise InputError(f"no policy '{policy_id}'{hint} (see 'dsscan policies list')")
     p = match[0]
     click.echo(f"{p.id}: {p.title}")
     click.echo(f"NFRA Data Security Management Measures (2024): {p.articles_text}")
@@ -118,7 +124,7 @@ def lint_cmd(directory: str | None, policy_dirs: tuple[str, ...]) -> int:
         click.echo(line, err=True)
     if problems:
         return 2
-    click.echo(f"ok: {len(lib.policies)} policies, {len(lib.modules)} modules")
+    click.echo(f"ok: {count(len(lib.policies), 'policy')}, {count(len(lib.modules), 'module')}")
     return 0
 
 
@@ -153,8 +159,9 @@ def bundle_cmd(out: str, policy_dirs: tuple[str, ...], config_path: str | None,
     config = load_effective_config(config_path, discover=not no_config)
     lib = load_library(extra_dirs=[*config.policy_dirs, *policy_dirs])
     bundle = write_bundle(out, lib, config.policy_data())
-    click.echo(f"wrote {out}: revision {bundle.revision}, {len(lib.policies)} policies, "
-               f"{len(bundle.modules)} modules, roots {', '.join(bundle.manifest['roots'])}")
+    click.echo(f"wrote {out}: revision {bundle.revision}, {count(len(lib.policies), 'policy')}, "
+               f"{count(len(bundle.modules), 'module')}, "
+               f"roots {', '.join(bundle.manifest['roots'])}")
     return 0
 
 

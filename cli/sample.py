@@ -18,6 +18,7 @@ from dsscan.config import ENVIRONMENTS
 from dsscan.errors import InputError
 from dsscan.levels import LEVELS
 from dsscan.run import load_config
+from dsscan.wording import count
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # What sampled content can decide. The other policies need facts a sampler does not read
@@ -135,7 +136,8 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
 
             dump_inventory(inv, save_inventory)
             if not quiet:
-                click.echo(f"dsscan: wrote {save_inventory} ({len(inv.assets)} assets)", err=True)
+                click.echo(f"dsscan: wrote {save_inventory} "
+                           f"({count(len(inv.assets), 'asset')})", err=True)
         return inv
 
     if scan:
@@ -161,7 +163,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], rows: int, nbytes: int
         with premasked():  # masked value by value (dump_inventory)
             click.echo(text, nl=False)
     elif not quiet:
-        click.echo(f"dsscan: wrote {out} ({len(inv.assets)} assets)", err=True)
+        click.echo(f"dsscan: wrote {out} ({count(len(inv.assets), 'asset')})", err=True)
     if inv.gaps or any((a.get("assessment") or {}).get("gaps") for a in inv.assets):
         click.echo("dsscan: incomplete: something could not be sampled (see each asset's "
                    "'assessment' and 'content.reason'); exit code 3", err=True)
@@ -293,12 +295,9 @@ def _progress(assets: list[dict[str, Any]]) -> None:
     bad = sum(1 for a in parts if (a.get("assessment") or {}).get("gaps"))
     rows = sum(((a.get("content") or {}).get("sample") or {}).get("rows") or 0 for a in parts)
     if len(assets) > 1 or top["kind"] == "database":
-        what = _count(len(parts), "table")
+        what = count(len(parts), "table")
     else:
-        what = _count((content.get("sample") or {}).get("objects") or 0, "file")
+        what = count((content.get("sample") or {}).get("objects") or 0, "file")
     tail = f", {bad} not fully assessed" if bad else ""
-    click.echo(f"dsscan: sampled {top['id']}: {what}, {_count(rows, 'row')}{tail}", err=True)
+    click.echo(f"dsscan: sampled {top['id']}: {what}, {count(rows, 'row')}{tail}", err=True)
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

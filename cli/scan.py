@@ -9,9 +9,10 @@ import click
 from dsscan import scanners
 from dsscan.cli.evaluate import evaluation_options, run_evaluation
 from dsscan.cli.main import EXIT_CODES_HELP
+from dsscan.cli.types import SuggestingGroup
 
 
-class ScannerGroup(click.Group):
+class ScannerGroup(SuggestingGroup):
     """Builds `scan <name>` from the scanner registry on demand."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:

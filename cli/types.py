@@ -20,3 +20,21 @@ class FiniteFloatRange(click.FloatRange):
         if isinstance(rv, float) and not math.isfinite(rv):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return rv
+
+
+class SuggestingGroup(click.Group):
+    """A command group whose "No such command" says which command was probably meant,
+    among every command it can build (lazy and registry-built ones included: click's own
+    suggestion looks only at commands added eagerly)."""
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing \
+                and self.get_command(ctx, name) is None:
+            from dsscan.suggest import did_you_mean
+
+            hint = did_you_mean(name, self.list_commands(ctx))
+            if hint:
+                raise click.UsageError(f"No such command '{name}'{hint}", ctx)
+        return super().resolve_command(ctx, args)

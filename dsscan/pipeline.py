@@ -51,7 +51,10 @@ def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
               if (not include or hit(p.id, include)) and not hit(p.id, exclude)]
     for pat in (*include, *exclude):
         if not any(fnmatch.fnmatchcase(p.id.upper(), pat.upper()) for p in policies):
-            raise InputError(f"--policy/--skip-policy '{pat}' matches no policy "
+            from dsscan.suggest import did_you_mean
+
+            raise InputError(f"--policy/--skip-policy '{pat}' matches no policy"
+                             f"{did_you_mean(pat, [p.id for p in policies])} "
                              "(see 'dsscan policies list')")
     return chosen
 

@@ -20,6 +20,7 @@ from dsscan.scanners import Scanner
 from dsscan.scanners.iac.plan import ANY_KEY, SELF_KEY, address_tokens, config_address
 from dsscan.scanners.iac.resources import IacResource
 from dsscan.scanners.iac.tf_unknowns import NOT_COMPUTED, mark_computed, merge_unknown
+from dsscan.wording import count
 
 # hashicorp/aws: the provider's address (Terraform 0.13+: registry.terraform.io/hashicorp/aws)
 # or, in Terraform 0.12, the provider configuration that manages it ("aws", "aws.eu").
@@ -37,11 +38,11 @@ def _load(path: str) -> dict[str, Any]:
     from dsscan.inputs import check_shape, parse_json, read_bytes
 
     p = Path(path)
-    fix = f"write the plan with 'terraform show -json PLAN > {p.name}'"
     raw = read_bytes(p, "Terraform plan")
     problem = _not_json(raw)
     if problem:
-        raise InputError(f"{p}: {problem}: {fix}")
+        raise InputError(f"{p}: {problem}: {_fix(p, problem)}")
+    fix = _fix(p, None)
     doc = parse_json(raw, str(p), hint=fix)
     if not isinstance(doc, dict) or "format_version" not in doc or not (
             "resource_changes" in doc or "planned_values" in doc or "values" in doc):
@@ -51,6 +52,27 @@ def _load(path: str) -> dict[str, Any]:
     # The types of every part read below (addresses, actions, modules, references...).
     check_shape(doc, "terraform-plan.json", str(p))
     return doc
+
+
+def _fix(p: Path, problem: str | None) -> str:
+    """How to write plan JSON, as a command to copy: it redirects into a file that is not the
+    one given (dsscan.hints), and names a binary plan as the plan to show."""
+    from dsscan.hints import redirect
+
+    if problem == _BINARY_PLAN:
+        return "write its JSON with '" + redirect(f"terraform show -json {p.name}",
+                                                  "plan.json", p) + "'"
+    if problem == _SOURCE:
+        make = redirect("terraform show -json tfplan", "plan.json", p)
+        return f"scan a plan instead: 'terraform plan -out tfplan && {make}'"
+    return "write the plan with '" + redirect("terraform show -json PLAN", "plan.json", p) + "'"
+
+
+_BINARY_PLAN = "a binary plan file (terraform plan -out), not JSON"
+_SOURCE = "Terraform configuration (.tf source), not a plan"
+# How a configuration file starts (after comments): a top-level HCL block.
+_HCL_BLOCK = re.compile(rb"^(resource|data|module|provider|terraform|variable|output|locals|"
+                        rb"import|moved|removed|check)\b[^\n]*\{", re.MULTILINE)
 
 
 # What `terraform plan` prints for people (the plan itself is only in -out's binary file).
@@ -67,7 +89,7 @@ def _not_json(raw: bytes) -> str | None:
     if not body:
         return "empty file, not JSON"
     if body.startswith(b"PK\x03\x04"):
-        return "a binary plan file (terraform plan -out), not JSON"
+        return _BINARY_PLAN
     if body.startswith(b"[command]"):
         return WRAPPED
     if body[:1] in (b"{", b"[") or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -76,6 +98,8 @@ def _not_json(raw: bytes) -> str | None:
     first = head.split("\n", 1)[0].strip()
     if any(marker in head for marker in _PLAN_TEXT):
         return "the text output of 'terraform plan', not JSON"
+    if _HCL_BLOCK.search(body[:65536]):
+        return _SOURCE
     brace = head.find('{"format_version"')
     if brace < 0:
         brace = head.find("{")
@@ -85,7 +109,7 @@ def _not_json(raw: bytes) -> str | None:
                 "not JSON")
     if brace > 0:
         lines = head[:brace].count("\n")
-        return (f"{lines} line{'s' if lines > 1 else ''} before the JSON ({shown}: a "
+        return (f"{count(lines, 'line')} before the JSON ({shown}: a "
                 "warning printed into the same file?)")
     return f"not JSON (it starts with {shown})"
 

@@ -332,7 +332,7 @@ def test_inventory_schema_validate_classify_explain(tmp_path):
                for p in classified["risk-warehouse"]["level"]["provenance"])
     assert "ctx" not in classified["risk-warehouse"]
     assert dsscan("inventory", "validate", out).returncode == 0
-    e = dsscan("inventory", "explain", ESTATE, "session-cache")
+    e = dsscan("inventory", "explain", ESTATE, "session-cache", "--json")
     shown = json.loads(e.stdout)
     assert shown["ctx"]["domain"]["name"] == "prod-dmz"
     assert dsscan("inventory", "explain", ESTATE, "no-such-asset").returncode == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from dsscan.reports.compliance import TrendPoint
+from dsscan.wording import count
 
 # Level colours, darkest for the highest level; distinct in greyscale print too.
 LEVEL_COLOURS: dict[str, str] = {
@@ -119,7 +120,7 @@ def trend_area(points: list[TrendPoint], levels: tuple[str, ...]) -> str:
     for i, p in enumerate(points):
         x = _num(xs(i))
         out.append(f'<circle class="pt" cx="{x}" cy="{_num(ys(p.findings))}" r="3" '
-                   f'fill="#111827"><title>{_e(p.label)}: {p.findings} findings'
+                   f'fill="#111827"><title>{_e(p.label)}: {count(p.findings, "finding")}'
                    f'{" (this run)" if p.current else ""}</title></circle>')
         if i % every == 0 or i == n - 1:
             text = "this run" if p.current else p.label[:short]

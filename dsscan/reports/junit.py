@@ -32,6 +32,7 @@ from dsscan.reports import (
     waiver_label,
     waiver_terms,
 )
+from dsscan.wording import count
 
 ALL_POLICIES_SUITE = "dsscan: not assessed (all policies)"
 WAIVERS_SUITE = "dsscan: waivers"
@@ -149,12 +150,12 @@ def _waiver_case(suite: ET.Element, p: dict[str, Any]) -> None:
         body.append("Remove the waiver, or fix its policy/asset patterns.")
     elif is_notice(p):
         el = ET.SubElement(case, "skipped", {"message": _attr(
-            f"catch-all waiver: {problem}; {n} findings waived")})
+            f"catch-all waiver: {problem}; {count(n, 'finding')} waived")})
         body.append(f"findings it waives: {n}. Narrow it to the policies and assets it is "
                     "meant for.")
     else:
         el = ET.SubElement(case, "failure", {"message": _attr(
-            f"waiver does not apply: {problem}; {n} findings no longer waived"),
+            f"waiver does not apply: {problem}; {count(n, 'finding')} no longer waived"),
             "type": "waiver_problem"})
         body.append(f"findings it matches (now failing): {n}")
     el.text = _x("\n".join(body))

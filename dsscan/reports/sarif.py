@@ -37,6 +37,7 @@ from dsscan.reports import (
     sorted_policies,
     to_json,
 )
+from dsscan.wording import count
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
@@ -210,8 +211,8 @@ def _waiver_note(p: dict[str, Any]) -> dict[str, Any]:
 
     n = p.get("findings", 0)
     target = f"{p.get('policy')} on {p.get('asset')}"
-    tail = ("" if is_stale(p) else f"; waives {n} findings" if is_notice(p)
-            else f"; does not waive the {n} findings it matches")
+    tail = ("" if is_stale(p) else f"; waives {count(n, 'finding')}" if is_notice(p)
+            else f"; does not waive the {count(n, 'finding')} it matches")
     text = f"Waiver {p.get('id')} ({target}, {p.get('source')}): {p.get('problem')}{tail}"
     # A catch-all stays a warning even when accepted: it hides whole duties.
     return {"level": "note" if is_stale(p) else "warning",

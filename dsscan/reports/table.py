@@ -34,6 +34,7 @@ from dsscan.reports import (
 )
 from dsscan.reports.where import places_text
 from dsscan.waivers import is_notice
+from dsscan.wording import count
 
 ASSET_WIDTH = 40  # cells; ARNs are long, names rarely are
 DEFAULT_WIDTH = 120  # line width when output is not a terminal (COLUMNS overrides)
@@ -152,8 +153,9 @@ def _content(result: ScanResult, threshold: str | None) -> _Content:
 
     counts = severity_counts(result)
     by_sev = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
-    parts = [f"{result.asset_count} assets scanned", f"{len(result.policies)} policies",
-             f"{len(result.findings)} findings ({by_sev})",
+    parts = [f"{count(result.asset_count, 'asset')} scanned",
+             count(len(result.policies), "policy"),
+             f"{count(len(result.findings), 'finding')} ({by_sev})",
              f"{len(result.not_assessed)} not assessed"]
     n_fail = failing(result, threshold)
     if waived:
@@ -412,5 +414,5 @@ def _waiver_tail(p: dict[str, Any]) -> str:
     scope: all) how many it waives; nothing for a stale waiver."""
     n = p.get("findings", 0)
     if not is_notice(p):
-        return f" -- {n} findings not waived"
-    return f" -- {n} findings waived" if p.get("kind") == "catch_all" else ""
+        return f" -- {count(n, 'finding')} not waived"
+    return f" -- {count(n, 'finding')} waived" if p.get("kind") == "catch_all" else ""

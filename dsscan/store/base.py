@@ -30,6 +30,7 @@ from dsscan.store.rows import (
     new_run_id,
     run_rows,
 )
+from dsscan.wording import count
 
 _RUN_COLUMNS = ("seq", "id", "started_at", "stored_at", "label", "tool_version", "inputs",
                 "asset_count", "complete", "duration_s", "findings", "waived", "not_assessed")
@@ -252,8 +253,8 @@ class RunStore:
                     total = self.count_runs()  # again: a prune may have run meanwhile
                     if not total:
                         raise InputError(f"run '{shown}': no run stored in {self.url} yet")
-                    raise InputError(f"run '{shown}': {self.url} holds only {total} run"
-                                     f"{'' if total == 1 else 's'} (latest .. "
+                    raise InputError(f"run '{shown}': {self.url} holds only "
+                                     f"{count(total, 'run')} (latest .. "
                                      f"latest~{total - 1})")
                 return str(rows[0][0])
             if not ref:

@@ -92,6 +92,20 @@ def is_sqlite_file(path: str | Path) -> bool:
         return False
 
 
+def _packages_for(text: str) -> str:
+    """What to install to sample the database ``text`` names: SQLAlchemy, and the driver its
+    URL needs. SQLite needs no driver (the standard library's sqlite3): asking for psycopg
+    there would send someone to install a PostgreSQL driver they have no use for."""
+    scheme, _, driver = text.split("://", 1)[0].lower().partition("+") if "://" in text \
+        else ("sqlite", "", "")
+    if not driver:
+        driver = _DEFAULT_DRIVER.get(scheme, "").partition("+")[2]
+    packages = ["'sqlalchemy>=2'"]
+    if scheme != "sqlite" and driver:
+        packages.append(f"'{_DRIVER_HINT.get(driver, driver)}'")
+    return " ".join(packages)
+
+
 def parse_url(text: str) -> Any:
     """A SQLAlchemy URL from ``text`` (driver defaults for PostgreSQL and MySQL); a bad URL is
     an InputError whose message never shows the password."""
@@ -99,8 +113,8 @@ def parse_url(text: str) -> Any:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
     except ImportError:
-        raise InputError("sampling databases needs SQLAlchemy: pip install 'sqlalchemy>=2' "
-                         "'psycopg[binary]'") from None
+        raise InputError("sampling databases needs SQLAlchemy: "
+                         f"pip install {_packages_for(text)}") from None
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):
