@@ -20,8 +20,12 @@ def test_ci_runs_the_readme_test_command():
     quick = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     install_run, test_cmd = [b.strip() for b in code_blocks("sh") if b.strip() in quick][:2]
     assert "dsscan demo" in install_run
-    assert "pytest" in test_cmd
-    assert test_cmd in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_cmd == "scripts/test"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_cmd in ci  # a line of its own: the command exactly as the README writes it
+    script = (ROOT / "scripts" / "test").read_text(encoding="utf-8")
+    assert "python -m pytest" in script and "apt-get install" in script
+    assert (ROOT / "scripts" / "test").stat().st_mode & 0o111  # runs as written
 
 
 def test_readme_policy_example_loads_lints_and_finds_core_data_abroad(tmp_path):
