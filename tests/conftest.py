@@ -184,3 +184,16 @@ def stand_in(estate: None) -> Iterator[Any]:
     s = StandIn()
     yield s
     s.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under CI a missing oracle is an error, never a run of skips (tests/opa_support.py)."""
+    import os
+
+    from dsscan.engines.opa_engine import opa_available
+
+    if os.environ.get("CI") and not opa_available():
+        from opa_support import OPA_MISSING
+
+        raise pytest.UsageError(f"CI is set but {OPA_MISSING}")
+

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opa_support import needs_opa
 
 from dsscan.bundle import (
     SERVER_RULE,
@@ -32,7 +33,7 @@ from dsscan.bundle import (
 from dsscan.config import Config
 from dsscan.engines.base import UNDEFINED
 from dsscan.engines.local import AGGREGATE_RULE, EvalOutput, _collect, chunk_inputs, evaluate
-from dsscan.engines.opa_engine import OpaInProcessEngine, opa_available
+from dsscan.engines.opa_engine import OpaInProcessEngine
 from dsscan.errors import InputError
 from dsscan.inventory import parse_inventory
 from dsscan.pipeline import ScanOptions, prepare
@@ -42,10 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ESTATE = ROOT / "examples" / "bank-estate.json"
 ACME = ROOT / "tests" / "fixtures" / "policies" / "acme"
 
-needs_opa = pytest.mark.skipif(
-    not opa_available(),
-    reason="opa_bindings (opa-golib-python-bindings) is not importable: the OPA oracle "
-           "cannot run")
 
 # Every setting policies read, away from its default (backup_separation is applied by
 # Python's relations; the other three by Rego through data.dsscan.config).

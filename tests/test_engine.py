@@ -8,20 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opa_support import needs_opa
 
 from dsscan.config import Config
 from dsscan.engines.local import EngineSpec, EvalOutput, Evaluator, aggregator_module, evaluate
-from dsscan.engines.opa_engine import opa_available
 from dsscan.errors import InputError, PolicyError
 from dsscan.policy_library import load_library
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 ACME = FIXTURES / "acme"
 CONFIG = Config().policy_data()
-needs_opa = pytest.mark.skipif(
-    not opa_available(),
-    reason="opa_bindings (opa-golib-python-bindings) is not importable: the OPA oracle "
-           "is installed separately with --ignore-requires-python (see .ci/run)")
 
 LEVELS = ["core", "important", "sensitive", "general", "unclassified"]
 STORE_KINDS = ["object_store", "database", "table", "file_system", "cache", "warehouse"]

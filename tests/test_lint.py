@@ -7,17 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from opa_support import needs_opa
 
 from dsscan.engines import UNDEFINED, make_engine
-from dsscan.engines.opa_engine import opa_available
 from dsscan.errors import PolicyError
 from dsscan.lint import ALLOWED_BUILTINS, lint_library
 from dsscan.policy_library import load_library
-
-needs_opa = pytest.mark.skipif(
-    not opa_available(),
-    reason="opa_bindings (opa-golib-python-bindings) is not importable: the OPA oracle "
-           "is installed separately with --ignore-requires-python (see .ci/run)")
 
 # One call per allowed builtin. A builtin added to ALLOWED_BUILTINS without a sample here
 # fails test_every_allowed_builtin_has_a_sample; a sample that an engine does not know fails.

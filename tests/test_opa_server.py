@@ -21,21 +21,18 @@ from typing import Any
 
 import pytest
 from opa_data_api_server import OpaDataApiServer
+from opa_support import needs_opa
 
 from dsscan.bundle import bundle_bytes, library_revision, make_bundle
 from dsscan.config import Config
 from dsscan.engines.local import evaluate
-from dsscan.engines.opa_engine import opa_available
 from dsscan.engines.opa_server import TOKEN_ENV, OpaServerError, evaluate_remote, parse_url
 from dsscan.errors import InputError
 from dsscan.inventory import load_inventory
 from dsscan.pipeline import ScanOptions, prepare, run_scan, select_policies
 from dsscan.policy_library import load_library
 
-pytestmark = pytest.mark.skipif(
-    not opa_available(),
-    reason="opa_bindings (opa-golib-python-bindings) is not importable: the test server "
-           "evaluates with real OPA")
+pytestmark = needs_opa  # the test server evaluates with real OPA
 
 ROOT = Path(__file__).resolve().parent.parent
 ESTATE = ROOT / "examples" / "bank-estate.json"

@@ -7,19 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from opa_support import needs_opa
 from test_engine import synthetic_inventory
 
 from dsscan.config import Config
 from dsscan.engines.local import evaluate
-from dsscan.engines.opa_engine import opa_available
 from dsscan.errors import PolicyError
 from dsscan.policy_library import load_library
 from dsscan.policy_tests import discover_tests, run_policy_tests
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
-OPA_MISSING = ("opa_bindings (opa-golib-python-bindings) is not importable: the OPA oracle is "
-               "installed separately with --ignore-requires-python (see .ci/run)")
-needs_opa = pytest.mark.skipif(not opa_available(), reason=OPA_MISSING)
 
 
 @pytest.fixture(scope="module")
