@@ -21,7 +21,6 @@ checked: the lint never guesses. Test modules are not checked (they build their 
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from urllib.parse import urljoin
 
 from dsscan.policy_input import SCHEMA_RESOURCE, SCHEMA_URI, schema_documents
 from dsscan.policy_library import ModuleFacts, PolicyLibrary, ref_parts
+from dsscan.suggest import close_matches
 
 # The passes needed for parameter types to settle: one per level of helper nesting.
 _MAX_PASSES = 8
@@ -448,7 +448,7 @@ class FieldChecker:
 
     def report(self, scope: _Scope, line: int, text: str, problem: str, name: str,
                known: set[str] | list[str], what: str = "field") -> None:
-        hint = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = close_matches(name, sorted(known), n=1)
         msg = (f"{scope.module.path}:{line}: unknown {what} {text}: {problem}"
                + (f" (did you mean '{hint[0]}'?)" if hint else ""))
         if what == "field":
