@@ -9,6 +9,7 @@ single query.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -143,17 +144,22 @@ def parse_modules(sources: list[tuple[str, str, bool]]) -> list[ModuleFacts]:
 
     One module at a time, and its AST dropped once read: the AST JSON is ~50x the source.
     """
+    return [_parse_module(path, src, builtin) for path, src, builtin in sources]
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_module(path: str, src: str, builtin: bool) -> ModuleFacts:
+    """One module's facts, parsed once per process for a given text: a process that loads the
+    library many times (the CrossGuard pack per preview, a sweep per account, the tests) does
+    not walk the same ASTs again. Callers read ModuleFacts and never change them."""
     from dsscan.engines.regorus_engine import RegorusEngine
 
-    out = []
-    for path, src, builtin in sources:
-        engine = RegorusEngine()
-        try:
-            engine.add_module(path, src)
-        except EngineError as e:
-            raise PolicyError(_with_path(path, str(e))) from None
-        out.append(_facts(path, src, builtin, engine.ast()[0]["ast"]))
-    return out
+    engine = RegorusEngine()
+    try:
+        engine.add_module(path, src)
+    except EngineError as e:
+        raise PolicyError(_with_path(path, str(e))) from None
+    return _facts(path, src, builtin, engine.ast()[0]["ast"])
 
 
 def ref_parts(node: dict[str, Any]) -> list[str] | None:

@@ -96,6 +96,7 @@ def _with_parent(assets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [first, *rest]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy, expected, assets, why", CASES,
                          ids=[f"{c[0]}-{c[3]}" for c in CASES])
 def test_an_asset_counts_passed_only_when_the_policy_assessed_it(library, policy, expected,
@@ -103,6 +104,7 @@ def test_an_asset_counts_passed_only_when_the_policy_assessed_it(library, policy
     assert state(library, policy, *_with_parent(assets)) == expected, why
 
 
+@pytest.mark.slow
 def test_every_shipped_policy_says_what_it_assessed(library):
     missing = [p.id for p in library.policies
                if p.package not in library.assessed_packages]
@@ -132,6 +134,7 @@ deny contains f if {
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assessed_rule, expected", [
     ("", PASSED),  # no rule: every asset of its kinds, as before
     ("assessed := set()\n", NA),  # says it assessed nothing: not applicable
@@ -146,6 +149,7 @@ def test_a_policy_without_an_assessed_rule_falls_back_to_its_kinds(tmp_path: Pat
     assert policy_states(result)["ACME-CCH-001"].get("c") == expected
 
 
+@pytest.mark.slow
 def test_assessed_must_be_a_set_of_ids(tmp_path: Path):
     from dsscan.errors import PolicyError
 
@@ -176,6 +180,7 @@ def test_counts_and_status_follow_the_assessed_sets():
 
 # --- the OPA server path -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_assessed_id_the_request_did_not_hold_is_refused(library):
     from opa_data_api_server import OpaDataApiServer
 

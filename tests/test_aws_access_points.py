@@ -25,6 +25,8 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # a moto estate per access-point case
+
 AP = "ledger-ap"
 AP_OBJECTS = f"arn:aws-cn:s3:{REGION}:{ACCOUNT}:accesspoint/{AP}/object/*"
 OPEN = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]

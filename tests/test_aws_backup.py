@@ -21,6 +21,8 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # moto estates swept end to end
+
 PROD_VAULT = f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:backup-vault:prod-vault"
 DR_VAULT = f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:backup-vault:dr-vault"
 

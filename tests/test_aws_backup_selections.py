@@ -21,6 +21,8 @@ from moto import mock_aws
 
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # a moto estate per selection case
+
 S3 = "arn:aws-cn:s3:::"
 STORES = {
     "ledger-a": {"backup": "daily", "env": "prod"},

@@ -23,6 +23,8 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # moto estates swept end to end
+
 
 @pytest.fixture(autouse=True)
 def _aws(monkeypatch):

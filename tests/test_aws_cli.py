@@ -1,4 +1,4 @@
-"""`dsscan scan aws` / `dsscan inventory aws` end to end: the CLI as a subprocess against
+"""`dsscan scan aws` / `dsscan inventory aws` end to end: the command against
 moto's server on 127.0.0.1 (AWS_ENDPOINT_URL), with real exit codes and report files.
 
 Where moto cannot behave like a struggling AWS endpoint (throttling past retries, timeouts),
@@ -8,12 +8,10 @@ one service is pointed at tests/aws_support.MisbehavingEndpoint instead, and the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
+import pytest
 from aws_support import (
     FAKE_ENV,
     REGION,
@@ -25,16 +23,18 @@ from aws_support import (
     public_policy,
     query_error,
 )
+from cli_support import Result
+from cli_support import dsscan as run_dsscan
 
 from dsscan.scanners.aws.operations import OPERATIONS
 
+pytestmark = pytest.mark.slow  # moto's server and the scan command per case
+
 
 def dsscan(endpoint: str, *args: str | Path, extra_env: dict[str, str] | None = None,
-           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_COLOR": "1", "CI": "true",
-           **FAKE_ENV, "AWS_ENDPOINT_URL": endpoint, **(extra_env or {})}
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+           cwd: Path | None = None) -> Result:
+    return run_dsscan(*args, cwd=cwd,
+                      env={**FAKE_ENV, "AWS_ENDPOINT_URL": endpoint, **(extra_env or {})})
 
 
 def small_estate() -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from fuzz_support import run_in_process
 
+pytestmark = pytest.mark.slow  # boto3 sessions over broken AWS config files, end to end
+
 BAD_CONFIG = "[default\nregion = cn-north-1\n"  # an unclosed section header
 BAD_REGION_PROFILE = "[default]\nregion = cn north 1\n"
 

@@ -23,6 +23,8 @@ from dsscan.pipeline import ScanOptions, exit_code, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # moto estates swept end to end
+
 FAR = "cn-south-9"  # a region of aws-cn's pattern the sweep does not read
 
 

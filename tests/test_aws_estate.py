@@ -19,6 +19,8 @@ from dsscan.examples import aws_estate
 from dsscan.examples.aws_estate_layout import DR, R1, R2, P, T
 from dsscan.examples.aws_estate_resources import _resident_id
 
+pytestmark = pytest.mark.slow  # the full moto estate, provisioned for the module
+
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -88,6 +90,7 @@ def routes(est: Estate, account: str, vpc_id: str) -> dict[str, str]:
             for rt in rts for r in rt["Routes"]}
 
 
+@pytest.mark.slow
 def test_summary_counts_what_each_account_holds(estate: Estate) -> None:
     acc = estate.summary["accounts"]
     assert {a: v["name"] for a, v in acc.items()} == aws_estate.ACCOUNTS
@@ -98,6 +101,7 @@ def test_summary_counts_what_each_account_holds(estate: Estate) -> None:
     assert set(acc[DR]["resources"]) == {R2}
 
 
+@pytest.mark.slow
 def test_resources_land_in_their_accounts_and_regions(estate: Estate) -> None:
     def buckets(account: str) -> set[str]:
         return {b["Name"] for b in estate.client(account, "s3").list_buckets()["Buckets"]}

@@ -28,6 +28,8 @@ from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # a moto estate and a sweep per fault, some with retries
+
 
 def run(stand_in: StandIn, **kw: Any) -> Inventory:
     kw.setdefault("regions", [REGION])

@@ -32,6 +32,8 @@ from dsscan.scanners.aws.operations import (
 )
 from dsscan.scanners.aws.sweep import COLLECTORS, sweep
 
+pytestmark = pytest.mark.slow  # a full sweep recording every call
+
 POLICY = Path(__file__).resolve().parent.parent / "examples" / "iam" / "dsscan-readonly.json"
 READ_VERBS = ("Get", "List", "Describe")
 DATA_READS = {"s3:GetObject", "s3:GetObjectVersion", "dynamodb:GetItem", "dynamodb:Scan",

@@ -38,6 +38,8 @@ from dsscan.config import Config
 from dsscan.scanners.aws.operations import OPERATIONS, iam_action
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # sweeps over many moto pages
+
 # Output members that carry a continuation token (botocore's own vocabulary).
 TOKEN = re.compile(r"^(Next|next)(Token|Marker|PageToken|ContinuationToken)$|^Marker$"
                    r"|^ContinuationToken$|^LastEvaluated[A-Z]\w*$")

@@ -24,6 +24,8 @@ from dsscan.policy_library import load_library
 from dsscan.scanners.aws.regions import addressable
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # moto sweeps over several regions
+
 NEW = "cn-south-1"  # of aws-cn's pattern, not in this botocore's list
 ALIEN = "xx-mars-1"  # of no pattern of partition aws-cn
 

@@ -34,6 +34,8 @@ from dsscan.policy_library import load_library
 from dsscan.scanners.aws.operations import iam_action
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # a full moto estate swept once per stripped member
+
 
 @pytest.fixture(scope="module")
 def estate() -> Any:

@@ -31,6 +31,8 @@ from dsscan.scanners.aws.clients import CallLog
 from dsscan.scanners.aws.operations import OPERATIONS
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
+pytestmark = pytest.mark.slow  # a full moto estate and a sweep per test
+
 
 @pytest.fixture(autouse=True)
 def _aws(monkeypatch):

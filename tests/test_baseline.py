@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
 import pytest
+from cli_support import dsscan
 from jsonschema import Draft4Validator, Draft7Validator
 
 from dsscan.baseline import (
@@ -74,6 +73,7 @@ def by_name(d: dict, name: str) -> dict:
 
 # --- fingerprints through the real pipeline -------------------------------------------------
 
+@pytest.mark.slow
 def test_fingerprints_survive_reordering_the_inventory(library):
     first = run(library, BANK)
     shuffled = copy.deepcopy(BANK)
@@ -335,17 +335,13 @@ def test_table_shows_counts_existing_and_fixed(under_baseline):
 
 # --- CLI ------------------------------------------------------------------------------------
 
-def dsscan(*args, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "CI": "true"})
-
 
 def write(path: Path, d: dict) -> Path:
     path.write_text(json.dumps(d), "utf-8")
     return path
 
 
+@pytest.mark.slow
 def test_cli_baseline_create_then_scan_with_baseline(tmp_path):
     # Needs `dsscan scan ... --baseline` (cli/evaluate.py, wired by the lead engineer).
     write(tmp_path / "estate.json", doc(STATEMENTS, LOANS))
@@ -378,6 +374,7 @@ def test_cli_baseline_create_writes_where_asked_and_exit_three_when_incomplete(t
     assert len(load_baseline(tmp_path / "ci" / "base.json")) == 2
 
 
+@pytest.mark.slow
 def test_cli_baseline_from_a_saved_report_equals_one_from_the_scan(tmp_path):
     write(tmp_path / "estate.json", doc(STATEMENTS, LOANS))
     (tmp_path / "dsscan.yaml").write_text(
@@ -447,6 +444,7 @@ def test_two_checks_of_one_policy_on_one_asset_have_distinct_fingerprints():
     assert len(every) == len(set(every))
 
 
+@pytest.mark.slow
 def test_baseline_from_an_incomplete_report_exits_three(tmp_path):
     estate = write(tmp_path / "estate.json", doc(STATEMENTS, gaps=[
         {"scope": "rds in 111111111111/cn-north-1", "reason": "AccessDenied"}]))

@@ -13,13 +13,12 @@ import dataclasses
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 from opa_support import needs_opa
 
 from dsscan.bundle import (
@@ -93,6 +92,7 @@ def acme_library():
 
 # --- layout ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_bundle_has_manifest_data_and_every_library_module(library):
     b = make_bundle(library, Config().policy_data())
     payload = bundle_bytes(b)
@@ -113,11 +113,13 @@ def test_bundle_has_manifest_data_and_every_library_module(library):
     assert loaded.data["dsscan"]["config"] == Config().policy_data()
 
 
+@pytest.mark.slow
 def test_roots_cover_a_user_helper_package(acme_library):
     loaded = read_bundle(bundle_bytes(make_bundle(acme_library, {})))
     assert loaded.manifest["roots"] == ["acme/lib", "dsscan", "dsscan_internal"]
 
 
+@pytest.mark.slow
 def test_revision_is_stable_and_independent_of_where_the_library_lives(tmp_path, acme_library):
     copy = tmp_path / "elsewhere" / "acme"
     shutil.copytree(ACME, copy)
@@ -127,6 +129,7 @@ def test_revision_is_stable_and_independent_of_where_the_library_lives(tmp_path,
     assert bundle_bytes(make_bundle(moved, {})) == bundle_bytes(make_bundle(acme_library, {}))
 
 
+@pytest.mark.slow
 def test_revision_changes_with_any_module_source(tmp_path, acme_library):
     copy = tmp_path / "acme"
     shutil.copytree(ACME, copy)
@@ -135,6 +138,7 @@ def test_revision_changes_with_any_module_source(tmp_path, acme_library):
     assert library_revision(load_library([copy])) != library_revision(acme_library)
 
 
+@pytest.mark.slow
 def test_revision_ignores_tests_and_which_policies_a_run_selects(tmp_path, library):
     subset = dataclasses.replace(library, policies=library.policies[:2])
     assert library_revision(subset) == library_revision(library)
@@ -163,6 +167,7 @@ def test_read_bundle_refuses_what_opa_refuses(library):
 
 # --- real OPA evaluates it as dsscan does -------------------------------------------------------
 
+@pytest.mark.slow
 @needs_opa
 @pytest.mark.parametrize("which", ["builtin", "with acme"])
 def test_bundle_in_real_opa_gives_the_embedded_engines_results(which, library, acme_library):
@@ -181,6 +186,7 @@ def test_bundle_in_real_opa_gives_the_embedded_engines_results(which, library, a
         opa.close()
 
 
+@pytest.mark.slow
 @needs_opa
 def test_server_aggregator_judges_by_the_config_each_request_brings(library):
     """One bundle (built with the default config) on the server; a run with other settings
@@ -239,12 +245,8 @@ def test_write_bundle_is_atomic(tmp_path, library, monkeypatch):
     assert os.listdir(tmp_path) == ["bundle.tar.gz"]  # no temporary file left behind
 
 
-def dsscan(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
 
-
+@pytest.mark.slow
 def test_cli_writes_the_bundle_and_says_its_revision(tmp_path, acme_library):
     out = tmp_path / "out" / "dsscan-bundle.tar.gz"
     r = dsscan("policies", "bundle", out, "--policy-dir", ACME, cwd=tmp_path)
@@ -254,6 +256,7 @@ def test_cli_writes_the_bundle_and_says_its_revision(tmp_path, acme_library):
     assert read_bundle(out.read_bytes()).revision == rev
 
 
+@pytest.mark.slow
 def test_cli_takes_policy_dirs_and_thresholds_from_the_config(tmp_path, acme_library):
     cfg = tmp_path / "dsscan.yaml"
     cfg.write_text(f"policy_dirs: [{ACME}]\nallowed_regions: [cn-north-1]\n")
@@ -274,6 +277,7 @@ def test_cli_bad_policy_dir_is_one_line_exit_2_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_broken_policy_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -114,6 +114,7 @@ def test_level_and_environment_synonyms_are_normalized() -> None:
     assert c2.rules[0].level == "core"
 
 
+@pytest.mark.slow
 def test_index_agrees_with_checking_every_rule() -> None:
     """The anchored index must return exactly what a rule-by-rule scan returns."""
     rng = random.Random(7)

@@ -63,6 +63,7 @@ SLOW_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case,rules,asset,still", SLOW_CASES, ids=[c[0] for c in SLOW_CASES])
 def test_slow_pattern_is_a_gap_never_no_match(case, rules, asset, still):
     c = cat(*rules)
@@ -87,6 +88,7 @@ def test_slow_derived_from_is_a_gap():
     assert "derived_from" in wh["assessment"]["gaps"][0]["reason"]
 
 
+@pytest.mark.slow
 def test_scan_reports_the_undecided_rule_as_not_assessed(tmp_path: Path):
     inv = {"format": "dsscan-inventory/1", "assets": [
         {"id": LONG, "kind": "object_store", "name": "b", "tags": {"data-level": "general"}}]}
@@ -102,6 +104,7 @@ def test_scan_reports_the_undecided_rule_as_not_assessed(tmp_path: Path):
                for n in report["not_assessed"])
 
 
+@pytest.mark.slow
 def test_bad_pattern_in_a_catalogue_file_is_exit_2(tmp_path: Path):
     (tmp_path / "inv.json").write_text(json.dumps({"format": "dsscan-inventory/1",
                                                    "assets": []}))

@@ -608,6 +608,7 @@ def user_repo(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.slow
 def test_pre_commit_hooks_run_on_a_repository_like_pre_commit_runs_them(user_repo):
     hooks = {h.id: h for h in merged_hooks(user_repo)}
 
@@ -629,6 +630,7 @@ def test_pre_commit_hooks_run_on_a_repository_like_pre_commit_runs_them(user_rep
     assert tests.returncode == 0 and "passed, 0 failed" in tests.stdout, tests.stdout
 
 
+@pytest.mark.slow
 def test_pre_commit_policy_hook_fails_when_a_policy_test_fails(user_repo):
     rego = next((user_repo / "policies" / "bank").rglob("*_test.rego"))
     rego.write_text(rego.read_text(encoding="utf-8")
@@ -770,6 +772,7 @@ def junit_run(request, tmp_path_factory) -> tuple[str, str, dict[str, Any]]:
     return request.param, xml_text, report
 
 
+@pytest.mark.slow
 def test_gitlab_reads_every_dsscan_junit_case_with_its_details(junit_run):
     source, xml_text, report = junit_run
     root = ET.fromstring(xml_text)
@@ -808,6 +811,7 @@ def test_gitlab_reads_every_dsscan_junit_case_with_its_details(junit_run):
             assert isinstance(case.system_output, str) and case.system_output.strip()
 
 
+@pytest.mark.slow
 def test_gitlab_shows_not_assessed_as_errors_never_as_skipped(junit_run):
     source, xml_text, report = junit_run
     cases, _ = gitlab_junit(xml_text)
@@ -820,6 +824,7 @@ def test_gitlab_shows_not_assessed_as_errors_never_as_skipped(junit_run):
         assert errors  # the saved estate has unreadable parts: GitLab must show them
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", [
     "terraform-plan",
     "terraform-plan-baseline",
@@ -853,6 +858,7 @@ def test_docs_and_readme_point_at_every_ci_example():
     assert "docs/ci.md" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_gitlab_gets_the_plan_file_of_each_iac_finding(tmp_path):
     """GitLab shows a case's `file` and copies it for "copy failed tests": IaC findings carry
     the plan they came from, relative to the checkout; an absolute path outside it, and

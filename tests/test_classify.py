@@ -457,6 +457,7 @@ def test_level_sources_summary() -> None:
     assert level_sources_summary(out["u"]) == "unclassified (no level source)"
 
 
+@pytest.mark.slow
 def test_twenty_thousand_assets_classify_correctly() -> None:
     """Chains db → replica → snapshot → vault, plus catalogue rules, at a realistic size."""
     c = cat(*[{"id": f"CAT-{k}", "level": "important", "match": {"name": f"app{k}-*"}}

@@ -1,47 +1,30 @@
-"""The dsscan command as a user runs it: a subprocess, real files, real exit codes."""
+"""The dsscan command as a user runs it: real files, real exit codes. In this process
+(tests/cli_support.py) except where the process is the point: `python -m` starts, prints its
+version and help, and a bad input ends the interpreter with one line, no traceback."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_support import (
+    CATALOGUE,
+    COMPLIANT_BUCKET,
+    ESTATE,
+    dsscan,
+    dsscan_process,
+    write_inventory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-ESTATE = ROOT / "examples" / "bank-estate.json"
-CATALOGUE = ROOT / "examples" / "catalogue.yaml"
-
-
-def dsscan(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "CI": "true"})
-
-
-def write_inventory(path: Path, *assets: dict) -> Path:
-    path.write_text(json.dumps({"format": "dsscan-inventory/1", "assets": list(assets)}))
-    return path
-
-
-COMPLIANT_BUCKET = {
-    "id": "arn:aws-cn:s3:::statements", "kind": "object_store", "name": "statements",
-    "account": "111111111111", "region": "cn-north-1",
-    "tags": {"dsscan:level": "sensitive", "environment": "production"},
-    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
-    "access": {"public": False, "wildcard_principal": False},
-    # Built-in backups replicated to another region: a backup stored apart (DS-BAK-001).
-    "backup": {"native": {"enabled": True, "retention_days": 30,
-                          "replica_regions": ["cn-northwest-1"]}},
-}
 
 
 def test_version_and_help_teach_exit_codes():
-    v = dsscan("--version")
+    v = dsscan_process("--version")
     assert v.returncode == 0 and v.stdout.strip() == "dsscan 0.1.0"
-    h = dsscan("--help")
+    h = dsscan_process("--help")
     assert h.returncode == 0
     for word in ("scan", "inventory", "policies", "demo", "Exit codes", "3  the scan was"):
         assert word in h.stdout
@@ -76,6 +59,7 @@ def test_every_command_has_help(cmd):
         assert "Example" in r.stdout
 
 
+@pytest.mark.slow
 def test_live_demo_scans_moto_and_reports_every_policy_family():
     r = dsscan("demo")
     assert r.returncode == 1, r.stderr
@@ -93,6 +77,7 @@ def test_live_demo_scans_moto_and_reports_every_policy_family():
     assert not _long_digit_runs(j.stdout + r.stdout)
 
 
+@pytest.mark.slow
 def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     r = dsscan("demo", "--saved")
     assert r.returncode == 1, r.stderr
@@ -103,6 +88,7 @@ def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_demo_never_prints_a_sampled_value_in_clear():
     r = dsscan("demo", "--saved", "-f", "json")
     report = json.loads(r.stdout)
@@ -122,6 +108,7 @@ def _long_digit_runs(text: str) -> list[str]:
     return re.findall(r"\d{15,}", re.sub(r"\b[0-9a-f]{32}\b|-[0-9a-f]{8,17}\b", "", text))
 
 
+@pytest.mark.slow
 def test_compliant_estate_exits_zero(tmp_path):
     inv = write_inventory(tmp_path / "ok.json", COMPLIANT_BUCKET)
     r = dsscan("scan", "inventory", inv)
@@ -129,6 +116,7 @@ def test_compliant_estate_exits_zero(tmp_path):
     assert "0 findings" in r.stdout
 
 
+@pytest.mark.slow
 def test_findings_exit_one_and_fail_on_raises_the_bar(tmp_path):
     bucket = {**COMPLIANT_BUCKET, "access": {"public": True, "wildcard_principal": True}}
     inv = write_inventory(tmp_path / "pub.json", bucket)
@@ -139,6 +127,7 @@ def test_findings_exit_one_and_fail_on_raises_the_bar(tmp_path):
     assert dsscan("scan", "inventory", inv, "--fail-on", "never").returncode == 0
 
 
+@pytest.mark.slow
 def test_incomplete_scan_exits_three_when_nothing_else_failed(tmp_path):
     doc = {"format": "dsscan-inventory/1", "assets": [COMPLIANT_BUCKET],
            "gaps": [{"scope": "rds in 111111111111/cn-north-1", "reason": "AccessDenied"}]}
@@ -149,6 +138,7 @@ def test_incomplete_scan_exits_three_when_nothing_else_failed(tmp_path):
     assert "AccessDenied" in r.stdout and "INCOMPLETE" in r.stdout
 
 
+@pytest.mark.slow
 def test_unreadable_fact_is_not_assessed_never_a_pass(tmp_path):
     bucket = {**COMPLIANT_BUCKET, "encryption": {"at_rest": {"enabled": None}}}
     inv = write_inventory(tmp_path / "unknown.json", bucket)
@@ -158,6 +148,7 @@ def test_unreadable_fact_is_not_assessed_never_a_pass(tmp_path):
     assert {n["policy_id"] for n in na} >= {"DS-ENC-001"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content, fragment", [
     ('{"format": "dsscan-inventory/1", "assets": [', "not valid JSON"),
     ('{"format": "dsscan-inventory/1", "assets": [{"id": "x", "kind": "bucket"}]}',
@@ -167,13 +158,14 @@ def test_unreadable_fact_is_not_assessed_never_a_pass(tmp_path):
 def test_bad_input_is_one_line_exit_two_no_traceback(tmp_path, content, fragment):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
-    r = dsscan("scan", "inventory", bad)
+    r = dsscan_process("scan", "inventory", bad)
     assert r.returncode == 2
     err = r.stderr.strip()
     assert len(err.splitlines()) == 1 and str(bad) in err and fragment in err
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_missing_file_and_bad_option_exit_two(tmp_path):
     assert dsscan("scan", "inventory", tmp_path / "nope.json").returncode == 2
     assert dsscan("scan", "inventory", ESTATE, "--fail-on", "sometimes").returncode == 2
@@ -182,6 +174,7 @@ def test_missing_file_and_bad_option_exit_two(tmp_path):
     assert r.returncode == 2 and "cannot read config file" in r.stderr
 
 
+@pytest.mark.slow
 def test_several_formats_go_to_their_outputs(tmp_path):
     out_json, out_sarif, out_xml = tmp_path / "r.json", tmp_path / "r.sarif", tmp_path / "r.xml"
     r = dsscan("demo", "--saved", "-f", "json", "-o", out_json, "-f", "sarif", "-o", out_sarif,
@@ -196,6 +189,7 @@ def test_several_formats_go_to_their_outputs(tmp_path):
     assert int(suites.get("failures", "0")) > 0
 
 
+@pytest.mark.slow
 def test_output_format_follows_extension_and_table_can_go_to_stdout(tmp_path):
     out = tmp_path / "r.sarif"
     r = dsscan("demo", "--saved", "-f", "sarif", "-o", out, "-f", "table")
@@ -219,6 +213,7 @@ def test_failed_run_does_not_touch_existing_reports(tmp_path):
     assert r.returncode == 2 and out.read_text() == "previous report"
 
 
+@pytest.mark.slow
 def test_policy_selection(tmp_path):
     r = dsscan("demo", "--saved", "-f", "json", "--policy", "DS-NET-*",
                "--skip-policy", "DS-NET-003")
@@ -226,6 +221,7 @@ def test_policy_selection(tmp_path):
     assert ids and ids <= {"DS-NET-001", "DS-NET-002"}
 
 
+@pytest.mark.slow
 def test_policies_list_show_and_unknown_id():
     r = dsscan("policies", "list")
     assert r.returncode == 0
@@ -238,6 +234,7 @@ def test_policies_list_show_and_unknown_id():
     assert dsscan("policies", "show", "DS-XXX-999").returncode == 2
 
 
+@pytest.mark.slow
 def test_builtin_policy_tests_pass():
     r = dsscan("policies", "test")
     assert r.returncode == 0, r.stdout[-2000:]
@@ -279,6 +276,7 @@ test_core_at_home_passes if {
 """
 
 
+@pytest.mark.slow
 def test_user_policy_dir_extends_the_library(tmp_path):
     d = tmp_path / "ours"
     d.mkdir()
@@ -297,6 +295,7 @@ def test_user_policy_dir_extends_the_library(tmp_path):
     assert "BANK-REG-001" in dsscan("policies", "list", "--policy-dir", d).stdout
 
 
+@pytest.mark.slow
 def test_failing_user_policy_test_exits_one(tmp_path):
     d = tmp_path / "ours"
     d.mkdir()
@@ -338,6 +337,7 @@ def test_inventory_schema_validate_classify_explain(tmp_path):
     assert dsscan("inventory", "explain", ESTATE, "no-such-asset").returncode == 2
 
 
+@pytest.mark.slow
 def test_scanning_a_classified_inventory_gives_the_same_findings(tmp_path):
     out = tmp_path / "classified.json"
     dsscan("inventory", "classify", ESTATE, "--catalogue", CATALOGUE, "-o", out)
@@ -368,6 +368,7 @@ def test_a_report_to_a_fifo_is_written_into_it_not_renamed_over_it(tmp_path):
     assert json.loads(got[0])["format"] == "dsscan-report/1"
 
 
+@pytest.mark.slow
 def test_a_report_to_a_directory_or_unwritable_place_is_one_line_exit_two(tmp_path):
     inv = write_inventory(tmp_path / "ok.json", COMPLIANT_BUCKET)
     r = dsscan("scan", "inventory", inv, "-f", "json", "-o", tmp_path)

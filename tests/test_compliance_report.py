@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from cli_support import dsscan
 from markdown_it import MarkdownIt
 
 from dsscan.articles import ARTICLES, UNKNOWN_TITLE
@@ -550,9 +549,7 @@ def test_saved_example_estate_figures_follow_from_the_inventory():
 
 def test_cli_writes_html_and_markdown_by_extension(tmp_path):
     html_path, md_path = tmp_path / "compliance.html", tmp_path / "compliance.md"
-    proc = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "demo", "--saved",
-                           "-o", str(html_path), "-o", str(md_path)],
-                          capture_output=True, text=True, timeout=300)
+    proc = dsscan("demo", "--saved", "-o", str(html_path), "-o", str(md_path))
     assert proc.returncode == 1, proc.stderr  # the demo estate has findings
     page, doc = html_path.read_text("utf-8"), md_path.read_text("utf-8")
     assert page.startswith("<!DOCTYPE html>") and "Compliance by article" in page

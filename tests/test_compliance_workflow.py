@@ -8,7 +8,8 @@ import json
 import re
 import sqlite3
 
-from test_cli import ESTATE, dsscan
+import pytest
+from cli_support import ESTATE, dsscan
 
 SETTINGS = """\
 store: hist/runs.sqlite
@@ -28,6 +29,7 @@ def _json(r):
     return json.loads(r.stdout)
 
 
+@pytest.mark.slow
 def test_waiver_baseline_history_diff_and_trend_work_together(tmp_path):
     (tmp_path / ".dsscan.yaml").write_text(SETTINGS)
     estate = tmp_path / "estate.json"

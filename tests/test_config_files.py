@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_cli import COMPLIANT_BUCKET, dsscan, write_inventory
+from cli_support import COMPLIANT_BUCKET, dsscan, write_inventory
 
 from dsscan.config_files import find_config, load_effective_config
 from dsscan.errors import InputError

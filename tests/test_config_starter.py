@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inprocess import dsscan_inproc
+from cli_support import dsscan
 
 from dsscan.config import Config, load_config
 
@@ -30,7 +30,7 @@ _TIMING = {"started_at", "finished_at", "duration_s", "generated_at", "elapsed_s
 
 def _init(tmp_path: Path) -> Path:
     path = tmp_path / ".dsscan.yaml"
-    r = dsscan_inproc("config", "init", path)
+    r = dsscan("config", "init", path)
     assert r.returncode == 0, r.stderr
     return path
 
@@ -64,7 +64,7 @@ def test_a_scan_with_the_starter_reports_what_the_defaults_report(tmp_path, esta
     reports, codes = [], []
     for i, how in enumerate((["--no-config"], ["--config", starter])):
         out = tmp_path / f"report-{i}.json"
-        r = dsscan_inproc(*ESTATES[estate], *how, "-f", "json", "-o", out)
+        r = dsscan(*ESTATES[estate], *how, "-f", "json", "-o", out)
         codes.append(r.returncode)
         reports.append(_untimed(json.loads(out.read_text())))
     assert codes[0] == codes[1]

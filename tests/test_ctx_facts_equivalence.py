@@ -14,6 +14,7 @@ import copy
 from functools import cache
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ from dsscan.engines.local import EngineSpec, EvalOutput, Evaluator, _collect, ch
 from dsscan.inventory import FORMAT, parse_inventory
 from dsscan.pipeline import ScanOptions, prepare
 from dsscan.policy_library import load_library
+
+pytestmark = pytest.mark.slow  # generated inventories evaluated twice
 
 FACTS = ("level", "rank", "protect_level", "protect_rank", "environment", "test",
          "production", "assessable")

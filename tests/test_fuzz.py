@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from fuzz_support import KINDS, Fuzzer, make_store, run_store_case
 
+pytestmark = pytest.mark.slow  # hundreds of mutated inputs through the command
+
 BASE_SEED = int(os.environ.get("DSSCAN_FUZZ_SEED", "20261207"))
 CASES = int(os.environ.get("DSSCAN_FUZZ_CASES", "2000"))
 

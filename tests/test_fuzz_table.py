@@ -206,6 +206,7 @@ def test_a_device_fifo_or_directory_is_refused_without_reading(fuzzer: Fuzzer, t
     assert expected in line, line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", SPECIAL)
 def test_a_special_file_is_refused_by_the_process_too(tmp_path: Path, what: str) -> None:
     """As a user runs it: a real process that must end (a hang fails on the timeout)."""
@@ -284,6 +285,7 @@ def test_a_plan_that_is_not_plain_json_names_the_fix(tmp_path: Path, what: str, 
 
 # --- --regions with spaces -------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("given", ["us-east-1,eu-west-1", "us-east-1, eu-west-1",
                                    " us-east-1 , eu-west-1 ", "us-east-1 eu-west-1",
                                    "us-east-1,,eu-west-1"])
@@ -365,6 +367,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (_AS_LIMIT, _AS_LIMIT))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, text, fragment", MANY_ERRORS, ids=[c[0] for c in MANY_ERRORS])
 def test_a_file_with_a_schema_error_per_element_is_refused_in_bounded_memory(
         tmp_path: Path, kind: str, text: str, fragment: str) -> None:

@@ -118,6 +118,7 @@ def blocked(store: Any, a: str, b_gaps: list[dict[str, Any]], library: Any) -> s
     return {f["asset_id"].removeprefix("asset:") for f in d["not_assessed_in_b"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fields", "wordings", "holds"), [c[1:] for c in REWORDED],
                          ids=[c[0] for c in REWORDED])
 def test_rewording_a_gap_never_changes_what_the_diff_calls_fixed(
@@ -187,6 +188,7 @@ def _sql(url: str, sql: str, rows: list[tuple[Any, ...]] = ()) -> list[tuple[Any
         return cur.fetchall() if cur.description else []
 
 
+@pytest.mark.slow
 def test_runs_stored_before_the_fields_get_them_once_and_diff_alike(url: str) -> None:
     """A version-3 store holding run A, and a run B with scope rows only text: opened by this
     dsscan, each row gets its place once (migration 4), and the diff decides from it."""
@@ -213,6 +215,7 @@ def test_runs_stored_before_the_fields_get_them_once_and_diff_alike(url: str) ->
     assert d["fixed"] == []  # a row with no place may hold everything
 
 
+@pytest.mark.slow
 def test_a_later_run_with_fields_is_decided_by_its_fields_after_the_upgrade(
         url: str, library: Any) -> None:
     with open_store(url) as store:
@@ -272,6 +275,7 @@ LIVE: list[tuple[str, str, str, dict[str, Any], str, dict[str, Any]]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("service", "op", "fault", "opts", "scope", "fields"), LIVE,
                          ids=[f"{c[1]}-{c[4]}" for c in LIVE])
 def test_live_aws_scope_gaps_carry_their_place_and_call(

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from inprocess import dsscan_inproc
+from cli_support import dsscan
 
 from dsscan.hints import output_name, redirect
 
@@ -41,7 +41,7 @@ CASES = [
 def test_a_terraform_hint_never_redirects_into_the_input(tmp_path, name, data, what):
     given = tmp_path / name
     given.write_bytes(data)
-    r = dsscan_inproc("scan", "terraform", given)
+    r = dsscan("scan", "terraform", given)
     assert r.returncode == 2, r.stderr
     line = r.stderr.strip()
     assert "\n" not in line and what in line, line
@@ -56,7 +56,7 @@ def test_a_terraform_hint_never_redirects_into_the_input(tmp_path, name, data, w
 def test_a_binary_plan_is_named_as_the_plan_to_show(tmp_path):
     given = tmp_path / "main.tfplan"
     given.write_bytes(BINARY)
-    line = dsscan_inproc("scan", "terraform", given).stderr
+    line = dsscan("scan", "terraform", given).stderr
     assert "'terraform show -json main.tfplan > plan.json'" in line, line
 
 

@@ -1,29 +1,35 @@
-"""`dsscan history` and `dsscan diff` as a user runs them: a subprocess, a real store (SQLite
+"""`dsscan history` and `dsscan diff` as a user runs them: the command, a real store (SQLite
 file or the real PostgreSQL server of conftest), real exit codes."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_store import CLEAR_ID, _leaky_result, finding, result, three_findings, unique_prefix
+from cli_support import Result
+from cli_support import dsscan as run_dsscan
+from store_support import (
+    CLEAR_ID,
+    finding,
+    leaky_result,
+    result,
+    three_findings,
+    unique_prefix,
+    without_write_access,
+)
 
 from dsscan.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+
 def dsscan(*args: str | Path, cwd: Path | None = None,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_COLOR": "1", "CI": "true"}
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=120,
-                          env={**base, **(env or {})})
+           env: dict[str, str] | None = None) -> Result:
+    return run_dsscan(*args, cwd=cwd or ROOT, env=env)
 
 
 def two_runs(url: str) -> tuple[str, str]:
@@ -45,7 +51,7 @@ def two_runs(url: str) -> tuple[str, str]:
     return a, b
 
 
-def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
+def one_line_error(r: Result) -> str:
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dsscan: error: "), r.stderr
@@ -261,7 +267,7 @@ def test_history_and_diff_output_hold_no_identifier_in_clear(tmp_path: Path) -> 
     store = tmp_path / "history.sqlite"
     with open_store(str(store)) as s:
         s.save_run(result([]), label=f"before {CLEAR_ID}")
-        s.save_run(_leaky_result(), label=f"after {CLEAR_ID}")
+        s.save_run(leaky_result(), label=f"after {CLEAR_ID}")
     for args in (["history"], ["history", "-f", "json"], ["diff"], ["diff", "-f", "json"]):
         r = dsscan(*args, "--store", store)
         assert r.returncode == 0, r.stderr
@@ -351,7 +357,7 @@ def test_diff_of_complete_runs_has_no_warning(tmp_path: Path) -> None:
 
 # --- input that must not become an internal error ---------------------------------------------
 
-def no_internal_error(r: subprocess.CompletedProcess[str]) -> None:
+def no_internal_error(r: Result) -> None:
     assert "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
@@ -426,8 +432,8 @@ def test_history_never_prints_a_password_holding_hash_or_question_mark(pg_server
 
 # --- readers without write access ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_history_and_diff_read_a_store_they_may_not_write(tmp_path: Path) -> None:
-    from test_store import without_write_access
 
     ro = tmp_path / "ro"
     ro.mkdir()

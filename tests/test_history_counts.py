@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sampling_support import run_dsscan
 
+pytestmark = pytest.mark.slow  # stores filled with generated runs
+
 ROOT = Path(__file__).resolve().parents[1]
 ESTATE = ROOT / "examples" / "bank-estate.json"
 

@@ -31,7 +31,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -41,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
+
+pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("DSSCAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 WINDOW = (1280, 1600)
@@ -304,10 +306,6 @@ def inspect(chromium: str, url: str, tmp: Path, *, cjk_selector: str | None = No
 
 # --- the reports ----------------------------------------------------------------------------
 
-def dsscan(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
-
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -348,6 +346,7 @@ def assert_clean_page(got: Inspection, page: Path) -> None:
     assert got.requests == [page.as_uri()], got.requests  # only the document itself
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["demo_report", "trend_report"])
 def test_report_renders_in_chromium_without_errors_or_requests(which, chromium, tmp_path,
                                                                request):
@@ -365,6 +364,7 @@ def test_report_renders_in_chromium_without_errors_or_requests(which, chromium, 
     assert len(re.findall(rb"/Type\s*/Page\b", got.pdf)) >= 2  # the report prints, on A4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["demo_report", "trend_report"])
 def test_report_screenshot_is_not_blank_and_shows_the_incomplete_banner(which, chromium,
                                                                         tmp_path, request):
@@ -379,6 +379,7 @@ def test_report_screenshot_is_not_blank_and_shows_the_incomplete_banner(which, c
 
 # --- the checks can fail --------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_script_error_is_detected(chromium, tmp_path):
     page = tmp_path / "broken.html"
     page.write_text("<!DOCTYPE html><html><body><h1>x</h1><script>"
@@ -390,6 +391,7 @@ def test_a_script_error_is_detected(chromium, tmp_path):
         assert_clean_page(got, page)
 
 
+@pytest.mark.slow
 def test_a_blank_page_is_detected_as_blank(chromium, tmp_path):
     page = tmp_path / "blank.html"
     page.write_text("<!DOCTYPE html><html><body></body></html>")
@@ -397,6 +399,7 @@ def test_a_blank_page_is_detected_as_blank(chromium, tmp_path):
     assert stats.blank and len(stats.colours) == 1
 
 
+@pytest.mark.slow
 def test_a_reference_to_another_host_is_detected_as_a_request(chromium, tmp_path):
     page = tmp_path / "external.html"
     # 127.0.0.1:9 (discard): nothing listens, and nothing leaves the machine.
@@ -409,6 +412,7 @@ def test_a_reference_to_another_host_is_detected_as_a_request(chromium, tmp_path
         assert_clean_page(got, page)
 
 
+@pytest.mark.slow
 def test_a_missing_cjk_font_would_be_seen(chromium, tmp_path):
     """Control for the font check: Latin text is not drawn with a CJK font."""
     page = tmp_path / "latin.html"

@@ -118,6 +118,7 @@ def test_module_instances_link_to_their_own_owner(modules, name):
     assert a["assessment"] == {"status": "complete", "gaps": []}
 
 
+@pytest.mark.slow
 def test_module_plan_findings_name_the_public_buckets(modules):
     inv = build_inventory(read_plan(str(MODULES)), tool="terraform", files=[str(MODULES)])
     result = run_scan(inv, load_library(), ScanOptions(config=Config()))

@@ -99,6 +99,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_an_errored_plan_is_refused_in_one_line():
     """`terraform plan -out` saves a plan that failed (a precondition here); it lacks the
     block that opens the bucket, which would be judged by AWS's defaults: refused, exit 2."""
@@ -110,6 +111,7 @@ def test_an_errored_plan_is_refused_in_one_line():
     assert path in r.stderr and '"errored": true' in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_an_incomplete_plan_is_judged_and_named_as_a_gap(library):
     """-target plans only the target (and what it needs): judged, and the run says what it
     did not see — the plan file — and exits 3."""

@@ -7,12 +7,11 @@ the fix."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 
 from dsscan.config import Config
 from dsscan.pipeline import ScanOptions, run_scan
@@ -26,10 +25,6 @@ PLANS = Path(__file__).resolve().parent / "fixtures" / "terraform" / "review"
 def library() -> Any:
     return load_library()
 
-
-def dsscan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 def collect(*paths: Path | str) -> Any:
@@ -121,6 +116,7 @@ REPLICAS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("table", "regions", "finds", "unassessed"), REPLICAS,
                          ids=[r[0] for r in REPLICAS])
 def test_global_table_replicas_outside_allowed_regions(library, table, regions, finds,

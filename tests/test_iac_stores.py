@@ -6,12 +6,11 @@ prior_state read once."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 
 from dsscan.config import Config
 from dsscan.pipeline import ScanOptions, run_scan
@@ -193,6 +192,7 @@ def test_clusters_and_single_node_caches(tmp_path):
 
 # -- what was not looked at ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_terraform_inventory_counts_and_lists_skipped_types(tmp_path, capsys):
     p = plan(tmp_path, [
         change("aws_s3_bucket.b", "aws_s3_bucket", {"bucket": "b", "tags": LEVEL}),
@@ -263,8 +263,7 @@ def test_a_resource_in_prior_state_too_is_read_once(tmp_path):
 
 def test_cli_table_shows_what_was_not_looked_at(tmp_path):
     p = plan(tmp_path, [change("aws_sqs_queue.q", "aws_sqs_queue", {"name": "q"})])
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "terraform", str(p)],
-                       capture_output=True, text=True, timeout=120)
+    r = dsscan("scan", "terraform", str(p))
     assert r.returncode == 0, r.stderr
     assert "1 resources not looked at, never judged (aws_sqs_queue x1)" in \
         r.stdout

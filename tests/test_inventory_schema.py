@@ -75,6 +75,7 @@ def aws_env() -> Iterator[None]:
         yield
 
 
+@pytest.mark.slow
 def test_a_full_live_sweep_with_sampling_validates(aws_env):
     from dsscan.scanners.aws.sweep import sweep
     from dsscan.scanners.sampling.aws import SampleOptions
@@ -97,6 +98,7 @@ def test_a_full_live_sweep_with_sampling_validates(aws_env):
     assert doc["sources"]
 
 
+@pytest.mark.slow
 def test_the_example_bank_estate_sweep_validates(aws_env):
     from dsscan.examples import aws_estate
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
@@ -135,6 +137,7 @@ PULUMI = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path, kinds", PULUMI,
                          ids=[str(p.relative_to(ROOT)) for p, _ in PULUMI])
 def test_every_pulumi_input_validates(path: Path, kinds: int):
@@ -158,6 +161,7 @@ def test_local_files_sampled_validate(tmp_path: Path):
     assert any((a.get("content") or {}).get("detections") for a in doc["assets"])
 
 
+@pytest.mark.slow
 def test_sqlite_sampled_validates(tmp_path: Path):
     db = tmp_path / "bank.db"
     with sqlite3.connect(db) as c:
@@ -167,11 +171,13 @@ def test_sqlite_sampled_validates(tmp_path: Path):
     assert_valid(_sampled((f"sqlite:///{db}",)), kinds=2)
 
 
+@pytest.mark.slow
 def test_postgresql_sampled_validates(pg_bank):
     doc = assert_valid(_sampled((pg_bank.url(),)), kinds=2)
     assert any(a["kind"] == "table" for a in doc["assets"])
 
 
+@pytest.mark.slow
 def test_an_unreachable_database_validates_as_not_assessed():
     doc = written(_sampled(("postgresql://sampler:pw@127.0.0.1:1/bank",), timeout=2))
     assert problems(doc) == []

@@ -157,6 +157,7 @@ def test_regorus_knows_every_allowed_builtin():
     assert [n for n, v in values.items() if v is UNDEFINED] == []
 
 
+@pytest.mark.slow
 @needs_opa
 def test_opa_gives_the_same_value_for_every_allowed_builtin():
     ours, oracle = _evaluate_samples("regorus"), _evaluate_samples("opa")

@@ -14,6 +14,8 @@ from dsscan.lint import lint_library
 from dsscan.lint_fields import lint_fields
 from dsscan.policy_library import load_library
 
+pytestmark = pytest.mark.slow  # the policy library loaded and linted per case
+
 HEAD = """# METADATA
 # title: A user policy
 # description: Checks something.

@@ -123,6 +123,7 @@ def _adversarial_texts(n: int, seed: int = 20260101) -> list[str]:
     return ["".join(_piece(rnd) for _ in range(rnd.randint(1, 6))) for _ in range(n)]
 
 
+@pytest.mark.slow
 def test_fast_path_equals_full_masking_on_adversarial_texts():
     masking._CLEAN.clear()
     texts = _adversarial_texts(20000)
@@ -136,6 +137,7 @@ def test_fast_path_equals_full_masking_on_adversarial_texts():
     assert 2000 < changed < 18000
 
 
+@pytest.mark.slow
 def test_texts_the_pre_check_passes_are_left_unchanged_by_the_full_masking():
     # The reason the fast path is exact: every digit chain contains a match of the pre-check
     # and every e-mail an "@", so a text with neither cannot be changed by the masking.
@@ -301,6 +303,7 @@ def test_random_moto_hex_ids_uuids_and_digests_stay_readable():
     assert changed == []
 
 
+@pytest.mark.slow
 def test_generated_identifiers_are_masked_in_every_shape():
     planted = Planted(seed=9)
     values = [planted.resident_id() for _ in range(300)] + \
@@ -328,6 +331,7 @@ def test_keys_and_numbers_are_masked_too():
     assert mask_evidence is mask_value
 
 
+@pytest.mark.slow
 def test_numbers_are_masked_exactly_as_their_text_would_be():
     # A value masked value by value is then left alone by the text pass over the document:
     # the text pass never has to cut into a JSON number.
@@ -556,6 +560,7 @@ def test_a_baseline_entry_is_not_fixed_when_its_asset_could_not_be_assessed(tmp_
     assert result.fixed == []
 
 
+@pytest.mark.slow
 def test_e_mail_masking_from_each_at_sign_equals_the_reference_pattern():
     # _mask_emails starts from each "@" (a pattern starting with a look-behind is tried at
     # every character: seconds on a 50 MB report); it must find exactly what _EMAIL finds.
@@ -686,6 +691,7 @@ def test_numbers_written_with_the_same_separators_stay_readable(text):
     assert mask_text(text) == text
 
 
+@pytest.mark.slow
 def test_long_digit_chains_are_masked_whole_by_both_paths():
     # The cost (linear: 200 kB take twice 100 kB) is measured in bench/bench_planted.py
     # --chains, never asserted here; here only what is masked: the windows the full masking
@@ -706,6 +712,7 @@ def _explain(*args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "NO_COLOR": "1", "CI": "true"})
 
 
+@pytest.mark.slow
 def test_explain_refuses_an_ambiguous_masked_id_and_says_how_to_pick(tmp_path):
     planted = Planted(seed=41)
     a = planted.resident_id()

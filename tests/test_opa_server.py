@@ -14,12 +14,12 @@ import json
 import random
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 from opa_data_api_server import OpaDataApiServer
 from opa_support import needs_opa
 
@@ -32,7 +32,8 @@ from dsscan.inventory import load_inventory
 from dsscan.pipeline import ScanOptions, prepare, run_scan, select_policies
 from dsscan.policy_library import load_library
 
-pytestmark = needs_opa  # the test server evaluates with real OPA
+# The test server evaluates with real OPA; most tests start it and scan through it.
+pytestmark = [needs_opa, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 ESTATE = ROOT / "examples" / "bank-estate.json"
@@ -306,12 +307,6 @@ def test_unusable_urls_are_input_errors(url):
 
 
 # --- the command line ------------------------------------------------------------------------
-
-def dsscan(*args: str | Path, cwd: Path, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", **(env or {})})
 
 
 def report(r: subprocess.CompletedProcess[str]) -> tuple[Any, Any]:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a dsscan process per case (real file descriptors)
+
 ROOT = Path(__file__).resolve().parent.parent
 ESTATE = str(ROOT / "examples" / "bank-estate.json")
 CATALOGUE = str(ROOT / "examples" / "catalogue.yaml")
@@ -41,8 +43,9 @@ CASES = [  # (name, arguments, standard output on /dev/full, what the line says)
      "cannot write standard output"),
     ("inventory to stdout /dev/full", ["inventory", "classify", ESTATE], True,
      "cannot write standard output"),
-    ("demo report to /dev/full", ["demo", "-f", "json", "-o", FULL], False, "/dev/full"),
-    ("demo, stdout /dev/full", ["demo"], True, "cannot write standard output"),
+    ("demo report to /dev/full", ["demo", "--saved", "-f", "json", "-o", FULL], False,
+     "/dev/full"),
+    ("demo, stdout /dev/full", ["demo", "--saved"], True, "cannot write standard output"),
     ("line break in an output name", ["scan", "inventory", ESTATE, "-f", "json", "-o",
                                       "a\nb.json"], False, "line break"),
     ("carriage return in an output name", ["inventory", "classify", ESTATE, "-o", "x\r.json"],

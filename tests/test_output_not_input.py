@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sampling_support import run_dsscan
 
+pytestmark = pytest.mark.slow  # the command per input/output pairing
+
 ROOT = Path(__file__).resolve().parents[1]
 ESTATE = ROOT / "examples" / "bank-estate.json"
 CATALOGUE = ROOT / "examples" / "catalogue.yaml"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 # Source directory -> where its files land in the wheel (pyproject's package-dir).
 PACKAGE_DIRS = {"dsscan": "dsscan", "cli": "dsscan/cli", "scanners": "dsscan/scanners",
@@ -65,6 +67,7 @@ def _shipped(source: str, pattern: str) -> list[str]:
                   if p.is_file() and "__pycache__" not in p.parts)
 
 
+@pytest.mark.slow
 def test_the_build_prints_no_warning(wheel: Built) -> None:
     warnings = [ln for ln in wheel.output.splitlines() if "warn" in ln.lower()]
     assert not warnings, "\n".join(warnings)

@@ -99,12 +99,14 @@ def test_terraform_plan_gives_the_expected_findings():
                                     files=[str(plan)])) == EXPECTED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["program", "stack-export.json", "preview.json"])
 def test_pulumi_descriptions_give_the_same_findings(source):
     path = PROGRAM if source == "program" else PROGRAM / "recorded" / source
     assert pulumi(path) == EXPECTED
 
 
+@pytest.mark.slow
 def test_the_estate_in_moto_gives_the_same_findings(live):
     assert live == EXPECTED
 
@@ -147,6 +149,7 @@ def defaults_recorded(tmp_path_factory) -> dict[str, Path]:
     return {"export": d / "stack-export.json", "preview": d / "preview.json"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["plan", "program", "export", "preview"])
 def test_provider_defaults_and_new_stores_give_one_verdict(source, defaults_recorded):
     """A v6 bucket without SSE/PAB resources, DynamoDB without SSE, an EBS volume without

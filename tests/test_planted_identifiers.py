@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from planted import Planted
 from planted_scenarios import aws_scenario, check, describe, files_scenario, sqlite_scenario
+
+pytestmark = pytest.mark.slow  # every input and output of the command, several full scans
 
 
 def test_no_planted_identifier_leaks_from_files_reports_store_baseline_and_errors(tmp_path):

@@ -82,6 +82,7 @@ def test_fixture_library_modules_tests_and_not_assessed():
     assert lib.policy("ACME-NET-001").kinds == ()
 
 
+@pytest.mark.slow
 def test_user_policies_come_after_builtin_ones_in_one_library():
     lib = load_library([ACME])
     ids = {p.id: p.builtin for p in lib.policies}
@@ -160,6 +161,7 @@ def test_duplicate_policy_id_in_user_directories(tmp_path):
     assert str(tmp_path / "one/p.rego") in msg and msg.startswith(str(tmp_path / "two/p.rego"))
 
 
+@pytest.mark.slow
 def test_user_policy_may_not_reuse_a_builtin_id(tmp_path):
     builtin = load_library().policies
     p = builtin[0]

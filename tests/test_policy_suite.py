@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from opa_support import needs_opa
-from test_engine import synthetic_inventory
+from synthetic_inventory import synthetic_inventory
 
 from dsscan.config import Config
 from dsscan.engines.local import evaluate
@@ -34,11 +34,13 @@ def _failures(results):
             for r in results if not r.passed]
 
 
+@pytest.mark.slow
 def test_shipped_library_tests_pass_under_regorus(regorus_results):
     assert regorus_results, "the shipped library has no Rego test"
     assert _failures(regorus_results) == []
 
 
+@pytest.mark.slow
 @needs_opa
 def test_shipped_library_tests_pass_under_opa_with_identical_results(shipped, regorus_results):
     oracle = run_policy_tests(shipped, engine="opa")
@@ -74,12 +76,14 @@ def _parity(lib, n: int, seed: int) -> None:
     assert ours.assessed == oracle.assessed
 
 
+@pytest.mark.slow
 @needs_opa
 def test_shipped_library_gives_identical_verdicts_under_regorus_and_opa(shipped):
     assert shipped.policies
     _parity(shipped, 400, seed=3)
 
 
+@pytest.mark.slow
 @needs_opa
 def test_shipped_and_user_libraries_together_give_identical_verdicts():
     _parity(load_library([FIXTURES / "acme"]), 200, seed=5)
@@ -93,6 +97,7 @@ def _write(d: Path, name: str, text: str) -> Path:
     return p
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("given", [[FIXTURES / "uses_builtin_lib"],
                                    str(FIXTURES / "uses_builtin_lib"),
                                    FIXTURES / "uses_builtin_lib"])
@@ -105,6 +110,7 @@ def test_user_tests_run_with_the_builtin_lib_loaded(given):
     assert {r.package for r in results} == {"dsscan.policy.acme_cls_001_test"}
 
 
+@pytest.mark.slow
 def test_failing_undefined_and_erroring_tests_are_failures(tmp_path):
     path = _write(tmp_path, "x_test.rego", """package acme.x_test
 
@@ -134,6 +140,7 @@ test_error if conflict == 1
     assert all(r.file == str(path) and r.duration_s >= 0 for r in results.values())
 
 
+@pytest.mark.slow
 @needs_opa
 def test_runner_gives_the_same_verdicts_under_opa(tmp_path):
     _write(tmp_path, "y_test.rego", """package acme.y_test
@@ -159,6 +166,7 @@ test_with_input if input.x == 1 with input as {"x": 1}
     assert "conflict" in oracle[2].error
 
 
+@pytest.mark.slow
 def test_match_selects_tests_by_package_and_name():
     results = run_policy_tests([FIXTURES / "acme"], match=r"acme_enc_001_test\.test_un")
     assert [r.name for r in results] == ["test_unencrypted_core_store_is_denied",
@@ -166,17 +174,20 @@ def test_match_selects_tests_by_package_and_name():
     assert run_policy_tests([FIXTURES / "acme"], match="no_such_test") == []
 
 
+@pytest.mark.slow
 def test_bad_match_pattern_is_a_one_line_error():
     with pytest.raises(PolicyError, match="--match: not a valid regular expression"):
         run_policy_tests([FIXTURES / "acme"], match="(")
 
 
+@pytest.mark.slow
 def test_default_runs_the_builtin_library_tests(regorus_results):
     assert [(r.package, r.name) for r in run_policy_tests()] == [
         (r.package, r.name) for r in regorus_results]
     assert all(Path(r.file).name.endswith("_test.rego") for r in regorus_results)
 
 
+@pytest.mark.slow
 def test_the_example_in_the_policy_writing_guide_passes_its_tests(tmp_path):
     import re
 

@@ -349,6 +349,7 @@ def test_iac_public_verdict_without_a_block(tool: str) -> None:
         assert a["access"]["public"] is public, name
 
 
+@pytest.mark.slow
 def test_live_scan_gives_the_table_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_env(monkeypatch)
     cases = [x for x in SOURCE_CASES if not isinstance(x[1]["Statement"], dict)]
@@ -397,6 +398,7 @@ def test_iac_table_resource_policy_gives_the_table_verdict(tool: str) -> None:
     assert a["access"] == {"public": False, "wildcard_principal": False}
 
 
+@pytest.mark.slow
 def test_live_scan_judges_table_resource_policies(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_env(monkeypatch)
     picked = ["star principal", "source vpc fixed", "StringLike vpc-*", "StringNotEquals vpc",

@@ -48,6 +48,7 @@ def inventory() -> Any:
     return pu.collect((str(PROGRAM),))
 
 
+@pytest.mark.slow
 def test_a_program_using_computed_values_runs(capture):
     out = capture["outputs"]
     # api_endpoint + "/" + stage.name + "/": a URL and the stage's auto-name
@@ -62,6 +63,7 @@ def test_a_program_using_computed_values_runs(capture):
         "Service": "lambda.amazonaws.com"}
 
 
+@pytest.mark.slow
 def test_what_the_program_declares_is_judged(inventory):
     got = {a["name"]: a for a in inventory.assets}
     assert set(got) == {"orders", "bank-site", "bank-exports", "bank-ledger-archive"}
@@ -90,6 +92,7 @@ def _archive_gaps(inventory: Any, kms_keys: list[str]) -> list[Any]:
             if (result.assets.get(n.asset_id or "") or {}).get("name") == "bank-ledger-archive"]
 
 
+@pytest.mark.slow
 def test_kms_keys_decides_the_bank_key_only_by_its_exact_arn(inventory):
     archive = next(a for a in inventory.assets if a["name"] == "bank-ledger-archive")
     key = archive["encryption"]["at_rest"]["key_id"]

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -98,6 +99,7 @@ def test_values_unknown_during_preview_are_reported_not_passed():
     assert gaps and "not known before apply" in gaps[0][0]
 
 
+@pytest.mark.slow
 def test_the_example_pack_serves_the_analyzer_protocol_on_localhost():
     """What the Pulumi CLI does first: start the pack, read its port, ask what it holds."""
     import subprocess
@@ -125,6 +127,7 @@ def test_the_example_pack_serves_the_analyzer_protocol_on_localhost():
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_waived_finding_blocks_no_deployment(tmp_path):
     cfg = tmp_path / "dsscan.yaml"
     cfg.write_text("waivers:\n  - policy: DS-NET-003\n    asset: loan-documents\n"

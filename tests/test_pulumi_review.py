@@ -149,6 +149,7 @@ fresh = aws.s3.BucketV2("fresh", bucket="core-fresh")
 """
 
 
+@pytest.mark.slow
 def test_imported_resources_of_a_program_are_not_given_defaults(tmp_path):
     d = tmp_path / "prog"
     d.mkdir()
@@ -183,6 +184,7 @@ def test_kms_replica_and_external_keys_are_customer_managed(tmp_path):
     assert a["encryption"]["at_rest"]["key_type"] == "customer_managed"
 
 
+@pytest.mark.slow
 def test_global_table_replicas_reach_ds_xbr_001(tmp_path, library):
     arn = "arn:aws:dynamodb:us-east-1:111111111111:table/core-ledger"
     doc = export([

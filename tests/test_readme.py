@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from dsscan.engines.local import evaluate
 from dsscan.policy_library import load_library
 
@@ -28,6 +30,7 @@ def test_ci_runs_the_readme_test_command():
     assert (ROOT / "scripts" / "test").stat().st_mode & 0o111  # runs as written
 
 
+@pytest.mark.slow
 def test_readme_policy_example_loads_lints_and_finds_core_data_abroad(tmp_path):
     [rego] = code_blocks("rego")
     (tmp_path / "bank_reg_001.rego").write_text(rego, encoding="utf-8")

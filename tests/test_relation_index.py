@@ -85,6 +85,7 @@ def test_same_vault_name_in_two_accounts_classification_and_ctx_agree():
     assert contents_of(by, "rp-1") == {v2["id"]}
 
 
+@pytest.mark.slow
 def test_same_vault_name_in_two_accounts_ds_enc_002_judges_by_the_right_key():
     v1, v2 = vault(A1, key=CMK), vault(A2)
     inv = parse_inventory({"format": "dsscan-inventory/1", "assets": [
@@ -149,6 +150,7 @@ def test_one_vault_resolution_for_both_stages(vaults, ref, expected, reverse):
         assert ctx_vault(by, "rp-1") == expected
 
 
+@pytest.mark.slow
 def test_an_ambiguous_vault_leaves_the_copy_not_assessed_never_passed():
     v1, v2 = vault(A1, key=CMK), vault(A2)
     inv = parse_inventory({"format": "dsscan-inventory/1", "assets": [

@@ -635,6 +635,7 @@ def synthetic_estate(n: int, domains: int = 50, groups: int = 1000) -> list[dict
     return out
 
 
+@pytest.mark.slow
 def test_context_for_fifty_thousand_assets():
     assets = synthetic_estate(50_000)
     by = run(assets)

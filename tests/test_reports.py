@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cli_support import dsscan
 from jsonschema import Draft4Validator, Draft7Validator
 
 from dsscan.errors import InputError
@@ -520,8 +521,7 @@ def test_an_identifier_in_a_related_asset_id_is_masked_in_every_format(tmp_path)
     inv.write_text(estate.replace("rs:risk-warehouse-2026-11-21", f"rs:cust-{clear}"), "utf-8")
     formats = ("json", "sarif", "junit", "html", "markdown", "table")
     args = [a for f in formats for a in ("-f", f, "-o", str(tmp_path / f"out.{f}"))]
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "inventory", str(inv),
-                        "--no-config", *args], capture_output=True, text=True, timeout=300)
+    r = dsscan("scan", "inventory", str(inv), "--no-config", *args)
     assert r.returncode == 1, r.stderr
     for f in formats:
         text = (tmp_path / f"out.{f}").read_text("utf-8")

@@ -4,11 +4,10 @@ CrossGuard pack and Python users. What the CLI adds is option parsing and where 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import dsscan
 
 from dsscan.errors import InputError
 from dsscan.run import RunRequest, RunUI, execute, load_setup, plan_reports
@@ -52,9 +51,8 @@ def test_execute_returns_the_scan_the_exit_code_and_every_rendered_report(tmp_pa
 
 def test_the_cli_and_the_library_give_the_same_report_and_exit_code(tmp_path: Path) -> None:
     cli_out = tmp_path / "cli.json"
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "inventory", ESTATE,
-                        "--catalogue", CATALOGUE, "--no-config", "-f", "json", "-o",
-                        str(cli_out)], capture_output=True, text=True, timeout=600)
+    r = dsscan("scan", "inventory", ESTATE, "--catalogue", CATALOGUE, "--no-config",
+               "-f", "json", "-o", cli_out)
     lib = execute(RunRequest(inventory=_estate, catalogue_path=CATALOGUE, no_config=True,
                              formats=("json",)))
 

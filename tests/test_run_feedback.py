@@ -58,6 +58,7 @@ def _progress_lines(err: str) -> list[str]:
     return [ln for ln in err.splitlines() if LINE.match(ln)]
 
 
+@pytest.mark.slow
 def test_plain_progress_lines_on_a_non_terminal_and_none_when_asked_not_to() -> None:
     base = ["scan", "inventory", ESTATE, "--no-config", "--fail-on", "never"]
     shown = _dsscan(base)
@@ -84,6 +85,7 @@ def _larger(tmp_path: Path, copies: int = 10) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_progress_lines_are_spaced_by_the_interval(tmp_path: Path) -> None:
     # A 2 s step against the 5 s interval: most events must be held back.
     ran = _dsscan(["scan", "inventory", _larger(tmp_path), "--no-config",
@@ -207,6 +209,7 @@ def test_quiet_sampling_prints_nothing_but_errors(tmp_path: Path) -> None:
     assert SUMMARY.match(scanned.err.splitlines()[-1]), scanned.err
 
 
+@pytest.mark.slow
 def test_the_demo_reports_each_stage_in_counts_only(tmp_path: Path) -> None:
     """The case of the issue: `dsscan demo` in a CI log (moto in this process, the real AWS
     sweep with sampling, the evaluation): a line per stage, counts and no identifier."""

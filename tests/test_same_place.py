@@ -15,6 +15,8 @@ from dsscan.inventory import parse_inventory
 from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 
+pytestmark = pytest.mark.slow  # every wording x combination on both engines
+
 A1, A2, R1, R2 = "111111111111", "222222222222", "cn-north-1", "cn-northwest-1"
 CMK = {"enabled": True, "key_type": "customer_managed", "key_id": "k-1"}
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from cli_support import dsscan
 from sampling_corpus import Corpus, csv_text
 from sampling_support import Recorder
 
@@ -101,18 +100,14 @@ def test_render_keeps_exact_digits():
 def test_cli_writes_a_valid_inventory_and_rejects_s3_urls(tmp_path):
     f = tmp_path / "customers.csv"
     f.write_text(csv_text(Corpus(seed=8).customers(20)))
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "sample", str(f), "--tag",
-                        "environment=test", "--tag", "owner=retail"],
-                       capture_output=True, text=True, timeout=60)
+    r = dsscan("sample", str(f), "--tag", "environment=test", "--tag", "owner=retail")
     assert r.returncode == 0, r.stderr
     inv = parse_inventory(json.loads(r.stdout), "stdout")
     [a] = inv.assets
     assert a["tags"] == {"environment": "test", "owner": "retail"}
     assert a["content"]["status"] == "sampled"
     assert inv.generator["scanner"] == "sample"
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "sample", "s3://bucket/x"],
-                       capture_output=True, text=True, timeout=60)
+    r = dsscan("sample", "s3://bucket/x")
     assert r.returncode == 2 and "--sample-data" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "sample", str(f), "--tag",
-                        "novalue"], capture_output=True, text=True, timeout=60)
+    r = dsscan("sample", str(f), "--tag", "novalue")
     assert r.returncode == 2 and "KEY=VALUE" in r.stderr

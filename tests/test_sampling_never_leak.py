@@ -22,6 +22,8 @@ from aws_support import FAKE_ENV, REGION, bucket
 from sampling_corpus import COLUMNS, Corpus, csv_text
 from sampling_support import MotoServer, run_dsscan
 
+pytestmark = pytest.mark.slow  # full sampling runs through the command
+
 FORMATS = ("table", "json", "sarif", "junit")
 
 

@@ -67,6 +67,7 @@ def scan_with_sampling(**kw):
 
 # --- formats ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_formats_are_read_per_column_or_as_text(aws, rows):
     s3 = bucket("exports")
     put(s3, "exports", "a/customers.csv", csv_text(rows).encode())
@@ -105,6 +106,7 @@ def test_formats_are_read_per_column_or_as_text(aws, rows):
     assert out.gaps == []
 
 
+@pytest.mark.slow
 def test_objects_per_bucket_are_bounded_newest_first(aws, rows):
     s3 = bucket("many")
     for i in range(8):
@@ -118,6 +120,7 @@ def test_objects_per_bucket_are_bounded_newest_first(aws, rows):
 
 # --- bounds -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_large_object_is_read_only_partially_by_range_requests(aws):
     corpus = Corpus(seed=3)
     big = csv_text(corpus.customers(9000)).encode()  # ~2.4 MB
@@ -169,6 +172,7 @@ def test_gzip_is_inflated_from_the_bounded_prefix_only(aws):
     assert 0 < out.content["sample"]["rows"] <= 1000
 
 
+@pytest.mark.slow
 def test_parquet_is_read_from_its_footer_and_first_row_group(aws, rows):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -193,6 +197,7 @@ def test_parquet_is_read_from_its_footer_and_first_row_group(aws, rows):
 
 # --- DynamoDB -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_dynamodb_scan_is_bounded_and_numbers_keep_their_digits(aws, rows):
     ddb = boto3.client("dynamodb", region_name=REGION)
     ddb.create_table(TableName="customers", BillingMode="PAY_PER_REQUEST",
@@ -230,6 +235,7 @@ def _estate(rows) -> None:
         "\n".join(json.dumps({"id": r["id_number"]}) for r in rows).encode())
 
 
+@pytest.mark.slow
 def test_sampling_is_opt_in_and_calls_only_declared_operations(aws, rows):
     _estate(rows)
     log = CallLog()
@@ -247,6 +253,7 @@ def test_sampling_is_opt_in_and_calls_only_declared_operations(aws, rows):
     assert by_name(inv, "uat-exports")["content"]["status"] == "sampled"
 
 
+@pytest.mark.slow
 @set_initial_no_auth_action_count(3)
 def test_access_denied_on_getobject_and_scan_is_a_content_gap(aws, rows, monkeypatch):
     iam = boto3.client("iam", region_name=REGION)
@@ -277,6 +284,7 @@ def test_access_denied_on_getobject_and_scan_is_a_content_gap(aws, rows, monkeyp
     assert gap["aspect"] == "content" and gap["reason"].startswith("dynamodb:Scan AccessDenied")
 
 
+@pytest.mark.slow
 def test_kms_decrypt_denied_is_named_as_such(aws, rows):
     s3 = bucket("sse-kms")
     put(s3, "sse-kms", "a.csv", csv_text(rows[:3]).encode())
@@ -316,6 +324,7 @@ def test_sampling_policy_grants_exactly_the_sampling_reads():
 
 # --- verdicts -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_verdict_sampled_buckets_and_tables_carry_the_detectors_findings(aws, rows):
     _estate(rows)
     inv = scan_with_sampling(services=["s3"])
@@ -338,6 +347,7 @@ def moto_server(monkeypatch):
     server.stop()
 
 
+@pytest.mark.slow
 def test_verdict_scan_aws_sample_data_end_to_end(moto_server, tmp_path, rows):
     _estate(rows)
     report, calls = tmp_path / "r.json", tmp_path / "calls.jsonl"

@@ -48,6 +48,7 @@ dsscan = run_dsscan
 
 # --- PostgreSQL: what is read -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_postgres_tables_become_table_assets_under_a_credential_free_database_id(pg_bank):
     assets = sample(pg_bank.url(), Recorder(), tables=("customers", "crm.*"))
     db = assets[0]
@@ -67,6 +68,7 @@ def test_postgres_tables_become_table_assets_under_a_credential_free_database_id
                                                                               "other": 1}
 
 
+@pytest.mark.slow
 def test_numeric_ids_reach_the_detectors_as_exact_strings(pg_bank):
     rec = Recorder()
     sample(pg_bank.url(), rec, tables=("customers",))
@@ -123,10 +125,23 @@ def test_a_view_that_writes_is_refused_by_the_read_only_transaction(pg_bank):
         assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
 
 
-def test_statement_timeout_makes_a_slow_view_not_assessed(pg_bank):
+@pytest.fixture
+def slow_view(pg_bank):
+    """A view that takes a minute, for this test only (every other test samples the whole
+    database and would wait for it): a timeout that works ends it in well under that."""
+    with pg_bank.server.admin("bank") as db:
+        db.execute("CREATE VIEW slow_view AS SELECT (SELECT 'x'::text FROM pg_sleep(60)) AS note")
+        db.execute(f"GRANT SELECT ON slow_view TO {pg_bank.sampler}")
+    yield
+    with pg_bank.server.admin("bank") as db:
+        db.execute("DROP VIEW slow_view")
+
+
+@pytest.mark.slow
+def test_statement_timeout_makes_a_slow_view_not_assessed(pg_bank, slow_view):
     t0 = time.monotonic()
     assets = sample(pg_bank.url(), Recorder(), tables=("slow_view", "customers"), timeout=0.5)
-    assert time.monotonic() - t0 < 4  # the view sleeps 5 s
+    assert time.monotonic() - t0 < 30  # stopped at the timeout, not after the view's minute
     slow = by_name(assets, "slow_view")
     assert slow["content"] == {**slow["content"], "status": "error"}
     assert slow["content"]["reason"].startswith("statement timeout (0.5 s)")
@@ -144,6 +159,7 @@ def test_permission_denied_on_a_table_is_not_assessed(pg_bank):
     assert t["assessment"]["gaps"][0] == {"aspect": "content", "reason": "permission denied"}
 
 
+@pytest.mark.slow
 def test_bad_password_is_not_assessed_and_never_shown(pg_bank, tmp_path):
     wrong = "Wr0ng#p@ss:word"
     [db] = sample(pg_bank.url(password=wrong), Recorder())
@@ -196,6 +212,7 @@ def test_verdict_unmasked_masked_and_tokenized_columns(pg_bank):
     assert not [d for d in twin["content"]["detections"] if d.get("unmasked")]
 
 
+@pytest.mark.slow
 def test_verdict_sample_scan_reports_the_test_table_and_the_understated_level(pg_bank, tmp_path):
     report = tmp_path / "r.json"
     r = dsscan("sample", pg_bank.url(), "--tables", "customers", "--tables", "crm.*",
@@ -261,6 +278,7 @@ def test_sqlite_statement_timeout(sqlite_bank):
     assert slow["content"]["reason"] == "statement timeout (0.3 s)"
 
 
+@pytest.mark.slow
 def test_verdict_sqlite_file_given_as_a_path(sqlite_bank, tmp_path):
     path, rows = sqlite_bank
     out = tmp_path / "inv.json"
@@ -289,6 +307,7 @@ def test_urls_ids_and_redaction():
     assert "s3cret" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_bad_url_and_missing_driver_are_usage_errors(tmp_path):
     r = dsscan("sample", "postgresql://u:s3cret@h:notaport/db")
     assert r.returncode == 2 and "s3cret" not in r.stderr and "not a database URL" in r.stderr

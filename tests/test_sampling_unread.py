@@ -150,6 +150,7 @@ def test_csv_cells_past_the_header_are_read(tmp_path: Path):
     assert [d["detector"] for d in a["content"]["detections"]] == ["prc_resident_id"]
 
 
+@pytest.mark.slow
 def test_jsonb_nested_past_the_driver_is_a_gap(pg_store_url: str):
     """PostgreSQL keeps a jsonb value nested 5,000 deep; the driver's JSON parser cannot
     build it (RecursionError): the table is not assessed, one line, no internal error."""

@@ -15,41 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_support import (
+    CLEAR_ID,
+    MASKED_ID,
+    finding,
+    leaky_result,
+    result,
+    three_findings,
+    unique_prefix,
+    without_write_access,
+)
 
 from dsscan.errors import InputError
-from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
+from dsscan.findings import NotAssessed, ScanResult
 from dsscan.store import mask_url, open_store, parse_store_url
 from dsscan.store.migrate import latest_version, migrations
 
 ROOT = Path(__file__).resolve().parent.parent
-SEVERITY = {"core": "critical", "important": "high", "sensitive": "medium", "general": "low",
-            "unclassified": "medium"}
-# Synthetic: a resident-ID-shaped number and its masked form (dsscan.masking).
-CLEAR_ID = "110101199003077777"
-MASKED_ID = "110101********7777"
-
-
-def finding(policy: str, asset: str, level: str, **kw: Any) -> Finding:
-    return Finding(policy_id=policy, title=f"{policy} title", articles=(41,),
-                   severity=kw.pop("severity", SEVERITY[level]), level=level, asset_id=asset,
-                   message=kw.pop("message", f"{asset} breaks {policy}"),
-                   remediation="fix it", **kw)
-
-
-def result(findings: list[Finding], *, not_assessed: list[NotAssessed] | None = None,
-           started_at: str = "2025-03-01T08:00:00+00:00", assets: int = 10) -> ScanResult:
-    return ScanResult(findings=findings, not_assessed=not_assessed or [],
-                      policies=[PolicyInfo(id="DS-ENC-001", title="t", package="p", path="x")],
-                      asset_count=assets, inputs=["estate.json"], tool_version="0.1.0",
-                      started_at=started_at, duration_s=0.5)
-
-
-def three_findings() -> list[Finding]:
-    return [finding("DS-ENC-001", "arn:aws-cn:s3:::ledger", "core"),
-            finding("DS-ENC-001", "arn:aws-cn:s3:::reports", "important"),
-            finding("DS-NET-002", "vpc-0prod", "sensitive", related=("vpc-0test",))]
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -164,12 +146,6 @@ def test_run_ids_are_never_taken_for_identifiers_by_the_masker(
         assert not any(c.isdigit() for c in run_id.rsplit("-", 1)[1])
 
 
-def unique_prefix(run_id: str, *others: str) -> str:
-    """The shortest prefix of run_id that no other id starts with."""
-    return next(run_id[:n] for n in range(1, len(run_id) + 1)
-                if not any(o.startswith(run_id[:n]) for o in others))
-
-
 def test_start_times_are_kept_in_utc(tmp_path: Path) -> None:
     with open_store(str(tmp_path / "h.sqlite")) as store:
         store.save_run(result([], started_at="2025-03-01T16:30:00+08:00"))
@@ -225,6 +201,7 @@ def test_resolve_latest_on_an_empty_store_is_an_input_error(url: str) -> None:
         store.resolve("latest")
 
 
+@pytest.mark.slow
 def test_diff_lists_new_fixed_and_changed_level_by_fingerprint(url: str) -> None:
     before = three_findings()
     after = [finding("DS-ENC-001", "arn:aws-cn:s3:::ledger", "core",
@@ -328,18 +305,9 @@ def test_diff_counts_as_fixed_only_what_the_later_run_could_assess(url: str) -> 
 
 # --- never leak, all or nothing ------------------------------------------------------------
 
-def _leaky_result() -> ScanResult:
-    asset = f"arn:aws-cn:s3:::kyc-{CLEAR_ID}"
-    return result(
-        [finding("DS-TST-002", asset, "sensitive", asset_name=f"客户 {CLEAR_ID}",
-                 message=f"unmasked resident ID {CLEAR_ID} and 13812345678 in column id")],
-        not_assessed=[NotAssessed(reason=f"cannot read {CLEAR_ID}", asset_id=asset,
-                                  scope=f"bucket {CLEAR_ID}")])
-
-
 def test_nothing_is_stored_in_clear_in_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite"
-    r = _leaky_result()
+    r = leaky_result()
     r.inputs = [f"/exports/{CLEAR_ID}.json"]
     with open_store(str(path)) as store:
         store.save_run(r, label=f"after {CLEAR_ID}")
@@ -353,7 +321,7 @@ def test_nothing_is_stored_in_clear_in_sqlite(tmp_path: Path) -> None:
 
 
 def test_nothing_is_stored_in_clear_in_postgresql(pg_store_url: str) -> None:
-    r = _leaky_result()
+    r = leaky_result()
     r.inputs = [f"/exports/{CLEAR_ID}.json"]
     with open_store(pg_store_url) as store:
         store.save_run(r, label=f"after {CLEAR_ID}")
@@ -459,6 +427,7 @@ def test_a_store_newer_than_this_dsscan_is_refused(url: str) -> None:
         open_store(url)
 
 
+@pytest.mark.slow
 def test_migrating_postgresql_takes_the_advisory_lock(pg_store_url: str) -> None:
     import psycopg
 
@@ -481,6 +450,7 @@ def test_migrating_postgresql_takes_the_advisory_lock(pg_store_url: str) -> None
     done[0].close()
 
 
+@pytest.mark.slow
 def test_a_sqlite_writer_waits_for_another_instead_of_failing(tmp_path: Path) -> None:
     path = str(tmp_path / "history.sqlite")
     open_store(path).close()
@@ -565,11 +535,13 @@ def _assert_consistent(url: str, ids: list[str]) -> None:
     assert versions == [(v,) for v in range(1, latest_version(parse_store_url(url)[0]) + 1)]
 
 
+@pytest.mark.slow
 def test_several_processes_write_to_one_new_sqlite_file(tmp_path: Path) -> None:
     url = str(tmp_path / "shared" / "history.sqlite")
     _assert_consistent(url, _run_writers(url))
 
 
+@pytest.mark.slow
 def test_several_processes_write_to_one_new_postgresql_database(pg_store_url: str) -> None:
     _assert_consistent(pg_store_url, _run_writers(pg_store_url))
 
@@ -878,24 +850,6 @@ try:
 except InputError as e:
     print("InputError:", e)
 """
-
-
-def without_write_access(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run ``args`` as someone who may read but not write the store: when the tests run as
-    root (which writes anywhere), as root without the capabilities that override file
-    permissions (dropped from the bounding set before exec, so the permission bits apply)."""
-    import os
-
-    def drop_overrides() -> None:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
-            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
-
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          preexec_fn=drop_overrides if os.geteuid() == 0 else None)
 
 
 @pytest.fixture

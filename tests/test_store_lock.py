@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sampling_support import run_dsscan
+
+pytestmark = pytest.mark.slow  # several dsscan processes contending for one store
 
 ROOT = Path(__file__).resolve().parents[1]
 ESTATE = ROOT / "examples" / "bank-estate.json"

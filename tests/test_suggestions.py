@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from inprocess import dsscan_inproc
+from cli_support import dsscan
 
 from dsscan.suggest import close_matches, did_you_mean
 
@@ -28,7 +28,7 @@ CATALOGUE = ROOT / "examples" / "catalogue.yaml"
     (["baseline", "create", "invetory", "x.json"], "invetory", "inventory"),
 ])
 def test_a_mistyped_command_says_which_was_meant(argv, typo, meant):
-    r = dsscan_inproc(*argv)
+    r = dsscan(*argv)
     assert r.returncode == 2
     line = r.stderr.strip()
     assert "\n" not in line and f"No such command '{typo}'" in line, line
@@ -36,7 +36,7 @@ def test_a_mistyped_command_says_which_was_meant(argv, typo, meant):
 
 
 def test_a_command_like_nothing_gets_no_guess():
-    r = dsscan_inproc("xyzzy")
+    r = dsscan("xyzzy")
     assert r.returncode == 2 and "No such command 'xyzzy'" in r.stderr
     assert "did you mean" not in r.stderr
 
@@ -47,7 +47,7 @@ def test_a_command_like_nothing_gets_no_guess():
     ("--skip-policy", "DS-ENC-01", "DS-ENC-001"),
 ])
 def test_a_policy_id_that_matches_nothing_says_which_was_meant(flag, pattern, meant):
-    r = dsscan_inproc("scan", "inventory", ESTATE, "--no-config", flag, pattern)
+    r = dsscan("scan", "inventory", ESTATE, "--no-config", flag, pattern)
     assert r.returncode == 2
     line = r.stderr.strip()
     assert f"'{pattern}' matches no policy" in line and f"'{meant}'" in line, line
@@ -55,13 +55,13 @@ def test_a_policy_id_that_matches_nothing_says_which_was_meant(flag, pattern, me
 
 
 def test_policies_show_of_an_unknown_id_says_which_was_meant():
-    r = dsscan_inproc("policies", "show", "DS-CLS-01")
+    r = dsscan("policies", "show", "DS-CLS-01")
     assert r.returncode == 2
     assert "no policy 'DS-CLS-01'; did you mean 'DS-CLS-001'" in r.stderr, r.stderr
 
 
 def test_an_asset_name_that_matches_nothing_says_which_was_meant():
-    r = dsscan_inproc("inventory", "explain", ESTATE, "core-ledgr", "--no-config")
+    r = dsscan("inventory", "explain", ESTATE, "core-ledgr", "--no-config")
     assert r.returncode == 2
     assert "no asset with id or name 'core-ledgr'; did you mean 'core-ledger'" in r.stderr
 
@@ -69,7 +69,7 @@ def test_an_asset_name_that_matches_nothing_says_which_was_meant():
 def test_explain_prints_a_summary_by_default_and_the_record_with_json():
     args = ("inventory", "explain", ESTATE, "core-ledger", "--no-config",
             "--catalogue", CATALOGUE)
-    summary = dsscan_inproc(*args)
+    summary = dsscan(*args)
     assert summary.returncode == 0, summary.stderr
     lines = summary.stdout.splitlines()
     assert lines[0] == "core-ledger (database, AWS::RDS::DBInstance)"
@@ -78,7 +78,7 @@ def test_explain_prints_a_summary_by_default_and_the_record_with_json():
             "network", "backup"} <= fields, summary.stdout
     level = next(ln for ln in lines if ln.split()[:1] == ["level"])
     assert "core, from tag dsscan:level=core; catalogue CAT-CORE-LEDGER" in level
-    record = json.loads(dsscan_inproc(*args, "--json").stdout)
+    record = json.loads(dsscan(*args, "--json").stdout)
     assert record["level"]["value"] == "core" and record["ctx"]["domain"]["name"] == "prod-core"
 
 
@@ -86,10 +86,10 @@ def test_explain_and_classify_accept_no_config(tmp_path, monkeypatch):
     # A settings file found upward that would change the verdict: --no-config ignores it.
     (tmp_path / ".dsscan.yaml").write_text("level_tag_keys: [nothing-here]\n")
     monkeypatch.chdir(tmp_path)
-    found = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json")
-    ignored = dsscan_inproc("inventory", "explain", ESTATE, "core-ledger", "--json",
+    found = dsscan("inventory", "explain", ESTATE, "core-ledger", "--json")
+    ignored = dsscan("inventory", "explain", ESTATE, "core-ledger", "--json",
                             "--no-config")
-    classified = dsscan_inproc("inventory", "classify", ESTATE, "--no-config")
+    classified = dsscan("inventory", "classify", ESTATE, "--no-config")
     assert json.loads(found.stdout)["level"]["value"] != "core"
     assert json.loads(ignored.stdout)["level"]["value"] == "core"
     assert classified.returncode == 0, classified.stderr
@@ -102,7 +102,7 @@ def test_close_matches_ignore_case_and_keep_the_spelling():
 
 @pytest.mark.parametrize("command", [["scan", "inventory"], ["scan", "terraform"], ["demo"]])
 def test_fail_on_help_says_never_still_exits_three_on_an_incomplete_scan(command):
-    r = dsscan_inproc(*command, "--help")
+    r = dsscan(*command, "--help")
     assert r.returncode == 0
     text = " ".join(r.stdout.split())
     fail_on = text[text.index("--fail-on ["):]

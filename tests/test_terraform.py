@@ -4,12 +4,11 @@ count, state files, bad input, and findings that point at the address and the pl
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 
 from dsscan.config import Config
 from dsscan.errors import InputError
@@ -92,6 +91,7 @@ def test_example_plan_maps_split_resources_onto_their_stores():
     assert prod["peerings"][0]["status"] == "active"
 
 
+@pytest.mark.slow
 def test_example_plan_findings():
     assert findings(PLAN) == {
         ("DS-NET-001", "core-ledger"), ("DS-ENC-001", "customer-profile"),
@@ -198,17 +198,14 @@ def test_not_a_plan_is_a_one_line_error(tmp_path, content, fragment):
     p.write_text(content)
     with pytest.raises(InputError, match=fragment):
         read_plan(str(p))
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "terraform", str(p)],
-                       capture_output=True, text=True, timeout=120)
+    r = dsscan("scan", "terraform", str(p))
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert str(p) in r.stderr and "Traceback" not in r.stderr
 
 
 def test_sarif_points_at_the_address_and_the_plan_file(tmp_path):
     out = tmp_path / "r.sarif"
-    r = subprocess.run([sys.executable, "-m", "dsscan.cli.main", "scan", "terraform",
-                        str(PLAN), "-f", "sarif", "-o", str(out)],
-                       capture_output=True, text=True, timeout=120)
+    r = dsscan("scan", "terraform", str(PLAN), "-f", "sarif", "-o", str(out))
     assert r.returncode == 1, r.stderr
     run = json.loads(out.read_text())["runs"][0]
     res = next(x for x in run["results"] if x["ruleId"] == "DS-NET-003")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_support import dsscan
 from jsonschema import Draft4Validator, Draft7Validator
 
 from dsscan.config import Config
@@ -411,7 +410,8 @@ def test_junit_waived_is_skipped_and_problems_have_their_own_suite(mixed):
     assert root.get("failures") == str(len(root.findall(".//failure"))) == "4"  # 3 + W-OLD
 
 
-def test_table_shows_waived_marked_problems_and_does_not_count_them_failing(mixed):
+def test_table_shows_waived_marked_problems_and_does_not_count_them_failing(mixed, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # wide enough for each line whole (xdist sets 80)
     out = get_reporter("table")(mixed, threshold="low")
     assert "Findings (3)" in out
     assert "Waived (1) -- accepted risks, not failing" in out
@@ -432,11 +432,6 @@ def test_table_when_everything_is_waived_says_so(library):
 
 
 # --- CLI ------------------------------------------------------------------------------------
-
-def dsscan(*args, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "CI": "true"})
 
 
 def test_cli_waivers_from_the_settings_file_turn_exit_one_into_zero(tmp_path):

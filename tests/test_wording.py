@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from inprocess import dsscan_inproc
+from cli_support import dsscan
 
 from dsscan.wording import count, plural
 
@@ -39,9 +39,9 @@ PUBLIC_BUCKET = {
 def test_the_table_summary_says_one_policy_and_one_finding(tmp_path):
     inv = tmp_path / "one.json"
     inv.write_text(json.dumps({"format": "dsscan-inventory/1", "assets": [PUBLIC_BUCKET]}))
-    r = dsscan_inproc("scan", "inventory", inv, "--no-config", "--policy", "DS-NET-003")
+    r = dsscan("scan", "inventory", inv, "--no-config", "--policy", "DS-NET-003")
     assert r.returncode == 1, r.stderr
     summary = next(ln for ln in r.stdout.splitlines() if ln.startswith("Summary:"))
     assert summary.startswith("Summary: 1 asset scanned, 1 policy, 1 finding (1 medium)"), summary
-    valid = dsscan_inproc("inventory", "validate", inv)
+    valid = dsscan("inventory", "validate", inv)
     assert f"{inv}: valid (1 asset, 0 gaps)" in valid.stdout, valid.stdout

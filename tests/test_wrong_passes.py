@@ -174,6 +174,7 @@ def test_a_user_policy_without_reads_is_concerned_by_every_gap():
 
 # -- kms_keys never turns an AWS-managed key into a customer-managed one -------------------------
 
+@pytest.mark.slow
 def test_an_aws_managed_key_that_cannot_be_described_is_never_declared_customer_managed(
         library, monkeypatch):
     """A core bucket encrypted with its account's aws/s3 key, named by key ARN, DescribeKey

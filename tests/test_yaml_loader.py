@@ -41,6 +41,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case,text,words", REFUSED, ids=[c[0] for c in REFUSED])
 def test_strictness_holds_on_the_c_loader(case, text, words):
     with pytest.raises(InputError) as e:
@@ -49,6 +50,7 @@ def test_strictness_holds_on_the_c_loader(case, text, words):
     assert words in str(e.value) and "\n" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_same_documents_as_the_pure_loader():
     text = ("version: 1\nrules:\n  - id: R1\n    level: core\n    match: {id: 'arn:*', "
             "tags: {owner: \"团队\"}}\n    n: 0x1f\n    when: 2025-01-31\n    f: 1.5e3\n"

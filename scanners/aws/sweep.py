@@ -44,6 +44,7 @@ from dsscan.scanners.aws.clients import (
     assumed_session,
     client_config,
     config_error,
+    new_session,
 )
 from dsscan.scanners.aws.failures import (
     READ_ERRORS,
@@ -311,7 +312,7 @@ def _base_session(profile: str | None) -> tuple[boto3.Session, str | None]:
     """The caller's session and its default region. A configuration botocore refuses (a
     malformed config file, a profile that does not exist, ...) is a usage error, exit 2."""
     try:
-        base = boto3.Session(profile_name=profile)
+        base = new_session(profile=profile)
         return base, base.region_name
     except ProfileNotFound as e:
         if profile is None:  # named by AWS_PROFILE / AWS_DEFAULT_PROFILE
