@@ -217,9 +217,9 @@ def execute(request: RunRequest, setup: Setup | None = None,
 
         store = open_store(store_url)
     outputs = [out for _, out in plan if out is not None]
-    for out in outputs:  # the config, catalogue, baseline, store: refused before the scan
-        refuse_in_use(out)
-    try:
+    try:  # the store is closed whatever stops the run (a library caller's process goes on)
+        for out in outputs:  # the config, catalogue, baseline, store: refused before the scan
+            refuse_in_use(out)
         # Scanners, samplers and the evaluation report progress (dsscan.progress): to the UI.
         with ui.status(request.reading), reporting_to(ui.progress):
             inventory = request.inventory()

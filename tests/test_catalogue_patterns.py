@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sampling_support import run_dsscan
+from cli_support import dsscan
 
 from dsscan.catalogue import Catalogue, catalogue_from_mapping
 from dsscan.classify import classify
@@ -95,8 +95,8 @@ def test_scan_reports_the_undecided_rule_as_not_assessed(tmp_path: Path):
     (tmp_path / "inv.json").write_text(json.dumps(inv))
     (tmp_path / "cat.yaml").write_text(
         f"version: 1\nrules:\n  - id: CAT-S\n    level: core\n    match: {{id: '{SLOW}'}}\n")
-    r = run_dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--catalogue",
-                   tmp_path / "cat.yaml", "-f", "json", timeout=120)
+    r = dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--catalogue",
+               tmp_path / "cat.yaml", "-f", "json")
     assert r.returncode == 3, r.stderr
     report = json.loads(r.stdout)
     assert report["summary"]["complete"] is False
@@ -111,7 +111,7 @@ def test_bad_pattern_in_a_catalogue_file_is_exit_2(tmp_path: Path):
     (tmp_path / "cat.yaml").write_text(
         "version: 1\nrules:\n  - id: CAT-X\n    level: core\n"
         "    match: {id: 're:a{99999999999}'}\n")
-    r = run_dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--catalogue",
-                   tmp_path / "cat.yaml")
+    r = dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--catalogue",
+               tmp_path / "cat.yaml")
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "bad regular expression" in r.stderr

@@ -60,8 +60,11 @@ def test_every_command_has_help(cmd):
 
 
 @pytest.mark.slow
-def test_live_demo_scans_moto_and_reports_every_policy_family():
-    r = dsscan("demo")
+def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
+    # One live run (the estate is provisioned and swept once): the table on standard output,
+    # the JSON report to a file.
+    out = tmp_path / "demo.json"
+    r = dsscan("demo", "-f", "json", "-o", out, "-f", "table")
     assert r.returncode == 1, r.stderr
     for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-"):
         assert fam in r.stdout
@@ -71,10 +74,10 @@ def test_live_demo_scans_moto_and_reports_every_policy_family():
     assert "Traceback" not in r.stderr
     # The objects' content is sampled: the undesensitized extract in the test account, the
     # archive tagged general but full of resident ID numbers -- which never appear in clear.
-    j = dsscan("demo", "-f", "json")
-    found = {(f["policy_id"], f["asset_name"]) for f in json.loads(j.stdout)["findings"]}
+    report = out.read_text("utf-8")
+    found = {(f["policy_id"], f["asset_name"]) for f in json.loads(report)["findings"]}
     assert {("DS-TST-002", "uat-data-refresh"), ("DS-CLS-002", "kyc-archive")} <= found
-    assert not _long_digit_runs(j.stdout + r.stdout)
+    assert not _long_digit_runs(report + r.stdout)
 
 
 @pytest.mark.slow

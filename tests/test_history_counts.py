@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sampling_support import run_dsscan
+from cli_support import dsscan
 
 pytestmark = pytest.mark.slow  # stores filled with generated runs
 
@@ -26,8 +26,8 @@ DAMAGE = [
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("hist")
-    r = run_dsscan("scan", "inventory", ESTATE, "--no-config", "--store", d / "s.db", "-f",
-                   "json", "-o", d / "r.json")
+    r = dsscan("scan", "inventory", ESTATE, "--no-config", "--store", d / "s.db", "-f",
+               "json", "-o", d / "r.json")
     assert r.returncode in (0, 1, 3), r.stderr
     return d / "s.db"
 
@@ -42,8 +42,8 @@ def test_damaged_trend_count_is_one_line_exit_2(tmp_path: Path, stored: Path, ca
     con.commit()
     con.close()
     out = tmp_path / f"report.{fmt}"
-    r = run_dsscan("scan", "inventory", ESTATE, "--no-config", "--store", db, "-f", fmt, "-o",
-                   out)
+    r = dsscan("scan", "inventory", ESTATE, "--no-config", "--store", db, "-f", fmt, "-o",
+               out)
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr

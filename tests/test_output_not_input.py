@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sampling_support import run_dsscan
+from cli_support import dsscan
 
 pytestmark = pytest.mark.slow  # the command per input/output pairing
 
@@ -30,11 +30,11 @@ def _setup(d: Path) -> None:
     con.execute("CREATE TABLE t (v TEXT)")
     con.commit()
     con.close()
-    r = run_dsscan("baseline", "create", "inventory", d / "inv.json", "--no-config",
-                   "-o", d / "base.json")
+    r = dsscan("baseline", "create", "inventory", d / "inv.json", "--no-config",
+               "-o", d / "base.json")
     assert r.returncode in (0, 3), r.stderr
-    r = run_dsscan("scan", "inventory", d / "inv.json", "--no-config", "--store",
-                   d / "hist.db", "-f", "json", "-o", d / "first.json")
+    r = dsscan("scan", "inventory", d / "inv.json", "--no-config", "--store",
+               d / "hist.db", "-f", "json", "-o", d / "first.json")
     assert r.returncode in (0, 1, 3), r.stderr
     (d / "link.json").symlink_to(d / "inv.json")
     os.link(d / "inv.json", d / "hard.json")
@@ -86,7 +86,7 @@ def test_output_over_a_file_in_use_is_refused(tmp_path: Path, case, args, kept, 
     _setup(tmp_path)
     (tmp_path / "sub").mkdir()
     before = {p.name: _digest(p) for p in tmp_path.iterdir() if p.is_file()}
-    r = run_dsscan(*[a.format(d=tmp_path) for a in args])
+    r = dsscan(*[a.format(d=tmp_path) for a in args])
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
@@ -99,8 +99,8 @@ def test_output_over_a_file_in_use_is_refused(tmp_path: Path, case, args, kept, 
 
 def test_report_beside_the_inputs_is_written(tmp_path: Path):
     _setup(tmp_path)
-    r = run_dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--store",
-                   tmp_path / "hist.db", "-f", "json", "-o", tmp_path / "first.json")
+    r = dsscan("scan", "inventory", tmp_path / "inv.json", "--no-config", "--store",
+               tmp_path / "hist.db", "-f", "json", "-o", tmp_path / "first.json")
     assert r.returncode in (0, 1, 3), r.stderr
     assert (tmp_path / "first.json").stat().st_size > 0
 

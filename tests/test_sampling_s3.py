@@ -19,10 +19,11 @@ import pytest
 from aws_support import ACCOUNT, REGION, bucket, by_name, fake_env
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
+from cli_support import dsscan
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 from sampling_corpus import Corpus, csv_text
-from sampling_support import MotoServer, Recorder, detection, run_dsscan, unmasked
+from sampling_support import MotoServer, Recorder, detection, unmasked
 
 from dsscan.inventory import parse_inventory
 from dsscan.scanners.aws.clients import CallLog
@@ -351,8 +352,8 @@ def moto_server(monkeypatch):
 def test_verdict_scan_aws_sample_data_end_to_end(moto_server, tmp_path, rows):
     _estate(rows)
     report, calls = tmp_path / "r.json", tmp_path / "calls.jsonl"
-    r = run_dsscan("scan", "aws", "--regions", REGION, "--services", "s3", "--sample-data",
-                   "--call-log", calls, "-f", "json", "-o", report, env=moto_server.env)
+    r = dsscan("scan", "aws", "--regions", REGION, "--services", "s3", "--sample-data",
+               "--call-log", calls, "-f", "json", "-o", report, env=moto_server.env)
     assert r.returncode == 1, r.stderr
     found = {(f["policy_id"], f["asset_name"])
              for f in json.loads(report.read_text())["findings"]}
@@ -363,9 +364,9 @@ def test_verdict_scan_aws_sample_data_end_to_end(moto_server, tmp_path, rows):
     assert gets and all(c["params"]["Range"].startswith("bytes=0-") for c in gets)
 
     inv = tmp_path / "inv.json"
-    r = run_dsscan("inventory", "aws", "--regions", REGION, "--services", "s3",
-                   "--sample-data", "--sample-objects", "1", "--sample-bytes", "2048", "-o",
-                   inv, env=moto_server.env)
+    r = dsscan("inventory", "aws", "--regions", REGION, "--services", "s3",
+               "--sample-data", "--sample-objects", "1", "--sample-bytes", "2048", "-o",
+               inv, env=moto_server.env)
     assert r.returncode == 0, r.stderr
     uat = by_name(parse_inventory(json.loads(inv.read_text()), "inv"), "uat-exports")
     assert uat["content"]["sample"]["objects"] == 1

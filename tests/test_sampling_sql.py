@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import dsscan
 from sampling_corpus import COLUMNS, Corpus
-from sampling_support import Recorder, detection, run_dsscan, unmasked
+from sampling_support import Recorder, detection, unmasked
 
 from dsscan.errors import InputError
 from dsscan.inventory import FORMAT, parse_inventory
@@ -41,9 +42,6 @@ def sample(url: str, scanner: Any = None, **opts: Any) -> list[dict[str, Any]]:
     # Whatever the sampler writes is a valid inventory.
     parse_inventory(json.loads(json.dumps({"format": FORMAT, "assets": assets})), "sample")
     return assets
-
-
-dsscan = run_dsscan
 
 
 # --- PostgreSQL: what is read -----------------------------------------------------------
