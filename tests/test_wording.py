@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_support import dsscan
+from cli_support import COMPLIANT_BUCKET, dsscan
 
 from dsscan.wording import count, plural
 
@@ -25,15 +25,7 @@ def test_an_irregular_plural_is_given():
     assert count(2, "child", "children") == "2 children" and plural("day") == "days"
 
 
-PUBLIC_BUCKET = {
-    "id": "arn:aws-cn:s3:::statements", "kind": "object_store", "name": "statements",
-    "account": "111111111111", "region": "cn-north-1",
-    "tags": {"dsscan:level": "sensitive", "environment": "production"},
-    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
-    "access": {"public": True, "wildcard_principal": False},
-    "backup": {"native": {"enabled": True, "retention_days": 30,
-                          "replica_regions": ["cn-northwest-1"]}},
-}
+PUBLIC_BUCKET = {**COMPLIANT_BUCKET, "access": {"public": True, "wildcard_principal": False}}
 
 
 def test_the_table_summary_says_one_policy_and_one_finding(tmp_path):
