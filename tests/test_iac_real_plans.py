@@ -6,12 +6,11 @@ before."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import Result, dsscan
 
 from dsscan.config import Config
 from dsscan.errors import InputError
@@ -94,9 +93,8 @@ def test_the_facts_behind_the_verdicts(library):
     assert a["bank-data-0"]["access"]["wildcard_principal"] is False
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", *args],
-                          capture_output=True, text=True, timeout=120)
+def cli(*args: str) -> Result:
+    return dsscan(*args)
 
 
 @pytest.mark.slow

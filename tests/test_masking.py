@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import threading
 import unicodedata
@@ -23,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cli_support import Result, dsscan
 from planted import Planted, plant_tokens
 
 from dsscan import masked_streams, masking
@@ -706,10 +705,8 @@ def test_long_digit_chains_are_masked_whole_by_both_paths():
 
 # --- explain: a masked id two assets share is ambiguous, never picked --------------------------
 
-def _explain(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dsscan.cli.main", "inventory", "explain",
-                           *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NO_COLOR": "1", "CI": "true"})
+def _explain(*args: str) -> Result:
+    return dsscan("inventory", "explain", *args)
 
 
 @pytest.mark.slow
