@@ -38,6 +38,11 @@ _ARTICLES: tuple[Article, ...] = (
             "Manage data security levels over time, with an approval mechanism for changes; "
             "when the data's attributes, importance or possible harm change so that the "
             "original level no longer applies, adjust the level promptly."),
+    Article(28, "Access authorization and audit of sensitive data",
+            "Authorize access to sensitive data by business necessity, manage data access in "
+            "a closed loop and audit it; data extracted from production needs strict approval "
+            "and a defined period of use or storage; processing over networks meets network "
+            "security protection and cryptography requirements."),
     Article(36, "Providing data overseas",
             "An institution that provides important data or personal information collected "
             "and generated in its operations within the People's Republic of China to parties "
@@ -57,6 +62,15 @@ _ARTICLES: tuple[Article, ...] = (
             "data circulating and shared across regions, and, for data collected from several "
             "sources at sensitive level or above, protection at least as strong as the highest "
             "level before aggregation."),
+    Article(43, "Access control and operation logs kept by level",
+            "Access control matched to the data's level; operations on sensitive data and "
+            "above are logged (time, user, type of operation); operation logs and their "
+            "backups are kept at least three years for core data, at least one year for "
+            "important and sensitive data, and at least three years where processing is "
+            "outsourced or co-processed; operations audited at least every six months."),
+    Article(44, "Secure transmission",
+            "Use secure transmission methods to ensure the integrity, confidentiality and "
+            "availability of data, including in data exchange between institutions."),
     Article(45, "Safe storage and disaster-recovery backup of sensitive data",
             "Safe storage measures for sensitive data against ransomware and trojans; personal "
             "identification data must not be stored, transmitted or displayed in clear text; "
@@ -67,11 +81,19 @@ _ARTICLES: tuple[Article, ...] = (
             "development and test its security before go-live; isolate the test environment "
             "from production; in principle, data at sensitive level or above must not enter "
             "the test environment without desensitization."),
+    Article(49, "Big data platforms: availability, backup, monitored access",
+            "High-availability design, security reinforcement and data backup for big data "
+            "platforms; an access authorization mechanism for big data services, with access "
+            "behaviour monitored and audited."),
     Article(53, "Isolating risk in open banking and third-party data cooperation",
             "In open banking, financial ecosystems and data cooperation with third parties, "
             "isolate the institution's own security risks; exchange data with external "
             "institutions through centrally managed platforms or interfaces under business "
             "necessity and minimum authority."),
+    Article(61, "Personal information processed by third parties",
+            "A trustee processing personal information is bound by contract to its protection "
+            "duties, measures and periods and supervised; sensitive personal data transmitted "
+            "with a third party must be kept safe from misuse and leakage."),
 )
 
 ARTICLES: dict[int, Article] = {a.number: a for a in _ARTICLES}
