@@ -109,5 +109,116 @@ def article_summary(number: int) -> str:
     return a.summary if a else ""
 
 
-__all__ = ["ARTICLES", "NO_ARTICLE_TITLE", "REGULATION_EN", "REGULATION_ZH", "UNKNOWN_TITLE",
-           "Article", "article_summary", "article_title"]
+# --- the coverage boundary ------------------------------------------------------------------
+# Every article of the Measures that the shipped library does not judge, grouped by why: a
+# compliance officer reads the boundary here instead of guessing it from what is absent.
+# Reports list the articles of these groups that no evaluated policy cites (a user policy
+# citing one moves it into the per-article table). tests/test_coverage_boundary.py checks
+# that the groups and the shipped library together cover articles 1-81 exactly once.
+
+LAST_ARTICLE = 81
+
+
+@dataclass(frozen=True)
+class Boundary:
+    articles: tuple[int, ...]
+    topic: str
+    reason: str
+
+
+def _span(first: int, last: int) -> tuple[int, ...]:
+    return tuple(range(first, last + 1))
+
+
+BOUNDARY: tuple[Boundary, ...] = (
+    Boundary(_span(1, 4), "Purpose, scope and definitions; the regulator's role",
+             "Definitions and the regulator's remit: they set no duty an infrastructure "
+             "setting can show."),
+    Boundary(_span(5, 15), "Data security governance: organisation, responsibilities, "
+                           "culture and training",
+             "Shown by governance records (board decisions, named departments, training), "
+             "not by infrastructure."),
+    Boundary((17, 20, 21, 23), "Classification management, protection strategy, data "
+                               "architecture and data services",
+             "Management systems and processes: dsscan uses their output (the data "
+             "catalogue of Art. 16) but cannot judge how it is made."),
+    Boundary((22, 24, 25, 26, 27), "Prior security assessments, lawful collection, "
+                                   "procurement and anonymisation in processing",
+             "Assessments, purposes, approvals and consents are documents and processes; "
+             "this version checks no infrastructure fact for them."),
+    Boundary(_span(29, 35), "Sharing, entrusted and joint processing, transfers, external "
+                            "provision and disclosure",
+             "Contracts, consents and approvals; the infrastructure side (who outside the "
+             "institution or its legal entity can read a store) is not judged by this "
+             "version's policies."),
+    Boundary((38, 46), "Destruction and deletion at the end of the retention period",
+             "Declared retention and orphan copies are not judged by this version's "
+             "policies; erasure of media is a physical procedure."),
+    Boundary((39, 40, 47), "Protection systems for heterogeneous environments, the "
+                           "development life cycle and shared security components",
+             "Programmes and capabilities: no single resource setting shows them."),
+    Boundary(_span(50, 52), "Algorithms, models and artificial intelligence",
+             "Model governance, review and disclosure: outside data-storage infrastructure."),
+    Boundary((*_span(54, 60), 62, 63), "Personal information: notice, consent, purpose, "
+                                       "individual rights, transfers abroad, breaches",
+             "Duties to individuals and notifications are processes; dsscan finds "
+             "identifiers in data (Art. 45, 48) but cannot see notice or consent."),
+    Boundary(_span(64, 69), "Risk management, monitoring, assessments and incident "
+                            "response",
+             "Processes, annual assessments and incident reports; dsscan's findings and "
+             "history can feed them but do not show them done."),
+    Boundary(_span(70, 81), "Supervision, reporting to the regulator, penalties and "
+                            "supplementary provisions",
+             "The regulator's powers and the institution's reports to it; nothing in the "
+             "infrastructure shows a report made."),
+)
+
+
+@dataclass(frozen=True)
+class BoundaryRow:
+    articles: tuple[int, ...]  # those of the group no evaluated policy cites
+    topic: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return article_ranges(self.articles)
+
+
+def article_ranges(numbers: tuple[int, ...]) -> str:
+    """(5, 6, 7, 9) -> "Art. 5–7, 9": consecutive articles as one range."""
+    parts: list[str] = []
+    nums = sorted(set(numbers))
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts.append(str(nums[i]) if i == j else f"{nums[i]}\u2013{nums[j]}")
+        i = j + 1
+    return "Art. " + ", ".join(parts)
+
+
+def boundary_rows(cited: set[int]) -> list[BoundaryRow]:
+    """The groups of articles dsscan does not judge, without those an evaluated policy
+    cites; a group left empty is not listed."""
+    rows = []
+    for b in BOUNDARY:
+        left = tuple(n for n in b.articles if n not in cited)
+        if left:
+            rows.append(BoundaryRow(left, b.topic, b.reason))
+    grouped = {n for b in BOUNDARY for n in b.articles}
+    rest = tuple(n for n in range(1, LAST_ARTICLE + 1) if n not in cited and n not in grouped)
+    if rest:  # judged by shipped policies this run did not evaluate (--skip, --policy-dir)
+        rows.insert(0, BoundaryRow(rest, NOT_EVALUATED_TOPIC, NOT_EVALUATED_REASON))
+    return rows
+
+
+NOT_EVALUATED_TOPIC = "Judged by dsscan policies this run did not evaluate"
+NOT_EVALUATED_REASON = ("The run evaluated part of the library (--policy, --skip-policy or "
+                        "another policy directory); evaluate the whole library to judge them.")
+
+
+__all__ = ["ARTICLES", "BOUNDARY", "LAST_ARTICLE", "NO_ARTICLE_TITLE", "REGULATION_EN",
+           "REGULATION_ZH", "UNKNOWN_TITLE", "Article", "Boundary", "BoundaryRow",
+           "article_ranges", "article_summary", "article_title", "boundary_rows"]

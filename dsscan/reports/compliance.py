@@ -39,7 +39,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsscan.articles import NO_ARTICLE_TITLE, article_summary, article_title
+from dsscan.articles import (
+    NO_ARTICLE_TITLE,
+    BoundaryRow,
+    article_summary,
+    article_title,
+    boundary_rows,
+)
 from dsscan.errors import InputError
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import RANK
@@ -219,6 +225,8 @@ class ComplianceReport:
     not_assessed: list[GapRow]
     fixed: list[dict[str, str]] = field(default_factory=list)
     waiver_problems: list[dict[str, str]] = field(default_factory=list)
+    # the articles no evaluated policy cites, grouped with the reason dsscan cannot judge them
+    boundary: list[BoundaryRow] = field(default_factory=list)
 
     @property
     def scope_refs(self) -> dict[str, str]:
@@ -560,7 +568,8 @@ def build(result: ScanResult, threshold: str | None = None) -> ComplianceReport:
         header=header, articles=articles, levels=levels, by_level=by_level,
         by_policy=[(clean(pid), per_policy[pid]) for pid in sorted(per_policy)],
         trend=trend, finding_groups=_groups(result), not_assessed=_gap_rows(result),
-        fixed=fixed, waiver_problems=problems)
+        fixed=fixed, waiver_problems=problems,
+        boundary=boundary_rows({a for p in result.policies for a in p.articles}))
 
 
 __all__ = ["DEFINITIONS", "FAILED", "LEVEL_ORDER", "NOT_ASSESSED", "NO_ASSETS", "PASSED",

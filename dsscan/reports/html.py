@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from dsscan.articles import REGULATION_EN, REGULATION_ZH
+from dsscan.articles import LAST_ARTICLE, REGULATION_EN, REGULATION_ZH
 from dsscan.findings import ScanResult
 from dsscan.reports import articles_text, register
 from dsscan.reports.charts import colour, stacked_bars, trend_area
@@ -191,6 +191,22 @@ def _articles(r: ComplianceReport) -> list[str]:
     return out
 
 
+def _boundary(r: ComplianceReport) -> list[str]:
+    if not r.boundary:
+        return []
+    judged = sum(1 for a in r.articles if a.number is not None)
+    out = ['<section id="boundary"><h2>Articles dsscan does not judge</h2>',
+           f"<p>The Measures have {LAST_ARTICLE} articles; this report judges {judged} of them "
+           "(above). dsscan does not judge the articles below, for the reason given: nothing "
+           "in this report says they are met.</p>",
+           "<table><thead><tr><th>Articles</th><th>Topic</th>"
+           "<th>Why dsscan does not judge them</th></tr></thead><tbody>"]
+    out += [f"<tr><td>{_e(b.label)}</td><td>{_e(b.topic)}</td><td>{_e(b.reason)}</td></tr>"
+            for b in r.boundary]
+    out.append("</tbody></table></section>")
+    return out
+
+
 def _scopes_ref(scopes: tuple[str, ...], refs: dict[str, str]) -> str:
     """The article's scopes by reference: each is listed once, under Not assessed."""
     links = ", ".join(f'<a href="#gap-{_e(refs[s])}">{_e(refs[s])}</a>' if s in refs
@@ -362,6 +378,7 @@ def render_report(r: ComplianceReport) -> str:
     parts += _header(r)
     parts += ["<main>"]
     parts += _articles(r)
+    parts += _boundary(r)
     parts += _charts(r)
     parts += _findings(r)
     parts += _not_assessed(r)

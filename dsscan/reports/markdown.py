@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from dsscan.articles import REGULATION_EN, REGULATION_ZH
+from dsscan.articles import LAST_ARTICLE, REGULATION_EN, REGULATION_ZH
 from dsscan.findings import ScanResult
 from dsscan.reports import articles_text, register
 from dsscan.reports.charts import colour
@@ -266,8 +266,21 @@ def _not_assessed(r: ComplianceReport) -> list[str]:
     return [*out, ""]
 
 
+def _boundary(r: ComplianceReport) -> list[str]:
+    if not r.boundary:
+        return []
+    judged = sum(1 for a in r.articles if a.number is not None)
+    out = ["## Articles dsscan does not judge", "",
+           f"The Measures have {LAST_ARTICLE} articles; this report judges {judged} of them "
+           "(above). dsscan does not judge the articles below, for the reason given: nothing "
+           "in this report says they are met.", ""]
+    out += _table(["Articles", "Topic", "Why dsscan does not judge them"],
+                  [[md(b.label), md(b.topic), md(b.reason)] for b in r.boundary])
+    return [*out, ""]
+
+
 def render_report(r: ComplianceReport) -> str:
-    parts = _header(r) + _articles(r) + _charts(r) + _findings(r) + _not_assessed(r)
+    parts = _header(r) + _articles(r) + _boundary(r) + _charts(r) + _findings(r) + _not_assessed(r)
     parts += ["## How the counts are defined", ""]
     parts += [f"- **{md(k)}**: {md(v)}" for k, v in DEFINITIONS]
     parts += ["", f"*dsscan {md(r.header.tool_version)} · {md(REGULATION_EN)}*"]
