@@ -13,6 +13,13 @@ json, table and sarif reports. OUT is removed before each run, as in a fresh CI 
     python bench/bench_eval.py                  # 1k, 10k, 100k; regorus and OPA; CLI
     python bench/bench_eval.py --sizes 1000 --engines regorus
     python bench/bench_eval.py --sizes 100000 --engines regorus --cli-runs 3 --formats json
+    python bench/bench_eval.py --sizes 100000 --reference ../old --runs 3   # catalogue growth
+
+With ``--reference DIR`` (a checkout of an earlier revision with its own ``.venv``) each size
+is generated once by the reference's own generator (so its schema accepts it), then evaluated
+by the reference and by this tree in alternating fresh processes, ``--runs`` times each; the
+medians of evaluation wall and CPU seconds per asset are compared: what a larger catalogue
+costs on the same inventory. The CLI runs and the OPA comparison are skipped in this mode.
 
 Targets (issue #2): 100k assets ≤ 10 s wall and ≤ 1.5 GB peak RSS on the 2-core machine;
 dsscan at least as fast as real OPA; the 100k CLI run (json report) ≤ 10 s end to end.
@@ -60,7 +67,8 @@ def measure_one(path: str, engine: str, workers: int | None) -> dict[str, float]
                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return {"assets": len(assets), "load_s": t1 - t0, "prepare_s": t2 - t1,
             "evaluate_s": t3 - t2, "evaluate_cpu_s": c3 - c2, "total_s": t3 - t0,
-            "findings": len(out.deny), "assessed": sum(len(v) for v in out.assessed.values()),
+            "findings": len(out.deny), "policies": len(lib.policies),
+            "assessed": sum(len(v) for v in out.assessed.values()),
             "not_assessed": len(out.not_assessed), "peak_rss_mb": rss_kb / 1024}
 
 
@@ -72,8 +80,14 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_child(path: str, engine: str, workers: int | None) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", path, "--engine", engine]
+def run_child(path: str, engine: str, workers: int | None,
+              tree: Path | None = None) -> dict[str, float]:
+    """One measurement in a fresh process: of this tree, or of ``tree`` (its .venv and its
+    own copy of this script)."""
+    python, script = ((str(tree / ".venv" / "bin" / "python"),
+                       str(tree / "bench" / "bench_eval.py")) if tree else
+                      (sys.executable, __file__))
+    cmd = [python, script, "--child", path, "--engine", engine]
     if workers:
         cmd += ["--workers", str(workers)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -124,6 +138,11 @@ def main() -> None:
                     help="report formats of the end-to-end CLI runs (none: skip them)")
     ap.add_argument("--cli-runs", type=int, default=1,
                     help="CLI runs per size and format; the median is shown (default 1)")
+    ap.add_argument("--reference", type=Path, default=None,
+                    help="a checkout of an earlier revision with its own .venv: evaluate the "
+                         "same inventories with both catalogues, alternating")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="with --reference: measurements per tree and size (median)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="regorus", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -133,6 +152,9 @@ def main() -> None:
         return
 
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+    if args.reference is not None:
+        compare_catalogues(args.reference.resolve(), args.sizes, args.workers, args.runs)
+        return
     header = (f"{'assets':>8} {'engine':>8} {'load s':>7} {'prep s':>7} {'eval s':>7} "
               f"{'eval cpu':>8} {'total s':>8} {'assets/s':>9} {'RSS MB':>7} {'findings':>9} "
               f"{'assessed':>9}")
@@ -192,6 +214,35 @@ def main() -> None:
         c = cli[(big, "json")]
         print(f"target 100k CLI (json report) ≤ 10 s end to end: {c['wall_s']:.2f} s, "
               f"{c['peak_rss_mb']:.0f} MB peak RSS")
+
+
+def compare_catalogues(ref: Path, sizes: list[int], workers: int | None, runs: int) -> None:
+    """The same inventories through the reference's catalogue and this tree's, alternating
+    so that load on a shared machine falls on both alike."""
+    gen = [str(ref / ".venv" / "bin" / "python"), str(ref / "bench" / "gen_inventory.py")]
+    print(f"reference: {ref} (its generator writes the inventories); {runs} runs each, "
+          "alternating; medians")
+    print(f"{'assets':>8} {'tree':>10} {'policies':>8} {'eval s':>7} {'eval cpu':>8} "
+          f"{'µs/asset':>9} {'cpu µs/asset':>12} {'findings':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = os.path.join(tmp, f"estate-{n}.json")
+            subprocess.run([*gen, str(n), "-o", path], check=True, stdout=subprocess.DEVNULL)
+            got: dict[str, list[dict[str, float]]] = {"reference": [], "this tree": []}
+            for _ in range(max(1, runs)):
+                got["reference"].append(run_child(path, "regorus", workers, ref))
+                got["this tree"].append(run_child(path, "regorus", workers))
+            med: dict[str, tuple[float, float]] = {}
+            for tree, rs in got.items():
+                wall = statistics.median(r["evaluate_s"] for r in rs)
+                cpu = statistics.median(r["evaluate_cpu_s"] for r in rs)
+                med[tree] = (wall, cpu)
+                print(f"{n:>8} {tree:>10} {int(rs[0].get('policies', 0)):>8} {wall:>7.2f} "
+                      f"{cpu:>8.2f} {wall / n * 1e6:>9.1f} {cpu / n * 1e6:>12.1f} "
+                      f"{int(rs[0]['findings']):>9}", flush=True)
+            (rw, rc), (tw, tc) = med["reference"], med["this tree"]
+            print(f"{n:>8} this tree / reference: evaluation {tw / rw:.2f}x wall, "
+                  f"{tc / rc:.2f}x CPU per asset")
 
 
 if __name__ == "__main__":
