@@ -144,6 +144,7 @@ def test_terraform_plan_gives_the_expected_links_and_flow_log_findings():
     assert verdicts(inv) == (EXPECTED, set())
 
 
+@pytest.mark.slow
 def test_the_estate_in_moto_gives_the_same_findings(live):
     domains = {a["name"]: a["network"] for a in live.assets if a["kind"] == "network_domain"}
     assert domains["prod"]["flow_logs"][0]["traffic_type"] == "ALL"

@@ -142,7 +142,7 @@ link_name(d, src) := names[0] if {
 
 # One level below the domain's, never below general: a link is one change away from a path,
 # and a path stays the more severe finding.
-below(d) := data.dsscan.lib.level_names[max([1, d.ctx.rank - 1])]
+below(d) := data.dsscan.lib.level_names[max([1, data.dsscan.lib.rank(d.ctx.level) - 1])]
 
 deny contains finding if {
 	some d in domains
