@@ -36,7 +36,7 @@ def test_vpc_flow_logs_are_read_onto_their_domain_and_subnet_logs_do_not_count()
     boto3.client("s3", region_name=REGION).create_bucket(
         Bucket="flow-logs", CreateBucketConfiguration={"LocationConstraint": REGION})
     core, core_subnets = vpc_with_subnets(ec2, "10.10.0.0/16", "prod-core", "core")
-    dmz, dmz_subnets = vpc_with_subnets(ec2, "10.40.0.0/16", "prod-dmz", "general")
+    _, dmz_subnets = vpc_with_subnets(ec2, "10.40.0.0/16", "prod-dmz", "general")
     vpc_with_subnets(ec2, "10.50.0.0/16", "analytics", "sensitive")
     [fl] = ec2.create_flow_logs(ResourceIds=[core], ResourceType="VPC", TrafficType="ALL",
                                 LogDestinationType="s3",

@@ -2,7 +2,8 @@
 
 A VPC becomes a ``network_domain``: its CIDRs, subnets, the routes of all its route tables
 (a path exists if any table has it), peerings, whether an internet gateway is attached
-and routed, and its flow logs (``flow_logs.py``; unreadable: null and a logging gap). Its level and environment come from its tags (or ``domains:`` in the config).
+and routed, and its flow logs (``flow_logs.py``; unreadable: null and a logging gap). Its
+level and environment come from its tags (or ``domains:`` in the config).
 Customer-managed prefix lists in ingress rules are expanded to their CIDRs here, so that
 reachability can be computed; AWS-managed ones (service ranges) stay named, of unknown level.
 
