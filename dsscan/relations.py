@@ -119,7 +119,8 @@ def domain_membership(assets: list[Asset]) -> dict[str, str]:
 class _Dom:
     """The network facts of one domain, parsed once."""
 
-    __slots__ = ("asset", "cidrs", "env", "id", "igw", "level", "name", "routes", "vpc")
+    __slots__ = ("asset", "cidrs", "env", "id", "igw", "igw_known", "level", "name", "routes",
+                 "routes_known", "vpc")
 
     def __init__(self, a: Asset) -> None:
         net = _net(a)
@@ -130,6 +131,9 @@ class _Dom:
         self.cidrs: list[tuple[str, Range]] = [
             (c, r) for c in strs(net.get("cidrs")) if (r := parse_cidr(c)) is not None]
         self.routes: list[tuple[str, Range, str]] = []
+        # Route tables not read (``routes`` null or absent): whether a link carries traffic
+        # cannot be told (a link's ``routed`` is then null, not false).
+        self.routes_known = isinstance(net.get("routes"), list)
         for rt in net.get("routes") or []:
             if not isinstance(rt, dict):
                 continue
@@ -139,6 +143,8 @@ class _Dom:
                 self.routes.append((dest, r, target))
         self.igw = net.get("internet_gateway") is True or any(
             t.startswith("igw-") for _, _, t in self.routes)
+        # Whether the domain has no internet gateway is known from its routes or the flag.
+        self.igw_known = self.igw or self.routes_known or net.get("internet_gateway") is False
         self.level = level_of(a)
         self.env = _environment(a)
 
@@ -278,10 +284,30 @@ class _Reach:
         d = self.doms[did]
         found: dict[tuple[str, str], dict[str, Any]] = {}
         latent: set[str] = set()
+        links: dict[tuple[str, str], dict[str, Any]] = {}
 
-        def add(src: _Dom | str, via: str) -> None:
+        def link(src: _Dom | str, kind: str, via: str, routed: bool | None) -> None:
+            """A link that carries no traffic today (routed False), or may not (None: route
+            tables not read): isolation is the absence of the link (Art. 41, 48)."""
             if isinstance(src, _Dom):
-                if src.id == d.id or not self.routable(d, src):
+                entry = {"from": src.id, "name": src.name, "level": src.level,
+                         "environment": src.env}
+            else:
+                entry = {"from": src, "name": src, "level": None, "environment": None}
+            entry.update(kind=kind, via=via, routed=routed)
+            links.setdefault((entry["from"], via), entry)
+
+        def add(src: _Dom | str, via: str, internet_wide: bool = False) -> None:
+            if isinstance(src, _Dom):
+                if src.id == d.id:
+                    return
+                if not self.routable(d, src):
+                    # A rule naming the other domain's range or group is a link; a rule open
+                    # to the whole internet is judged as one internet link, not as a link
+                    # from every domain of the estate.
+                    if not internet_wide:
+                        link(src, "sg_rule", via,
+                             False if d.routes_known and src.routes_known else None)
                     return
                 entry = {"from": src.id, "name": src.name, "level": src.level,
                          "environment": src.env, "via": via}
@@ -300,8 +326,9 @@ class _Reach:
                         add("internet", f"{via} to publicly accessible {_short(public)}")
                     elif internet:
                         latent.add(via)
+                        link("internet", "sg_rule", via, False if d.igw_known else None)
                     for e in self.overlapping(r):  # 0.0.0.0/0 also admits every routable domain
-                        add(e, via)
+                        add(e, via, internet)
                 elif kind == "sg":
                     doms = self.sg_domains(payload)
                     if doms is None:  # not in the inventory: who is behind it is unknown
@@ -310,17 +337,22 @@ class _Reach:
                         add(e, via)
                 else:
                     add(f"prefix-list:{payload}", via)
-        self._network_paths(d, add)
+        self._network_paths(d, add, link)
         reachable = sorted(found.values(), key=lambda x: (x["from"], x["via"]))
+        # A source with a path is judged by its path (the more severe); its links add nothing.
+        reached = {x["from"] for x in reachable}
+        unrouted = sorted((x for x in links.values() if x["from"] not in reached),
+                          key=lambda x: (x["from"], x["via"]))
         return {
             "id": d.id, "name": d.name, "level": d.level, "rated": d.level != UNCLASSIFIED,
             "environment": d.env,
             "internet_reachable": any(x["from"] == "internet" for x in reachable),
             "reachable_from": reachable,
             "latent_internet_rules": len(latent),
+            "links": unrouted,
         }
 
-    def _network_paths(self, d: _Dom, add: Any) -> None:
+    def _network_paths(self, d: _Dom, add: Any, link: Any) -> None:
         """Peering and transit-gateway paths: a path exists if either side routes into the other."""
         if not d.vpc:
             return
@@ -333,10 +365,14 @@ class _Reach:
                 for pid in named:
                     hop = (pid,) if pid else ("pcx-",)
                     name = pid or "(unnamed)"
-                    for dest, _ in d.routes_to(e, hop):
+                    out, back = d.routes_to(e, hop), e.routes_to(d, hop)
+                    for dest, _ in out:
                         add(e, f"peering {name} with route to {dest}")
-                    for dest, _ in e.routes_to(d, hop):
+                    for dest, _ in back:
                         add(e, f"peering {name} with route from {e.name} to {dest}")
+                    if not out and not back and e.id != d.id:
+                        link(e, "peering", f"peering {name}",
+                             False if d.routes_known and e.routes_known else None)
         # Transit gateway: both domains route via the same TGW and one routes into the other.
         for tgw in sorted({t for _, _, t in d.routes if t.startswith("tgw-")}):
             for e in self.by_tgw.get(tgw, ()):
@@ -351,7 +387,10 @@ class _Reach:
 # ---------------------------------------------------------------------------- 4. ctx
 
 
-_DOMAIN_ONLY = ("reachable_from", "latent_internet_rules")
+_DOMAIN_ONLY = ("reachable_from", "latent_internet_rules", "links", "holds_level")
+# Asset kinds that hold data (dsscan.lib.store_kinds): a domain holds their levels.
+_STORES = frozenset(("object_store", "database", "table", "file_system", "cache", "warehouse",
+                     "volume"))
 
 
 class _Facts:
@@ -445,6 +484,9 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         return own
 
     doms = {did: reach.context(did) for did in set(domain_of.values()) if did in reach.doms}
+    held = _held_levels(assets, domain_of, facts)
+    for did, c in doms.items():
+        c["holds_level"] = held.get(did)
     # Members get the domain without its reachability list: only the domain's own record
     # needs it (DS-NET-002, DS-TST-001), and repeating it per asset made the engine input of a
     # 100k-asset estate 1.5 GB.
@@ -466,6 +508,27 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
         a["ctx"] = ctx
+
+
+def _held_levels(assets: list[Asset], domain_of: dict[str, str],
+                 facts: _Facts) -> dict[str, str]:
+    """Domain id → the highest level the stores inside it owe protection for (an unclassified
+    store counts at the configured protection level): what a domain's monitoring duties follow
+    (DS-LOG-003), without Rego joining a domain's members."""
+    out: dict[str, str] = {}
+    for a in assets:
+        if a.get("kind") not in _STORES:
+            continue
+        did = domain_of.get(a["id"])
+        if did is None:
+            continue
+        lv = a.get("level")
+        level = lv.get("value") if isinstance(lv, dict) else None
+        if level not in RANK or level == UNCLASSIFIED:
+            level = facts.unclassified_as
+        if did not in out or RANK.get(level, 0) > RANK.get(out[did], 0):
+            out[did] = level
+    return out
 
 
 def _parent(a: Asset, by_id: dict[str, Asset]) -> dict[str, Any] | None:

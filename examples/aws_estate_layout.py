@@ -30,15 +30,25 @@ VPCS: dict[str, tuple[str, str, dict[str, str], bool]] = {
     "analytics": (P, "10.50.0.0/16", dict(PROD), False),
     "test": (T, "10.30.0.0/16", {"dsscan:level": "sensitive", **TEST}, False),
     "test-isolated": (T, "10.60.0.0/16", {"dsscan:level": "sensitive", **TEST}, False),
+    "test-sandbox": (T, "10.80.0.0/16", {"dsscan:level": "general", **TEST}, False),
 }
 # (requester, accepter): the accepter's account accepts; both sides route to each other.
 PEERINGS = (("prod-core", "prod-internal"), ("test", "prod-internal"))
+# Accepted but never routed: a link without a path today (DS-NET-002, DS-TST-001).
+UNROUTED_PEERINGS = (("test-sandbox", "prod-internal"),)
+# vpc -> traffic types of its VPC flow logs (DS-LOG-003), one CloudWatch log group each;
+# prod-internal and prod-dmz have none.
+FLOW_LOGS: dict[str, tuple[str, ...]] = {
+    "prod-core": ("ALL",), "analytics": ("ALL",), "test": ("REJECT",),
+    "test-isolated": ("ACCEPT", "REJECT"),
+}
 
 # name -> (vpc, [(tcp port, source cidr, description)]), as sg-0coredb … in bank-estate.json.
 # Real AWS rejects group names starting with "sg-", hence the descriptive names.
 SECURITY_GROUPS: dict[str, tuple[str, list[tuple[int, str, str]]]] = {
     "core-ledger-db": ("prod-core", [(5432, "10.10.0.0/16", "core apps"),
-                                     (5432, "10.20.0.0/16", "reporting from prod-internal")]),
+                                     (5432, "10.20.0.0/16", "reporting from prod-internal"),
+                                     (5432, "10.80.0.0/16", "sandbox load test, never routed")]),
     "customer-profile-db": ("prod-internal", [(5432, "10.20.0.0/16", ""),
                                               (5432, "10.30.0.0/16", "test data refresh")]),
     "session-cache": ("prod-dmz", [(6379, "0.0.0.0/0", "temporary debug")]),

@@ -9,6 +9,7 @@ from typing import Any
 from dsscan.examples.aws_estate_layout import (
     DATABASES,
     DR,
+    FLOW_LOGS,
     KEYS,
     PARTITION,
     PEERINGS,
@@ -17,6 +18,7 @@ from dsscan.examples.aws_estate_layout import (
     R2,
     SECURITY_GROUPS,
     TEST,
+    UNROUTED_PEERINGS,
     VPCS,
     WAIT,
     P,
@@ -79,7 +81,7 @@ def _network(est: _Estate) -> None:
             est.ids[f"igw:{name}"] = gw_id
             est.made(account, R1, "internet_gateway")
 
-    for requester, accepter in PEERINGS:
+    for requester, accepter in (*PEERINGS, *UNROUTED_PEERINGS):
         (req_acct, req_cidr, _, _), (acc_acct, acc_cidr, _, _) = VPCS[requester], VPCS[accepter]
         pcx = est.client(req_acct, "ec2").create_vpc_peering_connection(
             VpcId=est.ids[f"vpc:{requester}"], PeerVpcId=est.ids[f"vpc:{accepter}"],
@@ -91,13 +93,23 @@ def _network(est: _Estate) -> None:
         acc_ec2.get_waiter("vpc_peering_connection_exists").wait(
             VpcPeeringConnectionIds=[pcx_id], WaiterConfig=WAIT)
         acc_ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+        routed = (requester, accepter) in PEERINGS
         for vpc, account, peer_cidr in ((requester, req_acct, acc_cidr),
-                                        (accepter, acc_acct, req_cidr)):
+                                        (accepter, acc_acct, req_cidr)) if routed else ():
             est.client(account, "ec2").create_route(
                 RouteTableId=main_rt[vpc], DestinationCidrBlock=peer_cidr,
                 VpcPeeringConnectionId=pcx_id)
         est.ids[f"pcx:{requester}/{accepter}"] = pcx_id
         est.made(req_acct, R1, "vpc_peering")
+
+    for vpc, types in FLOW_LOGS.items():
+        account = VPCS[vpc][0]
+        for traffic in types:
+            est.client(account, "ec2").create_flow_logs(
+                ResourceIds=[est.ids[f"vpc:{vpc}"]], ResourceType="VPC", TrafficType=traffic,
+                LogGroupName=f"/bank/flow-logs/{vpc}/{traffic.lower()}",
+                DeliverLogsPermissionArn=f"arn:{PARTITION}:iam::{account}:role/flow-logs")
+            est.made(account, R1, "flow_log")
 
     for name, (vpc, rules) in SECURITY_GROUPS.items():
         account = VPCS[vpc][0]

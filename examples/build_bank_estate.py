@@ -31,7 +31,8 @@ def add(**kw):
 
 
 # --- network domains -------------------------------------------------------------------
-def domain(vpc, name, acct, cidr, tags, igw=False, routes=(), peerings=(), subnets=()):
+def domain(vpc, name, acct, cidr, tags, igw=False, routes=(), peerings=(), subnets=(),
+           flow_logs=()):
     add(
         id=f"arn:aws-cn:ec2:{R1}:{acct}:vpc/{vpc}",
         kind="network_domain",
@@ -48,8 +49,15 @@ def domain(vpc, name, acct, cidr, tags, igw=False, routes=(), peerings=(), subne
             "routes": list(routes),
             "peerings": list(peerings),
             "security_groups": [],
+            "flow_logs": list(flow_logs),
         },
     )
+
+
+def flow_log(fid, traffic):
+    """A VPC flow log to the central log bucket (DS-LOG-003)."""
+    return {"id": fid, "traffic_type": traffic, "destination_type": "s3",
+            "destination": "arn:aws-cn:s3:::bank-flow-logs"}
 
 
 domain(
@@ -60,6 +68,7 @@ domain(
     {"dsscan:level": "core", "environment": "production"},
     routes=[{"destination": "10.20.0.0/16", "target": "pcx-0core2int"}],
     peerings=[{"id": "pcx-0core2int", "peer_vpc_id": "vpc-0a2int", "status": "active"}],
+    flow_logs=[flow_log("fl-0core", "ALL")],  # DS-LOG-003 compliant twin
 )
 domain(
     "vpc-0a2int",
@@ -79,7 +88,10 @@ domain(
             "peer_account": T,
             "status": "active",
         },
+        # accepted for a migration, never routed: a link, no path today (DS-NET-002, DS-TST-001)
+        {"id": "pcx-0sbx2int", "peer_vpc_id": "vpc-0b3sbx", "peer_account": T, "status": "active"},
     ],
+    # no flow logs: DS-LOG-003 violating twin (important data)
 )
 domain(
     "vpc-0a3dmz",
@@ -90,7 +102,8 @@ domain(
     igw=True,
     routes=[{"destination": "0.0.0.0/0", "target": "igw-0dmz"}],
 )
-domain("vpc-0a4ana", "analytics", P, "10.50.0.0/16", {"environment": "production"})
+domain("vpc-0a4ana", "analytics", P, "10.50.0.0/16", {"environment": "production"},
+       flow_logs=[flow_log("fl-0ana", "ALL")])
 domain(
     "vpc-0b1test",
     "test",
@@ -101,6 +114,7 @@ domain(
     peerings=[
         {"id": "pcx-0test2int", "peer_vpc_id": "vpc-0a2int", "peer_account": P, "status": "active"}
     ],
+    flow_logs=[flow_log("fl-0test", "REJECT")],  # DS-LOG-003: rejected traffic only
 )
 domain(
     "vpc-0b2iso",
@@ -108,6 +122,18 @@ domain(
     T,
     "10.60.0.0/16",
     {"dsscan:level": "sensitive", "environment": "test"},
+    flow_logs=[flow_log("fl-0iso", "ACCEPT"), flow_log("fl-0iso-rej", "REJECT")],
+)
+# A sandbox with no data: peered with prod-internal (no route), and admitted by a rule of the
+# core database's group (no route either). Links, not paths: findings one level lower.
+domain(
+    "vpc-0b3sbx",
+    "test-sandbox",
+    T,
+    "10.80.0.0/16",
+    {"dsscan:level": "general", "environment": "test"},
+    peerings=[{"id": "pcx-0sbx2int", "peer_vpc_id": "vpc-0a2int", "peer_account": P,
+               "status": "active"}],
 )
 
 
@@ -140,6 +166,7 @@ sg(
     [
         tcp(5432, ["10.10.0.0/16"], "core apps"),
         tcp(5432, ["10.20.0.0/16"], "reporting from prod-internal"),
+        tcp(5432, ["10.80.0.0/16"], "sandbox load test, never routed"),
     ],
 )
 sg(

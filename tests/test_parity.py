@@ -39,6 +39,8 @@ EXPECTED = {
     # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
     ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
     ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+    # No VPC flow logs on the important and the sensitive network (Art. 41).
+    ("DS-LOG-003", "prod"), ("DS-LOG-003", "test"),
 }
 
 
@@ -125,6 +127,7 @@ DEFAULTS_FINDINGS = {
     ("DS-BAK-002", "cache"), ("DS-BAK-002", "scratch"), ("DS-BAK-002", "sessions"),
     ("DS-ENC-001", "app-data"), ("DS-ENC-001", "cache"), ("DS-ENC-001", "docs"),
     ("DS-ENC-001", "warehouse"),
+    ("DS-LOG-003", "data"),  # an important network without flow logs
 }
 # The EBS volume without `encrypted`: the account's default decides, and no description holds it.
 DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption")}

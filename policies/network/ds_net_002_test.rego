@@ -109,3 +109,106 @@ test_assessed_lists_readable_network_domains if {
 	])
 	got == {"d"}
 }
+
+# --- links without a route today ------------------------------------------------------------
+
+linked(id, level, reachable_from, links) := object.union(domain(id, level, reachable_from), {"ctx": {"domain": {
+	"id": id, "name": id, "level": level, "rated": level != "unclassified",
+	"environment": "production", "reachable_from": reachable_from, "links": links,
+}}})
+
+link(from, level, kind, via, routed) := {
+	"from": from, "name": from, "level": level, "environment": "test",
+	"kind": kind, "via": via, "routed": routed,
+}
+
+test_internet_link_without_route_is_denied_one_level_lower if {
+	ds := denied([linked("vpc-core", "core", [], [
+		link("internet", null, "sg_rule", "sg-1 ingress 0.0.0.0/0 tcp/443", false),
+		link("internet", null, "sg_rule", "sg-1 ingress ::/0 tcp/443", false),
+	])])
+	count(ds) == 1
+	some f in ds
+	f.key == "internet_link"
+	f.level == "important"
+	f.evidence.domain_level == "core"
+	f.evidence.routed == false
+	f.evidence.via == ["sg-1 ingress 0.0.0.0/0 tcp/443", "sg-1 ingress ::/0 tcp/443"]
+	contains(f.message, "no route today")
+}
+
+test_peering_with_lower_domain_without_route_is_denied_one_level_lower if {
+	ds := denied([linked("vpc-imp", "important", [], [link("vpc-test", "general", "peering", "peering pcx-1", false)])])
+	count(ds) == 1
+	some f in ds
+	f.key == "lower_domain_link"
+	f.related == ["vpc-test"]
+	f.level == "sensitive"
+	f.evidence.from_level == "general"
+	f.evidence.via == ["peering pcx-1"]
+}
+
+test_link_level_never_drops_below_general if {
+	some f in denied([linked("vpc-g", "general", [], [link("internet", null, "sg_rule", "sg-1 ingress 0.0.0.0/0 all traffic", false)])])
+	f.level == "general"
+	some g in denied([linked("vpc-s", "sensitive", [], [link("vpc-g", "general", "sg_rule", "sg-1 ingress 10.9.0.0/16 tcp/22", false)])])
+	g.level == "general"
+}
+
+test_link_from_unrated_domain_into_sensitive_domain_is_denied if {
+	ds := denied([linked("vpc-s", "sensitive", [], [link("vpc-x", "unclassified", "peering", "peering pcx-2", false)])])
+	some f in ds
+	f.key == "unrated_source_link"
+	f.level == "general"
+}
+
+test_link_from_same_or_higher_level_passes if {
+	count(denied([linked("vpc-imp", "important", [], [
+		link("vpc-imp2", "important", "peering", "peering pcx-3", false),
+		link("vpc-core", "core", "sg_rule", "sg-1 ingress 10.0.0.0/16 tcp/22", false),
+	])])) == 0
+}
+
+test_unrated_link_into_general_domain_passes if {
+	count(denied([linked("vpc-g", "general", [], [link("vpc-x", "unclassified", "peering", "peering pcx-2", false)])])) == 0
+}
+
+# A source with a path is judged by the path only: one finding, at the domain's level.
+test_path_and_link_from_the_same_source_give_the_path_finding_only if {
+	ds := denied([linked(
+		"vpc-core", "core",
+		[entry("vpc-test", "general", "sg-1 ingress 10.1.0.0/16 tcp/5432")],
+		[link("vpc-test", "general", "peering", "peering pcx-1", false)],
+	)])
+	count(ds) == 1
+	some f in ds
+	f.key == "lower_domain"
+	f.level == "core"
+}
+
+test_internet_path_hides_latent_internet_rules if {
+	ds := denied([linked(
+		"vpc-core", "core",
+		[entry("internet", null, "sg-1 ingress 0.0.0.0/0 tcp/443 to publicly accessible db-1")],
+		[link("internet", null, "sg_rule", "sg-2 ingress 0.0.0.0/0 tcp/22", false)],
+	)])
+	{f.key | some f in ds} == {"internet"}
+}
+
+test_link_with_unread_routes_is_not_assessed_not_passed if {
+	inp := {"assets": [linked("vpc-core", "core", [], [
+		link("vpc-test", "general", "peering", "peering pcx-1", null),
+		link("internet", null, "sg_rule", "sg-1 ingress 0.0.0.0/0 tcp/443", null),
+		link("vpc-core2", "core", "peering", "peering pcx-9", null),
+	])]}
+	count(data.dsscan.policy.ds_net_002.deny) == 0 with input as inp
+	r := data.dsscan.policy.ds_net_002.not_assessed with input as inp
+	r == {
+		{"asset": "vpc-core", "reason": "route tables not read: whether peering pcx-1 from vpc-test carries traffic could not be told"},
+		{"asset": "vpc-core", "reason": "route tables not read: whether sg-1 ingress 0.0.0.0/0 tcp/443 from internet carries traffic could not be told"},
+	}
+}
+
+test_domain_without_links_field_is_judged_on_paths_alone if {
+	count(denied([domain("vpc-core", "core", [])])) == 0
+}

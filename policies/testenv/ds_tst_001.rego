@@ -5,12 +5,17 @@
 #   store does not sit inside a production network domain, and no network path (security
 #   group ingress, peering with routes) links a test domain and a production domain in
 #   either direction. One finding per pair of domains; its level is the higher of the two.
+#   Isolation is the absence of the link: a peering or a security-group rule joining a test
+#   and a production domain is a finding even when no route carries traffic today (key
+#   linked_no_route, one level below the pair's, never below general: a path stays more
+#   severe). A link whose route tables could not be read is not assessed.
 # custom:
 #   id: DS-TST-001
 #   articles: [48]
 #   remediation: |
-#     Move test stores into a test network domain; remove the peering, transit gateway routes
-#     or security-group rules that connect test and production domains. Move data between
+#     Move test stores into a test network domain; remove the peering (even one without
+#     routes), transit gateway routes or security-group rules that connect test and
+#     production domains. Move data between
 #     them only through a controlled, audited desensitization pipeline.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, network_domain]
 #   reads: [network]
@@ -98,6 +103,74 @@ deny contains finding if {
 			"from_environment": src_env,
 			"via": sort({v | some e in es; v := e.via; is_string(v)}),
 		},
+	}
+}
+
+# --- links without a route today (ctx.domain.links; Python lists only sources without a path)
+
+links(d) := [e |
+	some e in data.dsscan.lib.list(d, ["ctx", "domain", "links"])
+	is_object(e)
+	is_string(e.from)
+	e.from != "internet"
+	e.from != d.id
+]
+
+has_path(d, src) if {
+	some e in entries(d)
+	e.from == src
+}
+
+# (source id, source environment, routed) of links crossing the test/production boundary.
+linked(d) := {[e.from, env, e.routed] |
+	some e in links(d)
+	env := e.environment
+	is_string(env)
+	crosses(domain_env(d), env)
+	not has_path(d, e.from)
+}
+
+deny contains finding if {
+	some d in data.dsscan.lib.assets
+	d.kind == "network_domain"
+	d.ctx.assessable
+	some t in linked(d)
+	t[2] == false
+	src := t[0]
+	es := [e | some e in links(d); e.from == src; e.routed == false]
+	pair := data.dsscan.lib.highest(array.concat([d.ctx.level], [object.get(e, "level", null) | some e in es]))
+	finding := {
+		"asset": d.id,
+		"key": "linked_no_route",
+		"related": [src],
+		"level": data.dsscan.lib.level_names[max([1, data.dsscan.lib.rank(pair) - 1])],
+		"message": sprintf("%s network domain %s is linked to %s domain %s, no route today.", [
+			domain_env(d), data.dsscan.lib.display_name(d), t[1], source_name(es, src),
+		]),
+		"evidence": {
+			"domain_environment": domain_env(d),
+			"from": src,
+			"from_environment": t[1],
+			"via": sort({v | some e in es; v := e.via; is_string(v)}),
+			"routed": false,
+		},
+	}
+}
+
+# A crossing link whose routes could not be read may be a path: neither a pass nor the lesser
+# finding.
+not_assessed contains item if {
+	some d in data.dsscan.lib.assets
+	d.kind == "network_domain"
+	d.ctx.assessable
+	some t in linked(d)
+	t[2] == null
+	src := t[0]
+	es := [e | some e in links(d); e.from == src; e.routed == null]
+	some v in sort({v | some e in es; v := e.via; is_string(v)})
+	item := {
+		"asset": d.id,
+		"reason": sprintf("route tables not read: whether %s from %s domain %s carries traffic could not be told", [v, t[1], source_name(es, src)]),
 	}
 }
 

@@ -97,3 +97,63 @@ test_a_test_store_in_no_known_domain_is_not_applicable if {
 	loose := {"id": "t", "kind": "object_store", "level": {"value": "general"}, "environment": {"value": "test"}}
 	assessed_ids([loose]) == set()
 }
+
+# --- links without a route today ------------------------------------------------------------
+
+with_links(id, env, level, reachable_from, links) := object.union(domain(id, env, level, reachable_from), {"ctx": {"domain": {"links": links}}})
+
+link(from, env, level, kind, routed) := {
+	"from": from, "name": from, "environment": env, "level": level,
+	"kind": kind, "via": sprintf("%s %s", [kind, from]), "routed": routed,
+}
+
+test_peering_between_test_and_production_without_route_is_denied_one_level_lower if {
+	ds := denied([
+		with_links("vpc-prod", "production", "core", [], [link("vpc-test", "test", "general", "peering", false)]),
+		with_links("vpc-test", "test", "general", [], [link("vpc-prod", "production", "core", "peering", false)]),
+	])
+	count(ds) == 2
+	{f.asset | some f in ds} == {"vpc-prod", "vpc-test"}
+	every f in ds {
+		f.key == "linked_no_route"
+		f.level == "important"
+		f.evidence.routed == false
+		contains(f.message, "no route today")
+	}
+}
+
+test_sg_rule_admitting_a_test_range_without_route_is_denied if {
+	ds := denied([with_links("vpc-prod", "production", "sensitive", [], [link("vpc-dev", "development", "general", "sg_rule", false)])])
+	some f in ds
+	f.related == ["vpc-dev"]
+	f.level == "general"
+	f.evidence.from_environment == "development"
+}
+
+test_link_between_two_production_or_two_test_domains_passes if {
+	count(denied([
+		with_links("vpc-prod", "production", "core", [], [link("vpc-prod2", "production", "core", "peering", false)]),
+		with_links("vpc-test", "test", "general", [], [link("vpc-dev", "development", "general", "peering", false)]),
+	])) == 0
+}
+
+test_path_and_link_from_the_same_domain_give_the_path_finding_only if {
+	ds := denied([with_links(
+		"vpc-prod", "production", "core",
+		[entry("vpc-test", "test", "general")],
+		[link("vpc-test", "test", "general", "peering", false)],
+	)])
+	{f.key | some f in ds} == {"reachable_from_production"}
+	some f in ds
+	f.level == "core"
+}
+
+test_crossing_link_with_unread_routes_is_not_assessed if {
+	inp := {"assets": [with_links("vpc-prod", "production", "core", [], [
+		link("vpc-test", "test", "general", "peering", null),
+		link("vpc-prod2", "production", "core", "peering", null),
+	])]}
+	count(data.dsscan.policy.ds_tst_001.deny) == 0 with input as inp
+	r := data.dsscan.policy.ds_tst_001.not_assessed with input as inp
+	r == {{"asset": "vpc-prod", "reason": "route tables not read: whether peering vpc-test from test domain vpc-test carries traffic could not be told"}}
+}

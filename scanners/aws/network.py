@@ -1,8 +1,9 @@
 """VPCs as network domains, and security groups with their ingress rules.
 
 A VPC becomes a ``network_domain``: its CIDRs, subnets, the routes of all its route tables
-(a path exists if any table has it), peerings and whether an internet gateway is attached
-and routed. Its level and environment come from its tags (or ``domains:`` in the config).
+(a path exists if any table has it), peerings, whether an internet gateway is attached
+and routed, and its flow logs (``flow_logs.py``; unreadable: null and a logging gap). Its
+level and environment come from its tags (or ``domains:`` in the config).
 Customer-managed prefix lists in ingress rules are expanded to their CIDRs here, so that
 reachability can be computed; AWS-managed ones (service ranges) stay named, of unknown level.
 
@@ -17,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.aws.base import Scope, pages, tag_dict
-from dsscan.scanners.aws.failures import ReadFailure
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap
+from dsscan.scanners.aws.flow_logs import flow_logs_by_vpc
 from dsscan.scanners.aws.operations import Calls, Collector
 
 # What this collector produces and calls (operations.py derives the IAM policy,
@@ -28,7 +30,7 @@ INFO = Collector(
     calls=(Calls("ec2", ("DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups",
                          "DescribeRouteTables", "DescribeVpcPeeringConnections",
                          "DescribeInternetGateways", "DescribeManagedPrefixLists",
-                         "GetManagedPrefixListEntries")),),
+                         "GetManagedPrefixListEntries", "DescribeFlowLogs")),),
 )
 
 
@@ -43,6 +45,11 @@ def collect(scope: Scope) -> None:
     gateways = list(pages(ec2, "describe_internet_gateways", "InternetGateways"))
     groups = list(pages(ec2, "describe_security_groups", "SecurityGroups"))
     prefix_lists = _prefix_lists(scope, ec2, groups)
+    flows: dict[str, list[dict[str, Any]]] | None
+    try:
+        flows, flow_failure = flow_logs_by_vpc(ec2), None
+    except ReadFailure as e:  # the domains stand; their flow logs are unknown (a gap each)
+        flows, flow_failure = None, e
 
     igw_vpcs = {att["VpcId"] for g in gateways for att in g["Attachments"]
                 if att.get("VpcId") and att.get("State") in (None, "available", "attached")}
@@ -67,7 +74,10 @@ def collect(scope: Scope) -> None:
             "routes": routes,
             "peerings": _peerings(vid, peerings),
             "security_groups": [],
+            "flow_logs": None if flows is None else flows.get(vid, []),
         }
+        if flow_failure is not None:
+            add_asset_gap(a, "logging", flow_failure.reason)
         a["attributes"] = {"is_default": bool(vpc.get("IsDefault"))}
         scope.sink.add(a)
 

@@ -71,6 +71,7 @@ CONFIG_TYPES = frozenset({
     "aws_vpc_peering_connection_accepter", "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule", "aws_ec2_managed_prefix_list",
     "aws_s3_access_point", "aws_s3control_access_point_policy",
+    "aws_flow_log",
 })
 
 

@@ -1,4 +1,5 @@
-"""VPCs as network domains — subnets, route tables and routes, internet gateways, peerings —
+"""VPCs as network domains — subnets, route tables and routes, internet gateways, peerings,
+flow logs (flow_logs.py) —
 and security groups with their rules (inline, aws_security_group_rule,
 aws_vpc_security_group_ingress_rule, managed prefix lists)."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsscan.scanners.iac.flow_logs import vpc_flow_logs
 from dsscan.scanners.iac.plan import Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks
@@ -65,6 +67,7 @@ class NetworkMapping:
             "cidrs": cidrs,
             "internet_gateway": any(rt["target"] in igw_targets for rt in routes),
             "routes": routes, "peerings": self._peerings(a, r), "security_groups": [],
+            "flow_logs": vpc_flow_logs(self, a, r),
         }
 
     def _routes(self, a: Asset, vpc: IacResource) -> list[dict[str, str]]:

@@ -107,6 +107,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
         "aws_vpc_peering_connection_accepter",
     "aws:ec2/managedPrefixList:ManagedPrefixList": "aws_ec2_managed_prefix_list",
+    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
 }
 
 
