@@ -111,6 +111,7 @@ def restore_answers() -> list[tuple[str, dict]]:
             "ProtectedResourceType": "S3", "CreationTime": "2026-01-01T00:00:00Z",
             "IamRoleArn": "arn:aws-cn:iam::123456789012:role/b",
             "ProtectedResourceArns": ["arn:aws-cn:s3:::statements"]}}),
+        ("list_restore_jobs", {"RestoreJobs": []}),
     ]
 
 
@@ -146,7 +147,10 @@ def test_vaults_recovery_points_plans_and_restore_tests_become_inventory_facts()
     statements, scratch = by_name(inv, "statements"), by_name(inv, "scratch")
     assert statements["backup"]["plans"] == ["daily"]  # selected by its tag
     assert scratch["backup"]["plans"] == []
-    assert statements["attributes"]["restore_testing_plans"] == ["monthly"]
+    assert statements["backup"]["restore_verification"] == {
+        "testing_selections": ["monthly/s3"], "last_successful_restore": None,
+        "restore_jobs": "read"}
+    assert scratch["backup"]["restore_verification"]["testing_selections"] == []
     assert inv.gaps == []
 
 
