@@ -22,6 +22,12 @@ from typing import Any
 # Kinds whose restores AWS Backup can test or perform (ElastiCache is not protected by it).
 RESTORE_KINDS = frozenset({"object_store", "database", "table", "file_system", "warehouse",
                            "volume"})
+# Stores of those kinds that AWS Backup does not protect (OpenSearch domains; the volumes a
+# launch template or configuration describes, not yet any instance's): not applicable.
+NOT_RESTORABLE_TYPES = frozenset({
+    "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_launch_template",
+    "aws_launch_configuration", "AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain",
+    "AWS::EC2::LaunchTemplate"})
 JOBS_STATES = ("read", "unreadable", "not_in_input")
 
 
@@ -37,8 +43,8 @@ def parse_when(value: Any) -> datetime | None:
 
 
 def restore_verification(a: dict[str, Any], days: int, now: datetime) -> dict[str, Any] | None:
-    """``ctx.restore_verification`` of a store (None for other kinds)."""
-    if a.get("kind") not in RESTORE_KINDS:
+    """``ctx.restore_verification`` of a store (None where DS-BAK-004 does not apply)."""
+    if a.get("kind") not in RESTORE_KINDS or a.get("type") in NOT_RESTORABLE_TYPES:
         return None
     backup = a.get("backup")
     rv = backup.get("restore_verification") if isinstance(backup, dict) else None

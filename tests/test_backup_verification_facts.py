@@ -155,9 +155,13 @@ def test_restore_verification_is_judged_against_the_period(fact, days, expected)
 def test_kinds_aws_backup_cannot_restore_get_no_restore_verification():
     cache = {"id": "c", "kind": "cache", "name": "c", "level": {"value": "core"}}
     vault = {"id": "v", "kind": "backup_vault", "name": "v"}
-    by = run([cache, vault])
-    assert by["c"]["ctx"]["restore_verification"] is None
-    assert by["v"]["ctx"]["restore_verification"] is None
+    search = {"id": "s", "kind": "database", "name": "s", "type": "aws_opensearch_domain"}
+    template = {"id": "lt", "kind": "volume", "name": "lt", "type": "aws_launch_template"}
+    db = {"id": "db", "kind": "database", "name": "db", "type": "AWS::RDS::DBInstance"}
+    by = run([cache, vault, search, template, db])
+    for aid in ("c", "v", "s", "lt"):
+        assert by[aid]["ctx"]["restore_verification"] is None
+    assert by["db"]["ctx"]["restore_verification"]["verified"] is None
 
 
 @pytest.mark.parametrize("value", [0, -5, "180", 1.5, True, None])

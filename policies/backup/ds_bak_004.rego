@@ -8,7 +8,8 @@
 #   (ctx.restore_verification); unread facts are not assessed. A Terraform plan or Pulumi
 #   program holds no restore jobs, so there only a restore-testing selection verifies a store.
 #   A store that is itself a copy, and a table inside a database, are not judged here;
-#   ElastiCache is not applicable (AWS Backup neither restores nor restore-tests it).
+#   ElastiCache, OpenSearch domains and launch templates are not applicable (AWS Backup
+#   neither restores nor restore-tests them).
 # custom:
 #   id: DS-BAK-004
 #   articles: [37, 45]
@@ -42,11 +43,14 @@ is_copy(a) if non_empty_list(object.get(a, "replica_of", null))
 
 rv(a) := object.get(a, ["ctx", "restore_verification"], null)
 
-verified(a) := object.get(a, ["ctx", "restore_verification", "verified"], null)
+verified(a) := object.get(rv(a), "verified", null)
 
+# Python sets ctx.restore_verification on every store DS-BAK-004 applies to (null on the
+# others: caches, OpenSearch domains, launch templates), an object even when nothing was read.
 judged := [a |
 	some a in data.dsscan.lib.protected_stores
 	a.kind in restore_kinds
+	is_object(rv(a))
 	not child_table(a)
 	not is_copy(a)
 ]
@@ -99,6 +103,7 @@ assessed := union({
 	{a.id |
 		some a in data.dsscan.lib.unprotected_stores
 		a.kind in restore_kinds
+		is_object(rv(a))
 	},
 	{a.id |
 		some a in judged

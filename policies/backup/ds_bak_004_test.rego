@@ -62,10 +62,18 @@ test_unknown_is_not_assessed_with_the_reason if {
 	assessed([a]) == set()
 }
 
-test_missing_fact_is_not_assessed if {
-	a := {"id": "v", "kind": "volume", "level": {"value": "sensitive"}}
+test_nothing_read_is_not_assessed if {
+	a := store("v", "volume", "sensitive", rv(null, {"reason": "whether its restores are verified was not read"}))
 	count(denied([a])) == 0
 	count(unassessed([a])) == 1
+}
+
+# Python gives null where DS-BAK-004 does not apply (an OpenSearch domain, a launch template).
+test_not_applicable_without_python_fact if {
+	a := store("search", "database", "core", null)
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+	assessed([a]) == set()
 }
 
 test_general_store_is_assessed_without_a_finding if {
