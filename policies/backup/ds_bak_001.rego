@@ -63,7 +63,7 @@ condition_phrase := {
 }
 
 # Replicas that do not count as backups, and why (for the message).
-not_counting(a) := concat("; ", sort([sprintf("%s does not count as a backup: %s", [b.id, why(b)]) |
+not_counting(a) := concat("; ", sort([sprintf("%s does not count as a backup: %s", [object.get(b, "name", b.id), why(b)]) |
 	some b in a.ctx.backups
 	b.relation == "replica"
 	b.counts_as_backup == false

@@ -71,7 +71,7 @@ condition_phrase := {
 	"object_lock": "its destination has no Object Lock (owed for core data)",
 }
 
-replicas_not_counting(a) := [sprintf("%s (%s)", [b.id, why(b)]) |
+replicas_not_counting(a) := [sprintf("%s (%s)", [object.get(b, "name", b.id), why(b)]) |
 	some b in a.ctx.backups
 	b.relation == "replica"
 	b.counts_as_backup == false
