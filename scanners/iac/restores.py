@@ -83,12 +83,12 @@ class RestoreMapping:
         """A function: store asset -> whether ``sel`` covers it (None: not known)."""
         v = sel.values
         kind = configured(v.get("protected_resource_type"))
-        included, _ = self.plan.refs_list(sel, "protected_resource_arns", *store_types)
+        # ARNs unknown before apply that no reference explains could name any store.
+        included, arns_unknown = self.plan.refs_list(sel, "protected_resource_arns",
+                                                     *store_types)
         refs = {c.address for c in included if isinstance(c, IacResource)}
         raw = configured(get(v, "protected_resource_arns"))
         patterns = [p for p in raw or [] if isinstance(p, str)] if isinstance(raw, list) else []
-        arns_unknown = is_unknown(raw) or (isinstance(raw, list) and any(
-            is_unknown(p) for p in raw) and not refs)
         conds = configured(get(v, "protected_resource_conditions"))
         conditions = [(op, get(c, "key"), get(c, "value"))
                       for cond in (blocks(v, "protected_resource_conditions")
