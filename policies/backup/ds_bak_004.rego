@@ -55,8 +55,9 @@ judged := [a |
 	not is_copy(a)
 ]
 
-last_restore(r) := sprintf("the last completed %d days ago", [r.age_days]) if {
-	is_number(object.get(r, "age_days", null))
+# The date, not the age: a message that does not change from one day to the next.
+last_restore(r) := sprintf("the last completed on %s", [substring(r.last_successful_restore, 0, 10)]) if {
+	is_string(object.get(r, "last_successful_restore", null))
 } else := "none was found"
 
 because(r) := msg if {

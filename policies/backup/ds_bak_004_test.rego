@@ -32,7 +32,7 @@ test_unverified_store_is_denied_with_the_period_and_last_restore if {
 	f.level == "core"
 	f.key == "restore_not_verified"
 	contains(f.message, "180 days")
-	contains(f.message, "400 days ago")
+	contains(f.message, "the last completed on 2025-10-01")
 	f.evidence.last_successful_restore == "2025-10-01T00:00:00Z"
 }
 
