@@ -44,7 +44,8 @@ STATEMENTS = {
     "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
     "access": {"public": True, "wildcard_principal": True},
     "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
-               "restore_verification": {"testing_selections": ["monthly/all"], "restore_jobs": "read"}},
+               "restore_verification": {"testing_selections": ["monthly/all"],
+                                        "restore_jobs": "read"}},
 }
 LOANS = {**STATEMENTS, "id": "arn:aws-cn:s3:::loans", "name": "loan-docs",
          "account": "222222222222", "region": "cn-northwest-1"}

@@ -41,7 +41,8 @@ def store(name: str, kind: str = "database", level: str = "core", **extra: Any) 
                                        "key_id": KEY}},
             "network": {"publicly_accessible": False}, "access": {"public": False},
             "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
-                       "restore_verification": {"testing_selections": ["monthly/all"], "restore_jobs": "read"}}, **extra}
+                       "restore_verification": {"testing_selections": ["monthly/all"],
+                                                "restore_jobs": "read"}}, **extra}
 
 
 # -- §1.5: a source whose KMS key could not be described ----------------------------------------
