@@ -168,3 +168,39 @@ def test_stores_where_aws_backup_was_not_read_are_not_assessed():
     assert "restore_verification" not in by_name(inv, "ledger")["backup"]
     result = run_scan(inv, load_library(), ScanOptions(config=Config()))
     assert any(g.policy_id == "DS-BAK-004" for g in result.not_assessed)
+
+
+# -- vault lock mode (DS-BAK-005) --------------------------------------------------------------
+
+@pytest.mark.parametrize(("vault", "lock", "verdict"), [
+    # ChangeableForDays gives the lock a LockDate: compliance mode.
+    ({"Locked": True, "MinRetentionDays": 30, "LockDate": NOW}, ("compliance", True), "pass"),
+    ({"Locked": False, "MinRetentionDays": 30, "LockDate": NOW + timedelta(days=3)},
+     ("compliance", True), "pass"),
+    # Locked without a LockDate is governance mode (moto answers Locked: true for it too).
+    ({"Locked": True, "MinRetentionDays": 30}, ("governance", True), "finding"),
+    ({"MinRetentionDays": 30}, ("governance", True), "finding"),
+    ({}, (None, False), "finding"),
+])
+def test_vault_lock_mode_from_list_backup_vaults(vault, lock, verdict):
+    key = f"arn:aws-cn:kms:{REGION}:{ACCOUNT}:alias/aws/backup"
+    client = boto3.client("backup", region_name=REGION)
+    stub = Stubber(client)
+    stub.add_response("list_backup_vaults", {"BackupVaultList": [{
+        "BackupVaultName": "v", "BackupVaultArn": VAULT, "EncryptionKeyArn": key, **vault}]})
+    stub.add_response("list_tags", {"Tags": {"dsscan:level": "important"}})
+    stub.add_client_error("get_backup_vault_access_policy", "ResourceNotFoundException",
+                          http_status_code=404)
+    stub.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": []})
+    stub.add_response("list_backup_plans", {"BackupPlansList": []})
+    stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
+    stub.add_response("list_restore_jobs", {"RestoreJobs": []})
+    stub.activate()
+    inv = sweep(SweepOptions(regions=[REGION], services=["backup"],
+                             client_overrides={"backup": client}))
+    stub.assert_no_pending_responses()
+    got = by_name(inv, "v")["access"]["lock"]
+    assert (got["mode"], got["enabled"]) == lock
+    result = run_scan(inv, load_library(), ScanOptions(config=Config()))
+    found = [f for f in result.findings if f.policy_id == "DS-BAK-005"]
+    assert ("finding" if found else "pass") == verdict

@@ -82,8 +82,9 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     with facet(a, "encryption"):
         a["encryption"] = scope.encryption(a, True, v["EncryptionKeyArn"])
     locked = v.get("MinRetentionDays") is not None or bool(v.get("Locked"))
-    mode = ("compliance" if v.get("LockDate") or v.get("Locked") else "governance") \
-        if locked else None
+    # Compliance mode is the lock set with ChangeableForDays, which is what gives it a
+    # LockDate; ``Locked`` says a lock applies, in either mode (DS-BAK-005 tells them apart).
+    mode = ("compliance" if v.get("LockDate") else "governance") if locked else None
     access: dict[str, Any] = {
         "public": None, "wildcard_principal": None,
         "lock": {"enabled": locked, "mode": mode, "min_retention_days": v.get("MinRetentionDays")},
