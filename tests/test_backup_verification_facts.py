@@ -173,3 +173,18 @@ def test_a_malformed_period_is_refused(value):
 def test_the_period_is_a_setting():
     assert Config().restore_verification_days == 180
     assert config_from_mapping({"restore_verification_days": 90}).restore_verification_days == 90
+
+
+@pytest.mark.parametrize("fact", [
+    {"testing_selections": "monthly/all"},                  # not a list
+    {"restore_jobs": "maybe"},                               # not a known state
+    {"last_successful_restore": 20260101},                   # not a string
+    {"testing_selections": [], "restored_by": "someone"},    # unknown field
+])
+def test_a_malformed_restore_verification_in_an_inventory_is_refused(fact):
+    from dsscan.inventory import parse_inventory
+
+    doc = {"format": "dsscan-inventory/1", "assets": [
+        bucket(SRC, "ledger", "core", backup={"restore_verification": fact})]}
+    with pytest.raises(InputError):
+        parse_inventory(doc, "estate.json")
