@@ -88,6 +88,8 @@ class Config:
     test_environments: list[str] = field(default_factory=lambda: ["test", "development"])
     unclassified_protection_level: str = "sensitive"
     backup_separation: str = "account_or_region"
+    # DS-BAK-004: a completed restore within this many days verifies a store's backups.
+    restore_verification_days: int = 180
     severity_by_level: dict[str, str] = field(
         default_factory=lambda: dict(DEFAULT_SEVERITY_BY_LEVEL))
     # Compliance operations (issue 6).
@@ -216,6 +218,11 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             from dsscan.waivers import parse_waiver_rules
 
             cfg.waiver_rules = parse_waiver_rules(value, origin)
+        elif key == "restore_verification_days":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise InputError(f"{origin}: setting 'restore_verification_days' must be a "
+                                 "positive whole number of days")
+            cfg.restore_verification_days = value
         elif key in _PATH_KEYS:
             setattr(cfg, key, resolve(want(key, str, value)))
         elif key == "store":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.levels import UNCLASSIFIED
+from dsscan.replica_backup import replica_backup
 
 Asset = dict[str, Any]
 
@@ -159,6 +160,8 @@ def backups_of(x: Asset, found: Any, by_id: dict[str, Asset], mode: str,
                     "relation": rel, **w,
                     "encryption": encryption(b), "separate": sep[0], "separation": sep[1],
                     "same_place": same_place})
+        if rel == "replica":  # whether it counts as a backup copy (dsscan.replica_backup)
+            out[-1].update(replica_backup(x, b, level_of(x) == "core"))
     return out
 
 

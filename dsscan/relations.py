@@ -17,6 +17,7 @@ User-facing rules: docs/relations.md.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from dsscan.config import Config
@@ -41,6 +42,7 @@ from dsscan.netmath import (
     ranges_overlap,
 )
 from dsscan.relindex import RelationIndex, membership
+from dsscan.restore import restore_verification
 
 __all__ = ["attach_context", "cidr_overlaps", "domain_membership", "is_internet_cidr"]
 
@@ -449,6 +451,7 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
     vault_ctx: dict[str, dict[str, Any]] = {}
     mode = config.backup_separation
     facts = _Facts(config)
+    restore_days, now = config.restore_verification_days, datetime.now(UTC)  # DS-BAK-004
 
     bucket_names = {a.get("name"): a["id"] for a in assets if a.get("kind") == "object_store"}
     copies = index.copies
@@ -507,6 +510,7 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         ctx["vault"] = vault(vid) if vid else None
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
+        ctx["restore_verification"] = restore_verification(a, restore_days, now)
         a["ctx"] = ctx
 
 

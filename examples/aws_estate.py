@@ -75,7 +75,11 @@ Not created, because moto 5.2.5 does not implement them (so bank-estate.json fac
 them are missing from a moto estate): AWS Backup selections, recovery points (the core-ledger and
 bank-statements recovery points in prod-vault and dr-vault, ``hr-share-copy``), restore testing
 plans and vault access policies (``put_backup_vault_access_policy`` answers 404 "Not yet
-implemented", so prod-vault's wildcard principal is absent); EFS backup policies
+implemented", so prod-vault's wildcard principal is absent), restore jobs (so a moto estate
+leaves DS-BAK-004 not assessed: restore testing and restore jobs cannot be read), and the
+violating replica ``loan-documents-replica`` (moto's GetBucketReplication answers
+``DeleteMarkerReplication: Disabled`` whatever was put, so a replica that replicates delete
+markers would look like a backup: a wrong pass the demo must not show); EFS backup policies
 (``put_backup_policy`` raises NotImplementedError; ``create_file_system(Backup=True)`` is accepted
 and ignored, ``describe_backup_policy`` answers PolicyNotFound). Facts that need IAM enforcement
 are not faked either: ``legacy-reports`` is fully readable (bank-estate.json has its encryption

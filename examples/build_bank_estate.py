@@ -515,6 +515,27 @@ add(
     access={"public": False, "wildcard_principal": False},
     replica_of=["arn:aws-cn:s3:::bank-statements"],
     backup={"native": {"enabled": False}},
+    # Versioned, and the replication rule keeps delete markers back (bank-statements'
+    # replication_delete_markers): a replica that counts as a backup copy (DS-BAK-001/002).
+    attributes={"versioning": "Enabled"},
+)
+# The violating twin: delete markers are replicated, so a deletion at loan-documents hides the
+# data here too; not a backup copy (DS-BAK-002 names the condition).
+add(
+    id="arn:aws-cn:s3:::loan-documents-replica",
+    kind="object_store",
+    name="loan-documents-replica",
+    type="AWS::S3::Bucket",
+    account=DR,
+    region=R2,
+    tags={"environment": "production"},
+    encryption=enc(True, "customer_managed", cmk(DR, "replica", R2)),
+    network=None,
+    access={"public": False, "wildcard_principal": False, "public_access_block": True,
+            "secure_transport_required": True},
+    replica_of=["arn:aws-cn:s3:::loan-documents"],
+    backup={"native": {"enabled": False}},
+    attributes={"versioning": "Enabled"},
 )
 
 # --- test environment -------------------------------------------------------------------
@@ -600,6 +621,31 @@ add(
     access={"public": False, "wildcard_principal": False},
     backup={"native": {"enabled": False}},
 )
+
+# --- replication rules and restore verification (DS-BAK-001/002, DS-BAK-004) ---------------
+REPLICATION = {
+    "bank-statements": {"arn:aws-cn:s3:::bank-statements-replica": "Disabled"},
+    "loan-documents": {"arn:aws-cn:s3:::loan-documents-replica": "Enabled"},
+}
+# Restore verification of each store AWS Backup can restore: most are in a restore-testing
+# selection; customer-profile's last restore is older than 180 days and loan-documents was
+# never restored (the violating twins of core-ledger, restore-tested).
+TESTED = {"testing_selections": ["monthly-restore/production"],
+          "last_successful_restore": None, "restore_jobs": "read"}
+RESTORES = {
+    "customer-profile": {"testing_selections": [],
+                         "last_successful_restore": "2025-09-30T02:00:00+00:00",
+                         "restore_jobs": "read"},
+    "loan-documents": {"testing_selections": [], "last_successful_restore": None,
+                       "restore_jobs": "read"},
+}
+for a in A:
+    if a["name"] in REPLICATION:
+        a.setdefault("attributes", {})["replication_delete_markers"] = REPLICATION[a["name"]]
+    if a["kind"] in ("object_store", "database", "table", "file_system", "warehouse",
+                     "volume") and not a.get("replica_of") and isinstance(a.get("backup"), dict):
+        a["backup"]["restore_verification"] = dict(
+            RESTORES.get(a["name"], TESTED))
 
 doc = {
     "format": "dsscan-inventory/1",

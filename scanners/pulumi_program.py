@@ -163,6 +163,9 @@ _COMPUTED: dict[str, tuple[str, str | None]] = {
     "aws:backup/vault:Vault": ("name:name", "arn:{p}:backup:{r}:{a}:backup-vault:{id}"),
     "aws:backup/plan:Plan": ("uuid", "arn:{p}:backup:{r}:{a}:backup-plan:{id}"),
     "aws:backup/selection:Selection": ("uuid", None),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan":
+        ("name:name", "arn:{p}:backup:{r}:{a}:restore-testing-plan:{id}"),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": ("uuid", None),
     "aws:rds/cluster:Cluster": ("name:clusterIdentifier", "arn:{p}:rds:{r}:{a}:cluster:{id}"),
     "aws:neptune/cluster:Cluster":
         ("name:clusterIdentifier", "arn:{p}:rds:{r}:{a}:cluster:{id}"),

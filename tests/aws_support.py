@@ -296,6 +296,7 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
         "RestoreTestingPlanName": "estate-restore", "RestoreTestingSelectionName": "s3",
         "CreationTime": _WHEN, "IamRoleArn": _ROLE, "ProtectedResourceType": "S3",
         "ProtectedResourceArns": ["arn:aws-cn:s3:::estate-ledger"]}},
+    ("backup", "ListRestoreJobs"): {"RestoreJobs": []},
 }
 
 

@@ -105,5 +105,8 @@ COMPLIANT_BUCKET = {
     "access": {"public": False, "wildcard_principal": False},
     # Built-in backups replicated to another region: a backup stored apart (DS-BAK-001).
     "backup": {"native": {"enabled": True, "retention_days": 30,
-                          "replica_regions": ["cn-northwest-1"]}},
+                          "replica_regions": ["cn-northwest-1"]},
+               # ...and its restores verified by a restore-testing selection (DS-BAK-004).
+               "restore_verification": {"testing_selections": ["monthly/all"],
+                                        "restore_jobs": "read"}},
 }

@@ -62,7 +62,8 @@ def vault_answers(cmk: str) -> list[tuple[str, dict]]:
             {"BackupVaultName": "prod-vault", "BackupVaultArn": PROD_VAULT,
              "EncryptionKeyArn": aws_backup_key()},
             {"BackupVaultName": "dr-vault", "BackupVaultArn": DR_VAULT,
-             "EncryptionKeyArn": cmk, "Locked": True, "MinRetentionDays": 365}]}),
+             "EncryptionKeyArn": cmk, "Locked": True, "MinRetentionDays": 365,
+             "LockDate": "2026-01-04T00:00:00Z"}]}),
         ("list_tags", {"Tags": {"environment": "production"}}),
         ("get_backup_vault_access_policy", {"BackupVaultName": "prod-vault",
                                             "Policy": wildcard}),
@@ -111,6 +112,7 @@ def restore_answers() -> list[tuple[str, dict]]:
             "ProtectedResourceType": "S3", "CreationTime": "2026-01-01T00:00:00Z",
             "IamRoleArn": "arn:aws-cn:iam::123456789012:role/b",
             "ProtectedResourceArns": ["arn:aws-cn:s3:::statements"]}}),
+        ("list_restore_jobs", {"RestoreJobs": []}),
     ]
 
 
@@ -146,7 +148,10 @@ def test_vaults_recovery_points_plans_and_restore_tests_become_inventory_facts()
     statements, scratch = by_name(inv, "statements"), by_name(inv, "scratch")
     assert statements["backup"]["plans"] == ["daily"]  # selected by its tag
     assert scratch["backup"]["plans"] == []
-    assert statements["attributes"]["restore_testing_plans"] == ["monthly"]
+    assert statements["backup"]["restore_verification"] == {
+        "testing_selections": ["monthly/s3"], "last_successful_restore": None,
+        "restore_jobs": "read"}
+    assert scratch["backup"]["restore_verification"]["testing_selections"] == []
     assert inv.gaps == []
 
 

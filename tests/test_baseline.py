@@ -41,7 +41,9 @@ STATEMENTS = {
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
     "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
     "access": {"public": True, "wildcard_principal": True},
-    "backup": {"native": {"enabled": False}},
+    "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
+               "restore_verification": {"testing_selections": ["monthly/all"],
+                                        "restore_jobs": "read"}},
 }
 LOANS = {**STATEMENTS, "id": "arn:aws-cn:s3:::loans", "name": "loans"}
 PRIVATE = {"access": {"public": False, "wildcard_principal": False}}
@@ -97,7 +99,8 @@ def test_fingerprints_survive_unrelated_changes_of_the_same_asset(library):
     loans["type"] = "AWS::S3::Bucket"
     again = run(library, changed)
     assert fps(again) == fps(first)
-    assert {p for p, a, *_ in fps(first) if a == loans["id"]} == {"DS-BAK-002", "DS-NET-003"}
+    assert {p for p, a, *_ in fps(first) if a == loans["id"]} == {"DS-BAK-002", "DS-BAK-004",
+                                                                  "DS-NET-003"}
 
 
 def test_fingerprints_change_when_the_policy_or_the_asset_changes(library):
@@ -426,19 +429,27 @@ def test_baseline_commands_have_help_with_examples(tmp_path, cmd):
     assert r.returncode == 0 and "Usage:" in r.stdout and "Example" in r.stdout
 
 
-def test_two_checks_of_one_policy_on_one_asset_have_distinct_fingerprints():
-    """DS-BAK-003 finds both an open vault and a missing vault lock on prod-vault: the two
-    must not collapse into one baseline entry (accepting one would hide the other)."""
+def test_two_checks_of_one_policy_on_one_asset_have_distinct_fingerprints(tmp_path):
+    """A policy finding two things on one asset (two keys): the two must not collapse into
+    one baseline entry (accepting one would hide the other). (DS-BAK-003 did so on prod-vault
+    until its vault-lock check moved to DS-BAK-005; a user policy stands in.)"""
     from dsscan.config import Config
     from dsscan.inventory import load_inventory
     from dsscan.pipeline import ScanOptions, run_scan
     from dsscan.policy_library import load_library
 
+    (tmp_path / "two_keys.rego").write_text(
+        "# METADATA\n# title: Two checks\n# description: Two checks on a vault.\n"
+        "# custom:\n#   id: ACME-TWO-001\n#   articles: [37]\n#   remediation: Fix both.\n"
+        "#   kinds: [backup_vault]\npackage dsscan.policy.acme_two_001\n\nimport rego.v1\n\n"
+        "deny contains finding if {\n\tsome a in input.assets\n\ta.kind == \"backup_vault\"\n"
+        "\tsome k in [\"open_access\", \"no_lock\"]\n\tfinding := {\"asset\": a.id, \"key\": k, "
+        "\"level\": \"core\", \"message\": k}\n}\n")
     estate = Path(__file__).resolve().parents[1] / "examples" / "bank-estate.json"
-    result = run_scan(load_inventory(estate), load_library(),
-                      ScanOptions(config=Config(), include=("DS-BAK-003",)))
+    result = run_scan(load_inventory(estate), load_library([tmp_path]),
+                      ScanOptions(config=Config(), include=("ACME-TWO-001",)))
     vault = [f for f in result.findings if f.asset_name == "prod-vault"]
-    assert sorted(f.key for f in vault) == ["no_vault_lock", "open_access"]
+    assert sorted(f.key for f in vault) == ["no_lock", "open_access"]
     assert len({f.fingerprint for f in vault}) == 2
     every = [f.fingerprint for f in result.findings]
     assert len(every) == len(set(every))

@@ -6,7 +6,8 @@ Two things differ by nature between a plan and a running account, and the test s
 AWS makes automated RDS snapshots once instances run (no plan shows them), so they are left
 out of the live inventory; and moto has no AWS Backup selections, so the AWS Backup client of
 the live scan alone is botocore's Stubber, answering with the estate's vault, plan and
-selection.
+selection. (It also answers that no restore-testing plan and no restore job exist: moto
+has neither.)
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ EXPECTED = {
     ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
     # No VPC flow logs on the important and the sensitive network (Art. 41).
     ("DS-LOG-003", "prod"), ("DS-LOG-003", "test"),
+    # No restore-testing selection covers them, and (live) no restore job ran (Art. 45).
+    ("DS-BAK-004", "bank-statements"), ("DS-BAK-004", "card-transactions"),
+    ("DS-BAK-004", "core-ledger"), ("DS-BAK-004", "customer-profile"),
+    ("DS-BAK-004", "loan-documents"), ("DS-BAK-004", "test-customer-db"),
+    # The vault holds important backups and has no vault lock (Art. 37, 45).
+    ("DS-BAK-005", "prod-vault"),
 }
 
 
@@ -76,6 +83,7 @@ def backup_stub(key: str) -> tuple[object, Stubber]:
             "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup",
                             "ConditionValue": "daily"}]}})
     stub.add_response("list_restore_testing_plans", {"RestoreTestingPlans": []})
+    stub.add_response("list_restore_jobs", {"RestoreJobs": []})
     stub.activate()
     return client, stub
 
@@ -128,6 +136,10 @@ DEFAULTS_FINDINGS = {
     ("DS-ENC-001", "app-data"), ("DS-ENC-001", "cache"), ("DS-ENC-001", "docs"),
     ("DS-ENC-001", "warehouse"),
     ("DS-LOG-003", "data"),  # an important network without flow logs
+    # no restore-testing selection (OpenSearch "search" and "cache": not applicable)
+    ("DS-BAK-004", "app-data"), ("DS-BAK-004", "app-root"), ("DS-BAK-004", "bank-reports"),
+    ("DS-BAK-004", "docs"), ("DS-BAK-004", "graph"), ("DS-BAK-004", "scratch"),
+    ("DS-BAK-004", "sessions"), ("DS-BAK-004", "warehouse"),
 }
 # The EBS volume without `encrypted`: the account's default decides, and no description holds it.
 DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption")}

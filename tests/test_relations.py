@@ -11,7 +11,7 @@ from dsscan.config import Config
 from dsscan.relations import attach_context, cidr_overlaps, domain_membership, is_internet_cidr
 
 CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources", "vault",
-            "contents", "parent",
+            "contents", "parent", "restore_verification",
             "level", "rank", "protect_level", "protect_rank", "environment", "test", "production",
             "assessable"}
 
@@ -575,7 +575,8 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
     assert by["lonely"]["ctx"] == {
         "domain": None, "backups": [], "built_in_backup": None, "replicas_outside": [],
         "sources": [], "vault": None,
-        "contents": [], "parent": None, "level": "general", "rank": 1,
+        "contents": [], "parent": None, "restore_verification": None,
+        "level": "general", "rank": 1,
         "protect_level": "general", "protect_rank": 1,
         "environment": "production", "test": False, "production": True, "assessable": True}
     json.dumps(assets)

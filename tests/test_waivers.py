@@ -43,7 +43,9 @@ STATEMENTS = {
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
     "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
     "access": {"public": True, "wildcard_principal": True},
-    "backup": {"native": {"enabled": False}},
+    "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
+               "restore_verification": {"testing_selections": ["monthly/all"],
+                                        "restore_jobs": "read"}},
 }
 LOANS = {**STATEMENTS, "id": "arn:aws-cn:s3:::loans", "name": "loan-docs",
          "account": "222222222222", "region": "cn-northwest-1"}

@@ -40,7 +40,9 @@ def store(name: str, kind: str = "database", level: str = "core", **extra: Any) 
             "encryption": {"at_rest": {"enabled": True, "key_type": "customer_managed",
                                        "key_id": KEY}},
             "network": {"publicly_accessible": False}, "access": {"public": False},
-            "backup": {"native": {"enabled": False}}, **extra}
+            "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
+                       "restore_verification": {"testing_selections": ["monthly/all"],
+                                                "restore_jobs": "read"}}, **extra}
 
 
 # -- §1.5: a source whose KMS key could not be described ----------------------------------------

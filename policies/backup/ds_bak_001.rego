@@ -7,13 +7,17 @@
 #   backups (DynamoDB point-in-time recovery, RDS/Redshift automated backups, EFS automatic
 #   backups) are kept by the service in the store's own account and region: they are backups,
 #   but never separate ones. A copy kept in the store's own bucket or volume is never a
-#   backup: it is lost with the data, so it is a finding whatever other copies exist.
+#   backup: it is lost with the data, so it is a finding whatever other copies exist. A
+#   replica counts as a backup copy only when its destination keeps versions, delete markers
+#   are not replicated to it and, for core data, it has Object Lock (computed in Python:
+#   counts_as_backup on the copy); the message says which condition a replica misses.
 # custom:
 #   id: DS-BAK-001
 #   articles: [37]
 #   remediation: |
 #     Copy backups to a separate backup account and/or region (AWS Backup cross-account or
-#     cross-region copy rules, S3 replication to a bucket in the backup account, snapshot copy
+#     cross-region copy rules, S3 replication to a versioned bucket in the backup account with
+#     delete-marker replication disabled (and Object Lock for core data), snapshot copy
 #     to another region, RDS automated-backup replication). Built-in backups alone (PITR,
 #     automated snapshots) stay with the store. Do not keep backups under a prefix of the
 #     bucket they protect.
@@ -25,12 +29,48 @@ import rego.v1
 
 copy_relations := {"backup", "snapshot"}
 
-# The asset's backup and snapshot copies (ctx.backups is a list: dsscan.lib.assets).
+# The asset's backup and snapshot copies, and its replicas that count as backup copies
+# (counts_as_backup, computed in Python: dsscan/replica_backup.py). ctx.backups is a list:
+# dsscan.lib.assets.
 copies(a) := [b |
 	some b in a.ctx.backups
-	b.relation in copy_relations
+	counts(b)
 	is_string(b.id)
 ]
+
+counts(b) if b.relation in copy_relations
+
+counts(b) if {
+	b.relation == "replica"
+	b.counts_as_backup == true
+}
+
+# A replica stored apart whose standing as a backup could not be read: it might be the
+# separate copy, so "no separate backup" is not assessed.
+unknown_replica(a) if {
+	some b in a.ctx.backups
+	b.relation == "replica"
+	not is_boolean(object.get(b, "counts_as_backup", null))
+	not b.separate == false
+}
+
+why(b) := concat(" and ", [condition_phrase[m] | some m in b.missing])
+
+condition_phrase := {
+	"versioning": "its destination keeps no earlier versions",
+	"delete_marker_replication": "delete markers are replicated to it",
+	"object_lock": "its destination has no Object Lock (owed for core data)",
+}
+
+# Replicas that do not count as backups, and why (for the message).
+not_counting(a) := concat("; ", sort([sprintf("%s does not count as a backup: %s", [object.get(b, "name", b.id), why(b)]) |
+	some b in a.ctx.backups
+	b.relation == "replica"
+	b.counts_as_backup == false
+	is_array(b.missing)
+]))
+
+replica_note(a) := "" if not_counting(a) == "" else := sprintf(" Replicas: %s.", [not_counting(a)])
 
 # A table inside a database is backed up with its database (judged there).
 child_table(a) if {
@@ -149,13 +189,14 @@ deny contains finding if {
 	count(j.in_place) == 0
 	not has_unknown(j.copies)
 	a := j.a
+	not unknown_replica(a)
 	finding := {
 		"asset": a.id,
 		"key": "not_separate",
 		"related": sort([b.id | some b in j.copies]),
 		"level": a.ctx.level,
-		"message": sprintf("%s has no backup stored separately from it: %s in the same place (%s).", [
-			data.dsscan.lib.display_name(a), what_stays(j), places(j),
+		"message": sprintf("%s has no backup stored separately from it: %s in the same place (%s).%s", [
+			data.dsscan.lib.display_name(a), what_stays(j), places(j), replica_note(a),
 		]),
 		"evidence": evidence(j),
 	}
@@ -167,6 +208,15 @@ not_assessed contains item if {
 	count(j.in_place) == 0
 	has_unknown(j.copies)
 	item := {"asset": j.a.id, "reason": "the location of its backups relative to the store could not be determined"}
+}
+
+not_assessed contains item if {
+	some j in judged
+	j.separate == false
+	count(j.in_place) == 0
+	not has_unknown(j.copies)
+	unknown_replica(j.a)
+	item := {"asset": j.a.id, "reason": "whether its replica counts as a backup (versioning, delete-marker replication, Object Lock) could not be read"}
 }
 
 # Assessed: stores below sensitive protection, by their level; the others that have copies or

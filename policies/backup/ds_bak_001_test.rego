@@ -215,3 +215,40 @@ test_a_sensitive_store_with_no_backup_is_not_applicable if {
 	bare := {"id": "bkt", "kind": "object_store", "level": {"value": "sensitive"}, "ctx": {"backups": []}}
 	assessed_ids([bare]) == set()
 }
+
+# --- replicas that are backups (counts_as_backup, computed in Python) --------------------------
+
+replica(id, separate, counts, missing) := {"id": id, "kind": "object_store", "relation": "replica",
+	"account": "222222222222", "region": "cn-north-1", "separate": separate,
+	"separation": "different account", "counts_as_backup": counts, "missing": missing, "unknown": []}
+
+test_replica_that_counts_is_the_separate_backup if {
+	a := db("db", "core", [copy("s1", "snapshot", false, "same account and region"), replica("r", true, true, [])])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+}
+
+test_replica_that_does_not_count_leaves_no_separate_backup_and_says_why if {
+	a := db("db", "core", [copy("s1", "snapshot", false, "same account and region"), replica("r", true, false, ["versioning"])])
+	ds := denied([a])
+	count(ds) == 1
+	some f in ds
+	f.key == "not_separate"
+	f.related == ["s1"]
+	contains(f.message, "r does not count as a backup: its destination keeps no earlier versions")
+}
+
+test_replica_of_unknown_standing_makes_separation_not_assessed if {
+	r := object.union(replica("r", true, null, []), {"unknown": ["delete_marker_replication"]})
+	a := db("db", "core", [copy("s1", "snapshot", false, "same account and region"), r])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	contains(n.reason, "replica")
+}
+
+test_only_counting_replicas_are_judged_for_separation if {
+	a := db("db", "core", [replica("r", false, true, [])])
+	some f in denied([a])
+	f.key == "not_separate"
+	f.related == ["r"]
+}

@@ -4,16 +4,21 @@
 #   Data at sensitive level or above is backed up for disaster recovery. A store passes when
 #   it has a backup or snapshot copy, a native backup (automated backups, point-in-time
 #   recovery, a retention period above zero) or a backup plan covering it; when the backup
-#   plans could not be read (backup.plans is null) it is not assessed. Replicas do not
-#   count: they replicate deletions and encryption by ransomware. A store that is itself a
-#   copy, and a table inside a database (backed up with its database), are not judged here.
+#   plans could not be read (backup.plans is null) it is not assessed. A replica counts only
+#   when its destination keeps versions, delete markers are not replicated to it and, for
+#   core data, it has Object Lock (counts_as_backup, computed in Python); otherwise it
+#   replicates deletions and encryption by ransomware, and the message says which condition
+#   it misses. A store that is itself a copy, and a table inside a database (backed up with
+#   its database), are not judged here.
 # custom:
 #   id: DS-BAK-002
 #   articles: [45]
 #   remediation: |
 #     Turn on the store's native backups (RDS backup retention above 0 days, DynamoDB
 #     point-in-time recovery, ElastiCache snapshot retention) or add the resource to an AWS
-#     Backup plan; for object stores, replicate to a versioned bucket under a backup plan.
+#     Backup plan; for object stores, add them to an AWS Backup plan or replicate to a
+#     versioned bucket with delete-marker replication disabled (and S3 Object Lock on it for
+#     core data).
 #     Verify restores regularly.
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume]
 #   reads: [backup]
@@ -43,6 +48,37 @@ has_copy(a) if {
 	some b in a.ctx.backups
 	b.relation in copy_relations
 }
+
+# A replica counts as a backup copy when Python says so (dsscan/replica_backup.py).
+has_copy(a) if {
+	some b in a.ctx.backups
+	b.relation == "replica"
+	b.counts_as_backup == true
+}
+
+# A replica whose standing as a backup could not be read: it might be the backup.
+unknown_replica(a) if {
+	some b in a.ctx.backups
+	b.relation == "replica"
+	not is_boolean(object.get(b, "counts_as_backup", null))
+}
+
+why(b) := concat(" and ", [condition_phrase[m] | some m in b.missing])
+
+condition_phrase := {
+	"versioning": "its destination keeps no earlier versions",
+	"delete_marker_replication": "delete markers are replicated to it",
+	"object_lock": "its destination has no Object Lock (owed for core data)",
+}
+
+replicas_not_counting(a) := [sprintf("%s (%s)", [object.get(b, "name", b.id), why(b)]) |
+	some b in a.ctx.backups
+	b.relation == "replica"
+	b.counts_as_backup == false
+	is_array(b.missing)
+]
+
+replica_note(a) := "" if count(replicas_not_counting(a)) == 0 else := sprintf(" Its replicas do not count as backups: %s.", [concat("; ", sort(replicas_not_counting(a)))])
 
 native(a, key) := object.get(a, ["backup", "native", key], null)
 
@@ -90,11 +126,12 @@ deny contains finding if {
 	some a in judged
 	known_off(a)
 	not plans_unknown(a)
+	not unknown_replica(a)
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but has no backup: native backups are off and no backup or snapshot copy was found.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a),
+		"message": sprintf("%s holds %s data but has no backup: native backups are off and no backup or snapshot copy was found.%s", [
+			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), replica_note(a),
 		]),
 		"evidence": {
 			"native_backup_enabled": native(a, "enabled"),
@@ -119,6 +156,14 @@ not_assessed contains item if {
 	item := {"asset": a.id, "reason": "native backups are off and the backup plans covering the store could not be read"}
 }
 
+not_assessed contains item if {
+	some a in judged
+	known_off(a)
+	not plans_unknown(a)
+	unknown_replica(a)
+	item := {"asset": a.id, "reason": "native backups are off and whether its replica counts as a backup (versioning, delete-marker replication, Object Lock) could not be read"}
+}
+
 # Assessed: stores below sensitive protection, by their level; the others when a backup, its
 # own copy role, or a known "off" was read. A table inside a database is not applicable (its
 # database's backups are judged).
@@ -133,6 +178,7 @@ assessed := union({
 		some a in judged
 		known_off(a)
 		not plans_unknown(a)
+		not unknown_replica(a)
 	},
 })
 

@@ -66,10 +66,34 @@ test_snapshot_copy_passes_even_with_native_off if {
 	count(unassessed([a])) == 0
 }
 
-test_replica_alone_is_not_a_backup if {
-	ds := denied([db("db", "core", off, [{"id": "rep", "relation": "replica", "separate": true}])])
+replica(id, counts, missing, unknown) := {"id": id, "relation": "replica", "separate": true,
+	"counts_as_backup": counts, "missing": missing, "unknown": unknown}
+
+test_replica_that_is_not_a_backup_is_denied_naming_what_it_misses if {
+	ds := denied([db("db", "core", off, [replica("rep", false, ["delete_marker_replication", "object_lock"], [])])])
 	some f in ds
 	f.asset == "db"
+	contains(f.message, "rep (delete markers are replicated to it and its destination has no Object Lock")
+}
+
+test_replica_that_counts_as_a_backup_passes if {
+	a := db("db", "core", off, [replica("rep", true, [], [])])
+	count(denied([a])) == 0
+	count(unassessed([a])) == 0
+	data.dsscan.policy.ds_bak_002.assessed == {"db"} with input as {"assets": [a]}
+}
+
+test_replica_of_unknown_standing_is_not_assessed if {
+	a := db("db", "core", off, [replica("rep", null, [], ["versioning"])])
+	count(denied([a])) == 0
+	some n in unassessed([a])
+	contains(n.reason, "replica")
+	data.dsscan.policy.ds_bak_002.assessed == set() with input as {"assets": [a]}
+}
+
+test_a_replica_without_the_python_fact_is_never_a_backup_pass if {
+	a := db("db", "core", off, [{"id": "rep", "relation": "replica", "separate": true}])
+	count(unassessed([a])) == 1
 }
 
 test_unknown_backup_facts_are_not_assessed if {

@@ -2,18 +2,17 @@
 # title: Access to backup storage is restricted
 # description: |
 #   Backup vaults, backups, snapshots and buckets that hold backups are not public, grant
-#   nothing to a wildcard principal and are not shared with all accounts. A backup vault that
-#   holds core data has a vault lock, so that no one (an attacker with admin rights included)
-#   can delete or shorten the retention of its recovery points. A backup stored in a vault is
-#   judged through its vault when it has no access facts of its own.
+#   nothing to a wildcard principal and are not shared with all accounts. A backup stored in a
+#   vault is judged through its vault when it has no access facts of its own. Whether backups
+#   are locked against deletion (vault lock, S3 Object Lock) is DS-BAK-005's to judge: one
+#   fact, one policy.
 # custom:
 #   id: DS-BAK-003
 #   articles: [37]
 #   remediation: |
 #     Remove public and wildcard grants from the vault access policy or bucket policy, turn on
 #     S3 Block Public Access on backup buckets, stop sharing snapshots with "all" (make them
-#     private and share with named accounts only). Enable AWS Backup Vault Lock (compliance
-#     mode) on vaults holding core data.
+#     private and share with named accounts only).
 #   kinds: [backup_vault, backup, snapshot, object_store]
 #   reads: [access, backup]
 package dsscan.policy.ds_bak_003
@@ -136,34 +135,6 @@ not_assessed contains item if {
 	not access_known(a)
 	count(problems(a)) == 0
 	item := {"asset": a.id, "reason": "access settings of the backup storage could not be read"}
-}
-
-# --- vault lock for core backups -----------------------------------------------------------
-
-core_vaults := [v |
-	some v in judged
-	v.kind == "backup_vault"
-	data.dsscan.lib.rank(data.dsscan.lib.highest([level(v), v.ctx.protect_level])) >= 4
-]
-
-lock_enabled(v) := object.get(v, ["access", "lock", "enabled"], null)
-
-deny contains finding if {
-	some v in core_vaults
-	lock_enabled(v) == false
-	finding := {
-		"asset": v.id,
-		"key": "no_vault_lock",
-		"level": level(v),
-		"message": sprintf("Backup vault %s holds core data but has no vault lock; core backups need one.", [data.dsscan.lib.display_name(v)]),
-		"evidence": {"lock_enabled": false},
-	}
-}
-
-not_assessed contains item if {
-	some v in core_vaults
-	not is_boolean(lock_enabled(v))
-	item := {"asset": v.id, "reason": "vault lock state of the backup vault could not be read"}
 }
 
 # Assessed: backup storage whose access settings could be read. A bucket holding no backup is

@@ -4,8 +4,6 @@ import rego.v1
 
 private := {"public": false, "wildcard_principal": false, "shared_with": []}
 
-locked := object.union(private, {"lock": {"enabled": true, "mode": "compliance"}})
-
 vault(id, level, access) := {
 	"id": id, "name": id, "kind": "backup_vault",
 	"level": {"value": level},
@@ -90,38 +88,12 @@ test_recovery_point_without_access_is_judged_by_its_vault if {
 	count(unassessed([rp])) == 0
 }
 
-test_core_vault_without_lock_is_denied if {
-	ds := denied([vault("v", "core", object.union(private, {"lock": {"enabled": false}}))])
-	count(ds) == 1
-	some f in ds
-	f.asset == "v"
-	f.level == "core"
-	contains(f.message, "vault lock")
-}
-
-test_core_vault_with_lock_passes if {
-	a := vault("v", "core", locked)
-	count(denied([a])) == 0
-	count(unassessed([a])) == 0
-}
-
-test_vault_holding_core_contents_needs_lock if {
-	a := object.union(vault("v", "sensitive", object.union(private, {"lock": {"enabled": false}})), {"ctx": {"contents": [{"id": "rp", "level": "core"}]}})
-	ds := denied([a])
-	some f in ds
-	f.asset == "v"
-	f.level == "core"
-}
-
-test_important_vault_needs_no_lock if {
-	count(denied([vault("v", "important", object.union(private, {"lock": {"enabled": false}}))])) == 0
-}
-
-test_core_vault_with_unknown_lock_is_not_assessed if {
-	a := vault("v", "core", private)
-	count(denied([a])) == 0
-	some n in unassessed([a])
-	contains(n.reason, "lock")
+# Locks are DS-BAK-005's: an unlocked or unread lock is no DS-BAK-003 finding nor gap.
+test_vault_lock_is_not_judged_here if {
+	unlocked := vault("v", "core", object.union(private, {"lock": {"enabled": false}}))
+	count(denied([unlocked])) == 0
+	count(unassessed([unlocked])) == 0
+	count(unassessed([vault("w", "core", private)])) == 0
 }
 
 # --- assessed ---------------------------------------------------------------------------------

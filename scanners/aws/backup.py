@@ -1,5 +1,6 @@
 """AWS Backup: vaults (key, access policy, lock), recovery points (copies, wherever they are
-stored), plans with their selections (which stores they cover), restore-testing plans.
+stored), plans with their selections (which stores they cover), restore-testing selections
+and completed restore jobs (scanners/aws/restores.py).
 
 Which stores a plan covers is decided after every collector has run (sweep.link), from the
 selections recorded here and the region's service opt-in settings, with AWS Backup's own
@@ -11,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsscan.scanners.aws import restores
 from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
+from dsscan.scanners.aws.restores import RestoreTest
 from dsscan.scanners.aws.selections import Selection, selection_of
 
 # What this collector produces and calls (operations.py derives the IAM policy,
@@ -27,7 +30,8 @@ INFO = Collector(
                             "ListRecoveryPointsByBackupVault", "ListBackupPlans",
                             "ListBackupSelections", "GetBackupSelection",
                             "DescribeRegionSettings", "ListRestoreTestingPlans",
-                            "ListRestoreTestingSelections", "GetRestoreTestingSelection")),),
+                            "ListRestoreTestingSelections", "GetRestoreTestingSelection",
+                            "ListRestoreJobs")),),
 )
 
 
@@ -38,9 +42,13 @@ class PlanCoverage:
     account: str
     region: str
     selections: list[Selection] = field(default_factory=list)
-    restore_tested: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Restore verification (scanners/aws/restores.py): restore-testing selections, and
+    # completed restore jobs as (source resource ARN, recovery point ARN, completion time).
+    restore_tested: list[RestoreTest] = field(default_factory=list)
+    restores: list[tuple[str | None, str | None, str]] = field(default_factory=list)
     error: str | None = None
     restore_testing_error: str | None = None
+    restore_jobs_error: str | None = None
     # Service opt-in by resource type (backup:DescribeRegionSettings), read when there are
     # selections; None with ``opt_in_error`` when it could not be read.
     opt_in: dict[str, bool] | None = None
@@ -63,19 +71,7 @@ def collect(scope: Scope) -> None:
     except ReadFailure as e:
         coverage.error = e.reason
         scope.gap("backup plans in {account}/{region}", e)
-    try:
-        for p in pages(bk, "list_restore_testing_plans", "RestoreTestingPlans"):
-            name = p["RestoreTestingPlanName"]
-            for s in pages(bk, "list_restore_testing_selections", "RestoreTestingSelections",
-                           RestoreTestingPlanName=name):
-                sel = call(bk, "get_restore_testing_selection", RestoreTestingPlanName=name,
-                           RestoreTestingSelectionName=s["RestoreTestingSelectionName"])
-                arns = sel["RestoreTestingSelection"].get("ProtectedResourceArns")
-                coverage.restore_tested.append((name, list(arns or [])))
-    except ReadFailure as e:
-        # No policy reads restore testing yet, so an unread plan changes no verdict: noted in
-        # the inventory's sources rather than made a gap.
-        coverage.restore_testing_error = e.reason
+    restores.read(scope, bk, coverage)
 
 
 def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
@@ -86,8 +82,9 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     with facet(a, "encryption"):
         a["encryption"] = scope.encryption(a, True, v["EncryptionKeyArn"])
     locked = v.get("MinRetentionDays") is not None or bool(v.get("Locked"))
-    mode = ("compliance" if v.get("LockDate") or v.get("Locked") else "governance") \
-        if locked else None
+    # Compliance mode is the lock set with ChangeableForDays, which is what gives it a
+    # LockDate; ``Locked`` says a lock applies, in either mode (DS-BAK-005 tells them apart).
+    mode = ("compliance" if v.get("LockDate") else "governance") if locked else None
     access: dict[str, Any] = {
         "public": None, "wildcard_principal": None,
         "lock": {"enabled": locked, "mode": mode, "min_retention_days": v.get("MinRetentionDays")},

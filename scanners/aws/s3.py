@@ -182,12 +182,34 @@ def read_bucket(scope: Scope, name: str, region: str,
         attrs["replication_targets"] = sorted({
             r["Destination"]["Bucket"] for r in rules
             if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket")})
+        attrs["replication_delete_markers"] = delete_markers(rules)
     with facet(a, "logging"):
         log = call(s3, "get_bucket_logging", Bucket=name).get("LoggingEnabled") or {}
         attrs["access_logging"] = bool(log)
         if log.get("TargetBucket"):
             attrs["access_log_bucket"] = log["TargetBucket"]
     return a
+
+
+def delete_markers(rules: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Per replication target: whether delete markers are replicated to it (a replica counts
+    as a backup only when they are not: dsscan/replica_backup.py). The weakest of the enabled
+    rules to a target decides. A rule without ``DeleteMarkerReplication`` is a V1 rule (no
+    ``Filter``), which replicates delete markers; with a ``Filter`` the element is required,
+    so its absence is read as unknown."""
+    out: dict[str, str | None] = {}
+    for r in rules:
+        dest = (r.get("Destination") or {}).get("Bucket")
+        if r.get("Status") != "Enabled" or not dest:
+            continue
+        dmr = r.get("DeleteMarkerReplication")
+        status = (dmr.get("Status") if isinstance(dmr, dict) else None) if dmr is not None \
+            else (None if "Filter" in r else "Enabled")
+        status = status if status in ("Enabled", "Disabled") else None
+        have = out.get(dest, "Disabled")
+        out[dest] = ("Enabled" if "Enabled" in (have, status)
+                     else None if None in (have, status) else "Disabled")
+    return out
 
 
 def _access_points(scope: Scope, a: Asset, name: str, region: str,

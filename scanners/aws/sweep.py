@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import importlib
 import re
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, s3
+from dsscan.scanners.aws import NOT_READ, SERVICES, restores, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -171,13 +170,17 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
     """The inventory, with each (account, region) read as a source saying what was not looked
     at: the data services dsscan does not read, those --services left out, and resources
     seen but not mapped (``skipped``, by type: every report counts them)."""
-    # What was not read but decided no verdict here: restore testing (no policy reads it) and
-    # AWS Backup's service opt-in (a store whose coverage needed it has a backup gap).
+    # What was not read, said where it is: restore testing and restore jobs (the stores they
+    # concern are not assessed by DS-BAK-004) and AWS Backup's service opt-in (a store whose
+    # coverage needed it has a backup gap).
     notes: dict[tuple[str, str], list[str]] = {}
     for c in sink.notes.get("backup", []):
         if c.restore_testing_error:
             notes.setdefault((c.account, c.region), []).append(
                 f"restore testing not read: {c.restore_testing_error}")
+        if c.restore_jobs_error:
+            notes.setdefault((c.account, c.region), []).append(
+                f"restore jobs not read: {c.restore_jobs_error}")
         if c.opt_in_error:
             notes.setdefault((c.account, c.region), []).append(
                 f"AWS Backup service opt-in not read: {c.opt_in_error}")
@@ -514,10 +517,8 @@ def _link(sink: Sink) -> None:
             add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
             continue
         _plans_of(a, c, backup_block)
-        tested = sorted({name for name, arns in c.restore_tested
-                         if any(fnmatch.fnmatchcase(a["id"], p) for p in arns)})
-        if tested:
-            a.setdefault("attributes", {})["restore_testing_plans"] = tested
+    # Restore verification (DS-BAK-004): restore jobs may run in any region of the estate.
+    restores.link(sink.assets, sink.notes.get("backup", []), _STORE_KINDS)
 
 
 def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:

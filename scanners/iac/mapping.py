@@ -27,6 +27,7 @@ from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
+from dsscan.scanners.iac.restores import RestoreMapping
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
@@ -72,6 +73,7 @@ CONFIG_TYPES = frozenset({
     "aws_vpc_security_group_ingress_rule", "aws_ec2_managed_prefix_list",
     "aws_s3_access_point", "aws_s3control_access_point_policy",
     "aws_flow_log",
+    "aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection",
 })
 
 
@@ -110,7 +112,8 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 )
 
 
-class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping):
+class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
+             RestoreMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -298,6 +301,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                 if not r.data:
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
+        self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self._link_replicas()
         self._outside()
         return [self.assets[k] for k in sorted(self.assets)]

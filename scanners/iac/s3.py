@@ -99,6 +99,7 @@ class BucketMapping(BucketAccessMapping):
             attrs["versioning"] = min(known, key=_VERSIONING_RANK.__getitem__) \
                 if len(known) == len(versioning) else "unknown"
         attrs["replication_targets"] = self._replication(a, r, parts["replication"])
+        attrs["replication_delete_markers"] = self._delete_markers(r, parts["replication"])
         attrs["access_logging"] = bool(parts["logging"] or configured(
             r.values.get("logging")))
         self._lock(a, r, parts["lock"])
@@ -201,6 +202,34 @@ class BucketMapping(BucketAccessMapping):
                                        "bucket: which one AWS keeps (the last applied) is not "
                                        "known before apply")
         return list(dict.fromkeys(t for c in configs for t in c))
+
+    def _delete_markers(self, r: IacResource, reps: list[IacResource]) -> dict[str, str | None]:
+        """Per replication target: whether delete markers are replicated to it (the weakest
+        enabled rule decides; see scanners/aws/s3.delete_markers). ``rule.
+        delete_marker_replication.status`` of aws_s3_bucket_replication_configuration, or the
+        legacy inline ``delete_marker_replication_status`` (only "Enabled"; omitted means
+        disabled). A rule without ``filter`` is a V1 rule, which replicates them."""
+        found: list[tuple[str, str | None]] = []
+        for rep in reps:
+            for i, rule in enumerate(blocks(rep.values, "rule")):
+                dmr = get(rule, "delete_marker_replication.status")
+                status = (dmr if dmr in ("Enabled", "Disabled") else None) if \
+                    get(rule, "delete_marker_replication") not in (None, []) else (
+                        None if blocks(rule, "filter") else "Enabled")
+                found += [(t, status) for t in self._targets(rep if i == 0 else None, [rule])]
+        inline = self._inline(r, "replication_configuration", bool(reps))
+        if inline is not None and not is_unknown(inline):
+            for rule in blocks(inline, "rules"):
+                dmr = get(rule, "delete_marker_replication_status")
+                status = ("Enabled" if dmr == "Enabled" or not blocks(rule, "filter")
+                          else None if is_unknown(dmr) else "Disabled")
+                found += [(t, status) for t in self._targets(None, [rule])]
+        out: dict[str, str | None] = {}
+        for target, status in found:
+            have = out.get(target, "Disabled")
+            out[target] = ("Enabled" if "Enabled" in (have, status)
+                           else None if None in (have, status) else "Disabled")
+        return out
 
     def _targets(self, rep: IacResource | None, rules: list[dict[str, Any]]) -> list[str]:
         targets = []

@@ -83,6 +83,9 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
         "aws_backup_vault_lock_configuration",
     "aws:backup/plan:Plan": "aws_backup_plan",
     "aws:backup/selection:Selection": "aws_backup_selection",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": "aws_backup_restore_testing_plan",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection":
+        "aws_backup_restore_testing_selection",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",
