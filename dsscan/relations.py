@@ -31,6 +31,7 @@ from dsscan.copies import (
     sub,
 )
 from dsscan.gc_pause import gc_paused
+from dsscan.keyrel import attach_key_context
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
     Range,
@@ -466,6 +467,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         ctx["contents"] = contents.get(aid, []) if kind == VAULT else []
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
         a["ctx"] = ctx
+    # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
+    attach_key_context(assets, config, swept)
 
 
 def _parent(a: Asset, by_id: dict[str, Asset]) -> dict[str, Any] | None:
