@@ -47,10 +47,11 @@ ROOT = f"arn:aws-cn:iam::{OWN}:root"
     (doc(allow("*", Condition={"StringEqualsIfExists": {"kms:CallerAccount": OWN}})),
      {("*", None, True)}),
     # confined to fixed accounts: exactly those accounts
-    (doc(allow("*", Condition={"StringEquals": {"kms:CallerAccount": [OWN, OTHER],
-                                                "kms:ViaService": "s3.cn-north-1.amazonaws.com.cn"}})),
+    (doc(allow("*", Condition={"StringEquals": {
+        "kms:CallerAccount": [OWN, OTHER], "kms:ViaService": "s3.cn-north-1.amazonaws.com.cn"}})),
      {(f"* (account {OWN})", OWN, False), (f"* (account {OTHER})", OTHER, False)}),
-    (doc(allow("*", Condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/x"}})),
+    (doc(allow("*", Condition={"ArnLike": {
+        "aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/x"}})),
      {(f"* (account {OTHER})", OTHER, False)}),
     # confined to an organisation: narrowed, names no account
     (doc(allow("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})), set()),
