@@ -39,6 +39,8 @@ EXPECTED = {
     # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
     ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
     ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+    # One key for core production stores and the test database (Art. 37, 48).
+    ("DS-KMS-001", "bank-data"),
 }
 
 
