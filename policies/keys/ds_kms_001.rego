@@ -49,6 +49,15 @@ facts(k) := f if {
 
 level(ps) := data.dsscan.lib.highest([p.level | some p in ps])
 
+# How the level reads in a message: "core", or "unclassified (protected as sensitive)".
+label(ps) := l if {
+	l := level(ps)
+	l != "unclassified"
+} else := l if {
+	owed := data.dsscan.lib.highest([p.protect_level | some p in ps])
+	l := sprintf("unclassified (protected as %s)", [owed])
+}
+
 names(ps) := s if {
 	xs := sort({p.name | some p in ps})
 	count(xs) <= 5
@@ -58,7 +67,9 @@ names(ps) := s if {
 	s := sprintf("%s and %d more", [concat(", ", array.slice(xs, 0, 5)), count(xs) - 5])
 }
 
-ids(ps) := sort({p.id | some p in ps})
+# One finding per key and problem (its `key`), with no `related` list: the fingerprint is
+# then the key and the problem, stable when stores start or stop using the key (a waiver or
+# baseline entry keeps matching); the message names the stores.
 
 # --- rotation: keys protecting important or core data ----------------------------------------
 
@@ -70,10 +81,9 @@ deny contains finding if {
 	finding := {
 		"asset": k.id,
 		"key": "rotation_off",
-		"related": ids(ps),
 		"level": level(ps),
 		"message": sprintf("KMS key %s protects %s data (%s) but automatic rotation of its key material is off%s.", [
-			data.dsscan.lib.display_name(k), level(ps), names(ps), imported(k),
+			data.dsscan.lib.display_name(k), label(ps), names(ps), imported(k),
 		]),
 		"evidence": {"rotation_enabled": false, "origin": object.get(facts(k), "origin", null), "stores": count(ps)},
 	}
@@ -109,10 +119,9 @@ deny contains finding if {
 	finding := {
 		"asset": k.id,
 		"key": "pending_deletion",
-		"related": ids(ps),
 		"level": level(ps),
 		"message": sprintf("KMS key %s is %s%s, yet %s data depends on it (%s): once deleted, that data can never be decrypted again.", [
-			data.dsscan.lib.display_name(k), what, deletion_date(k), level(ps), names(ps),
+			data.dsscan.lib.display_name(k), what, deletion_date(k), label(ps), names(ps),
 		]),
 		"evidence": {"state": state, "deletion_date": object.get(facts(k), "deletion_date", null), "stores": count(ps)},
 	}
@@ -132,10 +141,9 @@ deny contains finding if {
 	finding := {
 		"asset": k.id,
 		"key": "disabled",
-		"related": ids(ps),
 		"level": level(ps),
 		"message": sprintf("KMS key %s is %s, yet %s data depends on it (%s): that data cannot be decrypted.", [
-			data.dsscan.lib.display_name(k), what, level(ps), names(ps),
+			data.dsscan.lib.display_name(k), what, label(ps), names(ps),
 		]),
 		"evidence": {"state": state, "stores": count(ps)},
 	}
@@ -162,10 +170,9 @@ deny contains finding if {
 	finding := {
 		"asset": k.id,
 		"key": "decrypt_outside",
-		"related": ids(ps),
 		"level": level(ps),
 		"message": sprintf("KMS key %s lets %s call kms:Decrypt, yet it protects %s data (%s).", [
-			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), level(ps), names(ps),
+			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), label(ps), names(ps),
 		]),
 		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null]) > 0, "stores": count(ps)},
 	}
@@ -174,9 +181,9 @@ deny contains finding if {
 grantee(p) := sprintf("anyone (%s)", [p.via]) if {
 	p.account == null
 	startswith(p.principal, "*")
-} else := sprintf("%s, whose account is not known (%s)", [p.principal, p.via]) if {
+} else := sprintf("%s (account not known, via %s)", [p.principal, p.via]) if {
 	p.account == null
-} else := sprintf("account %s, outside the institution (%s)", [p.account, p.via])
+} else := sprintf("account %s (outside the institution, via %s)", [p.account, p.via])
 
 not_assessed contains item if {
 	some k in keys
@@ -196,10 +203,9 @@ deny contains finding if {
 	finding := {
 		"asset": k.id,
 		"key": "shared_test_production",
-		"related": array.concat(ids(prod), ids(tests)),
 		"level": level(prod),
 		"message": sprintf("KMS key %s protects both production %s data (%s) and test stores (%s): whoever can decrypt the test data can decrypt production's.", [
-			data.dsscan.lib.display_name(k), level(prod), names(prod), names(tests),
+			data.dsscan.lib.display_name(k), label(prod), names(prod), names(tests),
 		]),
 		"evidence": {"production_stores": count(prod), "test_stores": count(tests)},
 	}

@@ -55,7 +55,7 @@ test_rotation_off_for_important_data_is_denied if {
 	some f in denied(k)
 	f.key == "rotation_off"
 	f.level == "important"
-	f.related == ["db"]
+	not f.related
 	contains(f.message, "rotation")
 	contains(f.message, "db")
 }
@@ -88,9 +88,8 @@ test_pending_deletion_is_denied_at_the_highest_level if {
 	count(fs) == 1
 	f := fs[0]
 	f.level == "core"
-	f.related == ["a", "b"]
+	contains(f.message, "(a, b)")
 	contains(f.message, "2026-12-14")
-	not contains(f.message, "c)")
 }
 
 test_replica_pending_deletion_is_denied if {
@@ -120,6 +119,7 @@ test_unclassified_store_counts_at_protection_level if {
 	some f in denied(k)
 	f.key == "pending_deletion"
 	f.level == "unclassified"
+	contains(f.message, "unclassified (protected as sensitive) data depends on it (u)")
 }
 
 test_key_protecting_nothing_is_not_applicable if {
@@ -156,13 +156,13 @@ test_decrypt_by_outside_account_is_denied if {
 	k := key(healthy, [store("s", "sensitive", "production")], [{"principal": "arn:aws:iam::999999999999:root", "account": "999999999999", "via": "grant"}])
 	some f in denied(k)
 	f.key == "decrypt_outside"
-	contains(f.message, "account 999999999999, outside the institution (grant)")
+	contains(f.message, "account 999999999999 (outside the institution, via grant)")
 }
 
 test_decrypt_by_principal_of_unknown_account_is_denied if {
 	k := key(healthy, core_prod, [{"principal": "someone", "account": null, "via": "grant"}])
 	some f in denied(k)
-	contains(f.message, "whose account is not known")
+	contains(f.message, "someone (account not known, via grant)")
 }
 
 test_decrypt_unknown_is_not_assessed if {
@@ -183,7 +183,6 @@ test_shared_between_core_production_and_test_is_denied if {
 	fs := [f | some f in denied(k); f.key == "shared_test_production"]
 	count(fs) == 1
 	fs[0].level == "core"
-	fs[0].related == ["prod", "t"]
 	contains(fs[0].message, "prod")
 	contains(fs[0].message, "t)")
 }
@@ -208,8 +207,8 @@ test_long_lists_of_stores_are_shortened if {
 	ps := [store(sprintf("db%d", [i]), "core", "production") | some i in numbers.range(1, 7)]
 	k := key(object.union(healthy, {"state": "Disabled"}), ps, [])
 	some f in denied(k)
-	contains(f.message, "and 2 more")
-	count(f.related) == 7
+	contains(f.message, "db1, db2, db3, db4, db5 and 2 more")
+	f.evidence.stores == 7
 }
 
 test_unassessable_key_is_skipped if {
