@@ -57,8 +57,8 @@ def _key_duties(est: _Estate) -> None:
              "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
             {"Sid": "VendorAnalytics", "Effect": "Allow", "Principal": {"AWS": "*"},
              "Action": "kms:Decrypt", "Resource": "*"}]}))
-    est.client(DR, "kms", R2).schedule_key_deletion(KeyId=est.key(DR, R2, "dr-backup"),
-                                                    PendingWindowInDays=7)
+    key_id = est.key(DR, R2, "dr-backup").rsplit("/", 1)[-1]  # (moto takes the id only)
+    est.client(DR, "kms", R2).schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
 
 
 # --- network ------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ test_rotation_off_for_important_data_is_denied if {
 	some f in denied(k)
 	f.key == "rotation_off"
 	f.level == "important"
-	not f.related
+	not "related" in object.keys(f)
 	contains(f.message, "rotation")
 	contains(f.message, "db")
 }
