@@ -99,6 +99,9 @@ class Config:
     allowed_regions: list[str] = field(default_factory=list)
     # KMS keys outside the scanned estate declared customer-managed (dsscan.keys.DeclaredKeys).
     kms_keys: list[Any] = field(default_factory=list)
+    # Accounts of the institution besides those the scan reads (DS-KMS-001: a key that lets
+    # any other account decrypt crosses the institution's boundary). dsscan.keyrel.
+    institution_accounts: list[str] = field(default_factory=list)
     # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
     reports: list[dict[str, str | None]] = field(default_factory=list)
     store: str | None = None  # history store URL (default for --store)
@@ -210,6 +213,10 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             from dsscan.keys import parse_kms_keys
 
             cfg.kms_keys = parse_kms_keys(value, origin)
+        elif key == "institution_accounts":
+            from dsscan.keyrel import parse_institution_accounts
+
+            cfg.institution_accounts = parse_institution_accounts(value, origin)
         elif key == "waivers":
             from dsscan.waivers import parse_waivers
 

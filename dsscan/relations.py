@@ -32,6 +32,7 @@ from dsscan.copies import (
     sub,
 )
 from dsscan.gc_pause import gc_paused
+from dsscan.keyrel import attach_key_context
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
     Range,
@@ -512,6 +513,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         ctx["parent"] = _parent(a, by_id) if a.get("parent") else None
         ctx["restore_verification"] = restore_verification(a, restore_days, now)
         a["ctx"] = ctx
+    # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
+    attach_key_context(assets, config, swept)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

@@ -140,6 +140,7 @@ from dsscan.examples.aws_estate_layout import ACCOUNTS, REGIONS, ROLE_NAME, _ass
 from dsscan.examples.aws_estate_resources import (
     _buckets,
     _databases,
+    _key_duties,
     _keys,
     _network,
     _stores,
@@ -169,4 +170,5 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _databases(est)
     _stores(est)
     _vaults(est)
+    _key_duties(est)
     return est.summary(time.monotonic() - started)

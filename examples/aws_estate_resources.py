@@ -40,8 +40,27 @@ def _keys(est: _Estate) -> None:
                                  Tags=[{"TagKey": "purpose", "TagValue": alias}])
             arn = key["KeyMetadata"]["Arn"]
             kms.create_alias(AliasName=f"alias/{alias}", TargetKeyId=arn)
+            if alias != "cards":  # DS-KMS-001's violating twin: important data, never rotated
+                kms.enable_key_rotation(KeyId=arn)
             est.ids[f"key:{account}/{region}/alias/{alias}"] = arn
             est.made(account, region, "kms_key")
+
+
+def _key_duties(est: _Estate) -> None:
+    """DS-KMS-001's other violating twins, once every store uses its key: the risk key's
+    policy lets anyone decrypt (a vendor statement that lost its condition), and the DR
+    backup key is scheduled for deletion (the DR copies would die with it; cancellable for
+    7 days: CancelKeyDeletion)."""
+    kms = est.client(P, "kms", R1)
+    root = f"arn:{PARTITION}:iam::{P}:root"
+    kms.put_key_policy(KeyId=est.key(P, R1, "risk"), PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+             "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "VendorAnalytics", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": "kms:Decrypt", "Resource": "*"}]}))
+    key_id = est.key(DR, R2, "dr-backup").rsplit("/", 1)[-1]  # (moto takes the id only)
+    est.client(DR, "kms", R2).schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
 
 
 # --- network ------------------------------------------------------------------------------------

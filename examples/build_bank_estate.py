@@ -646,6 +646,42 @@ for a in A:
                      "volume") and not a.get("replica_of") and isinstance(a.get("backup"), dict):
         a["backup"]["restore_verification"] = dict(
             RESTORES.get(a["name"], TESTED))
+# --- KMS keys (DS-KMS-001, Art. 37) ------------------------------------------------------
+def key(acct, n, region=R1, rotation=True, state="Enabled", deletion=None, anyone=False):
+    """A customer-managed key; its policy lets its own account in (and, ``anyone``, also a
+    statement without a principal to confine it)."""
+    root = f"arn:aws-cn:iam::{acct}:root"
+    add(
+        id=cmk(acct, n, region),
+        kind="key",
+        name=n,
+        type="AWS::KMS::Key",
+        account=acct,
+        region=region,
+        kms={
+            "rotation_enabled": rotation,
+            "state": state,
+            "deletion_date": deletion,
+            "origin": "AWS_KMS",
+            "decrypters": [
+                {"principal": root, "account": acct,
+                 "via": "key policy statement Enable IAM User Permissions", "anyone": False},
+                *([{"principal": "*", "account": None,
+                    "via": "key policy statement VendorAnalytics", "anyone": True}]
+                  if anyone else []),
+            ],
+        },
+        attributes={"aliases": [f"alias/{n}"], "key_manager": "CUSTOMER"},
+    )
+
+
+key(P, "ledger")  # compliant: rotated, enabled, the bank's own account only
+key(T, "test")  # compliant: protects test stores only
+key(P, "cards", rotation=False)  # important card data, material never rotated
+# A core backup's key scheduled for deletion: the DR copies die with it.
+key(DR, "dr-backup", region=R2, state="PendingDeletion", deletion="2026-12-05T00:00:00+00:00")
+# A statement meant for an analytics vendor lost its condition: anyone may decrypt.
+key(P, "risk", anyone=True)
 
 doc = {
     "format": "dsscan-inventory/1",

@@ -66,7 +66,7 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     out = tmp_path / "demo.json"
     r = dsscan("demo", "-f", "json", "-o", out, "-f", "table")
     assert r.returncode == 1, r.stderr
-    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-"):
+    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-", "DS-KMS-"):
         assert fam in r.stdout
     # moto lacks AWS Backup recovery points: shown as not assessed, never as a pass.
     assert "Not assessed" in r.stdout and "recovery points of vault prod-vault" in r.stdout
@@ -77,6 +77,12 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     report = out.read_text("utf-8")
     found = {(f["policy_id"], f["asset_name"]) for f in json.loads(report)["findings"]}
     assert {("DS-TST-002", "uat-data-refresh"), ("DS-CLS-002", "kyc-archive")} <= found
+    # DS-KMS-001's violating twins; the ledger key (rotated, private) is the compliant one.
+    kms = {f["asset_name"]: f["message"] for f in json.loads(report)["findings"]
+           if f["policy_id"] == "DS-KMS-001"}
+    assert set(kms) == {"cards", "risk", "dr-backup"}
+    assert "rotation" in kms["cards"] and "anyone" in kms["risk"]
+    assert "pending deletion" in kms["dr-backup"]
     assert not _long_digit_runs(report + r.stdout)
 
 
@@ -84,7 +90,7 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
 def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     r = dsscan("demo", "--saved")
     assert r.returncode == 1, r.stderr
-    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-"):
+    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-", "DS-KMS-"):
         assert fam in r.stdout
     assert "Not assessed" in r.stdout and "legacy-reports" in r.stdout
     assert "\x1b[" not in r.stdout  # no colour when not on a terminal
@@ -324,7 +330,7 @@ def test_inventory_schema_validate_classify_explain(tmp_path):
     schema = json.loads(dsscan("inventory", "schema").stdout)
     assert schema["$id"].endswith("inventory-v1.json")
     v = dsscan("inventory", "validate", ESTATE)
-    assert v.returncode == 0 and "valid (40 assets" in v.stdout
+    assert v.returncode == 0 and "valid (45 assets" in v.stdout
     out = tmp_path / "classified.json"
     c = dsscan("inventory", "classify", ESTATE, "--catalogue", CATALOGUE, "-o", out)
     assert c.returncode == 0

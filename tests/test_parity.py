@@ -48,6 +48,8 @@ EXPECTED = {
     ("DS-BAK-004", "loan-documents"), ("DS-BAK-004", "test-customer-db"),
     # The vault holds important backups and has no vault lock (Art. 37, 45).
     ("DS-BAK-005", "prod-vault"),
+    # One key for core production stores and the test database (Art. 37, 48).
+    ("DS-KMS-001", "bank-data"),
 }
 
 

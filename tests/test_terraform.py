@@ -102,6 +102,8 @@ def test_example_plan_findings():
         # Automated backups / PITR only: kept with the store (Art. 37).
         ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
         ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+        # One key for core production stores and the test database (Art. 37, 48).
+        ("DS-KMS-001", "bank-data"),
     }
 
 

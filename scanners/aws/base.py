@@ -179,6 +179,9 @@ class Keys:
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
         self._known: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        # DescribeKey's KeyMetadata per (region, ref), kept for the key's own asset (its state
+        # and deletion date: DS-KMS-001), so the key is described once.
+        self._meta: dict[tuple[str, str], Any] = {}
         self._aws_aliased: dict[str, set[str] | ReadFailure] = {}
 
     def set_aws_aliased(self, region: str, key_ids: set[str]) -> None:
@@ -217,10 +220,15 @@ class Keys:
                 self._known[k] = self._describe(region, ref)
             return self._known[k]
 
+    def metadata(self, region: str, ref: str) -> Any:
+        """DescribeKey's KeyMetadata of a key :meth:`key_type` described; None if it failed."""
+        return self._meta.get((_arn_region(ref) or region, ref))
+
     def _describe(self, region: str, ref: str) -> tuple[str | None, str | None]:
         kms = self.session.client("kms", region)
         try:
             meta = call(kms, "describe_key", KeyId=ref)["KeyMetadata"]
+            self._meta[(region, ref)] = meta
         except ReadFailure as e:
             # A key of this account behind an alias/aws/* alias is AWS-managed even when it
             # cannot be described (ListAliases is another permission, and another answer).

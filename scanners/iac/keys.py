@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsscan.scanners.iac.key_facts import key_facts
 from dsscan.scanners.iac.plan import Target
 from dsscan.scanners.iac.resources import IacResource, is_unknown
 from dsscan.scanners.iac.values import as_str
@@ -111,6 +112,7 @@ class KeyMapping:
         names = sorted(n for n in aliases if n)
         a = self.asset(r, "key", names[0].removeprefix("alias/") if names else r.name)
         a.setdefault("attributes", {})["aliases"] = names
+        a["kms"] = key_facts(self, r, a)  # DS-KMS-001: state, rotation, who may decrypt
 
 
 def _ident(key: IacResource) -> str | None:

@@ -23,6 +23,7 @@ from typing import Any
 from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
+from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
@@ -348,7 +349,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
 
 MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
-                          "aws_backup_vault"})
+                          "aws_backup_vault", *KEY_CONFIG_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

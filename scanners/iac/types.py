@@ -92,6 +92,8 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:kms/externalKey:ExternalKey": "aws_kms_external_key",
     "aws:kms/replicaExternalKey:ReplicaExternalKey": "aws_kms_replica_external_key",
     "aws:kms/alias:Alias": "aws_kms_alias",
+    "aws:kms/keyPolicy:KeyPolicy": "aws_kms_key_policy",
+    "aws:kms/grant:Grant": "aws_kms_grant",
     # Networks
     "aws:ec2/vpc:Vpc": "aws_vpc",
     "aws:ec2/subnet:Subnet": "aws_subnet",

@@ -1,0 +1,219 @@
+# METADATA
+# title: Keys that protect sensitive data are rotated, usable, private and not shared with test
+# description: |
+#   A customer-managed KMS key is judged by the data it protects (ctx.protects: the stores and
+#   copies whose encryption names it), at the highest level among them. A key protecting
+#   important or core data has automatic rotation on. A key protecting sensitive data or above
+#   is neither pending deletion (the deletion destroys every byte it encrypts) nor disabled
+#   (nor without key material or unavailable), and neither its key policy nor its grants let
+#   anyone or an account outside the institution call kms:Decrypt. One key never protects both
+#   a production store of important or core data and a test store: that is a decrypt path
+#   across the separation of test from production (Art. 48). A key protecting only general
+#   data, or nothing the inventory holds, is not applicable. Facts that could not be read are
+#   not assessed.
+# custom:
+#   id: DS-KMS-001
+#   articles: [37]
+#   remediation: |
+#     Enable automatic key rotation (EnableKeyRotation; enable_key_rotation = true). Cancel a
+#     scheduled deletion (CancelKeyDeletion) and re-enable a disabled key that still protects
+#     data, or re-encrypt the data with another key first. Remove key-policy statements and
+#     grants that let "*" or accounts outside the institution call kms:Decrypt (or confine them
+#     with kms:CallerAccount / aws:PrincipalOrgID); list the institution's own accounts in the
+#     institution_accounts setting. Give test stores their own key.
+#   kinds: [key]
+#   reads: [encryption, access]
+package dsscan.policy.ds_kms_001
+
+import rego.v1
+
+keys := [k |
+	some k in data.dsscan.lib.assets
+	k.kind == "key"
+	k.ctx.assessable
+]
+
+protects(k) := data.dsscan.lib.list(k, ["ctx", "protects"])
+
+# What the key protects that owes protection of rank r or more (an unclassified store counts
+# at the configured protection level).
+owing(k, r) := [p |
+	some p in protects(k)
+	data.dsscan.lib.rank(p.protect_level) >= r
+]
+
+facts(k) := f if {
+	f := k.kms
+	is_object(f)
+} else := {}
+
+level(ps) := data.dsscan.lib.highest([p.level | some p in ps])
+
+# How the level reads in a message: "core", or "unclassified (protected as sensitive)".
+label(ps) := l if {
+	l := level(ps)
+	l != "unclassified"
+} else := l if {
+	owed := data.dsscan.lib.highest([p.protect_level | some p in ps])
+	l := sprintf("unclassified (protected as %s)", [owed])
+}
+
+names(ps) := s if {
+	xs := sort({p.name | some p in ps})
+	count(xs) <= 5
+	s := concat(", ", xs)
+} else := s if {
+	xs := sort({p.name | some p in ps})
+	s := sprintf("%s and %d more", [concat(", ", array.slice(xs, 0, 5)), count(xs) - 5])
+}
+
+# One finding per key and problem (its `key`), with no `related` list: the fingerprint is
+# then the key and the problem, stable when stores start or stop using the key (a waiver or
+# baseline entry keeps matching); the message names the stores.
+
+# --- rotation: keys protecting important or core data ----------------------------------------
+
+deny contains finding if {
+	some k in keys
+	ps := owing(k, 3)
+	count(ps) > 0
+	facts(k).rotation_enabled == false
+	finding := {
+		"asset": k.id,
+		"key": "rotation_off",
+		"level": level(ps),
+		"message": sprintf("KMS key %s protects %s data (%s) but automatic rotation of its key material is off%s.", [
+			data.dsscan.lib.display_name(k), label(ps), names(ps), imported(k),
+		]),
+		"evidence": {"rotation_enabled": false, "origin": object.get(facts(k), "origin", null), "stores": count(ps)},
+	}
+}
+
+imported(k) := " (its material is imported: rotate it by hand or move to a key AWS can rotate)" if {
+	facts(k).origin == "EXTERNAL"
+} else := ""
+
+not_assessed contains item if {
+	some k in keys
+	count(owing(k, 3)) > 0
+	not is_boolean(object.get(facts(k), "rotation_enabled", null))
+	item := {"asset": k.id, "reason": "whether the key's rotation is on could not be read"}
+}
+
+# --- state: keys protecting sensitive data or above ------------------------------------------
+
+doomed := {"PendingDeletion": "pending deletion", "PendingReplicaDeletion": "pending deletion"}
+
+unusable := {
+	"Disabled": "disabled",
+	"PendingImport": "without key material (pending import)",
+	"Unavailable": "unavailable (its custom key store is disconnected)",
+}
+
+deny contains finding if {
+	some k in keys
+	state := facts(k).state
+	what := doomed[state]
+	ps := owing(k, 2)
+	count(ps) > 0
+	finding := {
+		"asset": k.id,
+		"key": "pending_deletion",
+		"level": level(ps),
+		"message": sprintf("KMS key %s is %s%s, yet %s data depends on it (%s): once deleted, that data can never be decrypted again.", [
+			data.dsscan.lib.display_name(k), what, deletion_date(k), label(ps), names(ps),
+		]),
+		"evidence": {"state": state, "deletion_date": object.get(facts(k), "deletion_date", null), "stores": count(ps)},
+	}
+}
+
+deletion_date(k) := sprintf(" (deleted on %s)", [d]) if {
+	d := facts(k).deletion_date
+	is_string(d)
+} else := ""
+
+deny contains finding if {
+	some k in keys
+	state := facts(k).state
+	what := unusable[state]
+	ps := owing(k, 2)
+	count(ps) > 0
+	finding := {
+		"asset": k.id,
+		"key": "disabled",
+		"level": level(ps),
+		"message": sprintf("KMS key %s is %s, yet %s data depends on it (%s): that data cannot be decrypted.", [
+			data.dsscan.lib.display_name(k), what, label(ps), names(ps),
+		]),
+		"evidence": {"state": state, "stores": count(ps)},
+	}
+}
+
+not_assessed contains item if {
+	some k in keys
+	count(owing(k, 2)) > 0
+	not is_string(object.get(facts(k), "state", null))
+	item := {"asset": k.id, "reason": "the key's state (enabled, disabled, pending deletion) could not be read"}
+}
+
+# --- who may decrypt: keys protecting sensitive data or above ---------------------------------
+
+outside(k) := object.get(k, ["ctx", "decrypt_outside"], null)
+
+deny contains finding if {
+	some k in keys
+	who := outside(k)
+	is_array(who)
+	count(who) > 0
+	ps := owing(k, 2)
+	count(ps) > 0
+	finding := {
+		"asset": k.id,
+		"key": "decrypt_outside",
+		"level": level(ps),
+		"message": sprintf("KMS key %s lets %s call kms:Decrypt, yet it protects %s data (%s).", [
+			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), label(ps), names(ps),
+		]),
+		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null]) > 0, "stores": count(ps)},
+	}
+}
+
+grantee(p) := sprintf("anyone (%s)", [p.via]) if {
+	p.account == null
+	startswith(p.principal, "*")
+} else := sprintf("%s (account not known, via %s)", [p.principal, p.via]) if {
+	p.account == null
+} else := sprintf("account %s (outside the institution, via %s)", [p.account, p.via])
+
+not_assessed contains item if {
+	some k in keys
+	count(owing(k, 2)) > 0
+	not is_array(outside(k))
+	item := {"asset": k.id, "reason": "who may decrypt with the key (key policy, grants) could not be read"}
+}
+
+# --- one key for important production data and for test data ----------------------------------
+
+deny contains finding if {
+	some k in keys
+	prod := [p | some p in owing(k, 3); p.production == true]
+	count(prod) > 0
+	tests := [p | some p in protects(k); p.test == true]
+	count(tests) > 0
+	finding := {
+		"asset": k.id,
+		"key": "shared_test_production",
+		"level": level(prod),
+		"message": sprintf("KMS key %s protects both production %s data (%s) and test stores (%s): whoever can decrypt the test data can decrypt production's.", [
+			data.dsscan.lib.display_name(k), label(prod), names(prod), names(tests),
+		]),
+		"evidence": {"production_stores": count(prod), "test_stores": count(tests)},
+	}
+}
+
+# Keys protecting sensitive data or above: the only ones with a duty here (a production store
+# of important data is one of them, so the sharing rule adds none).
+assessed := {k.id |
+	some k in keys
+	count(owing(k, 2)) > 0
+}

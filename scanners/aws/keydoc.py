@@ -1,0 +1,153 @@
+"""Who may decrypt with a KMS key: its key policy and grants read the same way for live AWS,
+Terraform and Pulumi (no AWS calls here). DS-KMS-001 (Art. 37) judges the result.
+
+The key policy is parsed by :mod:`dsscan.scanners.aws.policydoc` (its statement, principal and
+condition rules); this module only asks which principals an ``Allow`` lets call
+``kms:Decrypt``:
+
+* ``[KMS-ACTION]`` a statement allows Decrypt when one of its ``Action`` patterns matches
+  ``kms:Decrypt`` (``kms:*``, ``*``, ``kms:De*``; case-insensitive, ``*``/``?`` as IAM reads
+  them), or when it has ``NotAction`` and none of those patterns matches it.
+* ``[KMS-ANYONE]`` a principal ``*`` (or a wildcard in a principal, or ``NotPrincipal``) is
+  *anyone* unless a condition confines it the way policydoc's ``[S3-PUBLIC-FIXED]`` rules
+  say (fixed values of ``aws:PrincipalAccount``, ``kms:CallerAccount``, ``aws:PrincipalOrgID``,
+  ``aws:SourceVpce``, ...). A statement confined by account keys (``aws:PrincipalAccount``,
+  ``kms:CallerAccount``, ``aws:SourceAccount``, ``aws:SourceOwner``) or by ARNs
+  (``aws:PrincipalArn``, ``aws:SourceArn``) lets exactly those accounts decrypt: each is a
+  principal of its own. Confined otherwise (organisation, network, user id) it is narrowed
+  and names no account: not counted.
+* ``[KMS-NAMED]`` a named AWS principal (``111122223333``, ``arn:aws:iam::111122223333:root``,
+  a role or user ARN) or a ``Federated`` identity provider ARN lets its account decrypt.
+  ``Service`` principals are AWS services acting for the key's own users: not counted.
+* ``[KMS-GRANT]`` a grant whose operations include ``Decrypt`` lets its grantee decrypt (an
+  account's ARN or id; a service principal is not counted, as above).
+* ``[FAIL-CLOSED]`` a document that is not a policy raises :class:`NotAPolicy`: the caller
+  records ``null`` (not assessed), never "no one".
+
+Each principal is ``{"principal", "account", "via", "anyone"}``; which accounts are the
+institution's is decided later, in Python, with the run's settings (dsscan/keyrel.py).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any
+
+from dsscan.scanners.aws.policydoc import (
+    NotAPolicy,
+    _effect,
+    _public_reason,
+    _wild_principal,
+    statements,
+)
+
+__all__ = ["NotAPolicy", "account_of", "grant_decrypters", "policy_decrypters"]
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
+                           "aws:sourceowner"})
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_MATCHING = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
+
+
+def account_of(principal: str) -> str | None:
+    """The account of ``111122223333`` or of an ARN naming one (``arn:aws:iam::ID:role/x``)."""
+    if _ACCOUNT.match(principal):
+        return principal
+    parts = principal.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and _ACCOUNT.match(parts[4]):
+        return parts[4]
+    return None
+
+
+def _entry(principal: str, account: str | None, via: str, anyone: bool = False,
+           sid: Any = None) -> dict[str, Any]:
+    e = {"principal": principal, "account": account, "via": via, "anyone": anyone}
+    if isinstance(sid, str) and sid:
+        e["via"] = f"{via} statement {sid}"
+    return e
+
+
+def _values(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else [x]
+
+
+def _allows_decrypt(s: dict[str, Any]) -> bool:
+    """[KMS-ACTION]"""
+    if "Action" in s:
+        return any(isinstance(p, str) and fnmatch.fnmatchcase("kms:decrypt", p.lower())
+                   for p in _values(s["Action"]))
+    if "NotAction" in s:
+        return not any(isinstance(p, str) and fnmatch.fnmatchcase("kms:decrypt", p.lower())
+                       for p in _values(s["NotAction"]))
+    raise NotAPolicy("a statement has neither Action nor NotAction")
+
+
+def _condition_accounts(s: dict[str, Any]) -> list[str]:
+    """Accounts a confined wildcard statement names by its account or ARN conditions."""
+    out: list[str] = []
+    for op, body in (s.get("Condition") or {}).items():
+        base = str(op).lower().rpartition(":")[2]
+        if base not in _MATCHING or not isinstance(body, dict):
+            continue
+        for key, values in body.items():
+            k = str(key).lower()
+            for v in _values(values):
+                if not isinstance(v, str):
+                    continue
+                if k in _ACCOUNT_KEYS and _ACCOUNT.match(v):
+                    out.append(v)
+                elif k in _ARN_KEYS and (acct := account_of(v)) is not None:
+                    out.append(acct)
+    return sorted(set(out))
+
+
+def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
+    """Principals a key policy (a parsed document) lets decrypt; :class:`NotAPolicy` when it
+    is not one. ``None`` (no document) is AWS's default policy: the key's own account."""
+    if policy is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for s in statements(policy):
+        if _effect(s) != "allow" or not _allows_decrypt(s):
+            continue
+        sid = s.get("Sid")
+        if "NotPrincipal" in s:  # everyone but the listed
+            out.append(_entry("*", None, "key policy", True, sid))
+            continue
+        if "Principal" not in s:
+            raise NotAPolicy("an allowing statement names no Principal")
+        principal = s["Principal"]
+        if _wild_principal(principal):
+            if _public_reason(s, "kms") is not None:
+                out.append(_entry("*", None, "key policy", True, sid))
+            else:
+                out.extend(_entry(f"* (account {a})", a, "key policy", False, sid)
+                           for a in _condition_accounts(s))
+        if not isinstance(principal, dict):
+            continue
+        for kind in ("AWS", "Federated"):
+            for v in _values(principal.get(kind, [])):
+                v = str(v)
+                if any(w in v for w in ("*", "?", "${")):
+                    continue  # judged above as a wildcard
+                out.append(_entry(v, account_of(v), "key policy", False, sid))
+    return out
+
+
+def grant_decrypters(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[KMS-GRANT] ``grants``: ``{"grantee", "operations"}`` each (ListGrants' GranteePrincipal
+    and Operations; aws_kms_grant's grantee_principal and operations)."""
+    out: list[dict[str, Any]] = []
+    for g in grants:
+        ops = g.get("operations")
+        grantee = g.get("grantee")
+        if not isinstance(grantee, str) or not isinstance(ops, list):
+            raise NotAPolicy("a grant names no grantee or operations")
+        if "Decrypt" not in ops:
+            continue
+        if grantee.endswith(".amazonaws.com") or grantee.endswith(".amazonaws.com.cn"):
+            continue  # a service principal
+        out.append(_entry(grantee, account_of(grantee), "grant"))
+    return out
