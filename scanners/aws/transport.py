@@ -195,7 +195,8 @@ def redshift_fact(params: dict[str, Any] | None, group: str | None) -> Fact:
     """``require_ssl`` of a Redshift cluster parameter group (default false)."""
     noun = LABELS["parameter_group"]
     if params is None:
-        return unread("parameter_group", f"{noun} {group} could not be read", source=group,
+        return unread("parameter_group", f"{noun} {group} could not be read" if group
+                      else "its parameter group is not known", source=group,
                       setting="require_ssl")
     value = params.get("require_ssl")
     v = "false" if value is None else str(value).strip().lower()

@@ -29,6 +29,7 @@ from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
+from dsscan.scanners.iac.transport import TRANSPORT_CONFIG_TYPES, TransportMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
 from dsscan.scope_gaps import scope_gap
 
@@ -71,6 +72,7 @@ CONFIG_TYPES = frozenset({
     "aws_vpc_peering_connection_accepter", "aws_security_group_rule",
     "aws_vpc_security_group_ingress_rule", "aws_ec2_managed_prefix_list",
     "aws_s3_access_point", "aws_s3control_access_point_policy",
+    *TRANSPORT_CONFIG_TYPES,  # DS-TRN-001: parameter groups, EFS file-system policies
 })
 
 
@@ -102,14 +104,16 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
      ("aws_opensearch_domain", "aws_elasticsearch_domain"), "domain"),
     (("aws_backup_vault_policy", "aws_backup_vault_lock_configuration"), "backup_vault_name",
      ("aws_backup_vault",), "vault"),
-    (("aws_efs_mount_target", "aws_efs_backup_policy"), "file_system_id",
+    (("aws_efs_mount_target", "aws_efs_backup_policy", "aws_efs_file_system_policy"),
+     "file_system_id",
      ("aws_efs_file_system",), "file system"),
     (("aws_rds_cluster_instance", "aws_neptune_cluster_instance", "aws_docdb_cluster_instance"),
      "cluster_identifier", CLUSTERS, "cluster"),
 )
 
 
-class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping):
+class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
+             TransportMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -297,6 +301,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                 if not r.data:
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
+        self.transport()  # DS-TRN-001: once every store and its configuration is mapped
         self._link_replicas()
         self._outside()
         return [self.assets[k] for k in sorted(self.assets)]
