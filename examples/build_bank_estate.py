@@ -6,6 +6,8 @@ Kept as code so the estate stays consistent when edited; the JSON is what ships.
 import json
 from pathlib import Path
 
+from bank_estate_transport import add_transport
+
 P, T, DR = "111111111111", "222222222222", "333333333333"
 R1, R2 = "cn-north-1", "cn-northwest-1"
 
@@ -573,6 +575,8 @@ add(
     access={"public": False, "wildcard_principal": False},
     backup={"native": {"enabled": False}},
 )
+
+add_transport(A)  # DS-TRN-001 (examples/bank_estate_transport.py)
 
 doc = {
     "format": "dsscan-inventory/1",
