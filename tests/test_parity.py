@@ -39,6 +39,9 @@ EXPECTED = {
     # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
     ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
     ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+    # Plaintext accepted: no bucket or table policy denying it, transit encryption off.
+    ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
+    ("DS-TRN-001", "session-cache"),
 }
 
 
@@ -125,9 +128,15 @@ DEFAULTS_FINDINGS = {
     ("DS-BAK-002", "cache"), ("DS-BAK-002", "scratch"), ("DS-BAK-002", "sessions"),
     ("DS-ENC-001", "app-data"), ("DS-ENC-001", "cache"), ("DS-ENC-001", "docs"),
     ("DS-ENC-001", "warehouse"),
+    # Plaintext accepted: no bucket/table policy, Redshift's default group (require_ssl
+    # false), no transit encryption, an OpenSearch domain without endpoint options.
+    ("DS-TRN-001", "bank-reports"), ("DS-TRN-001", "sessions"), ("DS-TRN-001", "warehouse"),
+    ("DS-TRN-001", "cache"), ("DS-TRN-001", "search"),
 }
 # The EBS volume without `encrypted`: the account's default decides, and no description holds it.
-DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption")}
+# Neptune and DocumentDB: whether they refuse plaintext is not read.
+DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption"),
+                         ("graph", "DS-TRN-001"), ("docs", "DS-TRN-001")}
 
 
 def verdicts(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
