@@ -3,10 +3,11 @@ build_bank_estate.py: whether each store refuses plaintext, and what decides it.
 
 Violating twins: customer-profile (its parameter group has rds.force_ssl=0), loan-documents (no
 bucket policy denying plaintext), session-cache (transit encryption preferred, not required)
-and hr-share (no file-system policy). Compliant twins: core-ledger (rds.force_ssl=1),
-bank-statements (a bucket policy denying aws:SecureTransport=false), card-transactions (a table
-resource policy), risk-warehouse (require_ssl=true). legacy-reports' bucket policy could not
-be read: not assessed.
+hr-share (no file-system policy) and risk-warehouse (Redshift's default parameter group,
+require_ssl=false). Compliant twins: core-ledger (rds.force_ssl=1), bank-statements (a bucket
+policy denying aws:SecureTransport=false), card-transactions (a table resource policy). The
+live twin (examples/aws_estate_resources.py, `dsscan demo`) sets the same. legacy-reports'
+bucket policy could not be read: not assessed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _pg(group: str, value: str) -> dict[str, Any]:
 
 TRANSIT: dict[str, dict[str, Any]] = {
     "core-ledger": _pg("core-ledger-pg16", "1"),
-    "customer-profile": _pg("default.postgres14", "0"),
+    "customer-profile": _pg("crm-pg14", "0"),
     "test-customer-db": _pg("test-pg16", "1"),
     "test-masked-db": _pg("test-pg16", "1"),
     "card-transactions": _t(True, "resource_policy", "its table resource policy denies "
@@ -53,8 +54,9 @@ TRANSIT: dict[str, dict[str, Any]] = {
     "session-cache": _t(False, "transit_encryption", "transit encryption mode is preferred "
                         "(TLS offered, plaintext still accepted), not required",
                         setting="TransitEncryptionMode", value="preferred"),
-    "risk-warehouse": _t(True, "parameter_group", "parameter group risk-ssl has "
-                         "require_ssl=true", "risk-ssl", "require_ssl", "true"),
+    # Redshift's default group (moto, and so the demo, cannot hold another value)
+    "risk-warehouse": _t(False, "parameter_group", "parameter group default.redshift-1.0 has "
+                         "require_ssl=false", "default.redshift-1.0", "require_ssl", "false"),
 }
 
 

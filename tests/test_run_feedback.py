@@ -156,8 +156,8 @@ SUMMARY = re.compile(r"^dsscan: \d+ findings?( \([^)]*\))?, \d+ not assessed; ex
 
 
 @pytest.mark.parametrize(("fail_on", "code", "reason"), [
-    ("low", 1, r"exit 1: 34 findings at or above low$"),
-    ("critical", 1, r"exit 1: 6 findings at or above critical$"),
+    ("low", 1, r"exit 1: 35 findings at or above low$"),
+    ("critical", 1, r"exit 1: 7 findings at or above critical$"),
     ("never", 3, r"exit 3: the scan was incomplete"),
 ])
 def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str, code: int,
@@ -167,7 +167,7 @@ def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str,
     assert ran.code == code
     last = ran.err.splitlines()[-1]
     assert SUMMARY.match(last) and re.search(reason, last), ran.err
-    assert last.startswith("dsscan: 34 findings (6 critical, 4 high, 23 medium, 1 low), "
+    assert last.startswith("dsscan: 35 findings (7 critical, 4 high, 23 medium, 1 low), "
                            "7 not assessed;")
     assert ran.out == ""
     quiet = _dsscan(["scan", "inventory", ESTATE, "--no-config", "--fail-on", fail_on,
