@@ -330,7 +330,8 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
     t = dsscan("diff", "--store", store)
     assert t.returncode == 0, t.stderr
     lines = t.stdout.splitlines()
-    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 2 not assessed in B, "
+    # risk-warehouse's three findings (DS-NET-001, DS-BAK-001, DS-TRN-001): not fixed
+    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 3 not assessed in B, "
                              "0 changed level")
     assert lines[1].startswith(f"Warning: run B ({doc['b']}) is incomplete: "
                                f"{doc['b_run']['not_assessed']} items not assessed; a finding "
