@@ -339,7 +339,7 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
                                "assessed in B, never as fixed")
     fixed = t.stdout.split(f"Fixed since {doc['a']} (1):")[1].split("\n\n")[0]
     assert HR_COPY in fixed and WAREHOUSE not in fixed
-    unassessed = t.stdout.split("Not assessed in B (2):")[1].split("\n\n")[0]
+    unassessed = t.stdout.split("Not assessed in B (3):")[1].split("\n\n")[0]
     assert WAREHOUSE in unassessed
     assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in " ".join(
         unassessed.split())  # the reason column wraps (at spaces) to the terminal
