@@ -102,6 +102,9 @@ def test_example_plan_findings():
         # Automated backups / PITR only: kept with the store (Art. 37).
         ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
         ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+        # Plaintext accepted: no bucket/table policy refusing it, no transit encryption.
+        ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
+        ("DS-TRN-001", "session-cache"),
     }
 
 
