@@ -292,6 +292,7 @@ def _db_instance(est: _Estate, name: str, *, encrypted: bool = True,
         enc = {"StorageEncrypted": True, **({"KmsKeyId": key} if key else {})}
     rds.create_db_instance(
         DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro",
+        DBParameterGroupName=DB_PARAMETER_GROUPS[name][0],
         AllocatedStorage=20, MasterUsername="dbadmin", ManageMasterUserPassword=True,
         DBSubnetGroupName=vpc, VpcSecurityGroupIds=[est.ids[f"sg:{sg}"]],
         BackupRetentionPeriod=days if retention is None else retention,
@@ -306,12 +307,32 @@ def _snapshot(rds: Any, instance: str, snapshot: str) -> None:
                                                  WaiterConfig=WAIT)
 
 
+# DS-TRN-001: each database's parameter group and its rds.force_ssl. customer-profile's
+# accepts plaintext (the violating twin); the others refuse it.
+DB_PARAMETER_GROUPS = {"core-ledger": ("core-ledger-pg16", "1"),
+                       "customer-profile": ("crm-pg14", "0"),
+                       "test-customer-db": ("test-pg16", "1"),
+                       "test-masked-db": ("test-pg16", "1")}
+
+
 def _databases(est: _Estate) -> None:
     for account, vpc, *_ in DATABASES.values():  # one subnet group per VPC, named after it
         est.client(account, "rds").create_db_subnet_group(
             DBSubnetGroupName=vpc, DBSubnetGroupDescription=f"{vpc} databases",
             SubnetIds=_subnets(est, vpc), Tags=_tags({"Name": vpc}))
         est.made(account, R1, "rds_subnet_group")
+    made: set[tuple[str, str]] = set()
+    for db, (group, force_ssl) in DB_PARAMETER_GROUPS.items():
+        account = DATABASES[db][0]
+        if (account, group) in made:
+            continue
+        made.add((account, group))
+        rds = est.client(account, "rds")
+        rds.create_db_parameter_group(DBParameterGroupName=group, Description=group,
+                                      DBParameterGroupFamily="postgres16")
+        rds.modify_db_parameter_group(DBParameterGroupName=group, Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": force_ssl,
+             "ApplyMethod": "immediate"}])
 
     rds = _db_instance(est, "core-ledger")
     _snapshot(rds, "core-ledger", "core-ledger-2026-11-21")
@@ -365,6 +386,12 @@ def _stores(est: _Estate) -> None:
     ddb.update_continuous_backups(
         TableName="card-transactions",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    # DynamoDB's endpoints accept HTTP: the table's policy refuses it (DS-TRN-001).
+    table = ddb.describe_table(TableName="card-transactions")["Table"]["TableArn"]
+    ddb.put_resource_policy(ResourceArn=table, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Sid": "DenyPlaintext", "Effect": "Deny", "Principal": "*", "Action": "dynamodb:*",
+            "Resource": table, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
     est.made(P, R1, "dynamodb_table")
 
     # hr-share: deliberately no dsscan:level (DS-CLS-001).
@@ -399,6 +426,9 @@ def _stores(est: _Estate) -> None:
     ec.create_replication_group(ReplicationGroupId="session-cache",
                                 ReplicationGroupDescription="web sessions",
                                 PrimaryClusterId="session-cache-001",
+                                # TLS offered, plaintext still accepted (DS-TRN-001)
+                                TransitEncryptionEnabled=True,
+                                TransitEncryptionMode="preferred",
                                 Tags=_tags({"dsscan:level": "sensitive", **PROD}))
     est.made(P, R1, "elasticache_replication_group")
 

@@ -6,6 +6,8 @@ Kept as code so the estate stays consistent when edited; the JSON is what ships.
 import json
 from pathlib import Path
 
+from bank_estate_transport import add_transport
+
 P, T, DR = "111111111111", "222222222222", "333333333333"
 R1, R2 = "cn-north-1", "cn-northwest-1"
 
@@ -682,6 +684,7 @@ key(P, "cards", rotation=False)  # important card data, material never rotated
 key(DR, "dr-backup", region=R2, state="PendingDeletion", deletion="2026-12-05T00:00:00+00:00")
 # A statement meant for an analytics vendor lost its condition: anyone may decrypt.
 key(P, "risk", anyone=True)
+add_transport(A)  # DS-TRN-001 (examples/bank_estate_transport.py)
 
 doc = {
     "format": "dsscan-inventory/1",

@@ -101,7 +101,8 @@ COMPLIANT_BUCKET = {
     "id": "arn:aws-cn:s3:::statements", "kind": "object_store", "name": "statements",
     "account": "111111111111", "region": "cn-north-1",
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
-    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
+    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"},
+                   "in_transit": {"enforced": True}},  # DS-TRN-001: refuses plaintext
     "access": {"public": False, "wildcard_principal": False},
     # Built-in backups replicated to another region: a backup stored apart (DS-BAK-001).
     "backup": {"native": {"enabled": True, "retention_days": 30,

@@ -39,7 +39,8 @@ STATEMENTS = {
     "id": "arn:aws-cn:s3:::statements", "kind": "object_store", "name": "statements",
     "account": "111111111111", "region": "cn-north-1",
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
-    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
+    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"},
+                   "in_transit": {"enforced": True}},  # DS-TRN-001: refuses plaintext
     "access": {"public": True, "wildcard_principal": True},
     "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
                "restore_verification": {"testing_selections": ["monthly/all"],
@@ -99,8 +100,8 @@ def test_fingerprints_survive_unrelated_changes_of_the_same_asset(library):
     loans["type"] = "AWS::S3::Bucket"
     again = run(library, changed)
     assert fps(again) == fps(first)
-    assert {p for p, a, *_ in fps(first) if a == loans["id"]} == {"DS-BAK-002", "DS-BAK-004",
-                                                                  "DS-NET-003"}
+    assert {p for p, a, *_ in fps(first) if a == loans["id"]} == {
+        "DS-BAK-002", "DS-BAK-004", "DS-NET-003", "DS-TRN-001"}
 
 
 def test_fingerprints_change_when_the_policy_or_the_asset_changes(library):

@@ -296,7 +296,8 @@ def test_user_policy_dir_extends_the_library(tmp_path):
     assert t.returncode == 0 and "2 passed, 0 failed" in t.stdout
     core_abroad = {**COMPLIANT_BUCKET, "region": "eu-west-1",
                    "tags": {"dsscan:level": "core", "environment": "production"},
-                   "encryption": {"at_rest": {"enabled": True, "key_type": "customer_managed"}}}
+                   "encryption": {"at_rest": {"enabled": True, "key_type": "customer_managed"},
+                                  "in_transit": {"enforced": True}}}
     inv = write_inventory(tmp_path / "abroad.json", core_abroad)
     r = dsscan("scan", "inventory", inv, "--policy-dir", d, "-f", "json")
     found = json.loads(r.stdout)["findings"]

@@ -50,6 +50,9 @@ EXPECTED = {
     ("DS-BAK-005", "prod-vault"),
     # One key for core production stores and the test database (Art. 37, 48).
     ("DS-KMS-001", "bank-data"),
+    # Plaintext accepted: no bucket or table policy denying it, transit encryption off.
+    ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
+    ("DS-TRN-001", "session-cache"),
 }
 
 
@@ -142,9 +145,15 @@ DEFAULTS_FINDINGS = {
     ("DS-BAK-004", "app-data"), ("DS-BAK-004", "app-root"), ("DS-BAK-004", "bank-reports"),
     ("DS-BAK-004", "docs"), ("DS-BAK-004", "graph"), ("DS-BAK-004", "scratch"),
     ("DS-BAK-004", "sessions"), ("DS-BAK-004", "warehouse"),
+    # Plaintext accepted: no bucket/table policy, Redshift's default group (require_ssl
+    # false), no transit encryption, an OpenSearch domain without endpoint options.
+    ("DS-TRN-001", "bank-reports"), ("DS-TRN-001", "sessions"), ("DS-TRN-001", "warehouse"),
+    ("DS-TRN-001", "cache"), ("DS-TRN-001", "search"),
 }
 # The EBS volume without `encrypted`: the account's default decides, and no description holds it.
-DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption")}
+# Neptune and DocumentDB: whether they refuse plaintext is not read.
+DEFAULTS_NOT_ASSESSED = {("scratch", "DS-ENC-001"), ("scratch", "encryption"),
+                         ("graph", "DS-TRN-001"), ("docs", "DS-TRN-001")}
 
 
 def verdicts(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:

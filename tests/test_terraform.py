@@ -104,6 +104,9 @@ def test_example_plan_findings():
         ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
         # One key for core production stores and the test database (Art. 37, 48).
         ("DS-KMS-001", "bank-data"),
+        # Plaintext accepted: no bucket/table policy refusing it, no transit encryption.
+        ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
+        ("DS-TRN-001", "session-cache"),
     }
 
 

@@ -41,7 +41,8 @@ STATEMENTS = {
     "id": "arn:aws-cn:s3:::statements", "kind": "object_store", "name": "statements",
     "account": "111111111111", "region": "cn-north-1",
     "tags": {"dsscan:level": "sensitive", "environment": "production"},
-    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
+    "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"},
+                   "in_transit": {"enforced": True}},  # DS-TRN-001: refuses plaintext
     "access": {"public": True, "wildcard_principal": True},
     "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
                "restore_verification": {"testing_selections": ["monthly/all"],

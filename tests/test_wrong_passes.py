@@ -38,7 +38,8 @@ def store(name: str, kind: str = "database", level: str = "core", **extra: Any) 
             "account": ACCT, "region": REGION,
             "tags": {"dsscan:level": level, "environment": "production"},
             "encryption": {"at_rest": {"enabled": True, "key_type": "customer_managed",
-                                       "key_id": KEY}},
+                                       "key_id": KEY},
+                           "in_transit": {"enforced": True}},  # DS-TRN-001: read
             "network": {"publicly_accessible": False}, "access": {"public": False},
             "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
                        "restore_verification": {"testing_selections": ["monthly/all"],

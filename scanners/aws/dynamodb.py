@@ -25,6 +25,7 @@ from dsscan.scanners.aws.base import (
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
+from dsscan.scanners.aws.transport import from_policy, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -63,14 +64,26 @@ def collect(scope: Scope) -> None:
         # Tables are reached through DynamoDB's public endpoint: the resource policy decides
         # who may read them (public unless AWS would call the policy non-public).
         a["access"] = {"public": None, "wildcard_principal": None}
+        # DynamoDB's endpoints accept HTTP: only a policy denying aws:SecureTransport=false
+        # refuses plaintext (DS-TRN-001). The same document, read once, decides both.
+        a["encryption"]["in_transit"] = unread("resource_policy", "the table resource "
+                                               "policy could not be read",
+                                               setting="aws:SecureTransport")
         with facet(a, "access"):
             try:
                 raw = call(ddb, "get_resource_policy", ResourceArn=a["id"])["Policy"]
             except ReadFailure as e:
                 if e.code != "PolicyNotFoundException":
+                    add_asset_gap(a, "encryption", e.reason)
                     raise
                 raw = None
-            verdict = judge(json_document(raw, ddb, "get_resource_policy"), "dynamodb")
+            try:
+                doc = json_document(raw, ddb, "get_resource_policy")
+            except ReadFailure as e:
+                add_asset_gap(a, "encryption", e.reason)
+                raise
+            a["encryption"]["in_transit"] = from_policy(doc, "resource_policy", "dynamodb")
+            verdict = judge(doc, "dynamodb")
             a["access"] = {"public": verdict.public,
                            "wildcard_principal": verdict.wildcard_principal}
             if verdict.public is None:

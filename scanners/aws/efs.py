@@ -6,9 +6,12 @@ AWS always sends: read by subscript, a reply without one is a gap on the facet i
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
-from dsscan.scanners.aws.failures import ReadFailure, facet
+from typing import Any
+
+from dsscan.scanners.aws.base import Asset, Scope, call, json_document, pages, tag_dict
+from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
+from dsscan.scanners.aws.transport import from_policy, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -16,7 +19,8 @@ INFO = Collector(
     service="efs", title="EFS",
     kinds={"file_system": ("AWS::EFS::FileSystem",)},
     calls=(Calls("efs", ("DescribeFileSystems", "DescribeMountTargets",
-                         "DescribeMountTargetSecurityGroups", "DescribeBackupPolicy")),),
+                         "DescribeMountTargetSecurityGroups", "DescribeBackupPolicy",
+                         "DescribeFileSystemPolicy")),),  # DS-TRN-001
 )
 
 
@@ -30,6 +34,7 @@ def collect(scope: Scope) -> None:
                         kind="file_system", name=fs.get("Name") or tags.get("Name") or fid,
                         type="AWS::EFS::FileSystem", tags=tags)
         scope.stored_encryption(a, fs, "Encrypted")
+        a["encryption"]["in_transit"] = _in_transit(a, efs, fid)
         a["network"] = {"vpc_id": None, "subnets": [], "security_groups": [],
                         "publicly_accessible": False}
         a["access"] = {"public": False}
@@ -55,3 +60,21 @@ def collect(scope: Scope) -> None:
                 status = "DISABLED"
             a["backup"] = {"native": {"enabled": status in ("ENABLED", "ENABLING")}}
         scope.sink.add(a)
+
+
+def _in_transit(a: Asset, efs: Any, fid: str) -> dict[str, Any]:
+    """The file-system policy: does it deny every request made without TLS? No policy
+    (PolicyNotFound) admits plaintext mounts; one that cannot be read is a gap."""
+    try:
+        try:
+            raw = call(efs, "describe_file_system_policy", FileSystemId=fid)["Policy"]
+        except ReadFailure as e:
+            if e.code != "PolicyNotFound":
+                raise
+            raw = None
+        return from_policy(json_document(raw, efs, "describe_file_system_policy"),
+                           "file_system_policy", "efs")
+    except ReadFailure as e:
+        add_asset_gap(a, "encryption", e.reason)
+        return unread("file_system_policy", "the file system policy could not be read",
+                      setting="aws:SecureTransport")

@@ -20,6 +20,7 @@ from typing import Any
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, required_bool, tag_dict
 from dsscan.scanners.aws.failures import add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
+from dsscan.scanners.aws.transport import cache_fact
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -65,8 +66,11 @@ def collect(scope: Scope) -> None:
             if missing:  # created between the two listings: where they sit is unknown
                 add_asset_gap(a, "network", f"member clusters {', '.join(missing)} were not "
                                             "in the cluster listing")
+        a["encryption"]["in_transit"] = cache_fact(None, None)
         with facet(a, "encryption"):
             a["attributes"]["transit_encryption"] = required_bool(g, "TransitEncryptionEnabled")
+            a["encryption"]["in_transit"] = cache_fact(
+                a["attributes"]["transit_encryption"], g.get("TransitEncryptionMode"))
         _snapshots(a, g)
         _tags(ec, a, arn)
         scope.sink.add(a)
@@ -81,6 +85,9 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=arn, kind="cache", name=cid, type="AWS::ElastiCache::CacheCluster")
         at_rest = engine != _MEMCACHED and c.get("AtRestEncryptionEnabled") is True
         a["encryption"] = scope.encryption(a, at_rest, c.get("KmsKeyId") if at_rest else None)
+        # Memcached with TLS on accepts TLS only; Redis as its TransitEncryptionMode says.
+        a["encryption"]["in_transit"] = cache_fact(c.get("TransitEncryptionEnabled") is True,
+                                                   c.get("TransitEncryptionMode"))
         a["network"] = _unplaced()
         a["access"] = {"public": False}
         with facet(a, "network"):

@@ -224,22 +224,6 @@ def wildcard_statements(policy: Any) -> list[dict[str, Any]]:
         return []
 
 
-def denies_insecure_transport(policy: Any) -> bool:
-    try:
-        sts = statements(policy)
-    except NotAPolicy:
-        return False
-    for s in sts:
-        if s.get("Effect") != "Deny":
-            continue
-        for op, body in (s.get("Condition") or {}).items():
-            if op.lower().startswith("bool") and isinstance(body, dict):
-                for k, v in body.items():
-                    if k.lower() == "aws:securetransport" and str(v).lower() == "false":
-                        return True
-    return False
-
-
 def blocks_of(bucket: dict[str, Any] | None, account: dict[str, Any]) -> dict[str, bool]:
     """Effective public access block: a setting is on at bucket or at account level."""
     eff = {k: bool((bucket or {}).get(k)) or bool(account.get(k)) for k in BLOCK_KEYS}

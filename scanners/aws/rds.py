@@ -27,6 +27,7 @@ from dsscan.scanners.aws.base import (
 )
 from dsscan.scanners.aws.failures import facet
 from dsscan.scanners.aws.operations import Calls, Collector
+from dsscan.scanners.aws.parameter_groups import ParameterGroups, db_in_transit
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -36,7 +37,9 @@ INFO = Collector(
            "snapshot": ("AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot")},
     calls=(Calls("rds", ("DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots",
                          "DescribeDBClusterSnapshots", "DescribeDBSnapshotAttributes",
-                         "DescribeDBClusterSnapshotAttributes")),),
+                         "DescribeDBClusterSnapshotAttributes",
+                         # DS-TRN-001: rds.force_ssl / require_secure_transport
+                         "DescribeDBParameters", "DescribeDBClusterParameters")),),
 )
 
 
@@ -50,6 +53,7 @@ def collect(scope: Scope) -> None:
         if i.get("DBClusterIdentifier"):
             by_cluster.setdefault(i["DBClusterIdentifier"], []).append(i)
     listed = {c["DBClusterIdentifier"] for c in clusters}
+    groups = ParameterGroups(rds)  # each group read once for this account and region
 
     for c in clusters:
         cid = c["DBClusterIdentifier"]
@@ -57,6 +61,9 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=c["DBClusterArn"], kind="database", name=cid,
                         type="AWS::RDS::DBCluster", tags=tag_dict(c.get("TagList")))
         scope.stored_encryption(a, c, "StorageEncrypted")
+        a["encryption"]["in_transit"] = db_in_transit(
+            a, groups, "describe_db_cluster_parameters", "cluster_parameter_group",
+            c.get("DBClusterParameterGroup"), c.get("Engine"))
         _network(a, c, members[0] if members else {}, lambda c=c, m=members: _cluster_public(
             c, m, by_id))
         a["backup"] = {"native": {"enabled": None, "retention_days": None}}
@@ -72,6 +79,10 @@ def collect(scope: Scope) -> None:
         a = scope.asset(id=i["DBInstanceArn"], kind="database", name=i["DBInstanceIdentifier"],
                         type="AWS::RDS::DBInstance", tags=tag_dict(i.get("TagList")))
         scope.stored_encryption(a, i, "StorageEncrypted")
+        a["encryption"]["in_transit"] = db_in_transit(
+            a, groups, "describe_db_parameters", "parameter_group",
+            next((g.get("DBParameterGroupName") for g in i.get("DBParameterGroups") or []),
+                 None), i.get("Engine"))
         _network(a, i, i, lambda i=i: required_bool(i, "PubliclyAccessible"))
         a["backup"] = {"native": {"enabled": None, "retention_days": None}}
         with facet(a, "backup"):

@@ -9,9 +9,13 @@ reads as provider-managed.
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, pages, required_bool, tag_dict
+from typing import Any
+
+from dsscan.scanners.aws.base import Asset, Scope, pages, required_bool, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
+from dsscan.scanners.aws.parameter_groups import ParameterGroups
+from dsscan.scanners.aws.transport import redshift_fact, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -20,7 +24,8 @@ INFO = Collector(
     kinds={"warehouse": ("AWS::Redshift::Cluster",),
            "snapshot": ("AWS::Redshift::ClusterSnapshot",)},
     calls=(Calls("redshift", ("DescribeClusters", "DescribeClusterSnapshots",
-                              "DescribeClusterSubnetGroups")),),
+                              "DescribeClusterSubnetGroups",
+                              "DescribeClusterParameters")),),  # DS-TRN-001: require_ssl
 )
 
 
@@ -38,11 +43,13 @@ def collect(scope: Scope) -> None:
         except ReadFailure as e:
             subnet_groups = None
             subnet_gap = e.reason
+    groups = ParameterGroups(rs)  # each group read once for this account and region
     for c in clusters:
         cid = c["ClusterIdentifier"]
         a = scope.asset(id=scope.arn("redshift", f"cluster:{cid}"), kind="warehouse", name=cid,
                         type="AWS::Redshift::Cluster", tags=tag_dict(c.get("Tags")))
         scope.stored_encryption(a, c, "Encrypted", key_always_sent=False)
+        a["encryption"]["in_transit"] = _in_transit(a, groups, c)
         subnets: list[str] = []
         if c.get("ClusterSubnetGroupName"):
             if subnet_groups is None:
@@ -79,3 +86,17 @@ def collect(scope: Scope) -> None:
                      if x.get("AccountId"))
         a["access"] = {"public": False, "shared_with": who}
         scope.sink.add(a)
+
+
+def _in_transit(a: Asset, groups: ParameterGroups, c: Any) -> dict[str, Any]:
+    """require_ssl of the cluster's parameter group (a group that cannot be read: a gap)."""
+    group = next((g.get("ParameterGroupName") for g in c.get("ClusterParameterGroups") or []),
+                 None)
+    if not group:
+        add_asset_gap(a, "encryption", "the reply names no cluster parameter group")
+        return unread("parameter_group", "no parameter group is named", setting="require_ssl")
+    try:
+        return redshift_fact(groups.values("describe_cluster_parameters", group), group)
+    except ReadFailure as e:
+        add_asset_gap(a, "encryption", e.reason)
+        return redshift_fact(None, group)

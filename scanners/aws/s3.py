@@ -36,10 +36,10 @@ from dsscan.scanners.aws.policydoc import (
 from dsscan.scanners.aws.policydoc import (
     any_true,
     blocks_of,
-    denies_insecure_transport,
     exposed,
     judge,
 )
+from dsscan.scanners.aws.transport import from_policy, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
 # the declared-operations table and the docs table from it).
@@ -141,10 +141,14 @@ def read_bucket(scope: Scope, name: str, region: str,
         access["public_access_block"] = blocks["all"]
     policy_public: bool | None = None
     acl_public: bool | None = None
+    a["encryption"]["in_transit"] = unread("bucket_policy", "the bucket policy could not be "
+                                           "read", setting="aws:SecureTransport")
     if policy_read:
         verdict = judge(policy, "s3")
         access["wildcard_principal"] = verdict.wildcard_principal
-        access["secure_transport_required"] = denies_insecure_transport(policy)
+        # DS-TRN-001: refused only when a statement denies every request without TLS.
+        a["encryption"]["in_transit"] = from_policy(policy, "bucket_policy", "s3")
+        access["secure_transport_required"] = a["encryption"]["in_transit"]["enforced"]
         policy_public = verdict.public
         if verdict.public is None:
             add_asset_gap(a, "access", f"the bucket policy could not be judged: "

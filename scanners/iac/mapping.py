@@ -31,6 +31,7 @@ from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_u
 from dsscan.scanners.iac.restores import RestoreMapping
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
+from dsscan.scanners.iac.transport import TRANSPORT_CONFIG_TYPES, TransportMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
 from dsscan.scope_gaps import scope_gap
 
@@ -75,6 +76,7 @@ CONFIG_TYPES = frozenset({
     "aws_s3_access_point", "aws_s3control_access_point_policy",
     "aws_flow_log",
     "aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection",
+    *TRANSPORT_CONFIG_TYPES,  # DS-TRN-001: parameter groups, EFS file-system policies
 })
 
 
@@ -106,7 +108,8 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
      ("aws_opensearch_domain", "aws_elasticsearch_domain"), "domain"),
     (("aws_backup_vault_policy", "aws_backup_vault_lock_configuration"), "backup_vault_name",
      ("aws_backup_vault",), "vault"),
-    (("aws_efs_mount_target", "aws_efs_backup_policy"), "file_system_id",
+    (("aws_efs_mount_target", "aws_efs_backup_policy", "aws_efs_file_system_policy"),
+     "file_system_id",
      ("aws_efs_file_system",), "file system"),
     (("aws_rds_cluster_instance", "aws_neptune_cluster_instance", "aws_docdb_cluster_instance"),
      "cluster_identifier", CLUSTERS, "cluster"),
@@ -114,7 +117,7 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
-             RestoreMapping):
+             RestoreMapping, TransportMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -303,6 +306,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
+        self.transport()  # DS-TRN-001: once every store and its configuration is mapped
         self._link_replicas()
         self._outside()
         return [self.assets[k] for k in sorted(self.assets)]

@@ -50,6 +50,9 @@ _NAME_ATTRS: dict[str, tuple[str, ...]] = {
     "aws_docdb_cluster": ("cluster_identifier",), "aws_docdb_subnet_group": ("name",),
     "aws_opensearch_domain": ("domain_name",), "aws_elasticsearch_domain": ("domain_name",),
     "aws_elasticache_cluster": ("cluster_id",), "aws_launch_template": ("name",),
+    # DS-TRN-001: parameter groups named by their name
+    "aws_db_parameter_group": ("name",), "aws_rds_cluster_parameter_group": ("name",),
+    "aws_redshift_parameter_group": ("name",),
 }
 
 

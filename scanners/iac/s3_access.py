@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsscan.scanners.aws.policydoc import ALL_USERS, denies_insecure_transport, judge
+from dsscan.scanners.aws.policydoc import ALL_USERS, judge
+from dsscan.scanners.aws.transport import denies_plaintext
 from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_json, as_str, get
 
@@ -198,7 +199,7 @@ class BucketAccessMapping:
             verdict = judge(doc, "s3")
             publics.append(verdict.public)
             wildcards.append(verdict.wildcard_principal)
-            secure.append(denies_insecure_transport(doc))
+            secure.append(denies_plaintext(doc, "s3"))
             if verdict.public is None:
                 self.gap_text(a, "access", "the bucket policy could not be judged: "
                                            f"{verdict.reasons[0]}")

@@ -113,6 +113,11 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
         "aws_vpc_peering_connection_accepter",
     "aws:ec2/managedPrefixList:ManagedPrefixList": "aws_ec2_managed_prefix_list",
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
+    # DS-TRN-001: what makes a store refuse plaintext
+    "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": "aws_rds_cluster_parameter_group",
+    "aws:redshift/parameterGroup:ParameterGroup": "aws_redshift_parameter_group",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "aws_efs_file_system_policy",
 }
 
 
