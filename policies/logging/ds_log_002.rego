@@ -49,10 +49,17 @@ long_enough(e, need) if e.unlimited == true
 
 long_enough(e, need) if days(e) >= need
 
+# A number of days is known (a rule, not `not days(e) >= 0`: OPA and regorus disagree on a
+# negated comparison of an undefined call).
+has_days(e) if {
+	some x in [object.get(e, "retention_days", null), object.get(e, "object_lock_days", null)]
+	is_number(x)
+}
+
 # Retention unknown: the sink may keep the logs long enough.
 unread(e) if {
 	not e.unlimited == true
-	not days(e) >= 0
+	not has_days(e)
 }
 
 # Several sinks: the best known one is quoted.
