@@ -84,6 +84,24 @@ def data_events(event_selectors: Any, advanced: Any) -> list[dict[str, Any]]:
     return out
 
 
+def lifecycle_expiry(rules: Any) -> dict[str, Any]:
+    """An object_store's ``expiry`` from its lifecycle rules (GetBucketLifecycleConfiguration
+    shape): the shortest ``Expiration.Days`` of an enabled rule, whatever its filter (a rule
+    on part of the bucket may be the part holding the logs: the shorter reading never passes
+    what it should not). An expiration by date is unknown (expires null)."""
+    days: list[int] = []
+    for r in rules or []:
+        if not isinstance(r, dict) or r.get("Status") != "Enabled":
+            continue
+        exp = r.get("Expiration") or {}
+        if exp.get("Date") is not None:
+            return {"expires": None, "days": None}
+        d = exp.get("Days")
+        if isinstance(d, int) and not isinstance(d, bool):
+            days.append(d)
+    return {"expires": True, "days": min(days)} if days else {"expires": False, "days": None}
+
+
 def _norm(arn: str) -> str:
     """An ARN without ``arn:<partition>:`` (IaC inputs do not know the partition)."""
     parts = arn.split(":", 2)

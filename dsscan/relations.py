@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from dsscan import log_sinks
 from dsscan.config import Config
 from dsscan.copies import (
     at_rest,
@@ -30,7 +31,6 @@ from dsscan.copies import (
     strs,
     sub,
 )
-from dsscan import log_sinks
 from dsscan.gc_pause import gc_paused
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dsscan.scanners.aws.audit_logs import RDS_CALLS, RdsAudit
 from dsscan.scanners.aws.base import (
     Asset,
     Scope,
@@ -36,7 +37,7 @@ INFO = Collector(
            "snapshot": ("AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot")},
     calls=(Calls("rds", ("DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots",
                          "DescribeDBClusterSnapshots", "DescribeDBSnapshotAttributes",
-                         "DescribeDBClusterSnapshotAttributes")),),
+                         "DescribeDBClusterSnapshotAttributes", *RDS_CALLS)),),
 )
 
 
@@ -50,6 +51,7 @@ def collect(scope: Scope) -> None:
         if i.get("DBClusterIdentifier"):
             by_cluster.setdefault(i["DBClusterIdentifier"], []).append(i)
     listed = {c["DBClusterIdentifier"] for c in clusters}
+    audit = RdsAudit(scope)  # audit-log settings (Art. 43), each group read once
 
     for c in clusters:
         cid = c["DBClusterIdentifier"]
@@ -64,6 +66,7 @@ def collect(scope: Scope) -> None:
             a["backup"] = _native(c["BackupRetentionPeriod"], c)
         a["attributes"] = {"engine": c.get("Engine"), "resource_id": c.get("DbClusterResourceId"),
                            "members": sorted(m["DBInstanceIdentifier"] for m in members)}
+        audit.logging(a, c, cluster=True)
         scope.sink.add(a)
 
     for i in instances:
@@ -86,6 +89,7 @@ def collect(scope: Scope) -> None:
             src = i["ReadReplicaSourceDBInstanceIdentifier"]
             a["replica_of"] = [src if src.startswith("arn:")
                                else scope.arn("rds", f"db:{src}")]
+        audit.logging(a, i, cluster=False)
         scope.sink.add(a)
 
     for s in pages(rds, "describe_db_snapshots", "DBSnapshots"):

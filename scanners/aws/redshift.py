@@ -9,6 +9,7 @@ reads as provider-managed.
 
 from __future__ import annotations
 
+from dsscan.scanners.aws.audit_logs import REDSHIFT_CALLS, redshift_logging
 from dsscan.scanners.aws.base import Scope, pages, required_bool, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
@@ -20,7 +21,7 @@ INFO = Collector(
     kinds={"warehouse": ("AWS::Redshift::Cluster",),
            "snapshot": ("AWS::Redshift::ClusterSnapshot",)},
     calls=(Calls("redshift", ("DescribeClusters", "DescribeClusterSnapshots",
-                              "DescribeClusterSubnetGroups")),),
+                              "DescribeClusterSubnetGroups", *REDSHIFT_CALLS)),),
 )
 
 
@@ -62,6 +63,7 @@ def collect(scope: Scope) -> None:
             days = c["AutomatedSnapshotRetentionPeriod"]
             a["backup"] = {"native": {"enabled": days > 0 if isinstance(days, int) else None,
                                       "retention_days": days if isinstance(days, int) else None}}
+        redshift_logging(scope, rs, a, cid)  # audit logs (Art. 43)
         scope.sink.add(a)
 
     for s in pages(rs, "describe_cluster_snapshots", "Snapshots"):
