@@ -235,7 +235,12 @@ def _trail_logs(s: _Sinks, a: Asset, out: list[dict[str, Any]], unknown: list[st
         if sels is None:
             unknown.append(f"the data-event selectors of {name} could not be read")
             continue
-        if not any(_selects(x, a, kind, roots) for x in sels if isinstance(x, dict)):
+        hits = [x for x in sels if isinstance(x, dict) and _selects(x, a, kind, roots)]
+        if hits and all(x.get("unsure") for x in hits):
+            unknown.append(f"the data-event selector of {name} naming it is known only after "
+                           "apply")
+            continue
+        if not hits:
             continue
         if log.get("logging") is not True:
             if log.get("logging") is None:

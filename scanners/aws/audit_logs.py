@@ -2,7 +2,8 @@
 
 A database's operation log counts when the engine writes audit records **and** they are
 exported (``logging.audit``: ``enabled`` and ``destinations``). What "enabled" means, per
-engine (a setting that cannot be read, or an engine not listed: null, never a pass):
+engine (a setting that cannot be read, or an engine not listed: null, never a pass; AWS's default
+option and parameter groups, which cannot be modified, turn nothing on):
 
 - MySQL and MariaDB: an option group of the instance holds ``MARIADB_AUDIT_PLUGIN``; the
   export is the ``audit`` log;
@@ -46,6 +47,10 @@ class RdsAudit:
     def _read(self, kind: str, name: str) -> Any:
         """The group's settings, or the ReadFailure that kept them unread."""
         key = (kind, name)
+        if name.startswith(("default:", "default.")):
+            # AWS's default groups cannot be modified: no audit option, engine defaults only
+            # (none of which turns auditing on). Not read.
+            return set() if kind == "option" else {}
         if key not in self.cache:
             try:
                 if kind == "option":

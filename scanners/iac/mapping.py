@@ -24,6 +24,7 @@ from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
+from dsscan.scanners.iac.logging import LOG_CONFIG_TYPES, LOG_TYPES, LogMapping
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
@@ -109,7 +110,8 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 )
 
 
-class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping):
+class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
+             LogMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -291,12 +293,17 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             ("aws_elasticsearch_domain", self.search_domain),
             ("aws_db_snapshot", self.db_snapshot), ("aws_ebs_snapshot", self.ebs_snapshot),
             ("aws_backup_vault", self.vault),
+            # Operation logs (Art. 43): trails, event data stores, log groups.
+            ("aws_cloudtrail", self.trail),
+            ("aws_cloudtrail_event_data_store", self.event_data_store),
+            ("aws_cloudwatch_log_group", self.log_group),
         ]
         for t, build in order:
             for r in self.plan.of_type(t):
                 if not r.data:
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
+        self.store_logs()
         self._link_replicas()
         self._outside()
         return [self.assets[k] for k in sorted(self.assets)]
@@ -343,7 +350,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
 
 MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
-                          "aws_backup_vault"})
+                          "aws_backup_vault", *LOG_TYPES, *LOG_CONFIG_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

@@ -83,6 +83,14 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
         "aws_backup_vault_lock_configuration",
     "aws:backup/plan:Plan": "aws_backup_plan",
     "aws:backup/selection:Selection": "aws_backup_selection",
+    # Operation logs (Art. 43)
+    "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
+    "aws:cloudtrail/eventDataStore:EventDataStore": "aws_cloudtrail_event_data_store",
+    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:rds/optionGroup:OptionGroup": "aws_db_option_group",
+    "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": "aws_rds_cluster_parameter_group",
+    "aws:redshift/logging:Logging": "aws_redshift_logging",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",
