@@ -188,7 +188,10 @@ class _Sinks:
                         self.groups.setdefault(_group_name(a["id"]), []).append(a)
                 elif svc in ("cloudtrail", "cloudtrail_lake"):
                     self.trails.append(a)
-        self.trail_gaps = [(g.get("account"), g.get("region")) for g in gaps
+        self.trail_gaps = [(g.get("account"), g.get("region"),
+                            "CloudTrail Lake event data stores" if str(g.get("operation") or "")
+                            .endswith(("EventDataStores", "EventDataStore")) else
+                            "CloudTrail trails") for g in gaps
                            if isinstance(g, dict) and g.get("service") == "cloudtrail"]
 
     def entry(self, kind: str, dest: dict[str, Any], store: Asset,
@@ -257,10 +260,12 @@ def _trail_logs(s: _Sinks, a: Asset, out: list[dict[str, Any]], unknown: list[st
             dests.append({"type": "cloudwatch_logs", "log_group": log["log_group"]})
         for d in dests:
             out.append(s.entry("cloudtrail_data_events", d, a, via=name))
-    for acct, region in s.trail_gaps:
-        if _agree(acct, a.get("account")) and _agree(region, a.get("region")):
-            unknown.append("CloudTrail trails of its account and Region could not be read")
-            break
+    seen: set[str] = set()
+    for acct, region, what in s.trail_gaps:
+        if what not in seen and _agree(acct, a.get("account")) and _agree(region,
+                                                                           a.get("region")):
+            seen.add(what)
+            unknown.append(f"{what} of its account and Region could not be read")
 
 
 def _own_logs(s: _Sinks, a: Asset, out: list[dict[str, Any]], unknown: list[str]) -> None:

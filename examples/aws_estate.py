@@ -137,6 +137,7 @@ from dsscan.examples.aws_estate_resources import (
     _buckets,
     _databases,
     _keys,
+    _logging,
     _network,
     _stores,
     _vaults,
@@ -165,4 +166,5 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _databases(est)
     _stores(est)
     _vaults(est)
+    _logging(est)  # operation logs (Art. 43)
     return est.summary(time.monotonic() - started)

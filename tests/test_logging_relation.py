@@ -334,3 +334,11 @@ def test_lake_event_data_store() -> None:
     (e,) = by[TABLE]["ctx"]["operation_logs"]
     assert (e["kind"], e["sink"], e["retention_days"]) == ("cloudtrail_lake", eds["id"], 2557)
     assert _scan(by) == {"DS-LOG-001": ([], []), "DS-LOG-002": ([], [])}
+
+
+def test_an_unread_lake_listing_says_so() -> None:
+    gap = {"scope": "cloudtrail", "reason": "not implemented", "account": A1, "region": R1,
+           "service": "cloudtrail", "operation": "ListEventDataStores"}
+    by = prepared(bucket(), gaps=[gap])
+    assert by[BUCKET]["ctx"]["operation_logs_unknown"] == [
+        "CloudTrail Lake event data stores of its account and Region could not be read"]
