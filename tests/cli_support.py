@@ -106,4 +106,7 @@ COMPLIANT_BUCKET = {
     # Built-in backups replicated to another region: a backup stored apart (DS-BAK-001).
     "backup": {"native": {"enabled": True, "retention_days": 30,
                           "replica_regions": ["cn-northwest-1"]}},
+    # Server access logs kept forever (here in the bucket itself): DS-LOG-001/002.
+    "logging": {"access_log": {"enabled": True, "target_bucket": "statements"}},
+    "expiry": {"expires": False, "days": None},
 }

@@ -42,6 +42,9 @@ STATEMENTS = {
     "encryption": {"at_rest": {"enabled": True, "key_type": "provider_managed"}},
     "access": {"public": True, "wildcard_principal": True},
     "backup": {"native": {"enabled": False}},
+    # Operation logs kept forever (access logs into the bucket itself): DS-LOG-001/002 pass.
+    "logging": {"access_log": {"enabled": True, "target_bucket": "statements"}},
+    "expiry": {"expires": False, "days": None},
 }
 LOANS = {**STATEMENTS, "id": "arn:aws-cn:s3:::loans", "name": "loans"}
 PRIVATE = {"access": {"public": False, "wildcard_principal": False}}

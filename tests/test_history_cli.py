@@ -330,7 +330,8 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
     t = dsscan("diff", "--store", store)
     assert t.returncode == 0, t.stderr
     lines = t.stdout.splitlines()
-    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 2 not assessed in B, "
+    # run A's findings on risk-warehouse (DS-LOG-002 among them since operation logs)
+    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 3 not assessed in B, "
                              "0 changed level")
     assert lines[1].startswith(f"Warning: run B ({doc['b']}) is incomplete: "
                                f"{doc['b_run']['not_assessed']} items not assessed; a finding "
@@ -338,7 +339,7 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
                                "assessed in B, never as fixed")
     fixed = t.stdout.split(f"Fixed since {doc['a']} (1):")[1].split("\n\n")[0]
     assert HR_COPY in fixed and WAREHOUSE not in fixed
-    unassessed = t.stdout.split("Not assessed in B (2):")[1].split("\n\n")[0]
+    unassessed = t.stdout.split("Not assessed in B (3):")[1].split("\n\n")[0]
     assert WAREHOUSE in unassessed
     assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in " ".join(
         unassessed.split())  # the reason column wraps (at spaces) to the terminal

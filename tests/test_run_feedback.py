@@ -94,7 +94,7 @@ def test_progress_lines_are_spaced_by_the_interval(tmp_path: Path) -> None:
     assert elapsed, ran.err
     assert len(elapsed) >= 2 and all(b - a >= 5 for a, b in itertools.pairwise(elapsed)), \
         elapsed
-    assert all("/8 chunks" in ln for ln in _progress_lines(ran.err))
+    assert all("/9 chunks" in ln for ln in _progress_lines(ran.err))
 
 
 @pytest.mark.parametrize(("events", "due"), [
@@ -156,8 +156,8 @@ SUMMARY = re.compile(r"^dsscan: \d+ findings?( \([^)]*\))?, \d+ not assessed; ex
 
 
 @pytest.mark.parametrize(("fail_on", "code", "reason"), [
-    ("low", 1, r"exit 1: 30 findings at or above low$"),
-    ("critical", 1, r"exit 1: 6 findings at or above critical$"),
+    ("low", 1, r"exit 1: 37 findings at or above low$"),
+    ("critical", 1, r"exit 1: 8 findings at or above critical$"),
     ("never", 3, r"exit 3: the scan was incomplete"),
 ])
 def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str, code: int,
@@ -167,7 +167,7 @@ def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str,
     assert ran.code == code
     last = ran.err.splitlines()[-1]
     assert SUMMARY.match(last) and re.search(reason, last), ran.err
-    assert last.startswith("dsscan: 30 findings (6 critical, 4 high, 19 medium, 1 low), "
+    assert last.startswith("dsscan: 37 findings (8 critical, 5 high, 23 medium, 1 low), "
                            "6 not assessed;")
     assert ran.out == ""
     quiet = _dsscan(["scan", "inventory", ESTATE, "--no-config", "--fail-on", fail_on,
