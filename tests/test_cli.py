@@ -77,6 +77,12 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     report = out.read_text("utf-8")
     found = {(f["policy_id"], f["asset_name"]) for f in json.loads(report)["findings"]}
     assert {("DS-TST-002", "uat-data-refresh"), ("DS-CLS-002", "kyc-archive")} <= found
+    # Operation logs by level (Art. 43): the twins of examples/build_bank_estate.py. moto
+    # cannot list CloudTrail Lake stores: unlogged buckets are not assessed, never passed.
+    assert {("DS-LOG-002", "core-ledger"), ("DS-LOG-002", "risk-warehouse"),
+            ("DS-LOG-001", "test-customer-db")} <= found
+    assert not {a for p, a in found if p.startswith("DS-LOG-")} & {
+        "loan-documents", "card-transactions", "customer-profile"}
     assert not _long_digit_runs(report + r.stdout)
 
 
@@ -87,6 +93,7 @@ def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-"):
         assert fam in r.stdout
     assert "Not assessed" in r.stdout and "legacy-reports" in r.stdout
+    assert "DS-LOG-001" in r.stdout and "DS-LOG-002" in r.stdout
     assert "\x1b[" not in r.stdout  # no colour when not on a terminal
     assert "Traceback" not in r.stderr
 
