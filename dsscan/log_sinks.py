@@ -12,7 +12,8 @@ warehouse) it sets, in ``ctx`` (schemas/policy-input-v1.json):
 - ``operation_logs_unknown``: why a log may exist that could not be seen (fail closed:
   DS-LOG-001 does not pass a store when one is listed and nothing else logs it);
 - ``log_retention_required_days``: Art. 43's figure for its level, or the outsourced figure;
-- ``outsourced``: the store is marked outsourced or co-processed (``outsourced_tag_keys``).
+- ``outsourced``: the store is marked outsourced or co-processed (``outsourced_tag_keys``, or
+  a catalogue rule's ``outsourced: true``, set on the asset by classification).
 
 Selectors are normalized once by :func:`data_events` (AWS API shape in, the inventory's
 ``log.data_events`` out), shared by the live scanner and the IaC mappers so all inputs agree.
@@ -309,6 +310,9 @@ class _Marker:
     def outsourced(self, a: Asset) -> bool | None:
         """True/False by the tag's value; None for a value that is neither (it is treated as
         outsourced: the longer duty, never a wrong pass)."""
+        cat = a.get("outsourced")
+        if isinstance(cat, dict) and cat.get("value") is True:
+            return True  # a catalogue rule marks it (a tag cannot unmark it)
         tags = a.get("tags")
         if not isinstance(tags, dict) or not tags:
             return False

@@ -342,3 +342,21 @@ def test_an_unread_lake_listing_says_so() -> None:
     by = prepared(bucket(), gaps=[gap])
     assert by[BUCKET]["ctx"]["operation_logs_unknown"] == [
         "CloudTrail Lake event data stores of its account and Region could not be read"]
+
+
+def test_a_catalogue_rule_marks_a_store_outsourced(tmp_path: Any) -> None:
+    from dsscan.catalogue import load_catalogue
+
+    path = tmp_path / "catalogue.yaml"
+    path.write_text("rules:\n  - id: vendor-ledger\n    match: {name: ledger}\n"
+                    "    outsourced: true\n", encoding="utf-8")
+    cat = load_catalogue(str(path))
+    inv = parse_inventory({"format": "dsscan-inventory/1",
+                           "assets": [db(True, CW, level="important")]}, "estate.json")
+    (a,) = prepare(inv, ScanOptions(config=Config(), catalogue=cat))
+    assert a["outsourced"] == {"value": True, "source": "catalogue", "rule": "vendor-ledger"}
+    assert (a["ctx"]["outsourced"], a["ctx"]["log_retention_required_days"]) == (True, 1095)
+    path.write_text("rules:\n  - id: x\n    match: {name: ledger}\n    outsourced: maybe\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="'outsourced' must be true or false"):
+        load_catalogue(str(path))
