@@ -102,6 +102,10 @@ def test_example_plan_findings():
         # Automated backups / PITR only: kept with the store (Art. 37).
         ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
         ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+        # The example declares no trail, access logging or audit export (Art. 43).
+        ("DS-LOG-001", "bank-statements"), ("DS-LOG-001", "test-customer-db"),
+        ("DS-LOG-001", "customer-profile"), ("DS-LOG-001", "core-ledger"),
+        ("DS-LOG-001", "loan-documents"), ("DS-LOG-001", "card-transactions"),
     }
 
 
