@@ -46,6 +46,16 @@ def group_unknown(doc: dict[str, Any]) -> None:
     c["after_unknown"]["retention_in_days"] = True
 
 
+def delivery_unknown(doc: dict[str, Any]) -> None:
+    """`s3_bucket_name = var.log_bucket`: which bucket (and its lifecycle) is not known."""
+    c = change(doc, "aws_cloudtrail.data_events")
+    c["after"]["s3_bucket_name"] = None
+    c["after_unknown"]["s3_bucket_name"] = True
+    for r in doc["configuration"]["root_module"]["resources"]:
+        if r["address"] == "aws_cloudtrail.data_events":
+            r["expressions"]["s3_bucket_name"] = {"references": ["var.log_bucket"]}
+
+
 # (variant, store, DS-LOG policy, verdict: deny / unknown / pass)
 CASES = [
     (None, "ledger-docs", "DS-LOG-002", "deny"),
@@ -54,6 +64,8 @@ CASES = [
     (None, "core-db", "DS-LOG-002", "deny"),
     (group_never_expires, "core-db", "DS-LOG-002", "pass"),
     (group_unknown, "core-db", "DS-LOG-002", "unknown"),
+    (delivery_unknown, "ledger-docs", "DS-LOG-001", "pass"),
+    (delivery_unknown, "ledger-docs", "DS-LOG-002", "unknown"),
 ]
 
 

@@ -84,7 +84,9 @@ class LogMapping:
             "multi_region": _bool(v.get("is_multi_region_trail"), False),
             "organization": _bool(v.get("is_organization_trail"), False),
             "data_events": self._selectors(a, r),
-            "bucket": self._name(bucket, "bucket"),
+            # A delivery bucket known only after apply: logged, kept for an unknown time.
+            "bucket": self._name(bucket, "bucket") or (
+                "(bucket known after apply)" if is_unknown(bucket) else None),
             "log_group": self._name(group, "name")}
 
     def event_data_store(self, r: IacResource) -> None:
