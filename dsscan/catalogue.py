@@ -38,7 +38,7 @@ _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "
            "region": "region", "kind": "kind"}
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
-              "derived_from")
+              "derived_from", "outsourced")
 _SEGMENT = re.compile(r"[/:]")
 # A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
 # is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
@@ -155,6 +155,8 @@ class Rule:
     # Lineage the cloud cannot tell: the matched assets aggregate data from the assets whose
     # ids match these patterns (a warehouse loading from databases), and inherit their level.
     derived_from: tuple[Pattern, ...] = ()
+    # The matched stores are outsourced or co-processed (Art. 43: logs kept 3 years).
+    outsourced: bool | None = None
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -414,9 +416,13 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     derived: tuple[Pattern, ...] = ()
     if item.get("derived_from") is not None:
         derived = _patterns(item["derived_from"], "derived_from", fail)
-    if level is None and environment is None and desens is None and not derived:
+    outsourced = item.get("outsourced")
+    if outsourced is not None and not isinstance(outsourced, bool):
+        raise fail("'outsourced' must be true or false")
+    if level is None and environment is None and desens is None and not derived \
+            and outsourced is None:
         raise fail("missing 'level' (a rule must set a level, an environment, a "
-                   "desensitization record or derived_from)")
+                   "desensitization record, derived_from or outsourced)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -442,7 +448,8 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
         matchers.append(Matcher(_FIELDS[key], pats))
     return Rule(id=rid.strip(), index=i, level=level, matchers=tuple(matchers),
                 description=description, environment=environment,
-                desensitization=desens.strip() if desens else None, derived_from=derived)
+                desensitization=desens.strip() if desens else None, derived_from=derived,
+                outsourced=outsourced)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

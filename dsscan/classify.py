@@ -230,6 +230,10 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         own.append(_own_level_sources(a, level_rules, hits, dkey, setup))
         envs.append(_environment_sources(a, rules, hits, dkey, setup))
         a["desensitization"] = _desensitization(a, rules, hits)
+        marked = [r for r in rules if r.outsourced is not None]
+        if marked:  # Art. 43: the first matching rule that says (dsscan.log_sinks reads it)
+            a["outsourced"] = {"value": marked[0].outsourced, "source": "catalogue",
+                               "rule": marked[0].id}
         if rules and any(r.derived_from for r in rules):
             lineage.append((a, rules))
     if lineage:

@@ -55,6 +55,14 @@ DEFAULT_CONTENT_LEVELS: dict[str, str] = {
 }
 
 
+# Art. 43: logs of operations on data kept at least 3 years for core, 1 year for important
+# and sensitive data, 3 years where the store is outsourced or co-processed.
+LOG_RETENTION_FLOOR: dict[str, int] = {"core": 1095, "important": 365, "sensitive": 365,
+                                       "outsourced": 1095}
+DEFAULT_OUTSOURCED_TAG_KEYS = ("dsscan:outsourced", "outsourced", "dsscan:co-processed",
+                               "co-processed")
+
+
 @dataclass
 class AccountInfo:
     environment: str | None = None
@@ -102,6 +110,12 @@ class Config:
     # Accounts of the institution besides those the scan reads (DS-KMS-001: a key that lets
     # any other account decrypt crosses the institution's boundary). dsscan.keyrel.
     institution_accounts: list[str] = field(default_factory=list)
+    # Operation logs (Art. 43, DS-LOG-002): tags marking a store outsourced or co-processed,
+    # and the days its logs are kept by level (the regulation's minimums; only raisable).
+    outsourced_tag_keys: list[str] = field(
+        default_factory=lambda: list(DEFAULT_OUTSOURCED_TAG_KEYS))
+    log_retention_days: dict[str, int] = field(
+        default_factory=lambda: dict(LOG_RETENTION_FLOOR))
     # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
     reports: list[dict[str, str | None]] = field(default_factory=list)
     store: str | None = None  # history store URL (default for --store)
@@ -209,6 +223,10 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
                 raise InputError(f"{origin}: setting 'opa_timeout' must be a positive number "
                                  "of seconds")
             cfg.opa_timeout = float(value)
+        elif key == "outsourced_tag_keys":
+            cfg.outsourced_tag_keys = _tag_keys(key, want(key, list, value), origin)
+        elif key == "log_retention_days":
+            cfg.log_retention_days = _log_retention(want(key, dict, value), origin)
         elif key == "kms_keys":
             from dsscan.keys import parse_kms_keys
 
@@ -293,6 +311,28 @@ def _check_unclassified_duties(cfg: Config, origin: str, *, explicit: bool) -> N
         raise InputError(f"{origin}: severity_by_level.unclassified '{own}' is lower than "
                          f"'{owed}' of {floor}, the level unclassified stores are protected as "
                          "(unclassified is never general)")
+
+
+def _tag_keys(key: str, items: list[Any], origin: str) -> list[str]:
+    if not all(isinstance(x, str) and x.strip() for x in items):
+        raise InputError(f"{origin}: setting '{key}' must be a list of tag keys (non-empty "
+                         "strings)")
+    return [x.strip() for x in items]
+
+
+def _log_retention(value: dict[str, Any], origin: str) -> dict[str, int]:
+    """Days operation logs are kept, by level or ``outsourced``: an institution may demand
+    more than Art. 43, never less (a lower number would pass logs the regulation fails)."""
+    out = dict(LOG_RETENTION_FLOOR)
+    for k, v in value.items():
+        if k not in LOG_RETENTION_FLOOR:
+            raise InputError(f"{origin}: log_retention_days.{k}: not one of "
+                             f"{', '.join(LOG_RETENTION_FLOOR)}")
+        if isinstance(v, bool) or not isinstance(v, int) or v < LOG_RETENTION_FLOOR[k]:
+            raise InputError(f"{origin}: log_retention_days.{k} must be a whole number of days "
+                             f"of at least {LOG_RETENTION_FLOOR[k]} (Art. 43)")
+        out[str(k)] = v
+    return out
 
 
 def _reports(items: list[Any], origin: str, resolve: Any) -> list[dict[str, str | None]]:

@@ -20,6 +20,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from dsscan import log_sinks
 from dsscan.config import Config
 from dsscan.copies import (
     at_rest,
@@ -428,12 +429,14 @@ class _Facts:
 
 def attach_context(assets: list[Asset], config: Config,
                    index: RelationIndex | dict[str, str],
-                   swept: frozenset[tuple[str, str]] = frozenset()) -> None:
+                   swept: frozenset[tuple[str, str]] = frozenset(),
+                   gaps: list[dict[str, Any]] | tuple[()] = ()) -> None:
     """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
     ``index``: the run's RelationIndex (the one classification read), or just a domain
     membership (an index is then built from it). ``swept``: the (account, region) scopes a
     live sweep read completely, where an asset that is not in the inventory is known not to
-    exist (a copy's deleted source)."""
+    exist (a copy's deleted source). ``gaps``: the inventory's scope gaps (a trail that could
+    not be read may log a store: dsscan.log_sinks)."""
     if not isinstance(index, RelationIndex) or index.assets is not assets:
         index = RelationIndex(assets, domain_of=index if isinstance(index, dict)
                               else index.domain_of)
@@ -441,6 +444,7 @@ def attach_context(assets: list[Asset], config: Config,
     # cost more than the work itself.
     with gc_paused():
         _attach(assets, config, index, swept)
+        log_sinks.attach(assets, config, gaps)
 
 
 def _attach(assets: list[Asset], config: Config, index: RelationIndex,

@@ -142,6 +142,7 @@ from dsscan.examples.aws_estate_resources import (
     _databases,
     _key_duties,
     _keys,
+    _logging,
     _network,
     _stores,
     _vaults,
@@ -170,5 +171,6 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _databases(est)
     _stores(est)
     _vaults(est)
+    _logging(est)  # operation logs (Art. 43)
     _key_duties(est)
     return est.summary(time.monotonic() - started)

@@ -484,3 +484,54 @@ def _vaults(est: _Estate) -> None:
     backup.put_backup_vault_lock_configuration(BackupVaultName="dr-vault", MinRetentionDays=365,
                                                ChangeableForDays=3)
     est.made(DR, R2, "backup_vault")
+
+
+# --- operation logs (Art. 43) -------------------------------------------------------------------
+def _logging(est: _Estate) -> None:
+    """The twins of examples/build_bank_estate.py's operation-log block: a trail recording
+    every table and two buckets into bank-audit-logs (400 days) and a log group (1096 days);
+    the production databases' pgaudit logs exported (core-ledger's group kept 90 days);
+    risk-warehouse's audit log to bank-audit-logs. bank-statements and legacy-reports (a
+    write-only selector) stay unlogged."""
+    s3 = _bucket(est, P, R1, "bank-audit-logs", {"dsscan:level": "general", **PROD})
+    s3.put_bucket_lifecycle_configuration(Bucket="bank-audit-logs", LifecycleConfiguration={
+        "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
+                   "Expiration": {"Days": 400}}]})
+    logs = est.client(P, "logs")
+    for name, days in (("org-trail", 1096), ("/aws/rds/instance/core-ledger/postgresql", 90),
+                       ("/aws/rds/instance/customer-profile/postgresql", None)):
+        logs.create_log_group(logGroupName=name)
+        if days:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+        est.made(P, R1, "log_group")
+    group = logs.describe_log_groups(logGroupNamePrefix="org-trail")["logGroups"][0]["arn"]
+    ct = est.client(P, "cloudtrail")
+    ct.create_trail(Name="org-data-events", S3BucketName="bank-audit-logs",
+                    IsMultiRegionTrail=True, CloudWatchLogsLogGroupArn=group,
+                    CloudWatchLogsRoleArn=f"arn:{PARTITION}:iam::{P}:role/cloudtrail-logs")
+    ct.put_event_selectors(TrailName="org-data-events", EventSelectors=[
+        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [
+            {"Type": "AWS::DynamoDB::Table", "Values": [f"arn:{PARTITION}:dynamodb"]},
+            {"Type": "AWS::S3::Object", "Values": [
+                f"arn:{PARTITION}:s3:::loan-documents/", f"arn:{PARTITION}:s3:::kyc-archive/"]}]},
+        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": False, "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": [f"arn:{PARTITION}:s3:::legacy-reports/"]}]}])
+    ct.start_logging(Name="org-data-events")
+    est.made(P, R1, "cloudtrail_trail")
+    rds = est.client(P, "rds")
+    rds.create_db_parameter_group(DBParameterGroupName="pgaudit",
+                                  DBParameterGroupFamily="postgres16", Description="pgaudit")
+    rds.modify_db_parameter_group(DBParameterGroupName="pgaudit", Parameters=[
+        {"ParameterName": "shared_preload_libraries", "ParameterValue": "pgaudit",
+         "ApplyMethod": "pending-reboot"},
+        {"ParameterName": "pgaudit.log", "ParameterValue": "all", "ApplyMethod": "immediate"}])
+    for name in ("core-ledger", "customer-profile"):
+        rds.modify_db_instance(DBInstanceIdentifier=name, DBParameterGroupName="pgaudit",
+                               CloudwatchLogsExportConfiguration={
+                                   "EnableLogTypes": ["postgresql"]}, ApplyImmediately=True)
+    est.client(P, "redshift").enable_logging(ClusterIdentifier="risk-warehouse",
+                                             BucketName="bank-audit-logs")
+    est.client(P, "dynamodb").tag_resource(
+        ResourceArn=est.client(P, "dynamodb").describe_table(
+            TableName="card-transactions")["Table"]["TableArn"],
+        Tags=[{"Key": "outsourced", "Value": "true"}])

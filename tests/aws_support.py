@@ -246,6 +246,55 @@ def full_estate() -> None:
         "RuleName": "daily", "TargetBackupVaultName": "estate-vault"}]})
 
     boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+    _logging_estate(rds, rs)
+
+
+def _logging_estate(rds: Any, rs: Any) -> None:
+    """Operation logs (Art. 43): a trail selecting estate-ledger's data events (delivered
+    into a prefix kept 400 days), audit logs of a MySQL instance (audit plugin option), of estate-db
+    (pgaudit) exported to a log group kept 90 days, and Redshift audit logging to S3."""
+    # The trail delivers into estate-ledger itself: a second bucket would change what the
+    # fault tests expect of every S3 call.
+    boto3.client("s3", region_name=REGION).put_bucket_lifecycle_configuration(
+        Bucket="estate-ledger", LifecycleConfiguration={"Rules": [{
+            "ID": "expire", "Status": "Enabled", "Filter": {"Prefix": "AWSLogs/"},
+            "Expiration": {"Days": 400}}]})
+    ct = boto3.client("cloudtrail", region_name=REGION)
+    ct.create_trail(Name="estate-trail", S3BucketName="estate-ledger")
+    ct.put_event_selectors(TrailName="estate-trail", EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [
+            {"Type": "AWS::S3::Object", "Values": ["arn:aws-cn:s3:::estate-ledger/"]}]}])
+    ct.start_logging(Name="estate-trail")
+    cw = boto3.client("logs", region_name=REGION)
+    cw.create_log_group(logGroupName="/aws/rds/instance/estate-db/postgresql")
+    cw.put_retention_policy(logGroupName="/aws/rds/instance/estate-db/postgresql",
+                            retentionInDays=90)
+    rds.create_db_parameter_group(DBParameterGroupName="estate-pg",
+                                  DBParameterGroupFamily="postgres16", Description="pgaudit")
+    rds.modify_db_parameter_group(DBParameterGroupName="estate-pg", Parameters=[
+        {"ParameterName": "shared_preload_libraries", "ParameterValue": "pgaudit",
+         "ApplyMethod": "pending-reboot"},
+        {"ParameterName": "pgaudit.log", "ParameterValue": "all",
+         "ApplyMethod": "immediate"}])
+    rds.modify_db_instance(DBInstanceIdentifier="estate-db", DBParameterGroupName="estate-pg",
+                           CloudwatchLogsExportConfiguration={
+                               "EnableLogTypes": ["postgresql"]}, ApplyImmediately=True)
+    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="estate-aurora-pg",
+                                          DBParameterGroupFamily="aurora-postgresql16",
+                                          Description="no audit")
+    rds.modify_db_cluster(DBClusterIdentifier="estate-aurora",
+                          DBClusterParameterGroupName="estate-aurora-pg", ApplyImmediately=True)
+    rds.create_option_group(OptionGroupName="estate-audit", EngineName="mysql",
+                            MajorEngineVersion="8.0", OptionGroupDescription="audit")
+    rds.modify_option_group(OptionGroupName="estate-audit", OptionsToInclude=[
+        {"OptionName": "MARIADB_AUDIT_PLUGIN"}], ApplyImmediately=True)
+    rds.create_db_instance(DBInstanceIdentifier="estate-mysql", Engine="mysql",
+                           DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin1", MasterUserPassword="password1",
+                           OptionGroupName="estate-audit", PubliclyAccessible=False,
+                           EnableCloudwatchLogsExports=["audit"],
+                           Tags=[{"Key": "dsscan:level", "Value": "important"}])
+    rs.enable_logging(ClusterIdentifier="estate-dw", BucketName="estate-ledger")
 
 
 def full_sweep_options(**kw: Any) -> Any:
@@ -260,11 +309,21 @@ def full_sweep_options(**kw: Any) -> Any:
 
 _VAULT = f"arn:aws-cn:backup:{REGION}:{ACCOUNT}:backup-vault:estate-vault"
 _ROLE = f"arn:aws-cn:iam::{ACCOUNT}:role/backup"
+_LAKE = f"arn:aws-cn:cloudtrail:{REGION}:{ACCOUNT}:eventdatastore/estate-lake"
 _WHEN = 1767225600  # 2026-01-01, as JSON protocols send timestamps
 
 # What AWS answers where moto 5.2 has no implementation (AWS Backup selections, recovery
 # points, vault access policies, restore testing): the documented shapes, as JSON bodies.
 MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
+    # CloudTrail Lake (moto 5.2 serves trails, not event data stores).
+    ("cloudtrail", "ListEventDataStores"): {"EventDataStores": [{
+        "EventDataStoreArn": _LAKE, "Name": "estate-lake"}]},
+    ("cloudtrail", "GetEventDataStore"): {
+        "EventDataStoreArn": _LAKE, "Name": "estate-lake", "Status": "ENABLED",
+        "MultiRegionEnabled": True, "OrganizationEnabled": False, "RetentionPeriod": 2557,
+        "AdvancedEventSelectors": [{"Name": "tables", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::DynamoDB::Table"]}]}]},
     ("backup", "GetBackupVaultAccessPolicy"): {
         "BackupVaultName": "estate-vault", "BackupVaultArn": _VAULT,
         "Policy": json.dumps({"Version": "2012-10-17", "Statement": [{

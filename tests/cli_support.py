@@ -110,4 +110,7 @@ COMPLIANT_BUCKET = {
                # ...and its restores verified by a restore-testing selection (DS-BAK-004).
                "restore_verification": {"testing_selections": ["monthly/all"],
                                         "restore_jobs": "read"}},
+    # Server access logs kept forever (here in the bucket itself): DS-LOG-001/002.
+    "logging": {"access_log": {"enabled": True, "target_bucket": "statements"}},
+    "expiry": {"expires": False, "days": None},
 }

@@ -45,6 +45,9 @@ STATEMENTS = {
     "backup": {"native": {"enabled": False},  # restores verified (DS-BAK-004)
                "restore_verification": {"testing_selections": ["monthly/all"],
                                         "restore_jobs": "read"}},
+    # Operation logs kept forever (access logs into the bucket itself): DS-LOG-001/002 pass.
+    "logging": {"access_log": {"enabled": True, "target_bucket": "statements"}},
+    "expiry": {"expires": False, "days": None},
 }
 LOANS = {**STATEMENTS, "id": "arn:aws-cn:s3:::loans", "name": "loans"}
 PRIVATE = {"access": {"public": False, "wildcard_principal": False}}

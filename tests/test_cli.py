@@ -83,6 +83,12 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     assert set(kms) == {"cards", "risk", "dr-backup"}
     assert "rotation" in kms["cards"] and "anyone" in kms["risk"]
     assert "pending deletion" in kms["dr-backup"]
+    # Operation logs by level (Art. 43): the twins of examples/build_bank_estate.py. moto
+    # cannot list CloudTrail Lake stores: unlogged buckets are not assessed, never passed.
+    assert {("DS-LOG-002", "core-ledger"), ("DS-LOG-002", "risk-warehouse"),
+            ("DS-LOG-001", "test-customer-db")} <= found
+    assert not {a for p, a in found if p.startswith("DS-LOG-")} & {
+        "loan-documents", "card-transactions", "customer-profile"}
     assert not _long_digit_runs(report + r.stdout)
 
 
@@ -93,6 +99,7 @@ def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-", "DS-KMS-"):
         assert fam in r.stdout
     assert "Not assessed" in r.stdout and "legacy-reports" in r.stdout
+    assert "DS-LOG-001" in r.stdout and "DS-LOG-002" in r.stdout
     assert "\x1b[" not in r.stdout  # no colour when not on a terminal
     assert "Traceback" not in r.stderr
 
@@ -331,7 +338,7 @@ def test_inventory_schema_validate_classify_explain(tmp_path):
     schema = json.loads(dsscan("inventory", "schema").stdout)
     assert schema["$id"].endswith("inventory-v1.json")
     v = dsscan("inventory", "validate", ESTATE)
-    assert v.returncode == 0 and "valid (45 assets" in v.stdout
+    assert v.returncode == 0 and "valid (50 assets" in v.stdout
     out = tmp_path / "classified.json"
     c = dsscan("inventory", "classify", ESTATE, "--catalogue", CATALOGUE, "-o", out)
     assert c.returncode == 0

@@ -13,7 +13,10 @@ from dsscan.relations import attach_context, cidr_overlaps, domain_membership, i
 CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources", "vault",
             "contents", "parent", "restore_verification",
             "level", "rank", "protect_level", "protect_rank", "environment", "test", "production",
-            "assessable"}
+            "assessable",
+            # operation logs (dsscan/log_sinks.py)
+            "operation_logs", "operation_logs_unknown", "log_retention_required_days",
+            "outsourced"}
 
 
 def asset(aid: str, kind: str, level: str = "general", env: str = "production",
@@ -578,7 +581,9 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
         "contents": [], "parent": None, "restore_verification": None,
         "level": "general", "rank": 1,
         "protect_level": "general", "protect_rank": 1,
-        "environment": "production", "test": False, "production": True, "assessable": True}
+        "environment": "production", "test": False, "production": True, "assessable": True,
+        "operation_logs": [], "operation_logs_unknown": [], "log_retention_required_days": None,
+        "outsourced": False}
     json.dumps(assets)
 
 

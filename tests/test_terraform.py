@@ -107,6 +107,10 @@ def test_example_plan_findings():
         # Plaintext accepted: no bucket/table policy refusing it, no transit encryption.
         ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
         ("DS-TRN-001", "session-cache"),
+        # The example declares no trail, access logging or audit export (Art. 43).
+        ("DS-LOG-001", "bank-statements"), ("DS-LOG-001", "test-customer-db"),
+        ("DS-LOG-001", "customer-profile"), ("DS-LOG-001", "core-ledger"),
+        ("DS-LOG-001", "loan-documents"), ("DS-LOG-001", "card-transactions"),
     }
 
 

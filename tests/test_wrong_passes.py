@@ -164,7 +164,7 @@ def test_only_gaps_a_selected_policy_reads_make_the_run_incomplete(library, aspe
 
     r = run_scan(inv(), library, ScanOptions(include=(policy,)))
     assert (not r.complete) is incomplete
-    # The whole catalogue reads every facet (logging since DS-LOG-003).
+    # The whole catalogue reads every facet (logging: DS-LOG-001/002/003).
     assert run_scan(inv(), library, ScanOptions()).complete is False
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dsscan.scanners.aws.audit_logs import RDS_CALLS, RdsAudit
 from dsscan.scanners.aws.base import (
     Asset,
     Scope,
@@ -38,8 +39,10 @@ INFO = Collector(
     calls=(Calls("rds", ("DescribeDBInstances", "DescribeDBClusters", "DescribeDBSnapshots",
                          "DescribeDBClusterSnapshots", "DescribeDBSnapshotAttributes",
                          "DescribeDBClusterSnapshotAttributes",
-                         # DS-TRN-001: rds.force_ssl / require_secure_transport
-                         "DescribeDBParameters", "DescribeDBClusterParameters")),),
+                         # DS-TRN-001 (rds.force_ssl / require_secure_transport) and the
+                         # audit-log settings (Art. 43): DescribeDBParameters and
+                         # DescribeDBClusterParameters, DescribeOptionGroups
+                         *RDS_CALLS)),),
 )
 
 
@@ -54,6 +57,7 @@ def collect(scope: Scope) -> None:
             by_cluster.setdefault(i["DBClusterIdentifier"], []).append(i)
     listed = {c["DBClusterIdentifier"] for c in clusters}
     groups = ParameterGroups(rds)  # each group read once for this account and region
+    audit = RdsAudit(scope)  # audit-log settings (Art. 43), each group read once
 
     for c in clusters:
         cid = c["DBClusterIdentifier"]
@@ -71,6 +75,7 @@ def collect(scope: Scope) -> None:
             a["backup"] = _native(c["BackupRetentionPeriod"], c)
         a["attributes"] = {"engine": c.get("Engine"), "resource_id": c.get("DbClusterResourceId"),
                            "members": sorted(m["DBInstanceIdentifier"] for m in members)}
+        audit.logging(a, c, cluster=True)
         scope.sink.add(a)
 
     for i in instances:
@@ -97,6 +102,7 @@ def collect(scope: Scope) -> None:
             src = i["ReadReplicaSourceDBInstanceIdentifier"]
             a["replica_of"] = [src if src.startswith("arn:")
                                else scope.arn("rds", f"db:{src}")]
+        audit.logging(a, i, cluster=False)
         scope.sink.add(a)
 
     for s in pages(rds, "describe_db_snapshots", "DBSnapshots"):

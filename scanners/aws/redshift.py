@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsscan.scanners.aws.audit_logs import REDSHIFT_CALLS, redshift_logging
 from dsscan.scanners.aws.base import Asset, Scope, pages, required_bool, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
@@ -25,7 +26,8 @@ INFO = Collector(
            "snapshot": ("AWS::Redshift::ClusterSnapshot",)},
     calls=(Calls("redshift", ("DescribeClusters", "DescribeClusterSnapshots",
                               "DescribeClusterSubnetGroups",
-                              "DescribeClusterParameters")),),  # DS-TRN-001: require_ssl
+                              "DescribeClusterParameters",  # DS-TRN-001: require_ssl
+                              *REDSHIFT_CALLS)),),
 )
 
 
@@ -69,6 +71,7 @@ def collect(scope: Scope) -> None:
             days = c["AutomatedSnapshotRetentionPeriod"]
             a["backup"] = {"native": {"enabled": days > 0 if isinstance(days, int) else None,
                                       "retention_days": days if isinstance(days, int) else None}}
+        redshift_logging(scope, rs, a, cid)  # audit logs (Art. 43)
         scope.sink.add(a)
 
     for s in pages(rs, "describe_cluster_snapshots", "Snapshots"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dsscan.log_sinks import lifecycle_expiry
 from dsscan.scanners.aws.base import (
     Asset,
     Scope,
@@ -51,12 +52,14 @@ INFO = Collector(
         Calls("s3", ("ListBuckets", "GetBucketLocation", "GetBucketTagging",
                      "GetBucketEncryption", "GetPublicAccessBlock", "GetBucketPolicy",
                      "GetBucketAcl", "GetBucketVersioning", "GetBucketReplication",
-                     "GetBucketLogging", "GetObjectLockConfiguration"),
+                     "GetBucketLogging", "GetObjectLockConfiguration",
+                     "GetBucketLifecycleConfiguration"),
               iam={"ListBuckets": "ListAllMyBuckets",
                    "GetBucketEncryption": "GetEncryptionConfiguration",
                    "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
                    "GetBucketReplication": "GetReplicationConfiguration",
-                   "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration"}),
+                   "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+                   "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration"}),
         Calls("s3control", ("GetPublicAccessBlock", "ListAccessPoints", "GetAccessPoint",
                             "GetAccessPointPolicy", "GetAccessPointPolicyStatus"),
               iam={"GetPublicAccessBlock": "GetAccountPublicAccessBlock"}),
@@ -71,6 +74,7 @@ _NO_POLICY = {"NoSuchBucketPolicy"}
 _NO_REPLICATION = {"ReplicationConfigurationNotFoundError"}
 _NO_LOCK = {"ObjectLockConfigurationNotFoundError"}
 _NO_AP_POLICY = {"NoSuchAccessPointPolicy"}
+_NO_LIFECYCLE = {"NoSuchLifecycleConfiguration"}
 
 def list_buckets(scope: Scope) -> list[dict[str, Any]]:
     """Every bucket of the account (one global listing, made from the scope's region)."""
@@ -187,11 +191,21 @@ def read_bucket(scope: Scope, name: str, region: str,
             r["Destination"]["Bucket"] for r in rules
             if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket")})
         attrs["replication_delete_markers"] = delete_markers(rules)
+    a["logging"] = {"access_log": None}
     with facet(a, "logging"):
         log = call(s3, "get_bucket_logging", Bucket=name).get("LoggingEnabled") or {}
         attrs["access_logging"] = bool(log)
         if log.get("TargetBucket"):
             attrs["access_log_bucket"] = log["TargetBucket"]
+        a["logging"] = {"access_log": {"enabled": bool(log),
+                                       "target_bucket": log.get("TargetBucket"),
+                                       "target_prefix": log.get("TargetPrefix")}}
+    # How long objects are kept (a log bucket's retention: DS-LOG-002).
+    a["expiry"] = {"expires": None, "days": None}
+    with facet(a, "logging"):
+        lc = _absent(lambda: call(s3, "get_bucket_lifecycle_configuration", Bucket=name),
+                     _NO_LIFECYCLE)
+        a["expiry"] = lifecycle_expiry(lc["Rules"] if lc is not None else [])
     return a
 
 

@@ -25,6 +25,7 @@ from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
 from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
+from dsscan.scanners.iac.logging import LOG_CONFIG_TYPES, LOG_TYPES, LogMapping
 from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
@@ -117,7 +118,7 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
-             RestoreMapping, TransportMapping):
+             RestoreMapping, TransportMapping, LogMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -299,6 +300,10 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             ("aws_elasticsearch_domain", self.search_domain),
             ("aws_db_snapshot", self.db_snapshot), ("aws_ebs_snapshot", self.ebs_snapshot),
             ("aws_backup_vault", self.vault),
+            # Operation logs (Art. 43): trails, event data stores, log groups.
+            ("aws_cloudtrail", self.trail),
+            ("aws_cloudtrail_event_data_store", self.event_data_store),
+            ("aws_cloudwatch_log_group", self.log_group),
         ]
         for t, build in order:
             for r in self.plan.of_type(t):
@@ -307,6 +312,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped
+        self.store_logs()
         self._link_replicas()
         self._outside()
         return [self.assets[k] for k in sorted(self.assets)]
@@ -353,7 +359,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
 
 MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
-                          "aws_backup_vault", *KEY_CONFIG_TYPES})
+                          "aws_backup_vault", *KEY_CONFIG_TYPES, *LOG_TYPES,
+                          *LOG_CONFIG_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

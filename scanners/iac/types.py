@@ -86,6 +86,12 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:backup/restoreTestingPlan:RestoreTestingPlan": "aws_backup_restore_testing_plan",
     "aws:backup/restoreTestingSelection:RestoreTestingSelection":
         "aws_backup_restore_testing_selection",
+    # Operation logs (Art. 43); the RDS parameter groups are listed above (DS-TRN-001)
+    "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
+    "aws:cloudtrail/eventDataStore:EventDataStore": "aws_cloudtrail_event_data_store",
+    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
+    "aws:rds/optionGroup:OptionGroup": "aws_db_option_group",
+    "aws:redshift/logging:Logging": "aws_redshift_logging",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",

@@ -1,0 +1,93 @@
+# METADATA
+# title: Operations on sensitive data are logged
+# description: |
+#   Operations on stores holding sensitive, important or core data are recorded in an
+#   operation log (Art. 43): CloudTrail data events of a recording trail or CloudTrail Lake
+#   event data store that select the bucket or table (every read and write; a read-only,
+#   write-only or prefix selector is not a log of the store), S3 server access logs, or for
+#   databases and warehouses an audit log that is both enabled in the engine and exported
+#   (to CloudWatch Logs or S3). Which sink logs which store is resolved in Python
+#   (ctx.operation_logs); a trail or setting that could not be read leaves the store
+#   not assessed, never passed.
+# custom:
+#   id: DS-LOG-001
+#   articles: [43, 49]
+#   remediation: |
+#     Add a CloudTrail data-event selector (or advanced event selector) for the bucket or
+#     table to a recording trail, or turn on S3 server access logging; for RDS/Aurora enable
+#     the audit log (MariaDB audit plugin option / server_audit_logging for Aurora MySQL,
+#     pgaudit for PostgreSQL) and export it (EnabledCloudwatchLogsExports: audit or
+#     postgresql); for Redshift turn on audit logging to S3 or CloudWatch Logs.
+#   kinds: [object_store, table, database, warehouse]
+#   reads: [logging]
+package dsscan.policy.ds_log_001
+
+import rego.v1
+
+logged_kinds := {"object_store", "table", "database", "warehouse"}
+
+# Stores owing sensitive-level protection or above, of a kind AWS can log per operation.
+judged := [a |
+	some a in data.dsscan.lib.protected_stores
+	a.kind in logged_kinds
+]
+
+logs(a) := data.dsscan.lib.list(a, ["ctx", "operation_logs"])
+
+# Resolved by dsscan/log_sinks.py for every store; an input without it (hand-written) is
+# not assessed rather than reported unlogged.
+resolved(a) if is_array(a.ctx.operation_logs)
+
+unknown(a) := data.dsscan.lib.list(a, ["ctx", "operation_logs_unknown"])
+
+why(a) := "its audit log is enabled but not exported to CloudWatch Logs or S3" if {
+	a.kind in {"database", "warehouse"}
+	a.logging.audit.enabled == true
+} else := "its audit log is off" if {
+	a.kind in {"database", "warehouse"}
+} else := "no CloudTrail data-event selector covers it and server access logging is off" if {
+	a.kind == "object_store"
+} else := "no CloudTrail data-event selector covers it"
+
+deny contains finding if {
+	some a in judged
+	resolved(a)
+	count(logs(a)) == 0
+	count(unknown(a)) == 0
+	finding := {
+		"asset": a.id,
+		"key": "no_operation_log",
+		"level": a.ctx.level,
+		"message": sprintf("Operations on %s store %s are not logged: %s (Art. 43).", [
+			data.dsscan.lib.level_label(a), data.dsscan.lib.display_name(a), why(a),
+		]),
+		"evidence": {"operation_logs": []},
+	}
+}
+
+not_assessed contains item if {
+	some a in judged
+	count(logs(a)) == 0
+	u := unknown(a)
+	count(u) > 0
+	item := {"asset": a.id, "reason": sprintf("operation logs could not be read: %s", [concat("; ", u)])}
+}
+
+not_assessed contains item if {
+	some a in judged
+	not resolved(a)
+	item := {"asset": a.id, "reason": "operation logs were not resolved (ctx.operation_logs missing)"}
+}
+
+# Assessed: stores found logged, found not logged, and stores below sensitive (no duty).
+assessed := {a.id |
+	some a in judged
+	resolved(a)
+	count(logs(a)) + count(unknown(a)) == 0
+} | {a.id |
+	some a in judged
+	count(logs(a)) > 0
+} | {a.id |
+	some a in data.dsscan.lib.unprotected_stores
+	a.kind in logged_kinds
+}
