@@ -55,8 +55,9 @@ def test_boundary_rows_list_each_uncited_article_once(cited):
 
 
 def _markdown_articles(text: str) -> tuple[set[int], list[int]]:
-    judged = {int(m) for m in re.findall(r"^\| Art\. (\d+) \|", text, flags=re.M)}
-    section = text.split("## Articles dsscan does not judge", 1)[1].split("\n## ", 1)[0]
+    table, rest = text.split("## Articles dsscan does not judge", 1)
+    judged = {int(m) for m in re.findall(r"^\| Art\. (\d+) \|", table, flags=re.M)}
+    section = rest.split("\n## ", 1)[0]
     listed: list[int] = []
     for cell in re.findall(r"^\| Art\. ([\d\u2013, ]+) \|", section, flags=re.M):
         for part in cell.split(", "):

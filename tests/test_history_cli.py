@@ -331,9 +331,10 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
     assert t.returncode == 0, t.stderr
     lines = t.stdout.splitlines()
     # 1 changed level: the risk key's DS-KMS-001 finding, judged at the level of the data it
-    # still protects once the core warehouse is gone (its snapshot); risk-warehouse's three
-    # findings (DS-NET-001, DS-BAK-001, DS-TRN-001) are not fixed but not assessed in B
-    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 3 not assessed in B, "
+    # still protects once the core warehouse is gone (its snapshot); risk-warehouse's four
+    # findings (DS-NET-001, DS-BAK-001, DS-TRN-001, DS-LOG-002) are not fixed but not
+    # assessed in B
+    assert lines[0].endswith(f": {len(doc['new'])} new, 1 fixed, 4 not assessed in B, "
                              "1 changed level")
     assert lines[1].startswith(f"Warning: run B ({doc['b']}) is incomplete: "
                                f"{doc['b_run']['not_assessed']} items not assessed; a finding "
@@ -341,7 +342,7 @@ def test_diff_never_calls_fixed_what_the_later_run_could_not_assess(tmp_path: Pa
                                "assessed in B, never as fixed")
     fixed = t.stdout.split(f"Fixed since {doc['a']} (1):")[1].split("\n\n")[0]
     assert HR_COPY in fixed and WAREHOUSE not in fixed
-    unassessed = t.stdout.split("Not assessed in B (3):")[1].split("\n\n")[0]
+    unassessed = t.stdout.split("Not assessed in B (4):")[1].split("\n\n")[0]
     assert WAREHOUSE in unassessed
     assert "s3 in 111111111111/cn-north-1: s3:ListBuckets AccessDenied" in " ".join(
         unassessed.split())  # the reason column wraps (at spaces) to the terminal
