@@ -252,7 +252,8 @@ def test_cli_writes_the_bundle_and_says_its_revision(tmp_path, acme_library):
     r = dsscan("policies", "bundle", out, "--policy-dir", ACME, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     rev = library_revision(acme_library)
-    assert f"revision {rev}" in r.stdout and "17 policies" in r.stdout
+    assert f"revision {rev}" in r.stdout
+    assert f"{len(acme_library.policies)} policies" in r.stdout
     assert read_bundle(out.read_bytes()).revision == rev
 
 

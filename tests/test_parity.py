@@ -57,8 +57,8 @@ EXPECTED = {
 
 
 def findings(inv: Inventory) -> set[tuple[str, str]]:
-    # Operation logs (DS-LOG-001/002) have their own parity estate (test_parity_logging.py): this one
-    # declares none, and moto cannot list CloudTrail Lake stores (a gap in the live scan).
+    # Operation logs (DS-LOG-001/002) have their own parity estate (test_parity_logging.py):
+    # this one declares none, and moto cannot list CloudTrail Lake stores (a live-scan gap).
     result = run_scan(inv, load_library(), ScanOptions(config=Config(),
                                                        exclude=("DS-LOG-001", "DS-LOG-002")))
     return {(f.policy_id, f.asset_name or f.asset_id) for f in result.findings}

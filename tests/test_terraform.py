@@ -111,6 +111,14 @@ def test_example_plan_findings():
         ("DS-LOG-001", "bank-statements"), ("DS-LOG-001", "test-customer-db"),
         ("DS-LOG-001", "customer-profile"), ("DS-LOG-001", "core-ledger"),
         ("DS-LOG-001", "loan-documents"), ("DS-LOG-001", "card-transactions"),
+        # No VPC flow logs on the important and the sensitive network (Art. 41).
+        ("DS-LOG-003", "prod"), ("DS-LOG-003", "test"),
+        # No restore-testing selection covers them; a plan shows no restore job (Art. 45).
+        ("DS-BAK-004", "bank-statements"), ("DS-BAK-004", "card-transactions"),
+        ("DS-BAK-004", "core-ledger"), ("DS-BAK-004", "customer-profile"),
+        ("DS-BAK-004", "loan-documents"), ("DS-BAK-004", "test-customer-db"),
+        # The vault holds important backups and has no vault lock (Art. 37, 45).
+        ("DS-BAK-005", "prod-vault"),
     }
 
 

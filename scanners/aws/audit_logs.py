@@ -27,6 +27,7 @@ from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, required_bool
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap
+from dsscan.scanners.aws.parameter_groups import ParameterGroups
 
 RDS_CALLS = ("DescribeOptionGroups", "DescribeDBParameters", "DescribeDBClusterParameters")
 REDSHIFT_CALLS = ("DescribeLoggingStatus",)
@@ -40,8 +41,11 @@ _ON = {"1", "on", "true"}
 class RdsAudit:
     """Option and parameter groups of one Region, each read once."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, groups: ParameterGroups | None = None) -> None:
         self.rds = scope.client("rds")
+        # Parameter groups are shared with DS-TRN-001's reader: one DescribeDBParameters /
+        # DescribeDBClusterParameters per group and Region, whichever fact asks first.
+        self.groups = groups if groups is not None else ParameterGroups(self.rds)
         self.cache: dict[tuple[str, str], Any] = {}
 
     def _read(self, kind: str, name: str) -> Any:
@@ -58,13 +62,10 @@ class RdsAudit:
                         self.rds, "describe_option_groups", "OptionGroupsList",
                         OptionGroupName=name) for o in g.get("Options") or []}
                 else:
-                    method, arg = (("describe_db_cluster_parameters",
-                                    "DBClusterParameterGroupName") if kind == "cluster"
-                                   else ("describe_db_parameters", "DBParameterGroupName"))
-                    self.cache[key] = {p["ParameterName"].lower(): str(p.get("ParameterValue")
-                                                                     or "")
-                                       for p in pages(self.rds, method, "Parameters",
-                                                      **{arg: name})}
+                    method = ("describe_db_cluster_parameters" if kind == "cluster"
+                              else "describe_db_parameters")
+                    self.cache[key] = {k.lower(): str(v or "")
+                                       for k, v in self.groups.values(method, name).items()}
             except ReadFailure as e:
                 self.cache[key] = e
         return self.cache[key]

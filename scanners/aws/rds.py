@@ -57,7 +57,7 @@ def collect(scope: Scope) -> None:
             by_cluster.setdefault(i["DBClusterIdentifier"], []).append(i)
     listed = {c["DBClusterIdentifier"] for c in clusters}
     groups = ParameterGroups(rds)  # each group read once for this account and region
-    audit = RdsAudit(scope)  # audit-log settings (Art. 43), each group read once
+    audit = RdsAudit(scope, groups)  # audit-log settings (Art. 43): the same groups, read once
 
     for c in clusters:
         cid = c["DBClusterIdentifier"]
