@@ -197,3 +197,20 @@ def test_the_example_in_the_policy_writing_guide_passes_its_tests(tmp_path):
     _write(tmp_path, "acme_enc_001_test.rego", tests)
     results = run_policy_tests([tmp_path])
     assert len(results) == 4 and _failures(results) == []
+
+
+def test_the_policy_catalogue_page_lists_every_shipped_policy_with_its_articles():
+    """docs/policies.md: one table row and one section per shipped policy, the articles as
+    the policy's METADATA cites them (a policy merged without its docs fails here)."""
+    import re
+
+    doc = (Path(__file__).parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(2) for m in re.finditer(
+        r"^\| \[(DS-[A-Z]+-\d+)\]\(#[a-z0-9-]+\) \| .+? \| ([\d, ]+) \|$", doc, flags=re.M)}
+    sections = re.findall(r"^## (DS-[A-Z]+-\d+)$", doc, flags=re.M)
+    shipped = {p.id: p for p in load_library().policies if p.builtin}
+    assert set(rows) == set(shipped)
+    assert sorted(sections) == sorted(shipped)
+    for pid, arts in rows.items():
+        assert [int(a) for a in arts.split(", ")] == list(shipped[pid].articles), pid
+    assert f"dsscan ships {len(shipped)} Rego policies" in doc
