@@ -59,8 +59,10 @@ def data_events(event_selectors: Any, advanced: Any) -> list[dict[str, Any]]:
             if not res.get("Type") or not values:
                 continue
             arns = None if any(_all_of_type(v) for v in values) else values
-            out.append({"type": res["Type"], "arns": arns, "exclude": [],
-                        "partial": rw != "All"})
+            sel_ = {"type": res["Type"], "arns": arns, "exclude": [], "partial": rw != "All"}
+            if arns is not None and res["Type"] != S3_OBJECT:
+                sel_["exact"] = True  # basic selectors name DynamoDB tables by their ARN
+            out.append(sel_)
     for sel in advanced or []:
         fields: dict[str, dict[str, list[str]]] = {}
         for f in sel.get("FieldSelectors") or []:
@@ -76,12 +78,28 @@ def data_events(event_selectors: Any, advanced: Any) -> list[dict[str, Any]]:
         arn = fields.get("resources.arn", {})
         partial = any(k not in _RESOURCE_FIELDS for k in fields) or bool(
             arn.get("EndsWith") or arn.get("NotEndsWith"))
-        chosen = arn.get("StartsWith", []) + arn.get("Equals", [])
-        arns = None if not chosen or any(_all_of_type(v) for v in chosen) else chosen
-        for t in fields.get("resources.type", {}).get("Equals", []):
-            out.append({"type": t, "arns": arns,
-                        "exclude": arn.get("NotStartsWith", []) + arn.get("NotEquals", []),
-                        "partial": partial})
+        starts, equals = arn.get("StartsWith", []), arn.get("Equals", [])
+        exclude = arn.get("NotStartsWith", []) + arn.get("NotEquals", [])
+        # (No special "every resource" values here, unlike classic selectors: a StartsWith
+        # such as arn:aws-cn:dynamodb:cn-north-1 is a prefix, read as one, region and all.)
+        everything = not (starts or equals)
+        for rtype in fields.get("resources.type", {}).get("Equals", []):
+            if everything:
+                out.append({"type": rtype, "arns": None, "exclude": exclude, "partial": partial})
+                continue
+            # StartsWith values are prefixes, Equals values exact ARNs, so that an exact table
+            # ARN never selects the tables whose names merely begin with it. Both on one field
+            # must both hold (read the strict way: never more selected than CloudTrail logs).
+            if starts and equals:
+                both = [e for e in equals if any(e.startswith(x) for x in starts)]
+                out.append({"type": rtype, "arns": both, "exact": True, "exclude": exclude,
+                            "partial": partial})
+            elif starts:
+                out.append({"type": rtype, "arns": starts, "exclude": exclude,
+                            "partial": partial})
+            else:
+                out.append({"type": rtype, "arns": equals, "exact": True, "exclude": exclude,
+                            "partial": partial})
     return out
 
 
@@ -124,7 +142,12 @@ def _selects(sel: dict[str, Any], a: Asset, kind: str, roots: list[str]) -> bool
     if sel.get("type") != kind or sel.get("partial"):
         return False
     arns = sel.get("arns")
-    if arns is not None and not any(
+    if arns is not None and sel.get("exact") is True:
+        # an exact ARN selects one resource: a table by its ARN; never a whole bucket (an S3
+        # object ARN names one object)
+        if kind == S3_OBJECT or not any(v == a["id"] or _norm(v) in roots for v in arns):
+            return False
+    elif arns is not None and not any(
             v == a["id"] or any(r.startswith(_norm(v)) for r in roots) for v in arns):
         return False
     for x in sel.get("exclude") or []:

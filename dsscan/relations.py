@@ -53,7 +53,15 @@ Asset = dict[str, Any]
 DOMAIN, SG, VAULT = "network_domain", "security_group", "backup_vault"
 # Route targets that carry traffic between private networks (peering, transit/VPN gateways).
 _PRIVATE_HOPS = ("pcx-", "tgw-", "vgw-")
-_ACTIVE_PEERING = (None, "", "active")
+# Peering states (AWS's codes, any case) in which no traffic can ever flow: gone, or never
+# accepted yet. Every other state — active, provisioning, a state dsscan does not know, none —
+# counts as a live peering (fail closed: an unknown state is never read as "no link").
+_DEAD_PEERING = frozenset({"deleted", "deleting", "rejected", "failed", "expired",
+                           "pending-acceptance", "initiating-request"})
+
+
+def _live_peering(status: Any) -> bool:
+    return not (isinstance(status, str) and status.strip().lower() in _DEAD_PEERING)
 
 
 # ---------------------------------------------------------------------------- small helpers
@@ -232,7 +240,7 @@ class _Reach:
             for p in _net(d.asset).get("peerings") or []:
                 if not isinstance(p, dict) or not d.vpc or not p.get("peer_vpc_id"):
                     continue
-                if p.get("status") in _ACTIVE_PEERING and p["peer_vpc_id"] != d.vpc:
+                if _live_peering(p.get("status")) and p["peer_vpc_id"] != d.vpc:
                     out.setdefault(frozenset((d.vpc, p["peer_vpc_id"])), set()).add(p.get("id"))
         return out
 

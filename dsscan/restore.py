@@ -64,12 +64,16 @@ def restore_verification(a: dict[str, Any], days: int, now: datetime) -> dict[st
                last_successful_restore=raw_last if last is not None else None, age_days=age)
     if sels:
         out.update(verified=True, by="restore_testing")
-    elif age is not None and age <= days:
+    elif age is not None and 0 <= age <= days:
         out.update(verified=True, by="restore_job")
     elif sels is None:
         out["reason"] = "the restore-testing selections covering it could not be read"
     elif raw_last is not None and last is None:
         out["reason"] = "the date of its last restore could not be read"
+    elif age is not None and age < 0:
+        # A completion date after the scan is no evidence of anything (a clock or a
+        # hand-written inventory is wrong): not a verified restore, and not a missing one.
+        out["reason"] = "the date of its last restore is later than the scan"
     elif jobs in ("read", "not_in_input"):
         out["verified"] = False
     else:

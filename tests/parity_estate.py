@@ -17,6 +17,31 @@ from typing import Any
 import boto3
 
 ACCOUNT, REGION = "111111111111", "cn-north-1"
+# The findings of this estate from every description of it (tests/test_parity.py), without
+# the operation logs DS-LOG-001/002 (it declares none: their own parity estate is
+# tests/test_parity_logging.py); the example plan's test adds those (tests/test_terraform.py).
+EXPECTED = {
+    ("DS-NET-001", "core-ledger"), ("DS-ENC-001", "customer-profile"),
+    ("DS-ENC-001", "session-cache"), ("DS-NET-002", "prod"), ("DS-TST-001", "prod"),
+    ("DS-TST-001", "test"), ("DS-BAK-002", "session-cache"), ("DS-BAK-002", "loan-documents"),
+    ("DS-NET-003", "loan-documents"), ("DS-TST-003", "test-customer-db"),
+    # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
+    ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
+    ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
+    # No VPC flow logs on the important and the sensitive network (Art. 41).
+    ("DS-LOG-003", "prod"), ("DS-LOG-003", "test"),
+    # No restore-testing selection covers them, and (live) no restore job ran (Art. 45).
+    ("DS-BAK-004", "bank-statements"), ("DS-BAK-004", "card-transactions"),
+    ("DS-BAK-004", "core-ledger"), ("DS-BAK-004", "customer-profile"),
+    ("DS-BAK-004", "loan-documents"), ("DS-BAK-004", "test-customer-db"),
+    # The vault holds important backups and has no vault lock (Art. 37, 45).
+    ("DS-BAK-005", "prod-vault"),
+    # One key for core production stores and the test database (Art. 37, 48).
+    ("DS-KMS-001", "bank-data"),
+    # Plaintext accepted: no bucket or table policy denying it, transit encryption off.
+    ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
+    ("DS-TRN-001", "session-cache"),
+}
 PROD = {"environment": "production"}
 
 

@@ -140,6 +140,11 @@ def ago(days: int) -> str:
     ({"testing_selections": [], "last_successful_restore": "last tuesday",
       "restore_jobs": "read"}, 180, (None, None, "date")),
     ({"testing_selections": [], "restore_jobs": "bogus"}, 180, (None, None, "restore jobs")),
+    # a completion after the scan proves nothing: not assessed, never verified
+    ({"testing_selections": [], "last_successful_restore": ago(-30), "restore_jobs": "read"},
+     180, (None, None, "later than the scan")),
+    ({"testing_selections": [], "last_successful_restore": "9999-12-31",
+      "restore_jobs": "read"}, 180, (None, None, "later than the scan")),
     (None, 180, (None, None, "not read")),
     ("yes", 180, (None, None, "not read")),
 ])

@@ -62,7 +62,22 @@ ROOT = f"arn:aws-cn:iam::{OWN}:root"
     # NotAction that leaves Decrypt allowed / takes it away
     (doc({"Effect": "Allow", "Principal": {"AWS": OTHER}, "NotAction": "kms:ScheduleKeyDeletion"}),
      {(OTHER, OTHER, False)}),
-    (doc({"Effect": "Allow", "Principal": {"AWS": OTHER}, "NotAction": "kms:Decrypt"}), set()),
+    # ...but everything except Decrypt still lets it grant itself Decrypt ([KMS-PATHS])
+    (doc({"Effect": "Allow", "Principal": {"AWS": OTHER}, "NotAction": "kms:Decrypt"}),
+     {(OTHER, OTHER, False)}),
+    (doc({"Effect": "Allow", "Principal": {"AWS": OTHER}, "NotAction": [
+        "kms:Decrypt", "kms:ReEncrypt*", "kms:CreateGrant", "kms:PutKeyPolicy"]}), set()),
+    # the other ways to the data in clear: re-encrypt under one's own key, grant oneself
+    # Decrypt, rewrite the key policy
+    (doc(allow({"AWS": OTHER}, ["kms:ReEncrypt*", "kms:GenerateDataKey*"])),
+     {(OTHER, OTHER, False)}),
+    (doc(allow({"AWS": OTHER}, "kms:ReEncryptFrom")), {(OTHER, OTHER, False)}),
+    (doc(allow({"AWS": OTHER}, "kms:CreateGrant")), {(OTHER, OTHER, False)}),
+    (doc(allow({"AWS": OTHER}, "kms:PutKeyPolicy")), {(OTHER, OTHER, False)}),
+    (doc(allow("*", "kms:Create*")), {("*", None, True)}),
+    # encrypting, generating data keys, describing: no way to existing data
+    (doc(allow({"AWS": OTHER}, ["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey",
+                                "kms:ReEncryptTo"])), set()),
     # other actions, denies and service principals do not let anyone decrypt
     (doc(allow("*", "kms:Encrypt")), set()),
     (doc({"Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt"}), set()),
@@ -98,9 +113,17 @@ def test_grant_decrypters() -> None:
         {"grantee": f"arn:aws:iam::{OTHER}:role/app", "operations": ["Decrypt", "Encrypt"]},
         {"grantee": f"arn:aws:iam::{OWN}:role/app", "operations": ["Encrypt"]},
         {"grantee": "rds.cn-north-1.amazonaws.com.cn", "operations": ["Decrypt"]},
+        # re-encrypting from the key, or granting onward, reaches the data too
+        {"grantee": f"arn:aws:iam::{OTHER}:role/re", "operations": ["ReEncryptFrom",
+                                                                    "GenerateDataKey"]},
+        {"grantee": f"arn:aws:iam::{OTHER}:role/cg", "operations": ["CreateGrant"]},
+        {"grantee": f"arn:aws:iam::{OTHER}:role/gdk", "operations": ["GenerateDataKey",
+                                                                     "ReEncryptTo"]},
     ])
     assert [(p["principal"], p["account"], p["via"]) for p in got] == [
-        (f"arn:aws:iam::{OTHER}:role/app", OTHER, "grant")]
+        (f"arn:aws:iam::{OTHER}:role/app", OTHER, "grant"),
+        (f"arn:aws:iam::{OTHER}:role/re", OTHER, "grant"),
+        (f"arn:aws:iam::{OTHER}:role/cg", OTHER, "grant")]
     with pytest.raises(NotAPolicy):
         grant_decrypters([{"grantee": None, "operations": ["Decrypt"]}])
 

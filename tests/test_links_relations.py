@@ -84,6 +84,20 @@ CASES = {
     "peering pending acceptance": (
         {"routes": [], "peerings": [{**PEER, "status": "pending-acceptance"}]},
         {"routes": []}, [], set(), set(), set()),
+    "peering deleted": (
+        {"routes": [TO_TEST], "peerings": [{**PEER, "status": "Deleted"}]},
+        {"routes": []}, [], set(), set(), set()),
+    # AWS's codes in another case, a state between accepted and active, a state the scanner
+    # could not read, a state dsscan does not know: a live peering (never "no link")
+    **{f"peering {status!r}, no route": (
+        {"routes": [], "peerings": [{**PEER, "status": status}]}, {"routes": []}, [],
+        {("test", "peering", "peering pcx-1", False)},
+        {("prod", "peering", "peering pcx-1", False)}, set())
+       for status in ("Active", "ACTIVE", "provisioning", "unknown", None, "brand-new-state")},
+    "peering 'Active' listed on test's side only, route from prod": (
+        {"routes": [TO_TEST]}, {"routes": [], "peerings": [
+            {"id": "pcx-1", "peer_vpc_id": "vpc-prod", "status": "Active"}]}, [],
+        set(), set(), {"test"}),
     "peering, prod's route tables not read": (
         {"peerings": [PEER]}, {"routes": []}, [],
         {("test", "peering", "peering pcx-1", None)},

@@ -103,6 +103,15 @@ SELECTOR_CASES = [
      adv(DATA, S3T, ("eventName", "Equals", ["PutObject"])), False),
     ("advanced, management only", [], adv(("eventCategory", "Equals", ["Management"])), False),
     ("advanced, tables only", [], adv(DATA, DDBT), False),
+    # Equals names one object ARN exactly: never every object of a bucket
+    ("advanced, Equals the bucket's ARN", [],
+     adv(DATA, S3T, ("resources.ARN", "Equals", ["arn:aws-cn:s3:::loan-documents"])), False),
+    ("advanced, Equals the bucket's prefix", [],
+     adv(DATA, S3T, ("resources.ARN", "Equals", ["arn:aws-cn:s3:::loan-documents/"])), False),
+    # StartsWith and classic S3 values are prefixes, as CloudTrail reads them
+    ("advanced, StartsWith a shorter name", [],
+     adv(DATA, S3T, ("resources.ARN", "StartsWith", ["arn:aws-cn:s3:::loan"])), True),
+    ("classic, no trailing slash", s3_sel("arn:aws-cn:s3:::loan-documents"), None, True),
 ]
 
 
@@ -125,6 +134,25 @@ TABLE_CASES = [
     ("another table", [{"ReadWriteType": "All", "DataResources": [
         {"Type": "AWS::DynamoDB::Table", "Values": [TABLE + "x"]}]}], None, False),
     ("advanced, this table", [], adv(DATA, DDBT, ("resources.ARN", "Equals", [TABLE])), True),
+    # a table ARN names one table: not every table whose name begins with it
+    ("a table whose name this one's begins with", [{"ReadWriteType": "All", "DataResources": [
+        {"Type": "AWS::DynamoDB::Table", "Values": [TABLE[:-3]]}]}], None, False),
+    ("advanced, Equals a shorter table", [],
+     adv(DATA, DDBT, ("resources.ARN", "Equals", [TABLE[:-3]])), False),
+    ("advanced, StartsWith a shorter table", [],
+     adv(DATA, DDBT, ("resources.ARN", "StartsWith", [TABLE[:-3]])), True),
+    ("advanced, StartsWith another Region's tables", [],
+     adv(DATA, DDBT, ("resources.ARN", "StartsWith", ["arn:aws-cn:dynamodb:cn-northwest-1"])),
+     False),
+    ("advanced, StartsWith this Region's tables", [],
+     adv(DATA, DDBT, ("resources.ARN", "StartsWith", [f"arn:aws-cn:dynamodb:{R1}"])), True),
+    # both operators on the ARN: both must hold
+    ("advanced, StartsWith and Equals, both hold", [],
+     adv(DATA, DDBT, ("resources.ARN", "StartsWith", ["arn:aws-cn:dynamodb:"]),
+         ("resources.ARN", "Equals", [TABLE])), True),
+    ("advanced, StartsWith and Equals, the prefix fails", [],
+     adv(DATA, DDBT, ("resources.ARN", "StartsWith", ["arn:aws-cn:dynamodb:x"]),
+         ("resources.ARN", "Equals", [TABLE])), False),
     ("S3 only", s3_sel("arn:aws-cn:s3"), None, False),
 ]
 

@@ -19,7 +19,8 @@ import pytest
 from aws_support import fake_env
 from botocore.stub import Stubber
 from moto import mock_aws
-from parity_estate import ACCOUNT, REGION, provision
+from parity_estate import ACCOUNT, EXPECTED, REGION, provision
+from parity_support import record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -32,28 +33,6 @@ from dsscan.scanners.terraform import read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "examples" / "pulumi" / "bank"
-EXPECTED = {
-    ("DS-NET-001", "core-ledger"), ("DS-ENC-001", "customer-profile"),
-    ("DS-ENC-001", "session-cache"), ("DS-NET-002", "prod"), ("DS-TST-001", "prod"),
-    ("DS-TST-001", "test"), ("DS-BAK-002", "session-cache"), ("DS-BAK-002", "loan-documents"),
-    ("DS-NET-003", "loan-documents"), ("DS-TST-003", "test-customer-db"),
-    # Automated backups and point-in-time recovery only: kept with the store (Art. 37).
-    ("DS-BAK-001", "core-ledger"), ("DS-BAK-001", "customer-profile"),
-    ("DS-BAK-001", "card-transactions"), ("DS-BAK-001", "test-customer-db"),
-    # No VPC flow logs on the important and the sensitive network (Art. 41).
-    ("DS-LOG-003", "prod"), ("DS-LOG-003", "test"),
-    # No restore-testing selection covers them, and (live) no restore job ran (Art. 45).
-    ("DS-BAK-004", "bank-statements"), ("DS-BAK-004", "card-transactions"),
-    ("DS-BAK-004", "core-ledger"), ("DS-BAK-004", "customer-profile"),
-    ("DS-BAK-004", "loan-documents"), ("DS-BAK-004", "test-customer-db"),
-    # The vault holds important backups and has no vault lock (Art. 37, 45).
-    ("DS-BAK-005", "prod-vault"),
-    # One key for core production stores and the test database (Art. 37, 48).
-    ("DS-KMS-001", "bank-data"),
-    # Plaintext accepted: no bucket or table policy denying it, transit encryption off.
-    ("DS-TRN-001", "loan-documents"), ("DS-TRN-001", "card-transactions"),
-    ("DS-TRN-001", "session-cache"),
-}
 
 
 def findings(inv: Inventory) -> set[tuple[str, str]]:
@@ -171,12 +150,7 @@ def verdicts(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]
 
 @pytest.fixture(scope="module")
 def defaults_recorded(tmp_path_factory) -> dict[str, Path]:
-    from dsscan.scanners.pulumi_source import record
-
-    d = tmp_path_factory.mktemp("defaults")
-    record(str(DEFAULTS_PROGRAM), export=str(d / "stack-export.json"),
-           preview=str(d / "preview.json"))
-    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+    return record_program(tmp_path_factory, DEFAULTS_PROGRAM)
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ import pytest
 from aws_support import ACCOUNT, REGION, fake_env
 from botocore.stub import Stubber
 from moto import mock_aws
+from parity_support import record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -84,11 +85,7 @@ def test_terraform_plan():
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
-    from dsscan.scanners.pulumi_source import record
-
-    d = tmp_path_factory.mktemp("backup_verification")
-    record(str(PROGRAM), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
-    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+    return record_program(tmp_path_factory, PROGRAM)
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ import pytest
 from aws_support import fake_env
 from moto import mock_aws
 from parity_estate import _session
+from parity_support import record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -29,7 +30,7 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi_source import read_path, record
+from dsscan.scanners.pulumi_source import read_path
 from dsscan.scanners.terraform import read_plan
 
 ACCOUNT, REGION = "111111111111", "cn-north-1"
@@ -134,9 +135,7 @@ def live() -> Inventory:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("links")
-    record(str(PROGRAM), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
-    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+    return record_program(tmp_path_factory, PROGRAM)
 
 
 def test_terraform_plan_gives_the_expected_links_and_flow_log_findings():

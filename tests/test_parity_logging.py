@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 from aws_support import ClientHooks, StandIn, fake_env
+from parity_support import record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -142,11 +143,7 @@ def live_inventory() -> Inventory:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
-    from dsscan.scanners.pulumi_source import record
-
-    d = tmp_path_factory.mktemp("logging")
-    record(str(PROGRAM), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
-    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+    return record_program(tmp_path_factory, PROGRAM)
 
 
 def _check(inv: Inventory) -> None:

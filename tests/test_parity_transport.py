@@ -18,6 +18,7 @@ import boto3
 import pytest
 from aws_support import REGION, fake_env
 from moto import mock_aws
+from parity_support import record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -64,11 +65,7 @@ def test_terraform_plan():
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> dict[str, Path]:
-    from dsscan.scanners.pulumi_source import record
-
-    d = tmp_path_factory.mktemp("transport")
-    record(str(PROGRAM), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
-    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+    return record_program(tmp_path_factory, PROGRAM)
 
 
 @pytest.mark.slow

@@ -166,3 +166,28 @@ def test_policy_unknown_until_apply_is_a_gap():
     assert t["enforced"] is None
     assert gaps == ["not assessed until apply: the file system policy is not known before "
                     "apply"]
+
+
+_TLS_ONLY = ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
+             '"Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}')
+_MOUNT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+          '"Action":"elasticfilesystem:ClientMount","Resource":"*"}]}')
+
+
+@pytest.mark.parametrize(("policies", "enforced", "gap"), [
+    ([_TLS_ONLY], True, False),
+    ([_MOUNT], False, False),
+    ([_TLS_ONLY, _TLS_ONLY], True, False),
+    ([_MOUNT, _MOUNT], False, False),
+    # one of two stays after apply, in an order the plan does not show: unknown, never a pass
+    ([_MOUNT, _TLS_ONLY], None, True),
+    ([_TLS_ONLY, _MOUNT], None, True),
+])
+def test_several_policy_resources_of_one_file_system_must_agree(policies, enforced, gap):
+    t, gaps = transit(
+        res("aws_efs_file_system.f", {"encrypted": True, "tags": LEVEL}),
+        *[res(f"aws_efs_file_system_policy.p{i}", {"policy": p},
+              refs={"file_system_id": ["aws_efs_file_system.f"]})
+          for i, p in enumerate(policies)], name="f")
+    assert t["enforced"] is enforced
+    assert any("only one of them stays after apply" in g for g in gaps) is gap

@@ -282,3 +282,37 @@ def test_only_a_declaration_or_an_observation_at_the_floor_classifies(library, a
     if level == "unclassified":
         assert {f.policy_id for f in r.findings
                 if f.asset_name == name} >= {"DS-CLS-001"}
+
+
+# -- replication both ways: each bucket is a live store, not only the other's copy -------------
+
+def _replicating(name: str, *others: str, backups: list[str] | None = None) -> dict:
+    b = store(name, kind="object_store", replica_of=[f"arn:aws-cn:s3:::{o}" for o in others],
+              backup={"native": {"enabled": False}, "plans": [],
+                      "restore_verification": {"testing_selections": [],
+                                               "last_successful_restore": None,
+                                               "restore_jobs": "read"}})
+    b["id"] = f"arn:aws-cn:s3:::{name}"
+    b["attributes"] = {"versioning": "Enabled",
+                       "replication_targets": [f"arn:aws-cn:s3:::{t}" for t in backups or []]}
+    return b
+
+
+@pytest.mark.parametrize(("estate", "judged"), [
+    # one way: the replica is judged through its source; the source owes the duties
+    ([("east", [], ["west"]), ("west", ["east"], [])], {"east"}),
+    # both ways: both are live stores with no backup of their own, nor verified restores
+    ([("east", ["west"], ["west"]), ("west", ["east"], ["east"])], {"east", "west"}),
+    # a replica of a two-way pair is still only a copy
+    ([("east", ["west"], ["west", "dr"]), ("west", ["east"], ["east"]), ("dr", ["east"], [])],
+     {"east", "west"}),
+])
+def test_each_side_of_a_two_way_replication_owes_a_store_s_backup_duties(library, estate,
+                                                                         judged):
+    result = scan(library, *[_replicating(n, *src, backups=dst) for n, src, dst in estate])
+    names = {a: s["name"] for a, s in result.assets.items()}
+    for pid in ("DS-BAK-002", "DS-BAK-004"):
+        got = {names[f.asset_id] for f in result.findings if f.policy_id == pid}
+        gaps = {names.get(n.asset_id or "") for n in result.not_assessed
+                if n.policy_id == pid}
+        assert got | gaps == judged, (pid, got, gaps)

@@ -33,10 +33,9 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-# The store is itself a backup or replica of something else.
-is_copy(a) if non_empty_list(a.backup.backup_of)
-
-is_copy(a) if non_empty_list(a.replica_of)
+# The store is only a copy of something else (its source is judged); one side of a two-way
+# replication is not (dsscan.lib.only_a_copy).
+is_copy(a) if data.dsscan.lib.only_a_copy(a)
 
 non_empty_list(x) if {
 	is_array(x)

@@ -36,10 +36,9 @@ non_empty_list(x) if {
 	x != []
 }
 
-# The store is itself a backup or replica of something else: its source is judged.
-is_copy(a) if non_empty_list(object.get(a, ["backup", "backup_of"], null))
-
-is_copy(a) if non_empty_list(object.get(a, "replica_of", null))
+# The store is only a copy of something else (its source is judged); one side of a two-way
+# replication is not (dsscan.lib.only_a_copy).
+is_copy(a) if data.dsscan.lib.only_a_copy(a)
 
 rv(a) := object.get(a, ["ctx", "restore_verification"], null)
 

@@ -6,7 +6,8 @@
 #   important or core data has automatic rotation on. A key protecting sensitive data or above
 #   is neither pending deletion (the deletion destroys every byte it encrypts) nor disabled
 #   (nor without key material or unavailable), and neither its key policy nor its grants let
-#   anyone or an account outside the institution call kms:Decrypt. One key never protects both
+#   anyone or an account outside the institution call kms:Decrypt (or ReEncryptFrom,
+#   CreateGrant, PutKeyPolicy: the same data in clear). One key never protects both
 #   a production store of important or core data and a test store: that is a decrypt path
 #   across the separation of test from production (Art. 48). A key protecting only general
 #   data, or nothing the inventory holds, is not applicable. Facts that could not be read are
@@ -171,7 +172,7 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "decrypt_outside",
 		"level": level(ps),
-		"message": sprintf("KMS key %s lets %s call kms:Decrypt, yet it protects %s data (%s).", [
+		"message": sprintf("KMS key %s lets %s decrypt with it (kms:Decrypt or a way to it), yet it protects %s data (%s).", [
 			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), label(ps), names(ps),
 		]),
 		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null]) > 0, "stores": count(ps)},

@@ -247,6 +247,23 @@ display_name(a) := a.name if {
 } else := a.id
 
 # A list-valued fact or [] when it is null/missing (iteration over null is an error in regorus).
+# The asset is only a copy of other stores, judged through its sources: a backup of something,
+# or a replica of a store that does not replicate back to it. Two-way replication makes both
+# buckets live stores: each is judged as a store (its backup duty, its restores), and each
+# is also a replica in the other's ctx.backups.
+only_a_copy(a) if count(list(a, ["backup", "backup_of"])) > 0
+
+only_a_copy(a) if {
+	count(list(a, ["replica_of"])) > 0
+	not _two_way(a)
+}
+
+_two_way(a) if {
+	some src in list(a, ["replica_of"])
+	some b in list(a, ["ctx", "backups"])
+	b.id == src
+}
+
 list(obj, path) := v if {
 	v := object.get(obj, path, [])
 	is_array(v)

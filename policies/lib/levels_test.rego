@@ -161,3 +161,26 @@ test_strings_keeps_only_strings if {
 	data.dsscan.lib.strings({"n": {"subnets": ["a", null, 3, "b"]}}, ["n", "subnets"]) == ["a", "b"]
 	data.dsscan.lib.strings({}, ["n", "subnets"]) == []
 }
+
+# only_a_copy: a backup, or a one-way replica, is judged through its source; each side of a
+# two-way replication is a store in its own right.
+test_only_a_copy_backup if data.dsscan.lib.only_a_copy({"backup": {"backup_of": ["src"]}})
+
+test_only_a_copy_one_way_replica if {
+	data.dsscan.lib.only_a_copy({"replica_of": ["src"], "ctx": {"backups": []}})
+}
+
+test_only_a_copy_one_way_replica_without_ctx if data.dsscan.lib.only_a_copy({"replica_of": ["src"]})
+
+test_only_a_copy_not_two_way_replication if {
+	not data.dsscan.lib.only_a_copy({"replica_of": ["west"], "ctx": {"backups": [{"id": "west", "relation": "replica"}]}})
+}
+
+test_only_a_copy_not_when_one_replication_is_two_way if {
+	not data.dsscan.lib.only_a_copy({"replica_of": ["west", "north"], "ctx": {"backups": [{"id": "west", "relation": "replica"}]}})
+}
+
+test_only_a_copy_not_a_store_without_sources if {
+	not data.dsscan.lib.only_a_copy({"replica_of": [], "backup": {"backup_of": null}})
+	not data.dsscan.lib.only_a_copy({"replica_of": null})
+}

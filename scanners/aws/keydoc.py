@@ -19,8 +19,12 @@ condition rules); this module only asks which principals an ``Allow`` lets call
 * ``[KMS-NAMED]`` a named AWS principal (``111122223333``, ``arn:aws:iam::111122223333:root``,
   a role or user ARN) or a ``Federated`` identity provider ARN lets its account decrypt.
   ``Service`` principals are AWS services acting for the key's own users: not counted.
-* ``[KMS-GRANT]`` a grant whose operations include ``Decrypt`` lets its grantee decrypt (an
-  account's ARN or id; a service principal is not counted, as above).
+* ``[KMS-PATHS]`` "decrypt" means any action that gives the data in clear: ``kms:Decrypt``,
+  ``kms:ReEncryptFrom`` (re-encrypt under one's own key, then decrypt), ``kms:CreateGrant``
+  (grant oneself Decrypt) and ``kms:PutKeyPolicy`` (write oneself into the policy).
+* ``[KMS-GRANT]`` a grant whose operations include ``Decrypt``, ``ReEncryptFrom`` or
+  ``CreateGrant`` lets its grantee decrypt (an account's ARN or id; a service principal is
+  not counted, as above).
 * ``[FAIL-CLOSED]`` a document that is not a policy raises :class:`NotAPolicy`: the caller
   records ``null`` (not assessed), never "no one".
 
@@ -73,14 +77,25 @@ def _values(x: Any) -> list[Any]:
     return x if isinstance(x, list) else [x]
 
 
+# [KMS-PATHS] The actions that give the data in clear to whoever holds them: Decrypt itself;
+# ReEncryptFrom (re-encrypt the ciphertext under a key of one's own, then decrypt that);
+# CreateGrant (grant oneself Decrypt); PutKeyPolicy (write oneself into the policy).
+DECRYPT_PATHS = ("kms:decrypt", "kms:reencryptfrom", "kms:creategrant", "kms:putkeypolicy")
+# A grant's operations that do the same (a grant cannot carry PutKeyPolicy).
+GRANT_DECRYPT_PATHS = frozenset({"Decrypt", "ReEncryptFrom", "CreateGrant"})
+
+
+def _matches(action: str, patterns: Any) -> bool:
+    return any(isinstance(p, str) and fnmatch.fnmatchcase(action, p.lower())
+               for p in _values(patterns))
+
+
 def _allows_decrypt(s: dict[str, Any]) -> bool:
-    """[KMS-ACTION]"""
+    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of the decrypt paths."""
     if "Action" in s:
-        return any(isinstance(p, str) and fnmatch.fnmatchcase("kms:decrypt", p.lower())
-                   for p in _values(s["Action"]))
+        return any(_matches(a, s["Action"]) for a in DECRYPT_PATHS)
     if "NotAction" in s:
-        return not any(isinstance(p, str) and fnmatch.fnmatchcase("kms:decrypt", p.lower())
-                       for p in _values(s["NotAction"]))
+        return any(not _matches(a, s["NotAction"]) for a in DECRYPT_PATHS)
     raise NotAPolicy("a statement has neither Action nor NotAction")
 
 
@@ -145,7 +160,7 @@ def grant_decrypters(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
         grantee = g.get("grantee")
         if not isinstance(grantee, str) or not isinstance(ops, list):
             raise NotAPolicy("a grant names no grantee or operations")
-        if "Decrypt" not in ops:
+        if GRANT_DECRYPT_PATHS.isdisjoint(o for o in ops if isinstance(o, str)):
             continue
         if grantee.endswith(".amazonaws.com") or grantee.endswith(".amazonaws.com.cn"):
             continue  # a service principal

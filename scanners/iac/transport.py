@@ -143,9 +143,14 @@ class TransportMapping:
             verdicts.append(verdict)
         if not hits:
             return from_policy(None, mechanism, service)
-        if True in verdicts:
+        # A store has one such policy: several resources setting it replace each other in an
+        # order the plan does not show, so they must agree to tell anything.
+        if all(v is True for v in verdicts):
             return from_policy({}, mechanism, service, judged=True)
-        if None in verdicts:  # a policy that may refuse plaintext, not known or not judged
+        if None in verdicts or len(set(verdicts)) > 1:
+            if len(set(verdicts) - {None}) > 1:
+                self.gap_text(a, "encryption", f"{len(hits)} resources set its {what} and "
+                                               "only one of them stays after apply")
             return unread(mechanism, f"the {what} is not known before apply or cannot be "
                                      "judged", setting="aws:SecureTransport")
         return from_policy({}, mechanism, service, judged=False)

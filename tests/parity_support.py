@@ -1,0 +1,17 @@
+"""Shared by the parity tests (tests/test_parity*.py): a Pulumi program's stack export and
+preview, recorded once per module under the SDK's mocks, for the tests that read all three."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def record_program(tmp_path_factory: Any, program: Path) -> dict[str, Path]:
+    """``{"export": …, "preview": …}``: the files ``pulumi stack export`` and ``pulumi preview
+    --json`` would write for ``program`` (dsscan.scanners.pulumi_source.record)."""
+    from dsscan.scanners.pulumi_source import record
+
+    d = tmp_path_factory.mktemp(program.name)
+    record(str(program), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
+    return {"export": d / "stack-export.json", "preview": d / "preview.json"}
