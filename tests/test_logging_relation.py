@@ -388,3 +388,28 @@ def test_a_catalogue_rule_marks_a_store_outsourced(tmp_path: Any) -> None:
                     encoding="utf-8")
     with pytest.raises(InputError, match="'outsourced' must be true or false"):
         load_catalogue(str(path))
+
+
+@pytest.mark.parametrize(("params", "logs_data"), [
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "all"}, True),
+    ({"shared_preload_libraries": "pg_stat_statements,pgaudit", "pgaudit.log": "read, write"},
+     True),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "READ,WRITE,DDL"}, True),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "all,-misc"}, True),
+    # DDL, roles, one of read/write, or all but reads: not every operation on the data
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "ddl"}, False),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "ddl,role"}, False),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "write"}, False),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "all,-read"}, False),
+    ({"shared_preload_libraries": "pgaudit", "pgaudit.log": "none"}, False),
+    ({"shared_preload_libraries": "pgaudit"}, False),
+    # the classes without the library loaded log nothing
+    ({"pgaudit.log": "all"}, False),
+    ({"log_statement": "all"}, True),
+    ({"log_statement": "ddl"}, False),
+])
+def test_pgaudit_counts_only_when_it_logs_reads_and_writes(params: dict[str, str],
+                                                            logs_data: bool) -> None:
+    from dsscan.scanners.aws.audit_logs import pgaudit_logs_data
+
+    assert pgaudit_logs_data(params) is logs_data

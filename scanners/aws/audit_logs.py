@@ -97,7 +97,7 @@ class RdsAudit:
                       if cluster and d.get("DBClusterParameterGroup") else
                       [("instance", g["DBParameterGroupName"])
                        for g in d.get("DBParameterGroups") or [] if g.get("DBParameterGroupName")])
-            return self._any(a, groups, _pgaudit)
+            return self._any(a, groups, pgaudit_logs_data)
         return None  # an engine whose audit setting dsscan does not read: unknown
 
     def _any(self, a: Asset, groups: list[tuple[str, str]], on: Any) -> bool | None:
@@ -115,10 +115,19 @@ class RdsAudit:
         return False if len(seen) == len(groups) else None
 
 
-def _pgaudit(p: dict[str, str]) -> bool:
-    pgaudit = "pgaudit" in p.get("shared_preload_libraries", "").lower() and \
-        p.get("pgaudit.log", "").strip().lower() not in ("", "none")
+def pgaudit_logs_data(p: dict[str, str]) -> bool:
+    """PostgreSQL logs every operation on data: pgaudit loaded with ``pgaudit.log`` covering
+    reads and writes (``all``, or ``read`` and ``write``; an excluded ``-read``/``-write``
+    takes them away), or ``log_statement = all``. DDL, role or connection logging alone
+    records no operation on data (Art. 43 asks for those). Shared with scanners/iac."""
+    classes = [c.strip().lower() for c in p.get("pgaudit.log", "").split(",") if c.strip()]
+    included = {c for c in classes if not c.startswith("-")}
+    excluded = {c[1:].strip() for c in classes if c.startswith("-")}
+    data = ("all" in included or {"read", "write"} <= included) and not (
+        {"read", "write", "all"} & excluded)
+    pgaudit = "pgaudit" in p.get("shared_preload_libraries", "").lower() and data
     return pgaudit or p.get("log_statement", "").strip().lower() == "all"
+
 
 
 def redshift_logging(scope: Scope, rs: Any, a: Asset, cid: str) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.log_sinks import data_events, lifecycle_expiry
+from dsscan.scanners.aws.audit_logs import pgaudit_logs_data
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks, get
 
@@ -278,10 +279,7 @@ class LogMapping:
             g = group(path, types)
             if g is None or is_unknown(g):
                 return None if g is not None else False
-            p = params(g)
-            return ("pgaudit" in p.get("shared_preload_libraries", "").lower()
-                    and p.get("pgaudit.log", "").strip().lower() not in ("", "none")) \
-                or p.get("log_statement", "").strip().lower() == "all"
+            return pgaudit_logs_data(params(g))
         return None
 
     def _redshift_audit(self, a: Asset, r: IacResource) -> None:
