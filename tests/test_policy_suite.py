@@ -214,3 +214,5 @@ def test_the_policy_catalogue_page_lists_every_shipped_policy_with_its_articles(
     for pid, arts in rows.items():
         assert [int(a) for a in arts.split(", ")] == list(shipped[pid].articles), pid
     assert f"dsscan ships {len(shipped)} Rego policies" in doc
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| (DS-[A-Z]+-\d+) \|", readme, flags=re.M)) == set(shipped)
