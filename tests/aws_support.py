@@ -37,6 +37,23 @@ def fake_env(monkeypatch: Any) -> None:
         monkeypatch.setenv(k, v)
 
 
+def act_as_user_denied(monkeypatch: Any, denied: list[str]) -> None:
+    """From here on, act as an IAM user that may do everything except ``denied``: moto
+    enforces IAM after the first calls left unauthenticated (``set_initial_no_auth_action_
+    count(3)`` on the test: the three calls made here)."""
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="scanner")
+    iam.put_user_policy(UserName="scanner", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": denied, "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="scanner")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the old credentials
+
+
 def by_name(inv: Any, name: str, kind: str | None = None) -> dict[str, Any]:
     hits = [a for a in inv.assets if a.get("name") == name and (kind is None or a["kind"] == kind)]
     assert len(hits) == 1, f"{name}: {len(hits)} assets"

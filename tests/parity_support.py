@@ -15,3 +15,13 @@ def record_program(tmp_path_factory: Any, program: Path) -> dict[str, Path]:
     d = tmp_path_factory.mktemp(program.name)
     record(str(program), export=str(d / "stack-export.json"), preview=str(d / "preview.json"))
     return {"export": d / "stack-export.json", "preview": d / "preview.json"}
+
+
+def pulumi_inventory(source: str, program: Path, recorded: dict[str, Path]) -> Any:
+    """The inventory of one Pulumi description of ``program``: ``"program"`` (run under the
+    mocks), or the recorded ``"export"`` / ``"preview"``."""
+    from dsscan.scanners.iac.mapping import build_inventory
+    from dsscan.scanners.pulumi_source import read_path
+
+    path = program if source == "program" else recorded[source]
+    return build_inventory(read_path(str(path)).resources, tool="pulumi", files=[str(path)])

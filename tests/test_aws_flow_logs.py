@@ -8,7 +8,7 @@ import json
 
 import boto3
 import pytest
-from aws_support import REGION, by_name, fake_env, vpc_with_subnets
+from aws_support import REGION, act_as_user_denied, by_name, fake_env, vpc_with_subnets
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
@@ -60,26 +60,9 @@ def test_vpc_flow_logs_are_read_onto_their_domain_and_subnet_logs_do_not_count()
     assert core_subnets  # (the subnets exist: the VPC is a domain of subnets too)
 
 
-def _act_as_user_denied(monkeypatch, denied: list[str]) -> None:
-    """From here on, act as an IAM user that may do everything except ``denied``: moto
-    enforces IAM after the first three (unauthenticated) calls, made here (as in
-    tests/test_aws_scanner.py)."""
-    iam = boto3.client("iam", region_name=REGION)
-    iam.create_user(UserName="scanner")
-    iam.put_user_policy(UserName="scanner", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": denied, "Resource": "*"}]}))
-    key = iam.create_access_key(UserName="scanner")["AccessKey"]
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the old credentials
-
-
 @set_initial_no_auth_action_count(3)
 def test_unreadable_flow_logs_are_unknown_and_a_logging_gap(monkeypatch):
-    _act_as_user_denied(monkeypatch, ["ec2:DescribeFlowLogs"])
+    act_as_user_denied(monkeypatch, ["ec2:DescribeFlowLogs"])
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc_with_subnets(ec2, "10.10.0.0/16", "prod-core", "core")
     d = by_name(scan(), "prod-core", "network_domain")

@@ -16,6 +16,7 @@ from aws_support import (
     ACCOUNT,
     DR_REGION,
     REGION,
+    act_as_user_denied,
     bucket,
     by_name,
     fake_env,
@@ -377,25 +378,9 @@ def test_every_call_made_is_a_declared_operation():
 
 # --- fail closed -----------------------------------------------------------------------------
 
-def _act_as_user_denied(monkeypatch, denied: list[str]) -> None:
-    """From here on, act as an IAM user that may do everything except ``denied``: moto
-    enforces IAM after the first three (unauthenticated) calls, made here."""
-    iam = boto3.client("iam", region_name=REGION)
-    iam.create_user(UserName="scanner")
-    iam.put_user_policy(UserName="scanner", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": denied, "Resource": "*"}]}))
-    key = iam.create_access_key(UserName="scanner")["AccessKey"]
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the old credentials
-
-
 @set_initial_no_auth_action_count(3)
 def test_access_denied_makes_scopes_and_facets_not_assessed(monkeypatch):
-    _act_as_user_denied(monkeypatch, ["s3:GetBucketPolicy",
+    act_as_user_denied(monkeypatch, ["s3:GetBucketPolicy",
                                       "elasticache:DescribeReplicationGroups",
                                       "rds:DescribeDBSnapshots"])
     bucket("guarded", tags={"dsscan:level": "important"})
@@ -417,7 +402,7 @@ def test_access_denied_makes_scopes_and_facets_not_assessed(monkeypatch):
 
 @set_initial_no_auth_action_count(3)
 def test_unreadable_kms_key_leaves_the_key_type_unknown(monkeypatch):
-    _act_as_user_denied(monkeypatch, ["kms:DescribeKey"])
+    act_as_user_denied(monkeypatch, ["kms:DescribeKey"])
     cmk = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
     boto3.client("rds", region_name=REGION).create_db_instance(
         DBInstanceIdentifier="db2", Engine="postgres", DBInstanceClass="db.t3.micro",
@@ -431,7 +416,7 @@ def test_unreadable_kms_key_leaves_the_key_type_unknown(monkeypatch):
 
 @set_initial_no_auth_action_count(3)
 def test_failed_role_assumption_is_a_gap_for_that_account(monkeypatch):
-    _act_as_user_denied(monkeypatch, ["sts:AssumeRole"])
+    act_as_user_denied(monkeypatch, ["sts:AssumeRole"])
     bucket("own-bucket")
     inv = scan(services=["s3"], accounts=[ACCOUNT, "444444444444"], role_name="DsscanReadOnly")
     assert inv.gaps == [{"scope": "account 444444444444",

@@ -20,7 +20,7 @@ from aws_support import fake_env
 from botocore.stub import Stubber
 from moto import mock_aws
 from parity_estate import ACCOUNT, EXPECTED, REGION, provision
-from parity_support import record_program
+from parity_support import pulumi_inventory, record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -163,9 +163,7 @@ def test_provider_defaults_and_new_stores_give_one_verdict(source, defaults_reco
         inv = build_inventory(read_plan(str(DEFAULTS_PLAN)), tool="terraform",
                               files=[str(DEFAULTS_PLAN)])
     else:
-        path = DEFAULTS_PROGRAM if source == "program" else defaults_recorded[source]
-        inv = build_inventory(read_path(str(path)).resources, tool="pulumi",
-                              files=[str(path)])
+        inv = pulumi_inventory(source, DEFAULTS_PROGRAM, defaults_recorded)
     assert {a["name"] for a in inv.assets if a["kind"] not in (
         "network_domain", "security_group", "key")} == {
         "bank-reports", "sessions", "scratch", "warehouse", "graph", "docs", "search",

@@ -22,7 +22,7 @@ import pytest
 from aws_support import fake_env
 from moto import mock_aws
 from parity_estate import _session
-from parity_support import record_program
+from parity_support import pulumi_inventory, record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -30,7 +30,6 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi_source import read_path
 from dsscan.scanners.terraform import read_plan
 
 ACCOUNT, REGION = "111111111111", "cn-north-1"
@@ -154,6 +153,5 @@ def test_the_estate_in_moto_gives_the_same_findings(live):
 @pytest.mark.slow
 @pytest.mark.parametrize("source", ["program", "export", "preview"])
 def test_pulumi_descriptions_give_the_same_findings(source, recorded):
-    path = PROGRAM if source == "program" else recorded[source]
-    inv = build_inventory(read_path(str(path)).resources, tool="pulumi", files=[str(path)])
+    inv = pulumi_inventory(source, PROGRAM, recorded)
     assert verdicts(inv) == (EXPECTED, set())

@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 from aws_support import ClientHooks, StandIn, fake_env
-from parity_support import record_program
+from parity_support import pulumi_inventory, record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -24,7 +24,6 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi_source import read_path
 from dsscan.scanners.terraform import read_plan
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -160,8 +159,7 @@ def test_terraform_plan() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("source", ["program", "export", "preview"])
 def test_pulumi_program_export_and_preview(source: str, recorded: dict[str, Path]) -> None:
-    path = PROGRAM if source == "program" else recorded[source]
-    _check(build_inventory(read_path(str(path)).resources, tool="pulumi", files=[str(path)]))
+    _check(pulumi_inventory(source, PROGRAM, recorded))
 
 
 @pytest.mark.slow

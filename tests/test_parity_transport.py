@@ -18,7 +18,7 @@ import boto3
 import pytest
 from aws_support import REGION, fake_env
 from moto import mock_aws
-from parity_support import record_program
+from parity_support import pulumi_inventory, record_program
 
 from dsscan.config import Config
 from dsscan.inventory import Inventory
@@ -26,7 +26,6 @@ from dsscan.pipeline import ScanOptions, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
 from dsscan.scanners.iac.mapping import build_inventory
-from dsscan.scanners.pulumi_source import read_path
 from dsscan.scanners.terraform import read_plan
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -71,8 +70,7 @@ def recorded(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("source", ["program", "export", "preview"])
 def test_pulumi(source, recorded):
-    path = PROGRAM if source == "program" else recorded[source]
-    inv = build_inventory(read_path(str(path)).resources, tool="pulumi", files=[str(path)])
+    inv = pulumi_inventory(source, PROGRAM, recorded)
     assert verdicts(inv) == expected()
 
 

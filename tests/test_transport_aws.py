@@ -14,7 +14,7 @@ import json
 
 import boto3
 import pytest
-from aws_support import REGION, bucket, by_name, fake_env
+from aws_support import REGION, act_as_user_denied, bucket, by_name, fake_env
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
@@ -147,18 +147,7 @@ def test_what_cannot_be_read_is_a_gap_on_the_encryption_facet(monkeypatch):
     the first three calls, made here). moto's IAM does not tell EFS actions apart (it denies
     DescribeFileSystems too): EFS's unreadable policy is pinned with a stand-in in
     test_efs_policy_that_cannot_be_read_is_a_gap."""
-    iam = boto3.client("iam", region_name=REGION)
-    iam.create_user(UserName="scanner")
-    iam.put_user_policy(UserName="scanner", PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Resource": "*", "Action": [
-                "rds:DescribeDBParameters", "dynamodb:GetResourcePolicy"]}]}))
-    key = iam.create_access_key(UserName="scanner")["AccessKey"]
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    monkeypatch.delenv("AWS_SESSION_TOKEN")
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches the old credentials
+    act_as_user_denied(monkeypatch, ["rds:DescribeDBParameters", "dynamodb:GetResourcePolicy"])
     rds = boto3.client("rds", region_name=REGION)
     _pg(rds, "pg-on", "postgres16", {"rds.force_ssl": "1"})
     _db(rds, "ledger", "postgres", "pg-on")
