@@ -1,9 +1,9 @@
 """Evaluate the policy library over assets: chunks in, deny / not_assessed items out.
 
 Shape that scales (docs/architecture.md §4): the library is loaded once per engine; each chunk
-of assets is handed over as one JSON string and ONE rule — generated here, gathering every
-policy's ``deny``, ``not_assessed`` and ``assessed`` — is evaluated, so cost grows linearly
-with assets.
+of assets is handed over as one JSON string and ONE rule — generated here, gathering the
+``deny``, ``not_assessed`` and ``assessed`` of the policies the chunk's kinds need
+(dsscan/engines/scope.py) — is evaluated, so cost grows linearly with assets.
 Large inventories are spread over a small process pool, one engine per worker; results are
 deduplicated and sorted, so they never depend on chunking or scheduling.
 
@@ -29,6 +29,7 @@ import orjson
 
 from dsscan import policy_input
 from dsscan.engines import EngineError, RegoEngine, make_engine
+from dsscan.engines.scope import Scope, group_rule, plan_chunks, scope, unscoped
 from dsscan.engines.worker import read_frame, write_frame
 from dsscan.errors import PolicyError
 from dsscan.gc_pause import gc_paused
@@ -75,13 +76,19 @@ def policy_results(library: PolicyLibrary, package: str) -> str:
             f'"assessed": {assessed}}}')
 
 
-def aggregator_module(library: PolicyLibrary) -> str:
-    """A module whose one rule maps policy id → {"deny", "not_assessed", "assessed"}."""
-    lines = [f"package {AGGREGATE_PACKAGE}", "", "import rego.v1", "", "results := {"]
-    for p in library.policies:
-        lines.append(f'\t"{p.id}": {policy_results(library, p.package)},')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+def aggregator_module(library: PolicyLibrary, sc: Scope | None = None) -> str:
+    """A module whose rule ``results`` maps policy id → {"deny", "not_assessed", "assessed"}
+    for every policy, and, given a scope, one rule ``results_<i>`` per group of policies."""
+    lines = [f"package {AGGREGATE_PACKAGE}", "", "import rego.v1", ""]
+    packages = {p.id: p.package for p in library.policies}
+    named = [("results", tuple(packages))]
+    if sc is not None:
+        named += [(group_rule(i), ids) for i, ids in enumerate(sc.groups)]
+    for name, ids in named:
+        lines.append(f"{name} := {{")
+        lines += [f'\t"{pid}": {policy_results(library, packages[pid])},' for pid in ids]
+        lines += ["}", ""]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -96,9 +103,9 @@ class EngineSpec:
 
     @classmethod
     def build(cls, library: PolicyLibrary, config_data: dict[str, Any],
-              engine: str = "regorus") -> EngineSpec:
+              engine: str = "regorus", sc: Scope | None = None) -> EngineSpec:
         modules = (*library.modules, ("dsscan_internal/aggregate.rego",
-                                      aggregator_module(library)))
+                                      aggregator_module(library, sc)))
         return cls(modules=tuple(modules),
                    data_json=dumps({"dsscan": {"config": config_data}}),
                    policies=tuple((p.id, p.package, library.result_rules(p.package))
@@ -123,18 +130,20 @@ class Evaluator:
         self.spec = spec
         self._engine = spec.load()
 
-    def run_chunk(self, input_json: str) -> dict[str, dict[str, list[Any]]]:
-        out = orjson.loads(self.run_chunk_json(input_json))
+    def run_chunk(self, input_json: str,
+                  rule: str = AGGREGATE_RULE) -> dict[str, dict[str, list[Any]]]:
+        out = orjson.loads(self.run_chunk_json(input_json, rule))
         if not isinstance(out, dict):
             raise PolicyError(_NO_RESULT)
         return out
 
-    def run_chunk_json(self, input_json: str) -> str:
-        """The results as the engine's JSON text: a worker passes them on without parsing and
-        re-serializing them (2% of its time), the parent parses them once."""
+    def run_chunk_json(self, input_json: str, rule: str = AGGREGATE_RULE) -> str:
+        """The results of ``rule`` (the aggregate of every policy, or of a group's) as the
+        engine's JSON text: a worker passes them on without parsing and re-serializing them
+        (2% of its time), the parent parses them once."""
         self._engine.set_input_json(input_json)
         try:
-            out = self._engine.eval_rule_json(AGGREGATE_RULE)
+            out = self._engine.eval_rule_json(rule)
         except EngineError as err:
             raise PolicyError(self._blame(input_json, err)) from None
         # The aggregate is an object literal: defined, it is JSON text starting with "{".
@@ -166,9 +175,13 @@ _NOT_FOR_REGO = ("attributes",)
 
 
 def _chunk_json(assets: Sequence[dict[str, Any]], start: int, chunk_size: int) -> bytes:
+    return _assets_json(assets[start:start + chunk_size])
+
+
+def _assets_json(assets: Sequence[dict[str, Any]]) -> bytes:
     chunk = [a if a.keys().isdisjoint(_NOT_FOR_REGO)
              else {k: v for k, v in a.items() if k not in _NOT_FOR_REGO}
-             for a in assets[start:start + chunk_size]]
+             for a in assets]
     return b'{"assets":' + orjson.dumps(chunk) + b"}"
 
 
@@ -181,33 +194,47 @@ def chunk_inputs(assets: Sequence[dict[str, Any]], chunk_size: int) -> Iterator[
 def evaluate(library: PolicyLibrary, assets: Sequence[dict[str, Any]],
              config_data: dict[str, Any], chunk_size: int = DEFAULT_CHUNK_SIZE,
              workers: int | None = None,
-             engine: str = "regorus") -> EvalOutput:
+             engine: str = "regorus", scoped: bool = True) -> EvalOutput:
     """Run every policy of ``library`` over ``assets`` (classified, with ``ctx``).
 
     ``workers``: None picks min(2, CPUs) for large inputs and stays in-process for small ones;
-    1 always stays in-process. Raises PolicyError (one line) if a policy fails at run time or
-    produces an item that breaks the output contract.
+    1 always stays in-process. ``scoped``: each shipped policy sees only the assets of its
+    METADATA kinds (dsscan/engines/scope.py; False hands every policy every asset, the
+    reference the tests compare with). Raises PolicyError (one line) if a policy fails at run
+    time or produces an item that breaks the output contract.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     if not library.policies or not assets:
         return EvalOutput()
-    n_chunks = -(-len(assets) // chunk_size)
+    sc = scope(library) if scoped else unscoped(library)
+    chunks = plan_chunks(assets, sc, chunk_size)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(assets) >= MIN_ASSETS_FOR_POOL else 1
-    workers = max(1, min(workers, n_chunks))
+    workers = max(1, min(workers, len(chunks)))
     if policy_input.check_enabled():  # tests / debugging: Python keeps to the schema
         policy_input.check_assets(assets, config_data, chunk_size)
-    spec = EngineSpec.build(library, config_data, engine)
+    spec = EngineSpec.build(library, config_data, engine, sc)
     with gc_paused():  # ~10 objects per finding, none in a cycle
         if workers == 1:
             ev = Evaluator(spec)
-            return _collect(counted((ev.run_chunk(doc)
-                                     for doc in chunk_inputs(assets, chunk_size)),
-                                    "evaluating", n_chunks, "chunks"))
-        # Results are collected as they come, while the workers go on with the next chunks.
-        with contextlib.closing(_run_pool(spec, assets, chunk_size, workers)) as results:
-            return _collect(counted(results, "evaluating", n_chunks, "chunks"))
+            results = (ev.run_chunk(_assets_json(chunk).decode("utf-8"), _rule(g))
+                       for g, chunk in chunks)
+            out = _collect(counted(results, "evaluating", len(chunks), "chunks"))
+        else:
+            # Results are collected as they come, while the workers go on with the next chunks.
+            with contextlib.closing(_run_pool(spec, chunks, workers)) as pooled:
+                out = _collect(counted(pooled, "evaluating", len(chunks), "chunks"))
+    # A policy none of whose kinds is in the inventory judged nothing: an empty ``assessed``,
+    # as when it walks assets none of which it judges.
+    for p in library.policies:
+        if p.package in library.assessed_packages:
+            out.assessed.setdefault(p.id, set())
+    return out
+
+
+def _rule(group: int) -> str:
+    return f"data.{AGGREGATE_PACKAGE}.{group_rule(group)}"
 
 
 # --- worker processes ----------------------------------------------------------------------
@@ -282,7 +309,7 @@ class _Worker:
         self._stderr.close()
 
 
-def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: int,
+def _run_pool(spec: EngineSpec, chunks: Sequence[tuple[int, Sequence[dict[str, Any]]]],
               workers: int) -> Iterator[dict[str, dict[str, list[Any]]]]:
     """Spread chunks over ``workers`` subprocesses, one chunk in flight per worker; yields
     each chunk's results in chunk order, as soon as they and those before them are in.
@@ -293,7 +320,7 @@ def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: in
     the workers evaluate, so a worker that finishes is handed it at once, before its
     result is parsed.
     """
-    n_chunks = -(-len(assets) // chunk_size)
+    n_chunks = len(chunks)
     arrived: dict[int, Any] = {}  # results not yet yielded, by chunk
     next_out = 0
     ahead: tuple[int, bytes] | None = None  # the next chunk, serialized
@@ -302,7 +329,7 @@ def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: in
     def give(w: _Worker) -> bool:
         nonlocal ahead
         if ahead is None and (i := next(todo, None)) is not None:
-            ahead = (i, _chunk_json(assets, i * chunk_size, chunk_size))
+            ahead = (i, _payload(*chunks[i]))
         if ahead is None:
             w.chunk = None
             return False
@@ -314,7 +341,7 @@ def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: in
     def serialize_ahead() -> None:
         nonlocal ahead
         if ahead is None and (i := next(todo, None)) is not None:
-            ahead = (i, _chunk_json(assets, i * chunk_size, chunk_size))
+            ahead = (i, _payload(*chunks[i]))
 
     pool: list[_Worker] = []
     with tempfile.TemporaryDirectory(prefix="dsscan-engine-") as tmp:
@@ -346,6 +373,11 @@ def _run_pool(spec: EngineSpec, assets: Sequence[dict[str, Any]], chunk_size: in
         finally:
             for w in pool:
                 w.close(abort=not done)
+
+
+def _payload(group: int, chunk: Sequence[dict[str, Any]]) -> bytes:
+    """A worker's frame: the rule to evaluate, a newline, the chunk's input JSON."""
+    return _rule(group).encode("ascii") + b"\n" + _assets_json(chunk)
 
 
 # --- results -------------------------------------------------------------------------------

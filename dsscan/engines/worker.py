@@ -6,7 +6,8 @@ multi-threaded caller. Frames are an 8-byte big-endian length then a JSON payloa
 
     argv:            the path of a JSON file with the spec
                      {"modules", "data_json", "policies", "engine"};
-    parent → worker: one frame per chunk (the chunk's input JSON);
+    parent → worker: one frame per chunk: the rule to evaluate (``data.…``), a newline,
+                     the chunk's input JSON;
     worker → parent: {"ready": true} (or {"error": ...}) once loaded, then
                      {"ok": <results>} or {"error": "<one line>"} per chunk.
 """
@@ -59,10 +60,12 @@ def main(spec_path: str) -> int:
         write_frame(stdout, orjson.dumps({"error": str(e)}))
         return 1
     write_frame(stdout, b'{"ready":true}')
-    while (doc := read_frame(stdin)) is not None:
+    while (frame := read_frame(stdin)) is not None:
+        rule, _, doc = frame.partition(b"\n")
         try:
             # The engine's JSON text goes back as it is: the parent parses it once.
-            reply = b'{"ok":' + ev.run_chunk_json(doc.decode("utf-8")).encode("utf-8") + b"}"
+            out = ev.run_chunk_json(doc.decode("utf-8"), rule.decode("ascii"))
+            reply = b'{"ok":' + out.encode("utf-8") + b"}"
         except PolicyError as e:
             reply = orjson.dumps({"error": str(e)})
         write_frame(stdout, reply)

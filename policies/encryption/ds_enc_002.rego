@@ -126,8 +126,8 @@ source_unknown(s, strength) if {
 
 # --- copies --------------------------------------------------------------------------------
 
-# Copies: backups and snapshots, and other assets with copy sources (a replica; not a
-# derived table, which copy_source rules out). Plain field reads first.
+# Copies: backups and snapshots, and stores with copy sources (a replica; not a derived
+# table, which copy_source rules out). Plain field reads first.
 copy_assets := array.concat(
 	[a |
 		some a in data.dsscan.lib.assets
@@ -137,6 +137,7 @@ copy_assets := array.concat(
 	[a |
 		some a in data.dsscan.lib.assets
 		a.ctx.sources != []
+		a.kind in data.dsscan.lib.store_kinds
 		a.ctx.assessable
 		not a.kind == "backup"
 		not a.kind == "snapshot"

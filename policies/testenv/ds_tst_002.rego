@@ -32,11 +32,12 @@ unmasked(a) := [d |
 
 # Plain field reads first: few assets are in a test environment, fewer were sampled. (A
 # sampled or failed sampling status implies a content object.)
+# Stores and their copies (dsscan.lib.assessable_data: the kinds of METADATA); identifiers in
+# a log are another duty's.
 deny contains finding if {
-	some a in data.dsscan.lib.assets
+	some a in data.dsscan.lib.assessable_data
 	a.ctx.test == true
 	a.content.status == "sampled"
-	a.ctx.assessable
 	ds := unmasked(a)
 	count(ds) > 0
 	detectors := sort({x | some d in ds; x := d.detector; is_string(x)})
@@ -60,10 +61,9 @@ deny contains finding if {
 }
 
 not_assessed contains item if {
-	some a in data.dsscan.lib.assets
+	some a in data.dsscan.lib.assessable_data
 	a.ctx.test == true
 	a.content.status == "error"
-	a.ctx.assessable
 	reason := object.get(a, ["content", "reason"], null)
 	item := {"asset": a.id, "reason": concat("", ["content sampling failed", suffix(reason)])}
 }
