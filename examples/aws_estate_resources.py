@@ -488,7 +488,7 @@ def _vaults(est: _Estate) -> None:
 
 # --- operation logs (Art. 43) -------------------------------------------------------------------
 def _logging(est: _Estate) -> None:
-    """The twins of examples/build_bank_estate.py's operation-log block: a trail recording
+    """The twins of examples/bank_estate_logging.py (bank-estate.json): a trail recording
     every table and two buckets into bank-audit-logs (400 days) and a log group (1096 days);
     the production databases' pgaudit logs exported (core-ledger's group kept 90 days);
     risk-warehouse's audit log to bank-audit-logs. bank-statements and legacy-reports (a

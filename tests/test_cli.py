@@ -83,7 +83,7 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     assert set(kms) == {"cards", "risk", "dr-backup"}
     assert "rotation" in kms["cards"] and "anyone" in kms["risk"]
     assert "pending deletion" in kms["dr-backup"]
-    # Operation logs by level (Art. 43): the twins of examples/build_bank_estate.py. moto
+    # Operation logs by level (Art. 43): the twins of examples/bank_estate_logging.py. moto
     # cannot list CloudTrail Lake stores: unlogged buckets are not assessed, never passed.
     assert {("DS-LOG-002", "core-ledger"), ("DS-LOG-002", "risk-warehouse"),
             ("DS-LOG-001", "test-customer-db")} <= found

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws import restores
-from dsscan.scanners.aws.base import Scope, call, json_document, pages, tag_dict
+from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
@@ -95,13 +95,8 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     with facet(a, "tags"):
         a["tags"] = tag_dict(dict(pages(bk, "list_tags", "Tags", ResourceArn=arn)))
     with facet(a, "access"):
-        try:
-            raw = call(bk, "get_backup_vault_access_policy", BackupVaultName=name)["Policy"]
-        except ReadFailure as e:
-            if e.code != "ResourceNotFoundException":
-                raise
-            raw = None
-        policy = json_document(raw, bk, "get_backup_vault_access_policy")
+        policy = resource_policy(bk, "get_backup_vault_access_policy",
+                                 {"ResourceNotFoundException"}, BackupVaultName=name)
         verdict = judge(policy, "backup")
         access["wildcard_principal"] = verdict.wildcard_principal
         access["public"] = verdict.public

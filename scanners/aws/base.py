@@ -7,6 +7,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,6 +107,20 @@ def json_document(raw: Any, client: Any, method: str) -> Any:
     except (ValueError, TypeError):
         raise ReadFailure(_service(client), _operation(client, method),
                           MalformedReply(detail="the policy is not JSON")) from None
+
+
+def resource_policy(client: Any, method: str, absent: AbstractSet[str], **params: Any) -> Any:
+    """A resource policy (its reply's ``Policy``, parsed by :func:`json_document`); None when
+    the call fails with one of the ``absent`` codes, the service's way of saying the resource
+    has no policy. Any other failure, and a policy that is not JSON, is a ReadFailure: a gap,
+    never "no policy"."""
+    try:
+        reply = call(client, method, **params)
+    except ReadFailure as e:
+        if e.code in absent:
+            return None
+        raise
+    return json_document(reply["Policy"], client, method)
 
 
 def tag_dict(tags: Any) -> dict[str, str]:

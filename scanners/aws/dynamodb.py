@@ -17,9 +17,9 @@ from dsscan.scanners.aws.base import (
     Asset,
     Scope,
     call,
-    json_document,
     malformed,
     pages,
+    resource_policy,
     tag_dict,
 )
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
@@ -71,14 +71,8 @@ def collect(scope: Scope) -> None:
                                                setting="aws:SecureTransport")
         with facet(a, "access"):
             try:
-                raw = call(ddb, "get_resource_policy", ResourceArn=a["id"])["Policy"]
-            except ReadFailure as e:
-                if e.code != "PolicyNotFoundException":
-                    add_asset_gap(a, "encryption", e.reason)
-                    raise
-                raw = None
-            try:
-                doc = json_document(raw, ddb, "get_resource_policy")
+                doc = resource_policy(ddb, "get_resource_policy", {"PolicyNotFoundException"},
+                                      ResourceArn=a["id"])
             except ReadFailure as e:
                 add_asset_gap(a, "encryption", e.reason)
                 raise

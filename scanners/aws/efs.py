@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsscan.scanners.aws.base import Asset, Scope, call, json_document, pages, tag_dict
+from dsscan.scanners.aws.base import Asset, Scope, call, pages, resource_policy, tag_dict
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.transport import from_policy, unread
@@ -66,13 +66,8 @@ def _in_transit(a: Asset, efs: Any, fid: str) -> dict[str, Any]:
     """The file-system policy: does it deny every request made without TLS? No policy
     (PolicyNotFound) admits plaintext mounts; one that cannot be read is a gap."""
     try:
-        try:
-            raw = call(efs, "describe_file_system_policy", FileSystemId=fid)["Policy"]
-        except ReadFailure as e:
-            if e.code != "PolicyNotFound":
-                raise
-            raw = None
-        return from_policy(json_document(raw, efs, "describe_file_system_policy"),
+        return from_policy(resource_policy(efs, "describe_file_system_policy",
+                                           {"PolicyNotFound"}, FileSystemId=fid),
                            "file_system_policy", "efs")
     except ReadFailure as e:
         add_asset_gap(a, "encryption", e.reason)

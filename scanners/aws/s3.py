@@ -24,9 +24,9 @@ from dsscan.scanners.aws.base import (
     Asset,
     Scope,
     call,
-    json_document,
     pages,
     required_bool,
+    resource_policy,
     tag_dict,
 )
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
@@ -132,9 +132,7 @@ def read_bucket(scope: Scope, name: str, region: str,
         pab = got["PublicAccessBlockConfiguration"] if got is not None else None
         pab_read = True
     with facet(a, "access"):
-        got = _absent(lambda: call(s3, "get_bucket_policy", Bucket=name), _NO_POLICY)
-        policy = json_document(got["Policy"] if got is not None else None, s3,
-                               "get_bucket_policy")
+        policy = resource_policy(s3, "get_bucket_policy", _NO_POLICY, Bucket=name)
         policy_read = True
     with facet(a, "access"):
         acl = call(s3, "get_bucket_acl", Bucket=name)
@@ -248,10 +246,8 @@ def _access_points(scope: Scope, a: Asset, name: str, region: str,
                                             AccountId=scope.account, Name=ap), _NO_AP_POLICY)
         aws_public = required_bool(status["PolicyStatus"], "IsPublic") \
             if status is not None else False
-        raw = _absent(lambda ap=ap: call(s3c, "get_access_point_policy",
-                                         AccountId=scope.account, Name=ap), _NO_AP_POLICY)
-        verdict = judge(json_document(raw["Policy"] if raw is not None else None, s3c,
-                                      "get_access_point_policy"), "s3")
+        verdict = judge(resource_policy(s3c, "get_access_point_policy", _NO_AP_POLICY,
+                                        AccountId=scope.account, Name=ap), "s3")
         if verdict.public is None:
             add_asset_gap(a, "access", f"the policy of access point {ap} could not be judged: "
                                        f"{verdict.reasons[0]}")
