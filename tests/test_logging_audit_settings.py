@@ -97,6 +97,25 @@ def test_redshift_audit(on: bool, activity: bool | None, dest: str, exports: lis
     assert redshift_audit(on, activity, dest, exports, "logs", "w") == audit
 
 
+@pytest.mark.parametrize(("setting", "logs"), [
+    ({"Name": "SERVER_AUDIT_EVENTS", "Value": "CONNECT"}, False),
+    ({"Name": "SERVER_AUDIT_EVENTS", "Value": "CONNECT,QUERY", "DefaultValue": "CONNECT,QUERY"},
+     True),
+    # listed with its default only, or with nothing: the default, CONNECT,QUERY
+    ({"Name": "SERVER_AUDIT_EVENTS", "DefaultValue": "CONNECT,QUERY"}, True),
+    ({"Name": "SERVER_AUDIT_EVENTS"}, True),
+    ({"Name": "SERVER_AUDIT_EVENTS", "Value": "QUERY_DDL", "DefaultValue": "CONNECT,QUERY"},
+     False),
+    ({"Name": "server_audit_events", "Value": "query"}, True),
+    ({"Name": "SERVER_AUDIT_EVENTS", "Value": ""}, None),
+])
+def test_option_settings_as_described(setting: dict[str, Any], logs: bool | None) -> None:
+    from dsscan.scanners.aws.audit_logs import mariadb_audit_in_options, option_settings
+
+    option = {"OptionName": "MARIADB_AUDIT_PLUGIN", "OptionSettings": [setting]}
+    assert mariadb_audit_in_options({"MARIADB_AUDIT_PLUGIN": option_settings(option)}) is logs
+
+
 # -- live: MySQL/MariaDB option groups in moto ---------------------------------------------------
 
 # (instance, engine, the audit plugin's option settings (None: no plugin option; "default": no

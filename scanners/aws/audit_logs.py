@@ -66,10 +66,8 @@ class RdsAudit:
         if key not in self.cache:
             try:
                 if kind == "option":
-                    # option name -> {setting name (upper case): value}
                     self.cache[key] = {
-                        o.get("OptionName"): {str(x.get("Name") or "").upper(): x.get("Value")
-                                              for x in o.get("OptionSettings") or []}
+                        o.get("OptionName"): option_settings(o)
                         for g in pages(self.rds, "describe_option_groups", "OptionGroupsList",
                                        OptionGroupName=name) for o in g.get("Options") or []}
                 else:
@@ -145,6 +143,18 @@ def pgaudit_logs_data(p: dict[str, str]) -> bool:
         {"read", "write", "all"} & excluded)
     pgaudit = "pgaudit" in p.get("shared_preload_libraries", "").lower() and data
     return pgaudit or p.get("log_statement", "").strip().lower() == "all"
+
+
+def option_settings(option: dict[str, Any]) -> dict[str, Any]:
+    """{setting name (upper case): value} of one option of DescribeOptionGroups; a setting
+    listed without a Value has its DefaultValue, one with neither is left out (the documented
+    default applies)."""
+    out: dict[str, Any] = {}
+    for x in option.get("OptionSettings") or []:
+        value = x.get("Value", x.get("DefaultValue"))
+        if x.get("Name") and value is not None:
+            out[str(x["Name"]).upper()] = value
+    return out
 
 
 # RDS's default when the option does not set SERVER_AUDIT_EVENTS (the RDS User Guide, MariaDB
