@@ -15,9 +15,11 @@
 #   remediation: |
 #     Add a CloudTrail data-event selector (or advanced event selector) for the bucket or
 #     table to a recording trail, or turn on S3 server access logging; for RDS/Aurora enable
-#     the audit log (MariaDB audit plugin option / server_audit_logging for Aurora MySQL,
-#     pgaudit for PostgreSQL) and export it (EnabledCloudwatchLogsExports: audit or
-#     postgresql); for Redshift turn on audit logging to S3 or CloudWatch Logs.
+#     the audit log (MariaDB audit plugin option with SERVER_AUDIT_EVENTS including QUERY /
+#     server_audit_logging for Aurora MySQL, pgaudit logging read and write for PostgreSQL)
+#     and export it (EnabledCloudwatchLogsExports: audit or postgresql); for Redshift turn on
+#     audit logging to S3 or CloudWatch Logs (exporting useractivitylog) and set
+#     enable_user_activity_logging=true in the cluster parameter group.
 #   kinds: [object_store, table, database, warehouse]
 #   reads: [logging]
 package dsscan.policy.ds_log_001

@@ -5,8 +5,10 @@ exported (``logging.audit``: ``enabled`` and ``destinations``). What "enabled" m
 engine (a setting that cannot be read, or an engine not listed: null, never a pass; AWS's default
 option and parameter groups, which cannot be modified, turn nothing on):
 
-- MySQL and MariaDB: an option group of the instance holds ``MARIADB_AUDIT_PLUGIN``; the
-  export is the ``audit`` log;
+- MySQL and MariaDB: an option group of the instance holds ``MARIADB_AUDIT_PLUGIN`` whose
+  ``SERVER_AUDIT_EVENTS`` records queries (``QUERY`` or ``QUERY_DML``; unset: RDS's default
+  ``CONNECT,QUERY``) -- connections, DDL, DCL or ``QUERY_DML_NO_SELECT`` (writes without
+  reads) alone are not a log of operations on data; the export is the ``audit`` log;
 - Aurora MySQL: the cluster parameter ``server_audit_logging`` is 1 (ON); export ``audit``;
 - PostgreSQL and Aurora PostgreSQL: ``shared_preload_libraries`` loads ``pgaudit`` and
   ``pgaudit.log`` is set (not ``none``), or ``log_statement`` is ``all``; export
@@ -16,13 +18,19 @@ Exported logs go to ``/aws/rds/instance/<id>/<log>`` (``/aws/rds/cluster/<id>/<l
 a cluster), the CloudWatch Logs group whose retention DS-LOG-002 judges. Each parameter or
 option group is read once per Region, whatever the number of databases using it.
 
-Redshift: DescribeLoggingStatus's ``LoggingEnabled`` (audit logging: connection and user
-logs, and user activity when ``enable_user_activity_logging`` is on), delivered to S3
-(``BucketName``) or CloudWatch Logs (``/aws/redshift/cluster/<id>/<log>`` per export).
+Redshift: operations on data are only in the *user activity log* (the connection and user
+logs hold logins and user definitions). It is written when DescribeLoggingStatus's
+``LoggingEnabled`` is true **and** the cluster's parameter group sets
+``enable_user_activity_logging`` to true (AWS's default group: false; a group that cannot be
+read, or a true value not yet applied to the cluster: unknown); it reaches S3 (``BucketName``:
+every log goes there) or, with destination ``cloudwatch``, only when ``LogExports`` has
+``useractivitylog`` (``/aws/redshift/cluster/<id>/useractivitylog``). The parameter groups are
+those DS-TRN-001 reads for ``require_ssl``: each read once per Region.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dsscan.scanners.aws.base import Asset, Scope, call, pages, required_bool
@@ -54,13 +62,14 @@ class RdsAudit:
         if name.startswith(("default:", "default.")):
             # AWS's default groups cannot be modified: no audit option, engine defaults only
             # (none of which turns auditing on). Not read.
-            return set() if kind == "option" else {}
+            return {}
         if key not in self.cache:
             try:
                 if kind == "option":
-                    self.cache[key] = {o.get("OptionName") for g in pages(
-                        self.rds, "describe_option_groups", "OptionGroupsList",
-                        OptionGroupName=name) for o in g.get("Options") or []}
+                    self.cache[key] = {
+                        o.get("OptionName"): option_settings(o)
+                        for g in pages(self.rds, "describe_option_groups", "OptionGroupsList",
+                                       OptionGroupName=name) for o in g.get("Options") or []}
                 else:
                     method = ("describe_db_cluster_parameters" if kind == "cluster"
                               else "describe_db_parameters")
@@ -86,8 +95,7 @@ class RdsAudit:
         if engine in _MYSQL and not cluster:
             names = [m["OptionGroupName"] for m in d.get("OptionGroupMemberships") or []
                      if m.get("OptionGroupName")]
-            return self._any(a, [("option", n) for n in names],
-                             lambda got: "MARIADB_AUDIT_PLUGIN" in got)
+            return self._any(a, [("option", n) for n in names], mariadb_audit_in_options)
         if engine in _AURORA_MYSQL and cluster:
             name = d.get("DBClusterParameterGroup")
             return self._any(a, [("cluster", name)] if name else [],
@@ -100,19 +108,27 @@ class RdsAudit:
             return self._any(a, groups, pgaudit_logs_data)
         return None  # an engine whose audit setting dsscan does not read: unknown
 
-    def _any(self, a: Asset, groups: list[tuple[str, str]], on: Any) -> bool | None:
+    def _any(self, a: Asset, groups: list[tuple[str, str]],
+             on: Callable[[Any], bool | None]) -> bool | None:
+        """True when one group turns the log of operations on, False when every group is
+        read and none does; otherwise unknown (a group unread, or a setting unreadable)."""
         if not groups:
             return None
-        seen: list[bool] = []
+        seen: list[bool | None] = []
         for kind, name in groups:
             got = self._read(kind, name)
             if isinstance(got, ReadFailure):
                 add_asset_gap(a, "logging", got.reason)
+                seen.append(None)
                 continue
-            seen.append(bool(on(got)))
-        if any(seen):
+            verdict = on(got)
+            if verdict is None:
+                add_asset_gap(a, "logging", f"the audit setting of {kind} group {name} "
+                                            "cannot be read")
+            seen.append(verdict)
+        if any(x is True for x in seen):
             return True
-        return False if len(seen) == len(groups) else None
+        return False if all(x is False for x in seen) else None
 
 
 def pgaudit_logs_data(p: dict[str, str]) -> bool:
@@ -129,9 +145,82 @@ def pgaudit_logs_data(p: dict[str, str]) -> bool:
     return pgaudit or p.get("log_statement", "").strip().lower() == "all"
 
 
+def option_settings(option: dict[str, Any]) -> dict[str, Any]:
+    """{setting name (upper case): value} of one option of DescribeOptionGroups; a setting
+    listed without a Value has its DefaultValue, one with neither is left out (the documented
+    default applies)."""
+    out: dict[str, Any] = {}
+    for x in option.get("OptionSettings") or []:
+        value = x.get("Value", x.get("DefaultValue"))
+        if x.get("Name") and value is not None:
+            out[str(x["Name"]).upper()] = value
+    return out
 
-def redshift_logging(scope: Scope, rs: Any, a: Asset, cid: str) -> None:
-    """Set ``a["logging"]`` of a Redshift cluster (audit logging and where it goes)."""
+
+# RDS's default when the option does not set SERVER_AUDIT_EVENTS (the RDS User Guide, MariaDB
+# Audit Plugin option settings).
+AUDIT_EVENTS_DEFAULT = "CONNECT,QUERY"
+
+
+def mariadb_audit_logs_data(settings: dict[str, Any]) -> bool | None:
+    """The MariaDB audit plugin (MySQL and MariaDB on RDS) logs reads and writes of data:
+    ``SERVER_AUDIT_EVENTS`` (unset: ``CONNECT,QUERY``) has ``QUERY`` (every statement) or
+    ``QUERY_DML`` (DML with SELECT). ``CONNECT``, ``QUERY_DDL``, ``QUERY_DCL`` record no
+    operation on data; ``QUERY_DML_NO_SELECT`` records writes but never reads, and reads of
+    sensitive data are what Art. 43 asks to trace: not enough alone. A value that is set but
+    empty or not a string: unknown. ``settings``: setting name (upper case) -> value. Shared
+    with scanners/iac."""
+    v = settings.get("SERVER_AUDIT_EVENTS", AUDIT_EVENTS_DEFAULT)
+    if not isinstance(v, str) or not v.strip():
+        return None
+    events = {e.strip().upper() for e in v.split(",")}
+    return bool(events & {"QUERY", "QUERY_DML"})
+
+
+def mariadb_audit_in_options(options: dict[str, dict[str, Any]]) -> bool | None:
+    """An option group (option name -> settings) turns the audit of operations on data on."""
+    if "MARIADB_AUDIT_PLUGIN" not in options:
+        return False
+    return mariadb_audit_logs_data(options["MARIADB_AUDIT_PLUGIN"])
+
+
+USER_ACTIVITY = "enable_user_activity_logging"
+
+
+def redshift_user_activity(params: dict[str, Any]) -> bool | None:
+    """``enable_user_activity_logging`` of a Redshift parameter group (not listed: false, the
+    default; neither true nor false: unknown). Shared with scanners/iac."""
+    value = params.get(USER_ACTIVITY)
+    v = "false" if value is None else str(value).strip().lower()
+    return {"true": True, "false": False}.get(v)
+
+
+def redshift_audit(on: bool, user_activity: bool | None, destination: str | None,
+                   exports: list[str] | None, bucket: str | None,
+                   cid: str | None) -> dict[str, Any]:
+    """``logging.audit`` of a Redshift cluster: ``enabled`` when audit logging is on and the
+    parameter group turns the user activity log on (the only log of operations on data);
+    ``destinations``: the S3 bucket (every log goes there), or with ``cloudwatch`` the
+    user activity log group when ``useractivitylog`` is exported (``exports`` None: not
+    known). Shared with scanners/iac."""
+    if not on:
+        return {"enabled": False, "destinations": []}
+    dests: list[dict[str, Any]] | None
+    if destination == "cloudwatch":
+        dests = None if exports is None else [
+            {"type": "cloudwatch_logs",
+             "log_group": f"/aws/redshift/cluster/{cid}/useractivitylog" if cid else None}
+        ] if "useractivitylog" in exports else []
+    else:
+        dests = [{"type": "s3", "bucket": bucket}] if bucket else []
+    return {"enabled": user_activity, "destinations": dests}
+
+
+def redshift_logging(scope: Scope, rs: Any, a: Asset, c: dict[str, Any],
+                     groups: ParameterGroups) -> None:
+    """Set ``a["logging"]`` of a Redshift cluster (audit logging and where it goes);
+    ``groups``: the Region's parameter groups, shared with DS-TRN-001's ``require_ssl``."""
+    cid = c["ClusterIdentifier"]
     a["logging"] = {"audit": {"enabled": None, "destinations": None}}
     try:
         got = call(rs, "describe_logging_status", ClusterIdentifier=cid)
@@ -139,11 +228,36 @@ def redshift_logging(scope: Scope, rs: Any, a: Asset, cid: str) -> None:
     except ReadFailure as e:
         add_asset_gap(a, "logging", e.reason)
         return
-    dests: list[dict[str, Any]] = []
-    if enabled:
-        if got.get("LogDestinationType") == "cloudwatch":
-            dests = [{"type": "cloudwatch_logs", "log_group": f"/aws/redshift/cluster/{cid}/{x}"}
-                     for x in got.get("LogExports") or []]
-        elif got.get("BucketName"):
-            dests = [{"type": "s3", "bucket": got["BucketName"]}]
-    a["logging"] = {"audit": {"enabled": enabled, "destinations": dests}}
+    activity = _user_activity(a, groups, c) if enabled else False
+    a["logging"] = {"audit": redshift_audit(
+        enabled, activity, got.get("LogDestinationType"), got.get("LogExports") or [],
+        got.get("BucketName"), cid)}
+
+
+def _user_activity(a: Asset, groups: ParameterGroups, c: dict[str, Any]) -> bool | None:
+    """``enable_user_activity_logging`` of the cluster's parameter group, as applied."""
+    g = next(iter(c.get("ClusterParameterGroups") or []), None) or {}
+    name = g.get("ParameterGroupName")
+    if not name:
+        add_asset_gap(a, "logging", "the reply names no cluster parameter group")
+        return None
+    if name.startswith("default."):
+        return False  # AWS's default group cannot be modified: user activity logging off
+    try:
+        on = redshift_user_activity(groups.values("describe_cluster_parameters", name))
+    except ReadFailure as e:
+        add_asset_gap(a, "logging", e.reason)
+        return None
+    if on is None:
+        add_asset_gap(a, "logging", f"parameter group {name} has an unreadable {USER_ACTIVITY}")
+        return None
+    # A static parameter: turned on in the group, it takes effect at the cluster's next
+    # reboot. Until then the cluster may not write the log.
+    status = {s.get("ParameterName"): s.get("ParameterApplyStatus")
+              for s in g.get("ClusterParameterStatusList") or []}.get(
+        USER_ACTIVITY, g.get("ParameterApplyStatus"))
+    if on and status not in (None, "in-sync"):
+        add_asset_gap(a, "logging", f"{USER_ACTIVITY} of parameter group {name} is not yet "
+                                    f"applied to the cluster ({status})")
+        return None
+    return on

@@ -62,16 +62,16 @@ def collect(scope: Scope) -> None:
                         "publicly_accessible": None}
         a["access"] = {"public": None}
         with facet(a, "network"):
-            groups = sorted(g["VpcSecurityGroupId"] for g in c["VpcSecurityGroups"])
+            sgs = sorted(g["VpcSecurityGroupId"] for g in c["VpcSecurityGroups"])
             public = required_bool(c, "PubliclyAccessible")
-            a["network"].update(security_groups=groups, publicly_accessible=public)
+            a["network"].update(security_groups=sgs, publicly_accessible=public)
             a["access"] = {"public": public}
         a["backup"] = {"native": {"enabled": None, "retention_days": None}}
         with facet(a, "backup"):
             days = c["AutomatedSnapshotRetentionPeriod"]
             a["backup"] = {"native": {"enabled": days > 0 if isinstance(days, int) else None,
                                       "retention_days": days if isinstance(days, int) else None}}
-        redshift_logging(scope, rs, a, cid)  # audit logs (Art. 43)
+        redshift_logging(scope, rs, a, c, groups)  # audit logs (Art. 43): the same groups
         scope.sink.add(a)
 
     for s in pages(rs, "describe_cluster_snapshots", "Snapshots"):

@@ -16,10 +16,14 @@ from the resources that declare them:
 * buckets: ``aws_s3_bucket_logging`` (or the inline ``logging`` block) -> ``logging.access_log``;
   ``aws_s3_bucket_lifecycle_configuration`` (or inline ``lifecycle_rule``) -> ``expiry``;
 * ``aws_db_instance`` / ``aws_rds_cluster``: ``enabled_cloudwatch_logs_exports`` and the audit
-  setting of the engine (``aws_db_option_group`` option ``MARIADB_AUDIT_PLUGIN``,
-  ``aws_db_parameter_group`` / ``aws_rds_cluster_parameter_group`` parameters, as
-  scanners/aws/audit_logs.py reads them; a group not in the plan: unknown);
-* ``aws_redshift_logging`` (or the cluster's ``logging`` block) -> ``logging.audit``.
+  setting of the engine (``aws_db_option_group`` option ``MARIADB_AUDIT_PLUGIN`` and its
+  ``SERVER_AUDIT_EVENTS`` option setting, ``aws_db_parameter_group`` /
+  ``aws_rds_cluster_parameter_group`` parameters), judged by the rules of
+  scanners/aws/audit_logs.py (a group not in the plan, or a value known after apply: unknown);
+* ``aws_redshift_logging`` (or the cluster's ``logging`` block) -> ``logging.audit``, with
+  ``enable_user_activity_logging`` of the ``aws_redshift_parameter_group`` named by
+  ``cluster_parameter_group_name`` (none: AWS's default group, off) and, to CloudWatch Logs,
+  ``useractivitylog`` in ``log_exports`` (scanners/aws/audit_logs.redshift_audit).
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.log_sinks import data_events, lifecycle_expiry
-from dsscan.scanners.aws.audit_logs import pgaudit_logs_data
+from dsscan.scanners.aws.audit_logs import (
+    USER_ACTIVITY,
+    mariadb_audit_in_options,
+    pgaudit_logs_data,
+    redshift_audit,
+    redshift_user_activity,
+)
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks, get
 
@@ -265,8 +275,7 @@ class LogMapping:
             g = group("option_group_name", ("aws_db_option_group",))
             if g is None or is_unknown(g):
                 return None if g is not None else False
-            return any(o.get("option_name") == "MARIADB_AUDIT_PLUGIN"
-                       for o in blocks(g.values, "option"))
+            return self._option_audit(a, g)
         if engine in _AURORA_MYSQL and cluster:
             g = group("db_cluster_parameter_group_name", ("aws_rds_cluster_parameter_group",))
             if g is None or is_unknown(g):
@@ -282,29 +291,101 @@ class LogMapping:
             return pgaudit_logs_data(params(g))
         return None
 
+    def _option_audit(self, a: Asset, g: IacResource) -> bool | None:
+        """The option group's audit plugin logs operations on data (the live rule,
+        mariadb_audit_in_options); an option or setting known only after apply: unknown."""
+        unsure = is_unknown(configured(g.values.get("option")))
+        options: dict[str, dict[str, Any]] = {}
+        for o in blocks(g.values, "option"):
+            name = configured(o.get("option_name"))
+            settings: dict[str, Any] = {}
+            open_names = is_unknown(configured(o.get("option_settings")))
+            for x in blocks(o, "option_settings"):
+                n = configured(x.get("name"))
+                open_names |= is_unknown(n)
+                if isinstance(n, str):
+                    settings[n.upper()] = configured(x.get("value"))
+            if open_names and not isinstance(settings.get("SERVER_AUDIT_EVENTS"), str):
+                settings["SERVER_AUDIT_EVENTS"] = Unknown()  # any setting may be it
+            unsure |= is_unknown(name)
+            if isinstance(name, str):
+                options[name] = settings
+        got = mariadb_audit_in_options(options)
+        events = options.get("MARIADB_AUDIT_PLUGIN", {}).get("SERVER_AUDIT_EVENTS")
+        if got is None and not is_unknown(events):
+            self.gap_text(a, "logging", f"SERVER_AUDIT_EVENTS of {g.address} has no value")
+        elif got is None or (got is False and unsure):
+            self.gap(a, "logging", f"the audit option settings of {g.address}", Unknown())
+            return None
+        return got
+
     def _redshift_audit(self, a: Asset, r: IacResource) -> None:
         hits, maybe = self.linked(a, r, ("aws_redshift_logging",), ("cluster_identifier",),
                                   aspect="logging", what="turn on audit logging for {target}")
         confs = list(hits)
         inline = blocks(r.values, "logging")
-        audit: dict[str, Any] = {"enabled": False, "destinations": []}
-        if not confs and inline and as_bool(configured(inline[0].get("enable"))) is True:
-            confs = [IacResource(address=r.address, type="inline", name=r.name,
-                                 values=inline[0])]
-        for h in confs:
-            dest_type = configured(h.values.get("log_destination_type")) or "s3"
-            if dest_type == "cloudwatch":
-                ident = as_str(configured(r.values.get("cluster_identifier")))
-                exports = configured(h.values.get("log_exports"))
-                audit = {"enabled": True, "destinations": [
-                    {"type": "cloudwatch_logs",
-                     "log_group": f"/aws/redshift/cluster/{ident}/{x}" if ident else None}
-                    for x in (exports if isinstance(exports, list) else [])
-                    if isinstance(x, str)]}
+        unknown = {"enabled": None, "destinations": None}
+        if maybe and not hits:
+            a["logging"] = {"audit": unknown}
+            return
+        if not confs and inline:
+            enable = as_bool(configured(inline[0].get("enable")))
+            if is_unknown(enable):
+                self.gap(a, "logging", "logging.enable", enable)
+                a["logging"] = {"audit": unknown}
+                return
+            if enable is True:
+                confs = [IacResource(address=r.address, type="inline", name=r.name,
+                                     values=inline[0])]
+        if not confs:
+            a["logging"] = {"audit": {"enabled": False, "destinations": []}}
+            return
+        h = confs[-1]  # one logging configuration per cluster stays after apply
+        dest_type = configured(h.values.get("log_destination_type")) or "s3"
+        exports = configured(h.values.get("log_exports"))
+        if is_unknown(dest_type) or (dest_type == "cloudwatch" and is_unknown(exports)):
+            self.gap(a, "logging", "where the audit logs go",
+                     dest_type if is_unknown(dest_type) else exports)
+            a["logging"] = {"audit": unknown}
+            return
+        t = self.plan.ref(h, "bucket_name", "aws_s3_bucket") if h.type != "inline" \
+            else configured(h.values.get("bucket_name"))
+        # A bucket known only after apply: logged into it, kept for an unknown time.
+        bucket = self._name(t, "bucket") or "(bucket known after apply)"
+        a["logging"] = {"audit": redshift_audit(
+            True, self._redshift_user_activity(a, r), as_str(dest_type),
+            [x for x in exports if isinstance(x, str)] if isinstance(exports, list) else [],
+            bucket, as_str(configured(r.values.get("cluster_identifier"))))}
+
+    def _redshift_user_activity(self, a: Asset, r: IacResource) -> bool | None:
+        """``enable_user_activity_logging`` of the cluster's parameter group (none, or one of
+        AWS's ``default.`` groups: false)."""
+        g = configured(self.plan.ref(r, "cluster_parameter_group_name",
+                                     "aws_redshift_parameter_group"))
+        if g is None or (isinstance(g, str) and g.startswith("default.")):
+            return False
+        if not isinstance(g, IacResource) or g.data:
+            if is_unknown(g):
+                self.gap(a, "logging", "cluster_parameter_group_name", g)
             else:
-                t = self.plan.ref(h, "bucket_name", "aws_s3_bucket") if h.type != "inline" \
-                    else configured(h.values.get("bucket_name"))
-                audit = {"enabled": True, "destinations": [
-                    {"type": "s3", "bucket": self._name(t, "bucket")}]}
-        a["logging"] = {"audit": audit if not (maybe and not hits) else
-                        {"enabled": None, "destinations": None}}
+                self.gap_text(a, "logging", f"its parameter group {g if isinstance(g, str) else ''}"
+                                            " is not in the input: whether it turns user "
+                                            "activity logging on cannot be told"
+                              .replace("  ", " "))
+            return None
+        if is_unknown(configured(g.values.get("parameter"))):
+            self.gap(a, "logging", f"the parameters of {g.address}", Unknown())
+            return None
+        values: dict[str, Any] = {}
+        for b in blocks(g.values, "parameter"):
+            n, v = configured(b.get("name")), configured(b.get("value"))
+            if is_unknown(n) or (isinstance(n, str) and n.lower() == USER_ACTIVITY
+                                 and is_unknown(v)):
+                self.gap(a, "logging", f"a parameter of {g.address}", Unknown())
+                return None
+            if isinstance(n, str):
+                values[n.lower()] = str(v).lower() if isinstance(v, bool) else v
+        on = redshift_user_activity(values)
+        if on is None:
+            self.gap_text(a, "logging", f"{g.address} has an unreadable {USER_ACTIVITY}")
+        return on
