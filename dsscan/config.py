@@ -110,6 +110,9 @@ class Config:
     # Accounts of the institution besides those the scan reads (DS-KMS-001: a key that lets
     # any other account decrypt crosses the institution's boundary). dsscan.keyrel.
     institution_accounts: list[str] = field(default_factory=list)
+    # The institution's AWS Organizations (o-...): a key policy confined by
+    # aws:PrincipalOrgID to another organization lets it decrypt (DS-KMS-001). dsscan.keyrel.
+    institution_organizations: list[str] = field(default_factory=list)
     # Operation logs (Art. 43, DS-LOG-002): tags marking a store outsourced or co-processed,
     # and the days its logs are kept by level (the regulation's minimums; only raisable).
     outsourced_tag_keys: list[str] = field(
@@ -235,6 +238,10 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             from dsscan.keyrel import parse_institution_accounts
 
             cfg.institution_accounts = parse_institution_accounts(value, origin)
+        elif key == "institution_organizations":
+            from dsscan.keyrel import parse_institution_organizations
+
+            cfg.institution_organizations = parse_institution_organizations(value, origin)
         elif key == "waivers":
             from dsscan.waivers import parse_waivers
 

@@ -8,19 +8,46 @@ the ``ctx`` of a ``key`` asset, resolved in Python so that DS-KMS-001 needs no j
   several keys names none of them (never a guess). Each entry carries the store's level,
   protection level and environment (its ``ctx`` facts).
 * ``ctx.decrypt_outside``: the principals of ``kms.decrypters`` (key policy and grants,
-  scanners/aws/keydoc.py) that are anyone (``*``) or whose account is not the institution's,
-  or a principal whose account cannot be told; ``null`` when the policy or the grants could
-  not be read (not assessed). The institution's accounts are the setting
-  ``institution_accounts``, the accounts of the ``accounts`` map and of ``kms_keys``, the
-  accounts of the inventory's assets and the accounts a live sweep read.
+  scanners/aws/keydoc.py) that are anyone (``*``), a principal whose account cannot be told,
+  an account that is not the institution's, or an organisation (``[KMS-ORG]``) that is not
+  the institution's; ``null`` when the policy or the grants could not be read, or when a
+  principal could not be placed inside or outside and none is outside (not assessed).
+* ``ctx.decrypt_unknown``: why a principal could not be placed (one sentence per cause, no
+  identifiers: the not-assessed reason); ``[]`` when every one could.
 
-Only key assets get these two fields (like ``reachable_from`` on a domain): the policy input
-of a 100k-asset estate does not grow by two empty lists per asset.
+**The institution's accounts** ([INST-ACCOUNTS]), never widened by an asset the inventory
+merely holds (a vendor's shared snapshot, an ARN a plan names, a peering's remote side):
+
+* declared: the ``institution_accounts`` setting, the ``accounts`` map, ``kms_keys`` accounts;
+* read by a live sweep: the account of every ``aws`` source (a scope the sweep read: the
+  caller's account, ``--account``, an accounts file or the Organization's ListAccounts) and
+  of every gap of a failed AWS call (``service`` set: an account it was asked to read);
+* deployed into by an IaC input: the account of every asset a Terraform or Pulumi reader
+  wrote (``source.type`` ``terraform`` or ``pulumi``). Those readers map only the resources the
+  plan or stack manages (data sources and ``Resource.get`` reads are no assets) and give each
+  the account of the provider configuration it is deployed through (``allowed_account_ids``,
+  ``assume_role``; Pulumi's ``allowedAccountIds``, or a deployed resource's own ARN): an
+  account the input holds credentials to create resources in.
+
+The ``account`` of any other asset (a hand-written record, ``source.type`` ``inventory``)
+counts for nothing. When none of these gives an account, the institution cannot be told: a
+principal naming an account is unplaced (not assessed, "set institution_accounts"), never
+inside or outside.
+
+**The institution's organisations** ([INST-ORGS]): the ``institution_organizations`` setting
+only (the live sweep reads Organizations ListAccounts, never DescribeOrganization, so it
+knows no organisation id). A ``[KMS-ORG]`` principal of a listed organisation is inside; of
+any other organisation, outside when the setting lists at least one; unplaced when it lists
+none ("set institution_organizations").
+
+Only key assets get these fields (like ``reachable_from`` on a domain): the policy input of a
+100k-asset estate does not grow by empty lists per asset.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from dsscan.config import Config
@@ -28,6 +55,15 @@ from dsscan.errors import InputError
 
 Asset = dict[str, Any]
 _ACCOUNT = re.compile(r"^\d{12}$")
+_ORG = re.compile(r"^o-[a-z0-9]{10,32}$")
+_IAC_SOURCES = frozenset({"terraform", "pulumi"})
+
+UNKNOWN_ACCOUNTS = ("it lets named accounts decrypt, and which accounts are the institution's "
+                    "cannot be told (no institution_accounts, accounts map, kms_keys, live "
+                    "sweep or account an IaC input deploys into): set institution_accounts")
+UNKNOWN_ORGS = ("it lets the accounts of an AWS Organization decrypt (aws:PrincipalOrgID or "
+                "OrgPaths), and which organizations are the institution's is not known: set "
+                "institution_organizations")
 
 
 def parse_institution_accounts(value: Any, origin: str) -> list[str]:
@@ -46,13 +82,33 @@ def parse_institution_accounts(value: Any, origin: str) -> list[str]:
     return out
 
 
+def parse_institution_organizations(value: Any, origin: str) -> list[str]:
+    """The setting: a list of AWS Organizations ids (``o-`` and 10 to 32 lowercase letters or
+    digits); one line naming the entry (never its value) when not."""
+    if not isinstance(value, list):
+        raise InputError(f"{origin}: setting 'institution_organizations' must be a list of "
+                         "organization ids")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not _ORG.match(item):
+            raise InputError(f"{origin}: institution_organizations[{i}] must be an AWS "
+                             "Organizations id: o- and 10 to 32 lowercase letters or digits")
+        out.append(item)
+    return out
+
+
 def institution(assets: list[Asset], config: Config,
-                swept: frozenset[tuple[str, str]] = frozenset()) -> frozenset[str]:
-    """The accounts that are the institution's (see the module docstring)."""
-    out = set(config.institution_accounts) | set(config.accounts)
+                sources: Iterable[dict[str, Any]] = (),
+                gaps: Iterable[dict[str, Any]] = ()) -> frozenset[str]:
+    """The accounts that are the institution's ([INST-ACCOUNTS] in the module docstring)."""
+    out: set[Any] = set(config.institution_accounts) | set(config.accounts)
     out.update(getattr(d, "account", None) for d in config.kms_keys)
-    out.update(a.get("account") for a in assets)
-    out.update(acct for acct, _ in swept)
+    out.update(s.get("account") for s in sources
+               if isinstance(s, dict) and s.get("type") == "aws")
+    out.update(g.get("account") for g in gaps
+               if isinstance(g, dict) and isinstance(g.get("service"), str))
+    out.update(a.get("account") for a in assets
+               if isinstance(a.get("source"), dict) and a["source"].get("type") in _IAC_SOURCES)
     return frozenset(x for x in out if isinstance(x, str) and x)
 
 
@@ -113,9 +169,10 @@ def _same(x: str | None, y: str | None) -> bool:
 
 
 def attach_key_context(assets: list[Asset], config: Config,
-                       swept: frozenset[tuple[str, str]] = frozenset()) -> None:
-    """Add ``protects`` and ``decrypt_outside`` to the ``ctx`` of every key asset (after
-    every asset has its ``ctx``)."""
+                       sources: Iterable[dict[str, Any]] = (),
+                       gaps: Iterable[dict[str, Any]] = ()) -> None:
+    """Add ``protects``, ``decrypt_outside`` and ``decrypt_unknown`` to the ``ctx`` of every
+    key asset (after every asset has its ``ctx``). ``sources``/``gaps``: the inventory's."""
     keys = [a for a in assets if a.get("kind") == "key"]
     if not keys:
         return
@@ -138,24 +195,47 @@ def attach_key_context(assets: list[Asset], config: Config,
             "environment": c.get("environment", "unknown"), "test": bool(c.get("test")),
             "production": bool(c.get("production")),
         })
-    ours = institution(assets, config, swept)
+    ours = institution(assets, config, sources, gaps)
+    orgs = frozenset(config.institution_organizations)
     for k in keys:
         ctx = k.setdefault("ctx", {})
         ctx["protects"] = protects[k["id"]]
-        ctx["decrypt_outside"] = _outside(k, ours)
+        ctx["decrypt_outside"], ctx["decrypt_unknown"] = _outside(k, ours, orgs)
 
 
-def _outside(key: Asset, ours: frozenset[str]) -> list[dict[str, Any]] | None:
+def _outside(key: Asset, ours: frozenset[str], orgs: frozenset[str]
+             ) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """(the principals outside the institution, why some could not be placed); the list is
+    ``None`` when the facts could not be read, or when none is outside and some are unplaced."""
     facts = key.get("kms")
     who = facts.get("decrypters") if isinstance(facts, dict) else None
     if not isinstance(who, list):
-        return None
-    out = []
+        return None, []
+    out: list[dict[str, Any]] = []
+    unknown: set[str] = set()
     for p in who:
         if not isinstance(p, dict):
-            return None
-        acct = p.get("account")
-        if p.get("anyone") is True or not isinstance(acct, str) or acct not in ours:
-            out.append({"principal": str(p.get("principal")), "account": acct,
-                        "via": str(p.get("via") or "")})
-    return out
+            return None, []
+        acct, org = p.get("account"), p.get("org")
+        e = {"principal": str(p.get("principal")), "account": acct if isinstance(acct, str)
+             else None, "via": str(p.get("via") or "")}
+        if p.get("anyone") is True:
+            out.append(e)
+        elif org is not None:  # [KMS-ORG] every account of an organisation
+            if isinstance(org, str) and org in orgs:
+                continue
+            if not orgs:
+                unknown.add(UNKNOWN_ORGS)
+                continue
+            out.append({**e, "org": str(org)})
+        elif not isinstance(acct, str):  # an account that cannot be told: outside
+            out.append(e)
+        elif acct in ours:
+            continue
+        elif not ours:
+            unknown.add(UNKNOWN_ACCOUNTS)
+        else:
+            out.append(e)
+    if unknown and not out:
+        return None, sorted(unknown)
+    return out, sorted(unknown)

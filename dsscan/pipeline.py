@@ -75,7 +75,8 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     index.record_gaps()
     classify.classify(assets, options.config, options.catalogue, index=index)
     relations.attach_context(assets, options.config, index,
-                             swept_scopes(inventory.sources, inventory.gaps), inventory.gaps)
+                             swept_scopes(inventory.sources, inventory.gaps), inventory.gaps,
+                             inventory.sources)
     return assets
 
 

@@ -438,25 +438,29 @@ class _Facts:
 def attach_context(assets: list[Asset], config: Config,
                    index: RelationIndex | dict[str, str],
                    swept: frozenset[tuple[str, str]] = frozenset(),
-                   gaps: list[dict[str, Any]] | tuple[()] = ()) -> None:
+                   gaps: list[dict[str, Any]] | tuple[()] = (),
+                   sources: list[dict[str, Any]] | tuple[()] = ()) -> None:
     """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
     ``index``: the run's RelationIndex (the one classification read), or just a domain
     membership (an index is then built from it). ``swept``: the (account, region) scopes a
     live sweep read completely, where an asset that is not in the inventory is known not to
     exist (a copy's deleted source). ``gaps``: the inventory's scope gaps (a trail that could
-    not be read may log a store: dsscan.log_sinks)."""
+    not be read may log a store: dsscan.log_sinks). ``sources``: the inventory's sources (the
+    accounts a live sweep read are the institution's: dsscan.keyrel)."""
     if not isinstance(index, RelationIndex) or index.assets is not assets:
         index = RelationIndex(assets, domain_of=index if isinstance(index, dict)
                               else index.domain_of)
     # Only acyclic containers are built here: cyclic-GC passes over a 100k-asset heap would
     # cost more than the work itself.
     with gc_paused():
-        _attach(assets, config, index, swept)
+        _attach(assets, config, index, swept, sources, gaps)
         log_sinks.attach(assets, config, gaps)
 
 
 def _attach(assets: list[Asset], config: Config, index: RelationIndex,
-            swept: frozenset[tuple[str, str]] = frozenset()) -> None:
+            swept: frozenset[tuple[str, str]] = frozenset(),
+            sources: list[dict[str, Any]] | tuple[()] = (),
+            gaps: list[dict[str, Any]] | tuple[()] = ()) -> None:
     by_id = index.by_id
     domain_of = index.domain_of
     kinds = _by_kind(assets, DOMAIN, SG)
@@ -526,7 +530,7 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         ctx["restore_verification"] = restore_verification(a, restore_days, now)
         a["ctx"] = ctx
     # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
-    attach_key_context(assets, config, swept)
+    attach_key_context(assets, config, sources, gaps)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from dsscan.config import Config
+from dsscan.keyrel import UNKNOWN_ORGS
 from dsscan.pipeline import ScanOptions, exit_code, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
@@ -188,6 +189,53 @@ def test_an_outside_account_the_institution_declares_is_its_own() -> None:
     _, result = scan(config=Config(institution_accounts=[OTHER]))
     assert found(result) == set()
     assert kid
+
+
+ORG, FOREIGN = "o-bank000001", "o-vendor0001"
+
+
+def _org_policy(condition: dict[str, Any]) -> str:
+    kid = key("k")
+    store("ledger", kid, "core")
+    boto3.client("kms", region_name=REGION).put_key_policy(
+        KeyId=kid, PolicyName="default", Policy=json.dumps({"Statement": [
+            {"Sid": "Admin", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt",
+             "Resource": "*", "Condition": condition}]}))
+    return kid
+
+
+BY_ORG = {"StringEquals": {"aws:PrincipalOrgID": FOREIGN}}
+BY_PATH = {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": [f"{FOREIGN}/r-ab12/ou-ab12-1/"]}}
+# (case, key policy condition, settings, findings, not assessed)
+ORG_CASES = [
+    ("another organization", BY_ORG, {"institution_organizations": [ORG]},
+     {"decrypt_outside"}, False),
+    ("another organization by path", BY_PATH, {"institution_organizations": [ORG]},
+     {"decrypt_outside"}, False),
+    ("the institution's organization", BY_ORG, {"institution_organizations": [FOREIGN]},
+     set(), False),
+    ("no organization declared: not assessed", BY_ORG, {}, set(), True),
+    ("the key's own organization (aws:ResourceOrgID) confines no caller",
+     {"StringEquals": {"aws:ResourceOrgID": ORG}}, {"institution_organizations": [ORG]},
+     {"decrypt_outside"}, False),
+]
+
+
+@pytest.mark.parametrize(("case", "condition", "settings", "expected", "unassessed"),
+                         ORG_CASES, ids=[c[0] for c in ORG_CASES])
+def test_a_key_policy_confined_to_an_organization(case: str, condition: dict[str, Any],
+                                                  settings: dict[str, Any],
+                                                  expected: set[str], unassessed: bool) -> None:
+    """[KMS-ORG]: an AWS Organization may decrypt; inside only if it is declared the
+    institution's (the sweep reads no organization id: Organizations ListAccounts only)."""
+    kid = _org_policy(condition)
+    _, result = scan(config=Config(**settings))
+    assert found(result) == {(kid, k) for k in expected}
+    assert [n.reason for n in result.not_assessed if n.asset_id.endswith(kid)] == (
+        ["who may decrypt with the key is not known: " + UNKNOWN_ORGS] if unassessed else [])
 
 
 def _refuse(op: str) -> tuple[str, Any]:

@@ -53,8 +53,9 @@ ROOT = f"arn:aws-cn:iam::{OWN}:root"
     (doc(allow("*", Condition={"ArnLike": {
         "aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/x"}})),
      {(f"* (account {OTHER})", OTHER, False)}),
-    # confined to an organisation: narrowed, names no account
-    (doc(allow("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})), set()),
+    # confined to an organisation: every account of it (tests/test_kms_institution.py)
+    (doc(allow("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})),
+     {("* (organization o-abc123)", None, False)}),
     # a wildcard account in an ARN is anyone
     (doc(allow({"AWS": "arn:aws:iam::*:root"})), {("*", None, True)}),
     (doc({"Effect": "Allow", "NotPrincipal": {"AWS": ROOT}, "Action": "kms:Decrypt"}),
@@ -194,13 +195,16 @@ def test_an_ambiguous_reference_names_no_key() -> None:
     assert k1["ctx"]["protects"] == [] and k2["ctx"]["protects"] == []
 
 
+SWEPT_OWN = [{"type": "aws", "account": OWN, "region": "cn-north-1"}]
+
+
 def entry(principal: str, account: str | None, anyone: bool = False) -> dict[str, Any]:
     return {"principal": principal, "account": account, "via": "key policy", "anyone": anyone}
 
 
 @pytest.mark.parametrize(("decrypters", "settings", "outside"), [
     ([], {}, []),
-    ([entry(ROOT, OWN)], {}, []),  # the key's own account is scanned
+    ([entry(ROOT, OWN)], {}, []),  # the key's own account is swept
     ([entry("*", None, True)], {}, [("*", None)]),
     ([entry(OTHER, OTHER)], {}, [(OTHER, OTHER)]),
     ([entry(OTHER, OTHER)], {"institution_accounts": [OTHER]}, []),
@@ -213,13 +217,14 @@ def entry(principal: str, account: str | None, anyone: bool = False) -> dict[str
 def test_who_is_outside_the_institution(decrypters: Any, settings: dict[str, Any],
                                         outside: Any) -> None:
     k = key_asset(decrypters)
-    attach_key_context([k], config_from_mapping(settings))
+    attach_key_context([k], config_from_mapping(settings), SWEPT_OWN)
     got = k["ctx"]["decrypt_outside"]
     assert (None if got is None else [(p["principal"], p["account"]) for p in got]) == outside
 
 
 def test_the_accounts_a_sweep_read_are_the_institutions() -> None:
-    assert OTHER in institution([], Config(), frozenset({(OTHER, "cn-north-1")}))
+    assert OTHER in institution([], Config(), [{"type": "aws", "account": OTHER,
+                                                "region": "cn-north-1"}])
 
 
 @pytest.mark.parametrize(("value", "message"), [

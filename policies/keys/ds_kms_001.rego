@@ -6,12 +6,12 @@
 #   important or core data has automatic rotation on. A key protecting sensitive data or above
 #   is neither pending deletion (the deletion destroys every byte it encrypts) nor disabled
 #   (nor without key material or unavailable), and neither its key policy nor its grants let
-#   anyone or an account outside the institution call kms:Decrypt (or ReEncryptFrom,
-#   CreateGrant, PutKeyPolicy: the same data in clear). One key never protects both
-#   a production store of important or core data and a test store: that is a decrypt path
+#   anyone, an account or an AWS Organization outside the institution call kms:Decrypt (or
+#   ReEncryptFrom, CreateGrant, PutKeyPolicy: the same data in clear). One key never protects
+#   both a production store of important or core data and a test store: that is a decrypt path
 #   across the separation of test from production (Art. 48). A key protecting only general
-#   data, or nothing the inventory holds, is not applicable. Facts that could not be read are
-#   not assessed.
+#   data, or nothing the inventory holds, is not applicable. Facts that could not be read, and
+#   principals the settings cannot place inside or outside the institution, are not assessed.
 # custom:
 #   id: DS-KMS-001
 #   articles: [37]
@@ -21,7 +21,8 @@
 #     data, or re-encrypt the data with another key first. Remove key-policy statements and
 #     grants that let "*" or accounts outside the institution call kms:Decrypt (or confine them
 #     with kms:CallerAccount / aws:PrincipalOrgID); list the institution's own accounts in the
-#     institution_accounts setting. Give test stores their own key.
+#     institution_accounts setting and its organizations in institution_organizations. Give
+#     test stores their own key.
 #   kinds: [key]
 #   reads: [encryption, access]
 package dsscan.policy.ds_kms_001
@@ -175,11 +176,13 @@ deny contains finding if {
 		"message": sprintf("KMS key %s lets %s decrypt with it (kms:Decrypt or a way to it), yet it protects %s data (%s).", [
 			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), label(ps), names(ps),
 		]),
-		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null]) > 0, "stores": count(ps)},
+		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null; not is_string(object.get(p, "org", null))]) > 0, "stores": count(ps)},
 	}
 }
 
-grantee(p) := sprintf("anyone (%s)", [p.via]) if {
+grantee(p) := sprintf("the accounts of organization %s (not the institution's, via %s)", [p.org, p.via]) if {
+	is_string(p.org)
+} else := sprintf("anyone (%s)", [p.via]) if {
 	p.account == null
 	startswith(p.principal, "*")
 } else := sprintf("%s (account not known, via %s)", [p.principal, p.via]) if {
@@ -190,8 +193,16 @@ not_assessed contains item if {
 	some k in keys
 	count(owing(k, 2)) > 0
 	not is_array(outside(k))
-	item := {"asset": k.id, "reason": "who may decrypt with the key (key policy, grants) could not be read"}
+	item := {"asset": k.id, "reason": unplaced(k)}
 }
+
+# Why who may decrypt is not known: principals the institution's settings cannot place
+# (ctx.decrypt_unknown: set institution_accounts / institution_organizations), or unread facts.
+unplaced(k) := sprintf("who may decrypt with the key is not known: %s", [concat("; ", why)]) if {
+	why := object.get(k, ["ctx", "decrypt_unknown"], [])
+	is_array(why)
+	count(why) > 0
+} else := "who may decrypt with the key (key policy, grants) could not be read"
 
 # --- one key for important production data and for test data ----------------------------------
 

@@ -171,6 +171,21 @@ test_decrypt_unknown_is_not_assessed if {
 	unassessed(k) == {"who may decrypt with the key (key policy, grants) could not be read"}
 }
 
+test_decrypt_by_another_organization_is_denied if {
+	k := key(healthy, core_prod, [{"principal": "* (organization o-partner0001)", "account": null, "org": "o-partner0001", "via": "key policy statement Org"}])
+	some f in denied(k)
+	f.key == "decrypt_outside"
+	contains(f.message, "the accounts of organization o-partner0001 (not the institution's, via key policy statement Org)")
+	f.evidence.anyone == false
+}
+
+test_decrypt_by_principals_not_placed_is_not_assessed_with_the_setting_to_set if {
+	k0 := key(healthy, core_prod, null)
+	k := object.union(k0, {"ctx": {"decrypt_unknown": ["it lets the accounts of an AWS Organization decrypt: set institution_organizations"]}})
+	count(denied(k)) == 0
+	unassessed(k) == {"who may decrypt with the key is not known: it lets the accounts of an AWS Organization decrypt: set institution_organizations"}
+}
+
 test_decrypt_outside_of_key_of_general_data_passes if {
 	k := key(healthy, [store("g", "general", "production")], [{"principal": "*", "account": null, "via": "key policy"}])
 	count(denied(k)) == 0

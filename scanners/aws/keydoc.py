@@ -14,8 +14,16 @@ condition rules); this module only asks which principals an ``Allow`` lets call
   ``aws:SourceVpce``, ...). A statement confined by account keys (``aws:PrincipalAccount``,
   ``kms:CallerAccount``, ``aws:SourceAccount``, ``aws:SourceOwner``) or by ARNs
   (``aws:PrincipalArn``, ``aws:SourceArn``) lets exactly those accounts decrypt: each is a
-  principal of its own. Confined otherwise (organisation, network, user id) it is narrowed
-  and names no account: not counted.
+  principal of its own.
+* ``[KMS-ORG]`` confined (and by no account key) to organisations — ``aws:PrincipalOrgID``
+  or ``aws:SourceOrgID`` (an ``o-...`` id), ``aws:PrincipalOrgPaths`` or
+  ``aws:SourceOrgPaths`` (the path's first segment is the organisation) — it lets every
+  account of those organisations decrypt: one principal per organisation, ``{"principal":
+  "* (organization o-...)", "account": null, "org": "o-...", "anyone": false}``. Whether the
+  organisation is the institution's is decided in dsscan/keyrel.py (an organisation that is
+  not may be anyone's). ``aws:ResourceOrgID`` names the key's own organisation, not the
+  caller's: it confines nothing (policydoc), and such a statement is *anyone*.
+  Confined otherwise (network, user id) it is narrowed and names no account: not counted.
 * ``[KMS-NAMED]`` a named AWS principal (``111122223333``, ``arn:aws:iam::111122223333:root``,
   a role or user ARN) or a ``Federated`` identity provider ARN lets its account decrypt.
   ``Service`` principals are AWS services acting for the key's own users: not counted.
@@ -28,8 +36,9 @@ condition rules); this module only asks which principals an ``Allow`` lets call
 * ``[FAIL-CLOSED]`` a document that is not a policy raises :class:`NotAPolicy`: the caller
   records ``null`` (not assessed), never "no one".
 
-Each principal is ``{"principal", "account", "via", "anyone"}``; which accounts are the
-institution's is decided later, in Python, with the run's settings (dsscan/keyrel.py).
+Each principal is ``{"principal", "account", "via", "anyone"}`` (and ``org`` for
+``[KMS-ORG]``); which accounts and organisations are the institution's is decided later, in
+Python, with the run's settings (dsscan/keyrel.py).
 """
 
 from __future__ import annotations
@@ -52,6 +61,9 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
                            "aws:sourceowner"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+# [KMS-ORG] keys naming the caller's organisation: by id, or by a path that starts with it.
+_ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
 _MATCHING = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
 
 
@@ -66,8 +78,11 @@ def account_of(principal: str) -> str | None:
 
 
 def _entry(principal: str, account: str | None, via: str, anyone: bool = False,
-           sid: Any = None) -> dict[str, Any]:
-    e = {"principal": principal, "account": account, "via": via, "anyone": anyone}
+           sid: Any = None, org: str | None = None) -> dict[str, Any]:
+    e: dict[str, Any] = {"principal": principal, "account": account, "via": via,
+                         "anyone": anyone}
+    if org is not None:
+        e["org"] = org
     if isinstance(sid, str) and sid:
         e["via"] = f"{via} statement {sid}"
     return e
@@ -118,6 +133,31 @@ def _condition_accounts(s: dict[str, Any]) -> list[str]:
     return sorted(set(out))
 
 
+def _condition_orgs(s: dict[str, Any]) -> list[str]:
+    """[KMS-ORG] Organisations a confined wildcard statement names: each value (a path's first
+    segment), as written — one that is not a plain id (``o-ab*``) is never the institution's
+    listed organisation, so it is outside or unplaced, never inside."""
+    out: list[str] = []
+    for op, body in (s.get("Condition") or {}).items():
+        prefix, _, base = str(op).lower().rpartition(":")
+        # ForAllValues: holds for a caller of no organisation: it confines to none
+        if base not in _MATCHING or prefix not in ("", "foranyvalue") \
+                or not isinstance(body, dict):
+            continue
+        for key, values in body.items():
+            k = str(key).lower()
+            for v in _values(values):
+                if not isinstance(v, str):
+                    continue
+                org = v if k in _ORG_KEYS else v.split("/", 1)[0] if k in _ORG_PATH_KEYS \
+                    else None
+                if org and base == "stringequalsignorecase":
+                    org = org.lower()
+                if org:
+                    out.append(org)
+    return sorted(set(out))
+
+
 def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
     """Principals a key policy (a parsed document) lets decrypt; :class:`NotAPolicy` when it
     is not one. ``None`` (no document) is AWS's default policy: the key's own account."""
@@ -137,9 +177,12 @@ def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
         if _wild_principal(principal):
             if _public_reason(s, "kms") is not None:
                 out.append(_entry("*", None, "key policy", True, sid))
-            else:
+            elif accounts := _condition_accounts(s):  # within those accounts, whatever org
                 out.extend(_entry(f"* (account {a})", a, "key policy", False, sid)
-                           for a in _condition_accounts(s))
+                           for a in accounts)
+            else:
+                out.extend(_entry(f"* (organization {o})", None, "key policy", False, sid, o)
+                           for o in _condition_orgs(s))
         if not isinstance(principal, dict):
             continue
         for kind in ("AWS", "Federated"):
