@@ -31,25 +31,19 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-non_empty_list(x) if {
-	is_array(x)
-	x != []
-}
-
 # The store is only a copy of something else (its source is judged); one side of a two-way
 # replication is not (dsscan.lib.only_a_copy).
 is_copy(a) if data.dsscan.lib.only_a_copy(a)
 
-rv(a) := object.get(a, ["ctx", "restore_verification"], null)
-
-verified(a) := object.get(rv(a), "verified", null)
-
 # Python sets ctx.restore_verification on every store DS-BAK-004 applies to (null on the
 # others: caches, OpenSearch domains, launch templates), an object even when nothing was read.
-judged := [a |
+# Each judged store carries it with its verdict (true, false, or null when unknown): read once
+# here instead of by a helper in every rule.
+judged := [{"a": a, "r": r, "verified": object.get(r, "verified", null)} |
 	some a in data.dsscan.lib.protected_stores
 	a.kind in restore_kinds
-	is_object(rv(a))
+	r := a.ctx.restore_verification
+	is_object(r)
 	not child_table(a)
 	not is_copy(a)
 ]
@@ -67,9 +61,10 @@ because(r) := msg if {
 ])
 
 deny contains finding if {
-	some a in judged
-	verified(a) == false
-	r := rv(a)
+	some j in judged
+	j.verified == false
+	a := j.a
+	r := j.r
 	finding := {
 		"asset": a.id,
 		"key": "restore_not_verified",
@@ -86,15 +81,15 @@ deny contains finding if {
 	}
 }
 
-reason(a) := r if {
-	r := object.get(a, ["ctx", "restore_verification", "reason"], null)
-	is_string(r)
+reason(r) := x if {
+	x := object.get(r, "reason", null)
+	is_string(x)
 } else := "whether its restores are verified was not read"
 
 not_assessed contains item if {
-	some a in judged
-	not is_boolean(verified(a))
-	item := {"asset": a.id, "reason": reason(a)}
+	some j in judged
+	not is_boolean(j.verified)
+	item := {"asset": j.a.id, "reason": reason(j.r)}
 }
 
 # Assessed: stores below sensitive protection, by their level; the judged ones whose
@@ -103,10 +98,10 @@ assessed := union({
 	{a.id |
 		some a in data.dsscan.lib.unprotected_stores
 		a.kind in restore_kinds
-		is_object(rv(a))
+		is_object(a.ctx.restore_verification)
 	},
-	{a.id |
-		some a in judged
-		is_boolean(verified(a))
+	{j.a.id |
+		some j in judged
+		is_boolean(j.verified)
 	},
 })
