@@ -29,15 +29,8 @@ import rego.v1
 
 copy_relations := {"backup", "snapshot"}
 
-# The asset's backup and snapshot copies, and its replicas that count as backup copies
-# (counts_as_backup, computed in Python: dsscan/replica_backup.py). ctx.backups is a list:
-# dsscan.lib.assets.
-copies(a) := [b |
-	some b in a.ctx.backups
-	counts(b)
-	is_string(b.id)
-]
-
+# A copy that counts: a backup or snapshot, or a replica that counts as a backup copy
+# (counts_as_backup, computed in Python: dsscan/replica_backup.py).
 counts(b) if b.relation in copy_relations
 
 counts(b) if {
@@ -70,7 +63,10 @@ not_counting(a) := concat("; ", sort([sprintf("%s does not count as a backup: %s
 	is_array(b.missing)
 ]))
 
-replica_note(a) := "" if not_counting(a) == "" else := sprintf(" Replicas: %s.", [not_counting(a)])
+replica_note(a) := sprintf(" Replicas: %s.", [s]) if {
+	s := not_counting(a)
+	s != ""
+} else := ""
 
 # A table inside a database is backed up with its database (judged there).
 child_table(a) if {
@@ -78,37 +74,22 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-# The store's built-in backups, when on (ctx.built_in_backup, computed in Python; absent or
-# null when the store has none).
-built_in(a) := b if {
-	b := object.get(a, ["ctx", "built_in_backup"], null)
-	is_object(b)
-}
+# Stores owing sensitive-level protection or above that have copies (ctx.backups, a list:
+# dsscan.lib.assets) or built-in backups (ctx.built_in_backup, computed in Python; absent or
+# null when the store has none), each with its copies, the ids of those kept in its own
+# bucket or volume, its built-in backups (a list of zero or one) and whether one of them is
+# known to be separate: computed once, in one pass with the lists built inline (no helper
+# call per store: most stores are judged here).
+judged := [j |
+	some a in data.dsscan.lib.protected_stores
+	not child_table(a)
+	cs := [b | some b in a.ctx.backups; counts(b); is_string(b.id)]
+	bs := [b | b := a.ctx.built_in_backup; is_object(b)]
+	count(cs) + count(bs) > 0
+	j := judge(a, cs, bs)
+]
 
-# Stores owing sensitive-level protection or above that have copies or built-in backups, each
-# with its copies, the ids of those kept in its own bucket or volume, its built-in backups
-# (a list of zero or one) and whether one of them is known to be separate (computed once).
-# Plain field reads first: most stores have no copies at all.
-judged := array.concat(
-	[j |
-		some a in data.dsscan.lib.protected_stores
-		a.ctx.backups != []
-		not child_table(a)
-		cs := copies(a)
-		count(cs) > 0
-		j := judge(a, cs)
-	],
-	[j |
-		some a in data.dsscan.lib.protected_stores
-		built_in(a)
-		count(copies(a)) == 0
-		not child_table(a)
-		j := judge(a, [])
-	],
-)
-
-judge(a, cs) := {"a": a, "copies": cs, "built_in": bs, "in_place": ids, "places": ps, "separate": sep} if {
-	bs := [b | b := built_in(a)]
+judge(a, cs, bs) := {"a": a, "copies": cs, "built_in": bs, "in_place": ids, "places": ps, "separate": sep} if {
 	ids := sort([b.id | some b in cs; same_place(b)])
 	ps := sort({b.same_place | some b in cs; same_place(b)})
 	sep := count([1 | some b in array.concat(cs, bs); b.separate == true]) > 0

@@ -33,9 +33,6 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-# The store is only a copy of something else (its source is judged); one side of a two-way
-# replication is not (dsscan.lib.only_a_copy).
-is_copy(a) if data.dsscan.lib.only_a_copy(a)
 
 non_empty_list(x) if {
 	is_array(x)
@@ -77,7 +74,10 @@ replicas_not_counting(a) := [sprintf("%s (%s)", [object.get(b, "name", b.id), wh
 	is_array(b.missing)
 ]
 
-replica_note(a) := "" if count(replicas_not_counting(a)) == 0 else := sprintf(" Its replicas do not count as backups: %s.", [concat("; ", sort(replicas_not_counting(a)))])
+replica_note(a) := sprintf(" Its replicas do not count as backups: %s.", [concat("; ", sort(rs))]) if {
+	rs := replicas_not_counting(a)
+	count(rs) > 0
+} else := ""
 
 native(a, key) := object.get(a, ["backup", "native", key], null)
 
@@ -117,7 +117,7 @@ judged := [a |
 	some a in data.dsscan.lib.protected_stores
 	not a.backup.native.enabled == true
 	not child_table(a)
-	not is_copy(a)
+	not data.dsscan.lib.only_a_copy(a) # only a copy: its source is judged
 	not backed_up(a)
 ]
 
@@ -183,6 +183,6 @@ assessed := union({
 
 covered(a) if a.backup.native.enabled == true
 
-covered(a) if is_copy(a)
+covered(a) if data.dsscan.lib.only_a_copy(a)
 
 covered(a) if backed_up(a)

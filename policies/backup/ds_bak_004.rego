@@ -31,9 +31,6 @@ child_table(a) if {
 	is_object(object.get(a, ["ctx", "parent"], null))
 }
 
-# The store is only a copy of something else (its source is judged); one side of a two-way
-# replication is not (dsscan.lib.only_a_copy).
-is_copy(a) if data.dsscan.lib.only_a_copy(a)
 
 # Python sets ctx.restore_verification on every store DS-BAK-004 applies to (null on the
 # others: caches, OpenSearch domains, launch templates), an object even when nothing was read.
@@ -45,7 +42,7 @@ judged := [{"a": a, "r": r, "verified": object.get(r, "verified", null)} |
 	r := a.ctx.restore_verification
 	is_object(r)
 	not child_table(a)
-	not is_copy(a)
+	not data.dsscan.lib.only_a_copy(a) # only a copy: its source is judged
 ]
 
 # The date, not the age: a message that does not change from one day to the next.

@@ -251,10 +251,17 @@ display_name(a) := a.name if {
 # or a replica of a store that does not replicate back to it. Two-way replication makes both
 # buckets live stores: each is judged as a store (its backup duty, its restores), and each
 # is also a replica in the other's ctx.backups.
-only_a_copy(a) if count(list(a, ["backup", "backup_of"])) > 0
+# (Direct field reads, not list(): called for most stores by DS-BAK-002 and DS-BAK-004.)
+only_a_copy(a) if {
+	x := a.backup.backup_of
+	is_array(x)
+	count(x) > 0
+}
 
 only_a_copy(a) if {
-	count(list(a, ["replica_of"])) > 0
+	x := a.replica_of
+	is_array(x)
+	count(x) > 0
 	not _two_way(a)
 }
 

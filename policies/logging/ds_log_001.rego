@@ -35,11 +35,14 @@ logged_kinds := {"object_store", "table", "database", "warehouse"}
 judged := [j |
 	some a in data.dsscan.lib.protected_stores
 	a.kind in logged_kinds
+	logs := object.get(a.ctx, "operation_logs", null)
+	unknown := object.get(a.ctx, "operation_logs_unknown", null)
 	j := {
 		"a": a,
-		"resolved": is_array(object.get(a.ctx, "operation_logs", null)),
-		"logged": count(data.dsscan.lib.list(a, ["ctx", "operation_logs"])),
-		"unknown": data.dsscan.lib.list(a, ["ctx", "operation_logs_unknown"]),
+		"resolved": is_array(logs),
+		# [] when not a list, without a call to lib.list (iterating null is an error)
+		"logged": count([1 | is_array(logs); some _ in logs]),
+		"unknown": [u | is_array(unknown); some u in unknown],
 	}
 ]
 
