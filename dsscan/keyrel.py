@@ -8,10 +8,12 @@ the ``ctx`` of a ``key`` asset, resolved in Python so that DS-KMS-001 needs no j
   several keys names none of them (never a guess). Each entry carries the store's level,
   protection level and environment (its ``ctx`` facts).
 * ``ctx.decrypt_outside``: the principals of ``kms.decrypters`` (key policy and grants,
-  scanners/aws/keydoc.py) that are anyone (``*``), a principal whose account cannot be told,
-  an account that is not the institution's, or an organisation (``[KMS-ORG]``) that is not
-  the institution's; ``null`` when the policy or the grants could not be read, or when a
-  principal could not be placed inside or outside and none is outside (not assessed).
+  scanners/aws/keydoc.py) that are anyone (``*``), a principal whose account cannot be told
+  (fail-closed: outside, a finding — e.g. keydoc's ``[KMS-UNPLACED]`` wildcard narrowed only
+  by a network or user id), an account that is not the institution's, or an organisation
+  (``[KMS-ORG]``) that is not the institution's; ``null`` when the policy or the grants could
+  not be read, or when a principal could not be placed inside or outside and none is outside
+  (not assessed).
 * ``ctx.decrypt_unknown``: why a principal could not be placed (one sentence per cause, no
   identifiers: the not-assessed reason); ``[]`` when every one could.
 

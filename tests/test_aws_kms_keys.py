@@ -221,6 +221,15 @@ ORG_CASES = [
     ("the key's own organization (aws:ResourceOrgID) confines no caller",
      {"StringEquals": {"aws:ResourceOrgID": ORG}}, {"institution_organizations": [ORG]},
      {"decrypt_outside"}, False),
+    # keydoc [KMS-UNPLACED]: narrowed by the network only, any account's caller may decrypt
+    ("a VPC endpoint only: outside", {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+     {}, {"decrypt_outside"}, False),
+    ("a VPC endpoint and the own account (IfExists does not confine): outside",
+     {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"},
+      "StringEqualsIfExists": {"kms:CallerAccount": ACCOUNT}}, {}, {"decrypt_outside"}, False),
+    ("the AWS-managed key pattern (ViaService + the own CallerAccount)",
+     {"StringEquals": {"kms:CallerAccount": ACCOUNT,
+                       "kms:ViaService": f"ec2.{REGION}.amazonaws.com.cn"}}, {}, set(), False),
 ]
 
 

@@ -86,8 +86,13 @@ ORG_POLICIES = [
     ("ForAllValues holds for a caller of no organization",
      open_to({"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": [f"{ORG}/r-ab12/"]}}),
      {anyone()}),
-    # confined by the network only: narrowed, names no account (unchanged)
-    ("network only", open_to({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}), set()),
+    # confined by the network only: any account's caller may meet it (keydoc [KMS-UNPLACED])
+    ("network only", open_to({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}),
+     {("callers of any account meeting aws:SourceVpce", None, False, None)}),
+    ("network and an org key that does not confine (IfExists): no organization named",
+     open_to({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"},
+              "StringEqualsIfExists": {"aws:PrincipalOrgID": ORG}}),
+     {("callers of any account meeting aws:SourceVpce", None, False, None)}),
 ]
 
 
@@ -284,6 +289,14 @@ IAC = [
     ("another organization", estate(json.dumps(open_to(
         {"StringEquals": {"aws:PrincipalOrgID": FOREIGN}})), OWN),
      {"institution_organizations": [ORG]}, {"decrypt_outside"}, set()),
+    # keydoc [KMS-UNPLACED]: a network names no account; any account's caller may meet it
+    ("a VPC endpoint only: outside", estate(json.dumps(open_to(
+        {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})), OWN), {},
+     {"decrypt_outside"}, set()),
+    ("the AWS-managed key pattern: ViaService and the own CallerAccount",
+     estate(json.dumps(open_to({"StringEquals": {
+         "kms:CallerAccount": OWN, "kms:ViaService": f"rds.{REGION}.amazonaws.com.cn"}})), OWN),
+     {}, set(), set()),
 ]
 
 

@@ -94,6 +94,102 @@ def test_policy_decrypters(policy: Any, expected: set[Any]) -> None:
     assert who(policy) == expected
 
 
+def net(*keys: str) -> tuple[str, None, bool]:
+    return (f"callers of any account meeting {', '.join(keys)}", None, False)
+
+
+def acct(a: str) -> tuple[str, str, bool]:
+    return (f"* (account {a})", a, False)
+
+
+VPCE, CIDR = "vpce-1a2b3c4d", "10.20.0.0/16"
+# [KMS-UNPLACED] Principal "*" narrowed by a condition that names no account or organisation
+# (network, user id, an ARN of no account): any account's caller reaching that network may
+# decrypt; its account cannot be told, so dsscan/keyrel.py counts it outside (a finding).
+# Keys that confine nothing at all (ViaService alone, PrincipalTag, PrincipalType) are anyone.
+NARROWED = [
+    ("SourceIp", {"IpAddress": {"aws:SourceIp": CIDR}}, {net("aws:SourceIp")}),
+    ("SourceVpce", {"StringEquals": {"aws:SourceVpce": VPCE}}, {net("aws:SourceVpce")}),
+    ("SourceVpc", {"StringEquals": {"aws:SourceVpc": "vpc-11112222"}}, {net("aws:SourceVpc")}),
+    ("VpcSourceIp + SourceVpce", {"IpAddress": {"aws:VpcSourceIp": CIDR},
+                                  "StringEquals": {"aws:SourceVpce": VPCE}},
+     {net("aws:SourceVpce")}),
+    ("userid (a role's sessions)", {"StringLike": {"aws:userid": "AROAEXAMPLEID:*"}},
+     {net("aws:userid")}),
+    ("username alone confines nothing", {"StringEquals": {"aws:username": "alice"}},
+     {("*", None, True)}),
+    ("ViaService alone confines nothing",
+     {"StringEquals": {"kms:ViaService": "ec2.cn-north-1.amazonaws.com.cn"}},
+     {("*", None, True)}),
+    ("PrincipalTag confines nothing", {"StringEquals": {"aws:PrincipalTag/team": "data"}},
+     {("*", None, True)}),
+    ("PrincipalType confines nothing", {"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+     {("*", None, True)}),
+    ("SourceArn with no account (a bucket)",
+     {"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::ledger-exports"}}, {net("aws:SourceArn")}),
+    # an account key that does not confine leaves only the network
+    ("SourceVpce + CallerAccount IfExists", {"StringEquals": {"aws:SourceVpce": VPCE},
+                                             "StringEqualsIfExists": {"kms:CallerAccount": OWN}},
+     {net("aws:SourceVpce")}),
+    ("SourceVpce + PrincipalAccount ForAllValues",
+     {"StringEquals": {"aws:SourceVpce": VPCE},
+      "ForAllValues:StringEquals": {"aws:PrincipalAccount": OWN}}, {net("aws:SourceVpce")}),
+    ("SourceVpce + PrincipalArn of a wildcard account",
+     {"StringEquals": {"aws:SourceVpce": VPCE},
+      "ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{OWN}:root", "arn:aws:iam::*:role/x"]}},
+     {net("aws:SourceVpce")}),
+    ("SourceVpce + CallerAccount negated", {"StringEquals": {"aws:SourceVpce": VPCE},
+                                            "StringNotEquals": {"kms:CallerAccount": OTHER}},
+     {net("aws:SourceVpce")}),
+    ("ArnEqualsIfExists PrincipalArn alone", {"ArnEqualsIfExists": {
+        "aws:PrincipalArn": f"arn:aws:iam::{OWN}:root"}}, {("*", None, True)}),
+    # an account key confines, whatever network key narrows it further
+    ("SourceVpce + CallerAccount", {"StringEquals": {"aws:SourceVpce": VPCE,
+                                                     "kms:CallerAccount": OTHER}},
+     {acct(OTHER)}),
+    ("SourceIp + PrincipalArn", {"IpAddress": {"aws:SourceIp": CIDR}, "ArnLike": {
+        "aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/etl"}}, {acct(OTHER)}),
+    ("ForAnyValue PrincipalAccount + SourceVpc",
+     {"ForAnyValue:StringEquals": {"aws:PrincipalAccount": [OWN]},
+      "StringEquals": {"aws:SourceVpc": "vpc-11112222"}}, {acct(OWN)}),
+    ("SourceAccount", {"StringEquals": {"aws:SourceAccount": OTHER}}, {acct(OTHER)}),
+    ("SourceOwner", {"StringEquals": {"aws:SourceOwner": OWN}}, {acct(OWN)}),
+    ("SourceArn of an account", {"ArnLike": {
+        "aws:SourceArn": f"arn:aws:logs:cn-north-1:{OTHER}:log-group:audit"}}, {acct(OTHER)}),
+    # AWS's managed-key pattern (aws/ebs, aws/rds): through the service, one account's callers
+    ("ViaService + CallerAccount (the AWS-managed key pattern)",
+     {"StringEquals": {"kms:CallerAccount": OWN,
+                       "kms:ViaService": "ec2.cn-north-1.amazonaws.com.cn"}}, {acct(OWN)}),
+    ("ViaService + CallerAccount, as two operators",
+     {"StringEquals": {"kms:CallerAccount": OWN},
+      "StringLike": {"kms:ViaService": "rds.*.amazonaws.com"}}, {acct(OWN)}),
+    # an organisation confines, the network narrows it further
+    ("SourceIp + PrincipalOrgID", {"IpAddress": {"aws:SourceIp": CIDR},
+                                   "StringEquals": {"aws:PrincipalOrgID": "o-abc1234567"}},
+     {("* (organization o-abc1234567)", None, False)}),
+]
+
+
+@pytest.mark.parametrize(("case", "condition", "expected"), NARROWED,
+                         ids=[c[0] for c in NARROWED])
+def test_a_wildcard_narrowed_without_an_account(case: str, condition: dict[str, Any],
+                                                expected: set[Any]) -> None:
+    policy = doc(allow({"AWS": "*"}, ["kms:Decrypt", "kms:DescribeKey"], Condition=condition))
+    assert who(policy) == expected
+
+
+def test_a_narrowed_wildcard_is_outside_whatever_the_institution() -> None:
+    """keyrel: its account cannot be told, so it is outside (a finding), never unplaced."""
+    (p,) = policy_decrypters(doc(allow("*", Sid="Vpce", Condition={
+        "StringEquals": {"aws:SourceVpce": VPCE}})))
+    k = {"id": "k", "kind": "key", "account": OWN, "kms": {"decrypters": [p]}}
+    attach_key_context([k], config_from_mapping({"institution_accounts": [OWN]}))
+    assert k["ctx"]["decrypt_outside"] == [{
+        "principal": "callers of any account meeting aws:SourceVpce", "account": None,
+        "via": "key policy statement Vpce"}]
+    assert k["ctx"]["decrypt_unknown"] == []
+
+
 @pytest.mark.parametrize("policy", [
     "not a document", {"Statement": "x"}, {"Statement": [{"Effect": "Maybe"}]},
     doc({"Effect": "Allow", "Action": "kms:Decrypt"}),  # no principal

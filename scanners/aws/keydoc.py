@@ -11,10 +11,16 @@ condition rules); this module only asks which principals an ``Allow`` lets call
 * ``[KMS-ANYONE]`` a principal ``*`` (or a wildcard in a principal, or ``NotPrincipal``) is
   *anyone* unless a condition confines it the way policydoc's ``[S3-PUBLIC-FIXED]`` rules
   say (fixed values of ``aws:PrincipalAccount``, ``kms:CallerAccount``, ``aws:PrincipalOrgID``,
-  ``aws:SourceVpce``, ...). A statement confined by account keys (``aws:PrincipalAccount``,
+  ``aws:SourceVpce``, ...; keys such as ``kms:ViaService``, ``aws:PrincipalTag/*``,
+  ``aws:PrincipalType``, ``aws:username`` confine nothing: alone, still anyone).
+* ``[KMS-CONFINED]`` a statement confined by account keys (``aws:PrincipalAccount``,
   ``kms:CallerAccount``, ``aws:SourceAccount``, ``aws:SourceOwner``) or by ARNs
   (``aws:PrincipalArn``, ``aws:SourceArn``) lets exactly those accounts decrypt: each is a
-  principal of its own.
+  principal of its own; a network key beside them only narrows further (``kms:ViaService``
+  with ``kms:CallerAccount``, AWS's managed-key pattern, is that one account). A condition
+  confines only as policydoc's rules say: not negated, not ``…IfExists`` (a request without
+  the key passes), not ``ForAllValues:``, and every value a fixed account (an ARN of no
+  account or of a wildcard account leaves that condition confining to none).
 * ``[KMS-ORG]`` confined (and by no account key) to organisations — ``aws:PrincipalOrgID``
   or ``aws:SourceOrgID`` (an ``o-...`` id), ``aws:PrincipalOrgPaths`` or
   ``aws:SourceOrgPaths`` (the path's first segment is the organisation) — it lets every
@@ -23,7 +29,12 @@ condition rules); this module only asks which principals an ``Allow`` lets call
   organisation is the institution's is decided in dsscan/keyrel.py (an organisation that is
   not may be anyone's). ``aws:ResourceOrgID`` names the key's own organisation, not the
   caller's: it confines nothing (policydoc), and such a statement is *anyone*.
-  Confined otherwise (network, user id) it is narrowed and names no account: not counted.
+* ``[KMS-UNPLACED]`` confined otherwise — only by a network (``aws:SourceIp``,
+  ``aws:SourceVpce``, ``aws:SourceVpc``), a user id, an ARN of no account — it is narrowed,
+  yet any account's caller that meets the condition may decrypt: one principal ``{"principal":
+  "callers of any account meeting aws:SourceVpce", "account": null, "anyone": false}``, whose
+  account cannot be told, which dsscan/keyrel.py counts outside the institution (a finding,
+  never "no one" and never not assessed).
 * ``[KMS-NAMED]`` a named AWS principal (``111122223333``, ``arn:aws:iam::111122223333:root``,
   a role or user ARN) or a ``Federated`` identity provider ARN lets its account decrypt.
   ``Service`` principals are AWS services acting for the key's own users: not counted.
@@ -45,11 +56,15 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from dsscan.scanners.aws.policydoc import (
+    CONFINING_KEYS,
+    SERVICE_KEYS,
     NotAPolicy,
     _effect,
+    _not_confining,
     _public_reason,
     _wild_principal,
     statements,
@@ -64,7 +79,8 @@ _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 # [KMS-ORG] keys naming the caller's organisation: by id, or by a path that starts with it.
 _ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 _ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
-_MATCHING = ("stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike")
+# Every key policydoc counts as confining a wildcard on a key ([S3-PUBLIC-FIXED]).
+_NARROWING = CONFINING_KEYS | SERVICE_KEYS["kms"]
 
 
 def account_of(principal: str) -> str | None:
@@ -114,48 +130,56 @@ def _allows_decrypt(s: dict[str, Any]) -> bool:
     raise NotAPolicy("a statement has neither Action nor NotAction")
 
 
-def _condition_accounts(s: dict[str, Any]) -> list[str]:
-    """Accounts a confined wildcard statement names by its account or ARN conditions."""
-    out: list[str] = []
+def _confining(s: dict[str, Any], keys: frozenset[str]
+               ) -> Iterator[tuple[str, str, list[str]]]:
+    """(operator, lowercased key, values) of each condition on ``keys`` that holds the request
+    to fixed values (policydoc's [S3-PUBLIC-FIXED]: not negated, not ``…IfExists``, not
+    ``ForAllValues:``, no wildcard or policy variable)."""
     for op, body in (s.get("Condition") or {}).items():
-        base = str(op).lower().rpartition(":")[2]
-        if base not in _MATCHING or not isinstance(body, dict):
+        if not isinstance(body, dict):
             continue
         for key, values in body.items():
             k = str(key).lower()
-            for v in _values(values):
-                if not isinstance(v, str):
-                    continue
-                if k in _ACCOUNT_KEYS and _ACCOUNT.match(v):
-                    out.append(v)
-                elif k in _ARN_KEYS and (acct := account_of(v)) is not None:
-                    out.append(acct)
+            if k in keys and _not_confining(str(op), k, values) is None:
+                # _not_confining has refused dicts, lists and nulls: numbers read as text
+                yield str(op).lower(), k, [str(v) for v in _values(values)]
+
+
+def _condition_accounts(s: dict[str, Any]) -> list[str]:
+    """[KMS-CONFINED] Accounts a confined wildcard statement names by its account or ARN
+    conditions. A condition confines to accounts only when every value names one: an ARN
+    without an account (``arn:aws:s3:::bucket``) leaves that condition to any account."""
+    out: list[str] = []
+    for _op, k, values in _confining(s, _ACCOUNT_KEYS | _ARN_KEYS):
+        accts = [v if k in _ACCOUNT_KEYS and _ACCOUNT.match(v) else
+                 account_of(v) if k in _ARN_KEYS else None
+                 for v in values]
+        if all(accts):
+            out.extend(a for a in accts if a)
     return sorted(set(out))
 
 
 def _condition_orgs(s: dict[str, Any]) -> list[str]:
     """[KMS-ORG] Organisations a confined wildcard statement names: each value (a path's first
-    segment), as written — one that is not a plain id (``o-ab*``) is never the institution's
-    listed organisation, so it is outside or unplaced, never inside."""
+    segment), as written (``StringEqualsIgnoreCase``: lowercased)."""
     out: list[str] = []
-    for op, body in (s.get("Condition") or {}).items():
-        prefix, _, base = str(op).lower().rpartition(":")
-        # ForAllValues: holds for a caller of no organisation: it confines to none
-        if base not in _MATCHING or prefix not in ("", "foranyvalue") \
-                or not isinstance(body, dict):
-            continue
-        for key, values in body.items():
-            k = str(key).lower()
-            for v in _values(values):
-                if not isinstance(v, str):
-                    continue
-                org = v if k in _ORG_KEYS else v.split("/", 1)[0] if k in _ORG_PATH_KEYS \
-                    else None
-                if org and base == "stringequalsignorecase":
-                    org = org.lower()
-                if org:
-                    out.append(org)
+    for op, k, values in _confining(s, _ORG_KEYS | _ORG_PATH_KEYS):
+        for v in values:
+            org = v if k in _ORG_KEYS else v.split("/", 1)[0]
+            if org and op.rpartition(":")[2] == "stringequalsignorecase":
+                org = org.lower()
+            if org:
+                out.append(org)
     return sorted(set(out))
+
+
+def _narrowing_keys(s: dict[str, Any]) -> list[str]:
+    """[KMS-UNPLACED] The condition keys that narrow a wildcard statement without naming an
+    account or organisation (network, user id, an ARN of no account), as AWS spells them."""
+    names = {str(key).lower(): str(key) for body in (s.get("Condition") or {}).values()
+             if isinstance(body, dict) for key in body}
+    found = {k for _op, k, _v in _confining(s, _NARROWING)}
+    return sorted(names[k] for k in found)
 
 
 def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
@@ -180,9 +204,13 @@ def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
             elif accounts := _condition_accounts(s):  # within those accounts, whatever org
                 out.extend(_entry(f"* (account {a})", a, "key policy", False, sid)
                            for a in accounts)
-            else:
+            elif orgs := _condition_orgs(s):
                 out.extend(_entry(f"* (organization {o})", None, "key policy", False, sid, o)
-                           for o in _condition_orgs(s))
+                           for o in orgs)
+            else:  # [KMS-UNPLACED] narrowed, but any account's caller may meet it
+                keys = ", ".join(_narrowing_keys(s)) or "a condition"
+                out.append(_entry(f"callers of any account meeting {keys}", None,
+                                  "key policy", False, sid))
         if not isinstance(principal, dict):
             continue
         for kind in ("AWS", "Federated"):
