@@ -127,16 +127,7 @@ def _disabled_general() -> str:
 
 
 def _open_policy() -> str:
-    kid = key("k")
-    store("ledger", kid, "core")
-    boto3.client("kms", region_name=REGION).put_key_policy(
-        KeyId=kid, PolicyName="default", Policy=json.dumps({"Statement": [
-            {"Sid": "Admin", "Effect": "Allow",
-             "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt",
-             "Resource": "*"}]}))
-    return kid
+    return _org_policy(None)
 
 
 def _grant_outside() -> str:
@@ -194,16 +185,19 @@ def test_an_outside_account_the_institution_declares_is_its_own() -> None:
 ORG, FOREIGN = "o-bank000001", "o-vendor0001"
 
 
-def _org_policy(condition: dict[str, Any]) -> str:
+def _org_policy(condition: dict[str, Any] | None) -> str:
+    """A key of a core store whose policy lets ``*`` decrypt, under ``condition`` if any."""
     kid = key("k")
     store("ledger", kid, "core")
+    open_to_all: dict[str, Any] = {"Sid": "Open", "Effect": "Allow", "Principal": "*",
+                                   "Action": "kms:Decrypt", "Resource": "*"}
+    if condition is not None:
+        open_to_all["Condition"] = condition
     boto3.client("kms", region_name=REGION).put_key_policy(
         KeyId=kid, PolicyName="default", Policy=json.dumps({"Statement": [
             {"Sid": "Admin", "Effect": "Allow",
              "Principal": {"AWS": f"arn:aws-cn:iam::{ACCOUNT}:root"},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "Org", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt",
-             "Resource": "*", "Condition": condition}]}))
+             "Action": "kms:*", "Resource": "*"}, open_to_all]}))
     return kid
 
 
