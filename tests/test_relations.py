@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from relation_builders import asset, db, domain, domain_of, run, sg
 
 from dsscan.config import Config
-from dsscan.relations import attach_context, cidr_overlaps, domain_membership, is_internet_cidr
+from dsscan.relations import cidr_overlaps, domain_membership, is_internet_cidr
 
 CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources", "vault",
             "contents", "parent", "restore_verification",
@@ -17,37 +18,6 @@ CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources
             # operation logs (dsscan/log_sinks.py)
             "operation_logs", "operation_logs_unknown", "log_retention_required_days",
             "outsourced"}
-
-
-def asset(aid: str, kind: str, level: str = "general", env: str = "production",
-          **fields: Any) -> dict[str, Any]:
-    """A classified asset (level/environment filled by hand: classify runs elsewhere)."""
-    return {"id": aid, "kind": kind, "name": fields.pop("name", aid),
-            "level": {"value": level, "provenance": []},
-            "environment": {"value": env, "provenance": []}, **fields}
-
-
-def domain(aid: str, level: str = "general", env: str = "production", name: str | None = None,
-           **net: Any) -> dict[str, Any]:
-    return asset(aid, "network_domain", level, env, name=name or aid, network=net)
-
-
-def sg(aid: str, *rules: dict[str, Any], vpc: str | None = None) -> dict[str, Any]:
-    return asset(aid, "security_group", network={"vpc_id": vpc, "ingress": list(rules)})
-
-
-def db(aid: str, vpc: str, sgs: list[str], level: str = "core", **net: Any) -> dict[str, Any]:
-    return asset(aid, "database", level, network={"vpc_id": vpc, "security_groups": sgs, **net})
-
-
-def run(assets: list[dict[str, Any]], config: Config | None = None) -> dict[str, dict]:
-    attach_context(assets, config or Config(), domain_membership(assets))
-    return {a["id"]: a for a in assets}
-
-
-def domain_of(by: dict[str, dict], aid: str) -> dict[str, Any]:
-    """The full context of the domain asset ``aid`` sits in (members carry a brief copy)."""
-    return by[by[aid]["ctx"]["domain"]["id"]]["ctx"]["domain"]
 
 
 def sources_into(ctx_domain: dict[str, Any]) -> set[str]:
