@@ -12,6 +12,7 @@ tests/fixtures/pulumi/logging/__main__.py says why each verdict is what it is.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -122,22 +123,27 @@ def provision() -> None:
                               retentionInDays=400)
 
 
-@pytest.fixture(scope="module")
-def live_inventory() -> Inventory:
+def _live_sweep(stand_in: StandIn, **options: Any) -> Inventory:
+    """The estate provisioned in moto and swept, ``stand_in`` answering what moto lacks."""
     from moto import mock_aws
 
-    stand_in = StandIn()
-    stand_in.answer("cloudtrail", "ListEventDataStores", 200, b'{"EventDataStores": []}',
-                    "application/x-amz-json-1.1")
     with pytest.MonkeyPatch.context() as mp:
         fake_env(mp)
         with mock_aws():
             provision()
             with ClientHooks(stand_in=stand_in):
                 inv = sweep(SweepOptions(regions=[REGION], services=[
-                    "s3", "dynamodb", "rds", "cloudtrail", "logs"]))
+                    "s3", "dynamodb", "rds", "cloudtrail", "logs"], **options))
     stand_in.close()
     return inv
+
+
+@pytest.fixture(scope="module")
+def live_inventory() -> Inventory:
+    stand_in = StandIn()
+    stand_in.answer("cloudtrail", "ListEventDataStores", 200, b'{"EventDataStores": []}',
+                    "application/x-amz-json-1.1")
+    return _live_sweep(stand_in)
 
 
 @pytest.fixture(scope="module")
@@ -170,19 +176,10 @@ def test_the_estate_in_moto(live_inventory: Inventory) -> None:
 
 @pytest.mark.slow
 def test_an_unreadable_trail_listing_is_not_assessed_never_passed() -> None:
-    from moto import mock_aws
-
     stand_in = StandIn()
     stand_in.answer("cloudtrail", "DescribeTrails", 403, b'{"__type": "AccessDeniedException",'
                     b' "message": "denied"}', "application/x-amz-json-1.1")
-    with pytest.MonkeyPatch.context() as mp:
-        fake_env(mp)
-        with mock_aws():
-            provision()
-            with ClientHooks(stand_in=stand_in):
-                inv = sweep(SweepOptions(regions=[REGION], services=[
-                    "s3", "dynamodb", "rds", "cloudtrail", "logs"], max_attempts=1))
-    stand_in.close()
+    inv = _live_sweep(stand_in, max_attempts=1)
     assert [g["operation"] for g in inv.gaps] == ["DescribeTrails"]
     found, gaps, _ = verdicts(inv)
     # ledger-docs and payments were logged only by trails: now unknown, not passed, not failed.
