@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dsscan.scanners.aws.clients import AccountSession
 from dsscan.scanners.aws.failures import (
@@ -24,6 +24,9 @@ from dsscan.scanners.aws.operations import Calls
 from dsscan.scanners.aws.paging import PageConfig, page_config
 from dsscan.scanners.aws.replies import wrap
 from dsscan.scope_gaps import scope_gap
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 Asset = dict[str, Any]
 
@@ -83,6 +86,21 @@ def pages(client: Any, method: str, key: str, **params: Any) -> Iterator[Any]:
             raise ReadFailure(service, op, TruncatedListing(f"{op}: cannot ask for more"))
         params.update(zip(cfg.input_tokens, tokens, strict=True))
     yield from items
+
+
+def read_once(cache: dict[K, V | ReadFailure], key: K, read: Callable[[], V]) -> V:
+    """``read()`` the first time ``key`` is asked for, its value (or its ReadFailure, raised
+    again) every later time: one call per account and Region however many assets need it.
+    The caller holds the lock that guards ``cache``."""
+    if key not in cache:
+        try:
+            cache[key] = read()
+        except ReadFailure as e:
+            cache[key] = e
+    got = cache[key]
+    if isinstance(got, ReadFailure):
+        raise got
+    return got
 
 
 def _next_tokens(cfg: PageConfig, page: dict[str, Any], service: str, op: str,
@@ -209,19 +227,13 @@ class Keys:
 
     def aws_aliased(self, region: str) -> set[str]:
         """Key ids with an alias/aws/* alias in the region (listed once)."""
+        def read() -> set[str]:
+            kms = self.session.client("kms", region)
+            return {a["TargetKeyId"] for a in pages(kms, "list_aliases", "Aliases")
+                    if a["AliasName"].startswith("alias/aws/") and a.get("TargetKeyId")}
+
         with self._lock_for((region, "\0aliases")):
-            if region not in self._aws_aliased:
-                kms = self.session.client("kms", region)
-                try:
-                    self._aws_aliased[region] = {
-                        a["TargetKeyId"] for a in pages(kms, "list_aliases", "Aliases")
-                        if a["AliasName"].startswith("alias/aws/") and a.get("TargetKeyId")}
-                except ReadFailure as e:
-                    self._aws_aliased[region] = e
-            got = self._aws_aliased[region]
-        if isinstance(got, ReadFailure):
-            raise got
-        return got
+            return read_once(self._aws_aliased, region, read)
 
     def key_type(self, region: str, ref: str) -> tuple[str | None, str | None]:
         """(key_type, gap reason): key_type is provider_managed / customer_managed, or None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar
 
-from dsscan.scanners.aws.base import pages
+from dsscan.scanners.aws.base import pages, read_once
 from dsscan.scanners.aws.failures import ReadFailure
 
 
@@ -32,20 +32,13 @@ class ParameterGroups:
 
     def values(self, method: str, group: str) -> dict[str, Any]:
         """name -> value (None: listed without a value); ReadFailure when unreadable."""
-        k = (method, group)
+        def read() -> dict[str, Any]:
+            return {p["ParameterName"]: p.get("ParameterValue")
+                    for p in pages(self.client, method, "Parameters",
+                                   **{self._NAME[method]: group})}
+
         with self._lock:
-            if k not in self._read:
-                try:
-                    self._read[k] = {
-                        p["ParameterName"]: p.get("ParameterValue")
-                        for p in pages(self.client, method, "Parameters",
-                                       **{self._NAME[method]: group})}
-                except ReadFailure as e:
-                    self._read[k] = e
-            got = self._read[k]
-        if isinstance(got, ReadFailure):
-            raise got
-        return got
+            return read_once(self._read, (method, group), read)
 
 
 def db_in_transit(a: dict[str, Any], groups: ParameterGroups, method: str, mechanism: str,
