@@ -15,6 +15,7 @@ from dsscan.errors import InputError
 from dsscan.findings import Finding, NotAssessed, PolicyInfo, ScanResult
 from dsscan.levels import RANK, SEVERITY_RANK, UNCLASSIFIED, severity_for_level
 from dsscan.masking import mask_evidence, mask_text
+from dsscan.messages import render
 from dsscan.scope_gaps import FIELDS as SCOPE_FIELDS
 from dsscan.scope_gaps import field as scope_field
 
@@ -113,7 +114,10 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
         findings = [_finding(info[pid], item, by_id, severity, options.config)
                     for pid, item in out.deny if pid in info]
         not_assessed = _gaps(inventory, assets, policies)
-        not_assessed += [NotAssessed(reason=mask_text(str(item.get("reason", "not assessed"))),
+        unclassified = options.config.unclassified_protection_level
+        not_assessed += [NotAssessed(reason=mask_text(render(item.get("reason"),
+                                                             by_id.get(item.get("asset")),
+                                                             unclassified, "not assessed")),
                                      asset_id=item.get("asset"), policy_id=pid)
                          for pid, item in out.not_assessed if pid in info]
         findings.sort(key=lambda f: (-f.severity_rank(), f.policy_id, f.asset_id, f.related,
@@ -189,7 +193,8 @@ def _finding(policy: PolicyInfo, item: dict[str, Any], by_id: dict[str, dict[str
         severity=severity.get(level) or severity_for_level(level, config.severity_by_level),
         level=level,
         asset_id=asset_id,
-        message=mask_text(str(item.get("message", policy.title))),
+        message=mask_text(render(item.get("message"), asset, config.unclassified_protection_level,
+                                 policy.title)),
         remediation=policy.remediation,
         related=tuple(sorted(map(str, related))),
         evidence=mask_evidence(item.get("evidence") or {}),

@@ -34,6 +34,7 @@ from dsscan.engines.worker import read_frame, write_frame
 from dsscan.errors import PolicyError
 from dsscan.gc_pause import gc_paused
 from dsscan.levels import RANK
+from dsscan.messages import is_template
 from dsscan.policy_library import PolicyLibrary
 from dsscan.progress import counted
 
@@ -454,9 +455,10 @@ def _check_item(pid: str, rule: str, item: Any) -> None:
         if item.get("level") not in RANK:
             raise PolicyError(f"policy {pid}: deny item for asset {item['asset']} has no valid "
                               f"'level' (one of {', '.join(RANK)})")
-        if "message" in item and not isinstance(item["message"], str):
+        if "message" in item and not _text_or_template(item["message"]):
             raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
-                              "'message' must be a string")
+                              "'message' must be a string or an object with a string "
+                              "'template'")
         related = item.get("related")
         if related is not None and not isinstance(related, str) and not (
                 isinstance(related, list) and all(isinstance(r, str) for r in related)):
@@ -468,6 +470,10 @@ def _check_item(pid: str, rule: str, item: Any) -> None:
         if item.get("evidence") is not None and not isinstance(item["evidence"], dict):
             raise PolicyError(f"policy {pid}: deny item for asset {item['asset']}: "
                               "'evidence' must be an object")
-    elif not isinstance(item.get("reason"), str):
+    elif not _text_or_template(item.get("reason")):
         raise PolicyError(f"policy {pid}: not_assessed item for asset {item['asset']} has no "
-                          "string 'reason'")
+                          "'reason' (a string, or an object with a string 'template')")
+
+
+def _text_or_template(value: Any) -> bool:
+    return isinstance(value, str) or is_template(value)
