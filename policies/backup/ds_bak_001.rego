@@ -56,14 +56,15 @@ condition_phrase := {
 }
 
 # Replicas that do not count as backups, and why (for the message).
-not_counting(a) := concat("; ", sort([sprintf("%s does not count as a backup: %s", [object.get(b, "name", b.id), why(b)]) |
+not_counting(a) := concat("; ", sort([concat("", [object.get(b, "name", b.id), " does not count as a backup: ", why(b)]) |
 	some b in a.ctx.backups
 	b.relation == "replica"
 	b.counts_as_backup == false
 	is_array(b.missing)
 ]))
 
-replica_note(a) := sprintf(" Replicas: %s.", [s]) if {
+# (A fragment of the message, filled in Python: dsscan/messages.py.)
+replica_note(a) := {"template": " Replicas: {replicas}.", "replicas": s} if {
 	s := not_counting(a)
 	s != ""
 } else := ""
@@ -116,18 +117,12 @@ places(j) := concat("; ", sort({s |
 	is_string(s)
 }))
 
-copy_ids(j) := concat(", ", sort([b.id | some b in j.copies]))
-
-what_stays(j) := msg if {
-	count(j.built_in) == 0
-	msg := sprintf("its copies %s are", [copy_ids(j)])
-} else := msg if {
-	count(j.copies) == 0
-	msg := sprintf("its built-in backups (%s) are", [built_in_phrase[j.built_in[0].kind]])
-} else := msg if {
-	msg := sprintf("its copies %s and its built-in backups (%s) are", [
-		copy_ids(j), built_in_phrase[j.built_in[0].kind],
-	])
+# The message, by whether the store has copies and built-in backups (a store in `judged` has
+# at least one of them).
+not_separate_message := {
+	[true, false]: "{asset} has no backup stored separately from it: its copies {copies} are in the same place ({places}).{replicas}",
+	[false, true]: "{asset} has no backup stored separately from it: its built-in backups ({built_in}) are in the same place ({places}).{replicas}",
+	[true, true]: "{asset} has no backup stored separately from it: its copies {copies} and its built-in backups ({built_in}) are in the same place ({places}).{replicas}",
 }
 
 evidence(j) := {"copies": [{
@@ -157,9 +152,10 @@ deny contains finding if {
 		"key": "own_location",
 		"related": j.in_place,
 		"level": a.ctx.level,
-		"message": sprintf("%s keeps copies in its own %s (%s); a copy stored with the data it copies is not a separate backup.", [
-			data.dsscan.lib.display_name(a), concat(" and ", j.places), concat(", ", j.in_place),
-		]),
+		"message": {
+			"template": "{asset} keeps copies in its own {places} ({copies}); a copy stored with the data it copies is not a separate backup.",
+			"places": concat(" and ", j.places), "copies": j.in_place,
+		},
 		"evidence": evidence(j),
 	}
 }
@@ -171,14 +167,19 @@ deny contains finding if {
 	not has_unknown(j.copies)
 	a := j.a
 	not unknown_replica(a)
+	ids := sort([b.id | some b in j.copies])
 	finding := {
 		"asset": a.id,
 		"key": "not_separate",
-		"related": sort([b.id | some b in j.copies]),
+		"related": ids,
 		"level": a.ctx.level,
-		"message": sprintf("%s has no backup stored separately from it: %s in the same place (%s).%s", [
-			data.dsscan.lib.display_name(a), what_stays(j), places(j), replica_note(a),
-		]),
+		"message": {
+			"template": not_separate_message[[count(j.copies) > 0, count(j.built_in) > 0]],
+			"copies": ids,
+			"built_in": [built_in_phrase[b.kind] | some b in j.built_in],
+			"places": places(j),
+			"replicas": replica_note(a),
+		},
 		"evidence": evidence(j),
 	}
 }

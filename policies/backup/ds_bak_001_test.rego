@@ -33,7 +33,7 @@ test_only_colocated_copies_are_denied if {
 	f.level == "important"
 	f.related == ["s1"]
 	f.evidence.copies[0].separation == "same account and region"
-	contains(f.message, "same account and region")
+	f.message.places == "same account and region"
 }
 
 test_one_separate_copy_passes if {
@@ -58,7 +58,7 @@ test_copy_in_same_bucket_is_denied_even_with_separate_copy if {
 	some f in ds
 	f.asset == "bkt"
 	f.related == ["bkt/backup/"]
-	contains(f.message, "own bucket")
+	f.message.places == "bucket"
 }
 
 test_copy_in_same_volume_is_denied if {
@@ -153,10 +153,12 @@ test_rewording_separation_never_changes_the_verdict if {
 
 test_own_place_message_is_rendered_from_same_place if {
 	some f in denied([db("db", "core", [placed("x", "volume", false)])])
-	f.message == "db keeps copies in its own volume (c1); a copy stored with the data it copies is not a separate backup."
+	f.message == {"template": own_place, "places": "volume", "copies": ["c1"]}
 	some g in denied([db("db", "core", [placed("x", "bucket", false), object.union(placed("y", "volume", false), {"id": "c2"})])])
-	g.message == "db keeps copies in its own bucket and volume (c1, c2); a copy stored with the data it copies is not a separate backup."
+	g.message == {"template": own_place, "places": "bucket and volume", "copies": ["c1", "c2"]}
 }
+
+own_place := "{asset} keeps copies in its own {places} ({copies}); a copy stored with the data it copies is not a separate backup."
 
 store_with_built_in(backups, built_in) := object.union(db("db", "core", backups), {"ctx": {"built_in_backup": built_in}})
 
@@ -189,7 +191,11 @@ test_built_in_backups_are_never_separate if {
 test_built_in_only_message_and_evidence if {
 	some f in denied([store_with_built_in([], pitr)])
 	f.related == []
-	f.message == "db has no backup stored separately from it: its built-in backups (point-in-time recovery) are in the same place (same account and region (kept by the service))."
+	f.message == {
+		"template": "{asset} has no backup stored separately from it: its built-in backups ({built_in}) are in the same place ({places}).{replicas}",
+		"copies": [], "built_in": ["point-in-time recovery"],
+		"places": "same account and region (kept by the service)", "replicas": "",
+	}
 	f.evidence.built_in[0].kind == "point_in_time_recovery"
 }
 
@@ -235,7 +241,7 @@ test_replica_that_does_not_count_leaves_no_separate_backup_and_says_why if {
 	some f in ds
 	f.key == "not_separate"
 	f.related == ["s1"]
-	contains(f.message, "r does not count as a backup: its destination keeps no earlier versions")
+	f.message.replicas.replicas == "r does not count as a backup: its destination keeps no earlier versions"
 }
 
 test_replica_of_unknown_standing_makes_separation_not_assessed if {

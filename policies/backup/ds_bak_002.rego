@@ -67,14 +67,15 @@ condition_phrase := {
 	"object_lock": "its destination has no Object Lock (owed for core data)",
 }
 
-replicas_not_counting(a) := [sprintf("%s (%s)", [object.get(b, "name", b.id), why(b)]) |
+replicas_not_counting(a) := [concat("", [object.get(b, "name", b.id), " (", why(b), ")"]) |
 	some b in a.ctx.backups
 	b.relation == "replica"
 	b.counts_as_backup == false
 	is_array(b.missing)
 ]
 
-replica_note(a) := sprintf(" Its replicas do not count as backups: %s.", [concat("; ", sort(rs))]) if {
+# (A fragment of the message, filled in Python: dsscan/messages.py.)
+replica_note(a) := {"template": " Its replicas do not count as backups: {replicas}.", "replicas": concat("; ", sort(rs))} if {
 	rs := replicas_not_counting(a)
 	count(rs) > 0
 } else := ""
@@ -129,9 +130,10 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but has no backup: native backups are off and no backup or snapshot copy was found.%s", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), replica_note(a),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data but has no backup: native backups are off and no backup or snapshot copy was found.{replicas}",
+			"replicas": replica_note(a),
+		},
 		"evidence": {
 			"native_backup_enabled": native(a, "enabled"),
 			"native_retention_days": native(a, "retention_days"),

@@ -73,7 +73,7 @@ test_replica_that_is_not_a_backup_is_denied_naming_what_it_misses if {
 	ds := denied([db("db", "core", off, [replica("rep", false, ["delete_marker_replication", "object_lock"], [])])])
 	some f in ds
 	f.asset == "db"
-	contains(f.message, "rep (delete markers are replicated to it and its destination has no Object Lock")
+	contains(f.message.replicas.replicas, "rep (delete markers are replicated to it and its destination has no Object Lock")
 }
 
 test_replica_that_counts_as_a_backup_passes if {

@@ -110,9 +110,7 @@ deny contains finding if {
 		"asset": a.id,
 		"key": "open_access",
 		"level": level(a),
-		"message": sprintf("Backup storage %s is open beyond its owners: %s.", [
-			data.dsscan.lib.display_name(a), concat(", ", ps),
-		]),
+		"message": {"template": "Backup storage {asset} is open beyond its owners: {problems}.", "problems": ps},
 		"evidence": {
 			"public": object.get(a, ["access", "public"], null),
 			"wildcard_principal": object.get(a, ["access", "wildcard_principal"], null),

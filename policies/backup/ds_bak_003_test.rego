@@ -25,7 +25,7 @@ test_public_vault_is_denied if {
 	some f in ds
 	f.asset == "v"
 	f.level == "important"
-	contains(f.message, "public")
+	"public" in f.message.problems
 }
 
 test_private_vault_passes if {
@@ -50,7 +50,7 @@ test_snapshot_shared_with_all_is_denied if {
 	some f in ds
 	f.asset == "snap"
 	f.level == "core"
-	contains(f.message, "shared with all accounts")
+	"shared with all accounts" in f.message.problems
 }
 
 test_snapshot_shared_with_named_account_passes if {

@@ -46,16 +46,18 @@ judged := [{"a": a, "r": r, "verified": object.get(r, "verified", null)} |
 ]
 
 # The date, not the age: a message that does not change from one day to the next.
-last_restore(r) := sprintf("the last completed on %s", [substring(r.last_successful_restore, 0, 10)]) if {
+# (Fragments of the message, filled in Python: dsscan/messages.py.)
+last_restore(r) := {"template": "the last completed on {date}", "date": substring(r.last_successful_restore, 0, 10)} if {
 	is_string(object.get(r, "last_successful_restore", null))
 } else := "none was found"
 
 because(r) := msg if {
 	r.restore_jobs == "not_in_input"
 	msg := "no AWS Backup restore-testing selection covers it (restore jobs are not part of a Terraform plan or Pulumi program: there only a restore-testing selection shows that its backups are verified)"
-} else := sprintf("no AWS Backup restore-testing selection covers it and no restore from its backups completed in the last %d days (%s)", [
-	r.within_days, last_restore(r),
-])
+} else := {
+	"template": "no AWS Backup restore-testing selection covers it and no restore from its backups completed in the last {days} days ({last})",
+	"days": r.within_days, "last": last_restore(r),
+}
 
 deny contains finding if {
 	some j in judged
@@ -66,9 +68,7 @@ deny contains finding if {
 		"asset": a.id,
 		"key": "restore_not_verified",
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but its backups are not verified by a restore: %s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), because(r),
-		]),
+		"message": {"template": "{asset} holds {level} data but its backups are not verified by a restore: {because}.", "because": because(r)},
 		"evidence": {
 			"testing_selections": object.get(r, "testing_selections", null),
 			"last_successful_restore": object.get(r, "last_successful_restore", null),

@@ -31,19 +31,19 @@ test_unverified_store_is_denied_with_the_period_and_last_restore if {
 	f.asset == "db"
 	f.level == "core"
 	f.key == "restore_not_verified"
-	contains(f.message, "180 days")
-	contains(f.message, "the last completed on 2025-10-01")
+	f.message.because.days == 180
+	f.message.because.last == {"template": "the last completed on {date}", "date": "2025-10-01"}
 	f.evidence.last_successful_restore == "2025-10-01T00:00:00Z"
 }
 
 test_never_restored_says_none_found if {
 	some f in denied([store("b", "object_store", "sensitive", rv(false, {}))])
-	contains(f.message, "none was found")
+	f.message.because.last == "none was found"
 }
 
 test_plan_without_testing_selection_says_restore_jobs_are_not_in_a_plan if {
 	some f in denied([store("b", "object_store", "important", rv(false, {"restore_jobs": "not_in_input"}))])
-	contains(f.message, "not part of a Terraform plan")
+	contains(f.message.because, "not part of a Terraform plan")
 	f.evidence.restore_jobs == "not_in_input"
 }
 

@@ -66,9 +66,10 @@ problem(a) := "governance_mode" if {
 	mode(a) == "governance"
 }
 
-text := {
-	"no_lock": "has no %s; its backups can be deleted or their retention shortened",
-	"governance_mode": "has %s in governance mode only, which anyone allowed to bypass it can lift",
+# (Filled in Python: dsscan/messages.py.)
+message := {
+	"no_lock": "{what} {asset} holds {held} data but has no {lock}; its backups can be deleted or their retention shortened; backups of important and core data must be immutable (compliance mode).",
+	"governance_mode": "{what} {asset} holds {held} data but has {lock} in governance mode only, which anyone allowed to bypass it can lift; backups of important and core data must be immutable (compliance mode).",
 }
 
 deny contains finding if {
@@ -78,9 +79,7 @@ deny contains finding if {
 		"asset": a.id,
 		"key": p,
 		"level": level(a),
-		"message": sprintf("%s %s holds %s data but %s; backups of important and core data must be immutable (compliance mode).", [
-			what[a.kind], data.dsscan.lib.display_name(a), level(a), sprintf(text[p], [lock_name[a.kind]]),
-		]),
+		"message": {"template": message[p], "what": what[a.kind], "held": level(a), "lock": lock_name[a.kind]},
 		"evidence": {"lock_enabled": enabled(a), "mode": mode(a)},
 	}
 }
@@ -93,14 +92,14 @@ not_assessed contains item if {
 	some a in judged
 	not enabled(a) == true
 	not enabled(a) == false
-	item := {"asset": a.id, "reason": sprintf("whether the %s is on could not be read", [lock_name[a.kind]])}
+	item := {"asset": a.id, "reason": {"template": "whether the {lock} is on could not be read", "lock": lock_name[a.kind]}}
 }
 
 not_assessed contains item if {
 	some a in judged
 	enabled(a) == true
 	not known(a)
-	item := {"asset": a.id, "reason": sprintf("the %s is on but its mode (compliance or governance) could not be read", [lock_name[a.kind]])}
+	item := {"asset": a.id, "reason": {"template": "the {lock} is on but its mode (compliance or governance) could not be read", "lock": lock_name[a.kind]}}
 }
 
 # Assessed: the judged storage whose lock is known. Vaults and buckets holding nothing above

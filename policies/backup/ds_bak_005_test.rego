@@ -36,7 +36,8 @@ test_important_vault_without_lock_is_denied if {
 	some f in ds
 	f.key == "no_lock"
 	f.level == "important"
-	contains(f.message, "no vault lock")
+	f.message.lock == "vault lock"
+	contains(f.message.template, "has no {lock}")
 }
 
 test_core_vault_in_governance_mode_is_denied if {
@@ -60,7 +61,7 @@ test_compliance_mode_passes if {
 
 test_backup_bucket_without_object_lock_is_denied if {
 	some f in denied([bucket("b", "important", {"enabled": false})])
-	contains(f.message, "S3 Object Lock")
+	f.message.lock == "S3 Object Lock"
 	f.key == "no_lock"
 }
 

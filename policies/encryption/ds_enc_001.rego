@@ -48,7 +48,7 @@ evidence(f) := {
 	"facts_from": object.get(f, "from", null),
 }
 
-whose(f) := "" if f.from == null else := sprintf(" (judged by its parent %s)", [f.from])
+whose(f) := "" if f.from == null else := {"template": " (judged by its parent {parent})", "parent": f.from}
 
 # Stores owing sensitive-level protection or above, less those whose own key is plainly
 # customer-managed (and not switched off): those pass every rule below, and are many.
@@ -79,9 +79,7 @@ deny contains finding if {
 		"key": "unencrypted",
 		"related": j.f.related,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but is not encrypted at rest%s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), j.f.whose,
-		]),
+		"message": {"template": "{asset} holds {level} data but is not encrypted at rest{whose}.", "whose": j.f.whose},
 		"evidence": j.f.evidence,
 	}
 }
@@ -97,9 +95,7 @@ deny contains finding if {
 		"key": "provider_managed_key",
 		"related": j.f.related,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but is encrypted with a provider-managed key, not a customer-managed one%s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), j.f.whose,
-		]),
+		"message": {"template": "{asset} holds {level} data but is encrypted with a provider-managed key, not a customer-managed one{whose}.", "whose": j.f.whose},
 		"evidence": j.f.evidence,
 	}
 }
@@ -118,7 +114,7 @@ not_assessed contains item if {
 	data.dsscan.lib.key_type_unknown(j.f.state)
 	item := {
 		"asset": a.id,
-		"reason": sprintf("encrypted at rest, but the key type could not be read (%s data needs a customer-managed key)", [a.ctx.protect_level]),
+		"reason": {"template": "encrypted at rest, but the key type could not be read ({owed} data needs a customer-managed key)", "owed": a.ctx.protect_level},
 	}
 }
 

@@ -177,13 +177,13 @@ copy_evidence(c) := {
 
 key_phrase(k) := replace(data.dsscan.lib.key_name(k), "_", "-")
 
-weaker_message(a, 0, ids) := sprintf("%s %s is not encrypted at rest, while its source %s is.", [
-	a.kind, data.dsscan.lib.display_name(a), concat(", ", ids),
-])
+# (Templates filled in Python, dsscan/messages.py: {asset} is the copy's name.)
+weaker_message(a, 0, ids) := {"template": "{kind} {asset} is not encrypted at rest, while its source {sources} is.", "kind": a.kind, "sources": ids}
 
-weaker_message(a, k, ids) := sprintf("%s %s is encrypted with a %s key, weaker than the key of its source %s.", [
-	a.kind, data.dsscan.lib.display_name(a), key_phrase(k), concat(", ", ids),
-]) if k > 0
+weaker_message(a, k, ids) := {
+	"template": "{kind} {asset} is encrypted with a {key} key, weaker than the key of its source {sources}.",
+	"kind": a.kind, "key": key_phrase(k), "sources": ids,
+} if k > 0
 
 deny contains finding if {
 	some c in copies
@@ -207,9 +207,10 @@ deny contains finding if {
 		"key": "copy_unencrypted",
 		"related": sort([s.id | some s in c.sources]),
 		"level": lvl,
-		"message": sprintf("%s %s is a copy of %s data but is not encrypted at rest.", [
-			c.a.kind, data.dsscan.lib.display_name(c.a), data.dsscan.lib.protect_level({"level": {"value": lvl}}),
-		]),
+		"message": {
+			"template": "{kind} {asset} is a copy of {owed} data but is not encrypted at rest.",
+			"kind": c.a.kind, "owed": data.dsscan.lib.protect_level({"level": {"value": lvl}}),
+		},
 		"evidence": copy_evidence(c),
 	}
 }
@@ -238,7 +239,7 @@ not_assessed contains item if {
 	not unencrypted_sensitive_copy(c)
 	unknown := uncertain(c.sources, c.k)
 	count(unknown) > 0
-	item := {"asset": c.a.id, "reason": sprintf("encryption at rest of its source %s could not be read (or its key type): the copy cannot be compared with it", [concat(", ", unknown)])}
+	item := {"asset": c.a.id, "reason": {"template": "encryption at rest of its source {sources} could not be read (or its key type): the copy cannot be compared with it", "sources": unknown}}
 }
 
 # A copy whose source is not in the inventory but may exist (another account or region not
@@ -255,7 +256,7 @@ not_assessed contains item if {
 		s.relation in copy_relations
 	])
 	count(missing) > 0
-	item := {"asset": a.id, "reason": sprintf("its source %s is not in the inventory: the copy's key cannot be compared with the source's", [concat(", ", missing)])}
+	item := {"asset": a.id, "reason": {"template": "its source {sources} is not in the inventory: the copy's key cannot be compared with the source's", "sources": missing}}
 }
 
 # --- backup vaults -------------------------------------------------------------------------
@@ -289,13 +290,12 @@ readable_vaults := [v |
 	v.ctx.assessable
 ]
 
-vault_message(v, 0) := sprintf("Backup vault %s holds %s data but is not encrypted at rest.", [
-	data.dsscan.lib.display_name(v), vault_level(v),
-])
+vault_message(v, 0) := {"template": "Backup vault {asset} holds {held} data but is not encrypted at rest.", "held": vault_level(v)}
 
-vault_message(v, k) := sprintf("Backup vault %s holds %s data but is encrypted with a %s key; it needs a %s key.", [
-	data.dsscan.lib.display_name(v), vault_level(v), key_phrase(k), key_phrase(required(v)),
-]) if k > 0
+vault_message(v, k) := {
+	"template": "Backup vault {asset} holds {held} data but is encrypted with a {key} key; it needs a {needed} key.",
+	"held": vault_level(v), "key": key_phrase(k), "needed": key_phrase(required(v)),
+} if k > 0
 
 vault_state(v) := data.dsscan.lib.at_rest(object.get(v, "encryption", null))
 

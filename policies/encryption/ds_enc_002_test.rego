@@ -43,7 +43,10 @@ test_snapshot_weaker_than_source_is_denied if {
 	f.related == ["db"]
 	f.evidence.copy_key_type == "provider_managed"
 	f.evidence.source_key_types == {"db": "customer_managed"}
-	f.message == "snapshot snap is encrypted with a provider-managed key, weaker than the key of its source db."
+	f.message == {
+		"template": "{kind} {asset} is encrypted with a {key} key, weaker than the key of its source {sources}.",
+		"kind": "snapshot", "key": "provider-managed", "sources": ["db"],
+	}
 }
 
 test_snapshot_as_strong_as_source_passes if {
@@ -58,7 +61,7 @@ test_level_is_highest_of_copy_and_sources if {
 	some f in ds
 	f.asset == "snap"
 	f.level == "important"
-	f.message == "snapshot snap is not encrypted at rest, while its source db is."
+	f.message == {"template": "{kind} {asset} is not encrypted at rest, while its source {sources} is.", "kind": "snapshot", "sources": ["db"]}
 }
 
 test_unencrypted_copy_of_unencrypted_sensitive_source_is_denied if {
@@ -67,7 +70,8 @@ test_unencrypted_copy_of_unencrypted_sensitive_source_is_denied if {
 	some f in ds
 	f.asset == "snap"
 	f.level == "sensitive"
-	contains(f.message, "not encrypted")
+	contains(f.message.template, "not encrypted")
+	f.message.owed == "sensitive"
 }
 
 test_unencrypted_copy_of_general_source_passes if {
@@ -112,7 +116,7 @@ test_unknown_source_encryption_is_not_assessed if {
 	a := snapshot("snap", "core", pmk, [src("db", "core", null)])
 	count(denied([a])) == 0
 	some n in unassessed([a])
-	contains(n.reason, "db")
+	n.reason.sources == ["db"]
 }
 
 test_replica_store_is_a_copy if {
@@ -143,7 +147,10 @@ test_core_vault_with_provider_key_is_denied if {
 	f.asset == "v"
 	f.level == "core"
 	f.evidence.required_key_type == "customer_managed"
-	f.message == "Backup vault v holds core data but is encrypted with a provider-managed key; it needs a customer-managed key."
+	f.message == {
+		"template": "Backup vault {asset} holds {held} data but is encrypted with a {key} key; it needs a {needed} key.",
+		"held": "core", "key": "provider-managed", "needed": "customer-managed",
+	}
 }
 
 test_vault_level_follows_contents if {
@@ -228,7 +235,7 @@ test_unknown_source_key_is_named_in_the_reason if {
 	ns := unassessed([snapshot("snap", "important", pmk, [src("db", "important", key_unknown)])])
 	count(ns) == 1
 	some n in ns
-	contains(n.reason, "db")
+	n.reason.sources == ["db"]
 }
 
 test_copy_of_a_source_outside_the_inventory_is_not_assessed if {
@@ -237,7 +244,7 @@ test_copy_of_a_source_outside_the_inventory_is_not_assessed if {
 	ns := unassessed([weak])
 	count(ns) == 1
 	some n in ns
-	contains(n.reason, "db-elsewhere")
+	n.reason.sources == ["db-elsewhere"]
 	count(denied([weak])) == 0
 	# A customer-managed copy is as strong as any source: nothing to compare.
 	count(unassessed([snapshot("snap2", "core", cmk, [missing])])) == 0
