@@ -64,14 +64,15 @@ misplaced := [{"a": a, "d": d, "r": r} |
 	placed(a)
 ]
 
-# Where the store sits, for messages: the explicit domain, the VPC or the subnets.
+# Where the store sits, for messages: the explicit domain, the VPC or the subnets (a list:
+# the message joins it with ", ").
 network_name(a) := x if {
 	x := object.get(a, ["network", "domain"], null)
 	non_empty_string(x)
 } else := x if {
 	x := object.get(a, ["network", "vpc_id"], null)
 	non_empty_string(x)
-} else := concat(", ", data.dsscan.lib.strings(a, ["network", "subnets"]))
+} else := data.dsscan.lib.strings(a, ["network", "subnets"])
 
 domain_name(d) := d.name if non_empty_string(object.get(d, "name", null)) else := object.get(d, "id", "(unnamed)")
 
@@ -84,9 +85,10 @@ deny contains finding if {
 		"asset": a.id,
 		"key": "undeclared_network",
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but sits in network %s, which is not a declared network security domain.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), network_name(a),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data but sits in network {network}, which is not a declared network security domain.",
+			"network": network_name(a),
+		},
 		"evidence": {
 			"vpc_id": object.get(a, ["network", "vpc_id"], null),
 			"subnets": data.dsscan.lib.strings(a, ["network", "subnets"]),
@@ -106,9 +108,10 @@ deny contains finding if {
 		"key": "unrated_domain",
 		"related": [d.id],
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but sits in network domain %s, which has no rated level.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), domain_name(d),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data but sits in network domain {domain}, which has no rated level.",
+			"domain": domain_name(d),
+		},
 		"evidence": {"domain": d.id, "domain_level": object.get(d, "level", null), "rated": false, "store_level": a.ctx.protect_level},
 	}
 }
@@ -123,9 +126,11 @@ deny contains finding if {
 		"key": "underrated_domain",
 		"related": [d.id],
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but sits in network domain %s rated only %s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), domain_name(d), d.level,
-		]),
+		"message": {
+			"template": "{asset} holds {level} data but sits in network domain {domain} rated only {rating}.",
+			"domain": domain_name(d),
+			"rating": d.level,
+		},
 		"evidence": {"domain": d.id, "domain_level": d.level, "rated": true, "store_level": a.ctx.protect_level},
 	}
 }

@@ -38,7 +38,8 @@ test_store_outside_any_declared_domain_is_denied if {
 	some f in ds
 	f.asset == "db"
 	f.level == "important"
-	contains(f.message, "vpc-1")
+	f.message.template == "{asset} holds {level} data but sits in network {network}, which is not a declared network security domain."
+	f.message.network == "vpc-1"
 }
 
 test_general_store_outside_declared_domain_passes if {
@@ -50,7 +51,8 @@ test_store_in_unrated_domain_is_denied if {
 	some f in ds
 	f.asset == "db"
 	f.evidence.rated == false
-	contains(f.message, "no rated level")
+	contains(f.message.template, "no rated level")
+	f.message.domain == "lab"
 }
 
 test_unclassified_store_is_protected_as_sensitive if {

@@ -54,8 +54,6 @@ source_name(d, src) := names[0] if {
 	count(names) > 0
 } else := src
 
-domain_name(d) := data.dsscan.lib.display_name(d)
-
 # Sources that are assets (domains); prefix lists and unknown security groups are not.
 related(src) := [] if {
 	some prefix in ["prefix-list:", "security-group:"]
@@ -69,7 +67,7 @@ deny contains finding if {
 		"asset": d.id,
 		"key": "internet",
 		"level": d.ctx.level,
-		"message": sprintf("Network domain %s (%s) is reachable from the internet.", [domain_name(d), d.ctx.level]),
+		"message": {"template": "Network domain {asset} ({domain_level}) is reachable from the internet.", "domain_level": d.ctx.level},
 		"evidence": {"from": "internet", "from_level": null, "domain_level": d.ctx.level, "via": vias(d, "internet")},
 	}
 }
@@ -86,9 +84,12 @@ deny contains finding if {
 		"key": "lower_domain",
 		"related": related(src),
 		"level": d.ctx.level,
-		"message": sprintf("Network domain %s (%s) is reachable from lower-level domain %s (%s).", [
-			domain_name(d), d.ctx.level, source_name(d, src), lvl,
-		]),
+		"message": {
+			"template": "Network domain {asset} ({domain_level}) is reachable from lower-level domain {source} ({source_level}).",
+			"domain_level": d.ctx.level,
+			"source": source_name(d, src),
+			"source_level": lvl,
+		},
 		"evidence": {"from": src, "from_level": lvl, "domain_level": d.ctx.level, "via": vias(d, src)},
 	}
 }
@@ -104,9 +105,11 @@ deny contains finding if {
 		"key": "unrated_source",
 		"related": related(src),
 		"level": d.ctx.level,
-		"message": sprintf("Network domain %s (%s) is reachable from an unrated source %s.", [
-			domain_name(d), d.ctx.level, source_name(d, src),
-		]),
+		"message": {
+			"template": "Network domain {asset} ({domain_level}) is reachable from an unrated source {source}.",
+			"domain_level": d.ctx.level,
+			"source": source_name(d, src),
+		},
 		"evidence": {"from": src, "from_level": null, "domain_level": d.ctx.level, "via": vias(d, src)},
 	}
 }
@@ -151,7 +154,7 @@ deny contains finding if {
 		"asset": d.id,
 		"key": "internet_link",
 		"level": below(d),
-		"message": sprintf("Network domain %s (%s) admits the internet in security-group rules, no route today (no internet gateway).", [domain_name(d), d.ctx.level]),
+		"message": {"template": "Network domain {asset} ({domain_level}) admits the internet in security-group rules, no route today (no internet gateway).", "domain_level": d.ctx.level},
 		"evidence": {"from": "internet", "from_level": null, "domain_level": d.ctx.level, "via": link_vias(d, "internet"), "routed": false},
 	}
 }
@@ -168,9 +171,12 @@ deny contains finding if {
 		"key": "lower_domain_link",
 		"related": [src],
 		"level": below(d),
-		"message": sprintf("Network domain %s (%s) is linked to lower-level domain %s (%s), no route today.", [
-			domain_name(d), d.ctx.level, link_name(d, src), lvl,
-		]),
+		"message": {
+			"template": "Network domain {asset} ({domain_level}) is linked to lower-level domain {source} ({source_level}), no route today.",
+			"domain_level": d.ctx.level,
+			"source": link_name(d, src),
+			"source_level": lvl,
+		},
 		"evidence": {"from": src, "from_level": lvl, "domain_level": d.ctx.level, "via": link_vias(d, src), "routed": false},
 	}
 }
@@ -186,9 +192,11 @@ deny contains finding if {
 		"key": "unrated_source_link",
 		"related": [src],
 		"level": below(d),
-		"message": sprintf("Network domain %s (%s) is linked to unrated domain %s, no route today.", [
-			domain_name(d), d.ctx.level, link_name(d, src),
-		]),
+		"message": {
+			"template": "Network domain {asset} ({domain_level}) is linked to unrated domain {source}, no route today.",
+			"domain_level": d.ctx.level,
+			"source": link_name(d, src),
+		},
 		"evidence": {"from": src, "from_level": null, "domain_level": d.ctx.level, "via": link_vias(d, src), "routed": false},
 	}
 }
@@ -218,6 +226,10 @@ not_assessed contains item if {
 	unknown_link(d, e)
 	item := {
 		"asset": d.id,
-		"reason": sprintf("route tables not read: whether %s from %s carries traffic could not be told", [e.via, link_name(d, e.from)]),
+		"reason": {
+			"template": "route tables not read: whether {via} from {source} carries traffic could not be told",
+			"via": e.via,
+			"source": link_name(d, e.from),
+		},
 	}
 }

@@ -63,9 +63,7 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but is publicly accessible (%s).", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), concat(", ", xs),
-		]),
+		"message": {"template": "{asset} holds {level} data but is publicly accessible ({exposures}).", "exposures": xs},
 		"evidence": {"publicly_accessible": publicly_accessible(a), "access_public": access_public(a)},
 	}
 }

@@ -36,7 +36,8 @@ test_public_bucket_is_denied if {
 	ds := denied([store("bkt", "object_store", "sensitive", null, true)])
 	some f in ds
 	f.asset == "bkt"
-	contains(f.message, "public access policy")
+	f.message.template == "{asset} holds {level} data but is publicly accessible ({exposures})."
+	f.message.exposures == ["public access policy"]
 }
 
 test_private_bucket_passes if {

@@ -47,9 +47,11 @@ deny contains finding if {
 		"key": "in_production_domain",
 		"related": [d.id],
 		"level": data.dsscan.lib.highest([a.ctx.level, object.get(d, "level", null)]),
-		"message": sprintf("%s store %s sits inside production network domain %s.", [
-			a.ctx.environment, data.dsscan.lib.display_name(a), data.dsscan.lib.display_name(d),
-		]),
+		"message": {
+			"template": "{environment} store {asset} sits inside production network domain {domain}.",
+			"environment": a.ctx.environment,
+			"domain": data.dsscan.lib.display_name(d),
+		},
 		"evidence": {"environment": a.ctx.environment, "domain": d.id, "domain_environment": "production"},
 	}
 }
@@ -94,9 +96,12 @@ deny contains finding if {
 		"key": "reachable_from_production",
 		"related": [src],
 		"level": data.dsscan.lib.highest(array.concat([d.ctx.level], [object.get(e, "level", null) | some e in es])),
-		"message": sprintf("%s network domain %s is reachable from %s domain %s.", [
-			domain_env(d), data.dsscan.lib.display_name(d), src_env, source_name(es, src),
-		]),
+		"message": {
+			"template": "{environment} network domain {asset} is reachable from {source_environment} domain {source}.",
+			"environment": domain_env(d),
+			"source_environment": src_env,
+			"source": source_name(es, src),
+		},
 		"evidence": {
 			"domain_environment": domain_env(d),
 			"from": src,
@@ -144,9 +149,12 @@ deny contains finding if {
 		"key": "linked_no_route",
 		"related": [src],
 		"level": data.dsscan.lib.level_names[max([1, data.dsscan.lib.rank(pair) - 1])],
-		"message": sprintf("%s network domain %s is linked to %s domain %s, no route today.", [
-			domain_env(d), data.dsscan.lib.display_name(d), t[1], source_name(es, src),
-		]),
+		"message": {
+			"template": "{environment} network domain {asset} is linked to {source_environment} domain {source}, no route today.",
+			"environment": domain_env(d),
+			"source_environment": t[1],
+			"source": source_name(es, src),
+		},
 		"evidence": {
 			"domain_environment": domain_env(d),
 			"from": src,
@@ -170,7 +178,12 @@ not_assessed contains item if {
 	some v in sort({v | some e in es; v := e.via; is_string(v)})
 	item := {
 		"asset": d.id,
-		"reason": sprintf("route tables not read: whether %s from %s domain %s carries traffic could not be told", [v, t[1], source_name(es, src)]),
+		"reason": {
+			"template": "route tables not read: whether {via} from {source_environment} domain {source} carries traffic could not be told",
+			"via": v,
+			"source_environment": t[1],
+			"source": source_name(es, src),
+		},
 	}
 }
 

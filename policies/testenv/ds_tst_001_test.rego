@@ -118,7 +118,7 @@ test_peering_between_test_and_production_without_route_is_denied_one_level_lower
 		f.key == "linked_no_route"
 		f.level == "important"
 		f.evidence.routed == false
-		contains(f.message, "no route today")
+		f.message.template == "{environment} network domain {asset} is linked to {source_environment} domain {source}, no route today."
 	}
 }
 
@@ -155,5 +155,10 @@ test_crossing_link_with_unread_routes_is_not_assessed if {
 	])]}
 	count(data.dsscan.policy.ds_tst_001.deny) == 0 with input as inp
 	r := data.dsscan.policy.ds_tst_001.not_assessed with input as inp
-	r == {{"asset": "vpc-prod", "reason": "route tables not read: whether peering vpc-test from test domain vpc-test carries traffic could not be told"}}
+	r == {{"asset": "vpc-prod", "reason": {
+		"template": "route tables not read: whether {via} from {source_environment} domain {source} carries traffic could not be told",
+		"via": "peering vpc-test",
+		"source_environment": "test",
+		"source": "vpc-test",
+	}}}
 }

@@ -44,10 +44,12 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": data.dsscan.lib.highest([a.ctx.level, "sensitive"]),
-		"message": sprintf("%s in the %s environment holds %d unmasked value(s) found by %s.", [
-			data.dsscan.lib.display_name(a), a.ctx.environment,
-			sum([count_of(d, "unmasked") | some d in ds]), concat(", ", detectors),
-		]),
+		"message": {
+			"template": "{asset} in the {environment} environment holds {unmasked} unmasked value(s) found by {detectors}.",
+			"environment": a.ctx.environment,
+			"unmasked": sum([count_of(d, "unmasked") | some d in ds]),
+			"detectors": detectors,
+		},
 		"evidence": {"detections": [{
 			"detector": object.get(d, "detector", null),
 			"location": object.get(d, "location", null),
@@ -65,13 +67,13 @@ not_assessed contains item if {
 	a.ctx.test == true
 	a.content.status == "error"
 	reason := object.get(a, ["content", "reason"], null)
-	item := {"asset": a.id, "reason": concat("", ["content sampling failed", suffix(reason)])}
+	item := {"asset": a.id, "reason": failed(reason)}
 }
 
-suffix(reason) := concat("", [": ", reason]) if {
+failed(reason) := {"template": "content sampling failed: {reason}", "reason": reason} if {
 	is_string(reason)
 	reason != ""
-} else := ""
+} else := "content sampling failed"
 
 # Assessed: readable stores and copies outside test environments, by their environment; test
 # ones whose content was sampled. A test store never sampled is not applicable, never passed.

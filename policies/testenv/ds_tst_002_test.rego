@@ -33,8 +33,10 @@ test_unmasked_ids_in_test_store_are_denied if {
 	some f in ds
 	f.asset == "test-db"
 	f.level == "sensitive"
-	contains(f.message, "12 unmasked")
-	contains(f.message, "prc_resident_id")
+	f.message.template == "{asset} in the {environment} environment holds {unmasked} unmasked value(s) found by {detectors}."
+	f.message.environment == "test"
+	f.message.unmasked == 12
+	f.message.detectors == ["prc_resident_id"]
 	count(f.evidence.detections) == 1
 	f.evidence.detections[0].examples == ["110101********1234"]
 	f.evidence.detections[0].location == "customers.id_no"
@@ -63,7 +65,13 @@ test_sampling_error_is_not_assessed if {
 	count(denied([a])) == 0
 	some n in unassessed([a])
 	n.asset == "test-db"
-	n.reason == "content sampling failed: access denied"
+	n.reason == {"template": "content sampling failed: {reason}", "reason": "access denied"}
+}
+
+test_sampling_error_without_a_reason_is_still_not_assessed if {
+	every content in [{"status": "error"}, {"status": "error", "reason": ""}, {"status": "error", "reason": null}] {
+		unassessed([store("test-db", "test", "sensitive", content)]) == {{"asset": "test-db", "reason": "content sampling failed"}}
+	}
 }
 
 test_not_sampled_is_neither_finding_nor_gap if {

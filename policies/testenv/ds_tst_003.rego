@@ -38,9 +38,11 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s in the %s environment is classified %s but has no desensitization record.", [
-			data.dsscan.lib.display_name(a), a.ctx.environment, a.ctx.level,
-		]),
+		"message": {
+			"template": "{asset} in the {environment} environment is classified {classified} but has no desensitization record.",
+			"environment": a.ctx.environment,
+			"classified": a.ctx.level,
+		},
 		"evidence": {
 			"environment": a.ctx.environment,
 			"level": a.ctx.level,

@@ -20,6 +20,11 @@ test_sensitive_test_store_without_record_is_denied if {
 	f.asset == "test-bkt"
 	f.level == "important"
 	f.evidence.level_sources == ["tag"]
+	f.message == {
+		"template": "{asset} in the {environment} environment is classified {classified} but has no desensitization record.",
+		"environment": "test",
+		"classified": "important",
+	}
 }
 
 test_sensitive_test_store_with_record_passes if {

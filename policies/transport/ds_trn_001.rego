@@ -50,10 +50,10 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data but accepts plaintext connections: %s.", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a),
-			detail(t),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data but accepts plaintext connections: {detail}.",
+			"detail": detail(t),
+		},
 		"evidence": {
 			"enforced": false,
 			"mechanism": object.get(t, "mechanism", null),
@@ -68,7 +68,13 @@ detail(t) := d if {
 	d := t.detail
 	is_string(d)
 	d != ""
-} else := sprintf("%s does not refuse it", [object.get(t, "mechanism", "nothing")])
+} else := {"template": "{mechanism} does not refuse it", "mechanism": mechanism(t)}
+
+# The mechanism as the message names it ("null" when it is null, as sprintf wrote it).
+mechanism(t) := m if {
+	m := object.get(t, "mechanism", "nothing")
+	m != null
+} else := "null"
 
 not_assessed contains item if {
 	some a in judged
@@ -77,7 +83,7 @@ not_assessed contains item if {
 	item := {"asset": a.id, "reason": reason(transit(a))}
 }
 
-reason(t) := sprintf("whether it refuses plaintext connections could not be read: %s", [t.detail]) if {
+reason(t) := {"template": "whether it refuses plaintext connections could not be read: {detail}", "detail": t.detail} if {
 	is_object(t)
 	is_string(t.detail)
 } else := "whether it refuses plaintext connections could not be read"

@@ -32,7 +32,8 @@ test_plaintext_database_is_denied_naming_the_parameter if {
 	some f in ds
 	f.asset == "db"
 	f.level == "important"
-	contains(f.message, "accepts plaintext connections: parameter group pg-x has rds.force_ssl=0")
+	f.message.template == "{asset} holds {level} data but accepts plaintext connections: {detail}."
+	f.message.detail == "parameter group pg-x has rds.force_ssl=0"
 	f.evidence.mechanism == "parameter_group"
 	f.evidence.setting == "rds.force_ssl"
 }
@@ -59,7 +60,7 @@ test_preferred_cache_is_denied if {
 		"detail": "transit encryption mode is preferred (TLS offered, plaintext still accepted), not required"}
 	ds := denied([store("c", "cache", "sensitive", t)])
 	some f in ds
-	contains(f.message, "preferred")
+	contains(f.message.detail, "preferred")
 	f.evidence.value == "preferred"
 }
 
@@ -94,7 +95,8 @@ test_missing_encryption_block_is_not_assessed if {
 test_not_assessed_reason_names_what_was_unread if {
 	a := store("db", "database", "sensitive", pg(null, "x"))
 	some n in unassessed([a])
-	contains(n.reason, "parameter group pg-x")
+	n.reason.template == "whether it refuses plaintext connections could not be read: {detail}"
+	contains(n.reason.detail, "parameter group pg-x")
 }
 
 test_unclassified_counts_at_protection_level if {
@@ -106,7 +108,15 @@ test_unclassified_counts_at_protection_level if {
 test_detail_missing_still_names_the_mechanism if {
 	ds := denied([store("b", "object_store", "core", {"enforced": false, "mechanism": "bucket_policy"})])
 	some f in ds
-	contains(f.message, "bucket_policy")
+	f.message.detail == {"template": "{mechanism} does not refuse it", "mechanism": "bucket_policy"}
+}
+
+# No mechanism: "nothing"; a null one reads as sprintf wrote it. The finding is never lost.
+test_detail_and_mechanism_missing_still_deny if {
+	some f in denied([store("b", "object_store", "core", {"enforced": false})])
+	f.message.detail.mechanism == "nothing"
+	some g in denied([store("b", "object_store", "core", {"enforced": false, "mechanism": null, "detail": ""})])
+	g.message.detail.mechanism == "null"
 }
 
 test_unassessable_store_is_left_to_kinds if {
