@@ -29,9 +29,7 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": "unclassified",
-		"message": sprintf("%s %s has no data level: no tag, catalogue rule, content sample or source gives it one.", [
-			a.kind, data.dsscan.lib.display_name(a),
-		]),
+		"message": {"template": "{kind} {asset} has no data level: no tag, catalogue rule, content sample or source gives it one.", "kind": a.kind},
 		"evidence": {"kind": a.kind, "protected_as": a.ctx.protect_level},
 	}
 }

@@ -13,7 +13,7 @@ test_unclassified_bucket_is_denied if {
 	f.asset == "bkt"
 	f.level == "unclassified"
 	f.evidence.protected_as == "sensitive"
-	contains(f.message, "misc-data")
+	f.message == {"template": "{kind} {asset} has no data level: no tag, catalogue rule, content sample or source gives it one.", "kind": "object_store"}
 }
 
 test_classified_bucket_passes if {

@@ -32,11 +32,11 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": data.dsscan.lib.highest([observed, a.ctx.level]),
-		"message": sprintf("%s is declared %s by %s, but %s shows %s.", [
-			data.dsscan.lib.display_name(a),
-			text(object.get(c, "declared", null)), text(object.get(c, "declared_source", null)),
-			text(object.get(c, "observed_source", null)), text(observed),
-		]),
+		"message": {
+			"template": "{asset} is declared {declared} by {declared_source}, but {observed_source} shows {observed}.",
+			"declared": text(object.get(c, "declared", null)), "declared_source": text(object.get(c, "declared_source", null)),
+			"observed_source": text(object.get(c, "observed_source", null)), "observed": text(observed),
+		},
 		"evidence": object.union(
 			{
 				"declared": object.get(c, "declared", null),

@@ -27,7 +27,10 @@ test_each_conflict_is_denied if {
 	f.asset == "bkt"
 	f.level == "sensitive"
 	f.evidence == {"declared": "general", "declared_source": "tag", "observed": "sensitive", "observed_source": "content"}
-	f.message == "reports is declared general by tag, but content shows sensitive."
+	f.message == {
+		"template": "{asset} is declared {declared} by {declared_source}, but {observed_source} shows {observed}.",
+		"declared": "general", "declared_source": "tag", "observed_source": "content", "observed": "sensitive",
+	}
 }
 
 test_no_conflicts_passes if {

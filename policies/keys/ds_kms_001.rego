@@ -51,22 +51,23 @@ facts(k) := f if {
 
 level(ps) := data.dsscan.lib.highest([p.level | some p in ps])
 
-# How the level reads in a message: "core", or "unclassified (protected as sensitive)".
+# How the level reads in a message: "core", or "unclassified (protected as sensitive)" (a
+# template dsscan fills: the level of the data, not the key's own level_label).
 label(ps) := l if {
 	l := level(ps)
 	l != "unclassified"
 } else := l if {
 	owed := data.dsscan.lib.highest([p.protect_level | some p in ps])
-	l := sprintf("unclassified (protected as %s)", [owed])
+	l := {"template": "unclassified (protected as {owed})", "owed": owed}
 }
 
-names(ps) := s if {
+# The stores' names (dsscan joins a list with ", "): the first five and how many more.
+names(ps) := xs if {
 	xs := sort({p.name | some p in ps})
 	count(xs) <= 5
-	s := concat(", ", xs)
 } else := s if {
 	xs := sort({p.name | some p in ps})
-	s := sprintf("%s and %d more", [concat(", ", array.slice(xs, 0, 5)), count(xs) - 5])
+	s := {"template": "{first} and {more} more", "first": array.slice(xs, 0, 5), "more": count(xs) - 5}
 }
 
 # One finding per key and problem (its `key`), with no `related` list: the fingerprint is
@@ -84,9 +85,10 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "rotation_off",
 		"level": level(ps),
-		"message": sprintf("KMS key %s protects %s data (%s) but automatic rotation of its key material is off%s.", [
-			data.dsscan.lib.display_name(k), label(ps), names(ps), imported(k),
-		]),
+		"message": {
+			"template": "KMS key {asset} protects {level} data ({stores}) but automatic rotation of its key material is off{imported}.",
+			"level": label(ps), "stores": names(ps), "imported": imported(k),
+		},
 		"evidence": {"rotation_enabled": false, "origin": object.get(facts(k), "origin", null), "stores": count(ps)},
 	}
 }
@@ -122,14 +124,15 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "pending_deletion",
 		"level": level(ps),
-		"message": sprintf("KMS key %s is %s%s, yet %s data depends on it (%s): once deleted, that data can never be decrypted again.", [
-			data.dsscan.lib.display_name(k), what, deletion_date(k), label(ps), names(ps),
-		]),
+		"message": {
+			"template": "KMS key {asset} is {what}{when}, yet {level} data depends on it ({stores}): once deleted, that data can never be decrypted again.",
+			"what": what, "when": deletion_date(k), "level": label(ps), "stores": names(ps),
+		},
 		"evidence": {"state": state, "deletion_date": object.get(facts(k), "deletion_date", null), "stores": count(ps)},
 	}
 }
 
-deletion_date(k) := sprintf(" (deleted on %s)", [d]) if {
+deletion_date(k) := {"template": " (deleted on {date})", "date": d} if {
 	d := facts(k).deletion_date
 	is_string(d)
 } else := ""
@@ -144,9 +147,10 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "disabled",
 		"level": level(ps),
-		"message": sprintf("KMS key %s is %s, yet %s data depends on it (%s): that data cannot be decrypted.", [
-			data.dsscan.lib.display_name(k), what, label(ps), names(ps),
-		]),
+		"message": {
+			"template": "KMS key {asset} is {what}, yet {level} data depends on it ({stores}): that data cannot be decrypted.",
+			"what": what, "level": label(ps), "stores": names(ps),
+		},
 		"evidence": {"state": state, "stores": count(ps)},
 	}
 }
@@ -173,9 +177,10 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "decrypt_outside",
 		"level": level(ps),
-		"message": sprintf("KMS key %s lets %s decrypt with it (kms:Decrypt or a way to it), yet it protects %s data (%s).", [
-			data.dsscan.lib.display_name(k), concat("; ", sort({grantee(p) | some p in who})), label(ps), names(ps),
-		]),
+		"message": {
+			"template": "KMS key {asset} lets {who} decrypt with it (kms:Decrypt or a way to it), yet it protects {level} data ({stores}).",
+			"who": concat("; ", sort({grantee(p) | some p in who})), "level": label(ps), "stores": names(ps),
+		},
 		"evidence": {"principals": count(who), "anyone": count([p | some p in who; p.account == null; not is_string(object.get(p, "org", null))]) > 0, "stores": count(ps)},
 	}
 }
@@ -198,7 +203,7 @@ not_assessed contains item if {
 
 # Why who may decrypt is not known: principals the institution's settings cannot place
 # (ctx.decrypt_unknown: set institution_accounts / institution_organizations), or unread facts.
-unplaced(k) := sprintf("who may decrypt with the key is not known: %s", [concat("; ", why)]) if {
+unplaced(k) := {"template": "who may decrypt with the key is not known: {why}", "why": concat("; ", why)} if {
 	why := object.get(k, ["ctx", "decrypt_unknown"], [])
 	is_array(why)
 	count(why) > 0
@@ -216,9 +221,10 @@ deny contains finding if {
 		"asset": k.id,
 		"key": "shared_test_production",
 		"level": level(prod),
-		"message": sprintf("KMS key %s protects both production %s data (%s) and test stores (%s): whoever can decrypt the test data can decrypt production's.", [
-			data.dsscan.lib.display_name(k), label(prod), names(prod), names(tests),
-		]),
+		"message": {
+			"template": "KMS key {asset} protects both production {level} data ({stores}) and test stores ({tests}): whoever can decrypt the test data can decrypt production's.",
+			"level": label(prod), "stores": names(prod), "tests": names(tests),
+		},
 		"evidence": {"production_stores": count(prod), "test_stores": count(tests)},
 	}
 }

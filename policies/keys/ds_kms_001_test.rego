@@ -56,8 +56,10 @@ test_rotation_off_for_important_data_is_denied if {
 	f.key == "rotation_off"
 	f.level == "important"
 	not "related" in object.keys(f)
-	contains(f.message, "rotation")
-	contains(f.message, "db")
+	contains(f.message.template, "automatic rotation of its key material is off{imported}.")
+	f.message.level == "important"
+	f.message.stores == ["db"]
+	f.message.imported == ""
 }
 
 test_rotation_off_for_sensitive_data_only_passes if {
@@ -76,7 +78,7 @@ test_imported_material_says_so if {
 	k := key(object.union(healthy, {"rotation_enabled": false, "origin": "EXTERNAL"}), core_prod, [])
 	some f in denied(k)
 	f.key == "rotation_off"
-	contains(f.message, "imported")
+	contains(f.message.imported, "imported")
 }
 
 # --- state
@@ -88,8 +90,9 @@ test_pending_deletion_is_denied_at_the_highest_level if {
 	count(fs) == 1
 	f := fs[0]
 	f.level == "core"
-	contains(f.message, "(a, b)")
-	contains(f.message, "2026-12-14")
+	f.message.stores == ["a", "b"]
+	f.message.what == "pending deletion"
+	f.message.when == {"template": " (deleted on {date})", "date": "2026-12-14T00:00:00Z"}
 }
 
 test_replica_pending_deletion_is_denied if {
@@ -119,7 +122,10 @@ test_unclassified_store_counts_at_protection_level if {
 	some f in denied(k)
 	f.key == "pending_deletion"
 	f.level == "unclassified"
-	contains(f.message, "unclassified (protected as sensitive) data depends on it (u)")
+	contains(f.message.template, "{level} data depends on it ({stores})")
+	f.message.level == {"template": "unclassified (protected as {owed})", "owed": "sensitive"}
+	f.message.stores == ["u"]
+	f.message.when == ""
 }
 
 test_key_protecting_nothing_is_not_applicable if {
@@ -148,7 +154,7 @@ test_decrypt_by_anyone_is_denied if {
 	some f in denied(k)
 	f.key == "decrypt_outside"
 	f.level == "core"
-	contains(f.message, "anyone (key policy statement Open)")
+	f.message.who == "anyone (key policy statement Open)"
 	f.evidence.anyone == true
 }
 
@@ -156,13 +162,14 @@ test_decrypt_by_outside_account_is_denied if {
 	k := key(healthy, [store("s", "sensitive", "production")], [{"principal": "arn:aws:iam::999999999999:root", "account": "999999999999", "via": "grant"}])
 	some f in denied(k)
 	f.key == "decrypt_outside"
-	contains(f.message, "account 999999999999 (outside the institution, via grant)")
+	f.message.who == "account 999999999999 (outside the institution, via grant)"
+	f.message.level == "sensitive"
 }
 
 test_decrypt_by_principal_of_unknown_account_is_denied if {
 	k := key(healthy, core_prod, [{"principal": "someone", "account": null, "via": "grant"}])
 	some f in denied(k)
-	contains(f.message, "someone (account not known, via grant)")
+	f.message.who == "someone (account not known, via grant)"
 }
 
 test_decrypt_unknown_is_not_assessed if {
@@ -175,7 +182,7 @@ test_decrypt_by_another_organization_is_denied if {
 	k := key(healthy, core_prod, [{"principal": "* (organization o-partner0001)", "account": null, "org": "o-partner0001", "via": "key policy statement Org"}])
 	some f in denied(k)
 	f.key == "decrypt_outside"
-	contains(f.message, "the accounts of organization o-partner0001 (not the institution's, via key policy statement Org)")
+	f.message.who == "the accounts of organization o-partner0001 (not the institution's, via key policy statement Org)"
 	f.evidence.anyone == false
 }
 
@@ -183,7 +190,10 @@ test_decrypt_by_principals_not_placed_is_not_assessed_with_the_setting_to_set if
 	k0 := key(healthy, core_prod, null)
 	k := object.union(k0, {"ctx": {"decrypt_unknown": ["it lets the accounts of an AWS Organization decrypt: set institution_organizations"]}})
 	count(denied(k)) == 0
-	unassessed(k) == {"who may decrypt with the key is not known: it lets the accounts of an AWS Organization decrypt: set institution_organizations"}
+	unassessed(k) == {{
+		"template": "who may decrypt with the key is not known: {why}",
+		"why": "it lets the accounts of an AWS Organization decrypt: set institution_organizations",
+	}}
 }
 
 test_decrypt_outside_of_key_of_general_data_passes if {
@@ -198,8 +208,9 @@ test_shared_between_core_production_and_test_is_denied if {
 	fs := [f | some f in denied(k); f.key == "shared_test_production"]
 	count(fs) == 1
 	fs[0].level == "core"
-	contains(fs[0].message, "prod")
-	contains(fs[0].message, "t)")
+	fs[0].message.stores == ["prod"]
+	fs[0].message.tests == ["t"]
+	fs[0].message.level == "core"
 }
 
 test_shared_between_sensitive_production_and_test_passes if {
@@ -222,7 +233,7 @@ test_long_lists_of_stores_are_shortened if {
 	ps := [store(sprintf("db%d", [i]), "core", "production") | some i in numbers.range(1, 7)]
 	k := key(object.union(healthy, {"state": "Disabled"}), ps, [])
 	some f in denied(k)
-	contains(f.message, "db1, db2, db3, db4, db5 and 2 more")
+	f.message.stores == {"template": "{first} and {more} more", "first": ["db1", "db2", "db3", "db4", "db5"], "more": 2}
 	f.evidence.stores == 7
 }
 
@@ -236,4 +247,25 @@ test_without_ctx_facts_the_library_fills_them if {
 	k := object.remove(key(object.union(healthy, {"state": "Disabled"}), core_prod, []), ["ctx"])
 	k2 := object.union(k, {"ctx": {"protects": core_prod, "decrypt_outside": []}})
 	keys_of(k2) == {"disabled"}
+}
+
+test_several_principals_are_sorted_and_joined_by_semicolons if {
+	who := [
+		{"principal": "arn:aws:iam::999999999999:root", "account": "999999999999", "via": "grant"},
+		{"principal": "*", "account": null, "via": "key policy"},
+	]
+	some f in denied(key(healthy, core_prod, who))
+	f.message.who == "account 999999999999 (outside the institution, via grant); anyone (key policy)"
+}
+
+test_several_unplaced_principals_are_joined_by_semicolons if {
+	k := object.union(key(healthy, core_prod, null), {"ctx": {"decrypt_unknown": ["a", "b"]}})
+	some n in data.dsscan.policy.ds_kms_001.not_assessed with input as {"assets": [k]}
+	n.reason.why == "a; b"
+}
+
+test_five_stores_are_all_named if {
+	ps := [store(sprintf("db%d", [i]), "core", "production") | some i in numbers.range(1, 5)]
+	some f in denied(key(object.union(healthy, {"state": "Disabled"}), ps, []))
+	f.message.stores == ["db1", "db2", "db3", "db4", "db5"]
 }

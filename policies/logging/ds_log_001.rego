@@ -65,9 +65,7 @@ deny contains finding if {
 		"asset": a.id,
 		"key": "no_operation_log",
 		"level": a.ctx.level,
-		"message": sprintf("Operations on %s store %s are not logged: %s (Art. 43).", [
-			data.dsscan.lib.level_label(a), data.dsscan.lib.display_name(a), why(a),
-		]),
+		"message": {"template": "Operations on {level} store {asset} are not logged: {why} (Art. 43).", "why": why(a)},
 		"evidence": {"operation_logs": []},
 	}
 }
@@ -76,7 +74,7 @@ not_assessed contains item if {
 	some j in judged
 	j.logged == 0
 	count(j.unknown) > 0
-	item := {"asset": j.a.id, "reason": sprintf("operation logs could not be read: %s", [concat("; ", j.unknown)])}
+	item := {"asset": j.a.id, "reason": {"template": "operation logs could not be read: {unknown}", "unknown": concat("; ", j.unknown)}}
 }
 
 not_assessed contains item if {

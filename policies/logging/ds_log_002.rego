@@ -79,9 +79,10 @@ deny contains finding if {
 		"asset": a.id,
 		"key": "log_retention",
 		"level": a.ctx.level,
-		"message": sprintf("Operation logs of %s keep %d days; %s data%s needs %d (Art. 43).", [
-			data.dsscan.lib.display_name(a), kept, data.dsscan.lib.level_label(a), why(a), s.need,
-		]),
+		"message": {
+			"template": "Operation logs of {asset} keep {kept} days; {level} data{why} needs {need} (Art. 43).",
+			"kept": kept, "why": why(a), "need": s.need,
+		},
 		"evidence": {
 			"kept_days": kept,
 			"required_days": s.need,
@@ -95,7 +96,7 @@ not_assessed contains item if {
 	s.covered == false
 	unread_sinks := unread(s)
 	count(unread_sinks) > 0
-	item := {"asset": s.a.id, "reason": sprintf("the retention of its log sink could not be read: %s", [concat(", ", unread_sinks)])}
+	item := {"asset": s.a.id, "reason": {"template": "the retention of its log sink could not be read: {sinks}", "sinks": unread_sinks}}
 }
 
 assessed := {s.a.id |

@@ -26,7 +26,10 @@ test_core_log_kept_90_days_is_denied if {
 	count(ds) == 1
 	some f in ds
 	f.level == "core"
-	f.message == "Operation logs of loans keep 90 days; core data needs 1095 (Art. 43)."
+	f.message == {
+		"template": "Operation logs of {asset} keep {kept} days; {level} data{why} needs {need} (Art. 43).",
+		"kept": 90, "why": "", "need": 1095,
+	}
 	f.evidence.kept_days == 90
 	f.evidence.required_days == 1095
 }
@@ -67,14 +70,16 @@ test_one_long_sink_is_enough if {
 
 test_outsourced_store_says_so if {
 	some f in denied([store("important", 1095, true, [sink("a", 400, false, null)])])
-	contains(f.message, "(marked outsourced or co-processed) needs 1095")
+	f.message.why == " (marked outsourced or co-processed)"
+	f.message.need == 1095
+	f.message.kept == 400
 }
 
 test_unknown_retention_is_not_assessed if {
 	a := store("core", 1095, false, [sink("a", 30, false, null), sink("lg", null, null, null)])
 	count(denied([a])) == 0
 	some n in unassessed([a])
-	contains(n.reason, "lg")
+	n.reason == {"template": "the retention of its log sink could not be read: {sinks}", "sinks": ["lg"]}
 	assessed_ids([a]) == set()
 }
 

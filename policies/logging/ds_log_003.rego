@@ -63,7 +63,7 @@ deny contains finding if {
 		"asset": d.id,
 		"key": "no_flow_logs",
 		"level": j.level,
-		"message": sprintf("Network domain %s holds %s data but no flow log records its traffic.", [data.dsscan.lib.display_name(d), j.level]),
+		"message": {"template": "Network domain {asset} holds {level} data but no flow log records its traffic.", "level": j.level},
 		"evidence": evidence(d),
 	}
 }
@@ -79,9 +79,10 @@ deny contains finding if {
 		"asset": d.id,
 		"key": "partial_flow_logs",
 		"level": j.level,
-		"message": sprintf("Network domain %s holds %s data but its flow logs record only %s traffic.", [
-			data.dsscan.lib.display_name(d), j.level, concat(" and ", sort([t | some t in types(d); is_string(t)])),
-		]),
+		"message": {
+			"template": "Network domain {asset} holds {level} data but its flow logs record only {types} traffic.",
+			"level": j.level, "types": concat(" and ", sort([t | some t in types(d); is_string(t)])),
+		},
 		"evidence": evidence(d),
 	}
 }

@@ -34,12 +34,14 @@ test_sensitive_domain_without_flow_logs_is_denied if {
 	f.asset == "vpc-1"
 	f.key == "no_flow_logs"
 	f.level == "sensitive"
+	f.message == {"template": "Network domain {asset} holds {level} data but no flow log records its traffic.", "level": "sensitive"}
 	assessed(domain("sensitive", null, [])) == {"vpc-1"}
 }
 
 test_general_domain_holding_core_data_without_flow_logs_is_denied_at_core if {
 	some f in deny(domain("general", "core", []))
 	f.level == "core"
+	f.message.level == "core" # the level it holds, not the domain's own label
 	f.evidence.holds_level == "core"
 	f.evidence.domain_level == "general"
 }
@@ -70,7 +72,9 @@ test_rejected_traffic_only_is_denied if {
 	some f in ds
 	f.key == "partial_flow_logs"
 	f.evidence.traffic_types == ["REJECT"]
-	contains(f.message, "only REJECT traffic")
+	contains(f.message.template, "record only {types} traffic")
+	f.message.types == "REJECT"
+	f.message.level == "important"
 }
 
 test_unreadable_flow_logs_are_not_assessed_never_passed if {
@@ -97,4 +101,10 @@ test_unknown_traffic_type_is_not_assessed_unless_covered if {
 test_unreadable_domain_is_not_judged if {
 	d := object.union(domain("core", null, []), {"assessment": {"status": "not_assessed"}})
 	count(deny(d)) == 0
+}
+
+test_partial_types_are_joined_by_and if {
+	# a traffic type AWS may add later counts as neither
+	some f in deny(domain("core", null, [log("REJECT"), log("OTHER"), log("REJECT")]))
+	f.message.types == "OTHER and REJECT"
 }

@@ -46,10 +46,10 @@ deny contains finding if {
 	finding := {
 		"asset": a.id,
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data in region %s, outside the allowed regions (%s).", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), a.region,
-			concat(", ", sort([r | some r in allowed])),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data in region {region}, outside the allowed regions ({allowed}).",
+			"region": a.region, "allowed": sort([r | some r in allowed]),
+		},
 		"evidence": {"region": a.region, "allowed_regions": sort([r | some r in allowed])},
 	}
 }
@@ -78,10 +78,10 @@ deny contains finding if {
 		"asset": a.id,
 		"key": sprintf("replica:%s", [r.region]),
 		"level": a.ctx.level,
-		"message": sprintf("%s holds %s data and is replicated to region %s, outside the allowed regions (%s).", [
-			data.dsscan.lib.display_name(a), data.dsscan.lib.level_label(a), r.region,
-			concat(", ", sort([x | some x in allowed])),
-		]),
+		"message": {
+			"template": "{asset} holds {level} data and is replicated to region {region}, outside the allowed regions ({allowed}).",
+			"region": r.region, "allowed": sort([x | some x in allowed]),
+		},
 		"evidence": {"replica_region": r.region, "allowed_regions": sort([x | some x in allowed])},
 	}
 }
@@ -92,7 +92,7 @@ not_assessed contains item if {
 	held(a)
 	unknown := sort([r.id | some r in replicas_outside(a); not is_string(r.region); is_string(r.id)])
 	count(unknown) > 0
-	item := {"asset": a.id, "reason": sprintf("the region of its replication target %s could not be read", [concat(", ", unknown)])}
+	item := {"asset": a.id, "reason": {"template": "the region of its replication target {targets} could not be read", "targets": unknown}}
 }
 
 # Assessed (with allowed regions set): readable stores and copies below sensitive protection,

@@ -22,6 +22,10 @@ test_sensitive_store_outside_the_allowed_regions_is_denied if {
 	f.asset == "bkt"
 	f.evidence.region == "ap-southeast-1"
 	f.evidence.allowed_regions == ["cn-north-1", "cn-northwest-1"]
+	f.message == {
+		"template": "{asset} holds {level} data in region {region}, outside the allowed regions ({allowed}).",
+		"region": "ap-southeast-1", "allowed": ["cn-north-1", "cn-northwest-1"],
+	}
 }
 
 test_backup_copied_overseas_is_denied if {
@@ -76,13 +80,18 @@ test_replica_overseas_outside_the_inventory_is_denied if {
 	some f in ds
 	f.asset == "tbl"
 	f.evidence.replica_region == "ap-southeast-1"
+	f.key == "replica:ap-southeast-1"
+	f.message == {
+		"template": "{asset} holds {level} data and is replicated to region {region}, outside the allowed regions ({allowed}).",
+		"region": "ap-southeast-1", "allowed": ["cn-north-1", "cn-northwest-1"],
+	}
 }
 
 test_replication_target_of_unknown_region_is_not_assessed if {
 	b := with_replicas(store("bkt", "object_store", "sensitive", "cn-north-1"), [{"id": "arn:aws:s3:::kyc-dr", "region": null}])
 	count(denied([b])) == 0
 	some n in unassessed([b])
-	contains(n.reason, "kyc-dr")
+	n.reason == {"template": "the region of its replication target {targets} could not be read", "targets": ["arn:aws:s3:::kyc-dr"]}
 }
 
 test_replicas_of_general_data_are_not_judged if {
