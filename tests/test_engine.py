@@ -148,7 +148,14 @@ deny contains {"asset": a.id, "level": "core", "message": mode} if some a in inp
      "has no valid 'level'"),
     ('deny contains {"asset": a.id, "level": "core"} if some a in input.assets\n'
      'not_assessed contains {"asset": a.id} if some a in input.assets',
-     "has no string 'reason'"),
+     "has no 'reason' (a string, or an object with a string 'template')"),
+    ('deny contains {"asset": a.id, "level": "core", "message": {"text": "x"}} '
+     'if some a in input.assets',
+     "'message' must be a string or an object with a string 'template'"),
+    ('deny contains {"asset": a.id, "level": "core"} if some a in input.assets\n'
+     'not_assessed contains {"asset": a.id, "reason": {"template": 3}} '
+     'if some a in input.assets',
+     "has no 'reason' (a string, or an object with a string 'template')"),
     ('deny contains {"asset": a.id, "level": "core", "related": 5} if some a in input.assets',
      "'related' must be an asset id or a list of asset ids"),
     ('deny contains {"asset": a.id, "level": "core", "key": 1} if some a in input.assets',
