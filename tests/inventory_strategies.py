@@ -121,3 +121,15 @@ def inventories(draw: Any) -> tuple[int, list[dict[str, Any]]]:
                 "bucket": None, "volume": None}},
             "assessment": status()})
     return draw(st.integers(0, len(CONFIGS) - 1)), assets
+
+
+def prepared(drawn: tuple[int, list[dict[str, Any]]]) -> tuple[Any, list[dict[str, Any]]]:
+    """(config, assets) of a drawn inventory, classified and with relations (ctx)."""
+    from dsscan.config import Config
+    from dsscan.inventory import FORMAT, parse_inventory
+    from dsscan.pipeline import ScanOptions, prepare
+
+    config_index, raw = drawn
+    config = Config(**CONFIGS[config_index])
+    inv = parse_inventory({"format": FORMAT, "assets": raw}, "generated")
+    return config, prepare(inv, ScanOptions(config=config))

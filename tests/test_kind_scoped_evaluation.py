@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from inventory_strategies import CONFIGS, inventories
+from inventory_strategies import CONFIGS, inventories, prepared
 
 from dsscan.config import Config
 from dsscan.engines.local import EvalOutput, evaluate
@@ -161,9 +161,7 @@ def test_scoped_evaluation_in_the_worker_pool_equals_the_unscoped_one():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(inventories())
 def test_scoped_evaluation_of_generated_inventories_equals_the_unscoped_one(drawn):
-    config_index, raw = drawn
-    config = Config(**CONFIGS[config_index])
-    assets = _prepared(raw, config, "generated")
+    config, assets = prepared(drawn)
     lib = library()
     scoped = evaluate(lib, assets, config.policy_data(), chunk_size=5, workers=1)
     everything = evaluate(lib, assets, config.policy_data(), chunk_size=5, workers=1,

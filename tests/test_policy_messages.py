@@ -18,13 +18,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from inventory_strategies import CONFIGS, inventories
+from inventory_strategies import inventories, prepared
 
 from dsscan.config import Config
 from dsscan.engines.local import evaluate
-from dsscan.inventory import FORMAT, parse_inventory
 from dsscan.messages import render
-from dsscan.pipeline import ScanOptions, prepare
 from dsscan.policy_library import PolicyLibrary, load_library
 
 
@@ -141,9 +139,6 @@ _UNFILLED = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(inventories())
 def test_no_rendered_sentence_keeps_a_placeholder(drawn):
-    config_index, raw = drawn
-    config = Config(**CONFIGS[config_index])
-    inv = parse_inventory({"format": FORMAT, "assets": raw}, "generated")
-    assets = prepare(inv, ScanOptions(config=config))
+    config, assets = prepared(drawn)
     left = {t for t in _texts(assets, config) if _UNFILLED.search(t)}
     assert not left
