@@ -155,3 +155,27 @@ test_unknown_backups_and_tables_inside_a_database_are_not_assessed if {
 	child := {"id": "t", "kind": "table", "level": {"value": "core"}, "ctx": {"parent": {"id": "db"}}}
 	assessed_ids([unknown, child]) == set()
 }
+
+# `assessed` is written with set operations (covered = protected, not a child table, not
+# judged): each class of store, its expected membership, and the verdict that goes with it.
+assessed_cases := [
+	["below sensitive", db("x", "general", off, []), true],
+	["native backups on", db("x", "core", {"native": {"enabled": true}}, []), true],
+	["retention days", db("x", "core", {"native": {"enabled": null, "retention_days": 7}}, []), true],
+	["a snapshot copy", db("x", "core", off, [{"id": "s", "relation": "snapshot"}]), true],
+	["only a copy", object.union(db("x", "core", off, []), {"backup": {"backup_of": ["src"]}}), true],
+	["a table inside a database", {"id": "x", "kind": "table", "level": {"value": "core"}, "backup": off, "ctx": {"parent": {"id": "db"}}}, false],
+	["a table inside a database, backed up", {"id": "x", "kind": "table", "level": {"value": "core"}, "backup": {"native": {"enabled": true}}, "ctx": {"parent": {"id": "db"}}}, false],
+	["known off: a finding", object.union(db("x", "core", off, []), {"backup": {"plans": []}}), true],
+	["known off, plans unread", object.union(db("x", "core", off, []), {"backup": {"plans": null}}), false],
+	["nothing read", db("x", "core", null, []), false],
+	["known off, a replica of unknown standing", db("x", "core", off, [replica("rep", null, [], ["versioning"])]), false],
+]
+
+test_assessed_membership_by_class if {
+	got := [[c[0], "x" in ids] |
+		some c in assessed_cases
+		ids := data.dsscan.policy.ds_bak_002.assessed with input as {"assets": [c[1]]}
+	]
+	got == [[c[0], c[2]] | some c in assessed_cases]
+}

@@ -100,9 +100,12 @@ deny contains finding if {
 	}
 }
 
+# The candidates whose key strength could not be read (own or parent's): walked once, for
+# the not-assessed items and for `assessed` (every other store is assessed).
+unknown_strength := [j | some j in judged; j.k == null]
+
 not_assessed contains item if {
-	some j in judged
-	j.k == null
+	some j in unknown_strength
 	item := {"asset": j.a.id, "reason": "encryption at rest could not be read"}
 }
 
@@ -119,17 +122,6 @@ not_assessed contains item if {
 }
 
 # Assessed: stores below sensitive protection, by their level; the others when their key
-# strength (own, or a table's parent's) could be read.
-assessed := union({
-	data.dsscan.lib.unprotected_store_ids,
-	{a.id |
-		some a in data.dsscan.lib.protected_stores
-		a.encryption.at_rest.key_type == "customer_managed"
-		not a.encryption.at_rest.enabled == false
-	},
-	{j.a.id |
-		some j in judged
-		j.k != null
-	},
-})
+# strength (own, or a table's parent's) could be read: every store but the unknown ones.
+assessed := data.dsscan.lib.assessable_store_ids - {j.a.id | some j in unknown_strength}
 

@@ -25,15 +25,22 @@ non_empty_string(x) if {
 	x != ""
 }
 
-placed(a) if non_empty_string(a.network.vpc_id)
-
+# The store sits in a network: a VPC, subnets or a named domain. (One else-chain, not three
+# rules: regorus evaluates every rule of a function, and `assessed` asks this of every
+# protected store; the VPC, the usual case, is read first.)
 placed(a) if {
+	placed_somewhere(a)
+}
+
+placed_somewhere(a) := true if {
+	non_empty_string(a.network.vpc_id)
+} else := true if {
 	x := a.network.subnets
 	is_array(x)
 	x != []
+} else := true if {
+	non_empty_string(a.network.domain)
 }
-
-placed(a) if non_empty_string(a.network.domain)
 
 # The domain carries a usable rating.
 rated(d) if {

@@ -100,3 +100,23 @@ test_a_table_inside_a_database_with_no_exposure_facts_is_not_applicable if {
 	count(unassessed([t])) == 0
 	assessed([t]) == set()
 }
+
+# `assessed`: a protected store when at least one exposure fact was read; below sensitive by
+# its level; null, missing and non-boolean facts are not read.
+net003_assessed_cases := [
+	["both read", store("x", "database", "core", false, false), true],
+	["only the endpoint read", store("x", "database", "core", false, null), true],
+	["only the access policy read", store("x", "object_store", "core", null, true), true],
+	["neither read", store("x", "database", "core", null, null), false],
+	["neither, not booleans", store("x", "database", "core", "yes", 1), false],
+	["no network or access block", {"id": "x", "kind": "database", "level": {"value": "core"}}, false],
+	["below sensitive, nothing read", store("x", "database", "general", null, null), true],
+]
+
+test_assessed_membership_by_facts_read if {
+	got := [[c[0], "x" in ids] |
+		some c in net003_assessed_cases
+		ids := data.dsscan.policy.ds_net_003.assessed with input as {"assets": [c[1]]}
+	]
+	got == [[c[0], c[2]] | some c in net003_assessed_cases]
+}
