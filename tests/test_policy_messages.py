@@ -119,6 +119,15 @@ CASES = [
     ("a backup bucket whose Object Lock was not read",
      [_backup_bucket("b", {"enabled": None})],
      "whether the S3 Object Lock is on could not be read"),
+    # The sum of counts each within 64 bits can exceed them: written exactly, not rounded.
+    ("unmasked values in test, a sum beyond 64 bits",
+     [{"id": "t", "name": "t", "kind": "database", "level": {"value": "sensitive"},
+       "environment": {"value": "test"},
+       "content": {"status": "sampled", "detections": [
+           {"detector": f"det{i}", "location": "c", "unmasked": n, "masked": 0}
+           for i, n in enumerate((2**63 - 1, 2**63 - 1, 3))]}}],
+     "t in the test environment holds 18446744073709551617 unmasked value(s) found by det0, "
+     "det1, det2."),
     ("a backup bucket whose Object Lock mode was not read",
      [_backup_bucket("b", {"enabled": True, "mode": None})],
      "the S3 Object Lock is on but its mode (compliance or governance) could not be read"),

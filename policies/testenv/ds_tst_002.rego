@@ -47,7 +47,8 @@ deny contains finding if {
 		"message": {
 			"template": "{asset} in the {environment} environment holds {unmasked} unmasked value(s) found by {detectors}.",
 			"environment": a.ctx.environment,
-			"unmasked": sum([count_of(d, "unmasked") | some d in ds]),
+			# As text, written here: a sum beyond 64 bits reaches Python as a rounded float.
+			"unmasked": sprintf("%d", [sum([count_of(d, "unmasked") | some d in ds])]),
 			"detectors": detectors,
 		},
 		"evidence": {"detections": [{

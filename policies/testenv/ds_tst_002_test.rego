@@ -35,7 +35,7 @@ test_unmasked_ids_in_test_store_are_denied if {
 	f.level == "sensitive"
 	f.message.template == "{asset} in the {environment} environment holds {unmasked} unmasked value(s) found by {detectors}."
 	f.message.environment == "test"
-	f.message.unmasked == 12
+	f.message.unmasked == "12"
 	f.message.detectors == ["prc_resident_id"]
 	count(f.evidence.detections) == 1
 	f.evidence.detections[0].examples == ["110101********1234"]
