@@ -28,7 +28,7 @@ from dsscan.levels import RANK, UNCLASSIFIED
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-# What the template object may hold besides its values.
+# The key of a template object holding the sentence; its other keys are the values.
 TEMPLATE = "template"
 
 

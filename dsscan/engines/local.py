@@ -405,8 +405,7 @@ def _collect(raw: Iterable[dict[str, dict[str, list[Any]]]]) -> EvalOutput:
                 got = assessed.get(pid)
                 if got is None:
                     got = assessed[pid] = set()
-                # map over a bound method: the loop runs in C (a list comprehension here
-                # was a third of what collecting cost per asset: 21 ids per asset).
+                # map over a bound method: the loop runs in C (~21 ids per asset).
                 got.update(map(canon.setdefault, ids, ids))
             for rule, into in (("deny", deny), ("not_assessed", nass)):
                 for item in res.get(rule) or []:

@@ -28,11 +28,7 @@ non_empty_string(x) if {
 # The store sits in a network: a VPC, subnets or a named domain. (One else-chain, not three
 # rules: regorus evaluates every rule of a function, and `assessed` asks this of every
 # protected store; the VPC, the usual case, is read first.)
-placed(a) if {
-	placed_somewhere(a)
-}
-
-placed_somewhere(a) := true if {
+placed(a) := true if {
 	non_empty_string(a.network.vpc_id)
 } else := true if {
 	x := a.network.subnets
