@@ -38,11 +38,37 @@ _ARTICLES: tuple[Article, ...] = (
             "Manage data security levels over time, with an approval mechanism for changes; "
             "when the data's attributes, importance or possible harm change so that the "
             "original level no longer applies, adjust the level promptly."),
+    Article(22, "Security assessment before sharing and entrustment",
+            "Assess data security in advance before processing sensitive data or above, or "
+            "before entrusted or joint processing, transfer, disclosure or sharing: the "
+            "necessity, compliance and effectiveness of the safeguards."),
     Article(28, "Access authorization and audit of sensitive data",
             "Authorize access to sensitive data by business necessity, manage data access in "
             "a closed loop and audit it; data extracted from production needs strict approval "
             "and a defined period of use or storage; processing over networks meets network "
             "security protection and cryptography requirements."),
+    Article(29, "Central control of sharing; the group firewall",
+            "Control data sharing centrally and evaluate each sharing; isolate the data of "
+            "the parent bank, group or parent company and its subsidiaries by a firewall, "
+            "and share sensitive data among them only with the data subject's consent."),
+    Article(30, "Entrusted processing under contract",
+            "Specify and record by contract the purpose, period, scope, protection and "
+            "return or deletion of data entrusted to a processor, which may not pass it on "
+            "or share it further."),
+    Article(31, "Entrustment within outsourcing management",
+            "Manage entrusted data processing as IT outsourcing; strengthen supplier access "
+            "and security management where suppliers process data of sensitive level or "
+            "above."),
+    Article(32, "Joint processing with third parties",
+            "Process data jointly with a third party only as the business needs, with "
+            "protection measures and each party's duties set by contract."),
+    Article(33, "Transfers on merger, division or dissolution",
+            "Transfer data only with the recipient bound to protect it, the data subjects "
+            "notified, and the transfer safe and traceable."),
+    Article(34, "Providing data outside; core data across entities",
+            "Obtain the data subject's consent to provide sensitive data to the outside "
+            "world; core data flows across subjects only after risk assessment and security "
+            "review."),
     Article(36, "Providing data overseas",
             "An institution that provides important data or personal information collected "
             "and generated in its operations within the People's Republic of China to parties "
@@ -52,6 +78,9 @@ _ARTICLES: tuple[Article, ...] = (
             "Strengthen protection of sensitive data; formulate backup policies, store backup "
             "data and production data separately, strictly manage access rights to backup "
             "data, and verify that backups are complete and allow the business to recover."),
+    Article(38, "Data destruction",
+            "Delete or anonymise data as regulations and agreements with data subjects "
+            "require, and have processors delete entrusted data when the processing ends."),
     Article(41, "Network security domains by data level",
             "Divide network logical security domains according to data security levels, with "
             "protection baselines and controls (content filtering, access control, monitoring) "
@@ -76,6 +105,9 @@ _ARTICLES: tuple[Article, ...] = (
             "identification data must not be stored, transmitted or displayed in clear text; "
             "data at sensitive level or above is backed up for disaster recovery and its "
             "recoverability verified regularly."),
+    Article(46, "Deletion at the end of the retention period",
+            "Delete or destroy data of sensitive level or above promptly when its period of "
+            "use or storage ends, so that it cannot be recovered."),
     Article(48, "Secure development; test environments isolated and desensitized",
             "Clarify the data, security levels and protection requirements of a system under "
             "development and test its security before go-live; isolate the test environment "
