@@ -327,7 +327,7 @@ def test_diff_and_history_list_events(url: str) -> None:
     assert doc["events"]["known"] is True
     assert [e["article"] for e in doc["events"]["events"]] == ["19", "73"]
     r = dsscan("history", "--store", url)
-    assert f"Regulatory events (2; " in r.stdout and f"{a} -> {b}:" in r.stdout
+    assert "Regulatory events (2; " in r.stdout and f"{a} -> {b}:" in r.stdout
     doc = json.loads(dsscan("history", "--store", url, "-f", "json").stdout)
     assert doc["events"]["a"] == a and len(doc["events"]["events"]) == 2
 
