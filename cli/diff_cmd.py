@@ -116,9 +116,9 @@ def event_lines(found: dict[str, Any]) -> list[str]:
     from dsscan.events import describe
 
     evs, unknown = found["events"], found["not_known"]
-    out = [f"Regulatory events ({len(evs)}; Art. 19 level lowered without approval, Art. 71 "
-           "new important/core store, Art. 73 new external principal on a sensitive-or-above "
-           "store):"]
+    # Art. 19: a level lowered without an approval record; 71: a new important or core
+    # store; 73: a new external principal on a sensitive-or-above store (the event column).
+    out = [f"Regulatory events ({len(evs)}; Art. 19, 71, 73):"]
     if evs:
         rows = [[f"Art. {e['article']}", e["event"], clean(e["asset_id"]),
                  clean(describe(e))] for e in evs]
@@ -129,7 +129,13 @@ def event_lines(found: dict[str, Any]) -> list[str]:
         out += ["  none" if not unknown else "  none found; some are not known (see below)"]
     whole = [u for u in unknown if u["asset_id"] is None]
     if whole:
-        out += [f"  Not known: {clean(whole[0]['reason'])}."]
+        import textwrap
+
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        # Wrapped at spaces only: a run id is never split.
+        out += textwrap.wrap(f"Not known: {clean(whole[0]['reason'])}.", width=max(40, width),
+                             initial_indent="  ", subsequent_indent="    ",
+                             break_long_words=False, break_on_hyphens=False)
     per = [u for u in unknown if u["asset_id"] is not None]
     if per:
         out += [f"  Not known ({len(per)}):",

@@ -172,9 +172,11 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
     not_known: list[dict[str, Any]] = []
     missing = [run for run, rows in ((a_run, a), (b_run, b)) if rows is None]
     if missing or a is None or b is None:
-        why = (f"run {' and '.join(missing)} was stored before dsscan kept its stores "
-               "(history store schema version 5): level changes, new important stores and "
-               "new external principals are not known for it")
+        runs = (f"run {missing[0]} was" if len(missing) == 1
+                else f"runs {' and '.join(missing)} were")
+        why = (f"{runs} stored before dsscan kept its stores (history store schema version "
+               "5): level changes, new important stores and new external principals are not "
+               "known")
         return {"known": False, "events": [],
                 "not_known": [{"event": k, "article": ARTICLES[k], "asset_id": None,
                                "reason": why} for k in EVENT_KINDS]}

@@ -280,7 +280,7 @@ def test_an_old_schema_store_is_upgraded_and_its_runs_are_not_known(url: str,
     r = dsscan("diff", "--store", url, "--fail-on-event")
     assert r.returncode == 3, (r.stdout, r.stderr)
     assert "Not known: run r20250101-080000-000-aaaaaaa was stored before dsscan kept its " \
-           "stores" in r.stdout
+           "stores" in " ".join(r.stdout.split())
     r = dsscan("history", "--store", url, "--fail-on-event")
     assert r.returncode == 3 and "not known" in r.stdout
 
