@@ -383,3 +383,79 @@ def test_scans_of_the_estate_list_events_in_diff_and_html(tmp_path: Path) -> Non
     assert ("level_down", "arn:aws-cn:s3:::bank-statements") in got
     assert ("new_important", "arn:aws-cn:s3:::new-core-ledger") in got
     assert not any(a == "arn:aws-cn:s3:::loan-documents" for _, a in got)
+
+
+# --- the approval record: tag (configurable keys), catalogue rule, hand-made inventory ------
+
+def _classified(assets: list[dict[str, Any]], config: Any = None,
+                rules: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    from dsscan.catalogue import catalogue_from_mapping
+    from dsscan.classify import classify
+    from dsscan.config import Config
+
+    cat = (catalogue_from_mapping({"version": 1, "rules": rules}, "test.yaml")
+           if rules else None)
+    classify(assets, config or Config(), cat)
+    return {a["id"]: a for a in assets}
+
+
+APPROVAL_CASES = [
+    ("default tag key", {"tags": {"dsscan:level-change-approval": "LCA-1"}}, None, None,
+     {"record": "LCA-1", "source": "tag"}),
+    ("second default key, any case", {"tags": {"Level-Change-Approval": " LCA-2 "}}, None, None,
+     {"record": "LCA-2", "source": "tag"}),
+    ("empty tag is no record", {"tags": {"level-change-approval": " "}}, None, None, None),
+    ("configured key", {"tags": {"approval-id": "LCA-3"}}, ["approval-id"], None,
+     {"record": "LCA-3", "source": "tag"}),
+    ("default key not configured", {"tags": {"level-change-approval": "LCA-3"}},
+     ["approval-id"], None, None),
+    ("catalogue rule", {"account": "111111111111"}, None,
+     [{"id": "R1", "level_change_approval": "LCA-4", "match": {"account": "111111111111"}}],
+     {"record": "LCA-4", "source": "catalogue"}),
+    ("tag wins over catalogue", {"account": "111111111111", "tags": {
+        "level-change-approval": "LCA-5"}}, None,
+     [{"id": "R1", "level_change_approval": "LCA-4", "match": {"account": "111111111111"}}],
+     {"record": "LCA-5", "source": "tag"}),
+    ("hand-made inventory record kept",
+     {"level_change_approval": {"record": "LCA-6", "source": "inventory"}}, None, None,
+     {"record": "LCA-6", "source": "inventory"}),
+    ("stale tag record not kept",
+     {"level_change_approval": {"record": "LCA-7", "source": "tag"}}, None, None, None),
+    ("none", {}, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("fields", "keys", "rules", "expected"),
+                         [c[1:] for c in APPROVAL_CASES], ids=[c[0] for c in APPROVAL_CASES])
+def test_level_change_approval_record(fields: dict[str, Any], keys: list[str] | None,
+                                      rules: list[dict[str, Any]] | None,
+                                      expected: dict[str, Any] | None) -> None:
+    from dsscan.config import config_from_mapping
+
+    config = config_from_mapping({"level_change_approval_tag_keys": keys}) if keys else None
+    a = {"id": "arn:aws-cn:s3:::x", "kind": "object_store", **fields}
+    got = _classified([a], config, rules)["arn:aws-cn:s3:::x"]
+    assert got["level_change_approval"] == expected
+    assert store_facts([got])["arn:aws-cn:s3:::x"]["approval"] is (expected is not None)
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    ("", "'level_change_approval' must be a record id"),
+    (3, "'level_change_approval' must be a record id"),
+])
+def test_catalogue_refuses_a_bad_approval_record(value: Any, error: str) -> None:
+    from dsscan.catalogue import catalogue_from_mapping
+    from dsscan.errors import InputError
+
+    with pytest.raises(InputError, match=error):
+        catalogue_from_mapping({"version": 1, "rules": [
+            {"id": "R", "level_change_approval": value, "match": {"kind": "table"}}]}, "c.yaml")
+
+
+@pytest.mark.parametrize("value", [[""], "x", [3]])
+def test_the_setting_refuses_bad_tag_keys(value: Any) -> None:
+    from dsscan.config import config_from_mapping
+    from dsscan.errors import InputError
+
+    with pytest.raises(InputError, match="level_change_approval_tag_keys"):
+        config_from_mapping({"level_change_approval_tag_keys": value})
