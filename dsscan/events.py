@@ -6,7 +6,8 @@ Findings say what is wrong in one run; some duties are about what *changed* betw
   of the change (tag ``dsscan:level-change-approval`` / ``level-change-approval``, configurable
   as ``level_change_approval_tag_keys``, or a catalogue rule's ``level_change_approval``);
 * **Art. 71** -- a store is **newly important or core** (new in the later run, or raised to
-  important or core from below): the important-data catalogue must be updated;
+  important or core from below): the important-data catalogue must be updated (not for a
+  snapshot or backup: a copy of a store is not a new entry);
 * **Art. 73** -- a sensitive-or-above store has a **new external principal or share** (a
   reader outside the institution, ``ctx.readers_outside``, or an account outside it the store
   is shared with, ``access.shared_with``): batch sharing or entrustment is reported 20 working
@@ -29,6 +30,9 @@ from dsscan.levels import RANK, UNCLASSIFIED
 # Kinds that hold data (network domains, security groups and keys do not).
 STORE_KINDS = frozenset({"object_store", "database", "table", "file_system", "cache",
                          "warehouse", "volume", "backup", "snapshot", "backup_vault"})
+# Copies of a store: each night's new snapshot of a core database is not a new entry of the
+# important-data catalogue (Art. 71), which lists the data, not its every backup.
+COPY_KINDS = frozenset({"snapshot", "backup"})
 ANYONE = "anyone"
 EVENT_KINDS = ("level_down", "new_important", "new_external_principal")
 ARTICLES = {"level_down": "19", "new_important": "71", "new_external_principal": "73"}
@@ -191,7 +195,7 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
         if old_level is not None and _rank(level) < _rank(old_level) and not now.get("approval"):
             out.append({**base, "event": "level_down", "article": "19", "from": old_level,
                         "to": level, "principals": None})
-        if _rank(level) >= RANK["important"] and (
+        if now.get("kind") not in COPY_KINDS and _rank(level) >= RANK["important"] and (
                 old_level is None or _rank(old_level) < RANK["important"]):
             out.append({**base, "event": "new_important", "article": "71", "from": old_level,
                         "to": level, "principals": None})
