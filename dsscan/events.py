@@ -228,7 +228,7 @@ DESCRIPTIONS = {
 def describe(e: dict[str, Any]) -> str:
     """One line of text for an event (ids as given: masked by the caller's store)."""
     if e["event"] == "level_down":
-        return f"level {e['from']} -> {e['to']}, no approval record"
+        return f"{e['from']} -> {e['to']}, no approval record"
     if e["event"] == "new_important":
         return (f"new {e['to']} store" if e.get("from") is None
                 else f"raised {e['from']} -> {e['to']}")

@@ -349,47 +349,52 @@ def test_no_events_says_none(tmp_path: Path) -> None:
 # --- a real scan: facts from the example estate, the HTML report ----------------------------
 
 def test_scans_of_the_estate_list_events_in_diff_and_html(tmp_path: Path) -> None:
+    """The example estate, then the same a week later (examples/bank_estate_events.py, one
+    event of each article), with a resident ID in the shared snapshot's id: masked."""
+    from dsscan.examples import bank_estate_events as ev
+
+    later = tmp_path / "later.json"
+    r = run_dsscan_module("dsscan.examples.bank_estate_events", later)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(later.read_text("utf-8"))
+    [shared] = [a for a in doc["assets"] if a["id"] == ev.SHARED]
+    shared["id"] += f"-{CLEAR_ID}"
+    later.write_text(json.dumps(doc), "utf-8")
     ex = resources.files("dsscan.examples")
+    db, out = tmp_path / "h.sqlite", tmp_path / "r.html"
     with resources.as_file(ex / "bank-estate.json") as estate_path, \
             resources.as_file(ex / "catalogue.yaml") as catalogue:
-        doc = json.loads(Path(estate_path).read_text("utf-8"))
-        db, out = tmp_path / "h.sqlite", tmp_path / "r.html"
         r = dsscan("scan", "inventory", estate_path, "--catalogue", catalogue, "--store", db,
                    "-f", "html", "-o", out)
         assert r.returncode == 1, r.stderr
-        first = out.read_text("utf-8")
-        assert 'id="events"' not in first  # nothing stored to compare with
-        by_id = {a["id"]: a for a in doc["assets"]}
-        by_id["arn:aws-cn:s3:::bank-statements"]["tags"]["dsscan:level"] = "general"
-        loan = by_id["arn:aws-cn:s3:::loan-documents"]["tags"]
-        loan["dsscan:level"], loan["level-change-approval"] = "general", "LCA-2026-01"
-        shared = copy.deepcopy(by_id["arn:aws-cn:rds:cn-north-1:111111111111:snapshot:"
-                                     "customer-profile-export"])
-        shared["id"] += f"-{CLEAR_ID}"
-        shared["name"] += f"-{CLEAR_ID}"
-        shared["access"] = {"public": False, "shared_with": ["999999999999"]}
-        core = copy.deepcopy(by_id["arn:aws-cn:s3:::bank-marketing-site"])
-        core["id"], core["name"] = "arn:aws-cn:s3:::new-core-ledger", "new-core-ledger"
-        core["tags"]["dsscan:level"] = "core"
-        doc["assets"] += [shared, core]
-        changed = tmp_path / "estate2.json"
-        changed.write_text(json.dumps(doc), "utf-8")
-        r = dsscan("scan", "inventory", changed, "--catalogue", catalogue, "--store", db,
+        assert 'id="events"' not in out.read_text("utf-8")  # nothing stored to compare with
+        r = dsscan("scan", "inventory", later, "--catalogue", catalogue, "--store", db,
                    "-f", "html", "-o", out)
         assert r.returncode == 1, r.stderr
     html = out.read_text("utf-8")
     section = html.split('<section id="events">', 1)[1].split("</section>", 1)[0]
-    assert "arn:aws-cn:s3:::bank-statements<" in section  # lowered, no record
-    assert "arn:aws-cn:s3:::loan-documents<" not in section  # lowered with a record
-    assert "arn:aws-cn:s3:::loan-documents-replica" not in section  # its copy: covered
-    assert "new core store" in section and "new: 999999999999" in section
+    assert f"{ev.LOWERED}<" in section  # lowered, no record
+    assert f"{ev.APPROVED}<" not in section  # lowered with a record
+    assert f"{ev.APPROVED}-replica" not in section  # its copy: covered by the same record
+    assert "new core store" in section and f"new: {ev.VENDOR}" in section
     assert CLEAR_ID not in html and MASKED_ID in section
     r = dsscan("diff", "--store", db, "--fail-on-event", "-f", "json")
     assert r.returncode == 1
     got = {(e["event"], e["asset_id"]) for e in json.loads(r.stdout)["events"]["events"]}
-    assert ("level_down", "arn:aws-cn:s3:::bank-statements") in got
-    assert ("new_important", "arn:aws-cn:s3:::new-core-ledger") in got
-    assert not any(a == "arn:aws-cn:s3:::loan-documents" for _, a in got)
+    masked_shared = f"{ev.SHARED}-{MASKED_ID}"
+    assert {("level_down", ev.LOWERED), ("new_important", ev.NEW_CORE),
+            ("new_external_principal", masked_shared)} <= got
+    # Beyond those: only the lowered store's copies, which inherit its level.
+    assert {a for _, a in got} - {ev.LOWERED, ev.NEW_CORE, masked_shared} == {
+        a for _, a in got if "bank-statements" in a and a != ev.LOWERED}
+
+
+def run_dsscan_module(module: str, *args: str | Path) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 # --- the approval record: tag (configurable keys), catalogue rule, hand-made inventory ------
