@@ -22,7 +22,7 @@ institution (no institution accounts known).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from dsscan.levels import RANK, UNCLASSIFIED
@@ -58,7 +58,7 @@ def _reader_key(r: Any) -> str | None:
 
 
 def external_principals(asset: dict[str, Any],
-                        institution: Iterable[str] = ()) -> list[str] | None:
+                        institution: Collection[str] = ()) -> list[str] | None:
     """The principals outside the institution that may read ``asset``, as sorted stable
     strings (``anyone``, a principal ARN, an account id), from ``ctx.readers_outside`` (the
     readers contract) and ``access.shared_with`` (account ids, or ``all``), whichever the
@@ -87,7 +87,7 @@ def external_principals(asset: dict[str, Any],
                 return None
             if access.get("public") is None and _access_gap(asset):
                 return None  # the share attributes could not be read: [] is not "nobody"
-            ours = set(institution)
+            ours = institution
             own = asset.get("account")
             for who in shared:
                 if not isinstance(who, str) or not who.strip():
@@ -101,7 +101,7 @@ def external_principals(asset: dict[str, Any],
                     return None  # outside or inside? the institution cannot be told
                 else:
                     out.add(who)
-    return sorted(out)
+    return sorted(out) if out else []
 
 
 def _access_gap(asset: dict[str, Any]) -> bool:

@@ -364,6 +364,7 @@ class RunStore:
             out[str(aid)] = {"kind": kind, "level": level, "level_source": source,
                              "approval": bool(approval),
                              "principals": None if principals is None else
+                             [] if principals == "[]" else  # most stores: no JSON to parse
                              [str(p) for p in json.loads(principals)]}
         return out
 
@@ -389,6 +390,7 @@ class RunStore:
             rows = store_rows(result.stores)
         now = None if rows is None else {
             r[0]: {"kind": r[1], "level": r[2], "level_source": r[3], "approval": r[4],
-                   "principals": None if r[5] is None else json.loads(r[5])} for r in rows}
+                   "principals": None if r[5] is None else [] if r[5] == "[]" else
+                   json.loads(r[5])} for r in rows}
         out = events(self.stores_of(run_a), now, a_run=run_a, b_run="this scan")
         return {"a": run_a, "b": None, **out}
