@@ -471,3 +471,13 @@ def test_the_setting_refuses_bad_tag_keys(value: Any) -> None:
 
     with pytest.raises(InputError, match="level_change_approval_tag_keys"):
         config_from_mapping({"level_change_approval_tag_keys": value})
+
+
+def test_history_of_one_run_has_nothing_to_compare_not_known(tmp_path: Path) -> None:
+    url = str(tmp_path / "h.sqlite")
+    with open_store(url) as st:
+        st.save_run(with_stores({"s": row("core")}, "2025-03-01T08:00:00+00:00"))
+    r = dsscan("history", "--store", url, "--fail-on-event")
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    doc = json.loads(dsscan("history", "--store", url, "-f", "json").stdout)
+    assert doc["events"] is None
