@@ -481,3 +481,44 @@ def test_history_of_one_run_has_nothing_to_compare_not_known(tmp_path: Path) -> 
     assert r.returncode == 3, (r.stdout, r.stderr)
     doc = json.loads(dsscan("history", "--store", url, "-f", "json").stdout)
     assert doc["events"] is None
+
+
+def test_a_scan_keeps_the_readers_the_relation_stage_sets(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Through run_scan: ctx.readers_outside as the SHR relation sets it (stood in for here,
+    after the real relation stage), access.shared_with as the scanners read it."""
+    from dsscan import relations
+    from dsscan.config import Config
+    from dsscan.inventory import Inventory
+    from dsscan.pipeline import ScanOptions, run_scan
+    from dsscan.policy_library import load_library
+
+    real = relations.attach_context
+
+    def with_readers(assets: list[dict[str, Any]], *args: Any, **kw: Any) -> None:
+        real(assets, *args, **kw)
+        for a in assets:
+            if a["id"] == "arn:aws-cn:s3:::ledger":
+                a["ctx"]["readers_outside"] = [reader("arn:aws-cn:iam::999999999999:root",
+                                                      "999999999999")]
+            elif a["id"] == "arn:aws-cn:s3:::unread":
+                a["ctx"]["readers_outside"] = None
+
+    monkeypatch.setattr(relations, "attach_context", with_readers)
+    bucket = {"kind": "object_store", "account": "111111111111", "region": "cn-north-1",
+              "tags": {"dsscan:level": "core"}}
+    assets = [{"id": "arn:aws-cn:s3:::ledger", "name": "ledger", **copy.deepcopy(bucket)},
+              {"id": "arn:aws-cn:s3:::unread", "name": "unread", **copy.deepcopy(bucket)},
+              {"id": "arn:aws-cn:rds:cn-north-1:111111111111:snapshot:s", "name": "s",
+               "kind": "snapshot", "account": "111111111111", "region": "cn-north-1",
+               "tags": {"dsscan:level": "sensitive"},
+               "access": {"public": False, "shared_with": ["888888888888"]}}]
+    config = Config(institution_accounts=["111111111111"])
+    got = run_scan(Inventory(assets=assets), load_library(),
+                   ScanOptions(config=config, include=("DS-ENC-001",))).stores
+    assert got is not None
+    assert got["arn:aws-cn:s3:::ledger"]["principals"] == ["arn:aws-cn:iam::999999999999:root"]
+    assert got["arn:aws-cn:s3:::ledger"]["level_source"] == "tag"
+    assert got["arn:aws-cn:s3:::unread"]["principals"] is None
+    assert got["arn:aws-cn:rds:cn-north-1:111111111111:snapshot:s"]["principals"] == [
+        "888888888888"]
