@@ -66,8 +66,12 @@ def warnings(changes: dict[str, Any]) -> list[str]:
 @store_options
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table for people, json for scripts.")
+@click.option("--fail-on-event", "fail_on_event", is_flag=True,
+              help="Exit 1 when a regulatory event (Art. 19, 71, 73) happened between the "
+                   "runs, else 3 when one is not known (a run stored before schema version 5, "
+                   "readers that could not be read).")
 def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
-            fmt: str) -> int:
+            fmt: str, fail_on_event: bool) -> int:
     """Compare two stored runs: findings that are new in RUN_B, fixed since RUN_A (no
     longer found), and found in both at another data level.
 
@@ -80,6 +84,11 @@ def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
     changed (2 for an unknown run or store): gate a pipeline with `dsscan scan --baseline`
     instead, or on the JSON output.
 
+    Also lists the regulatory events between the runs (docs/history.md): a store whose level
+    went down without an approval record (Art. 19), a new important or core store (Art. 71),
+    a new principal outside the institution on a sensitive-or-above store (Art. 73). With
+    --fail-on-event: exit 1 on any event, else 3 when one is not known, else 0.
+
     \b
     Examples:
       dsscan diff                                     the latest run against the one before
@@ -90,14 +99,60 @@ def command(run_a: str, run_b: str, store: str | None, config_path: str | None,
     with open_for_reading(store, config_path) as st, st.reading():
         a, b = st.resolve(run_a), st.resolve(run_b)
         changes = st.diff(a, b)
-        return _show(st.url, a, b, changes, fmt)  # a damaged row fails here too
+        found = st.events(a, b)
+        shown = _show(st.url, a, b, changes, fmt, found)  # a damaged row fails here too
+    return event_exit_code(found) if fail_on_event else shown
 
 
-def _show(url: str, a: str, b: str, changes: dict[str, Any], fmt: str) -> int:
+def event_exit_code(found: dict[str, Any]) -> int:
+    """--fail-on-event: 1 on an event, else 3 when one is not known (docs/ci.md)."""
+    if found["events"]:
+        return 1
+    return 3 if found["not_known"] else 0
+
+
+def event_lines(found: dict[str, Any]) -> list[str]:
+    """The events of dsscan.events.events as text lines (ids as stored: masked)."""
+    from dsscan.events import describe
+
+    evs, unknown = found["events"], found["not_known"]
+    # Art. 19: a level lowered without an approval record; 71: a new important or core
+    # store; 73: a new external principal on a sensitive-or-above store (the event column).
+    out = [f"Regulatory events ({len(evs)}; Art. 19, 71, 73):"]
+    if evs:
+        rows = [[f"Art. {e['article']}", e["event"], clean(e["asset_id"]),
+                 clean(describe(e))] for e in evs]
+        out += _columns(["article", "event", "asset", "what"], rows)
+    elif not found["known"]:
+        out += ["  not known (see below)"]
+    else:
+        out += ["  none" if not unknown else "  none found; some are not known (see below)"]
+    whole = [u for u in unknown if u["asset_id"] is None]
+    if whole:
+        import textwrap
+
+        width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+        # Wrapped at spaces only: a run id is never split.
+        out += textwrap.wrap(f"Not known: {clean(whole[0]['reason'])}.", width=max(40, width),
+                             initial_indent="  ", subsequent_indent="    ",
+                             break_long_words=False, break_on_hyphens=False)
+    per = [u for u in unknown if u["asset_id"] is not None]
+    if per:
+        out += [f"  Not known ({len(per)}):",
+                *_columns(["article", "asset", "why"],
+                          [[f"Art. {u['article']}", clean(u["asset_id"]), clean(u["reason"])]
+                           for u in per])]
+    return out
+
+
+def _show(url: str, a: str, b: str, changes: dict[str, Any], fmt: str,
+          found: dict[str, Any] | None = None) -> int:
     warned = warnings(changes)
     if fmt == "json":
-        click.echo(json.dumps({"store": url, "a": a, "b": b, "warnings": warned, **changes},
-                              indent=2, ensure_ascii=False))
+        extra = {} if found is None else {"events": {k: found[k] for k in
+                                                     ("known", "events", "not_known")}}
+        click.echo(json.dumps({"store": url, "a": a, "b": b, "warnings": warned, **changes,
+                               **extra}, indent=2, ensure_ascii=False))
         return 0
     new, fixed, changed = changes["new"], changes["fixed"], changes["changed_level"]
     unassessed = changes["not_assessed_in_b"]
@@ -119,5 +174,7 @@ def _show(url: str, a: str, b: str, changes: dict[str, Any], fmt: str) -> int:
                 *_columns(["policy", "asset", "level"], rows)]
     if not (new or fixed or changed or unassessed):
         out += ["", "No change in findings."]
+    if found is not None:
+        out += ["", *event_lines(found)]
     click.echo("\n".join(out))
     return 0

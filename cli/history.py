@@ -130,8 +130,11 @@ def _policy_lines(latest: dict[str, Any], previous: dict[str, Any] | None) -> li
 @click.option("--prune-before", "prune_before", metavar="DATE",
               help="Delete the runs that started before DATE (ISO date or time; UTC unless "
                    "it has an offset) and exit. Retention: see docs/history.md.")
+@click.option("--fail-on-event", "fail_on_event", is_flag=True,
+              help="Exit 1 when a regulatory event (Art. 19, 71, 73) happened between the "
+                   "two latest runs, else 3 when one is not known.")
 def command(store: str | None, config_path: str | None, limit: int, fmt: str,
-            policies: tuple[str, ...], prune_before: str | None) -> int:
+            policies: tuple[str, ...], prune_before: str | None, fail_on_event: bool) -> int:
     """List the runs kept in the history store, newest first, with their counts.
 
     Each run shows when it started, its label, how many assets it covered, its findings by
@@ -150,6 +153,11 @@ def command(store: str | None, config_path: str | None, limit: int, fmt: str,
       DSSCAN_STORE=history.sqlite dsscan history --policy 'DS-BAK-*'
       dsscan history --format json | jq '.runs[0].by_level'
       dsscan history --prune-before 2025-01-01        retention: drop older runs
+      dsscan history --fail-on-event                  nightly: fail on Art. 19/71/73 events
+
+    Below the counts: the regulatory events between the two latest runs (a level lowered
+    without an approval record, Art. 19; a new important or core store, Art. 71; a new
+    external principal on a sensitive-or-above store, Art. 73), or what is not known of them.
     """
     # Pruning writes; listing only reads (and so works without write access to the store).
     with open_for_reading(store, config_path, read_only=prune_before is None) as st:
@@ -162,16 +170,27 @@ def command(store: str | None, config_path: str | None, limit: int, fmt: str,
             total = st.count_runs()
             # One more than shown, for the latest run's change by policy.
             runs = st.list_runs(max(limit, 2), policy=policies)
+            found = (st.events(runs[1]["run_id"], runs[0]["run_id"]) if len(runs) > 1
+                     else None)
         with st.reading():  # what was read, rendered: a damaged row fails here too
-            return _show(st.url, total, runs, limit, fmt, policies)
+            shown = _show(st.url, total, runs, limit, fmt, policies, found)
+    if not fail_on_event:
+        return shown
+    from dsscan.cli.diff_cmd import event_exit_code
+
+    # One run (or none): nothing to compare with, so no event is known either way.
+    return 3 if found is None else event_exit_code(found)
 
 
 def _show(url: str, total: int, runs: list[dict[str, Any]], limit: int, fmt: str,
-          policies: tuple[str, ...]) -> int:
+          policies: tuple[str, ...], found: dict[str, Any] | None = None) -> int:
     shown = runs[:limit]
     if fmt == "json":
+        events = None if found is None else {k: found[k] for k in
+                                             ("a", "b", "known", "events", "not_known")}
         click.echo(json.dumps({"store": url, "total_runs": total,
-                               "policy": list(policies) or None, "runs": shown},
+                               "policy": list(policies) or None, "runs": shown,
+                               "events": events},
                               indent=2, ensure_ascii=False))
         return 0
     if not shown:
@@ -183,5 +202,11 @@ def _show(url: str, total: int, runs: list[dict[str, Any]], limit: int, fmt: str
     out += ["", "imp = important, sens = sensitive, gen = general, uncl = unclassified; "
                 "n/a = not assessed", ""]
     out += _policy_lines(runs[0], runs[1] if len(runs) > 1 else None)
+    if found is not None:
+        from dsscan.cli.diff_cmd import event_lines
+
+        lines = event_lines(found)
+        lines[0] = f"{lines[0][:-1]}, {found['a']} -> {found['b']}:"
+        out += ["", *lines]
     click.echo("\n".join(out))
     return 0

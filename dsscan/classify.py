@@ -48,7 +48,8 @@ class _Setup:
         self.tag_roles: dict[str, list[tuple[str, int]]] = {}
         for role, keys in (("level", config.level_tag_keys),
                            ("environment", config.environment_tag_keys),
-                           ("desensitization", config.desensitization_tag_keys)):
+                           ("desensitization", config.desensitization_tag_keys),
+                           ("level_change_approval", config.level_change_approval_tag_keys)):
             for i, k in enumerate(keys):
                 roles = self.tag_roles.setdefault(k.lower(), [])
                 if all(r != role for r, _ in roles):
@@ -230,6 +231,7 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         own.append(_own_level_sources(a, level_rules, hits, dkey, setup))
         envs.append(_environment_sources(a, rules, hits, dkey, setup))
         a["desensitization"] = _desensitization(a, rules, hits)
+        a["level_change_approval"] = _level_change_approval(a, rules, hits)
         marked = [r for r in rules if r.outsourced is not None]
         if marked:  # Art. 43: the first matching rule that says (dsscan.log_sinks reads it)
             a["outsourced"] = {"value": marked[0].outsourced, "source": "catalogue",
@@ -506,6 +508,23 @@ def _desensitization(a: dict[str, Any], rules: list[Rule],
     old = a.get("desensitization")
     if isinstance(old, dict) and old.get("record") and old.get("source") not in (
             "tag", "catalogue", "inheritance"):
+        return dict(old)
+    return None
+
+
+def _level_change_approval(a: dict[str, Any], rules: list[Rule],
+                           hits: dict[str, list[tuple[int, str, str]]]) -> dict[str, Any] | None:
+    """The approval record of the store's level change (Art. 19; dsscan.events): tag, else
+    catalogue rule, else one written into a hand-made inventory."""
+    for _, _, value in hits.get("level_change_approval", ()):
+        if value.strip():
+            return {"record": value.strip(), "source": "tag"}
+    for rule in rules:
+        if rule.level_change_approval is not None:
+            return {"record": rule.level_change_approval, "source": "catalogue"}
+    old = a.get("level_change_approval")
+    if isinstance(old, dict) and isinstance(old.get("record"), str) and old["record"].strip() \
+            and old.get("source") not in ("tag", "catalogue"):
         return dict(old)
     return None
 

@@ -119,6 +119,10 @@ class Config:
         default_factory=lambda: list(DEFAULT_OUTSOURCED_TAG_KEYS))
     log_retention_days: dict[str, int] = field(
         default_factory=lambda: dict(LOG_RETENTION_FLOOR))
+    # Regulatory events (Art. 19, dsscan.events): tags holding the id of the approval record
+    # of a store's level change; a lowered level without one is an event.
+    level_change_approval_tag_keys: list[str] = field(
+        default_factory=lambda: ["dsscan:level-change-approval", "level-change-approval"])
     # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
     reports: list[dict[str, str | None]] = field(default_factory=list)
     store: str | None = None  # history store URL (default for --store)
@@ -228,6 +232,8 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             cfg.opa_timeout = float(value)
         elif key == "outsourced_tag_keys":
             cfg.outsourced_tag_keys = _tag_keys(key, want(key, list, value), origin)
+        elif key == "level_change_approval_tag_keys":
+            cfg.level_change_approval_tag_keys = _tag_keys(key, want(key, list, value), origin)
         elif key == "log_retention_days":
             cfg.log_retention_days = _log_retention(want(key, dict, value), origin)
         elif key == "kms_keys":

@@ -185,6 +185,12 @@ class ScanResult:
     #  "not_assessed"}; empty without a store.
     history: list[dict[str, Any]] = field(default_factory=list)
     run_id: str | None = None  # set once the run is stored
+    # Per store (dsscan.events.store_facts): kind, level and its source, level-change
+    # approval, external principals; what the history store keeps to find regulatory events
+    # (Art. 19, 71, 73). None: not computed (the store then records the run as not knowing).
+    stores: dict[str, dict[str, Any]] | None = None
+    # With --store: regulatory events since the latest stored run (dsscan.events.events).
+    events: dict[str, Any] | None = None
     # Resources the inputs held that no scanner maps (resource type -> count): not judged.
     skipped: dict[str, int] = field(default_factory=dict)
     # policy id -> ids of the assets the policy judged on facts it could read (its Rego

@@ -136,6 +136,7 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             skipped=_skipped(inventory),
             assessed={pid: frozenset(ids) for pid, ids in out.assessed.items() if pid in info},
         )
+    result.stores = _store_facts(inventory, assets, options.config)
     if options.config.waivers:
         from dsscan.waivers import apply_waivers
 
@@ -147,6 +148,15 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
         apply_baseline(result, options.baseline)
     result.duration_s = time.perf_counter() - t0
     return result
+
+
+def _store_facts(inventory: Inventory, assets: list[dict[str, Any]],
+                 config: Config) -> dict[str, dict[str, Any]]:
+    """What the history store keeps per store for regulatory events (dsscan.events)."""
+    from dsscan.events import store_facts
+    from dsscan.keyrel import institution
+
+    return store_facts(assets, institution(assets, config, inventory.sources, inventory.gaps))
 
 
 def _skipped(inventory: Inventory) -> dict[str, int]:

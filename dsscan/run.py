@@ -233,6 +233,8 @@ def execute(request: RunRequest, setup: Setup | None = None,
         if store is not None:
             with store.reading():
                 scan.history = store.trend(limit=30)
+                # Regulatory events since the latest stored run (Art. 19, 71, 73), for reports.
+                scan.events = store.events_since_latest(scan)
         # Render everything before writing anything: a failure leaves no half-written report.
         # Reports build millions of short-lived acyclic objects: collector passes over them
         # cost a third of rendering 100k findings.

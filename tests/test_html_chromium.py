@@ -329,6 +329,10 @@ def trend_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
             assert proc.returncode == 1, proc.stderr
     text = out.read_text("utf-8")
     assert 'id="trend"' in text and "<polygon" in text
+    # Regulatory events since the first run (docs/history.md): rendered in the page that
+    # Chromium checks; the same estate twice changes no level, store or share.
+    events = text.split('<section id="events">', 1)[1].split("</section>", 1)[0]
+    assert "Regulatory events since r" in events and "(0)</h2>" in events
     return out
 
 

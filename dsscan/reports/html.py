@@ -10,6 +10,7 @@ the CJK fonts installed locally (Noto Sans CJK SC first). Every text is masked b
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from dsscan.articles import LAST_ARTICLE, REGULATION_EN, REGULATION_ZH
 from dsscan.findings import ScanResult
@@ -366,7 +367,41 @@ def _definitions() -> list[str]:
     return out
 
 
-def render_report(r: ComplianceReport) -> str:
+def _events(found: dict[str, Any] | None) -> list[str]:
+    """Regulatory events since the latest stored run (dsscan.events; docs/history.md)."""
+    if found is None:
+        return []
+    from dsscan.events import describe
+
+    evs, unknown = found.get("events") or [], found.get("not_known") or []
+    out = [f'<section id="events"><h2>Regulatory events since {_e(found.get("a"))} '
+           f"({len(evs)})</h2>",
+           '<p class="muted">Art. 19: a level lowered without an approval record; Art. 71: '
+           "a new important or core store (update the important-data catalogue); Art. 73: a "
+           "new principal outside the institution on a sensitive-or-above store (report "
+           "20 working days before).</p>"]
+    if evs:
+        out.append("<table><thead><tr><th>Article</th><th>Event</th><th>Store</th>"
+                   "<th>What</th></tr></thead><tbody>")
+        for e in evs:
+            out.append(f"<tr><td>Art. {_e(e['article'])}</td><td>{_e(e['event'])}</td>"
+                       f"<td>{_e(e['asset_id'])}</td><td>{_e(describe(e))}</td></tr>")
+        out.append("</tbody></table>")
+    elif found.get("known") and not unknown:
+        out.append("<p>None.</p>")
+    if unknown:
+        out.append(f"<p><strong>Not known ({len(unknown)})</strong> — not a pass:</p><ul>")
+        for u in unknown[:200]:
+            where = f"{_e(u['asset_id'])}: " if u.get("asset_id") else ""
+            out.append(f"<li>Art. {_e(u['article'])} {where}{_e(u['reason'])}</li>")
+        if len(unknown) > 200:
+            out.append(f"<li>… and {len(unknown) - 200} more (dsscan diff)</li>")
+        out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def render_report(r: ComplianceReport, events: dict[str, Any] | None = None) -> str:
     title = "dsscan compliance report"
     if r.header.started_at:
         title += f" — {r.header.started_at}"
@@ -380,6 +415,7 @@ def render_report(r: ComplianceReport) -> str:
     parts += _articles(r)
     parts += _boundary(r)
     parts += _charts(r)
+    parts += _events(events)
     parts += _findings(r)
     parts += _not_assessed(r)
     parts += _definitions()
@@ -395,7 +431,7 @@ NOT_ASSESSED_NOTE = "INCOMPLETE: not-assessed items are not a pass"
 @register("html")
 def render(result: ScanResult, *, color: bool = False, threshold: str | None = None) -> str:
     """``color`` is ignored: the page has its own colours."""
-    return render_report(build(result, threshold))
+    return render_report(build(result, threshold), result.events)
 
 
 __all__ = ["CSP", "FONT_STACK", "render", "render_report"]

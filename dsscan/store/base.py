@@ -26,9 +26,11 @@ from dsscan.store.rows import (
     LEVEL_KEYS,
     NOT_ASSESSED_COLUMNS,
     SEVERITY_KEYS,
+    STORE_COLUMNS,
     empty_counts,
     new_run_id,
     run_rows,
+    store_rows,
 )
 from dsscan.wording import count
 
@@ -151,6 +153,8 @@ class RunStore:
                                       [(seq, *r) for r in rows.not_assessed])
                         w.insert_rows("run_counts", COUNT_COLUMNS,
                                       [(seq, *r) for r in rows.counts])
+                        w.insert_rows("run_stores", STORE_COLUMNS,
+                                      [(seq, *r) for r in rows.stores or ()])
                     break
                 except Exception as e:
                     # Two processes stored a run in the same millisecond and drew the same bits.
@@ -174,7 +178,7 @@ class RunStore:
         cut = cutoff.isoformat(timespec="seconds")
         old = "(SELECT seq FROM runs WHERE started_at < ?)"
         with self._guard(), self._write() as w:
-            for table in ("findings", "not_assessed", "run_counts"):
+            for table in ("findings", "not_assessed", "run_counts", "run_stores"):
                 w.execute(f"DELETE FROM {table} WHERE run_seq IN {old}", (cut,))
             return w.execute("DELETE FROM runs WHERE started_at < ?", (cut,))
 
@@ -343,3 +347,50 @@ class RunStore:
             "not_assessed_in_b": unassessed,
             "changed_level": changed,
         }
+
+    # --- regulatory events (dsscan.events) -------------------------------------------------
+    def stores_of(self, run_id: str) -> dict[str, dict[str, Any]] | None:
+        """The stores one run kept (asset id -> kind, level, level_source, approval,
+        principals; masked as stored), or None for a run stored before schema version 5."""
+        with self._guard():
+            [(kept,)] = self._read("SELECT stores_kept FROM runs WHERE id = ?", (run_id,))
+            if not kept:
+                return None
+            rows = self._read("SELECT s.asset_id, s.kind, s.level, s.level_source, s.approval, "
+                              "s.principals FROM run_stores s JOIN runs r ON r.seq = s.run_seq "
+                              "WHERE r.id = ?", (run_id,))
+        out: dict[str, dict[str, Any]] = {}
+        for aid, kind, level, source, approval, principals in rows:
+            out[str(aid)] = {"kind": kind, "level": level, "level_source": source,
+                             "approval": bool(approval),
+                             "principals": None if principals is None else
+                             [] if principals == "[]" else  # most stores: no JSON to parse
+                             [str(p) for p in json.loads(principals)]}
+        return out
+
+    def events(self, a: str, b: str) -> dict[str, Any]:
+        """Regulatory events from run ``a`` to run ``b`` (dsscan.events.events), with
+        ``a`` and ``b``: the runs' full ids."""
+        from dsscan.events import events
+
+        run_a, run_b = self.resolve(a), self.resolve(b)
+        out = events(self.stores_of(run_a), self.stores_of(run_b), a_run=run_a, b_run=run_b)
+        return {"a": run_a, "b": run_b, **out}
+
+    def events_since_latest(self, result: ScanResult) -> dict[str, Any] | None:
+        """Events from the latest stored run to ``result`` (not stored yet), for its reports;
+        None when the store holds no run to compare with."""
+        from dsscan.events import events
+        from dsscan.masking import session as masking_session
+
+        if not self.count_runs():
+            return None
+        run_a = self.resolve("latest")
+        with masking_session():
+            rows = store_rows(result.stores)
+        now = None if rows is None else {
+            r[0]: {"kind": r[1], "level": r[2], "level_source": r[3], "approval": r[4],
+                   "principals": None if r[5] is None else [] if r[5] == "[]" else
+                   json.loads(r[5])} for r in rows}
+        out = events(self.stores_of(run_a), now, a_run=run_a, b_run="this scan")
+        return {"a": run_a, "b": None, **out}

@@ -29,6 +29,8 @@ FINDING_COLUMNS = ("run_seq", "fingerprint", "policy_id", "asset_id", "asset_nam
 NOT_ASSESSED_COLUMNS = ("run_seq", "policy_id", "asset_id", "scope", "reason", "account", "region",
                         "service", "operation")
 COUNT_COLUMNS = ("run_seq", "policy_id", "level", "severity", "status", "baseline", "n")
+STORE_COLUMNS = ("run_seq", "asset_id", "kind", "level", "level_source", "approval",
+                 "principals")
 
 
 @dataclass
@@ -37,6 +39,8 @@ class RunRows:
     findings: list[tuple[Any, ...]]  # FINDING_COLUMNS without run_seq
     not_assessed: list[tuple[Any, ...]]  # NOT_ASSESSED_COLUMNS without run_seq
     counts: list[tuple[Any, ...]]  # COUNT_COLUMNS without run_seq
+    # STORE_COLUMNS without run_seq (dsscan.events); None: the result has no store facts
+    stores: list[tuple[Any, ...]] | None = None
 
 
 _ID_LOCK = threading.Lock()
@@ -136,9 +140,42 @@ def _run_rows(result: ScanResult, label: str | None, now: datetime) -> RunRows:
         "not_assessed": len(not_assessed),
         "label": _m(label),
         "waived": waived,
+        "stores_kept": result.stores is not None,
     }
     counts = [(*key, n) for key, n in sorted(cube.items())]
-    return RunRows(run, findings, not_assessed, counts)
+    return RunRows(run, findings, not_assessed, counts, store_rows(result.stores))
+
+
+def store_rows(stores: dict[str, dict[str, Any]] | None) -> list[tuple[Any, ...]] | None:
+    """dsscan.events.store_facts as run_stores rows, masked as every asset id the store
+    keeps (call within the masking session of the run's other rows)."""
+    if stores is None:
+        return None
+    # Kinds, levels and level sources are dsscan's own words: masked (once per distinct
+    # value) only in case one is not; a principal recurs across stores (a vendor's account):
+    # masked once too. ~100k stores per run in a large estate.
+    words: dict[Any, str | None] = {None: None}
+    masked: dict[str, str] = {}
+
+    def word(v: Any) -> str | None:
+        if v not in words:
+            words[v] = _m(v)
+        return words[v]
+
+    def principal(p: Any) -> str:
+        key = str(p)
+        if key not in masked:
+            masked[key] = mask_text(key)
+        return masked[key]
+
+    out = []
+    for aid, s in sorted(stores.items()):
+        principals = s.get("principals")
+        text = (None if principals is None else "[]" if not principals else
+                json.dumps(sorted(principal(p) for p in principals), ensure_ascii=False))
+        out.append((mask_text(aid), word(s.get("kind")), word(s.get("level")) or UNCLASSIFIED,
+                    word(s.get("level_source")), bool(s.get("approval")), text))
+    return out
 
 
 def empty_counts(keys: tuple[str, ...]) -> dict[str, int]:
@@ -146,6 +183,6 @@ def empty_counts(keys: tuple[str, ...]) -> dict[str, int]:
 
 # The run row, in the column order both backends insert (qmark style; PostgreSQL converts).
 RUN_FIELDS = ("started_at", "stored_at", "tool_version", "inputs", "asset_count", "complete",
-              "duration_s", "findings", "not_assessed", "label", "waived")
+              "duration_s", "findings", "not_assessed", "label", "waived", "stores_kept")
 RUN_INSERT = (f"INSERT INTO runs (id, {', '.join(RUN_FIELDS)}) "
               f"VALUES ({', '.join('?' * (len(RUN_FIELDS) + 1))})")
