@@ -26,7 +26,8 @@ whose target is a test environment or unknown are listed (a copy into production
 not this policy's concern). ``desensitized``: the copy (or, for a copy rule or task, the rule's
 own tags or its target) carries a desensitization record (DS-TST-003's
 ``desensitization_tag_keys`` or catalogue attribute; a copy of a desensitized store inherits
-its record). ``ctx.copies_to_test`` is ``null`` when a path could not be read (a snapshot
+its record). ``ctx.copies_to_test`` is ``null`` when a path could not be read and no copy
+read fails already (a snapshot
 whose sharing was not read: ``access.public`` null and no share listed; ``copy_to: null``).
 
 Only production stores owing sensitive protection or above get the field (like
@@ -139,16 +140,16 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
             via = c.get("via") if c.get("via") in COPY_TO_VIAS else "backup copy"
             ref = c["target"]
             by_rule = outside.ask(f"{ref}#rule", c.get("by"), None, c.get("tags"))
-            target = by_id.get(ref) or outside.ask(
-                ref, c.get("name"), c.get("account") or _arn_account(ref), c.get("target_tags"))
+            # A DMS endpoint's ARN names the task's account, not where the data lands.
+            account = c.get("account") if via == "dms task" else (
+                c.get("account") or _arn_account(ref))
+            target = by_id.get(ref) or outside.ask(ref, c.get("name"), account,
+                                                   c.get("target_tags"))
             paths.append((via, ref, c.get("name") or _tail(ref), target, by_rule))  # type: ignore[arg-type]
         plans.append((ctx, a, paths, unread))
     outside.resolve()
 
     for ctx, a, paths, unread in plans:
-        if unread:
-            ctx["copies_to_test"] = None
-            continue
         out: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
         for via, copy, name, target, by_rule in paths:
@@ -160,6 +161,11 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
             seen.add((via, copy))
             out.append({"via": via, "copy": copy, "name": name, "target_environment": env,
                         "desensitized": desensitized})
+        # A path not read leaves the answer unknown (null), unless a copy read already fails:
+        # that finding stands (the store fails whatever the unread path holds).
+        if unread and not any(e["target_environment"] and not e["desensitized"] for e in out):
+            ctx["copies_to_test"] = None
+            continue
         ctx["copies_to_test"] = sorted(out, key=lambda e: (e["via"], e["copy"]))
 
 

@@ -167,7 +167,11 @@ def test_unknown_is_not_assessed(assets: list[dict[str, Any]]) -> None:
     # general production data is not judged
     ([{**_store(copy_to=[_copy_to("dms task", "test")]), "tags": {"dsscan:level": "general"}}],
      False),
-], ids=["same-account-unknown", "tagged-test", "development", "general"])
+    # a path not read does not hide a copy already found in test
+    ([_store(copy_to=None), {"id": "s", "kind": "snapshot", "name": "s", "account": TEST,
+                             "region": REGION, "backup": {"backup_of": [DB]},
+                             "access": {"public": False, "shared_with": []}}], True),
+], ids=["same-account-unknown", "tagged-test", "development", "general", "unread-and-found"])
 def test_edges(assets: list[dict[str, Any]], found: bool) -> None:
     result = _scan(assets)
     assert bool(result.findings) == found
