@@ -439,7 +439,8 @@ def attach_context(assets: list[Asset], config: Config,
                    index: RelationIndex | dict[str, str],
                    swept: frozenset[tuple[str, str]] = frozenset(),
                    gaps: list[dict[str, Any]] | tuple[()] = (),
-                   sources: list[dict[str, Any]] | tuple[()] = ()) -> None:
+                   sources: list[dict[str, Any]] | tuple[()] = (),
+                   catalogue: Any = None) -> None:
     """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
     ``index``: the run's RelationIndex (the one classification read), or just a domain
     membership (an index is then built from it). ``swept``: the (account, region) scopes a
@@ -455,6 +456,8 @@ def attach_context(assets: list[Asset], config: Config,
     with gc_paused():
         _attach(assets, config, index, swept, sources, gaps)
         log_sinks.attach(assets, config, gaps)
+        # Production stores: their copies that reach a test environment (DS-TST-004).
+        testcopies.attach(assets, config, index.copies, index.by_id, catalogue)
 
 
 def _attach(assets: list[Asset], config: Config, index: RelationIndex,
@@ -531,8 +534,6 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         a["ctx"] = ctx
     # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
     attach_key_context(assets, config, sources, gaps)
-    # Production stores: their copies that reach a test environment (DS-TST-004).
-    testcopies.attach(assets, config, copies, by_id)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

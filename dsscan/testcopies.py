@@ -76,8 +76,9 @@ class _Outside:
     """Environment and record of targets that are not inventory assets, classified by
     dsscan.classify on a stand-in record (its name, account and tags), once each."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, catalogue: Any = None) -> None:
         self.config = config
+        self.catalogue = catalogue
         self.pending: dict[tuple[Any, ...], Asset] = {}
 
     def ask(self, ref: str, name: str | None, account: str | None,
@@ -93,14 +94,14 @@ class _Outside:
         if self.pending:
             from dsscan.classify import classify
 
-            classify(list(self.pending.values()), self.config)
+            classify(list(self.pending.values()), self.config, self.catalogue)
 
 
 def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str, Asset]]],
-           by_id: dict[str, Asset]) -> None:
+           by_id: dict[str, Asset], catalogue: Any = None) -> None:
     """Set ``ctx.copies_to_test`` on every production store owing sensitive or above."""
     tests = frozenset(config.test_environments)
-    outside = _Outside(config)
+    outside = _Outside(config, catalogue)
     # (store ctx, [(via, copy, name, target asset or stand-in, desensitized-by-rule)], unread)
     plans: list[tuple[dict[str, Any], Asset, list[tuple[str, str, str, Asset | str, bool]],
                       bool]] = []
@@ -124,7 +125,11 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                     unread = True
                     continue
                 for acct in shared:
-                    paths.append(("snapshot share", acct, name, f"account:{acct}", _record(b)))
+                    # The account's environment: the accounts map, or a catalogue rule
+                    # matching the account (a stand-in of that account, nothing else known).
+                    who: Asset | str = (f"account:{acct}" if acct == "all" or acct == a.get(
+                        "account") else outside.ask(f"account:{acct}", acct, acct, None))
+                    paths.append(("snapshot share", acct, name, who, _record(b)))
         for t in strs(sub(a, "attributes").get("replication_targets")):
             if t in by_id:
                 continue  # an inventory bucket: a replica copy above (sweep.link / replica_of)
@@ -172,14 +177,13 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
 def _judge(store: Asset, target: Asset | str, by_rule: Any, config: Config
            ) -> tuple[str | None, bool]:
     """(environment of the copy's target, or None when it cannot be told; desensitized)."""
-    if isinstance(target, str):  # "account:<id>": a snapshot shared with an account
+    if isinstance(target, str):  # "account:all", or the store's own account
         acct = target.split(":", 1)[1]
-        info = config.accounts.get(acct) if config.accounts else None
-        if acct == store.get("account") and acct:
-            env: str | None = "production"  # shared within its own account: the same place
-        else:
-            env = info.environment if info is not None and info.environment else None
-        return env, bool(by_rule)
+        # Shared within its own account: the same place; with everyone: any account.
+        return ("production" if acct == store.get("account") else None), bool(by_rule)
+    if target["id"].startswith("account:"):  # a snapshot shared with another account
+        env = _env(target)
+        return (None if env == "unknown" else env), bool(by_rule)
     desensitized = _record(target) or (isinstance(by_rule, dict) and _record(by_rule))
     env = _env(target)
     if env == "unknown":
