@@ -156,14 +156,14 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
 
     for ctx, a, paths, unread in plans:
         out: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, str]] = set()
         for via, copy, name, target, by_rule in paths:
             env, desensitized = _judge(a, target, by_rule, config)
             if env is not None and env not in tests:
                 continue
-            if (via, copy) in seen:
+            if (via, copy, name) in seen:  # two snapshots shared with one account: two
                 continue
-            seen.add((via, copy))
+            seen.add((via, copy, name))
             out.append({"via": via, "copy": copy, "name": name, "target_environment": env,
                         "desensitized": desensitized})
         # A path not read leaves the answer unknown (null), unless a copy read already fails:
@@ -171,7 +171,7 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
         if unread and not any(e["target_environment"] and not e["desensitized"] for e in out):
             ctx["copies_to_test"] = None
             continue
-        ctx["copies_to_test"] = sorted(out, key=lambda e: (e["via"], e["copy"]))
+        ctx["copies_to_test"] = sorted(out, key=lambda e: (e["via"], e["copy"], e["name"]))
 
 
 def _judge(store: Asset, target: Asset | str, by_rule: Any, config: Config

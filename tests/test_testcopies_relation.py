@@ -178,6 +178,14 @@ def test_edges(assets: list[dict[str, Any]], found: bool) -> None:
     assert not result.not_assessed
 
 
+def test_two_snapshots_shared_with_one_account_are_judged_each() -> None:
+    masked = snapshot_share("record")[1]
+    plain = dict(snapshot_share("test")[1], id=f"{DB}:snap2", name="snap2")
+    result = _scan([_store(), masked, plain])
+    assert [f.evidence["via"] for f in result.findings] == ["snapshot share"]
+    assert len(result.findings) == 1
+
+
 def test_name_patterns_place_a_target_outside_the_inventory() -> None:
     settings = {**SETTINGS, "environment_name_patterns": {"test": ["*-uat*"]}}
     result = _scan([_bucket(attributes={"replication_targets": ["arn:aws-cn:s3:::ledger-uat"]})],

@@ -55,7 +55,8 @@ deny contains finding if {
 	c.desensitized == false
 	finding := {
 		"asset": a.id,
-		"key": sprintf("%s %s", [c.via, c.copy]),
+		# one finding per path, copy and target (two snapshots shared with one account: two)
+		"key": sprintf("%s %s %s", [c.via, c.copy, c.name]),
 		"level": a.ctx.protect_level,
 		"message": {
 			"template": "Production store {asset} ({level}) reaches the test environment by copy: {what}, without a desensitization record.",

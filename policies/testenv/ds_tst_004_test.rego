@@ -42,7 +42,7 @@ test_every_path_without_record_is_denied if {
 		some f in ds
 		f.evidence.via == via
 		f.level == "core"
-		f.key == sprintf("%s c1", [via])
+		f.key == sprintf("%s c1 target-1", [via])
 		contains(f.message.template, "reaches the test environment by copy: {what}")
 		f.message.what.env == "test"
 	}
@@ -86,6 +86,13 @@ test_finding_with_unknown_path_is_denied if {
 	a := store("core", "production", [copy("replication", null, false), object.union(copy("dms task", "development", false), {"copy": "c2"})])
 	count(denied(a)) == 1
 	count(unassessed(a)) == 0
+}
+
+# Two snapshots shared with one account: two findings.
+test_two_snapshots_shared_with_one_account_are_two_findings if {
+	one := copy("snapshot share", "test", false)
+	two := object.union(one, {"name": "target-2"})
+	count(denied(store("core", "production", [one, two]))) == 2
 }
 
 # --- who is judged
