@@ -42,7 +42,8 @@ test_every_path_without_record_is_denied if {
 		some f in ds
 		f.evidence.via == via
 		f.level == "core"
-		f.key == sprintf("%s c1 target-1", [via])
+		f.key == via
+		f.related == ["c1", "target-1"]
 		contains(f.message.template, "reaches the test environment by copy: {what}")
 		f.message.what.env == "test"
 	}
