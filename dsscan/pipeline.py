@@ -77,7 +77,7 @@ def prepare(inventory: Inventory, options: ScanOptions) -> list[dict[str, Any]]:
     classify.classify(assets, options.config, options.catalogue, index=index)
     relations.attach_context(assets, options.config, index,
                              swept_scopes(inventory.sources, inventory.gaps), inventory.gaps,
-                             inventory.sources)
+                             inventory.sources, catalogue=options.catalogue)
     return assets
 
 

@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from dsscan import log_sinks
+from dsscan import log_sinks, testcopies
 from dsscan.config import Config
 from dsscan.copies import (
     at_rest,
@@ -439,7 +439,8 @@ def attach_context(assets: list[Asset], config: Config,
                    index: RelationIndex | dict[str, str],
                    swept: frozenset[tuple[str, str]] = frozenset(),
                    gaps: list[dict[str, Any]] | tuple[()] = (),
-                   sources: list[dict[str, Any]] | tuple[()] = ()) -> None:
+                   sources: list[dict[str, Any]] | tuple[()] = (),
+                   catalogue: Any = None) -> None:
     """Set ``asset["ctx"]`` on every asset (after classification; shape: architecture.md §3).
     ``index``: the run's RelationIndex (the one classification read), or just a domain
     membership (an index is then built from it). ``swept``: the (account, region) scopes a
@@ -455,6 +456,8 @@ def attach_context(assets: list[Asset], config: Config,
     with gc_paused():
         _attach(assets, config, index, swept, sources, gaps)
         log_sinks.attach(assets, config, gaps)
+        # Production stores: their copies that reach a test environment (DS-TST-004).
+        testcopies.attach(assets, config, index.copies, index.by_id, catalogue)
 
 
 def _attach(assets: list[Asset], config: Config, index: RelationIndex,

@@ -350,6 +350,18 @@ def _databases(est: _Estate) -> None:
                                         AttributeName="restore", ValuesToAdd=[DR])
     est.made(P, R1, "rds_snapshot")
     est.made(P, R2, "rds_snapshot")
+    # DS-TST-004 (Art. 48): a refresh of the UAT database from a ledger snapshot shared with the
+    # test account, without a desensitization record (a finding), next to its masked twin.
+    for snap, tags in (("core-ledger-refresh", {}),
+                       ("core-ledger-masked-refresh", {"dsscan:desensitization": "DSR-2025-004"})):
+        _snapshot(rds, "core-ledger", snap)
+        if tags:
+            rds.add_tags_to_resource(
+                ResourceName=rds.describe_db_snapshots(DBSnapshotIdentifier=snap)[
+                    "DBSnapshots"][0]["DBSnapshotArn"], Tags=_tags(tags))
+        rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=snap, AttributeName="restore",
+                                         ValuesToAdd=[T])
+        est.made(P, R1, "rds_snapshot")
 
     # No service makes an unencrypted snapshot of an encrypted instance: the export was taken
     # while customer-profile was still unencrypted; the instance was then rebuilt encrypted.

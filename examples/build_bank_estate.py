@@ -15,6 +15,7 @@ from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
 from bank_estate_stores import production_stores, stores_in_test
+from bank_estate_testcopies import add_copy_paths, test_copies
 from bank_estate_transport import add_transport
 
 A = [*network_domains(), *security_groups(), *production_stores(), *backups(),
@@ -24,6 +25,8 @@ A += keys()  # DS-KMS-001 (examples/bank_estate_keys.py)
 add_transport(A)  # DS-TRN-001 (examples/bank_estate_transport.py)
 A += log_sinks()  # DS-LOG-001/002 (examples/bank_estate_logging.py)
 add_logging(A)
+A += test_copies()  # DS-TST-004 (examples/bank_estate_testcopies.py)
+add_copy_paths(A)
 
 doc = {
     "format": "dsscan-inventory/1",

@@ -262,6 +262,19 @@ def full_estate() -> None:
     bk.create_backup_plan(BackupPlan={"BackupPlanName": "estate-daily", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": "estate-vault"}]})
 
+    # DMS (DS-TST-004): one task, so that its tags are read.
+    dms = boto3.client("dms", region_name=REGION)
+    eps = [dms.create_endpoint(EndpointIdentifier=f"estate-{t}", EndpointType=t,
+                               EngineName="postgres", ServerName="10.20.0.5", Port=5432,
+                               DatabaseName="d", Username="u", Password="p")["Endpoint"]
+           for t in ("source", "target")]
+    ri = dms.create_replication_instance(ReplicationInstanceIdentifier="estate-ri",
+                                         ReplicationInstanceClass="dms.t3.micro")
+    dms.create_replication_task(
+        ReplicationTaskIdentifier="estate-task", SourceEndpointArn=eps[0]["EndpointArn"],
+        TargetEndpointArn=eps[1]["EndpointArn"], MigrationType="full-load",
+        ReplicationInstanceArn=ri["ReplicationInstance"]["ReplicationInstanceArn"],
+        TableMappings='{"rules": []}')
     boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
     _logging_estate(rds, rs)
 

@@ -82,6 +82,9 @@ def plan_answers() -> list[tuple[str, dict]]:
     return [
         ("list_backup_plans", {"BackupPlansList": [
             {"BackupPlanId": "p-1", "BackupPlanName": "daily"}]}),
+        ("get_backup_plan", {"BackupPlanId": "p-1", "BackupPlan": {
+            "BackupPlanName": "daily",
+            "Rules": [{"RuleName": "r", "TargetBackupVaultName": "prod-vault"}]}}),
         ("list_backup_selections", {"BackupSelectionsList": [
             {"SelectionId": "s-1", "BackupPlanId": "p-1", "SelectionName": "tagged"}]}),
         ("get_backup_selection", {"BackupPlanId": "p-1", "SelectionId": "s-1",

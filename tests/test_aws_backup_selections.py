@@ -113,6 +113,8 @@ def backup_client(selection: dict[str, Any],
     stub.add_response("list_backup_vaults", {"BackupVaultList": []})
     stub.add_response("list_backup_plans", {"BackupPlansList": [
         {"BackupPlanId": "p-1", "BackupPlanName": "nightly"}]})
+    stub.add_response("get_backup_plan", {"BackupPlanId": "p-1", "BackupPlan": {
+        "BackupPlanName": "nightly", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "v"}]}})
     stub.add_response("list_backup_selections", {"BackupSelectionsList": [
         {"SelectionId": "s-1", "BackupPlanId": "p-1", "SelectionName": "sel"}]})
     stub.add_response("get_backup_selection", {

@@ -61,6 +61,9 @@ def backup_stub(key: str) -> tuple[object, Stubber]:
     stub.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": []})
     stub.add_response("list_backup_plans", {"BackupPlansList": [
         {"BackupPlanId": "plan-1", "BackupPlanName": "daily"}]})
+    stub.add_response("get_backup_plan", {"BackupPlanId": "plan-1", "BackupPlan": {
+        "BackupPlanName": "daily",
+        "Rules": [{"RuleName": "r", "TargetBackupVaultName": "prod-vault"}]}})
     stub.add_response("list_backup_selections", {"BackupSelectionsList": [
         {"SelectionId": "sel-1", "BackupPlanId": "plan-1", "SelectionName": "tagged-daily"}]})
     stub.add_response("get_backup_selection", {

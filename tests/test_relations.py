@@ -544,7 +544,9 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
               domain("d", vpc_id="vpc-1"), db("db-9", "vpc-1", [])]
     by = run(assets)
     for a in by.values():
-        assert set(a["ctx"]) == CTX_KEYS
+        # copies_to_test: ONLY on a production store owing sensitive or above (DS-TST-004)
+        assert set(a["ctx"]) - {"copies_to_test"} == CTX_KEYS
+        assert "copies_to_test" not in a["ctx"] or a["ctx"]["production"]
     assert by["lonely"]["ctx"] == {
         "domain": None, "backups": [], "built_in_backup": None, "replicas_outside": [],
         "sources": [], "vault": None,

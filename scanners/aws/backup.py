@@ -28,7 +28,7 @@ INFO = Collector(
            "backup": ("AWS::Backup::RecoveryPoint",)},
     calls=(Calls("backup", ("ListBackupVaults", "ListTags", "GetBackupVaultAccessPolicy",
                             "ListRecoveryPointsByBackupVault", "ListBackupPlans",
-                            "ListBackupSelections", "GetBackupSelection",
+                            "ListBackupSelections", "GetBackupSelection", "GetBackupPlan",
                             "DescribeRegionSettings", "ListRestoreTestingPlans",
                             "ListRestoreTestingSelections", "GetRestoreTestingSelection",
                             "ListRestoreJobs")),),
@@ -53,6 +53,10 @@ class PlanCoverage:
     # selections; None with ``opt_in_error`` when it could not be read.
     opt_in: dict[str, bool] | None = None
     opt_in_error: str | None = None
+    # Copy rules (DS-TST-004): plan name -> the destination vault ARNs of its rules' copy
+    # actions; None for a plan whose rules could not be read (backup:GetBackupPlan).
+    copy_rules: dict[str, list[str] | None] = field(default_factory=dict)
+    copy_rules_error: dict[str, str] = field(default_factory=dict)
 
 
 def collect(scope: Scope) -> None:
@@ -125,9 +129,25 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
         scope.sink.add(r)
 
 
+def _copy_rules(bk: Any, pid: str, pname: str, coverage: PlanCoverage) -> None:
+    """Where a plan's rules copy its recovery points (CopyActions' destination vaults)."""
+    try:
+        plan = call(bk, "get_backup_plan", BackupPlanId=pid)["BackupPlan"]
+        coverage.copy_rules[pname] = sorted({
+            c["DestinationBackupVaultArn"] for r in plan.get("Rules") or []
+            for c in r.get("CopyActions") or [] if c.get("DestinationBackupVaultArn")})
+    except ReadFailure as e:
+        coverage.copy_rules[pname] = None
+        coverage.copy_rules_error[pname] = e.reason
+    except (KeyError, TypeError):
+        coverage.copy_rules[pname] = None
+        coverage.copy_rules_error[pname] = "malformed GetBackupPlan reply"
+
+
 def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
     for p in pages(bk, "list_backup_plans", "BackupPlansList"):
         pid, pname = p["BackupPlanId"], p.get("BackupPlanName") or p["BackupPlanId"]
+        _copy_rules(bk, pid, pname, coverage)
         for s in pages(bk, "list_backup_selections", "BackupSelectionsList", BackupPlanId=pid):
             sel = call(bk, "get_backup_selection", BackupPlanId=pid,
                        SelectionId=s["SelectionId"])["BackupSelection"]

@@ -33,7 +33,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, restores, s3
+from dsscan.scanners.aws import NOT_READ, SERVICES, dms, restores, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -514,11 +514,40 @@ def _link(sink: Sink) -> None:
             backup_block = a["backup"] = {}
         if c.error:
             backup_block["plans"] = None
+            a["copy_to"] = None  # DS-TST-004: the plans' copy rules are unknown too
             add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
             continue
         _plans_of(a, c, backup_block)
+        _copy_rules_of(a, c, backup_block)
     # Restore verification (DS-BAK-004): restore jobs may run in any region of the estate.
     restores.link(sink.assets, sink.notes.get("backup", []), _STORE_KINDS)
+    # DMS tasks (DS-TST-004): a copy_to entry on the store each task reads.
+    dms.link(sink.assets, sink.notes.get("dms", []))
+
+
+def _copy_rules_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
+    """DS-TST-004: where the copy rules of the plans covering a store copy its recovery
+    points (``copy_to`` entries ``via: backup copy``); null when the plans covering it, or
+    one of their rules, could not be read."""
+    plans = backup_block.get("plans")
+    if plans is None:
+        a["copy_to"] = None
+        return
+    out: list[dict[str, Any]] = []
+    for plan in plans:
+        dests = c.copy_rules.get(plan, [])
+        if dests is None:
+            a["copy_to"] = None
+            add_asset_gap(a, "backup", f"the copy rules of AWS Backup plan {plan} could not be "
+                                       f"read: {c.copy_rules_error.get(plan, 'unknown')}")
+            return
+        for d in dests:
+            parts = d.split(":", 6)
+            out.append({"via": "backup copy", "target": d, "name": parts[-1],
+                        "account": parts[4] if len(parts) > 5 and parts[4] else None,
+                        "region": parts[3] if len(parts) > 5 and parts[3] else None,
+                        "target_tags": None, "by": plan, "tags": None})
+    a["copy_to"] = out
 
 
 def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:

@@ -169,11 +169,13 @@ class CopyMapping:
         v = sel.values
         included, _ = self.plan.refs_list(sel, "resources", *store_types)
         refs = {c.address for c in included if isinstance(c, IacResource)}
-        patterns = [p for p in configured(get(v, "resources")) or [] if isinstance(p, str)]
+        # A list wholly unknown before apply names no pattern (its references still count).
+        raw = configured(get(v, "resources"))
+        patterns = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
         excluded, unknown_excl = self.plan.refs_list(sel, "not_resources", *store_types)
         out_refs = {c.address for c in excluded if isinstance(c, IacResource)}
-        out_patterns = [p for p in configured(get(v, "not_resources")) or []
-                        if isinstance(p, str)]
+        raw = configured(get(v, "not_resources"))
+        out_patterns = [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
         if is_unknown(configured(get(v, "not_resources"))) and not out_refs:
             unknown_excl = True
         tags = [(get(t, "key"), get(t, "value")) for t in blocks(v, "selection_tag")

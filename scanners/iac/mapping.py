@@ -23,6 +23,7 @@ from typing import Any
 from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
+from dsscan.scanners.iac.copy_paths import DMS_TYPES, CopyPathMapping
 from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.logging import LOG_CONFIG_TYPES, LOG_TYPES, LogMapping
@@ -118,7 +119,7 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
-             RestoreMapping, TransportMapping, LogMapping):
+             RestoreMapping, TransportMapping, LogMapping, CopyPathMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -311,6 +312,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
+        self.copy_paths()  # DS-TST-004: backup copy rules and DMS tasks (after backup_plans)
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped
         self.store_logs()
         self._link_replicas()
@@ -360,7 +362,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
 MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
                           "aws_backup_vault", *KEY_CONFIG_TYPES, *LOG_TYPES,
-                          *LOG_CONFIG_TYPES})
+                          *LOG_CONFIG_TYPES, *DMS_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

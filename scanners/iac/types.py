@@ -83,6 +83,10 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
         "aws_backup_vault_lock_configuration",
     "aws:backup/plan:Plan": "aws_backup_plan",
     "aws:backup/selection:Selection": "aws_backup_selection",
+    # DMS (DS-TST-004)
+    "aws:dms/replicationTask:ReplicationTask": "aws_dms_replication_task",
+    "aws:dms/endpoint:Endpoint": "aws_dms_endpoint",
+    "aws:dms/s3Endpoint:S3Endpoint": "aws_dms_s3_endpoint",
     "aws:backup/restoreTestingPlan:RestoreTestingPlan": "aws_backup_restore_testing_plan",
     "aws:backup/restoreTestingSelection:RestoreTestingSelection":
         "aws_backup_restore_testing_selection",
