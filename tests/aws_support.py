@@ -275,8 +275,9 @@ def _iam_estate() -> None:
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-cn:s3:::estate-*/*"}]})
     arn = c.create_policy(PolicyName="estate-read", PolicyDocument=doc)["Policy"]["Arn"]
     c.create_role(RoleName="estate-app", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"Service": "ec2.amazonaws.com.cn"}}]}))
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ec2.amazonaws.com.cn"}}]}))
     c.attach_role_policy(RoleName="estate-app", PolicyArn=arn)
     c.put_role_policy(RoleName="estate-app", PolicyName="inline", PolicyDocument=doc)
     c.create_user(UserName="estate-user")

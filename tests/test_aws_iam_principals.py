@@ -27,8 +27,9 @@ from dsscan.scanners.aws.sweep import SweepOptions, sweep
 pytestmark = pytest.mark.slow  # moto estates swept end to end
 
 VENDOR = "999999999999"
+V = "2012-10-17"
 AWS_POLICY = "arn:aws-cn:iam::aws:policy/"
-EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+EC2_TRUST = json.dumps({"Version": V, "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com.cn"},
     "Action": "sts:AssumeRole"}]})
 
@@ -56,20 +57,20 @@ def estate() -> None:
     role("auditor", AWS_POLICY + "ReadOnlyAccess")
     role("viewer", AWS_POLICY + "job-function/ViewOnlyAccess")
     role("vendor-reader", AWS_POLICY + "AmazonS3ReadOnlyAccess",
-         trust=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": VENDOR},
-                                          "Action": "sts:AssumeRole"}]}))
+         trust=json.dumps({"Version": V, "Statement": [{
+             "Effect": "Allow", "Principal": {"AWS": VENDOR}, "Action": "sts:AssumeRole"}]}))
     role("AWSServiceRoleForX", AWS_POLICY + "AdministratorAccess", path="/aws-service-role/x/")
     c = iam()
     c.create_user(UserName="analyst")
     c.put_user_policy(UserName="analyst", PolicyName="read-all", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Sid": "All", "Effect": "Allow", "Action": "s3:GetObject",
+        "Version": V, "Statement": [{"Sid": "All", "Effect": "Allow", "Action": "s3:GetObject",
                        "Resource": "arn:aws-cn:s3:::*/*"}]}))
     c.create_user(UserName="tagged-reader")
     c.put_user_policy(UserName="tagged-reader", PolicyName="by-tag", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Version": V, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                        "Condition": {"StringEquals": {"aws:ResourceTag/team": "risk"}}}]}))
     arn = c.create_policy(PolicyName="scan-tables", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:Scan", "s3:Get*"],
+        "Version": V, "Statement": [{"Effect": "Allow", "Action": ["dynamodb:Scan", "s3:Get*"],
                        "Resource": "*"},
                       {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}))["Policy"]["Arn"]
     c.create_group(GroupName="data-team")
@@ -94,7 +95,7 @@ def actions(inv: Any, name: str) -> set[str]:
 
 def test_principals_and_their_facts_are_read() -> None:
     estate()
-    inv, result = scan()
+    inv, _ = scan()
     names = {a["name"] for a in inv.assets if a["kind"] == "principal"}
     assert names == {"admin", "auditor", "viewer", "vendor-reader", "analyst",
                      "tagged-reader", "data-team"}  # the service-linked role is skipped
