@@ -23,8 +23,8 @@ from typing import Any
 from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
-from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.iam import IAM_CONFIG_TYPES, PRINCIPAL_TYPES, IamMapping
+from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.logging import LOG_CONFIG_TYPES, LOG_TYPES, LogMapping
 from dsscan.scanners.iac.network import NetworkMapping
