@@ -173,3 +173,21 @@ def test_same_verdicts_under_opa():
     assert ours.deny == oracle.deny
     assert ours.not_assessed == oracle.not_assessed
     assert ours.assessed == oracle.assessed
+
+
+@pytest.mark.parametrize(("account", "rank", "s3_level"), [
+    (OWN, 4, "core"), (DEV, 1, "general"),
+    (None, 4, "core"),  # not known (a plan without an account): any account's stores
+    ("444444444444", 0, "unclassified"),  # an account holding no store
+])
+def test_reach_is_the_principals_own_account(account, rank, s3_level):
+    p = principal("x", ["AmazonS3ReadOnlyAccess"], account=OWN)
+    p["account"] = account
+    c = ctx_of(p)
+    assert c["account_rank"] == rank
+    assert [(r["service"], r["level"]) for r in c["data_reach"]] == [("s3", s3_level)]
+
+
+def test_users_and_groups_are_not_assumed():
+    c = ctx_of(principal("u", ["AdministratorAccess"], type_="user"))
+    assert (c["assume_outside"], c["assume_unknown"]) == ([], [])
