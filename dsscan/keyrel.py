@@ -210,7 +210,14 @@ def _outside(key: Asset, ours: frozenset[str], orgs: frozenset[str]
     """(the principals outside the institution, why some could not be placed); the list is
     ``None`` when the facts could not be read, or when none is outside and some are unplaced."""
     facts = key.get("kms")
-    who = facts.get("decrypters") if isinstance(facts, dict) else None
+    return place(facts.get("decrypters") if isinstance(facts, dict) else None, ours, orgs)
+
+
+def place(who: Any, ours: frozenset[str], orgs: frozenset[str],
+          unknown_accounts: str = UNKNOWN_ACCOUNTS, unknown_orgs: str = UNKNOWN_ORGS
+          ) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """Principal entries (keydoc's shape) placed inside or outside the institution: (those
+    outside, why some could not be placed). Shared with role trust (dsscan/iamrel.py)."""
     if not isinstance(who, list):
         return None, []
     out: list[dict[str, Any]] = []
@@ -227,7 +234,7 @@ def _outside(key: Asset, ours: frozenset[str], orgs: frozenset[str]
             if isinstance(org, str) and org in orgs:
                 continue
             if not orgs:
-                unknown.add(UNKNOWN_ORGS)
+                unknown.add(unknown_orgs)
                 continue
             out.append({**e, "org": str(org)})
         elif not isinstance(acct, str):  # an account that cannot be told: outside
@@ -235,7 +242,7 @@ def _outside(key: Asset, ours: frozenset[str], orgs: frozenset[str]
         elif acct in ours:
             continue
         elif not ours:
-            unknown.add(UNKNOWN_ACCOUNTS)
+            unknown.add(unknown_accounts)
         else:
             out.append(e)
     if unknown and not out:

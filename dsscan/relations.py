@@ -33,6 +33,7 @@ from dsscan.copies import (
     sub,
 )
 from dsscan.gc_pause import gc_paused
+from dsscan.iamrel import attach_iam_context
 from dsscan.keyrel import attach_key_context
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
@@ -534,6 +535,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         a["ctx"] = ctx
     # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
     attach_key_context(assets, config, sources, gaps)
+    # IAM principals: the stores their broad data grants reach, who may assume a role (DS-IAM-001).
+    attach_iam_context(assets, config, sources, gaps)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

@@ -144,6 +144,7 @@ from dsscan.examples.aws_estate_resources import (
     _keys,
     _logging,
     _network,
+    _principals,
     _stores,
     _vaults,
 )
@@ -173,4 +174,5 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _vaults(est)
     _logging(est)  # operation logs (Art. 43)
     _key_duties(est)
+    _principals(est)  # IAM principals (DS-IAM-001)
     return est.summary(time.monotonic() - started)

@@ -547,3 +547,42 @@ def _logging(est: _Estate) -> None:
         ResourceArn=est.client(P, "dynamodb").describe_table(
             TableName="card-transactions")["Table"]["TableArn"],
         Tags=[{"Key": "outsourced", "Value": "true"}])
+
+
+def _principals(est: _Estate) -> None:
+    """IAM principals of the production account (DS-IAM-001): auditor (lists and describes,
+    reads no data: ViewOnlyAccess-like) is compliant; core-admin (every action on every
+    resource: AdministratorAccess-like) and analytics-vendor (S3 read on every bucket, trusted
+    by a vendor's account) are the violating twins. The policies are customer-managed copies of
+    the AWS managed ones (moto serves AWS managed policies only when told to). Both violating
+    roles carry a deny-all permissions boundary, which dsscan does not read, so that the estate
+    grants nothing when it is created in real accounts."""
+    iam = est.client(P, "iam")
+    v = "2012-10-17"
+
+    def policy(name: str, statement: dict[str, Any]) -> str:
+        doc = json.dumps({"Version": v, "Statement": [statement]})
+        return str(iam.create_policy(PolicyName=name, PolicyDocument=doc)["Policy"]["Arn"])
+
+    boundary = policy("dsscan-demo-deny-all",
+                      {"Effect": "Deny", "Action": "*", "Resource": "*"})
+    roles = {
+        "auditor": (policy("dsscan-demo-view-only", {
+            "Effect": "Allow", "Resource": "*", "Action": [
+                "s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetBucketLocation",
+                "dynamodb:ListTables", "dynamodb:DescribeTable", "rds:Describe*"]}),
+            f"arn:{PARTITION}:iam::{P}:root", None),
+        "core-admin": (policy("dsscan-demo-administrator", {
+            "Effect": "Allow", "Action": "*", "Resource": "*"}),
+            f"arn:{PARTITION}:iam::{P}:root", boundary),
+        "analytics-vendor": (policy("dsscan-demo-s3-read-only", {
+            "Effect": "Allow", "Resource": "*", "Action": ["s3:Get*", "s3:List*"]}),
+            f"arn:{PARTITION}:iam::444455556666:root", boundary),
+    }
+    for name, (arn, trusted, bound) in roles.items():
+        trust = {"Version": v, "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                               "Principal": {"AWS": trusted}}]}
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                        **({"PermissionsBoundary": bound} if bound else {}))
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        est.made(P, R1, "iam_role")

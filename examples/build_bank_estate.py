@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bank_estate_backup import add_restore_verification, backups
 from bank_estate_builders import DR, R1, R2, P, T
+from bank_estate_iam import principals
 from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
@@ -27,6 +28,7 @@ A += log_sinks()  # DS-LOG-001/002 (examples/bank_estate_logging.py)
 add_logging(A)
 A += test_copies()  # DS-TST-004 (examples/bank_estate_testcopies.py)
 add_copy_paths(A)
+A += principals()  # DS-IAM-001 (examples/bank_estate_iam.py)
 
 doc = {
     "format": "dsscan-inventory/1",

@@ -277,6 +277,28 @@ def full_estate() -> None:
         TableMappings='{"rules": []}')
     boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
     _logging_estate(rds, rs)
+    _iam_estate()
+
+
+def _iam_estate() -> None:
+    """A role, a user and a group, each with an attached customer-managed policy and an inline
+    one (DS-IAM-001: every IAM call of scanners/aws/iam.py is made)."""
+    c = boto3.client("iam", region_name=REGION)
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-cn:s3:::estate-*/*"}]})
+    arn = c.create_policy(PolicyName="estate-read", PolicyDocument=doc)["Policy"]["Arn"]
+    c.create_role(RoleName="estate-app", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ec2.amazonaws.com.cn"}}]}))
+    c.attach_role_policy(RoleName="estate-app", PolicyArn=arn)
+    c.put_role_policy(RoleName="estate-app", PolicyName="inline", PolicyDocument=doc)
+    c.create_user(UserName="estate-user")
+    c.attach_user_policy(UserName="estate-user", PolicyArn=arn)
+    c.put_user_policy(UserName="estate-user", PolicyName="inline", PolicyDocument=doc)
+    c.create_group(GroupName="estate-group")
+    c.attach_group_policy(GroupName="estate-group", PolicyArn=arn)
+    c.put_group_policy(GroupName="estate-group", PolicyName="inline", PolicyDocument=doc)
 
 
 def _logging_estate(rds: Any, rs: Any) -> None:

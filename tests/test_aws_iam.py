@@ -87,7 +87,7 @@ def test_declared_operations_exist_in_botocore_and_are_reads():
 
 
 def test_cli_service_list_matches_the_collectors():
-    assert set(SERVICES) == {"s3", *COLLECTORS}
+    assert set(SERVICES) == {"s3", "iam", *COLLECTORS}  # s3 and iam: read per account
 
 
 def test_checked_in_policies_and_docs_table_equal_the_generated_ones():

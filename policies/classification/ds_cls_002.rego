@@ -13,7 +13,7 @@
 #     Review the data and correct the declared level (tag or catalogue entry) through the
 #     level-change approval process; if the data should not be there, remove or desensitize
 #     it instead.
-#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot, backup_vault, network_domain, security_group, key, log_sink]
+#   kinds: [object_store, database, table, file_system, cache, warehouse, volume, backup, snapshot, backup_vault, network_domain, security_group, key, log_sink, principal]
 #   reads: []
 package dsscan.policy.ds_cls_002
 

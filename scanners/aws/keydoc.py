@@ -70,7 +70,8 @@ from dsscan.scanners.aws.policydoc import (
     statements,
 )
 
-__all__ = ["NotAPolicy", "account_of", "grant_decrypters", "policy_decrypters"]
+__all__ = ["NotAPolicy", "account_of", "covers_action", "grant_decrypters", "policy_decrypters",
+           "policy_principals"]
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
@@ -121,13 +122,20 @@ def _matches(action: str, patterns: Any) -> bool:
                for p in _values(patterns))
 
 
-def _allows_decrypt(s: dict[str, Any]) -> bool:
-    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of the decrypt paths."""
+def covers_action(s: dict[str, Any], action: str) -> bool:
+    """[KMS-ACTION] for any action (``service:Name``, lowercased): the statement's ``Action``
+    matches it, or it has ``NotAction`` and none of those patterns matches it. Shared with
+    identity policies (scanners/aws/iamdoc.py)."""
     if "Action" in s:
-        return any(_matches(a, s["Action"]) for a in DECRYPT_PATHS)
+        return _matches(action, s["Action"])
     if "NotAction" in s:
-        return any(not _matches(a, s["NotAction"]) for a in DECRYPT_PATHS)
+        return not _matches(action, s["NotAction"])
     raise NotAPolicy("a statement has neither Action nor NotAction")
+
+
+def _allows_decrypt(s: dict[str, Any], paths: tuple[str, ...] = DECRYPT_PATHS) -> bool:
+    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of the decrypt paths."""
+    return any(covers_action(s, a) for a in paths)
 
 
 def _confining(s: dict[str, Any], keys: frozenset[str]
@@ -187,30 +195,38 @@ def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
     is not one. ``None`` (no document) is AWS's default policy: the key's own account."""
     if policy is None:
         return []
+    return policy_principals(policy, DECRYPT_PATHS, "key policy")
+
+
+def policy_principals(policy: Any, actions: tuple[str, ...], via: str
+                      ) -> list[dict[str, Any]]:
+    """Principals a resource policy lets call any of ``actions`` (lowercased), by the rules
+    above ([KMS-ANYONE] ... [KMS-NAMED]); ``via`` names the document (``key policy``, ``trust
+    policy``). A role's trust policy is read this way by scanners/aws/iamdoc.py."""
     out: list[dict[str, Any]] = []
     for s in statements(policy):
-        if _effect(s) != "allow" or not _allows_decrypt(s):
+        if _effect(s) != "allow" or not _allows_decrypt(s, actions):
             continue
         sid = s.get("Sid")
         if "NotPrincipal" in s:  # everyone but the listed
-            out.append(_entry("*", None, "key policy", True, sid))
+            out.append(_entry("*", None, via, True, sid))
             continue
         if "Principal" not in s:
             raise NotAPolicy("an allowing statement names no Principal")
         principal = s["Principal"]
         if _wild_principal(principal):
             if _public_reason(s, "kms") is not None:
-                out.append(_entry("*", None, "key policy", True, sid))
+                out.append(_entry("*", None, via, True, sid))
             elif accounts := _condition_accounts(s):  # within those accounts, whatever org
-                out.extend(_entry(f"* (account {a})", a, "key policy", False, sid)
+                out.extend(_entry(f"* (account {a})", a, via, False, sid)
                            for a in accounts)
             elif orgs := _condition_orgs(s):
-                out.extend(_entry(f"* (organization {o})", None, "key policy", False, sid, o)
+                out.extend(_entry(f"* (organization {o})", None, via, False, sid, o)
                            for o in orgs)
             else:  # [KMS-UNPLACED] narrowed, but any account's caller may meet it
                 keys = ", ".join(_narrowing_keys(s)) or "a condition"
                 out.append(_entry(f"callers of any account meeting {keys}", None,
-                                  "key policy", False, sid))
+                                  via, False, sid))
         if not isinstance(principal, dict):
             continue
         for kind in ("AWS", "Federated"):
@@ -218,7 +234,7 @@ def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
                 v = str(v)
                 if any(w in v for w in ("*", "?", "${")):
                     continue  # judged above as a wildcard
-                out.append(_entry(v, account_of(v), "key policy", False, sid))
+                out.append(_entry(v, account_of(v), via, False, sid))
     return out
 
 

@@ -33,7 +33,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, dms, restores, s3
+from dsscan.scanners.aws import NOT_READ, SERVICES, dms, iam, restores, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -152,6 +152,9 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
             for name in services:
                 if name in COLLECTORS:
                     runner.submit(_run_collector, scope, name)
+        if "iam" in services:  # global: roles, users and groups read once per account
+            runner.submit(iam.collect_account,
+                          Scope(acct.id, home, partition, session, keys, sink))
         if "s3" in services:
             # --regions chooses what is read; otherwise a bucket is read wherever it is.
             runner.submit(_s3_account, Scope(acct.id, home, partition, session, keys, sink),

@@ -24,6 +24,7 @@ from dsscan import __version__
 from dsscan.inventory import Inventory
 from dsscan.scanners.iac.copies import CopyMapping
 from dsscan.scanners.iac.copy_paths import DMS_TYPES, CopyPathMapping
+from dsscan.scanners.iac.iam import IAM_CONFIG_TYPES, PRINCIPAL_TYPES, IamMapping
 from dsscan.scanners.iac.key_facts import KEY_CONFIG_TYPES
 from dsscan.scanners.iac.keys import CMK_TYPES, KeyMapping
 from dsscan.scanners.iac.logging import LOG_CONFIG_TYPES, LOG_TYPES, LogMapping
@@ -119,7 +120,7 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
-             RestoreMapping, TransportMapping, LogMapping, CopyPathMapping):
+             RestoreMapping, TransportMapping, LogMapping, CopyPathMapping, IamMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -305,6 +306,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             ("aws_cloudtrail", self.trail),
             ("aws_cloudtrail_event_data_store", self.event_data_store),
             ("aws_cloudwatch_log_group", self.log_group),
+            # IAM principals (DS-IAM-001)
+            *((t, self.principal) for t in PRINCIPAL_TYPES),
         ]
         for t, build in order:
             for r in self.plan.of_type(t):
@@ -362,7 +365,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
 MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
                           "aws_backup_vault", *KEY_CONFIG_TYPES, *LOG_TYPES,
-                          *LOG_CONFIG_TYPES, *DMS_TYPES})
+                          *LOG_CONFIG_TYPES, *DMS_TYPES, *PRINCIPAL_TYPES,
+                          *IAM_CONFIG_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

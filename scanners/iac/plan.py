@@ -53,6 +53,9 @@ _NAME_ATTRS: dict[str, tuple[str, ...]] = {
     # DS-TRN-001: parameter groups named by their name
     "aws_db_parameter_group": ("name",), "aws_rds_cluster_parameter_group": ("name",),
     "aws_redshift_parameter_group": ("name",),
+    # DS-IAM-001: principals by name, managed policies by ARN
+    "aws_iam_role": ("name",), "aws_iam_user": ("name",), "aws_iam_group": ("name",),
+    "aws_iam_policy": ("arn",),
 }
 
 

@@ -96,6 +96,18 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:rds/optionGroup:OptionGroup": "aws_db_option_group",
     "aws:redshift/logging:Logging": "aws_redshift_logging",
+    # IAM (DS-IAM-001)
+    "aws:iam/role:Role": "aws_iam_role",
+    "aws:iam/user:User": "aws_iam_user",
+    "aws:iam/group:Group": "aws_iam_group",
+    "aws:iam/policy:Policy": "aws_iam_policy",
+    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
+    "aws:iam/userPolicy:UserPolicy": "aws_iam_user_policy",
+    "aws:iam/groupPolicy:GroupPolicy": "aws_iam_group_policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "aws_iam_user_policy_attachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "aws_iam_group_policy_attachment",
+    "aws:iam/policyAttachment:PolicyAttachment": "aws_iam_policy_attachment",
     # KMS
     "aws:kms/key:Key": "aws_kms_key",
     "aws:kms/replicaKey:ReplicaKey": "aws_kms_replica_key",
