@@ -38,7 +38,7 @@ _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "
            "region": "region", "kind": "kind"}
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
-              "derived_from", "outsourced")
+              "derived_from", "outsourced", "retention_days", "retention_until")
 _SEGMENT = re.compile(r"[/:]")
 # A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
 # is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
@@ -157,6 +157,9 @@ class Rule:
     derived_from: tuple[Pattern, ...] = ()
     # The matched stores are outsourced or co-processed (Art. 43: logs kept 3 years).
     outsourced: bool | None = None
+    # Declared retention of the matched stores (DS-RET-001, Art. 38): days, or an ISO date.
+    retention_days: int | None = None
+    retention_until: str | None = None
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -419,10 +422,21 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     outsourced = item.get("outsourced")
     if outsourced is not None and not isinstance(outsourced, bool):
         raise fail("'outsourced' must be true or false")
+    ret_days, ret_until = item.get("retention_days"), item.get("retention_until")
+    if ret_days is not None and (isinstance(ret_days, bool) or not isinstance(ret_days, int)
+                                 or ret_days < 1):
+        raise fail("'retention_days' must be a whole number of days (1 or more)")
+    if ret_until is not None:
+        from dsscan.retention import parse_until
+        if hasattr(ret_until, "isoformat"):  # YAML reads an unquoted date as a date
+            ret_until = ret_until.isoformat()
+        if parse_until(ret_until) is None:
+            raise fail("'retention_until' must be an ISO date (e.g. 2030-12-31)")
+        ret_until = str(ret_until).strip()
     if level is None and environment is None and desens is None and not derived \
-            and outsourced is None:
+            and outsourced is None and ret_days is None and ret_until is None:
         raise fail("missing 'level' (a rule must set a level, an environment, a "
-                   "desensitization record, derived_from or outsourced)")
+                   "desensitization record, derived_from, outsourced or a retention)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -449,7 +463,7 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     return Rule(id=rid.strip(), index=i, level=level, matchers=tuple(matchers),
                 description=description, environment=environment,
                 desensitization=desens.strip() if desens else None, derived_from=derived,
-                outsourced=outsourced)
+                outsourced=outsourced, retention_days=ret_days, retention_until=ret_until)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

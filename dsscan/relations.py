@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from dsscan import log_sinks
+from dsscan import log_sinks, retention
 from dsscan.config import Config
 from dsscan.copies import (
     at_rest,
@@ -531,6 +531,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         a["ctx"] = ctx
     # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
     attach_key_context(assets, config, sources, gaps)
+    # Retention and orphan copies (DS-RET-001/002): the same clock as DS-BAK-004.
+    retention.attach(assets, by_id, config, sources, gaps, now)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],
