@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws import restores
-from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_dict
+from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_dict, when
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
@@ -28,7 +28,7 @@ INFO = Collector(
            "backup": ("AWS::Backup::RecoveryPoint",)},
     calls=(Calls("backup", ("ListBackupVaults", "ListTags", "GetBackupVaultAccessPolicy",
                             "ListRecoveryPointsByBackupVault", "ListBackupPlans",
-                            "ListBackupSelections", "GetBackupSelection",
+                            "ListBackupSelections", "GetBackupSelection", "GetBackupPlan",
                             "DescribeRegionSettings", "ListRestoreTestingPlans",
                             "ListRestoreTestingSelections", "GetRestoreTestingSelection",
                             "ListRestoreJobs")),),
@@ -53,6 +53,9 @@ class PlanCoverage:
     # selections; None with ``opt_in_error`` when it could not be read.
     opt_in: dict[str, bool] | None = None
     opt_in_error: str | None = None
+    # DS-RET-001: each plan's rules with how long they keep recovery points (and copies),
+    # by plan name; None for a plan whose rules could not be read (backup:GetBackupPlan).
+    plan_rules: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
 
 
 def collect(scope: Scope) -> None:
@@ -119,7 +122,8 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
         r["backup"] = {"backup_of": [rp["ResourceArn"]] if rp.get("ResourceArn") else [],
                        "location": {"account": scope.account, "region": scope.region,
                                     "vault": arn},
-                       "automated": bool(rp.get("CreatedBy", {}).get("BackupPlanId"))}
+                       "automated": bool(rp.get("CreatedBy", {}).get("BackupPlanId")),
+                       "created": when(rp.get("CreationDate"))}
         r["attributes"] = {"resource_type": rp.get("ResourceType"), "status": rp.get("Status"),
                            "copied_from_vault": rp.get("SourceBackupVaultArn")}
         scope.sink.add(r)
@@ -128,6 +132,8 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
 def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
     for p in pages(bk, "list_backup_plans", "BackupPlansList"):
         pid, pname = p["BackupPlanId"], p.get("BackupPlanName") or p["BackupPlanId"]
+        coverage.plan_rules[pname] = _plan_rules(bk, pid, pname,
+                                                 coverage.plan_rules.get(pname, []))
         for s in pages(bk, "list_backup_selections", "BackupSelectionsList", BackupPlanId=pid):
             sel = call(bk, "get_backup_selection", BackupPlanId=pid,
                        SelectionId=s["SelectionId"])["BackupSelection"]
@@ -141,3 +147,36 @@ def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
         coverage.opt_in_error = e.reason
         return
     coverage.opt_in = {str(k): v is True for k, v in got.items()}
+
+
+def _plan_rules(bk: Any, pid: str, pname: str, before: list[dict[str, Any]] | None
+                ) -> list[dict[str, Any]] | None:
+    """A plan's rules with how long each keeps the recovery points it makes and the copies
+    its copy actions make (``DeleteAfterDays``; absent: never deleted). None when the plan
+    could not be read or a lifecycle is malformed: unknown, never "within the retention"."""
+    if before is None:
+        return None
+    try:
+        plan = call(bk, "get_backup_plan", BackupPlanId=pid)["BackupPlan"]
+        out = list(before)
+        for r in plan["Rules"]:
+            name = r.get("RuleName")
+            out.append({"plan": pname, "rule": name, "copy": False,
+                        "delete_after_days": _delete_after(r.get("Lifecycle"))})
+            for c in r.get("CopyActions") or []:
+                out.append({"plan": pname, "rule": name, "copy": True,
+                            "delete_after_days": _delete_after(c.get("Lifecycle"))})
+        return out
+    except (ReadFailure, KeyError, TypeError, ValueError):
+        return None
+
+
+def _delete_after(lifecycle: Any) -> int | None:
+    if lifecycle is None:
+        return None
+    d = lifecycle.get("DeleteAfterDays")
+    if d is None:
+        return None
+    if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+        raise ValueError("DeleteAfterDays")
+    return d
