@@ -57,6 +57,14 @@ _SOURCE_SERVICE = {("rds", "db:"): "rds", ("rds", "cluster:"): "rds",
                    ("ec2", "volume/"): "ebs", ("dynamodb", "table/"): "dynamodb",
                    ("elasticfilesystem", "file-system/"): "efs",
                    ("redshift", "cluster:"): "redshift"}
+# A scope gap names the AWS service whose call failed (its IAM prefix). A gap of one of the
+# data services dsscan reads, other than the source's, cannot hide the source (a CloudTrail
+# Lake listing that failed hides no database); a gap of any other service, or of none
+# named (an assumed role, an organization listing), may hide anything.
+_GAP_SERVICE = {"rds": "rds", "ebs": "ec2", "dynamodb": "dynamodb",
+                "efs": "elasticfilesystem", "redshift": "redshift"}
+_DATA_SERVICES = frozenset({"s3", "ec2", "kms", "rds", "dynamodb", "redshift",
+                            "elasticfilesystem", "elasticache", "backup", "cloudtrail", "logs"})
 
 
 # ---------------------------------------------------------------------------- declaration
@@ -263,7 +271,8 @@ def copy_check(a: Asset, days: int | None, until: date | None, now: datetime
         elif age is not None and age < 0:
             unknown.append("its creation time is later than the scan")
         elif age is not None and age > days:
-            bad.append({"by": "age", "days": age})
+            bad.append({"by": "age", "days": age,
+                        "date": created.astimezone(UTC).date().isoformat()})
     return bad, unknown, raw if created is not None else None, age
 
 
@@ -329,13 +338,16 @@ class ReadScopes:
                     and isinstance(svcs, list)) or s.get("skipped"):
                 continue  # services not recorded (an older inventory) or something left out
             self.read[(acct, region)] = frozenset(x for x in svcs if isinstance(x, str))
-        self.gaps = [(field(g, "account"), field(g, "region")) for g in gaps or ()
-                     if isinstance(g, dict)]
+        self.gaps = [(field(g, "account"), field(g, "region"), field(g, "service"))
+                     for g in gaps or () if isinstance(g, dict)]
 
     def complete(self, account: str, region: str, service: str) -> bool:
         if service not in self.read.get((account, region), frozenset()):
             return False
-        return not any(ga in (None, account) and gr in (None, region) for ga, gr in self.gaps)
+        mine = _GAP_SERVICE[service]
+        return not any(ga in (None, account) and gr in (None, region)
+                       and (gs not in _DATA_SERVICES or gs == mine)
+                       for ga, gr, gs in self.gaps)
 
 
 def orphan_of(a: Asset, by_id: dict[str, Asset], scopes: ReadScopes) -> dict[str, Any] | None:

@@ -195,9 +195,10 @@ def aws_source(services: list[str] | None = ALL, **extra: Any) -> dict[str, Any]
     return s
 
 
-def gap(account: str | None = ACCT, region: str | None = REGION) -> dict[str, Any]:
+def gap(account: str | None = ACCT, region: str | None = REGION,
+        service: str | None = "rds") -> dict[str, Any]:
     return {"scope": "x", "reason": "y", "account": account, "region": region,
-            "service": "rds", "operation": "DescribeDBInstances"}
+            "service": service, "operation": "DescribeDBInstances"}
 
 
 @pytest.mark.parametrize(("refs", "present", "sources", "gaps", "expected"), [
@@ -207,6 +208,11 @@ def gap(account: str | None = ACCT, region: str | None = REGION) -> dict[str, An
     ([SRC], False, [aws_source()], [gap()], None),                         # a gap there
     ([SRC], False, [aws_source()], [gap(None, None)], None),               # a gap anywhere
     ([SRC], False, [aws_source()], [gap("222222222222", None)], True),     # elsewhere only
+    ([SRC], False, [aws_source()], [gap(service="cloudtrail")], True),     # another service
+    ([VOL], False, [aws_source()], [gap(service="rds")], True),            # another service
+    ([VOL], False, [aws_source()], [gap(service="ec2")], None),            # EBS's own (EC2)
+    ([SRC], False, [aws_source()], [gap(service=None)], None),             # unnamed service
+    ([SRC], False, [aws_source()], [gap(service="sts")], None),            # not a data service
     ([SRC], False, [aws_source(["s3", "backup"])], [], None),              # rds not read
     ([SRC], False, [aws_source(None)], [], None),                          # services unsaid
     ([SRC], False, [aws_source(skipped={"AWS::S3::Bucket": 1})], [], None),  # left out

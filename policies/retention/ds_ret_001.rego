@@ -44,6 +44,7 @@ kept(r) := {"template": "at most {days} days and until {until}", "days": r.days,
 } else := {"template": "until {until}", "until": object.get(r, "until", null)}
 
 # One fragment per violation (constant templates chosen by lookup; Python writes the text).
+# A copy's date, not its age: a message that does not change from one day to the next.
 why(v) := {"template": "its retention ended on {until} and it is still kept", "until": object.get(v, "until", null)} if {
 	v.by == "retention_ended"
 } else := "no enabled lifecycle expiration rule covers every object of the bucket" if {
@@ -59,7 +60,7 @@ why(v) := {"template": "its retention ended on {until} and it is still kept", "u
 	object.get(v, "days", null) == null
 } else := {"template": "an AWS Backup plan rule keeps recovery points {days} days", "days": object.get(v, "days", null)} if {
 	v.by == "backup_plan"
-} else := {"template": "it is {days} days old", "days": object.get(v, "days", null)} if {
+} else := {"template": "it was made on {date}", "date": object.get(v, "date", null)} if {
 	v.by == "age"
 } else := "it is kept longer"
 

@@ -48,10 +48,11 @@ test_each_violation_is_a_finding_with_its_reason if {
 }
 
 test_an_old_copy_is_a_finding_with_its_age if {
-	r := ret("copy", false, {"declared_by": "source", "created": "2001-01-01T00:00:00Z", "age_days": 9000, "violations": [{"by": "age", "days": 9000}]})
+	r := ret("copy", false, {"declared_by": "source", "created": "2001-01-01T00:00:00Z", "age_days": 9000, "violations": [{"by": "age", "days": 9000, "date": "2001-01-01"}]})
 	some f in denied([asset("snap", "snapshot", "core", r)])
 	f.key == "copy_past_retention"
-	f.message.why == [{"template": "it is {days} days old", "days": 9000}]
+	f.message.why == [{"template": "it was made on {date}", "date": "2001-01-01"}]
+	f.evidence.age_days == 9000
 	f.evidence.created == "2001-01-01T00:00:00Z"
 	f.evidence.declared_by == "source"
 }

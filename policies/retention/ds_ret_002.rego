@@ -7,8 +7,9 @@
 #   source's level is gone with it, so the copy's own level (tag, catalogue), else the
 #   protection owed by unclassified data (`unclassified_protection_level`). A source counts
 #   as gone only when it is absent from an account and Region the live sweep read completely
-#   for its service (ctx.orphan, dsscan/retention.py); a source elsewhere, a copy that names
-#   no source, or a Terraform plan or Pulumi program (which does not see other stacks) is
+#   for its service (a scope gap of another data service does not count; ctx.orphan,
+#   dsscan/retention.py); a source elsewhere, a copy that names no source, or a Terraform
+#   plan or Pulumi program (which does not see other stacks) is
 #   not assessed, never passed.
 # custom:
 #   id: DS-RET-002
