@@ -22,7 +22,7 @@
 #     store's automated backup retention no longer than it; delete manual snapshots and
 #     backups older than the retention (or correct the declared retention, with approval).
 #   kinds: [object_store, database, table, file_system, cache, warehouse, volume, snapshot, backup]
-#   reads: [backup, tags]
+#   reads: [backup, tags, logging]
 package dsscan.policy.ds_ret_001
 
 import rego.v1
