@@ -200,3 +200,20 @@ def test_a_recovery_point_of_a_deleted_database_is_an_orphan_when_rds_was_read()
     orphans = verdicts(inv, "DS-RET-002")
     assert orphans.get("rp-retired") == "finding"
     assert orphans.get("rp-instance") == "not_assessed"
+
+
+def test_an_on_demand_backup_of_a_deleted_table_is_an_orphan():
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    for name in ("retired-cards", "cards"):
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                         Tags=[{"Key": "dsscan:level", "Value": "important"},
+                               {"Key": "retention-days", "Value": "30"}])
+        ddb.create_backup(TableName=name, BackupName=f"{name}-final")
+    ddb.delete_table(TableName="retired-cards")
+    inv = sweep(SweepOptions(regions=[REGION], services=["dynamodb"]))
+    assert by_name(inv, "cards-final")["backup"]["created"] is not None
+    assert verdicts(inv, "DS-RET-002") == {"retired-cards-final": "finding"}
+    # cards-final takes the table's 30 days; made just now, it is within them.
+    assert "cards-final" not in verdicts(inv, "DS-RET-001")
