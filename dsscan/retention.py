@@ -359,8 +359,9 @@ def orphan_of(a: Asset, by_id: dict[str, Asset], scopes: ReadScopes) -> dict[str
         return None
     out: dict[str, Any] = {"orphan": None, "gone": [], "unknown": [], "reason": None}
     if not refs:
-        out["reason"] = ("it does not name the store it copies (a copy of a copy, such as an "
-                         "EBS snapshot copied from another Region, names none)")
+        out["reason"] = ("which store it copies is not known: the input names none (an EBS "
+                         "snapshot copied from another Region names no volume; a plan's "
+                         "snapshot of a database outside the plan)")
         return out
     present = False
     for r in dict.fromkeys(refs):

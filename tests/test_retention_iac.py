@@ -101,3 +101,25 @@ def test_backup_plan_lifecycle(plans: list, expected: list | None) -> None:
 def test_a_store_no_plan_covers_has_an_empty_lifecycle() -> None:
     got = assets([bucket(), plan([brule(35)])])["core-data"]["backup"]
     assert (got["plans"], got["plan_lifecycle"]) == ([], [])
+
+
+@pytest.mark.parametrize(("refs", "db_in_plan", "orphan"), [
+    ({"db_instance_identifier": ["aws_db_instance.d"]}, True, False),   # its database planned
+    ({}, False, None),                                                  # a database elsewhere
+])
+def test_a_planned_snapshot_is_never_an_orphan(refs: dict, db_in_plan: bool,
+                                               orphan: bool | None) -> None:
+    """A plan does not see other stacks: a snapshot of a database outside it is not assessed
+    by DS-RET-002, never a finding (and never a pass)."""
+    from dsscan.config import Config
+    from dsscan.relations import attach_context, domain_membership
+    from dsscan.scanners.iac.mapping import build_inventory
+
+    resources = [res("aws_db_snapshot.s", {"db_snapshot_identifier": "final",
+                                           "db_instance_identifier": "crm"}, refs=refs)]
+    if db_in_plan:
+        resources.append(res("aws_db_instance.d", {"identifier": "crm", "engine": "postgres"}))
+    inv = build_inventory(resources, tool="terraform", files=["plan.json"])
+    attach_context(inv.assets, Config(), domain_membership(inv.assets), sources=inv.sources)
+    snap = next(a for a in inv.assets if a["kind"] == "snapshot")
+    assert snap["ctx"]["orphan"]["orphan"] is orphan
