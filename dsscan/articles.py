@@ -183,9 +183,6 @@ BOUNDARY: tuple[Boundary, ...] = (
              "Contracts, consents and approvals; the infrastructure side (who outside the "
              "institution or its legal entity can read a store) is not judged by this "
              "version's policies."),
-    Boundary((38, 46), "Destruction and deletion at the end of the retention period",
-             "Declared retention and orphan copies are not judged by this version's "
-             "policies; erasure of media is a physical procedure."),
     Boundary((39, 40, 47), "Protection systems for heterogeneous environments, the "
                            "development life cycle and shared security components",
              "Programmes and capabilities: no single resource setting shows them."),

@@ -38,7 +38,8 @@ _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "
            "region": "region", "kind": "kind"}
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
-              "derived_from", "outsourced", "level_change_approval")
+              "derived_from", "outsourced", "level_change_approval", "retention_days",
+              "retention_until")
 _SEGMENT = re.compile(r"[/:]")
 # A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
 # is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
@@ -159,6 +160,9 @@ class Rule:
     outsourced: bool | None = None
     # The id of the approval record of the matched stores' level change (Art. 19).
     level_change_approval: str | None = None
+    # Declared retention of the matched stores (DS-RET-001, Art. 38): days, or an ISO date.
+    retention_days: int | None = None
+    retention_until: str | None = None
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -424,11 +428,23 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     approval = item.get("level_change_approval")
     if approval is not None and (not isinstance(approval, str) or not approval.strip()):
         raise fail("'level_change_approval' must be a record id (a non-empty string)")
+    ret_days, ret_until = item.get("retention_days"), item.get("retention_until")
+    if ret_days is not None and (isinstance(ret_days, bool) or not isinstance(ret_days, int)
+                                 or ret_days < 1):
+        raise fail("'retention_days' must be a whole number of days (1 or more)")
+    if ret_until is not None:
+        from dsscan.retention import parse_until
+        if hasattr(ret_until, "isoformat"):  # YAML reads an unquoted date as a date
+            ret_until = ret_until.isoformat()
+        if parse_until(ret_until) is None:
+            raise fail("'retention_until' must be an ISO date (e.g. 2030-12-31)")
+        ret_until = str(ret_until).strip()
     if level is None and environment is None and desens is None and not derived \
-            and outsourced is None and approval is None:
+            and outsourced is None and approval is None and ret_days is None \
+            and ret_until is None:
         raise fail("missing 'level' (a rule must set a level, an environment, a "
-                   "desensitization record, derived_from, outsourced or "
-                   "level_change_approval)")
+                   "desensitization record, derived_from, outsourced, "
+                   "level_change_approval or a retention)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -456,7 +472,8 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
                 description=description, environment=environment,
                 desensitization=desens.strip() if desens else None, derived_from=derived,
                 outsourced=outsourced,
-                level_change_approval=approval.strip() if approval else None)
+                level_change_approval=approval.strip() if approval else None,
+                retention_days=ret_days, retention_until=ret_until)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

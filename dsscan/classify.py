@@ -236,6 +236,10 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         if marked:  # Art. 43: the first matching rule that says (dsscan.log_sinks reads it)
             a["outsourced"] = {"value": marked[0].outsourced, "source": "catalogue",
                                "rule": marked[0].id}
+        kept = [r for r in rules if r.retention_days is not None or r.retention_until]
+        if kept:  # Art. 38: the first matching rule that says (dsscan.retention reads it)
+            a["retention"] = {"days": kept[0].retention_days, "until": kept[0].retention_until,
+                              "source": "catalogue", "rule": kept[0].id}
         if rules and any(r.derived_from for r in rules):
             lineage.append((a, rules))
     if lineage:

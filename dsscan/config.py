@@ -123,6 +123,12 @@ class Config:
     # of a store's level change; a lowered level without one is an event.
     level_change_approval_tag_keys: list[str] = field(
         default_factory=lambda: ["dsscan:level-change-approval", "level-change-approval"])
+    # Declared retention of a store's data (DS-RET-001, Art. 38/46; dsscan.retention): tags
+    # holding a number of days, and tags holding the date after which it must be gone.
+    retention_days_tag_keys: list[str] = field(
+        default_factory=lambda: ["dsscan:retention-days", "retention-days"])
+    retention_until_tag_keys: list[str] = field(
+        default_factory=lambda: ["dsscan:retention-until", "retention-until"])
     # Report defaults when no --format/--output is given: [{"format": ..., "output": ...}].
     reports: list[dict[str, str | None]] = field(default_factory=list)
     store: str | None = None  # history store URL (default for --store)
@@ -234,6 +240,8 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             cfg.outsourced_tag_keys = _tag_keys(key, want(key, list, value), origin)
         elif key == "level_change_approval_tag_keys":
             cfg.level_change_approval_tag_keys = _tag_keys(key, want(key, list, value), origin)
+        elif key in ("retention_days_tag_keys", "retention_until_tag_keys"):
+            setattr(cfg, key, _tag_keys(key, want(key, list, value), origin))
         elif key == "log_retention_days":
             cfg.log_retention_days = _log_retention(want(key, dict, value), origin)
         elif key == "kms_keys":

@@ -20,7 +20,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from dsscan import log_sinks, testcopies
+from dsscan import log_sinks, retention, testcopies
 from dsscan.config import Config
 from dsscan.copies import (
     at_rest,
@@ -537,6 +537,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
     attach_key_context(assets, config, sources, gaps)
     # IAM principals: the stores their broad data grants reach, who may assume a role (DS-IAM-001).
     attach_iam_context(assets, config, sources, gaps)
+    # Retention and orphan copies (DS-RET-001/002): the same clock as DS-BAK-004.
+    retention.attach(assets, by_id, config, sources, gaps, now)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

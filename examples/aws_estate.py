@@ -148,6 +148,7 @@ from dsscan.examples.aws_estate_resources import (
     _stores,
     _vaults,
 )
+from dsscan.examples.aws_estate_retention import retention
 
 if TYPE_CHECKING:  # boto3 is imported lazily: importing this module must not need or call AWS
     import boto3
@@ -175,4 +176,5 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _logging(est)  # operation logs (Art. 43)
     _key_duties(est)
     _principals(est)  # IAM principals (DS-IAM-001)
+    retention(est)  # DS-RET-001/002 (examples/aws_estate_retention.py)
     return est.summary(time.monotonic() - started)

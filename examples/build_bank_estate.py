@@ -15,12 +15,14 @@ from bank_estate_iam import principals
 from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
+from bank_estate_retention import add_sources, retention
 from bank_estate_stores import production_stores, stores_in_test
 from bank_estate_testcopies import add_copy_paths, test_copies
 from bank_estate_transport import add_transport
 
 A = [*network_domains(), *security_groups(), *production_stores(), *backups(),
      *stores_in_test()]
+A += retention()  # DS-RET-001/002 (examples/bank_estate_retention.py)
 add_restore_verification(A)  # DS-BAK-001/002, DS-BAK-004 (examples/bank_estate_backup.py)
 A += keys()  # DS-KMS-001 (examples/bank_estate_keys.py)
 add_transport(A)  # DS-TRN-001 (examples/bank_estate_transport.py)
@@ -51,6 +53,7 @@ doc = {
     ],
     "assets": A,
 }
+add_sources(doc["sources"])  # DS-RET-002: what the sweep read
 out = Path(__file__).with_name("bank-estate.json")
 out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 print(f"wrote {out} ({len(A)} assets)")

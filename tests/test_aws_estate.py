@@ -95,7 +95,8 @@ def test_summary_counts_what_each_account_holds(estate: Estate) -> None:
     acc = estate.summary["accounts"]
     assert {a: v["name"] for a, v in acc.items()} == aws_estate.ACCOUNTS
     assert acc[P]["resources"][R1]["vpc"] == 4
-    assert acc[P]["resources"][R1]["s3_bucket"] == 6  # bank-audit-logs: operation logs
+    # bank-audit-logs: operation logs; loan-archive, statement-archive: retention (DS-RET-001)
+    assert acc[P]["resources"][R1]["s3_bucket"] == 8
     assert acc[P]["resources"][R1]["log_group"] == 3
     assert acc[P]["resources"][R1]["cloudtrail_trail"] == 1
     assert acc[P]["resources"][R2] == {"kms_key": 1, "rds_snapshot": 1}
@@ -109,7 +110,8 @@ def test_resources_land_in_their_accounts_and_regions(estate: Estate) -> None:
         return {b["Name"] for b in estate.client(account, "s3").list_buckets()["Buckets"]}
 
     assert buckets(P) == {"bank-statements", "bank-marketing-site", "loan-documents",
-                          "kyc-archive", "legacy-reports", "bank-audit-logs"}
+                          "kyc-archive", "legacy-reports", "bank-audit-logs",
+                          "loan-archive", "statement-archive"}
     assert buckets(T) == {"test-fixtures", "uat-data-refresh"}
     assert buckets(DR) == {"bank-statements-replica"}
     assert estate.client(DR, "s3").get_bucket_location(

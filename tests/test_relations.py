@@ -17,7 +17,9 @@ CTX_KEYS = {"domain", "backups", "built_in_backup", "replicas_outside", "sources
             "assessable",
             # operation logs (dsscan/log_sinks.py)
             "operation_logs", "operation_logs_unknown", "log_retention_required_days",
-            "outsourced"}
+            "outsourced",
+            # retention and orphan copies (dsscan/retention.py)
+            "retention", "orphan"}
 
 
 def sources_into(ctx_domain: dict[str, Any]) -> set[str]:
@@ -555,7 +557,7 @@ def test_every_asset_gets_full_ctx_that_serializes_to_json():
         "protect_level": "general", "protect_rank": 1,
         "environment": "production", "test": False, "production": True, "assessable": True,
         "operation_logs": [], "operation_logs_unknown": [], "log_retention_required_days": None,
-        "outsourced": False}
+        "outsourced": False, "retention": None, "orphan": None}
     json.dumps(assets)
 
 

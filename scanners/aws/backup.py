@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.scanners.aws import restores
-from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_dict
+from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_dict, when
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
@@ -57,6 +57,9 @@ class PlanCoverage:
     # actions; None for a plan whose rules could not be read (backup:GetBackupPlan).
     copy_rules: dict[str, list[str] | None] = field(default_factory=dict)
     copy_rules_error: dict[str, str] = field(default_factory=dict)
+    # DS-RET-001: each plan's rules with how long they keep recovery points (and copies),
+    # by plan name; None for a plan whose rules could not be read (backup:GetBackupPlan).
+    plan_rules: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
 
 
 def collect(scope: Scope) -> None:
@@ -123,31 +126,48 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
         r["backup"] = {"backup_of": [rp["ResourceArn"]] if rp.get("ResourceArn") else [],
                        "location": {"account": scope.account, "region": scope.region,
                                     "vault": arn},
-                       "automated": bool(rp.get("CreatedBy", {}).get("BackupPlanId"))}
+                       "automated": bool(rp.get("CreatedBy", {}).get("BackupPlanId")),
+                       "created": when(rp.get("CreationDate"))}
         r["attributes"] = {"resource_type": rp.get("ResourceType"), "status": rp.get("Status"),
                            "copied_from_vault": rp.get("SourceBackupVaultArn")}
         scope.sink.add(r)
 
 
-def _copy_rules(bk: Any, pid: str, pname: str, coverage: PlanCoverage) -> None:
-    """Where a plan's rules copy its recovery points (CopyActions' destination vaults)."""
+def _read_plan(bk: Any, pid: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A plan's rules (GetBackupPlan), read once for DS-TST-004's copy rules and DS-RET-001's
+    lifecycles; ``(None, why)`` when it could not be read."""
     try:
         plan = call(bk, "get_backup_plan", BackupPlanId=pid)["BackupPlan"]
-        coverage.copy_rules[pname] = sorted({
-            c["DestinationBackupVaultArn"] for r in plan.get("Rules") or []
-            for c in r.get("CopyActions") or [] if c.get("DestinationBackupVaultArn")})
     except ReadFailure as e:
-        coverage.copy_rules[pname] = None
-        coverage.copy_rules_error[pname] = e.reason
+        return None, e.reason
     except (KeyError, TypeError):
-        coverage.copy_rules[pname] = None
-        coverage.copy_rules_error[pname] = "malformed GetBackupPlan reply"
+        return None, "malformed GetBackupPlan reply"
+    if not isinstance(plan, dict):
+        return None, "malformed GetBackupPlan reply"
+    return plan, None
+
+
+def _copy_rules(plan: dict[str, Any] | None, error: str | None, pname: str,
+                coverage: PlanCoverage) -> None:
+    """Where a plan's rules copy its recovery points (CopyActions' destination vaults)."""
+    if plan is not None:
+        try:
+            coverage.copy_rules[pname] = sorted({
+                c["DestinationBackupVaultArn"] for r in plan.get("Rules") or []
+                for c in r.get("CopyActions") or [] if c.get("DestinationBackupVaultArn")})
+            return
+        except (KeyError, TypeError, AttributeError):
+            error = None
+    coverage.copy_rules[pname] = None
+    coverage.copy_rules_error[pname] = error or "malformed GetBackupPlan reply"
 
 
 def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
     for p in pages(bk, "list_backup_plans", "BackupPlansList"):
         pid, pname = p["BackupPlanId"], p.get("BackupPlanName") or p["BackupPlanId"]
-        _copy_rules(bk, pid, pname, coverage)
+        plan, error = _read_plan(bk, pid)
+        _copy_rules(plan, error, pname, coverage)
+        coverage.plan_rules[pname] = _plan_rules(plan, pname, coverage.plan_rules.get(pname, []))
         for s in pages(bk, "list_backup_selections", "BackupSelectionsList", BackupPlanId=pid):
             sel = call(bk, "get_backup_selection", BackupPlanId=pid,
                        SelectionId=s["SelectionId"])["BackupSelection"]
@@ -161,3 +181,35 @@ def _plans(scope: Scope, bk: Any, coverage: PlanCoverage) -> None:
         coverage.opt_in_error = e.reason
         return
     coverage.opt_in = {str(k): v is True for k, v in got.items()}
+
+
+def _plan_rules(plan: dict[str, Any] | None, pname: str, before: list[dict[str, Any]] | None
+                ) -> list[dict[str, Any]] | None:
+    """A plan's rules with how long each keeps the recovery points it makes and the copies
+    its copy actions make (``DeleteAfterDays``; absent: never deleted). None when the plan
+    could not be read or a lifecycle is malformed: unknown, never "within the retention"."""
+    if before is None or plan is None:
+        return None
+    try:
+        out = list(before)
+        for r in plan["Rules"]:
+            name = r.get("RuleName")
+            out.append({"plan": pname, "rule": name, "copy": False,
+                        "delete_after_days": _delete_after(r.get("Lifecycle"))})
+            for c in r.get("CopyActions") or []:
+                out.append({"plan": pname, "rule": name, "copy": True,
+                            "delete_after_days": _delete_after(c.get("Lifecycle"))})
+        return out
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _delete_after(lifecycle: Any) -> int | None:
+    if lifecycle is None:
+        return None
+    d = lifecycle.get("DeleteAfterDays")
+    if d is None:
+        return None
+    if isinstance(d, bool) or not isinstance(d, int) or d < 0:
+        raise ValueError("DeleteAfterDays")
+    return d

@@ -378,3 +378,19 @@ class Scope:
             if enabled:
                 ref = described[key] if key_always_sent else described.get(key)
             asset["encryption"] = self.encryption(asset, enabled, ref, region=region)
+
+
+def when(value: Any) -> str | None:
+    """An API time (botocore gives a datetime; a stub may give text) as ISO 8601 UTC; None
+    when absent (e.g. a snapshot still being created) or not a time (DS-RET-001: unknown)."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, datetime):
+        t = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, str) and value:
+        from dsscan.restore import parse_when
+
+        t2 = parse_when(value)
+        return t2.astimezone(UTC).isoformat().replace("+00:00", "Z") if t2 else None
+    return None

@@ -21,6 +21,7 @@ from dsscan.scanners.aws.base import (
     pages,
     resource_policy,
     tag_dict,
+    when,
 )
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
@@ -98,7 +99,7 @@ def collect(scope: Scope) -> None:
         a["encryption"] = {"at_rest": {"enabled": None, "key_type": None, "key_id": None}}
         a["backup"] = {"backup_of": [b["TableArn"]] if b.get("TableArn") else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": None}
+                       "automated": None, "created": when(b.get("BackupCreationDateTime"))}
         a["attributes"] = {"backup_type": None}
         with facet(a, "backup"):  # BackupType: always sent
             a["attributes"]["backup_type"] = b["BackupType"]

@@ -8,7 +8,7 @@ key (moto names none) reads as provider-managed, the weaker key type.
 
 from __future__ import annotations
 
-from dsscan.scanners.aws.base import Scope, call, pages, tag_dict
+from dsscan.scanners.aws.base import Scope, call, pages, tag_dict, when
 from dsscan.scanners.aws.failures import facet
 from dsscan.scanners.aws.operations import Calls, Collector
 
@@ -47,7 +47,7 @@ def collect(scope: Scope) -> None:
         a["backup"] = {"backup_of": [scope.arn("ec2", f"volume/{vol}")]
                        if vol and vol != "vol-ffffffff" else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": None}
+                       "automated": None, "created": when(s.get("StartTime"))}
         a["access"] = {"public": None, "shared_with": []}
         with facet(a, "access"):
             got = call(ec2, "describe_snapshot_attribute", SnapshotId=s["SnapshotId"],

@@ -25,6 +25,7 @@ from dsscan.scanners.aws.base import (
     pages,
     required_bool,
     tag_dict,
+    when,
 )
 from dsscan.scanners.aws.failures import facet
 from dsscan.scanners.aws.operations import Calls, Collector
@@ -195,7 +196,7 @@ def _snapshot(scope: Scope, s: Any, arn_key: str, name_key: str, source_key: str
                                  region=src_region, account=src_account))
     a["backup"] = {"backup_of": sources,
                    "location": {"account": scope.account, "region": scope.region},
-                   "automated": None}
+                   "automated": None, "created": when(s.get("SnapshotCreateTime"))}
     # Automated snapshots cannot be shared; a manual one is unknown until its attributes are
     # read, as is any snapshot whose type the reply does not say.
     a["access"] = {"public": None, "shared_with": []}

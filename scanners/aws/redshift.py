@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.aws.audit_logs import REDSHIFT_CALLS, redshift_logging
-from dsscan.scanners.aws.base import Asset, Scope, pages, required_bool, tag_dict
+from dsscan.scanners.aws.base import Asset, Scope, pages, required_bool, tag_dict, when
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.parameter_groups import ParameterGroups
@@ -82,7 +82,7 @@ def collect(scope: Scope) -> None:
         scope.stored_encryption(a, s, "Encrypted", key_always_sent=False)
         a["backup"] = {"backup_of": [scope.arn("redshift", f"cluster:{cid}")] if cid else [],
                        "location": {"account": scope.account, "region": scope.region},
-                       "automated": None}
+                       "automated": None, "created": when(s.get("SnapshotCreateTime"))}
         with facet(a, "backup"):
             a["backup"]["automated"] = s["SnapshotType"] == "automated"
         who = sorted(x["AccountId"] for x in s.get("AccountsWithRestoreAccess") or []

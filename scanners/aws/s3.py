@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsscan.log_sinks import lifecycle_expiry
+from dsscan.retention import whole_bucket_expiry
 from dsscan.scanners.aws.base import (
     Asset,
     Scope,
@@ -204,6 +205,8 @@ def read_bucket(scope: Scope, name: str, region: str,
         lc = _absent(lambda: call(s3, "get_bucket_lifecycle_configuration", Bucket=name),
                      _NO_LIFECYCLE)
         a["expiry"] = lifecycle_expiry(lc["Rules"] if lc is not None else [])
+        # DS-RET-001: the rules covering every object (None: a rule not understood).
+        a["expiry"]["whole_bucket"] = whole_bucket_expiry(lc["Rules"] if lc is not None else [])
     return a
 
 

@@ -194,6 +194,8 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
     scanned = []
     for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
+        # The services read here (DS-RET-002: a copy's source is gone only where read).
+        src["services"] = [s for s in SERVICES if not services or s in services]
         details = list(notes.get((acct_id, region), ()))
         skipped = sink.skipped.get((acct_id, region))
         if skipped:
@@ -571,6 +573,10 @@ def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
             unknown.setdefault(s.plan, why or "unknown")
     if plans or not unknown:
         backup_block["plans"] = sorted(plans)
+        # DS-RET-001: how long the covering plans keep what they make (None: a plan unread).
+        rules = [c.plan_rules.get(p) for p in sorted(plans)]
+        backup_block["plan_lifecycle"] = (None if any(r is None for r in rules)
+                                          else [x for r in rules for x in r or []])
         return
     backup_block["plans"] = None
     for plan, why in sorted(unknown.items()):

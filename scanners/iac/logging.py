@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.log_sinks import data_events, lifecycle_expiry
+from dsscan.retention import whole_bucket_expiry
 from dsscan.scanners.aws.audit_logs import (
     USER_ACTIVITY,
     mariadb_audit_in_options,
@@ -39,6 +40,7 @@ from dsscan.scanners.aws.audit_logs import (
     redshift_user_activity,
 )
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
+from dsscan.scanners.iac.retention import api_filter
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, blocks, get
 
 Asset = dict[str, Any]
@@ -224,7 +226,7 @@ class LogMapping:
                 unknown |= any(is_unknown(x) for x in (days, date, status))
                 rules.append({"Status": status, "Expiration": {
                     "Days": as_int(days), "Date": date if isinstance(date, str) and date
-                    else None}})
+                    else None}, **api_filter(rule)})  # the filter: DS-RET-001
         if not lc:
             unknown |= is_unknown(configured(r.values.get("lifecycle_rule")))
             for rule in blocks(r.values, "lifecycle_rule"):
@@ -233,8 +235,10 @@ class LogMapping:
                 days = configured(get(exp[0], "days")) if exp else None
                 unknown |= is_unknown(enabled) or is_unknown(days)
                 rules.append({"Status": "Enabled" if enabled else "Disabled",
-                              "Expiration": {"Days": as_int(days)}})
+                              "Expiration": {"Days": as_int(days)},
+                              **api_filter(rule, inline=True)})
         a["expiry"] = {"expires": None, "days": None} if unknown else lifecycle_expiry(rules)
+        a["expiry"]["whole_bucket"] = None if unknown else whole_bucket_expiry(rules)
 
     def _db_audit(self, a: Asset, r: IacResource) -> None:
         v = r.values

@@ -32,6 +32,7 @@ from dsscan.scanners.iac.network import NetworkMapping
 from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.restores import RestoreMapping
+from dsscan.scanners.iac.retention import attach_plan_lifecycle
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
 from dsscan.scanners.iac.transport import TRANSPORT_CONFIG_TYPES, TransportMapping
@@ -314,6 +315,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                 if not r.data:
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
+        attach_plan_lifecycle(list(self.assets.values()), self.plan)  # DS-RET-001
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self.copy_paths()  # DS-TST-004: backup copy rules and DMS tasks (after backup_plans)
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped
