@@ -32,6 +32,7 @@ class LogLimits:
     bytes: int = 1024 * 1024  # message bytes read per group (UTF-8)
     pages: int = 20  # FilterLogEvents calls per group
     hours: int = 168  # how far back: the last 7 days
+    page: int = 10000  # events asked per call (FilterLogEvents' own maximum)
 
 
 def sample_log_group(client: Any, group: str, limits: LogLimits, scanner: Any,
@@ -45,7 +46,7 @@ def sample_log_group(client: Any, group: str, limits: LogLimits, scanner: Any,
     failure: str | None = None
     token: str | None = None
     while events < limits.events and size < limits.bytes and pages < limits.pages:
-        ask = dict(params, limit=min(10000, limits.events - events))
+        ask = dict(params, limit=min(limits.page, 10000, limits.events - events))
         if token:
             ask["nextToken"] = token
         pages += 1
