@@ -144,6 +144,7 @@ from dsscan.examples.aws_estate_resources import (
     _keys,
     _logging,
     _network,
+    _pii,
     _stores,
     _vaults,
 )
@@ -172,5 +173,6 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _stores(est)
     _vaults(est)
     _logging(est)  # operation logs (Art. 43)
+    _pii(est)  # identifiers in clear in logs and exports (Art. 45)
     _key_duties(est)
     return est.summary(time.monotonic() - started)
