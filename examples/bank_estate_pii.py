@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bank_estate_logging import log_group
 from bank_estate_builders import P
+from bank_estate_logging import log_group
 
 
 def _sampled(*detections: dict[str, Any], rows: int) -> dict[str, Any]:
