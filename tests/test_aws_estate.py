@@ -96,7 +96,7 @@ def test_summary_counts_what_each_account_holds(estate: Estate) -> None:
     assert {a: v["name"] for a, v in acc.items()} == aws_estate.ACCOUNTS
     assert acc[P]["resources"][R1]["vpc"] == 4
     assert acc[P]["resources"][R1]["s3_bucket"] == 6  # bank-audit-logs: operation logs
-    assert acc[P]["resources"][R1]["log_group"] == 3
+    assert acc[P]["resources"][R1]["log_group"] == 5  # and two application logs (DS-PII-001)
     assert acc[P]["resources"][R1]["cloudtrail_trail"] == 1
     assert acc[P]["resources"][R2] == {"kms_key": 1, "rds_snapshot": 1}
     assert acc[T]["resources"][R1]["rds_instance"] == 2

@@ -296,3 +296,28 @@ def test_access_denied_on_filter_log_events_is_not_assessed(aws, monkeypatch):
 ])
 def test_output_locations_parse(url, parsed):
     assert parse_s3_url(url) == parsed
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ((1000, 1024 * 1024, 200, 168, ()), {"log_events": 1000, "log_bytes": 1024 * 1024,
+                                         "log_groups": 200, "log_hours": 168,
+                                         "export_prefixes": SampleOptions().export_prefixes}),
+    ((5, 2048, 0, 1, ("exports/, dumps/", "x*/")),
+     {"log_events": 5, "log_bytes": 2048, "log_groups": 0, "log_hours": 1,
+      "export_prefixes": ("exports/", "dumps/", "x*/")}),
+])
+def test_cli_bounds_reach_the_sampler(args, expected):
+    from dsscan.scanners.aws import _with_log_options
+
+    got = _with_log_options(SampleOptions(), *args)
+    assert {k: getattr(got, k) for k in expected} == expected
+    assert got.log_limits().events == expected["log_events"]
+
+
+def test_scan_aws_help_names_the_log_bounds():
+    from cli_support import dsscan
+
+    out = dsscan("scan", "aws", "--help").stdout
+    for opt in ("--sample-log-events", "--sample-log-bytes", "--sample-log-groups",
+                "--sample-log-hours", "--sample-export-prefixes"):
+        assert opt in out
