@@ -144,3 +144,16 @@ def test_pipeline_renders_messages_and_masks():
     assert "content sampling failed: logs:FilterLogEvents AccessDenied" in reasons
     assert "export prefixes could not be listed" in reasons
     assert ID not in json.dumps([dataclasses.asdict(f) for f in result.findings], default=str)
+
+
+def test_reports_say_where_a_log_finding_is():
+    from dsscan.reports.where import places_text
+
+    result = run_scan(inventory(), load_library(),
+                      ScanOptions(config=Config(), include=("DS-PII-001",)))
+    by_kind = {f.asset_kind: places_text(f) for f in result.findings}
+    assert by_kind["log_sink"][0].startswith("log events (prc_resident_id, 7 unmasked)")
+    exports = [t for f in result.findings if f.asset_kind == "object_store"
+               for t in places_text(f)]
+    assert any(t.startswith("object exports/a.csv, column mobile (mobile_phone, 3 unmasked)")
+               for t in exports)
