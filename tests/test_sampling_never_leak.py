@@ -149,14 +149,21 @@ def test_scan_aws_sample_data_leaks_no_sampled_value(moto_server, tmp_path):
     s3 = bucket("analytics", tags={"environment": "production"})
     s3.put_object(Bucket="analytics", Key=f"exports/{rows[3]['card_no']}.csv",
                   Body=csv_text(rows).encode())
+    # An export prefix named after a customer: in the finding's key, message and evidence.
+    s3.put_object(Bucket="analytics", Key=f"export-{rows[4]['id_number']}/part-0.csv",
+                  Body=csv_text(rows).encode())
 
     assert leaks({"input": csv_text(rows)}, corpus.raw)  # the search can fail
 
     env = {**FAKE_ENV, "AWS_ENDPOINT_URL": moto_server}
     base = ["--regions", REGION, "--services", "s3,dynamodb,logs", "--sample-data"]
     args, reports = report_args(tmp_path, "aws")
+    for fmt in ("html", "markdown"):  # and the history store, with the trend reports
+        reports.append(tmp_path / f"aws.{fmt}")
+        args += ["-f", fmt, "-o", str(reports[-1])]
+    store = tmp_path / "history.db"
     calls, inv = tmp_path / "calls.jsonl", tmp_path / "aws-inventory.json"
-    scanned = run("scan", "aws", *base, "--call-log", calls, *args, env=env)
+    scanned = run("scan", "aws", *base, "--call-log", calls, "--store", store, *args, env=env)
     assert scanned.returncode == 1, scanned.stderr
     on_stdout = run("scan", "aws", *base, env=env)
     written = run("inventory", "aws", *base, "-o", inv, env=env)
@@ -166,6 +173,10 @@ def test_scan_aws_sample_data_leaks_no_sampled_value(moto_server, tmp_path):
     assert {g["service"] for g in json.loads(inv.read_text())["gaps"]} == {"athena"}
 
     texts = {p.name: p.read_text() for p in [*reports, calls, inv]}
+    # The store's every byte (SQLite pages, whatever the encoding of a row).
+    for f in sorted(tmp_path.glob("history.db*")):  # its -wal / -shm files too, if any
+        texts[f.name] = f.read_bytes().decode("latin-1")
+    assert "history.db" in texts
     for name, r in (("scan", scanned), ("stdout", on_stdout), ("inventory", written)):
         texts[f"{name} stdout"] = r.stdout
         texts[f"{name} stderr"] = r.stderr
@@ -176,3 +187,6 @@ def test_scan_aws_sample_data_leaks_no_sampled_value(moto_server, tmp_path):
             ("DS-CLS-002", "kyc-archive")} <= found
     pii = {name for pid, name in found if pid == "DS-PII-001"}
     assert "/app/payments" in pii and "analytics" in pii and len(pii) == 3
+    keys = [f for f in json.loads((tmp_path / "aws.json").read_text())["findings"]
+            if f["policy_id"] == "DS-PII-001" and f["asset_name"] == "analytics"]
+    assert len(keys) == 2  # exports/ and the prefix named after a customer
