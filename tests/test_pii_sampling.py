@@ -90,19 +90,42 @@ class Counting:
     (LogLimits(events=1000, page=100), 600, 6),  # every event, each page via nextToken
     (LogLimits(events=1000), 600, 1),
     (LogLimits(events=40, page=100), 40, 1),
+    (LogLimits(events=1000, page=100, pages=5), 200, 2),  # the cap on calls: 3 quiet + 2
 ])
 def test_events_are_read_page_by_page_never_past_the_cap(aws, limits, events, pages):
+    # Every event in the last minute: the three older slices of the window are quiet (one
+    # call each) and leave their share to the newest.
     log_group("/app/payments", leaky_lines(Corpus(seed=1), 600), streams=3)
     c = Counting(boto3.client("logs", region_name=REGION))
     rec = Recorder()
     out = sample_log_group(c, "/app/payments", limits, rec)
     assert out.content["sample"]["rows"] == events
-    assert len(c.calls) == pages
+    quiet, newest = c.calls[:3], c.calls[3:]
+    assert len(newest) == pages and len(c.calls) <= limits.pages
     assert all(call["limit"] <= limits.events for call in c.calls)
-    assert sum(call["limit"] for call in c.calls) <= limits.events
-    assert [("nextToken" in call) for call in c.calls] == [False] + [True] * (pages - 1)
+    assert [("nextToken" in call) for call in newest] == [False] + [True] * (pages - 1)
+    assert [q["endTime"] + 1 for q in quiet] == [q["startTime"] for q in c.calls[1:4]]
+    assert c.returned == events <= limits.events
     assert rec.texts["events"].count("\n") + 1 == events
     assert out.attributes["events_read"] == events <= limits.events
+
+
+def test_the_window_is_read_in_slices_each_with_its_share(aws):
+    # Ten events in each quarter of the last week: a cap of 20 reads five of each, not the
+    # twenty oldest.
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName="/app/spread")
+    logs.create_log_stream(logGroupName="/app/spread", logStreamName="s")
+    now, quarter = now_ms(), 42 * 3600 * 1000
+    evs = [{"timestamp": now - (4 - q) * quarter + 3600_000 + i, "message": f"q{q} event {i}"}
+           for q in range(4) for i in range(10)]
+    logs.put_log_events(logGroupName="/app/spread", logStreamName="s", logEvents=evs)
+    rec = Recorder()
+    out = sample_log_group(logs, "/app/spread", LogLimits(events=20), rec, now_ms=now)
+    assert out.content["sample"]["rows"] == 20
+    seen = rec.texts["events"].split("\n")
+    assert {q: sum(line.startswith(f"q{q} ") for line in seen) for q in range(4)} == \
+        {0: 5, 1: 5, 2: 5, 3: 5}
 
 
 @pytest.mark.parametrize("cap", [1024, 4096, 10_000])
@@ -151,8 +174,9 @@ def test_old_events_are_outside_the_window(aws):
 
 @pytest.mark.parametrize(("fail_on", "status", "gap"), [
     (1, "error", "logs:FilterLogEvents throttled past retries (ThrottlingException)"),
-    # After a page with identifiers: the finding stands, the rest is a gap.
-    (2, "sampled", "logs:FilterLogEvents throttled past retries (ThrottlingException) "
+    # After a page with identifiers (three quiet slices, then a page of the newest): the
+    # finding stands, the rest is a gap.
+    (5, "sampled", "logs:FilterLogEvents throttled past retries (ThrottlingException) "
                    "after 100 events"),
 ])
 def test_throttled_is_a_gap_never_a_pass(aws, fail_on, status, gap):
@@ -166,7 +190,7 @@ def test_throttled_is_a_gap_never_a_pass(aws, fail_on, status, gap):
 
 def test_throttled_after_clean_pages_is_not_assessed(aws):
     log_group("/app/clean", [f"GET /health 200 {i} ms" for i in range(300)])
-    c = Counting(boto3.client("logs", region_name=REGION), fail_on=2,
+    c = Counting(boto3.client("logs", region_name=REGION), fail_on=5,
                  code="ThrottlingException")
     out = sample_log_group(c, "/app/clean", LogLimits(page=100), ContentScanner())
     assert out.content["status"] == "error"
