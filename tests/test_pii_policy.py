@@ -157,3 +157,21 @@ def test_reports_say_where_a_log_finding_is():
                for t in places_text(f)]
     assert any(t.startswith("object exports/a.csv, column mobile (mobile_phone, 3 unmasked)")
                for t in exports)
+
+
+def test_explain_shows_what_was_sampled():
+    import re
+
+    from dsscan.cli.explain_text import explain_text as text_of
+
+    def explain_text(a: dict[str, Any]) -> str:  # columns aligned: compared one space apart
+        return re.sub(r" +", " ", text_of(a))
+
+    by = {a["name"]: a for a in inventory().assets}
+    assert "content sampled, 7 unmasked (prc_resident_id)" in explain_text(by["/app/payments"])
+    assert "error: logs:FilterLogEvents AccessDenied" in explain_text(by["/app/denied"])
+    text = explain_text(by["analytics"])
+    assert "results/ (Athena workgroup analysts): sampled, 7 unmasked (prc_resident_id)" in text
+    assert "exports/ (export prefix): sampled, 3 unmasked (mobile_phone)" in text
+    assert "export prefixes could not be listed" in explain_text(by["unlisted"])
+    assert "export" not in explain_text(by["never-looked"])
