@@ -326,8 +326,8 @@ def test_output_locations_parse(url, parsed):
     ((1000, 1024 * 1024, 200, 168, ()), {"log_events": 1000, "log_bytes": 1024 * 1024,
                                          "log_groups": 200, "log_hours": 168,
                                          "export_prefixes": SampleOptions().export_prefixes}),
-    ((5, 2048, 0, 1, ("exports/, dumps/", "x*/")),
-     {"log_events": 5, "log_bytes": 2048, "log_groups": 0, "log_hours": 1,
+    ((5, 2048, 1, 1, ("exports/, dumps/", "x*/")),
+     {"log_events": 5, "log_bytes": 2048, "log_groups": 1, "log_hours": 1,
       "export_prefixes": ("exports/", "dumps/", "x*/")}),
 ])
 def test_cli_bounds_reach_the_sampler(args, expected):

@@ -120,9 +120,11 @@ def _params() -> list[Any]:
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),
         click.Option(["--sample-data"], is_flag=True,
-                     help="Also read a bounded sample of the DATA in S3 buckets and DynamoDB "
-                          "tables and look for unmasked personal data (s3:GetObject, "
-                          "dynamodb:Scan: needs examples/iam/dsscan-sampling.json). "
+                     help="Also read a bounded sample of the DATA in S3 buckets (and their "
+                          "export and Athena query-result prefixes), DynamoDB tables and "
+                          "CloudWatch Logs groups and look for unmasked personal data "
+                          "(s3:GetObject, dynamodb:Scan, logs:FilterLogEvents: needs "
+                          "examples/iam/dsscan-sampling.json). "
                           "Nothing sampled is ever written out in clear. See "
                           "docs/sampling.md."),
         click.Option(["--sample-objects"], type=click.IntRange(1, 10000), default=20,
@@ -144,7 +146,7 @@ def _params() -> list[Any]:
         click.Option(["--sample-log-bytes"], type=click.IntRange(1024, 64 * 1024 * 1024),
                      default=1024 * 1024, show_default=True, metavar="BYTES",
                      help="With --sample-data: message bytes read per log group."),
-        click.Option(["--sample-log-groups"], type=click.IntRange(0, 100000), default=200,
+        click.Option(["--sample-log-groups"], type=click.IntRange(1, 100000), default=200,
                      show_default=True, metavar="N",
                      help="With --sample-data: log groups sampled per run; the others are "
                           "not assessed (DS-PII-001)."),
@@ -169,9 +171,10 @@ the scan incomplete (exit 3) -- never a pass. The read-only IAM policy it needs 
 examples/iam/dsscan-readonly.json.
 
 With --sample-data it also reads a bounded sample of the data in S3 buckets and DynamoDB
-tables (examples/iam/dsscan-sampling.json grants that) to find unmasked resident IDs, cards,
-mobile numbers and e-mails (DS-TST-002, DS-CLS-002); what could not be sampled is not
-assessed. Reports show masked examples only.
+tables, of the events of CloudWatch Logs groups and of the bucket prefixes holding exports
+and Athena query results (examples/iam/dsscan-sampling.json grants that) to find unmasked
+resident IDs, cards, mobile numbers and e-mails (DS-TST-002, DS-CLS-002, DS-PII-001); what
+could not be sampled is not assessed. Reports show masked examples only.
 
 \b
 Examples:
