@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_support import REGION, bucket, fake_env
+from aws_support import ACCOUNT, REGION, bucket, fake_env
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -261,11 +261,15 @@ def test_sweep_samples_logs_and_export_prefixes(aws):
                                   ("exports/", "prefix_pattern", None, "sampled")]
     assert by(inv, "reports")["exports"] == []
     assert by(inv, "/app/health")["content"]["status"] == "sampled"
+    # The workgroup writing outside the swept buckets: a gap, never silence.
+    [gap] = inv.gaps
+    assert gap["scope"] == f"query results of Athena workgroup elsewhere of {ACCOUNT}/{REGION}"
+    assert (gap["account"], gap["region"], gap["service"]) == (None, None, "s3")
     found, gaps = pii(inv)
     assert found == {("/app/payments", "log", "sensitive"),
                      ("analytics", "export:results/", "important"),
                      ("analytics", "export:exports/", "important")}
-    assert gaps == set()
+    assert {why for _, why in gaps} == {gap["reason"]}
     text = json.dumps(inv.to_document())
     assert not any(v in text for v in corpus.raw)
 

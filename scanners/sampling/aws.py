@@ -65,8 +65,9 @@ class SampleOptions:
         return LogLimits(events=self.log_events, bytes=self.log_bytes, hours=self.log_hours)
 
 
-# Where Athena workgroups write query results: bucket name -> [(workgroup, prefix)].
-AthenaOutputs = dict[str, list[tuple[str, str]]]
+# Where Athena workgroups write query results: bucket name -> [(workgroup, prefix, account,
+# region)] (the workgroup's account and region).
+AthenaOutputs = dict[str, list[tuple[str, str, str, str]]]
 
 
 def athena_tasks(scanned: Iterable[tuple[str, str]], sessions: Mapping[str, Any],
@@ -99,9 +100,23 @@ def athena_tasks(scanned: Iterable[tuple[str, str]], sessions: Mapping[str, Any]
                 return
             with lock:
                 for wg, bucket, prefix in outs:
-                    found.setdefault(bucket, []).append((wg, prefix))
+                    found.setdefault(bucket, []).append((wg, prefix, account, region))
         tasks.append(run)
     return tasks
+
+
+def unswept_outputs(assets: Iterable[Asset], found: AthenaOutputs,
+                    gap: Callable[..., None]) -> None:
+    """A workgroup writing into a bucket the sweep did not read (another account, a region
+    left out): its results were not sampled — a gap (service s3, any account), never
+    silence."""
+    swept = {a.get("name") for a in assets if a.get("type") == "AWS::S3::Bucket"}
+    for bucket in sorted(set(found) - swept):
+        for wg, _prefix, account, region in sorted(found[bucket]):
+            gap("query results of Athena workgroup {workgroup} of {where}",
+                "its output bucket was not read by this sweep (another account, or a region "
+                "left out): not sampled", account=None, region=None, service="s3",
+                workgroup=wg, where=f"{account}/{region}")
 
 
 def sampling_tasks(assets: Iterable[Asset], sessions: Mapping[str, Any],
@@ -118,7 +133,8 @@ def sampling_tasks(assets: Iterable[Asset], sessions: Mapping[str, Any],
             continue
         if a["kind"] == "object_store" and a.get("type") == "AWS::S3::Bucket":
             tasks.append(_bucket_task(a, session, opts, config,
-                                      (athena or {}).get(a.get("name") or "", [])))
+                                      [(wg, prefix) for wg, prefix, *_ in
+                                       (athena or {}).get(a.get("name") or "", [])]))
         elif a["kind"] == "table" and a.get("type") == "AWS::DynamoDB::Table":
             tasks.append(_table_task(a, session, opts, config))
         elif a["kind"] == "log_sink" and a.get("type") == "AWS::Logs::LogGroup":
