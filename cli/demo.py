@@ -49,12 +49,15 @@ def command(saved: bool, **kwargs: Any) -> int:
 
     The scan samples the buckets' and tables' content too (as --sample-data does): a
     general-tagged archive full of resident ID numbers, an undesensitized extract in the
-    test account.
+    test account; and the last week of application log groups and the buckets' export
+    prefixes (DS-PII-001): a payments log with resident ID numbers in clear.
 
     moto runs inside this process with fake credentials: nothing reaches AWS. moto 5.2 does
     not implement AWS Backup recovery points, selections, restore testing or vault access
     policies; the demo reports them as not assessed, as dsscan does for any API it cannot
-    read. Needs moto: pip install 'dsscan[demo]'.
+    read; nor Athena workgroups to current botocore (its rest-json protocol): their output
+    locations are not assessed too (export-like prefixes are still sampled by name). Needs
+    moto: pip install 'dsscan[demo]'.
 
     \b
     Examples:

@@ -37,12 +37,46 @@ def explain_text(asset: dict[str, Any]) -> str:
             rows.append((label, _name(ctx[key])))
     if asset.get("desensitization"):
         rows.append(("desensitized", _short(asset["desensitization"])))
+    rows += _sampled(asset)
     head = f"{asset.get('name') or asset.get('id')} ({asset.get('kind')}"
     head += f", {asset['type']})" if asset.get("type") else ")"
     width = max(len(k) for k, _ in rows)
     lines = [head, *(f"  {k:<{width}}  {v}" for k, v in rows),
              "", "('--json' prints every field the policies see.)"]
     return "\n".join(lines) + "\n"
+
+
+def _content(content: Any) -> str:
+    """"sampled, 508 unmasked (bank_card, prc_resident_id)" / "error: <reason>"."""
+    if not isinstance(content, dict):
+        return "not sampled"
+    status = content.get("status")
+    if status != "sampled":
+        why = content.get("reason")
+        return f"{status}: {why}" if why else str(status)
+    dets = [d for d in content.get("detections") or [] if isinstance(d, dict)]
+    hits = [d for d in dets if isinstance(d.get("unmasked"), int) and d["unmasked"] > 0]
+    if not hits:
+        return "sampled, no identifier in clear"
+    names = ", ".join(sorted({str(d.get("detector")) for d in hits}))
+    return f"sampled, {sum(d['unmasked'] for d in hits)} unmasked ({names})"
+
+
+def _sampled(asset: dict[str, Any]) -> list[tuple[str, str]]:
+    """The content sampled, and (DS-PII-001) each export prefix's."""
+    rows = []
+    if asset.get("content") is not None:
+        rows.append(("content", _content(asset["content"])))
+    exports = asset.get("exports", [])
+    if exports is None:
+        rows.append(("export prefixes", "could not be listed"))
+    for e in exports or []:
+        if isinstance(e, dict):
+            origin = f"Athena workgroup {e['workgroup']}" if e.get("workgroup") else \
+                "export prefix"
+            rows.append(("export prefix", f"{e.get('prefix')} ({origin}): "
+                                          f"{_content(e.get('content'))}"))
+    return rows
 
 
 def _judged(judgement: Any, key: str) -> str:

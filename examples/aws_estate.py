@@ -145,6 +145,7 @@ from dsscan.examples.aws_estate_resources import (
     _logging,
     _network,
     _principals,
+    _pii,
     _stores,
     _vaults,
 )
@@ -174,6 +175,7 @@ def provision(session: boto3.Session | None = None, role_name: str = ROLE_NAME) 
     _stores(est)
     _vaults(est)
     _logging(est)  # operation logs (Art. 43)
+    _pii(est)  # identifiers in clear in logs and exports (Art. 45)
     _key_duties(est)
     _principals(est)  # IAM principals (DS-IAM-001)
     retention(est)  # DS-RET-001/002 (examples/aws_estate_retention.py)

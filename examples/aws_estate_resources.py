@@ -586,3 +586,37 @@ def _principals(est: _Estate) -> None:
                         **({"PermissionsBoundary": bound} if bound else {}))
         iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         est.made(P, R1, "iam_role")
+# --- identifiers in clear outside governed stores (DS-PII-001) -------------------------------
+
+def _pii_events(masked: bool) -> list[dict[str, Any]]:
+    import time as _time
+
+    now = int(_time.time() * 1000)
+    events = []
+    for i in range(40):
+        rid = _resident_id(f"440305{1980 + i % 20:04d}{(i % 12) + 1:02d}{(i % 27) + 1:02d}"
+                           f"{300 + i:03d}")
+        shown = f"{rid[:6]}********{rid[-4:]}" if masked else rid
+        events.append({"timestamp": now - 60_000 + i,
+                       "message": f"INFO payment accepted payer id_no={shown} amount={i}.00"})
+    return events
+
+
+def _pii(est: _Estate) -> None:
+    """The twins of examples/bank_estate_pii.py: /app/payments-api logs resident ID numbers
+    in clear, /app/payments-gateway masked ones; kyc-archive holds an exports/ prefix with
+    IDs in clear, loan-documents an exports/ prefix with masked ones. (moto cannot serve
+    Athena workgroups to current botocore: the demo reports them not assessed.)"""
+    logs = est.client(P, "logs")
+    for name, masked in (("/app/payments-api", False), ("/app/payments-gateway", True)):
+        logs.create_log_group(logGroupName=name)
+        logs.put_retention_policy(logGroupName=name, retentionInDays=30)
+        logs.create_log_stream(logGroupName=name, logStreamName="app-1")
+        logs.put_log_events(logGroupName=name, logStreamName="app-1",
+                            logEvents=_pii_events(masked))
+        est.made(P, R1, "log_group")
+    s3 = est.client(P, "s3")
+    s3.put_object(Bucket="kyc-archive", Key="exports/kyc-2026-11.csv", Body=_kyc_csv())
+    masked = "\n".join(f"C{i},110101********{1000 + i}" for i in range(20))
+    s3.put_object(Bucket="loan-documents", Key="exports/loans.csv",
+                  Body=("customer_id,id_number\n" + masked + "\n").encode())

@@ -16,6 +16,7 @@ from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
 from bank_estate_retention import add_sources, retention
+from bank_estate_pii import add_exports, pii_log_groups
 from bank_estate_stores import production_stores, stores_in_test
 from bank_estate_testcopies import add_copy_paths, test_copies
 from bank_estate_transport import add_transport
@@ -31,6 +32,8 @@ add_logging(A)
 A += test_copies()  # DS-TST-004 (examples/bank_estate_testcopies.py)
 add_copy_paths(A)
 A += principals()  # DS-IAM-001 (examples/bank_estate_iam.py)
+A += pii_log_groups()  # DS-PII-001 (examples/bank_estate_pii.py)
+add_exports(A)
 
 doc = {
     "format": "dsscan-inventory/1",

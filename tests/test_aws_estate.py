@@ -97,7 +97,7 @@ def test_summary_counts_what_each_account_holds(estate: Estate) -> None:
     assert acc[P]["resources"][R1]["vpc"] == 4
     # bank-audit-logs: operation logs; loan-archive, statement-archive: retention (DS-RET-001)
     assert acc[P]["resources"][R1]["s3_bucket"] == 8
-    assert acc[P]["resources"][R1]["log_group"] == 3
+    assert acc[P]["resources"][R1]["log_group"] == 5  # and two application logs (DS-PII-001)
     assert acc[P]["resources"][R1]["cloudtrail_trail"] == 1
     assert acc[P]["resources"][R2] == {"kms_key": 1, "rds_snapshot": 1}
     assert acc[T]["resources"][R1]["rds_instance"] == 2

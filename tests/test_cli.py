@@ -92,6 +92,9 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
             ("DS-LOG-001", "test-customer-db")} <= found
     assert not {a for p, a in found if p.startswith("DS-LOG-")} & {
         "loan-documents", "card-transactions", "customer-profile"}
+    # Identifiers in clear in a log and an export prefix (DS-PII-001); the masked twins pass.
+    assert {("DS-PII-001", "/app/payments-api"), ("DS-PII-001", "kyc-archive")} <= found
+    assert not {("DS-PII-001", "/app/payments-gateway"), ("DS-PII-001", "loan-documents")} & found
     assert not _long_digit_runs(report + r.stdout)
 
 
@@ -103,6 +106,7 @@ def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
         assert fam in r.stdout
     assert "Not assessed" in r.stdout and "legacy-reports" in r.stdout
     assert "DS-LOG-001" in r.stdout and "DS-LOG-002" in r.stdout
+    assert "DS-PII-001" in r.stdout and "/app/payments-api" in r.stdout
     assert "\x1b[" not in r.stdout  # no colour when not on a terminal
     assert "Traceback" not in r.stderr
 
@@ -341,7 +345,7 @@ def test_inventory_schema_validate_classify_explain(tmp_path):
     schema = json.loads(dsscan("inventory", "schema").stdout)
     assert schema["$id"].endswith("inventory-v1.json")
     v = dsscan("inventory", "validate", ESTATE)
-    assert v.returncode == 0 and "valid (61 assets" in v.stdout
+    assert v.returncode == 0 and "valid (64 assets" in v.stdout
     out = tmp_path / "classified.json"
     c = dsscan("inventory", "classify", ESTATE, "--catalogue", CATALOGUE, "-o", out)
     assert c.returncode == 0

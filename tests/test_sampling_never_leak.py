@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import boto3
@@ -134,19 +135,48 @@ def test_scan_aws_sample_data_leaks_no_sampled_value(moto_server, tmp_path):
             "pk": {"S": r["customer_no"]}, "id_number": {"N": r["id_number_num"]},
             "mobile": {"S": r["mobile"]}, "email": {"S": r["email"]}})
 
+    # DS-PII-001: log events with identifiers in clear, in groups one of which is named
+    # after a customer, and an export prefix (objects named after customers too).
+    logs = boto3.client("logs", region_name=REGION)
+    now = int(time.time() * 1000)
+    for group in ("/app/payments", f"/app/kyc/{rows[1]['id_number']}"):
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName=rows[2]["mobile"])
+        logs.put_log_events(logGroupName=group, logStreamName=rows[2]["mobile"], logEvents=[
+            {"timestamp": now - 1000 + i,
+             "message": f"paid id_no={r['id_number']} card {r['card_no']} {r['email']}"}
+            for i, r in enumerate(rows)])
+    s3 = bucket("analytics", tags={"environment": "production"})
+    s3.put_object(Bucket="analytics", Key=f"exports/{rows[3]['card_no']}.csv",
+                  Body=csv_text(rows).encode())
+    # An export prefix named after a customer: in the finding's key, message and evidence.
+    s3.put_object(Bucket="analytics", Key=f"export-{rows[4]['id_number']}/part-0.csv",
+                  Body=csv_text(rows).encode())
+
     assert leaks({"input": csv_text(rows)}, corpus.raw)  # the search can fail
 
     env = {**FAKE_ENV, "AWS_ENDPOINT_URL": moto_server}
-    base = ["--regions", REGION, "--services", "s3,dynamodb", "--sample-data"]
+    base = ["--regions", REGION, "--services", "s3,dynamodb,logs", "--sample-data"]
     args, reports = report_args(tmp_path, "aws")
+    for fmt in ("html", "markdown"):  # and the history store, with the trend reports
+        reports.append(tmp_path / f"aws.{fmt}")
+        args += ["-f", fmt, "-o", str(reports[-1])]
+    store = tmp_path / "history.db"
     calls, inv = tmp_path / "calls.jsonl", tmp_path / "aws-inventory.json"
-    scanned = run("scan", "aws", *base, "--call-log", calls, *args, env=env)
+    scanned = run("scan", "aws", *base, "--call-log", calls, "--store", store, *args, env=env)
     assert scanned.returncode == 1, scanned.stderr
     on_stdout = run("scan", "aws", *base, env=env)
     written = run("inventory", "aws", *base, "-o", inv, env=env)
-    assert written.returncode == 0, written.stderr
+    # Exit 3: the only gap is Athena, which moto's server cannot serve to this botocore
+    # (rest-json; tests/test_pii_sampling.py reads workgroups from a Stubber).
+    assert written.returncode == 3, written.stderr
+    assert {g["service"] for g in json.loads(inv.read_text())["gaps"]} == {"athena"}
 
     texts = {p.name: p.read_text() for p in [*reports, calls, inv]}
+    # The store's every byte (SQLite pages, whatever the encoding of a row).
+    for f in sorted(tmp_path.glob("history.db*")):  # its -wal / -shm files too, if any
+        texts[f.name] = f.read_bytes().decode("latin-1")
+    assert "history.db" in texts
     for name, r in (("scan", scanned), ("stdout", on_stdout), ("inventory", written)):
         texts[f"{name} stdout"] = r.stdout
         texts[f"{name} stderr"] = r.stderr
@@ -155,3 +185,8 @@ def test_scan_aws_sample_data_leaks_no_sampled_value(moto_server, tmp_path):
              for f in json.loads((tmp_path / "aws.json").read_text())["findings"]}
     assert {("DS-TST-002", "uat-exports"), ("DS-TST-002", "uat-customers"),
             ("DS-CLS-002", "kyc-archive")} <= found
+    pii = {name for pid, name in found if pid == "DS-PII-001"}
+    assert "/app/payments" in pii and "analytics" in pii and len(pii) == 3
+    keys = [f for f in json.loads((tmp_path / "aws.json").read_text())["findings"]
+            if f["policy_id"] == "DS-PII-001" and f["asset_name"] == "analytics"]
+    assert len(keys) == 2  # exports/ and the prefix named after a customer

@@ -32,10 +32,13 @@ class Place:
     column: str  # column / key path / attribute ("" for a text object)
     unmasked: int
     examples: tuple[str, ...]  # masked
+    log: bool = False  # a log group's sampled events (DS-PII-001): no object, no column
 
     @property
     def where(self) -> str:
         """"object exports/c.csv, column id_number" / "column public.customers.id"."""
+        if self.log:
+            return "log events"
         parts = [f"object {self.object}" if self.object else "",
                  f"column {self.column}" if self.column else ""]
         return ", ".join(p for p in parts if p) or "(location not recorded)"
@@ -81,7 +84,8 @@ def places(f: Finding) -> tuple[Place, ...]:
         out.append(Place(detector=clean(str(d.get("detector") or "")), object=clean(obj),
                          column=clean(col), unmasked=_int(d.get("unmasked")),
                          examples=tuple(clean(str(e)) for e in examples
-                                        if isinstance(e, str | int))[:MAX_EXAMPLES]))
+                                        if isinstance(e, str | int))[:MAX_EXAMPLES],
+                         log=f.asset_kind == "log_sink"))
     return tuple(out)
 
 

@@ -40,7 +40,10 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             external_id: str | None = None, services: tuple[str, ...] = (),
             max_workers: int = 16, max_attempts: int = 8, timeout: float = 60.0,
             call_log: str | None = None, sample_data: bool = False, sample_objects: int = 20,
-            sample_bytes: int = 64 * 1024, sample_items: int = 1000) -> Any:
+            sample_bytes: int = 64 * 1024, sample_items: int = 1000,
+            sample_log_events: int = 1000, sample_log_bytes: int = 1024 * 1024,
+            sample_log_groups: int = 200, sample_log_hours: int = 168,
+            sample_export_prefixes: tuple[str, ...] = ()) -> Any:
     from dsscan.scanners.aws.clients import CallLog
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
@@ -49,6 +52,9 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
         from dsscan.scanners.sampling.aws import SampleOptions
 
         sample = SampleOptions(objects=sample_objects, bytes=sample_bytes, items=sample_items)
+        # DS-PII-001: log groups, and the bucket prefixes sampled as exports.
+        sample = _with_log_options(sample, sample_log_events, sample_log_bytes,
+                                   sample_log_groups, sample_log_hours, sample_export_prefixes)
     log = CallLog(detailed=call_log is not None)
     try:
         return sweep(SweepOptions(
@@ -59,6 +65,17 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
     finally:
         if call_log is not None:
             log.write_jsonl(call_log)
+
+
+def _with_log_options(sample: Any, events: int, size: int, groups: int, hours: int,
+                      prefixes: tuple[str, ...]) -> Any:
+    import dataclasses
+
+    extra: dict[str, Any] = {"log_events": events, "log_bytes": size, "log_groups": groups,
+                             "log_hours": hours}
+    if prefixes:
+        extra["export_prefixes"] = tuple(_split(prefixes))
+    return dataclasses.replace(sample, **extra)
 
 
 def _params() -> list[Any]:
@@ -103,9 +120,11 @@ def _params() -> list[Any]:
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),
         click.Option(["--sample-data"], is_flag=True,
-                     help="Also read a bounded sample of the DATA in S3 buckets and DynamoDB "
-                          "tables and look for unmasked personal data (s3:GetObject, "
-                          "dynamodb:Scan: needs examples/iam/dsscan-sampling.json). "
+                     help="Also read a bounded sample of the DATA in S3 buckets (and their "
+                          "export and Athena query-result prefixes), DynamoDB tables and "
+                          "CloudWatch Logs groups and look for unmasked personal data "
+                          "(s3:GetObject, dynamodb:Scan, logs:FilterLogEvents: needs "
+                          "examples/iam/dsscan-sampling.json). "
                           "Nothing sampled is ever written out in clear. See "
                           "docs/sampling.md."),
         click.Option(["--sample-objects"], type=click.IntRange(1, 10000), default=20,
@@ -120,6 +139,25 @@ def _params() -> list[Any]:
                      show_default=True, metavar="N",
                      help="With --sample-data: items scanned per DynamoDB table (the first "
                           "page of each of 3 parallel-scan segments)."),
+        click.Option(["--sample-log-events"], type=click.IntRange(1, 100000), default=1000,
+                     show_default=True, metavar="N",
+                     help="With --sample-data: log events read per CloudWatch Logs group "
+                          "(logs:FilterLogEvents, the last --sample-log-hours)."),
+        click.Option(["--sample-log-bytes"], type=click.IntRange(1024, 64 * 1024 * 1024),
+                     default=1024 * 1024, show_default=True, metavar="BYTES",
+                     help="With --sample-data: message bytes read per log group."),
+        click.Option(["--sample-log-groups"], type=click.IntRange(1, 100000), default=200,
+                     show_default=True, metavar="N",
+                     help="With --sample-data: log groups sampled per run; the others are "
+                          "not assessed (DS-PII-001)."),
+        click.Option(["--sample-log-hours"], type=click.IntRange(1, 24 * 366), default=168,
+                     show_default=True, metavar="HOURS",
+                     help="With --sample-data: how far back log events are read."),
+        click.Option(["--sample-export-prefixes"], multiple=True, metavar="GLOBS",
+                     help="With --sample-data: top-level bucket prefixes sampled as exports "
+                          "and query results, besides Athena workgroups' output locations "
+                          "(default: export*/ athena*/ query-results/ query_results/ "
+                          "AWSDynamoDB/ unload*/ dump*/ extract*/)."),
     ]
 
 
@@ -133,9 +171,10 @@ the scan incomplete (exit 3) -- never a pass. The read-only IAM policy it needs 
 examples/iam/dsscan-readonly.json.
 
 With --sample-data it also reads a bounded sample of the data in S3 buckets and DynamoDB
-tables (examples/iam/dsscan-sampling.json grants that) to find unmasked resident IDs, cards,
-mobile numbers and e-mails (DS-TST-002, DS-CLS-002); what could not be sampled is not
-assessed. Reports show masked examples only.
+tables, of the events of CloudWatch Logs groups and of the bucket prefixes holding exports
+and Athena query results (examples/iam/dsscan-sampling.json grants that) to find unmasked
+resident IDs, cards, mobile numbers and e-mails (DS-TST-002, DS-CLS-002, DS-PII-001); what
+could not be sampled is not assessed. Reports show masked examples only.
 
 \b
 Examples:

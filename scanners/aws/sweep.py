@@ -255,8 +255,19 @@ def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
     progress = opts.progress
     offset = (lambda d, t: progress(swept.done + d, swept.total + t)) if progress else \
         _reporter("sampling data", sink)
+    # DS-PII-001: where the Athena workgroups write query results, before the buckets are
+    # sampled (each bucket's task samples those prefixes too).
+    from dsscan.scanners.sampling.aws import AthenaOutputs, athena_tasks, unswept_outputs
+
+    athena: AthenaOutputs = {}
+    finder = _Runner(opts.max_workers, offset)
+    buckets = any(a.get("type") == "AWS::S3::Bucket" for a in sink.assets)
+    for task in athena_tasks(sink.scanned if buckets else (), sessions, athena, sink.gap):
+        finder.submit(task)
+    finder.run()
+    unswept_outputs(sink.assets, athena, sink.gap)
     sampler = _Runner(opts.max_workers, offset)
-    for task in sampling_tasks(sink.assets, sessions, opts.sample):
+    for task in sampling_tasks(sink.assets, sessions, opts.sample, athena=athena):
         sampler.submit(task)
     sampler.run()
 

@@ -17,12 +17,17 @@ from dsscan.scanners.aws.operations import Calls, iam_action, operations
 from dsscan.scanners.sampling import Asset, new_scanner
 from dsscan.scanners.sampling.blobs import Limits
 from dsscan.scanners.sampling.dynamodb import sample_table
+from dsscan.scanners.sampling.exports import DEFAULT_EXPORT_PREFIXES, athena_outputs, sample_exports
+from dsscan.scanners.sampling.logs import LogLimits, capped, sample_log_group
 from dsscan.scanners.sampling.s3 import BucketLimits, sample_bucket
 
 # What sampling calls: data reads, declared as the sweep's collectors declare theirs
 # (dsscan.scanners.aws.operations); examples/iam/dsscan-sampling.json is generated from it.
 SAMPLING_CALLS = (Calls("s3", ("ListObjectsV2", "GetObject"), iam={"ListObjectsV2": "ListBucket"}),
-                  Calls("dynamodb", ("Scan",)))
+                  Calls("dynamodb", ("Scan",)),
+                  # DS-PII-001: log events, and where Athena writes query results (exports.py).
+                  Calls("logs", ("FilterLogEvents",)),
+                  Calls("athena", ("ListWorkGroups", "GetWorkGroup")))
 SAMPLING_OPERATIONS = operations(SAMPLING_CALLS)
 # Not an operation dsscan calls: what S3 and DynamoDB ask of the caller to read data
 # encrypted with a customer-managed KMS key (granted only through those services).
@@ -44,34 +49,123 @@ class SampleOptions:
     bytes: int = 64 * 1024  # first bytes per object (plus a few ranges; docs/sampling.md)
     items: int = 1000  # items per DynamoDB table
     rows: int = 1000  # rows/records per object
+    # CloudWatch Logs (DS-PII-001; docs/sampling.md): per group and groups per run.
+    log_events: int = 1000
+    log_bytes: int = 1024 * 1024
+    log_hours: int = 168
+    log_groups: int = 200
+    # Top-level bucket prefixes sampled as exports (besides Athena output locations).
+    export_prefixes: tuple[str, ...] = DEFAULT_EXPORT_PREFIXES
 
     def bucket_limits(self) -> BucketLimits:
         return BucketLimits(objects=self.objects,
                             blob=Limits(head_bytes=self.bytes, rows=self.rows))
 
+    def log_limits(self) -> LogLimits:
+        return LogLimits(events=self.log_events, bytes=self.log_bytes, hours=self.log_hours)
+
+
+# Where Athena workgroups write query results: bucket name -> [(workgroup, prefix, account,
+# region)] (the workgroup's account and region).
+AthenaOutputs = dict[str, list[tuple[str, str, str, str]]]
+
+
+def athena_tasks(scanned: Iterable[tuple[str, str]], sessions: Mapping[str, Any],
+                 found: AthenaOutputs, gap: Callable[..., None]) -> list[Callable[[], None]]:
+    """One task per (account, region) read: its Athena workgroups' output locations, added
+    to ``found``; a failure is a gap of that account and region (``gap(template, why,
+    account=, region=, collector=)``, the sweep's Sink.gap): any bucket may hold its output."""
+    import threading
+
+    lock = threading.Lock()
+    tasks: list[Callable[[], None]] = []
+    for account, region in sorted(set(scanned)):
+        session = sessions.get(account)
+        if session is None:
+            continue
+
+        def run(session: Any = session, account: str = account, region: str = region) -> None:
+            from dsscan.scanners.aws.failures import READ_ERRORS, ReadFailure
+
+            try:
+                outs = athena_outputs(session.client("athena", region))
+            except ReadFailure as e:
+                gap("{collector} in {account}/{region}", e, account=account, region=region,
+                    collector="athena output locations")
+                return
+            except READ_ERRORS as e:
+                gap("{collector} in {account}/{region}",
+                    ReadFailure("athena", "GetWorkGroup", e), account=account, region=region,
+                    collector="athena output locations")
+                return
+            with lock:
+                for wg, bucket, prefix in outs:
+                    found.setdefault(bucket, []).append((wg, prefix, account, region))
+        tasks.append(run)
+    return tasks
+
+
+def unswept_outputs(assets: Iterable[Asset], found: AthenaOutputs,
+                    gap: Callable[..., None]) -> None:
+    """A workgroup writing into a bucket the sweep did not read (another account, a region
+    left out): its results were not sampled — a gap (service s3, any account), never
+    silence."""
+    swept = {a.get("name") for a in assets if a.get("type") == "AWS::S3::Bucket"}
+    for bucket in sorted(set(found) - swept):
+        for wg, _prefix, account, region in sorted(found[bucket]):
+            gap("query results of Athena workgroup {workgroup} of {where}",
+                "its output bucket was not read by this sweep (another account, or a region "
+                "left out): not sampled", account=None, region=None, service="s3",
+                workgroup=wg, where=f"{account}/{region}")
+
 
 def sampling_tasks(assets: Iterable[Asset], sessions: Mapping[str, Any],
-                   opts: SampleOptions, config: Any = None) -> list[Callable[[], None]]:
-    """One task per bucket and table: each samples its asset and sets its ``content``.
-    ``sessions``: the sweep's AccountSession of each account id."""
+                   opts: SampleOptions, config: Any = None,
+                   athena: AthenaOutputs | None = None) -> list[Callable[[], None]]:
+    """One task per bucket, table and log group: each samples its asset and sets its
+    ``content`` (a bucket also its ``exports``). ``sessions``: the sweep's AccountSession of
+    each account id; ``athena``: what :func:`athena_tasks` found."""
     tasks: list[Callable[[], None]] = []
+    groups: list[Asset] = []
     for a in assets:
         session = sessions.get(a.get("account") or "")
         if session is None or not a.get("region"):
             continue
         if a["kind"] == "object_store" and a.get("type") == "AWS::S3::Bucket":
-            tasks.append(_bucket_task(a, session, opts, config))
+            tasks.append(_bucket_task(a, session, opts, config,
+                                      [(wg, prefix) for wg, prefix, *_ in
+                                       (athena or {}).get(a.get("name") or "", [])]))
         elif a["kind"] == "table" and a.get("type") == "AWS::DynamoDB::Table":
             tasks.append(_table_task(a, session, opts, config))
+        elif a["kind"] == "log_sink" and a.get("type") == "AWS::Logs::LogGroup":
+            groups.append(a)
+    # The run's cap on log groups, in a stable order; those beyond it are gaps, never passes.
+    groups.sort(key=lambda g: (g.get("account") or "", g["region"], g.get("name") or ""))
+    for g in groups[opts.log_groups:]:
+        capped(opts.log_groups).apply(g)
+    for g in groups[:opts.log_groups]:
+        tasks.append(_log_task(g, sessions[g.get("account") or ""], opts, config))
     return tasks
 
 
-def _bucket_task(a: Asset, session: Any, opts: SampleOptions,
-                 config: Any) -> Callable[[], None]:
+def _bucket_task(a: Asset, session: Any, opts: SampleOptions, config: Any,
+                 athena: list[tuple[str, str]] | None = None) -> Callable[[], None]:
     def run() -> None:
         client = session.client("s3", a["region"])
         # One scanner per task: the worker threads share nothing but the clients.
         sample_bucket(client, a["name"], opts.bucket_limits(), new_scanner(config)).apply(a)
+        # Then its export and query-result prefixes (DS-PII-001), in the same task: one
+        # writer per asset.
+        sample_exports(client, a, athena or [], opts.export_prefixes, opts.bucket_limits(),
+                       new_scanner(config))
+    return run
+
+
+def _log_task(a: Asset, session: Any, opts: SampleOptions,
+              config: Any) -> Callable[[], None]:
+    def run() -> None:
+        client = session.client("logs", a["region"])
+        sample_log_group(client, a["name"], opts.log_limits(), new_scanner(config)).apply(a)
     return run
 
 

@@ -119,10 +119,15 @@ def _candidates(listing: list[dict[str, Any]], limit: int) -> tuple[list[dict[st
     return keep[:limit], skipped
 
 
-def sample_bucket(client: Any, bucket: str, limits: BucketLimits, scanner: Any) -> Outcome:
-    """Sample one bucket through ``client`` (an S3 client in the bucket's region)."""
+def sample_bucket(client: Any, bucket: str, limits: BucketLimits, scanner: Any,
+                  prefix: str = "") -> Outcome:
+    """Sample one bucket through ``client`` (an S3 client in the bucket's region); with
+    ``prefix``, only the objects under it (an export or Athena output prefix: exports.py)."""
+    listing_params: dict[str, Any] = {"Bucket": bucket, "MaxKeys": limits.list_keys}
+    if prefix:
+        listing_params["Prefix"] = prefix
     try:
-        page = client.list_objects_v2(Bucket=bucket, MaxKeys=limits.list_keys)
+        page = client.list_objects_v2(**listing_params)
     except READ_ERRORS as e:
         return error_outcome(reason(e, "s3", "ListBucket"))
     listing = page.get("Contents") or []
