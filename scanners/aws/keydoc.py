@@ -70,7 +70,8 @@ from dsscan.scanners.aws.policydoc import (
     statements,
 )
 
-__all__ = ["NotAPolicy", "account_of", "grant_decrypters", "policy_decrypters"]
+__all__ = ["NotAPolicy", "account_of", "grant_decrypters", "policy_decrypters",
+           "policy_principals"]
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
@@ -121,12 +122,13 @@ def _matches(action: str, patterns: Any) -> bool:
                for p in _values(patterns))
 
 
-def _allows_decrypt(s: dict[str, Any]) -> bool:
-    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of the decrypt paths."""
+def _allows(s: dict[str, Any], actions: tuple[str, ...] = DECRYPT_PATHS) -> bool:
+    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of ``actions`` (lowercased;
+    the decrypt paths by default)."""
     if "Action" in s:
-        return any(_matches(a, s["Action"]) for a in DECRYPT_PATHS)
+        return any(_matches(a, s["Action"]) for a in actions)
     if "NotAction" in s:
-        return any(not _matches(a, s["NotAction"]) for a in DECRYPT_PATHS)
+        return any(not _matches(a, s["NotAction"]) for a in actions)
     raise NotAPolicy("a statement has neither Action nor NotAction")
 
 
@@ -173,44 +175,56 @@ def _condition_orgs(s: dict[str, Any]) -> list[str]:
     return sorted(set(out))
 
 
-def _narrowing_keys(s: dict[str, Any]) -> list[str]:
+def _narrowing_keys(s: dict[str, Any], service: str = "kms") -> list[str]:
     """[KMS-UNPLACED] The condition keys that narrow a wildcard statement without naming an
     account or organisation (network, user id, an ARN of no account), as AWS spells them."""
     names = {str(key).lower(): str(key) for body in (s.get("Condition") or {}).values()
              if isinstance(body, dict) for key in body}
-    found = {k for _op, k, _v in _confining(s, _NARROWING)}
+    narrowing = _NARROWING if service == "kms" else \
+        CONFINING_KEYS | SERVICE_KEYS.get(service, frozenset())
+    found = {k for _op, k, _v in _confining(s, narrowing)}
     return sorted(names[k] for k in found)
 
 
 def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
     """Principals a key policy (a parsed document) lets decrypt; :class:`NotAPolicy` when it
     is not one. ``None`` (no document) is AWS's default policy: the key's own account."""
+    return policy_principals(policy, DECRYPT_PATHS, "kms", "key policy")
+
+
+def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
+                      via: str) -> list[dict[str, Any]]:
+    """Principals a resource policy (a parsed document) lets call one of ``actions``
+    (lowercased ``service:action`` names), by the rules of this module's docstring read for
+    that service's condition keys; each entry's ``via`` names the document (``via``). The
+    same reading for a key policy's decrypters and a store's readers (scanners/aws/readers.py).
+    ``None`` (no document): no one beyond the resource's own account."""
     if policy is None:
         return []
     out: list[dict[str, Any]] = []
     for s in statements(policy):
-        if _effect(s) != "allow" or not _allows_decrypt(s):
+        if _effect(s) != "allow" or not _allows(s, actions):
             continue
         sid = s.get("Sid")
         if "NotPrincipal" in s:  # everyone but the listed
-            out.append(_entry("*", None, "key policy", True, sid))
+            out.append(_entry("*", None, via, True, sid))
             continue
         if "Principal" not in s:
             raise NotAPolicy("an allowing statement names no Principal")
         principal = s["Principal"]
         if _wild_principal(principal):
-            if _public_reason(s, "kms") is not None:
-                out.append(_entry("*", None, "key policy", True, sid))
+            if _public_reason(s, service) is not None:
+                out.append(_entry("*", None, via, True, sid))
             elif accounts := _condition_accounts(s):  # within those accounts, whatever org
-                out.extend(_entry(f"* (account {a})", a, "key policy", False, sid)
+                out.extend(_entry(f"* (account {a})", a, via, False, sid)
                            for a in accounts)
             elif orgs := _condition_orgs(s):
-                out.extend(_entry(f"* (organization {o})", None, "key policy", False, sid, o)
+                out.extend(_entry(f"* (organization {o})", None, via, False, sid, o)
                            for o in orgs)
             else:  # [KMS-UNPLACED] narrowed, but any account's caller may meet it
-                keys = ", ".join(_narrowing_keys(s)) or "a condition"
+                keys = ", ".join(_narrowing_keys(s, service)) or "a condition"
                 out.append(_entry(f"callers of any account meeting {keys}", None,
-                                  "key policy", False, sid))
+                                  via, False, sid))
         if not isinstance(principal, dict):
             continue
         for kind in ("AWS", "Federated"):
@@ -218,7 +232,7 @@ def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
                 v = str(v)
                 if any(w in v for w in ("*", "?", "${")):
                     continue  # judged above as a wildcard
-                out.append(_entry(v, account_of(v), "key policy", False, sid))
+                out.append(_entry(v, account_of(v), via, False, sid))
     return out
 
 
