@@ -34,6 +34,7 @@ from dsscan.copies import (
 )
 from dsscan.gc_pause import gc_paused
 from dsscan.keyrel import attach_key_context
+from dsscan.sharerel import attach_share_context
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
     Range,
@@ -531,6 +532,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
         a["ctx"] = ctx
     # Keys: the stores each protects and who outside the institution may decrypt (DS-KMS-001).
     attach_key_context(assets, config, sources, gaps)
+    # Stores: who outside the institution or its legal entity may read them (DS-SHR-*).
+    attach_share_context(assets, config, sources, gaps)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],
