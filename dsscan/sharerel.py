@@ -140,8 +140,10 @@ class _Places:
                         unknown_entity.add(STORE_ENTITY)
                     elif self.entity_names - {mine}:
                         crossing.append(e)
-                elif not self.orgs:
+                elif not self.orgs:  # perhaps the institution's: perhaps another entity
                     unknown_out.add(UNKNOWN_ORGS)
+                    if self.entities_on:
+                        unknown_entity.add(UNKNOWN_ORGS)
                 else:
                     outside.append(e)
             elif acct is None:  # an account that cannot be told: outside
@@ -158,8 +160,10 @@ class _Places:
                     unknown_entity.add(READER_ENTITY)
                 elif theirs != mine:
                     crossing.append({**e, "entity": theirs})
-            elif not self.ours:
+            elif not self.ours:  # perhaps the institution's: perhaps another entity
                 unknown_out.add(UNKNOWN_ACCOUNTS)
+                if self.entities_on:
+                    unknown_entity.add(UNKNOWN_ACCOUNTS)
             else:
                 outside.append(e)
         return {
