@@ -12,7 +12,7 @@
 #   are not assessed.
 # custom:
 #   id: DS-SHR-001
-#   articles: [22, 30, 31, 32, 33, 53, 61]
+#   articles: [22, 30, 31, 32, 33, 34, 53, 61]
 #   remediation: |
 #     Remove the statements or snapshot shares that let accounts or organizations outside the
 #     institution read the data, or record the approved sharing / entrustment (the contract,
