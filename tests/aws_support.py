@@ -262,7 +262,12 @@ def full_estate() -> None:
     bk.create_backup_plan(BackupPlan={"BackupPlanName": "estate-daily", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": "estate-vault"}]})
 
-    boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    # The management account in an OU: the sweep reads it for legal_entities (DS-SHR-002).
+    root = org.list_roots()["Roots"][0]["Id"]
+    bank_ou = org.create_organizational_unit(ParentId=root, Name="Bank")["OrganizationalUnit"]
+    org.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=bank_ou["Id"])
     _logging_estate(rds, rs)
 
 

@@ -176,3 +176,44 @@ def test_regorus_and_opa_agree_on_the_live_estate(inventory):
     assert ours.deny and ours.assessed
     assert (ours.deny, ours.not_assessed, ours.assessed) == (
         oracle.deny, oracle.not_assessed, oracle.assessed)
+
+
+# ------------------------------------------------------------------ OUs -> legal entities
+
+def test_an_organization_sweep_reads_ous_and_legal_entities_follow(monkeypatch):
+    """The management account's bucket is read by an account under Insurance/Life; with
+    legal_entities naming the Insurance OU (by name) and the root-level Bank OU (by id), the
+    read crosses entities; a member whose OUs could not be read stays of unknown entity."""
+    fake_env(monkeypatch)
+    with mock_aws():
+        org = boto3.client("organizations", region_name=REGION)
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        insurance = org.create_organizational_unit(ParentId=root, Name="Insurance")[
+            "OrganizationalUnit"]["Id"]
+        life = org.create_organizational_unit(ParentId=insurance, Name="Life")[
+            "OrganizationalUnit"]["Id"]
+        created = org.create_account(AccountName="life", Email="l@example.com")
+        member = org.describe_create_account_status(
+            CreateAccountRequestId=created["CreateAccountStatus"]["Id"])[
+            "CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=life)
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="group-core",
+                         CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_tagging(Bucket="group-core", Tagging={"TagSet": [
+            {"Key": "dsscan:level", "Value": "core"}]})
+        s3.put_bucket_policy(Bucket="group-core", Policy=policy(grant(
+            {"AWS": member}, "s3:GetObject", "arn:aws-cn:s3:::group-core/*")))
+        inv = sweep(SweepOptions(regions=[REGION], services=["s3"], organization=True,
+                                 role_name="DsscanReadOnly"))
+    ous = {s["account"]: s.get("organizational_units") for s in inv.sources}
+    assert ous[member] == [{"id": life, "name": "Life"}, {"id": insurance, "name": "Insurance"}]
+    assert ous[ACCOUNT] == []  # the management account sits at the root
+    raw = {"legal_entities": {"Insurance": "Insurer"}, "accounts": {ACCOUNT: {"entity": "Bank"}}}
+    found, unassessed = findings(inv, raw)
+    assert found == {("DS-SHR-002", "group-core", "other_entity")}
+    # Without an entity for the member's OUs: not assessed, never passed.
+    found, unassessed = findings(inv, {"legal_entities": {"Retail": "Bank"},
+                                       "accounts": {ACCOUNT: {"entity": "Bank"}}})
+    assert found == set() and unassessed == {("DS-SHR-002", "group-core")}

@@ -71,7 +71,9 @@ COLLECTORS: dict[str, Callable[[Scope], None]] = {
 
 # The sweep's own calls: who the caller is, the organization's accounts, entering each.
 SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
-               Calls("organizations", ("ListAccounts",)))
+               Calls("organizations", ("ListAccounts",)),
+               # --organization: each account's OUs, mapped to legal entities (DS-SHR-002)
+               Calls("organizations", ("ListParents", "DescribeOrganizationalUnit")))
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",
@@ -189,8 +191,11 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
         ([f"{', '.join(left_out)} (left out by --services)"] if left_out else [])
         + [f"{', '.join(NOT_READ)} (not read by dsscan)"])
     scanned = []
+    ous = dict(sink.notes.get("organizational_units", []))
     for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
+        if acct_id in ous:  # DS-SHR-002: legal_entities maps them (dsscan/entities.py)
+            src["organizational_units"] = ous[acct_id]
         details = list(notes.get((acct_id, region), ()))
         skipped = sink.skipped.get((acct_id, region))
         if skipped:
@@ -443,6 +448,7 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
             # from is prose, never the gap's place).
             sink.gap("accounts of the organization (listed from {own})", e, account=None,
                      own=own)
+        _organizational_units(org, [a for a in accounts if a not in requested], sink)
     if not accounts:
         accounts = [Account(own)]
     seen: dict[str, Account] = {}
@@ -453,6 +459,37 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
         raise InputError("--role-name is needed to enter accounts other than the caller's "
                          f"({own}) with sts:AssumeRole")
     return list(seen.values())
+
+
+def _organizational_units(org: Any, accounts: list[Account], sink: Sink) -> None:
+    """The OUs of each account of the organization, nearest first (``ListParents`` up to the
+    root, ``DescribeOrganizationalUnit`` for each OU's name, once per OU), left in the sink's
+    notes for the account's sources: ``legal_entities`` maps them to a legal entity
+    (dsscan/entities.py). A failed read is a gap of that account, and its OUs stay unsaid (its
+    entity is then not known: DS-SHR-002 does not assess what needs it)."""
+    names: dict[str, str | None] = {}
+    for acct in accounts:
+        ous: list[dict[str, Any]] = []
+        child = acct.id
+        try:
+            for _ in range(6):  # AWS nests OUs five deep under the root
+                parents = call(org, "list_parents", ChildId=child)["Parents"]
+                if not parents or parents[0].get("Type") != "ORGANIZATIONAL_UNIT":
+                    break
+                ou = parents[0]["Id"]
+                if ou not in names:
+                    got = call(org, "describe_organizational_unit", OrganizationalUnitId=ou)
+                    names[ou] = got["OrganizationalUnit"].get("Name")
+                ous.append({"id": ou, "name": names[ou]})
+                child = ou
+        except ReadFailure as e:
+            sink.gap("the organizational units of account {account}", e, account=acct.id)
+            continue
+        except (KeyError, TypeError, IndexError):
+            sink.gap("the organizational units of account {account}",
+                     "the answer was malformed", account=acct.id, service="organizations")
+            continue
+        sink.note("organizational_units", (acct.id, ous))
 
 
 def _account_session(acct: Account, own: str, caller: AccountSession, opts: SweepOptions,
