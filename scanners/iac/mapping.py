@@ -78,6 +78,7 @@ CONFIG_TYPES = frozenset({
     "aws_flow_log",
     "aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection",
     *TRANSPORT_CONFIG_TYPES,  # DS-TRN-001: parameter groups, EFS file-system policies
+    "aws_ebs_snapshot_create_volume_permission",  # DS-SHR-*: who a snapshot is shared with
 })
 
 
@@ -88,6 +89,7 @@ _NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
           "aws_backup_vault": "vault", "aws_vpc_peering_connection": "peering connection",
           "aws_s3_access_point": "access point", "aws_dynamodb_table": "table",
           "aws_opensearch_domain": "domain", "aws_elasticsearch_domain": "domain",
+          "aws_ebs_snapshot": "snapshot",
           **dict.fromkeys(CLUSTERS, "cluster")}
 
 
@@ -114,6 +116,8 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
      ("aws_efs_file_system",), "file system"),
     (("aws_rds_cluster_instance", "aws_neptune_cluster_instance", "aws_docdb_cluster_instance"),
      "cluster_identifier", CLUSTERS, "cluster"),
+    (("aws_ebs_snapshot_create_volume_permission",), "snapshot_id", ("aws_ebs_snapshot",),
+     "snapshot"),
 )
 
 
