@@ -219,3 +219,25 @@ def test_unknown_share_list_is_not_assessed(tmp_path):
                                                  files=[str(path)]))
     assert ("DS-SHR-001", "ledger-snap", "read_outside") not in found
     assert ("DS-SHR-001", "ledger-snap") in unassessed
+
+
+# ------------------------------------------------------------------ Pulumi
+
+PROGRAM = Path(__file__).resolve().parent / "fixtures" / "pulumi" / "sharing"
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    from parity_support import record_program
+
+    return record_program(tmp_path_factory, PROGRAM)
+
+
+@pytest.mark.parametrize("source", ["program", "export", "preview"])
+def test_pulumi_gives_the_same_verdicts(source, recorded):
+    from parity_support import pulumi_inventory
+
+    inv = pulumi_inventory(source, PROGRAM, recorded)
+    found, unassessed = verdicts(inv)
+    assert found == IAC_EXPECTED
+    assert unassessed == set()  # the program's policies are all known

@@ -72,7 +72,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:ec2/launchConfiguration:LaunchConfiguration": "aws_launch_configuration",
     "aws:ebs/encryptionByDefault:EncryptionByDefault": "aws_ebs_encryption_by_default",
     "aws:ebs/defaultKmsKey:DefaultKmsKey": "aws_ebs_default_kms_key",
-    "aws:ebs/snapshotCreateVolumePermission:SnapshotCreateVolumePermission":
+    "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission":
         "aws_ebs_snapshot_create_volume_permission",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
         "aws_s3_bucket_lifecycle_configuration",
