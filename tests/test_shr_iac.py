@@ -233,6 +233,7 @@ def recorded(tmp_path_factory):
     return record_program(tmp_path_factory, PROGRAM)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["program", "export", "preview"])
 def test_pulumi_gives_the_same_verdicts(source, recorded):
     from parity_support import pulumi_inventory
