@@ -14,6 +14,7 @@ from bank_estate_builders import DR, R1, R2, P, T
 from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
+from bank_estate_sharing import shared_stores
 from bank_estate_stores import production_stores, stores_in_test
 from bank_estate_transport import add_transport
 
@@ -24,6 +25,7 @@ A += keys()  # DS-KMS-001 (examples/bank_estate_keys.py)
 add_transport(A)  # DS-TRN-001 (examples/bank_estate_transport.py)
 A += log_sinks()  # DS-LOG-001/002 (examples/bank_estate_logging.py)
 add_logging(A)
+A += shared_stores()  # DS-SHR-001/002 (examples/bank_estate_sharing.py)
 
 doc = {
     "format": "dsscan-inventory/1",
