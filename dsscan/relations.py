@@ -34,7 +34,6 @@ from dsscan.copies import (
 )
 from dsscan.gc_pause import gc_paused
 from dsscan.keyrel import attach_key_context
-from dsscan.sharerel import attach_share_context
 from dsscan.levels import RANK, UNCLASSIFIED
 from dsscan.netmath import (
     Range,
@@ -46,6 +45,7 @@ from dsscan.netmath import (
 )
 from dsscan.relindex import RelationIndex, membership
 from dsscan.restore import restore_verification
+from dsscan.sharerel import attach_share_context
 
 __all__ = ["attach_context", "cidr_overlaps", "domain_membership", "is_internet_cidr"]
 

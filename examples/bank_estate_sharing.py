@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bank_estate_builders import R1, P, T, bucket
+from bank_estate_builders import P, T, bucket
 
 PARTNER = "888877776666"  # a fintech partner's account: not the bank's
 

@@ -9,8 +9,8 @@ from typing import Any
 from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.iac.keys import KEY_TYPES
 from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
-from dsscan.scanners.iac.sharing import documents_readers
 from dsscan.scanners.iac.selection import CONDITIONS, arn_matches, condition_holds, selected
+from dsscan.scanners.iac.sharing import documents_readers
 from dsscan.scanners.iac.stores import a_name
 from dsscan.scanners.iac.values import as_int, as_json, as_str, blocks, get
 
