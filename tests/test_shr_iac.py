@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_shr_live import CONFIG, EXPECTED, FOREIGN, INSURER, VENDOR
+from shr_support import CONFIG, EXPECTED, FOREIGN, INSURER, VENDOR
 
 from dsscan.config import config_from_mapping
 from dsscan.pipeline import ScanOptions, run_scan

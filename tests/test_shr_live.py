@@ -20,17 +20,13 @@ import pytest
 from aws_support import ACCOUNT, REGION, ClientHooks, StandIn, by_name, fake_env
 from moto import mock_aws
 from opa_support import needs_opa
+from shr_support import CONFIG, EXPECTED, FOREIGN, INSURER, VENDOR
 
 from dsscan.config import config_from_mapping
 from dsscan.engines.local import evaluate
 from dsscan.pipeline import ScanOptions, prepare, run_scan
 from dsscan.policy_library import load_library
 from dsscan.scanners.aws.sweep import SweepOptions, sweep
-
-VENDOR, INSURER = "999999999999", "222222222222"
-FOREIGN = "o-vendor0001"
-CONFIG = {"accounts": {ACCOUNT: {"entity": "Bank"}, INSURER: {"entity": "Insurance"}},
-          "institution_organizations": ["o-bank000001"]}
 
 
 def policy(*statements: dict[str, Any]) -> str:
@@ -99,14 +95,6 @@ def provision() -> None:
                                      AttributeName="restore", ValuesToAdd=[VENDOR])
 
 
-EXPECTED = {
-    ("DS-SHR-001", "vendor-core", "read_outside"),
-    ("DS-SHR-001", "foreign-org", "read_outside"),
-    ("DS-SHR-001", "dr-vault", "read_outside"),
-    ("DS-SHR-001", "ledger-snap", "read_outside"),
-    ("DS-SHR-002", "insurer-core", "other_entity"),
-    ("DS-SHR-002", "policies", "other_entity"),
-}
 
 
 @pytest.fixture(scope="module")
