@@ -110,10 +110,12 @@ class _Places:
         self.ours = institution(assets, config, sources, gaps)
         self.orgs = frozenset(config.institution_organizations)
         self.ous = ous_of_sources(sources)
-        self.entities_on = configured(config)
+        self.entities_on = configured(config, self.ous)
         self.entity_names = frozenset(
             {i.entity for i in config.accounts.values() if getattr(i, "entity", None)}
-            | set(config.legal_entities.values()))
+            | set(config.legal_entities.values())
+            | {o["entity"].strip() for os_ in self.ous.values() for o in os_
+               if isinstance(o.get("entity"), str)})
 
     def entity(self, account: Any) -> str | None:
         return entity_of(account, self.config, self.ous)

@@ -205,3 +205,32 @@ def test_an_organization_sweep_reads_ous_and_legal_entities_follow(monkeypatch):
     found, unassessed = findings(inv, {"legal_entities": {"Retail": "Bank"},
                                        "accounts": {ACCOUNT: {"entity": "Bank"}}})
     assert found == set() and unassessed == {("DS-SHR-002", "group-core")}
+
+
+def test_an_accounts_file_names_legal_entities(monkeypatch, tmp_path):
+    """--accounts-file entries may name their entity: kept on the account's sources, it
+    places the account (the accounts setting still wins)."""
+    fake_env(monkeypatch)
+    f = tmp_path / "accounts.yaml"
+    f.write_text(f'accounts:\n  - {{id: "{ACCOUNT}", entity: " Bank "}}\n', encoding="utf-8")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="group-core",
+                         CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_tagging(Bucket="group-core", Tagging={"TagSet": [
+            {"Key": "dsscan:level", "Value": "core"}]})
+        s3.put_bucket_policy(Bucket="group-core", Policy=policy(grant(
+            {"AWS": INSURER}, "s3:GetObject", "arn:aws-cn:s3:::group-core/*")))
+        inv = sweep(SweepOptions(regions=[REGION], services=["s3"], accounts_file=str(f)))
+    assert {s.get("entity") for s in inv.sources} == {"Bank"}
+    found, _ = findings(inv, {"accounts": {INSURER: {"entity": "Insurance"}}})
+    assert found == {("DS-SHR-002", "group-core", "other_entity")}
+    found, _ = findings(inv, {"accounts": {INSURER: {"entity": "Bank"}}})
+    assert found == set()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f'- {{id: "{ACCOUNT}", entity: 3}}\n', encoding="utf-8")
+    from dsscan.errors import InputError
+    from dsscan.scanners.aws.sweep import read_accounts_file
+
+    with pytest.raises(InputError, match="entity must be a string"):
+        read_accounts_file(str(bad))

@@ -107,6 +107,7 @@ class Account:
     id: str
     name: str | None = None
     role_name: str | None = None
+    entity: str | None = None  # its legal entity, from the accounts file (DS-SHR-002)
 
 
 def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
@@ -192,10 +193,15 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
         + [f"{', '.join(NOT_READ)} (not read by dsscan)"])
     scanned = []
     ous = dict(sink.notes.get("organizational_units", []))
+    entities: dict[str, str] = {}
+    for acct_id, entity in sink.notes.get("account_entities", []):
+        entities.setdefault(acct_id, entity)
     for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
         if acct_id in ous:  # DS-SHR-002: legal_entities maps them (dsscan/entities.py)
             src["organizational_units"] = ous[acct_id]
+        if acct_id in entities:  # DS-SHR-002: the accounts file's entity
+            src["entity"] = entities[acct_id]
         details = list(notes.get((acct_id, region), ()))
         skipped = sink.skipped.get((acct_id, region))
         if skipped:
@@ -412,10 +418,11 @@ def read_accounts_file(path: str) -> list[Account]:
                 if isinstance(given, int) and not isinstance(given, bool) else ""
             raise InputError(f"{p}: entry {i + 1}: {shown(given)} is not a 12-digit AWS "
                              f"account id{hint}")
-        for key in ("name", "role_name"):
+        for key in ("name", "role_name", "entity"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise InputError(f"{p}: entry {i + 1}: {key} must be a string")
-        out.append(Account(acct, entry.get("name"), entry.get("role_name")))
+        entity = (entry.get("entity") or "").strip() or None
+        out.append(Account(acct, entry.get("name"), entry.get("role_name"), entity))
     return out
 
 
@@ -454,6 +461,8 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
     seen: dict[str, Account] = {}
     for a in accounts:
         seen.setdefault(a.id, a)
+        if a.entity:  # the accounts file's legal entity, kept on the account's sources
+            sink.note("account_entities", (a.id, a.entity))
     if any(a.id != own for a in seen.values()) and not (
             opts.role_name or all(a.role_name for a in seen.values() if a.id != own)):
         raise InputError("--role-name is needed to enter accounts other than the caller's "
