@@ -38,7 +38,7 @@ _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "
            "region": "region", "kind": "kind"}
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
-              "derived_from", "outsourced")
+              "derived_from", "outsourced", "sharing_record")
 _SEGMENT = re.compile(r"[/:]")
 # A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
 # is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
@@ -157,6 +157,8 @@ class Rule:
     derived_from: tuple[Pattern, ...] = ()
     # The matched stores are outsourced or co-processed (Art. 43: logs kept 3 years).
     outsourced: bool | None = None
+    # The id of the approved sharing / entrustment record of the matched stores (DS-SHR-*).
+    sharing_record: str | None = None
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -419,10 +421,13 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     outsourced = item.get("outsourced")
     if outsourced is not None and not isinstance(outsourced, bool):
         raise fail("'outsourced' must be true or false")
+    sharing = item.get("sharing_record")
+    if sharing is not None and (not isinstance(sharing, str) or not sharing.strip()):
+        raise fail("'sharing_record' must be a record id (a non-empty string)")
     if level is None and environment is None and desens is None and not derived \
-            and outsourced is None:
+            and outsourced is None and sharing is None:
         raise fail("missing 'level' (a rule must set a level, an environment, a "
-                   "desensitization record, derived_from or outsourced)")
+                   "desensitization record, derived_from, outsourced or sharing_record)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -449,7 +454,7 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
     return Rule(id=rid.strip(), index=i, level=level, matchers=tuple(matchers),
                 description=description, environment=environment,
                 desensitization=desens.strip() if desens else None, derived_from=derived,
-                outsourced=outsourced)
+                outsourced=outsourced, sharing_record=sharing.strip() if sharing else None)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

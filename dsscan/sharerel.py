@@ -31,7 +31,7 @@ On each asset with readers, ``ctx`` gets:
 * ``entity``: the store's legal entity, or ``null``.
 * ``sharing_record``: the store (for a snapshot, the snapshot itself) carries a sharing or
   entrustment record: a non-empty value of one of ``sharing_record_tag_keys``
-  (case-insensitive).
+  (case-insensitive), or a catalogue rule's ``sharing_record`` (dsscan/catalogue.py).
 """
 
 from __future__ import annotations
@@ -83,6 +83,11 @@ def readers_of(a: Asset) -> Any:
 
 
 def has_record(a: Asset, keys: frozenset[str]) -> bool:
+    """A sharing record: a tag of ``keys`` with a value, or a catalogue rule's
+    (``sharing_record`` set by classification)."""
+    cat = a.get("sharing_record")
+    if isinstance(cat, dict) and isinstance(cat.get("record"), str) and cat["record"].strip():
+        return True
     tags = a.get("tags")
     if not isinstance(tags, dict):
         return False

@@ -259,3 +259,29 @@ def test_readers_of_each_input_shape(access, kind, want):
     else:
         got = a["ctx"]["readers_outside"]
         assert (None if got is None else [p["account"] for p in got]) == want
+
+
+# ------------------------------------------------------------------ catalogue record
+
+def test_a_catalogue_rule_records_the_share(tmp_path):
+    """The catalogue's sharing_record approves the share as a tag does; a rule with an empty
+    record is a one-line error."""
+    from dsscan.catalogue import load_catalogue
+    from dsscan.classify import classify
+
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text("rules:\n  - id: partner-feed\n    match: {name: partner-*}\n"
+                   "    sharing_record: SR-2026-014\n", encoding="utf-8")
+    cfg = config_from_mapping({"institution_accounts": [BANK]})
+    assets = [{**store([reader(VENDOR)]), "id": f"s{i}", "name": n, "region": "cn-north-1"}
+              for i, n in enumerate(("partner-feed", "other-feed"))]
+    classify(assets, cfg, load_catalogue(str(cat)))
+    attach_share_context(assets, cfg)
+    assert assets[0]["sharing_record"] == {"record": "SR-2026-014", "source": "catalogue",
+                                           "rule": "partner-feed"}
+    assert [a["ctx"]["sharing_record"] for a in assets] == [True, False]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x\n    match: {name: a}\n    sharing_record: ''\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="sharing_record"):
+        load_catalogue(str(bad))
