@@ -378,6 +378,14 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
         "CreationTime": _WHEN, "IamRoleArn": _ROLE, "ProtectedResourceType": "S3",
         "ProtectedResourceArns": ["arn:aws-cn:s3:::estate-ledger"]}},
     ("backup", "ListRestoreJobs"): {"RestoreJobs": []},
+    # moto's RAM refuses aws-cn resource ARNs (MalformedArnException): one share of the vault
+    # within its own account (the same association list answers PRINCIPAL and RESOURCE).
+    ("ram", "GetResourceShares"): {"resourceShares": [{
+        "resourceShareArn": f"arn:aws-cn:ram:{REGION}:{ACCOUNT}:resource-share/estate",
+        "name": "estate-share", "status": "ACTIVE", "owningAccountId": ACCOUNT}]},
+    ("ram", "GetResourceShareAssociations"): {"resourceShareAssociations": [{
+        "resourceShareArn": f"arn:aws-cn:ram:{REGION}:{ACCOUNT}:resource-share/estate",
+        "associatedEntity": _VAULT, "status": "ASSOCIATED"}]},
 }
 
 

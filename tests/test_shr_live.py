@@ -234,3 +234,83 @@ def test_an_accounts_file_names_legal_entities(monkeypatch, tmp_path):
 
     with pytest.raises(InputError, match="entity must be a string"):
         read_accounts_file(str(bad))
+
+
+# ------------------------------------------------------------------ AWS RAM
+
+def _ram_stub(shares: list[dict[str, Any]], principals: list[str], resources: list[str],
+              error: str | None = None) -> Any:
+    """moto's RAM refuses aws-cn ARNs (MalformedArnException): botocore's Stubber answers
+    RAM in its place (the only stubbed service here)."""
+    from botocore.stub import Stubber
+
+    client = boto3.client("ram", region_name=REGION)
+    stub = Stubber(client)
+    if error:
+        stub.add_client_error("get_resource_shares", service_error_code=error,
+                              http_status_code=403)
+    else:
+        stub.add_response("get_resource_shares", {"resourceShares": shares})
+        for share in shares:
+            if share["status"] != "ACTIVE":
+                continue
+            stub.add_response("get_resource_share_associations", {
+                "resourceShareAssociations": [
+                    {"resourceShareArn": share["resourceShareArn"], "associatedEntity": p,
+                     "associationType": "PRINCIPAL", "status": "ASSOCIATED"}
+                    for p in principals]})
+            stub.add_response("get_resource_share_associations", {
+                "resourceShareAssociations": [
+                    {"resourceShareArn": share["resourceShareArn"], "associatedEntity": r,
+                     "associationType": "RESOURCE", "status": "ASSOCIATED"}
+                    for r in resources]})
+    stub.activate()
+    return client
+
+
+SHARE = {"resourceShareArn": f"arn:aws-cn:ram:{REGION}:{ACCOUNT}:resource-share/s-1",
+         "name": "pool-share", "status": "ACTIVE", "owningAccountId": ACCOUNT}
+
+
+@pytest.mark.parametrize("principals,want", [
+    ([VENDOR], {("DS-SHR-001", "pool", "read_outside")}),
+    ([f"arn:aws-cn:organizations::{ACCOUNT}:organization/{FOREIGN}"],
+     {("DS-SHR-001", "pool", "read_outside")}),
+    ([f"arn:aws-cn:organizations::{ACCOUNT}:ou/o-bank000001/ou-ab12-life0001"], set()),
+    ([INSURER], {("DS-SHR-002", "pool", "other_entity")}),
+    ([], set()),
+])
+def test_ram_shares_are_readers(monkeypatch, principals, want):
+    fake_env(monkeypatch)
+    with mock_aws():
+        rds = boto3.client("rds", region_name=REGION)
+        c = rds.create_db_cluster(DBClusterIdentifier="pool", Engine="aurora-postgresql",
+                                  MasterUsername="u", MasterUserPassword="password1",
+                                  Tags=[{"Key": "dsscan:level", "Value": "core"}])
+        stub = _ram_stub([SHARE], principals, [c["DBCluster"]["DBClusterArn"]])
+        inv = sweep(SweepOptions(regions=[REGION], services=["rds", "ram"],
+                                 client_overrides={"ram": stub}))
+    found, _ = findings(inv, {**CONFIG, "legal_entities": {}})
+    # The institution's organization as a whole, one OU of it: with two entities configured,
+    # another entity's accounts may be in it (DS-SHR-002); a named OU is placed by its org.
+    if principals and "/ou-" in principals[0]:
+        want = {("DS-SHR-002", "pool", "other_entity")}
+    assert found == want
+
+
+def test_unreadable_ram_leaves_shareable_readers_unknown(monkeypatch):
+    fake_env(monkeypatch)
+    with mock_aws():
+        rds = boto3.client("rds", region_name=REGION)
+        rds.create_db_cluster(DBClusterIdentifier="pool", Engine="aurora-postgresql",
+                              MasterUsername="u", MasterUserPassword="password1",
+                              Tags=[{"Key": "dsscan:level", "Value": "core"}])
+        stub = _ram_stub([], [], [], error="AccessDeniedException")
+        inv = sweep(SweepOptions(regions=[REGION], services=["rds", "ram"],
+                                 client_overrides={"ram": stub}))
+    assert any(g.get("service") == "ram" for g in inv.gaps)
+    pool = by_name(inv, "pool", "database")
+    assert pool["access"]["readers"] is None
+    found, unassessed = findings(inv, CONFIG)
+    assert found == set()
+    assert {("DS-SHR-001", "pool"), ("DS-SHR-002", "pool")} <= unassessed

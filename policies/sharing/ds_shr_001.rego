@@ -19,13 +19,13 @@
 #     its security review) and tag the store or snapshot with its id (dsscan:sharing-record).
 #     List the institution's own accounts in institution_accounts and its organizations in
 #     institution_organizations.
-#   kinds: [object_store, table, backup_vault, snapshot]
+#   kinds: [object_store, table, backup_vault, snapshot, database]
 #   reads: [access, tags]
 package dsscan.policy.ds_shr_001
 
 import rego.v1
 
-kinds := {"object_store", "table", "backup_vault", "snapshot"}
+kinds := {"object_store", "table", "backup_vault", "snapshot", "database"}
 
 # Stores whose readers the input says (ctx.readers_outside is present, possibly null) and
 # that owe sensitive-level protection or above, by their own level or their contents' (a

@@ -54,8 +54,11 @@ cases := [
 	{"kind": "object_store", "level": "core", "out": [], "record": false, "findings": 0, "judged": true},
 	# general data owes nothing here
 	{"kind": "object_store", "level": "general", "out": [vendor], "record": false, "findings": 0, "judged": false},
-	# not a kind judged here (a database has no readers list; a key is DS-KMS-001's)
+	# not a kind judged here (a key is DS-KMS-001's)
 	{"kind": "key", "level": "core", "out": [vendor], "record": false, "findings": 0, "judged": false},
+	{"kind": "warehouse", "level": "core", "out": [vendor], "record": false, "findings": 0, "judged": false},
+	# an Aurora cluster shared through AWS RAM
+	{"kind": "database", "level": "important", "out": [vendor], "record": false, "findings": 1, "judged": true},
 ]
 
 is_judged(a) := true if assessed(a) == {"s1"} else := false

@@ -20,13 +20,13 @@
 #     core data) and tag the store, snapshot or key with its id (dsscan:sharing-record).
 #     Set each account's legal entity (accounts.<id>.entity, or legal_entities by AWS
 #     Organizations OU).
-#   kinds: [object_store, table, backup_vault, snapshot, key]
+#   kinds: [object_store, table, backup_vault, snapshot, database, key]
 #   reads: [access, tags, encryption]
 package dsscan.policy.ds_shr_002
 
 import rego.v1
 
-kinds := {"object_store", "table", "backup_vault", "snapshot", "key"}
+kinds := {"object_store", "table", "backup_vault", "snapshot", "database", "key"}
 
 judged := [a |
 	some a in data.dsscan.lib.assets

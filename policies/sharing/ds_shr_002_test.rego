@@ -50,7 +50,8 @@ cases := [
 	{"kind": "object_store", "level": "core", "cross": [], "record": false, "findings": 0, "judged": true},
 	{"kind": "object_store", "level": "general", "cross": [insurer], "record": false, "findings": 0, "judged": false},
 	{"kind": "object_store", "level": "core", "cross": null, "record": false, "findings": 0, "judged": false},
-	{"kind": "database", "level": "core", "cross": [insurer], "record": false, "findings": 0, "judged": false},
+	{"kind": "database", "level": "core", "cross": [insurer], "record": false, "findings": 1, "judged": true},
+	{"kind": "warehouse", "level": "core", "cross": [insurer], "record": false, "findings": 0, "judged": false},
 ]
 
 test_table_of_classes if {

@@ -33,7 +33,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, restores, s3
+from dsscan.scanners.aws import NOT_READ, SERVICES, ram, restores, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -547,6 +547,9 @@ def _link(sink: Sink) -> None:
         found = by_resource.get((rid, src[0].rsplit(":", 1)[-1]), [])
         if len(found) == 1:
             b["backup_of"] = found
+
+    # AWS RAM shares: their principals read the shared stores (DS-SHR-001/002).
+    ram.link(sink.assets, sink.notes.get("ram", []))
 
     coverage = {(c.account, c.region): c for c in sink.notes.get("backup", [])}
     for a in sink.assets:
