@@ -168,12 +168,28 @@ def estate_plan() -> dict[str, Any]:
           refs={"volume_id": "aws_ebs_volume.data.id"})
     p.add("aws_ebs_snapshot_create_volume_permission", "vendor", {"account_id": VENDOR},
           {"id": True}, refs={"snapshot_id": "aws_ebs_snapshot.data.id"})
+    # An Aurora cluster shared with the vendor through AWS RAM
+    p.add("aws_rds_cluster", "pool", {
+        "cluster_identifier": "pool", "engine": "aurora-postgresql", "master_username": "u",
+        "storage_encrypted": True, "tags": tags, "tags_all": tags},
+        {"arn": True, "id": True, "kms_key_id": True, "endpoint": True,
+         "db_subnet_group_name": True, "vpc_security_group_ids": True})
+    p.add("aws_ram_resource_share", "pool", {"name": "pool-share",
+                                             "allow_external_principals": True},
+          {"arn": True, "id": True})
+    p.add("aws_ram_resource_association", "pool", {}, {"id": True},
+          refs={"resource_arn": "aws_rds_cluster.pool.arn",
+                "resource_share_arn": "aws_ram_resource_share.pool.arn"})
+    p.add("aws_ram_principal_association", "vendor", {"principal": VENDOR}, {"id": True},
+          refs={"resource_share_arn": "aws_ram_resource_share.pool.arn"})
     return p.json()
 
 
-# What a plan says beyond the live estate: the EBS snapshot's share; the bucket whose policy
-# is unknown until apply is not assessed.
-IAC_EXPECTED = EXPECTED | {("DS-SHR-001", "data-snap", "read_outside")}
+# What a plan says beyond the live estate: the EBS snapshot's share and the cluster's RAM share
+# (tests/test_shr_live.py pins RAM live with a Stubber); the bucket whose policy is unknown
+# until apply is not assessed.
+IAC_EXPECTED = EXPECTED | {("DS-SHR-001", "data-snap", "read_outside"),
+                           ("DS-SHR-001", "pool", "read_outside")}
 IAC_UNASSESSED = {("DS-SHR-001", "later-core"), ("DS-SHR-002", "later-core")}
 
 
@@ -205,6 +221,20 @@ def test_terraform_readers(plan_inventory):
     assert by["policies"]["access"]["readers"][0]["account"] == INSURER
     assert by["dr-vault"]["access"]["readers"][0]["account"] == VENDOR
     assert by["data-snap"]["access"]["shared_with"] == [VENDOR]
+
+
+def test_an_unknown_ram_principal_leaves_the_readers_unknown(tmp_path):
+    plan = estate_plan()
+    for c in plan["resource_changes"]:
+        if c["type"] == "aws_ram_principal_association":
+            c["change"]["after"].pop("principal")
+            c["change"]["after_unknown"]["principal"] = True
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    found, unassessed = verdicts(build_inventory(read_plan(str(path)), tool="terraform",
+                                                 files=[str(path)]))
+    assert ("DS-SHR-001", "pool", "read_outside") not in found
+    assert ("DS-SHR-001", "pool") in unassessed
 
 
 def test_unknown_share_list_is_not_assessed(tmp_path):

@@ -31,6 +31,7 @@ from dsscan.scanners.iac.plan import Plan, Target
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
 from dsscan.scanners.iac.restores import RestoreMapping
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
+from dsscan.scanners.iac.sharing import ram_readers
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
 from dsscan.scanners.iac.transport import TRANSPORT_CONFIG_TYPES, TransportMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
@@ -79,6 +80,8 @@ CONFIG_TYPES = frozenset({
     "aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection",
     *TRANSPORT_CONFIG_TYPES,  # DS-TRN-001: parameter groups, EFS file-system policies
     "aws_ebs_snapshot_create_volume_permission",  # DS-SHR-*: who a snapshot is shared with
+    "aws_ram_resource_share", "aws_ram_resource_association",  # DS-SHR-*: AWS RAM shares
+    "aws_ram_principal_association",
 })
 
 
@@ -316,6 +319,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped
+        ram_readers(self)  # DS-SHR-001/002: AWS RAM shares of clusters and vaults
         self.store_logs()
         self._link_replicas()
         self._outside()
