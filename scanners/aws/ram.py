@@ -30,8 +30,11 @@ INFO = Collector(
     calls=(Calls("ram", ("GetResourceShares", "GetResourceShareAssociations")),),
 )
 
-# Kinds of asset a RAM share can expose (their data, not their network).
-SHAREABLE = frozenset({"database", "backup_vault"})
+# Assets a RAM share can expose (their data, not their network): backup vaults and Aurora
+# clusters (an RDS instance cannot be shared: its readers stay unsaid, as in a plan).
+def shareable(a: Asset) -> bool:
+    return a.get("kind") == "backup_vault" or (
+        a.get("kind") == "database" and ":cluster:" in str(a.get("id")))
 _ORG = re.compile(r":organization/(o-[a-z0-9]+)$")
 _OU = re.compile(r":ou/(o-[a-z0-9]+)/(ou-[a-z0-9-]+)$")
 _LIVE = ("ASSOCIATED", "ASSOCIATING")
@@ -96,17 +99,19 @@ def link(assets: list[Asset], notes: list[Shares]) -> None:
         n = by_scope.get((a.get("account"), a.get("region")))
         if n is None:
             continue  # RAM not read here (left out by --services)
+        if not shareable(a) and a["id"] not in n.readers:
+            continue
         access = a.get("access")
         if not isinstance(access, dict):
             access = a["access"] = {}
         if n.error is not None:
-            if a.get("kind") in SHAREABLE:
+            if shareable(a):
                 access["readers"] = None
                 add_asset_gap(a, "access", f"its AWS RAM shares could not be read: {n.error}")
             continue
         shared = n.readers.get(a["id"])
         if shared is None:
-            if a.get("kind") in SHAREABLE and "readers" not in access:
+            if shareable(a) and "readers" not in access:
                 access["readers"] = []  # RAM read: not shared
             continue
         if "readers" not in access:
