@@ -78,6 +78,16 @@ SHAPES = [
     ("writing the policy is a way to read", "s3", allow({"AWS": VENDOR}, "s3:PutBucketPolicy"),
      {(VENDOR, VENDOR, False, None)}),
     ("a write-only grant reads nothing", "s3", allow({"AWS": VENDOR}, "s3:PutObject"), set()),
+    ("* delegated to the access points of an account", "s3",
+     allow("*", "s3:*", {"StringEquals": {"s3:DataAccessPointAccount": BANK}}),
+     {(f"* (account {BANK})", BANK, False, None)}),
+    ("* delegated to one access point", "s3",
+     allow("*", "s3:GetObject", {"ArnLike": {
+         "s3:DataAccessPointArn": f"arn:aws:s3:cn-north-1:{VENDOR}:accesspoint/ap"}}),
+     {(f"* (account {VENDOR})", VENDOR, False, None)}),
+    ("an access point key on a key policy confines nothing (as before)", "kms",
+     allow("*", "kms:Decrypt", {"StringEquals": {"s3:DataAccessPointAccount": BANK}}),
+     {("*", None, True, None)}),
     ("a service principal is no reader", "s3",
      allow({"Service": "logging.s3.amazonaws.com"}), set()),
     ("another service's action", "dynamodb", allow({"AWS": VENDOR}, "s3:GetObject"), set()),
@@ -86,7 +96,9 @@ SHAPES = [
 
 @pytest.mark.parametrize("name,service,statement,want", SHAPES, ids=[s[0] for s in SHAPES])
 def test_policy_readers_by_principal_shape(name, service, statement, want):
-    assert shapes(policy_readers(doc(statement), service)) == want
+    got = policy_decrypters(doc(statement)) if service == "kms" else \
+        policy_readers(doc(statement), service)
+    assert shapes(got) == want
 
 
 def test_deny_statements_are_not_subtracted():

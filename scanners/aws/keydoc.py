@@ -147,14 +147,23 @@ def _confining(s: dict[str, Any], keys: frozenset[str]
                 yield str(op).lower(), k, [str(v) for v in _values(values)]
 
 
-def _condition_accounts(s: dict[str, Any]) -> list[str]:
+# Service keys naming the caller's way in by account or ARN: an S3 bucket policy delegating
+# to the access points of an account (AWS's recommended pattern) lets exactly that account's
+# access points in (their own policies then decide).
+_SERVICE_ACCOUNT_KEYS = {"s3": frozenset({"s3:dataaccesspointaccount"})}
+_SERVICE_ARN_KEYS = {"s3": frozenset({"s3:dataaccesspointarn"})}
+
+
+def _condition_accounts(s: dict[str, Any], service: str = "kms") -> list[str]:
     """[KMS-CONFINED] Accounts a confined wildcard statement names by its account or ARN
     conditions. A condition confines to accounts only when every value names one: an ARN
     without an account (``arn:aws:s3:::bucket``) leaves that condition to any account."""
+    account_keys = _ACCOUNT_KEYS | _SERVICE_ACCOUNT_KEYS.get(service, frozenset())
+    arn_keys = _ARN_KEYS | _SERVICE_ARN_KEYS.get(service, frozenset())
     out: list[str] = []
-    for _op, k, values in _confining(s, _ACCOUNT_KEYS | _ARN_KEYS):
-        accts = [v if k in _ACCOUNT_KEYS and _ACCOUNT.match(v) else
-                 account_of(v) if k in _ARN_KEYS else None
+    for _op, k, values in _confining(s, account_keys | arn_keys):
+        accts = [v if k in account_keys and _ACCOUNT.match(v) else
+                 account_of(v) if k in arn_keys else None
                  for v in values]
         if all(accts):
             out.extend(a for a in accts if a)
@@ -215,7 +224,7 @@ def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
         if _wild_principal(principal):
             if _public_reason(s, service) is not None:
                 out.append(_entry("*", None, via, True, sid))
-            elif accounts := _condition_accounts(s):  # within those accounts, whatever org
+            elif accounts := _condition_accounts(s, service):  # those accounts, any org
                 out.extend(_entry(f"* (account {a})", a, via, False, sid)
                            for a in accounts)
             elif orgs := _condition_orgs(s):

@@ -13,6 +13,9 @@ A store's readers are ``access.readers``: a list of ``{"principal", "account", "
   (``s3:Get*``, ``dynamodb:*``, ``*``), or whose ``NotAction`` leaves one of them allowed. The
   actions are those that give the data, and those that let a principal give itself them
   (writing the resource policy), as keydoc's [KMS-PATHS] for a key.
+* ``[READ-AP]`` a bucket policy delegating to access points (``*`` confined by
+  ``s3:DataAccessPointAccount`` or ``s3:DataAccessPointArn``) lets that account's access
+  points read: a reader of that account (the access points' own policies are not read here).
 * ``[READ-DENY]`` ``Deny`` statements are not subtracted: a principal an ``Allow`` names stays a
   reader even when a ``Deny`` may refuse it (a finding to check, never a wrong pass).
 * ``[READ-SHARE]`` a snapshot shared with accounts (``access.shared_with``: RDS, EBS, Redshift,
