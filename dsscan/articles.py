@@ -174,15 +174,14 @@ BOUNDARY: tuple[Boundary, ...] = (
                                "architecture and data services",
              "Management systems and processes: dsscan uses their output (the data "
              "catalogue of Art. 16) but cannot judge how it is made."),
-    Boundary((22, 24, 25, 26, 27), "Prior security assessments, lawful collection, "
-                                   "procurement and anonymisation in processing",
-             "Assessments, purposes, approvals and consents are documents and processes; "
-             "this version checks no infrastructure fact for them."),
-    Boundary(_span(29, 35), "Sharing, entrusted and joint processing, transfers, external "
-                            "provision and disclosure",
-             "Contracts, consents and approvals; the infrastructure side (who outside the "
-             "institution or its legal entity can read a store) is not judged by this "
-             "version's policies."),
+    Boundary((24, 25, 26, 27), "Lawful collection, procurement and anonymisation in "
+                               "processing",
+             "Purposes, approvals and consents are documents and processes; this version "
+             "checks no infrastructure fact for them."),
+    Boundary((35,), "Public disclosure of data",
+             "An approval mechanism and official channels for what an institution publishes; "
+             "a store readable by anyone is a finding of other policies (DS-NET-003, "
+             "DS-BAK-003), but a disclosure's approval is a process."),
     Boundary((39, 40, 47), "Protection systems for heterogeneous environments, the "
                            "development life cycle and shared security components",
              "Programmes and capabilities: no single resource setting shows them."),
@@ -199,7 +198,9 @@ BOUNDARY: tuple[Boundary, ...] = (
     Boundary(_span(70, 81), "Supervision, reporting to the regulator, penalties and "
                             "supplementary provisions",
              "The regulator's powers and the institution's reports to it; nothing in the "
-             "infrastructure shows a report made."),
+             "infrastructure shows a report made (dsscan diff and history list the changes "
+             "that call for one: new important or core stores, Art. 71; new outside "
+             "principals on sensitive data, Art. 73)."),
 )
 
 

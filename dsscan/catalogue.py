@@ -39,7 +39,7 @@ _FIELDS = {"id": "id", "arn": "id", "name": "name", "tags": "tags", "account": "
 _ANCHOR_ORDER = ("id", "name", "tags", "account", "region", "kind")
 _RULE_KEYS = ("id", "description", "level", "match", "environment", "desensitization",
               "derived_from", "outsourced", "level_change_approval", "retention_days",
-              "retention_until")
+              "retention_until", "sharing_record")
 _SEGMENT = re.compile(r"[/:]")
 # A ``re:`` pattern may backtrack catastrophically (``(a+)+$`` on a long value): each search
 # is bounded (the ``regex`` module's timeout), and a pattern that ran out of time once is not
@@ -163,6 +163,8 @@ class Rule:
     # Declared retention of the matched stores (DS-RET-001, Art. 38): days, or an ISO date.
     retention_days: int | None = None
     retention_until: str | None = None
+    # The id of the approved sharing / entrustment record of the matched stores (DS-SHR-*).
+    sharing_record: str | None = None
 
     def matches(self, asset: dict[str, Any], ltags: dict[str, str] | None = None) -> bool:
         if ltags is None:
@@ -439,12 +441,15 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
         if parse_until(ret_until) is None:
             raise fail("'retention_until' must be an ISO date (e.g. 2030-12-31)")
         ret_until = str(ret_until).strip()
+    sharing = item.get("sharing_record")
+    if sharing is not None and (not isinstance(sharing, str) or not sharing.strip()):
+        raise fail("'sharing_record' must be a record id (a non-empty string)")
     if level is None and environment is None and desens is None and not derived \
             and outsourced is None and approval is None and ret_days is None \
-            and ret_until is None:
+            and ret_until is None and sharing is None:
         raise fail("missing 'level' (a rule must set a level, an environment, a "
                    "desensitization record, derived_from, outsourced, "
-                   "level_change_approval or a retention)")
+                   "level_change_approval, sharing_record or a retention)")
 
     match = item.get("match")
     if not isinstance(match, dict) or not match:
@@ -473,7 +478,8 @@ def _parse_rule(item: Any, i: int, origin: str, level_syn: dict[str, str] | None
                 desensitization=desens.strip() if desens else None, derived_from=derived,
                 outsourced=outsourced,
                 level_change_approval=approval.strip() if approval else None,
-                retention_days=ret_days, retention_until=ret_until)
+                retention_days=ret_days, retention_until=ret_until,
+                sharing_record=sharing.strip() if sharing else None)
 
 
 def _patterns(spec: Any, where: str, fail: Callable[[str], InputError]) -> tuple[Pattern, ...]:

@@ -240,6 +240,10 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         if kept:  # Art. 38: the first matching rule that says (dsscan.retention reads it)
             a["retention"] = {"days": kept[0].retention_days, "until": kept[0].retention_until,
                               "source": "catalogue", "rule": kept[0].id}
+        shared = [r for r in rules if r.sharing_record]
+        if shared:  # DS-SHR-*: the first matching rule's record (dsscan.sharerel reads it)
+            a["sharing_record"] = {"record": shared[0].sharing_record, "source": "catalogue",
+                                   "rule": shared[0].id}
         if rules and any(r.derived_from for r in rules):
             lineage.append((a, rules))
     if lineage:

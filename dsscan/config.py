@@ -67,6 +67,9 @@ DEFAULT_OUTSOURCED_TAG_KEYS = ("dsscan:outsourced", "outsourced", "dsscan:co-pro
 class AccountInfo:
     environment: str | None = None
     name: str | None = None
+    # The legal entity the account belongs to (parent bank, an insurance or wealth
+    # subsidiary...): DS-SHR-002, dsscan.entities.
+    entity: str | None = None
 
 
 @dataclass
@@ -113,6 +116,12 @@ class Config:
     # The institution's AWS Organizations (o-...): a key policy confined by
     # aws:PrincipalOrgID to another organization lets it decrypt (DS-KMS-001). dsscan.keyrel.
     institution_organizations: list[str] = field(default_factory=list)
+    # Legal entities (DS-SHR-002, dsscan.entities): AWS Organizations OU ids or names -> the
+    # entity name of the accounts under them (read by a live --organization sweep).
+    legal_entities: dict[str, str] = field(default_factory=dict)
+    # Tags marking an approved share or entrustment of a store or snapshot (DS-SHR-001/002).
+    sharing_record_tag_keys: list[str] = field(
+        default_factory=lambda: ["dsscan:sharing-record", "sharing-record"])
     # Operation logs (Art. 43, DS-LOG-002): tags marking a store outsourced or co-processed,
     # and the days its logs are kept by level (the regulation's minimums; only raisable).
     outsourced_tag_keys: list[str] = field(
@@ -213,7 +222,12 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
                 if env is not None and env not in ENVIRONMENTS:
                     raise InputError(f"{origin}: accounts.{acct}.environment '{env}' is not one of "
                                      f"{', '.join(ENVIRONMENTS)}")
-                cfg.accounts[str(acct)] = AccountInfo(environment=env, name=info.get("name"))
+                entity = info.get("entity")
+                if entity is not None and (not isinstance(entity, str) or not entity.strip()):
+                    raise InputError(f"{origin}: accounts.{acct}.entity must be the name of a "
+                                     "legal entity (a non-empty string)")
+                cfg.accounts[str(acct)] = AccountInfo(environment=env, name=info.get("name"),
+                                                      entity=entity.strip() if entity else None)
         elif key == "domains":
             want(key, dict, value)
             cfg.domains = {}
@@ -242,6 +256,12 @@ def config_from_mapping(raw: dict[str, Any], origin: str = "config", *,
             cfg.level_change_approval_tag_keys = _tag_keys(key, want(key, list, value), origin)
         elif key in ("retention_days_tag_keys", "retention_until_tag_keys"):
             setattr(cfg, key, _tag_keys(key, want(key, list, value), origin))
+        elif key == "sharing_record_tag_keys":
+            cfg.sharing_record_tag_keys = _tag_keys(key, want(key, list, value), origin)
+        elif key == "legal_entities":
+            from dsscan.entities import parse_legal_entities
+
+            cfg.legal_entities = parse_legal_entities(want(key, dict, value), origin)
         elif key == "log_retention_days":
             cfg.log_retention_days = _log_retention(want(key, dict, value), origin)
         elif key == "kms_keys":

@@ -46,6 +46,7 @@ from dsscan.netmath import (
 )
 from dsscan.relindex import RelationIndex, membership
 from dsscan.restore import restore_verification
+from dsscan.sharerel import attach_share_context
 
 __all__ = ["attach_context", "cidr_overlaps", "domain_membership", "is_internet_cidr"]
 
@@ -539,6 +540,8 @@ def _attach(assets: list[Asset], config: Config, index: RelationIndex,
     attach_iam_context(assets, config, sources, gaps)
     # Retention and orphan copies (DS-RET-001/002): the same clock as DS-BAK-004.
     retention.attach(assets, by_id, config, sources, gaps, now)
+    # Stores: who outside the institution or its legal entity may read them (DS-SHR-*).
+    attach_share_context(assets, config, sources, gaps)
 
 
 def _held_levels(assets: list[Asset], domain_of: dict[str, str],

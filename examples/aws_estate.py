@@ -144,8 +144,8 @@ from dsscan.examples.aws_estate_resources import (
     _keys,
     _logging,
     _network,
-    _principals,
     _pii,
+    _principals,
     _stores,
     _vaults,
 )

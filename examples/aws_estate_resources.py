@@ -30,6 +30,8 @@ from dsscan.examples.aws_estate_layout import (
     _until,
 )
 
+PARTNER = "888877776666"  # a fintech partner's account: not the bank's (DS-SHR-001)
+
 
 # --- KMS ----------------------------------------------------------------------------------------
 def _keys(est: _Estate) -> None:
@@ -362,6 +364,12 @@ def _databases(est: _Estate) -> None:
         rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=snap, AttributeName="restore",
                                          ValuesToAdd=[T])
         est.made(P, R1, "rds_snapshot")
+    # DS-SHR-001: an extract of the ledger shared with a fintech partner's account, with no
+    # sharing record (examples/bank_estate_sharing.py is the saved estate's twin).
+    _snapshot(rds, "core-ledger", "core-ledger-partner-extract")
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier="core-ledger-partner-extract",
+                                     AttributeName="restore", ValuesToAdd=[PARTNER])
+    est.made(P, R1, "rds_snapshot")
 
     # No service makes an unencrypted snapshot of an encrypted instance: the export was taken
     # while customer-profile was still unencrypted; the instance was then rebuilt encrypted.

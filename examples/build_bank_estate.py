@@ -15,8 +15,9 @@ from bank_estate_iam import principals
 from bank_estate_keys import keys
 from bank_estate_logging import add_logging, log_sinks
 from bank_estate_network import network_domains, security_groups
-from bank_estate_retention import add_sources, retention
 from bank_estate_pii import add_exports, pii_log_groups
+from bank_estate_retention import add_sources, retention
+from bank_estate_sharing import shared_stores
 from bank_estate_stores import production_stores, stores_in_test
 from bank_estate_testcopies import add_copy_paths, test_copies
 from bank_estate_transport import add_transport
@@ -34,6 +35,7 @@ add_copy_paths(A)
 A += principals()  # DS-IAM-001 (examples/bank_estate_iam.py)
 A += pii_log_groups()  # DS-PII-001 (examples/bank_estate_pii.py)
 add_exports(A)
+A += shared_stores()  # DS-SHR-001/002 (examples/bank_estate_sharing.py)
 
 doc = {
     "format": "dsscan-inventory/1",

@@ -275,7 +275,12 @@ def full_estate() -> None:
         TargetEndpointArn=eps[1]["EndpointArn"], MigrationType="full-load",
         ReplicationInstanceArn=ri["ReplicationInstance"]["ReplicationInstanceArn"],
         TableMappings='{"rules": []}')
-    boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    # The management account in an OU: the sweep reads it for legal_entities (DS-SHR-002).
+    root = org.list_roots()["Roots"][0]["Id"]
+    bank_ou = org.create_organizational_unit(ParentId=root, Name="Bank")["OrganizationalUnit"]
+    org.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=bank_ou["Id"])
     _logging_estate(rds, rs)
     _iam_estate()
 
@@ -408,6 +413,14 @@ MOTO_LACKS: dict[tuple[str, str], dict[str, Any]] = {
         "CreationTime": _WHEN, "IamRoleArn": _ROLE, "ProtectedResourceType": "S3",
         "ProtectedResourceArns": ["arn:aws-cn:s3:::estate-ledger"]}},
     ("backup", "ListRestoreJobs"): {"RestoreJobs": []},
+    # moto's RAM refuses aws-cn resource ARNs (MalformedArnException): one share of the vault
+    # within its own account (the same association list answers PRINCIPAL and RESOURCE).
+    ("ram", "GetResourceShares"): {"resourceShares": [{
+        "resourceShareArn": f"arn:aws-cn:ram:{REGION}:{ACCOUNT}:resource-share/estate",
+        "name": "estate-share", "status": "ACTIVE", "owningAccountId": ACCOUNT}]},
+    ("ram", "GetResourceShareAssociations"): {"resourceShareAssociations": [{
+        "resourceShareArn": f"arn:aws-cn:ram:{REGION}:{ACCOUNT}:resource-share/estate",
+        "associatedEntity": _VAULT, "status": "ASSOCIATED"}]},
 }
 
 

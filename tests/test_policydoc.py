@@ -395,7 +395,7 @@ def test_iac_table_resource_policy_gives_the_table_verdict(tool: str) -> None:
                        values={"name": "u"}, action="create", account=ACCOUNT, region=REGION,
                        file="plan.json", tool=tool)
     (a,) = build_inventory([lone], tool=tool, files=["plan.json"]).assets
-    assert a["access"] == {"public": False, "wildcard_principal": False}
+    assert a["access"] == {"public": False, "wildcard_principal": False, "readers": []}
 
 
 @pytest.mark.slow

@@ -159,8 +159,8 @@ SUMMARY = re.compile(r"^dsscan: \d+ findings?( \([^)]*\))?, \d+ not assessed; ex
 
 
 @pytest.mark.parametrize(("fail_on", "code", "reason"), [
-    ("low", 1, r"exit 1: 66 findings at or above low$"),
-    ("critical", 1, r"exit 1: 14 findings at or above critical$"),
+    ("low", 1, r"exit 1: 67 findings at or above low$"),
+    ("critical", 1, r"exit 1: 15 findings at or above critical$"),
     ("never", 3, r"exit 3: the scan was incomplete"),
 ])
 def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str, code: int,
@@ -170,8 +170,8 @@ def test_file_only_outputs_end_with_a_summary_line(tmp_path: Path, fail_on: str,
     assert ran.code == code
     last = ran.err.splitlines()[-1]
     assert SUMMARY.match(last) and re.search(reason, last), ran.err
-    assert last.startswith("dsscan: 66 findings (14 critical, 12 high, 39 medium, 1 low), "
-                           "13 not assessed;")
+    assert last.startswith("dsscan: 67 findings (15 critical, 12 high, 39 medium, 1 low), "
+                           "16 not assessed;")
     assert ran.out == ""
     quiet = _dsscan(["scan", "inventory", ESTATE, "--no-config", "--fail-on", fail_on,
                      "-o", str(tmp_path / "q.json"), "--quiet"])

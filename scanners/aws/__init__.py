@@ -17,7 +17,7 @@ from dsscan.scanners import Scanner
 # The collectors, by --services name: scanners/aws/<name>.py, each declaring its INFO
 # (operations.Collector). Adding a service: a module with INFO and collect(), named here.
 SERVICES = ("s3", "network", "kms", "rds", "dynamodb", "ebs", "redshift", "efs", "elasticache",
-            "backup", "cloudtrail", "logs", "dms", "iam")
+            "backup", "cloudtrail", "logs", "dms", "iam", "ram")
 
 # AWS services that hold data and that the sweep does not read at all: named in every source
 # of a live inventory, so that no report reads "nothing found" as "nothing there".

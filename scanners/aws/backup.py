@@ -17,6 +17,7 @@ from dsscan.scanners.aws.base import Scope, call, pages, resource_policy, tag_di
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
+from dsscan.scanners.aws.readers import policy_readers
 from dsscan.scanners.aws.restores import RestoreTest
 from dsscan.scanners.aws.selections import Selection, selection_of
 
@@ -93,7 +94,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
     # LockDate; ``Locked`` says a lock applies, in either mode (DS-BAK-005 tells them apart).
     mode = ("compliance" if v.get("LockDate") else "governance") if locked else None
     access: dict[str, Any] = {
-        "public": None, "wildcard_principal": None,
+        "public": None, "wildcard_principal": None, "readers": None,
         "lock": {"enabled": locked, "mode": mode, "min_retention_days": v.get("MinRetentionDays")},
     }
     a["access"] = access
@@ -106,6 +107,7 @@ def _vault(scope: Scope, bk: Any, v: dict[str, Any]) -> None:
                                  {"ResourceNotFoundException"}, BackupVaultName=name)
         verdict = judge(policy, "backup")
         access["wildcard_principal"] = verdict.wildcard_principal
+        access["readers"] = policy_readers(policy, "backup")  # DS-SHR-001/002
         access["public"] = verdict.public
         if verdict.public is None:
             add_asset_gap(a, "access", "the vault access policy could not be judged: "

@@ -26,6 +26,7 @@ from dsscan.scanners.aws.base import (
 from dsscan.scanners.aws.failures import ReadFailure, add_asset_gap, facet
 from dsscan.scanners.aws.operations import Calls, Collector
 from dsscan.scanners.aws.policydoc import judge
+from dsscan.scanners.aws.readers import policy_readers
 from dsscan.scanners.aws.transport import from_policy, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
@@ -64,7 +65,7 @@ def collect(scope: Scope) -> None:
                                             ResourceArn=a["id"])))
         # Tables are reached through DynamoDB's public endpoint: the resource policy decides
         # who may read them (public unless AWS would call the policy non-public).
-        a["access"] = {"public": None, "wildcard_principal": None}
+        a["access"] = {"public": None, "wildcard_principal": None, "readers": None}
         # DynamoDB's endpoints accept HTTP: only a policy denying aws:SecureTransport=false
         # refuses plaintext (DS-TRN-001). The same document, read once, decides both.
         a["encryption"]["in_transit"] = unread("resource_policy", "the table resource "
@@ -80,7 +81,8 @@ def collect(scope: Scope) -> None:
             a["encryption"]["in_transit"] = from_policy(doc, "resource_policy", "dynamodb")
             verdict = judge(doc, "dynamodb")
             a["access"] = {"public": verdict.public,
-                           "wildcard_principal": verdict.wildcard_principal}
+                           "wildcard_principal": verdict.wildcard_principal,
+                           "readers": policy_readers(doc, "dynamodb")}  # DS-SHR-001/002
             if verdict.public is None:
                 add_asset_gap(a, "access", "the table resource policy could not be judged: "
                                            f"{verdict.reasons[0]}")

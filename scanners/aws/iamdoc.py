@@ -213,4 +213,4 @@ def trusted(trust_policy: Any) -> list[dict[str, Any]]:
     document cannot be judged."""
     if trust_policy is None:
         raise NotAPolicy("a role without a trust policy")
-    return policy_principals(trust_policy, ASSUME_ACTIONS, "trust policy")
+    return policy_principals(trust_policy, ASSUME_ACTIONS, "sts", "trust policy")

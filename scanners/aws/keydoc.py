@@ -133,9 +133,10 @@ def covers_action(s: dict[str, Any], action: str) -> bool:
     raise NotAPolicy("a statement has neither Action nor NotAction")
 
 
-def _allows_decrypt(s: dict[str, Any], paths: tuple[str, ...] = DECRYPT_PATHS) -> bool:
-    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of the decrypt paths."""
-    return any(covers_action(s, a) for a in paths)
+def _allows(s: dict[str, Any], actions: tuple[str, ...] = DECRYPT_PATHS) -> bool:
+    """[KMS-ACTION] with [KMS-PATHS]: the statement allows one of ``actions`` (lowercased;
+    the decrypt paths by default)."""
+    return any(covers_action(s, a) for a in actions)
 
 
 def _confining(s: dict[str, Any], keys: frozenset[str]
@@ -153,14 +154,23 @@ def _confining(s: dict[str, Any], keys: frozenset[str]
                 yield str(op).lower(), k, [str(v) for v in _values(values)]
 
 
-def _condition_accounts(s: dict[str, Any]) -> list[str]:
+# Service keys naming the caller's way in by account or ARN: an S3 bucket policy delegating
+# to the access points of an account (AWS's recommended pattern) lets exactly that account's
+# access points in (their own policies then decide).
+_SERVICE_ACCOUNT_KEYS = {"s3": frozenset({"s3:dataaccesspointaccount"})}
+_SERVICE_ARN_KEYS = {"s3": frozenset({"s3:dataaccesspointarn"})}
+
+
+def _condition_accounts(s: dict[str, Any], service: str = "kms") -> list[str]:
     """[KMS-CONFINED] Accounts a confined wildcard statement names by its account or ARN
     conditions. A condition confines to accounts only when every value names one: an ARN
     without an account (``arn:aws:s3:::bucket``) leaves that condition to any account."""
+    account_keys = _ACCOUNT_KEYS | _SERVICE_ACCOUNT_KEYS.get(service, frozenset())
+    arn_keys = _ARN_KEYS | _SERVICE_ARN_KEYS.get(service, frozenset())
     out: list[str] = []
-    for _op, k, values in _confining(s, _ACCOUNT_KEYS | _ARN_KEYS):
-        accts = [v if k in _ACCOUNT_KEYS and _ACCOUNT.match(v) else
-                 account_of(v) if k in _ARN_KEYS else None
+    for _op, k, values in _confining(s, account_keys | arn_keys):
+        accts = [v if k in account_keys and _ACCOUNT.match(v) else
+                 account_of(v) if k in arn_keys else None
                  for v in values]
         if all(accts):
             out.extend(a for a in accts if a)
@@ -181,31 +191,35 @@ def _condition_orgs(s: dict[str, Any]) -> list[str]:
     return sorted(set(out))
 
 
-def _narrowing_keys(s: dict[str, Any]) -> list[str]:
+def _narrowing_keys(s: dict[str, Any], service: str = "kms") -> list[str]:
     """[KMS-UNPLACED] The condition keys that narrow a wildcard statement without naming an
     account or organisation (network, user id, an ARN of no account), as AWS spells them."""
     names = {str(key).lower(): str(key) for body in (s.get("Condition") or {}).values()
              if isinstance(body, dict) for key in body}
-    found = {k for _op, k, _v in _confining(s, _NARROWING)}
+    narrowing = _NARROWING if service == "kms" else \
+        CONFINING_KEYS | SERVICE_KEYS.get(service, frozenset())
+    found = {k for _op, k, _v in _confining(s, narrowing)}
     return sorted(names[k] for k in found)
 
 
 def policy_decrypters(policy: Any) -> list[dict[str, Any]]:
     """Principals a key policy (a parsed document) lets decrypt; :class:`NotAPolicy` when it
     is not one. ``None`` (no document) is AWS's default policy: the key's own account."""
+    return policy_principals(policy, DECRYPT_PATHS, "kms", "key policy")
+
+
+def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
+                      via: str) -> list[dict[str, Any]]:
+    """Principals a resource policy (a parsed document) lets call one of ``actions``
+    (lowercased ``service:action`` names), by the rules of this module's docstring read for
+    that service's condition keys; each entry's ``via`` names the document (``via``). The
+    same reading for a key policy's decrypters and a store's readers (scanners/aws/readers.py).
+    ``None`` (no document): no one beyond the resource's own account."""
     if policy is None:
         return []
-    return policy_principals(policy, DECRYPT_PATHS, "key policy")
-
-
-def policy_principals(policy: Any, actions: tuple[str, ...], via: str
-                      ) -> list[dict[str, Any]]:
-    """Principals a resource policy lets call any of ``actions`` (lowercased), by the rules
-    above ([KMS-ANYONE] ... [KMS-NAMED]); ``via`` names the document (``key policy``, ``trust
-    policy``). A role's trust policy is read this way by scanners/aws/iamdoc.py."""
     out: list[dict[str, Any]] = []
     for s in statements(policy):
-        if _effect(s) != "allow" or not _allows_decrypt(s, actions):
+        if _effect(s) != "allow" or not _allows(s, actions):
             continue
         sid = s.get("Sid")
         if "NotPrincipal" in s:  # everyone but the listed
@@ -215,16 +229,16 @@ def policy_principals(policy: Any, actions: tuple[str, ...], via: str
             raise NotAPolicy("an allowing statement names no Principal")
         principal = s["Principal"]
         if _wild_principal(principal):
-            if _public_reason(s, "kms") is not None:
+            if _public_reason(s, service) is not None:
                 out.append(_entry("*", None, via, True, sid))
-            elif accounts := _condition_accounts(s):  # within those accounts, whatever org
+            elif accounts := _condition_accounts(s, service):  # those accounts, any org
                 out.extend(_entry(f"* (account {a})", a, via, False, sid)
                            for a in accounts)
             elif orgs := _condition_orgs(s):
                 out.extend(_entry(f"* (organization {o})", None, via, False, sid, o)
                            for o in orgs)
             else:  # [KMS-UNPLACED] narrowed, but any account's caller may meet it
-                keys = ", ".join(_narrowing_keys(s)) or "a condition"
+                keys = ", ".join(_narrowing_keys(s, service)) or "a condition"
                 out.append(_entry(f"callers of any account meeting {keys}", None,
                                   via, False, sid))
         if not isinstance(principal, dict):

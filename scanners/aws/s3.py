@@ -41,6 +41,7 @@ from dsscan.scanners.aws.policydoc import (
     exposed,
     judge,
 )
+from dsscan.scanners.aws.readers import policy_readers
 from dsscan.scanners.aws.transport import from_policy, unread
 
 # What this collector produces and calls (operations.py derives the IAM policy,
@@ -124,7 +125,8 @@ def read_bucket(scope: Scope, name: str, region: str,
         a["encryption"] = _encryption(scope, a, region, enc)
 
     access: dict[str, Any] = {"public": None, "wildcard_principal": None,
-                              "public_access_block": None, "secure_transport_required": None}
+                              "public_access_block": None, "secure_transport_required": None,
+                              "readers": None}
     a["access"] = access
     pab = policy = acl = None
     pab_read = policy_read = acl_read = False
@@ -149,6 +151,7 @@ def read_bucket(scope: Scope, name: str, region: str,
     if policy_read:
         verdict = judge(policy, "s3")
         access["wildcard_principal"] = verdict.wildcard_principal
+        access["readers"] = policy_readers(policy, "s3")  # DS-SHR-001/002
         # DS-TRN-001: refused only when a statement denies every request without TLS.
         a["encryption"]["in_transit"] = from_policy(policy, "bucket_policy", "s3")
         access["secure_transport_required"] = a["encryption"]["in_transit"]["enforced"]

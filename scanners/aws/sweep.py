@@ -33,7 +33,7 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, dms, iam, restores, s3
+from dsscan.scanners.aws import NOT_READ, SERVICES, dms, iam, ram, restores, s3
 from dsscan.scanners.aws.backup import PlanCoverage
 from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
@@ -71,7 +71,9 @@ COLLECTORS: dict[str, Callable[[Scope], None]] = {
 
 # The sweep's own calls: who the caller is, the organization's accounts, entering each.
 SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
-               Calls("organizations", ("ListAccounts",)))
+               Calls("organizations", ("ListAccounts",)),
+               # --organization: each account's OUs, mapped to legal entities (DS-SHR-002)
+               Calls("organizations", ("ListParents", "DescribeOrganizationalUnit")))
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",
@@ -105,6 +107,7 @@ class Account:
     id: str
     name: str | None = None
     role_name: str | None = None
+    entity: str | None = None  # its legal entity, from the accounts file (DS-SHR-002)
 
 
 def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
@@ -192,10 +195,18 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
         ([f"{', '.join(left_out)} (left out by --services)"] if left_out else [])
         + [f"{', '.join(NOT_READ)} (not read by dsscan)"])
     scanned = []
+    ous = dict(sink.notes.get("organizational_units", []))
+    entities: dict[str, str] = {}
+    for acct_id, entity in sink.notes.get("account_entities", []):
+        entities.setdefault(acct_id, entity)
     for acct_id, region in sorted(sink.scanned | set(sink.skipped)):
         src: dict[str, Any] = {"type": "aws", "account": acct_id, "region": region}
         # The services read here (DS-RET-002: a copy's source is gone only where read).
         src["services"] = [s for s in SERVICES if not services or s in services]
+        if acct_id in ous:  # DS-SHR-002: legal_entities maps them (dsscan/entities.py)
+            src["organizational_units"] = ous[acct_id]
+        if acct_id in entities:  # DS-SHR-002: the accounts file's entity
+            src["entity"] = entities[acct_id]
         details = list(notes.get((acct_id, region), ()))
         skipped = sink.skipped.get((acct_id, region))
         if skipped:
@@ -423,10 +434,11 @@ def read_accounts_file(path: str) -> list[Account]:
                 if isinstance(given, int) and not isinstance(given, bool) else ""
             raise InputError(f"{p}: entry {i + 1}: {shown(given)} is not a 12-digit AWS "
                              f"account id{hint}")
-        for key in ("name", "role_name"):
+        for key in ("name", "role_name", "entity"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise InputError(f"{p}: entry {i + 1}: {key} must be a string")
-        out.append(Account(acct, entry.get("name"), entry.get("role_name")))
+        entity = (entry.get("entity") or "").strip() or None
+        out.append(Account(acct, entry.get("name"), entry.get("role_name"), entity))
     return out
 
 
@@ -459,16 +471,50 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
             # from is prose, never the gap's place).
             sink.gap("accounts of the organization (listed from {own})", e, account=None,
                      own=own)
+        _organizational_units(org, [a for a in accounts if a not in requested], sink)
     if not accounts:
         accounts = [Account(own)]
     seen: dict[str, Account] = {}
     for a in accounts:
         seen.setdefault(a.id, a)
+        if a.entity:  # the accounts file's legal entity, kept on the account's sources
+            sink.note("account_entities", (a.id, a.entity))
     if any(a.id != own for a in seen.values()) and not (
             opts.role_name or all(a.role_name for a in seen.values() if a.id != own)):
         raise InputError("--role-name is needed to enter accounts other than the caller's "
                          f"({own}) with sts:AssumeRole")
     return list(seen.values())
+
+
+def _organizational_units(org: Any, accounts: list[Account], sink: Sink) -> None:
+    """The OUs of each account of the organization, nearest first (``ListParents`` up to the
+    root, ``DescribeOrganizationalUnit`` for each OU's name, once per OU), left in the sink's
+    notes for the account's sources: ``legal_entities`` maps them to a legal entity
+    (dsscan/entities.py). A failed read is a gap of that account, and its OUs stay unsaid (its
+    entity is then not known: DS-SHR-002 does not assess what needs it)."""
+    names: dict[str, str | None] = {}
+    for acct in accounts:
+        ous: list[dict[str, Any]] = []
+        child = acct.id
+        try:
+            for _ in range(6):  # AWS nests OUs five deep under the root
+                parents = call(org, "list_parents", ChildId=child)["Parents"]
+                if not parents or parents[0].get("Type") != "ORGANIZATIONAL_UNIT":
+                    break
+                ou = parents[0]["Id"]
+                if ou not in names:
+                    got = call(org, "describe_organizational_unit", OrganizationalUnitId=ou)
+                    names[ou] = got["OrganizationalUnit"].get("Name")
+                ous.append({"id": ou, "name": names[ou]})
+                child = ou
+        except ReadFailure as e:
+            sink.gap("the organizational units of account {account}", e, account=acct.id)
+            continue
+        except (KeyError, TypeError, IndexError):
+            sink.gap("the organizational units of account {account}",
+                     "the answer was malformed", account=acct.id, service="organizations")
+            continue
+        sink.note("organizational_units", (acct.id, ous))
 
 
 def _account_session(acct: Account, own: str, caller: AccountSession, opts: SweepOptions,
@@ -517,6 +563,9 @@ def _link(sink: Sink) -> None:
         found = by_resource.get((rid, src[0].rsplit(":", 1)[-1]), [])
         if len(found) == 1:
             b["backup_of"] = found
+
+    # AWS RAM shares: their principals read the shared stores (DS-SHR-001/002).
+    ram.link(sink.assets, sink.notes.get("ram", []))
 
     coverage = {(c.account, c.region): c for c in sink.notes.get("backup", [])}
     for a in sink.assets:

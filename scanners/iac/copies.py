@@ -10,6 +10,7 @@ from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.iac.keys import KEY_TYPES
 from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
 from dsscan.scanners.iac.selection import CONDITIONS, arn_matches, condition_holds, selected
+from dsscan.scanners.iac.sharing import documents_readers
 from dsscan.scanners.iac.stores import a_name
 from dsscan.scanners.iac.values import as_int, as_json, as_str, blocks, get
 
@@ -54,16 +55,34 @@ class CopyMapping:
         shared = r.values.get("shared_accounts")
         who = sorted(x for x in shared if isinstance(x, str)) if isinstance(shared, list) else []
         a["access"] = {"public": "all" in who, "shared_with": who}
+        if is_unknown(shared) or (isinstance(shared, list) and any(map(is_unknown, shared))):
+            # DS-SHR-001/002: who it is shared with is known only after apply
+            a["access"]["readers"] = None
+            self.gap(a, "access", "shared_accounts", shared)
         a["backup"] = {"backup_of": [db.address] if isinstance(db, IacResource) else [],
                        "location": {"account": r.account, "region": r.region},
                        "automated": False}
+
+    def _volume_permissions(self, a: Asset, r: IacResource) -> dict[str, Any]:
+        """Who may create volumes from an EBS snapshot: the accounts of the
+        aws_ebs_snapshot_create_volume_permission resources naming it (DS-SHR-001/002).
+        One whose account, or whose snapshot, is unknown until apply: readers unknown."""
+        perms, unsure = self.linked(a, r, ("aws_ebs_snapshot_create_volume_permission",),
+                                    ("snapshot_id",), aspect="access",
+                                    what="let an account create volumes from {target}")
+        ids = [p.values.get("account_id") for p in perms]
+        who = sorted({x for x in ids if isinstance(x, str) and not is_unknown(x)})
+        access: dict[str, Any] = {"public": "all" in who, "shared_with": who}
+        if unsure or any(is_unknown(x) or not isinstance(x, str) for x in ids):
+            access["readers"] = None
+        return access
 
     def ebs_snapshot(self, r: IacResource) -> None:
         a = self.asset(r, "snapshot", a_name(r))
         vol = self.plan.ref(r, "volume_id", "aws_ebs_volume")
         src = self.assets.get(vol.address) if isinstance(vol, IacResource) else None
         a["encryption"] = self._copy_encryption(a, r, src)
-        a["access"] = {"public": False, "shared_with": []}
+        a["access"] = self._volume_permissions(a, r)
         a["backup"] = {"backup_of": [vol.address] if isinstance(vol, IacResource) else [],
                        "location": {"account": r.account, "region": r.region},
                        "automated": False}
@@ -87,6 +106,8 @@ class CopyMapping:
             or judge(doc, "backup").public is not False)
         if unsure:
             access["public"] = access["wildcard_principal"] = None
+        access["readers"] = documents_readers(  # DS-SHR-001/002
+            [p.values.get("policy") for p in policies], "backup", bool(unsure))
         locks = self.plan.pointing_at(r, (lock_type,), ("backup_vault_name",))
         # A lock that may be this vault's can only lock it, unless it has one of its own that
         # the other could replace with a weaker one.

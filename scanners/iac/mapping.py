@@ -34,6 +34,7 @@ from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_u
 from dsscan.scanners.iac.restores import RestoreMapping
 from dsscan.scanners.iac.retention import attach_plan_lifecycle
 from dsscan.scanners.iac.s3 import SPLIT_TYPES, BucketMapping
+from dsscan.scanners.iac.sharing import ram_readers
 from dsscan.scanners.iac.stores import CLUSTERS, StoreMapping
 from dsscan.scanners.iac.transport import TRANSPORT_CONFIG_TYPES, TransportMapping
 from dsscan.scanners.iac.values import as_bool, as_int, as_str, get
@@ -81,6 +82,9 @@ CONFIG_TYPES = frozenset({
     "aws_flow_log",
     "aws_backup_restore_testing_plan", "aws_backup_restore_testing_selection",
     *TRANSPORT_CONFIG_TYPES,  # DS-TRN-001: parameter groups, EFS file-system policies
+    "aws_ebs_snapshot_create_volume_permission",  # DS-SHR-*: who a snapshot is shared with
+    "aws_ram_resource_share", "aws_ram_resource_association",  # DS-SHR-*: AWS RAM shares
+    "aws_ram_principal_association",
 })
 
 
@@ -91,6 +95,7 @@ _NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
           "aws_backup_vault": "vault", "aws_vpc_peering_connection": "peering connection",
           "aws_s3_access_point": "access point", "aws_dynamodb_table": "table",
           "aws_opensearch_domain": "domain", "aws_elasticsearch_domain": "domain",
+          "aws_ebs_snapshot": "snapshot",
           **dict.fromkeys(CLUSTERS, "cluster")}
 
 
@@ -117,6 +122,8 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
      ("aws_efs_file_system",), "file system"),
     (("aws_rds_cluster_instance", "aws_neptune_cluster_instance", "aws_docdb_cluster_instance"),
      "cluster_identifier", CLUSTERS, "cluster"),
+    (("aws_ebs_snapshot_create_volume_permission",), "snapshot_id", ("aws_ebs_snapshot",),
+     "snapshot"),
 )
 
 
@@ -319,6 +326,7 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self.copy_paths()  # DS-TST-004: backup copy rules and DMS tasks (after backup_plans)
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped
+        ram_readers(self)  # DS-SHR-001/002: AWS RAM shares of clusters and vaults
         self.store_logs()
         self._link_replicas()
         self._outside()

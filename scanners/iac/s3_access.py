@@ -29,6 +29,7 @@ from typing import Any
 from dsscan.scanners.aws.policydoc import ALL_USERS, judge
 from dsscan.scanners.aws.transport import denies_plaintext
 from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
+from dsscan.scanners.iac.sharing import documents_readers
 from dsscan.scanners.iac.values import as_bool, as_json, as_str, get
 
 Asset = dict[str, Any]
@@ -182,6 +183,7 @@ class BucketAccessMapping:
         publics: list[Tri] = []
         wildcards: list[Tri] = []
         secure: list[Tri] = []
+        access["readers"] = documents_readers(docs, "s3", unsure)  # DS-SHR-001/002
         for raw in docs:
             if is_unknown(raw):
                 self.gap(a, "access", "the bucket policy", raw)

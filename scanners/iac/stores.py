@@ -16,6 +16,7 @@ from typing import Any
 from dsscan.scanners.aws.policydoc import judge
 from dsscan.scanners.iac.keys import KEY_TYPES
 from dsscan.scanners.iac.resources import IacResource, Unknown, configured, is_unknown
+from dsscan.scanners.iac.sharing import documents_readers
 from dsscan.scanners.iac.values import as_bool, as_json, as_str, blocks, get
 
 Asset = dict[str, Any]
@@ -135,10 +136,12 @@ class StoreMapping:
             a["encryption"] = {"at_rest": {"enabled": True, "key_type": "provider_managed",
                                            "key_id": None}}
         # A table is reached through DynamoDB's public endpoint: its resource policy decides.
+        readers: dict[str, Any] = {}
         public, wildcard = self.resource_policies(
             a, r, ("aws_dynamodb_resource_policy",), "resource_arn", "policy",
-            service="dynamodb", what="table resource policy")
-        a["access"] = {"public": public, "wildcard_principal": wildcard}
+            service="dynamodb", what="table resource policy", readers=readers)
+        a["access"] = {"public": public, "wildcard_principal": wildcard,
+                       "readers": readers.get("readers")}  # DS-SHR-001/002
         pitr = as_bool(configured(get(r.values, "point_in_time_recovery.enabled")))
         if is_unknown(pitr):
             self.gap(a, "backup", "point_in_time_recovery", pitr)
@@ -179,7 +182,8 @@ class StoreMapping:
 
     def resource_policies(self, a: Asset, r: IacResource, types: tuple[str, ...], ref: str,
                           attr: str, *, service: str, what: str,
-                          inline: Any = None) -> tuple[bool | None, bool | None]:
+                          inline: Any = None, readers: dict[str, Any] | None = None
+                          ) -> tuple[bool | None, bool | None]:
         """(public, wildcard principal) of the resource policies attached to ``r`` (resources
         of ``types`` whose ``ref`` attribute names it, and an ``inline`` document), judged by
         policydoc.judge; None where a policy, or which resource it is for, is unknown."""
@@ -191,6 +195,8 @@ class StoreMapping:
         public = wildcard = False
         if inline is not None:
             policies.append(inline)
+        if readers is not None:  # DS-SHR-001/002: who the documents let read the store
+            readers["readers"] = documents_readers(policies, service, bool(unknown))
         for p in policies:
             if is_unknown(p):
                 self.gap(a, "access", f"the {what}", p)

@@ -72,6 +72,11 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:ec2/launchConfiguration:LaunchConfiguration": "aws_launch_configuration",
     "aws:ebs/encryptionByDefault:EncryptionByDefault": "aws_ebs_encryption_by_default",
     "aws:ebs/defaultKmsKey:DefaultKmsKey": "aws_ebs_default_kms_key",
+    "aws:ram/resourceShare:ResourceShare": "aws_ram_resource_share",
+    "aws:ram/resourceAssociation:ResourceAssociation": "aws_ram_resource_association",
+    "aws:ram/principalAssociation:PrincipalAssociation": "aws_ram_principal_association",
+    "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission":
+        "aws_ebs_snapshot_create_volume_permission",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
         "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":

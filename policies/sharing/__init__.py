@@ -1,0 +1,1 @@
+"""Rego policies (data files; the package marker lets importlib.resources find them)."""

@@ -1,0 +1,71 @@
+"""Who may read a store: its resource policy, a snapshot's share list, read the same way for
+live AWS, Terraform and Pulumi (no AWS calls here). DS-SHR-001/002 judge the result, after
+dsscan/sharerel.py has placed each reader inside or outside the institution and its legal
+entities.
+
+A store's readers are ``access.readers``: a list of ``{"principal", "account", "via",
+"anyone"}`` (and ``org`` for an organisation), the shape of ``kms.decrypters``
+(scanners/aws/keydoc.py); ``null`` when the policy could not be read or judged.
+
+* ``[READ-POLICY]`` a resource policy is read by keydoc's rules (principals, ``*`` confined by
+  account / organisation / network conditions, ``NotPrincipal``, ``…IfExists``), for the
+  service's read actions (``READ_ACTIONS``): an ``Allow`` whose ``Action`` matches one of them
+  (``s3:Get*``, ``dynamodb:*``, ``*``), or whose ``NotAction`` leaves one of them allowed. The
+  actions are those that give the data, and those that let a principal give itself them
+  (writing the resource policy), as keydoc's [KMS-PATHS] for a key.
+* ``[READ-AP]`` a bucket policy delegating to access points (``*`` confined by
+  ``s3:DataAccessPointAccount`` or ``s3:DataAccessPointArn``) lets that account's access
+  points read: a reader of that account (the access points' own policies are not read here).
+* ``[READ-DENY]`` ``Deny`` statements are not subtracted: a principal an ``Allow`` names stays a
+  reader even when a ``Deny`` may refuse it (a finding to check, never a wrong pass).
+* ``[READ-SHARE]`` a snapshot shared with accounts (``access.shared_with``: RDS, EBS, Redshift,
+  from the collectors and the IaC readers): each account is a reader ``via "snapshot share"``;
+  ``all`` (public) is anyone. Derived in dsscan/sharerel.py when ``access.readers`` is absent.
+* ``[READ-SELF]`` no policy (``None``): only the store's own account (nothing listed).
+* ``[FAIL-CLOSED]`` a document that is not a policy: ``None`` (not assessed), never "no one".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsscan.scanners.aws.keydoc import NotAPolicy, policy_principals
+
+__all__ = ["READ_ACTIONS", "policy_readers", "share_readers"]
+
+# [READ-POLICY] By service: the actions that read the data (lowercased, as IAM matches them).
+READ_ACTIONS: dict[str, tuple[str, ...]] = {
+    "s3": ("s3:getobject", "s3:getobjectversion", "s3:putbucketpolicy"),
+    "dynamodb": ("dynamodb:getitem", "dynamodb:batchgetitem", "dynamodb:query",
+                 "dynamodb:scan", "dynamodb:partiqlselect",
+                 "dynamodb:exporttabletopointintime", "dynamodb:putresourcepolicy"),
+    "backup": ("backup:copyfrombackupvault", "backup:startrestorejob",
+               "backup:getrecoverypointrestoremetadata",
+               "backup:putbackupvaultaccesspolicy"),
+}
+
+# How each document is named in a reader's ``via``.
+_VIA = {"s3": "bucket policy", "dynamodb": "resource policy", "backup": "vault access policy"}
+
+
+def policy_readers(policy: Any, service: str) -> list[dict[str, Any]] | None:
+    """[READ-POLICY] The principals a store's resource policy lets read it (``service``: one of
+    ``READ_ACTIONS``); ``None`` when the document is not a policy ([FAIL-CLOSED])."""
+    try:
+        return policy_principals(policy, READ_ACTIONS[service], service, _VIA[service])
+    except NotAPolicy:
+        return None
+
+
+def share_readers(shared_with: list[Any]) -> list[dict[str, Any]]:
+    """[READ-SHARE] The readers of a snapshot shared with ``shared_with`` (account ids, or
+    ``all``)."""
+    out: list[dict[str, Any]] = []
+    for x in sorted({str(v) for v in shared_with}):
+        if x == "all":
+            out.append({"principal": "*", "account": None, "via": "snapshot share (public)",
+                        "anyone": True})
+        else:
+            out.append({"principal": x, "account": x if x.isdigit() and len(x) == 12 else None,
+                        "via": "snapshot share", "anyone": False})
+    return out
