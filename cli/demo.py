@@ -3,15 +3,18 @@
 By default the estate is provisioned into moto running in this process (examples/
 aws_estate.py) and read back by the real AWS scanner, so the demo exercises everything a
 sweep of a live account does. ``--saved`` evaluates the saved estate examples/bank-estate.json
-instead, which also carries sampled-content results.
+instead, which also carries sampled-content results; ``--events`` stores it as last week's
+run, scans it a week later into the same history store and lists the regulatory events.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,8 +39,14 @@ _DEMO_ENV = {
 @click.option("--saved", is_flag=True,
               help="Evaluate the saved example inventory (examples/bank-estate.json, with "
                    "sampled-content results) instead of provisioning moto.")
+@click.option("--events", is_flag=True,
+              help="Show the regulatory events between two stored runs (Art. 19, 71, 73; "
+                   "docs/history.md): the saved estate is stored as last week's run, the same "
+                   "estate a week later is scanned and reported, then the events between the "
+                   "two are listed, as `dsscan diff` lists them. A temporary history store is "
+                   "used unless --store is given.")
 @evaluation_options
-def command(saved: bool, **kwargs: Any) -> int:
+def command(saved: bool, events: bool, **kwargs: Any) -> int:
     """Provision an example bank estate into moto, scan it with the AWS scanner, report.
 
     The estate (examples/aws_estate.py) is a small bank on three accounts -- production,
@@ -65,11 +74,14 @@ def command(saved: bool, **kwargs: Any) -> int:
       dsscan demo --format sarif --output demo.sarif
       dsscan demo --policy 'DS-BAK-*'
       dsscan demo --saved
+      dsscan demo --events
     """
     examples = resources.files("dsscan.examples")
     with resources.as_file(examples / CATALOGUE) as catalogue:
         if not kwargs.get("catalogue_path"):
             kwargs["catalogue_path"] = str(catalogue)
+        if events:
+            return _events(**kwargs)
         if saved:
             with resources.as_file(examples / ESTATE) as estate:
                 from dsscan.scanners import get
@@ -77,6 +89,38 @@ def command(saved: bool, **kwargs: Any) -> int:
                 return run_evaluation(lambda: get("inventory").collect(files=(str(estate),)),
                                       **kwargs)
         return run_evaluation(_live_estate, **kwargs)
+
+
+def _events(**kwargs: Any) -> int:
+    """The saved estate stored as last week's run, the estate a week later scanned into the
+    same store (examples/bank_estate_events.py: one event of each article), then the events
+    between the two runs. The later scan's exit code is the demo's."""
+    import tempfile
+
+    from dsscan.cli.diff_cmd import event_lines
+    from dsscan.examples.bank_estate_events import later
+    from dsscan.scanners import get
+    from dsscan.store import open_store
+
+    estate = json.loads(resources.files("dsscan.examples").joinpath(ESTATE).read_text("utf-8"))
+    with tempfile.TemporaryDirectory(prefix="dsscan-demo-") as tmp:
+        store = kwargs.pop("store_url", None) or str(Path(tmp, "history.sqlite"))
+        files = {"before": Path(tmp, "last-week.json"), "later": Path(tmp, "today.json")}
+        files["before"].write_text(json.dumps(estate), "utf-8")
+        files["later"].write_text(json.dumps(later(estate)), "utf-8")
+
+        def inventory(name: str) -> Any:
+            return lambda: get("inventory").collect(files=(str(files[name]),))
+
+        quiet = {**kwargs, "formats": ("json",), "quiet": True, "store_url": store,
+                 "outputs": (str(Path(tmp, "last-week-report.json")),)}
+        run_evaluation(inventory("before"), **quiet)
+        code = run_evaluation(inventory("later"), **kwargs, store_url=store)
+        with open_store(store, create=False) as st, st.reading():
+            found = st.events(st.resolve("latest~1"), st.resolve("latest"))
+        click.echo("")
+        click.echo("\n".join(event_lines(found)))
+    return code
 
 
 def _live_estate() -> Any:

@@ -95,6 +95,14 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
     # Identifiers in clear in a log and an export prefix (DS-PII-001); the masked twins pass.
     assert {("DS-PII-001", "/app/payments-api"), ("DS-PII-001", "kyc-archive")} <= found
     assert not {("DS-PII-001", "/app/payments-gateway"), ("DS-PII-001", "loan-documents")} & found
+    # Issue 15's families: a ledger extract shared with a partner (DS-SHR-001) and a ledger
+    # snapshot shared with the UAT account (DS-TST-004); an administrator role and a role a
+    # vendor may assume (DS-IAM-001); a retention no lifecycle rule enforces (DS-RET-001) and
+    # the final snapshot of a decommissioned database (DS-RET-002).
+    assert {("DS-SHR-001", "core-ledger-partner-extract"), ("DS-TST-004", "core-ledger"),
+            ("DS-IAM-001", "core-admin"), ("DS-IAM-001", "analytics-vendor"),
+            ("DS-RET-001", "loan-archive"), ("DS-RET-002", "crm-legacy-final")} <= found
+    assert not {a for p, a in found if p == "DS-IAM-001"} & {"auditor", "ledger-app"}
     assert not _long_digit_runs(report + r.stdout)
 
 
@@ -102,8 +110,9 @@ def test_live_demo_scans_moto_and_reports_every_policy_family(tmp_path):
 def test_saved_demo_reports_every_policy_family_and_what_was_not_assessed():
     r = dsscan("demo", "--saved")
     assert r.returncode == 1, r.stderr
-    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-", "DS-KMS-"):
-        assert fam in r.stdout
+    for fam in ("DS-ENC-", "DS-BAK-", "DS-NET-", "DS-TST-", "DS-CLS-", "DS-KMS-", "DS-SHR-001",
+                "DS-SHR-002", "DS-TST-004", "DS-IAM-001", "DS-RET-001", "DS-RET-002"):
+        assert fam in r.stdout, fam
     assert "Not assessed" in r.stdout and "legacy-reports" in r.stdout
     assert "DS-LOG-001" in r.stdout and "DS-LOG-002" in r.stdout
     assert "DS-PII-001" in r.stdout and "/app/payments-api" in r.stdout

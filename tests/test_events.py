@@ -522,3 +522,22 @@ def test_a_scan_keeps_the_readers_the_relation_stage_sets(monkeypatch: pytest.Mo
     assert got["arn:aws-cn:s3:::unread"]["principals"] is None
     assert got["arn:aws-cn:rds:cn-north-1:111111111111:snapshot:s"]["principals"] == [
         "888888888888"]
+
+
+@pytest.mark.slow
+def test_the_events_demo_lists_one_event_of_each_article_and_leaves_no_store(
+        tmp_path: Path) -> None:
+    """`dsscan demo --events`: last week's saved estate and today's in a temporary store; the
+    events of examples/bank_estate_events.py are listed (the lowered level reaches the copies
+    that inherit it), and nothing is left in the working directory."""
+    r = run_dsscan("demo", "--events", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    section = r.stdout.split("Regulatory events (", 1)[1]
+    lines = section.splitlines()
+    events = [ln.split() for ln in lines if ln.startswith("  Art. ")]
+    assert ("19", "level_down") in {(e[1], e[2]) for e in events}
+    assert any(e[1] == "71" and e[3].endswith("core-ledger-archive") for e in events)
+    assert any(e[1] == "73" and e[3].endswith("customer-profile-export-vendor")
+               for e in events)
+    assert not any("loan-documents" in ln for ln in lines)  # lowered with an approval record
+    assert list(tmp_path.iterdir()) == []

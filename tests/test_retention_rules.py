@@ -274,3 +274,21 @@ def test_settings_and_catalogue() -> None:
         with pytest.raises(InputError, match="retention"):
             catalogue_from_mapping({"version": 1, "rules": [
                 {"id": "x", "match": {"name": "x"}, **bad}]})
+
+
+def test_every_service_the_collectors_call_is_known_to_the_orphan_rule() -> None:
+    """A gap of a service dsscan reads hides no store of another service; STS and
+    Organizations failures may hide a whole account. The IAM read policies list every
+    service called, so a new collector cannot be forgotten here."""
+    import json
+    from importlib import resources
+
+    from dsscan.retention import _DATA_SERVICES
+
+    called: set[str] = set()
+    for name in ("dsscan-readonly.json", "dsscan-sampling.json"):
+        doc = json.loads(resources.files("dsscan.examples.iam").joinpath(name).read_text("utf-8"))
+        for st in doc["Statement"]:
+            actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+            called |= {a.split(":", 1)[0] for a in actions}
+    assert called - {"sts", "organizations"} == set(_DATA_SERVICES)
