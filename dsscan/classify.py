@@ -230,8 +230,8 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         dkey = _domain_rating_key(a, config) if config.domains else None
         own.append(_own_level_sources(a, level_rules, hits, dkey, setup))
         envs.append(_environment_sources(a, rules, hits, dkey, setup))
-        a["desensitization"] = _desensitization(a, rules, hits)
-        a["level_change_approval"] = _level_change_approval(a, rules, hits)
+        a["desensitization"] = _record(a, rules, hits, "desensitization", ("inheritance",))
+        a["level_change_approval"] = _record(a, rules, hits, "level_change_approval", ())
         marked = [r for r in rules if r.outsourced is not None]
         if marked:  # Art. 43: the first matching rule that says (dsscan.log_sinks reads it)
             a["outsourced"] = {"value": marked[0].outsourced, "source": "catalogue",
@@ -503,36 +503,22 @@ def _environment_sources(a: dict[str, Any], rules: list[Rule],
 # ---------------------------------------------------------------- desensitization
 
 
-def _desensitization(a: dict[str, Any], rules: list[Rule],
-                     hits: dict[str, list[tuple[int, str, str]]]) -> dict[str, Any] | None:
-    """The desensitization record (Art. 48) the asset refers to: tag, else catalogue rule."""
-    for _, _, value in hits.get("desensitization", ()):
+def _record(a: dict[str, Any], rules: list[Rule], hits: dict[str, list[tuple[int, str, str]]],
+            field: str, derived: tuple[str, ...]) -> dict[str, Any] | None:
+    """A record the asset refers to (``field``: the desensitization record of Art. 48, the
+    approval of a level change of Art. 19): a non-empty tag, else the first catalogue rule
+    that sets one, else one written into a hand-made inventory -- a record this stage wrote on
+    an earlier pass (sources ``tag``, ``catalogue`` and ``derived``) is recomputed, never
+    kept."""
+    for _, _, value in hits.get(field, ()):
         if value.strip():
             return {"record": value.strip(), "source": "tag"}
     for rule in rules:
-        if rule.desensitization is not None:
-            return {"record": rule.desensitization, "source": "catalogue"}
-    # A record written into a hand-made inventory (any other source) is an input: kept.
-    old = a.get("desensitization")
-    if isinstance(old, dict) and old.get("record") and old.get("source") not in (
-            "tag", "catalogue", "inheritance"):
-        return dict(old)
-    return None
-
-
-def _level_change_approval(a: dict[str, Any], rules: list[Rule],
-                           hits: dict[str, list[tuple[int, str, str]]]) -> dict[str, Any] | None:
-    """The approval record of the store's level change (Art. 19; dsscan.events): tag, else
-    catalogue rule, else one written into a hand-made inventory."""
-    for _, _, value in hits.get("level_change_approval", ()):
-        if value.strip():
-            return {"record": value.strip(), "source": "tag"}
-    for rule in rules:
-        if rule.level_change_approval is not None:
-            return {"record": rule.level_change_approval, "source": "catalogue"}
-    old = a.get("level_change_approval")
+        if getattr(rule, field) is not None:
+            return {"record": getattr(rule, field), "source": "catalogue"}
+    old = a.get(field)
     if isinstance(old, dict) and isinstance(old.get("record"), str) and old["record"].strip() \
-            and old.get("source") not in ("tag", "catalogue"):
+            and old.get("source") not in ("tag", "catalogue", *derived):
         return dict(old)
     return None
 
