@@ -66,7 +66,10 @@ def test_a_program_using_computed_values_runs(capture):
 @pytest.mark.slow
 def test_what_the_program_declares_is_judged(inventory):
     got = {a["name"]: a for a in inventory.assets}
-    assert set(got) == {"orders", "bank-site", "bank-exports", "bank-ledger-archive"}
+    assert set(got) == {"orders", "bank-site", "bank-exports", "bank-ledger-archive",
+                        "fn-role", "eks"}
+    # the program's IAM roles are principals (DS-IAM-001), their trust policies read
+    assert {got[r]["kind"] for r in ("fn-role", "eks")} == {"principal"}
     # the policy the mocks built from get_policy_document opens the site bucket
     assert got["bank-site"]["access"]["public"] is True
     assert got["bank-site"]["access"]["wildcard_principal"] is True

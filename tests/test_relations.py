@@ -620,7 +620,9 @@ def test_context_for_fifty_thousand_assets():
     assets = synthetic_estate(50_000)
     by = run(assets)
     assert len(by) == 50_000
-    assert all(set(a["ctx"]) == CTX_KEYS for a in assets)
+    # copies_to_test: ONLY on a production store owing sensitive or above (DS-TST-004)
+    assert all(set(a["ctx"]) - {"copies_to_test"} == CTX_KEYS for a in assets)
+    assert all("copies_to_test" not in a["ctx"] or a["ctx"]["production"] for a in assets)
     assert by["a-0"]["ctx"]["domain"]["id"] == "dom-0"
     assert by["a-0"]["ctx"]["backups"][0]["id"] == "a-2"
     assert by["a-0"]["ctx"]["backups"][0]["separate"] is True

@@ -498,7 +498,9 @@ def _organizational_units(org: Any, accounts: list[Account], sink: Sink) -> None
         child = acct.id
         try:
             for _ in range(6):  # AWS nests OUs five deep under the root
-                parents = call(org, "list_parents", ChildId=child)["Parents"]
+                # One parent per child, but the API pages like any listing (a token with
+                # an empty first page is legal): followed, never dropped.
+                parents = list(pages(org, "list_parents", "Parents", ChildId=child))
                 if not parents or parents[0].get("Type") != "ORGANIZATIONAL_UNIT":
                     break
                 ou = parents[0]["Id"]
