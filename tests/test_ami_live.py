@@ -107,3 +107,44 @@ def test_an_unreadable_launch_permission_is_not_assessed(monkeypatch):
     assert found == set()
     # the three policies, and the asset's own gap (policy None: the call that failed)
     assert unassessed == {(p, "core-image") for p in (*POLICIES, None)}
+
+
+ENC_CASES = {
+    # Ebs mappings (Encrypted, key: "cmk" / None) -> (enabled, key_type, key is the CMK)
+    "one-cmk": ([(True, "cmk")], (True, "customer_managed", True)),
+    "two-same-cmk": ([(True, "cmk"), (True, "cmk")], (True, "customer_managed", True)),
+    "cmk-and-default": ([(True, "cmk"), (True, None)], (True, "provider_managed", False)),
+    "one-unencrypted": ([(True, "cmk"), (False, None)], (False, "none", False)),
+    "flag-missing": ([(True, "cmk"), (None, None)], (None, None, False)),
+    "no-ebs": ([], (None, None, False)),
+}
+
+
+@pytest.mark.parametrize("case", ENC_CASES)
+def test_ami_encryption_is_its_weakest_mapping(case, monkeypatch):
+    """AWS sends Encrypted (and KmsKeyId) in each EBS mapping; moto sends neither: the
+    reply is rewritten here (ClientHooks) to each shape."""
+    from aws_support import ClientHooks
+
+    mappings, (enabled, key_type, is_cmk) = ENC_CASES[case]
+    fake_env(monkeypatch)
+    with mock_aws():
+        cmk = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+        ec2 = boto3.client("ec2", region_name=REGION)
+        image(ec2, "core-image", [])
+
+        def rewrite(parsed, **_):
+            for img in parsed.get("Images") or []:
+                snap = img["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+                img["BlockDeviceMappings"] = [
+                    {"DeviceName": f"/dev/xvd{chr(97 + i)}", "Ebs": {
+                        "SnapshotId": snap,
+                        **({} if flag is None else {"Encrypted": flag}),
+                        **({"KmsKeyId": cmk} if key else {})}}
+                    for i, (flag, key) in enumerate(mappings)]
+
+        with ClientHooks(("after-call.ec2.DescribeImages", rewrite)):
+            inv = sweep(SweepOptions(regions=[REGION], services=["ebs", "kms"]))
+    at_rest = by_name(inv, "core-image", "snapshot")["encryption"]["at_rest"]
+    assert (at_rest["enabled"], at_rest["key_type"], at_rest["key_id"] == cmk) == (
+        enabled, key_type, is_cmk)
