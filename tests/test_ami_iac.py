@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ami_support import ACCOUNT, CONFIG, EXPECTED, ORG_ARN, POLICIES, VENDOR
-from test_shr_iac import Plan
+from ami_support import ACCOUNT, CONFIG, EXPECTED, ORG_ARN, POLICIES, VENDOR, Plan
 
 from dsscan.config import config_from_mapping
 from dsscan.pipeline import ScanOptions, run_scan
@@ -65,7 +64,7 @@ def estate_plan(*, unknown_account: bool = False) -> dict[str, Any]:
 
 
 def _fix_nested_refs(plan: dict[str, Any]) -> dict[str, Any]:
-    """test_shr_iac.Plan writes a reference as a top-level expression: an ``aws_ami``'s
+    """ami_support.Plan writes a reference as a top-level expression: an ``aws_ami``'s
     snapshot reference lives in its ``ebs_block_device`` block, as Terraform writes it."""
     for r in plan["configuration"]["root_module"]["resources"]:
         e = r["expressions"]
