@@ -8,7 +8,9 @@ Network isolation is not enough: a copy carries the data across it. The copy pat
   store (``backup.backup_of``, ``replica_of``: the relation index's copies) whose own
   environment is a test one (``test_environments``);
 * **snapshot share**: each account in a snapshot's ``access.shared_with``, its environment
-  from the ``accounts`` map (``Config.accounts[id].environment``);
+  from the ``accounts`` map (``Config.accounts[id].environment``); an AMI (a ``snapshot``
+  with ``attributes.resource_type: "ami"``) shared with an organisation or OU (a reader with
+  ``org``) reaches accounts whose environments cannot be told: unknown;
 * **replication** to a bucket not in the inventory (``attributes.replication_targets``);
 * **backup copy** (an AWS Backup copy rule: ``copy_to`` entries with ``via: backup copy``) and
   **dms task** (``via: dms task``): the destination vault or target endpoint — its inventory
@@ -130,6 +132,12 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                     who: Asset | str = (f"account:{acct}" if acct == "all" or acct == a.get(
                         "account") else outside.ask(f"account:{acct}", acct, acct, None))
                     paths.append(("snapshot share", acct, name, who, _record(b)))
+                # An AMI shared with an organisation or OU (its readers, scanners/aws/ebs.py):
+                # every account of it, test ones perhaps: which cannot be told (not assessed).
+                for r in access.get("readers") or ():
+                    if isinstance(r, dict) and isinstance(r.get("org"), str):
+                        paths.append(("snapshot share", str(r.get("principal")), name,
+                                      f"account:{r['org']}", _record(b)))
         for t in strs(sub(a, "attributes").get("replication_targets")):
             if t in by_id:
                 continue  # an inventory bucket: a replica copy above (sweep.link / replica_of)

@@ -203,6 +203,8 @@ def full_estate() -> None:
                                 {"Key": "Name", "Value": "estate-volume"}]}])["VolumeId"]
     ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
         {"Key": "Name", "Value": "estate-volume-snap"}]}])
+    # An AMI (its launch permissions read: DescribeImages, DescribeImageAttribute)
+    ec2.register_image(Name="estate-image", RootDeviceName="/dev/xvda")
 
     rds = boto3.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="estate", DBSubnetGroupDescription="d",

@@ -22,6 +22,7 @@ from typing import Any
 
 from dsscan import __version__
 from dsscan.inventory import Inventory
+from dsscan.scanners.iac.amis import AMI_TYPES, PERMISSION_TYPES, AmiMapping
 from dsscan.scanners.iac.copies import CopyMapping
 from dsscan.scanners.iac.copy_paths import DMS_TYPES, CopyPathMapping
 from dsscan.scanners.iac.iam import IAM_CONFIG_TYPES, PRINCIPAL_TYPES, IamMapping
@@ -85,6 +86,7 @@ CONFIG_TYPES = frozenset({
     "aws_ebs_snapshot_create_volume_permission",  # DS-SHR-*: who a snapshot is shared with
     "aws_ram_resource_share", "aws_ram_resource_association",  # DS-SHR-*: AWS RAM shares
     "aws_ram_principal_association",
+    *PERMISSION_TYPES,  # DS-SHR-*, DS-TST-004: who may launch an AMI
 })
 
 
@@ -96,6 +98,7 @@ _NOUNS = {"aws_s3_bucket": "bucket", "aws_security_group": "security group",
           "aws_s3_access_point": "access point", "aws_dynamodb_table": "table",
           "aws_opensearch_domain": "domain", "aws_elasticsearch_domain": "domain",
           "aws_ebs_snapshot": "snapshot",
+          **dict.fromkeys(AMI_TYPES, "AMI"),
           **dict.fromkeys(CLUSTERS, "cluster")}
 
 
@@ -124,11 +127,13 @@ _CONFIGURES: tuple[tuple[tuple[str, ...], str, tuple[str, ...], str], ...] = (
      "cluster_identifier", CLUSTERS, "cluster"),
     (("aws_ebs_snapshot_create_volume_permission",), "snapshot_id", ("aws_ebs_snapshot",),
      "snapshot"),
+    (PERMISSION_TYPES, "image_id", AMI_TYPES, "AMI"),
 )
 
 
 class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMapping,
-             RestoreMapping, TransportMapping, LogMapping, CopyPathMapping, IamMapping):
+             RestoreMapping, TransportMapping, LogMapping, CopyPathMapping, IamMapping,
+             AmiMapping):
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.assets: dict[str, Asset] = {}
@@ -310,6 +315,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
             ("aws_elasticsearch_domain", self.search_domain),
             ("aws_db_snapshot", self.db_snapshot), ("aws_ebs_snapshot", self.ebs_snapshot),
             ("aws_backup_vault", self.vault),
+            # AMIs: copies of snapshots / an instance's volumes / another AMI (in that order)
+            *((t, self.ami) for t in AMI_TYPES),
             # Operation logs (Art. 43): trails, event data stores, log groups.
             ("aws_cloudtrail", self.trail),
             ("aws_cloudtrail_event_data_store", self.event_data_store),
@@ -376,7 +383,7 @@ MAPPED_TYPES = frozenset({*STORE_TYPES, *CONFIG_TYPES, *CMK_TYPES, "aws_vpc",
                           "aws_security_group", "aws_db_snapshot", "aws_ebs_snapshot",
                           "aws_backup_vault", *KEY_CONFIG_TYPES, *LOG_TYPES,
                           *LOG_CONFIG_TYPES, *DMS_TYPES, *PRINCIPAL_TYPES,
-                          *IAM_CONFIG_TYPES})
+                          *IAM_CONFIG_TYPES, *AMI_TYPES})
 
 
 def unmapped(resources: Iterable[IacResource]) -> Counter[str]:

@@ -77,6 +77,11 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:ram/principalAssociation:PrincipalAssociation": "aws_ram_principal_association",
     "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission":
         "aws_ebs_snapshot_create_volume_permission",
+    # AMIs and their launch permissions (DS-SHR-001/002, DS-TST-004, DS-BAK-003)
+    "aws:ec2/ami:Ami": "aws_ami",
+    "aws:ec2/amiFromInstance:AmiFromInstance": "aws_ami_from_instance",
+    "aws:ec2/amiCopy:AmiCopy": "aws_ami_copy",
+    "aws:ec2/amiLaunchPermission:AmiLaunchPermission": "aws_ami_launch_permission",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
         "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
