@@ -91,6 +91,19 @@ SHAPES = [
     ("a service principal is no reader", "s3",
      allow({"Service": "logging.s3.amazonaws.com"}), set()),
     ("another service's action", "dynamodb", allow({"AWS": VENDOR}, "s3:GetObject"), set()),
+    # a canonical user id names an account that cannot be told: outside, never no one
+    ("CanonicalUser", "s3", allow({"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e"
+                                                    "09d98eacf8f8d5218e7cd47ef2be"}),
+     {("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", None, False,
+       None)}),
+    ("CanonicalUser beside a service", "s3",
+     allow({"Service": "logging.s3.amazonaws.com", "CanonicalUser": "abc123"}),
+     {("abc123", None, False, None)}),
+    ("principal keys in another case", "s3", allow({"aws": VENDOR}),
+     {(VENDOR, VENDOR, False, None)}),
+    ("a canonical user on a key policy", "kms", allow({"CanonicalUser": "abc123"},
+                                                      "kms:Decrypt"),
+     {("abc123", None, False, None)}),
 ]
 
 
@@ -111,7 +124,15 @@ def test_deny_statements_are_not_subtracted():
 
 @pytest.mark.parametrize("bad", ["not a policy", {"Statement": "x"},
                                  doc({"Effect": "Allow", "Action": "s3:GetObject"}),
-                                 doc({"Effect": "Maybe", "Principal": "*", "Action": "*"})])
+                                 doc({"Effect": "Maybe", "Principal": "*", "Action": "*"}),
+                                 # shapes IAM would refuse, never read as "no one"
+                                 doc(allow(f"arn:aws:iam::{VENDOR}:root")),
+                                 doc(allow(VENDOR)),
+                                 doc(allow({"Someone": VENDOR})),
+                                 doc(allow({"AWS": VENDOR}, [["s3:GetObject"]])),
+                                 doc(allow({"AWS": VENDOR}, 5)),
+                                 doc(allow({"AWS": VENDOR}, ["s3:PutObject", None],
+                                           act="NotAction"))])
 def test_a_document_that_is_not_a_policy_is_unknown(bad):
     assert policy_readers(bad, "s3") is None
 
