@@ -41,6 +41,10 @@ condition rules); this module only asks which principals an ``Allow`` lets call
   ``CanonicalUser`` (S3) names an account that cannot be told: a principal of no account
   (outside, never "no one"). Principal keys are read case-insensitively; another type, or a
   ``Principal`` string other than a wildcard, is [FAIL-CLOSED].
+* ``[KMS-OIDC]`` a ``Federated`` OpenID Connect provider of an issuer anyone can get tokens
+  from (``SHARED_ISSUERS``: GitHub Actions, GitLab.com, HCP Terraform) is *anyone* — the
+  provider is the account's, the identities are not — unless a condition holds its ``sub``
+  claim to owners (``repo:OWNER/...``; ``repo:*`` or no condition: anyone's workflow).
 * ``[KMS-PATHS]`` "decrypt" means any action that gives the data in clear: ``kms:Decrypt``,
   ``kms:ReEncryptFrom`` (re-encrypt under one's own key, then decrypt), ``kms:CreateGrant``
   (grant oneself Decrypt) and ``kms:PutKeyPolicy`` (write oneself into the policy).
@@ -265,11 +269,55 @@ def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
                 v = str(v)
                 if any(w in v for w in ("*", "?", "${")):
                     continue  # judged above as a wildcard
+                if k == "federated" and (host := _open_issuer(v, s)):
+                    # [KMS-OIDC] anyone's workflow on a shared issuer may assume
+                    out.append(_entry(f"* (any identity of {host})", None, via, True, sid))
+                    continue
                 # [KMS-NAMED] a CanonicalUser (an S3 account's canonical id) names an account
                 # that cannot be told from it
                 acct = None if k == "canonicaluser" else account_of(v)
                 out.append(_entry(v, acct, via, False, sid))
     return out
+
+
+# [KMS-OIDC] OpenID Connect issuers that give tokens to anyone who signs up (GitHub Actions,
+# GitLab.com, HCP Terraform): the provider is in the institution's account, the identities
+# are anyone's. Their ``sub`` claim names the owner first (``repo:OWNER/REPO:...``,
+# ``project_path:GROUP/PROJECT:...``, ``organization:ORG:...``).
+SHARED_ISSUERS = frozenset({"token.actions.githubusercontent.com", "gitlab.com",
+                            "app.terraform.io"})
+# A sub pattern whose fixed part (before any wildcard) ends its owner: ``repo:bank/``,
+# ``organization:bank:``; not ``repo:*``, ``repo:bank*`` (``repo:bankevil/...``) or ``*``.
+_OWNED_SUB = re.compile(r"^[^:]+:[^:/]+[:/]")
+
+
+def _open_issuer(provider: str, s: dict[str, Any]) -> str | None:
+    """[KMS-OIDC] The host of a shared issuer's provider ARN (``arn:aws:iam::ID:oidc-provider/
+    token.actions.githubusercontent.com``) when no condition holds the statement's ``sub``
+    claim to owners (``StringEquals``/``StringLike``, not negated, not ``…IfExists``, not
+    ``ForAllValues:``, each value's fixed part naming an owner); else None."""
+    parts = provider.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[5].startswith("oidc-provider/"):
+        return None
+    host = parts[5][len("oidc-provider/"):].lower().rstrip("/")
+    if host not in SHARED_ISSUERS:
+        return None
+    for op, body in (s.get("Condition") or {}).items():
+        if not isinstance(body, dict):
+            continue
+        prefix, _, base = str(op).lower().rpartition(":")
+        if prefix not in ("", "foranyvalue") or base not in ("stringequals", "stringlike"):
+            continue
+        for key, values in body.items():
+            if str(key).lower() != f"{host}:sub":
+                continue
+            listed = _values(values)
+            fixed = [re.split(r"[*?]|\$\{", v, maxsplit=1)[0] if base == "stringlike" else v
+                     for v in listed if isinstance(v, str)]
+            if listed and len(fixed) == len(listed) and all(_OWNED_SUB.match(f)
+                                                            for f in fixed):
+                return None
+    return host
 
 
 def grant_decrypters(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
