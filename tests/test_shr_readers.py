@@ -318,3 +318,30 @@ def test_a_catalogue_rule_records_the_share(tmp_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="sharing_record"):
         load_catalogue(str(bad))
+
+
+# A saved estate (classified by an earlier run) carries the record its catalogue gave then;
+# it is derived again each run: a rule this run's catalogue does not have approves nothing.
+@pytest.mark.parametrize("carried,catalogue,want", [
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, None, False),
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, "other-*", False),
+    ({"record": "SR-OLD", "source": "tag"}, None, False),
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, "partner-*", True),
+    ({"record": "SR-HAND"}, None, True),  # written into a hand-made inventory
+])
+def test_a_carried_over_catalogue_record_is_derived_again(tmp_path, carried, catalogue, want):
+    from dsscan.catalogue import load_catalogue
+    from dsscan.classify import classify
+
+    cat = None
+    if catalogue:
+        path = tmp_path / "catalogue.yaml"
+        path.write_text(f"rules:\n  - id: r\n    match: {{name: '{catalogue}'}}\n"
+                        "    sharing_record: SR-NEW\n", encoding="utf-8")
+        cat = load_catalogue(str(path))
+    cfg = config_from_mapping({"institution_accounts": [BANK]})
+    a = {**store([reader(VENDOR)]), "name": "partner-feed", "region": "cn-north-1",
+         "sharing_record": dict(carried)}
+    classify([a], cfg, cat)
+    attach_share_context([a], cfg)
+    assert a["ctx"]["sharing_record"] is want
