@@ -129,6 +129,8 @@ def test_deny_statements_are_not_subtracted():
                                  doc(allow(f"arn:aws:iam::{VENDOR}:root")),
                                  doc(allow(VENDOR)),
                                  doc(allow({"Someone": VENDOR})),
+                                 doc(allow({"AWS": []})),
+                                 doc(allow({"AWS": [], "CanonicalUser": []})),
                                  doc(allow({"AWS": VENDOR}, [["s3:GetObject"]])),
                                  doc(allow({"AWS": VENDOR}, 5)),
                                  doc(allow({"AWS": VENDOR}, ["s3:PutObject", None],

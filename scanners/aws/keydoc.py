@@ -259,6 +259,8 @@ def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
             if not _wild_principal(principal):  # [FAIL-CLOSED] "*" or a map, nothing else
                 raise NotAPolicy("a Principal is neither '*' nor a map of principals")
             continue
+        if not any(_values(v) for v in principal.values()):  # [FAIL-CLOSED] names no one
+            raise NotAPolicy("an allowing statement's Principal lists no principal")
         for kind, values in principal.items():
             k = str(kind).lower()
             if k == "service":
