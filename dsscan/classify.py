@@ -244,6 +244,11 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         if shared:  # DS-SHR-*: the first matching rule's record (dsscan.sharerel reads it)
             a["sharing_record"] = {"record": shared[0].sharing_record, "source": "catalogue",
                                    "rule": shared[0].id}
+        elif isinstance(a.get("sharing_record"), dict) \
+                and a["sharing_record"].get("source") in ("tag", "catalogue"):
+            # a saved estate's record from a rule this run's catalogue no longer has: derived
+            # again each run, never carried over (as level_change_approval)
+            del a["sharing_record"]
         if rules and any(r.derived_from for r in rules):
             lineage.append((a, rules))
     if lineage:

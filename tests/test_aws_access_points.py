@@ -113,3 +113,37 @@ def test_an_access_point_decides_whether_its_bucket_is_exposed(
     result = run_scan(inv, load_library(), ScanOptions(config=Config(), include=("DS-NET-003",)))
     assert [f.asset_name for f in result.findings] == (["ledger"] if exposed else [])
     assert result.complete
+
+
+VENDOR = "999999999999"
+DELEGATE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+    "Condition": {"StringEquals": {"s3:DataAccessPointAccount": ACCOUNT}}}]})
+
+# [READ-AP] (DS-SHR-001) a bucket policy delegating to the account's access points hands the
+# decision to their policies: an access point letting a vendor read is a read from outside.
+# (case, access point policy, DS-SHR-001 finds it)
+READS = [
+    ("an access point granting a vendor", ap_policy({"AWS": f"arn:aws-cn:iam::{VENDOR}:root"}),
+     True),
+    ("an access point granting a vendor's canonical user", ap_policy({"CanonicalUser": "ab12"}),
+     True),
+    ("an access point granting the own account", OWN_ACCOUNT, False),
+    ("an access point without a policy", None, False),
+]
+
+
+@pytest.mark.parametrize(("case", "policy", "found"), READS, ids=[c[0] for c in READS])
+def test_an_access_point_policy_lets_its_readers_read_the_bucket(case, policy, found):
+    bucket("ledger", tags={"dsscan:level": "core"})
+    boto3.client("s3", region_name=REGION).put_bucket_policy(Bucket="ledger", Policy=DELEGATE)
+    s3c = boto3.client("s3control", region_name=REGION)
+    s3c.create_access_point(AccountId=ACCOUNT, Name=AP, Bucket="ledger")
+    if policy is not None:
+        s3c.put_access_point_policy(AccountId=ACCOUNT, Name=AP, Policy=policy)
+    with ClientHooks(*HOOKS):
+        inv = sweep(SweepOptions(regions=[REGION], services=["s3"]))
+    result = run_scan(inv, load_library(), ScanOptions(
+        config=Config(institution_accounts=[ACCOUNT]), include=("DS-SHR-001",)))
+    assert [f.asset_name for f in result.findings] == (["ledger"] if found else [])
+    assert result.complete

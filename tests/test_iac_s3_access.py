@@ -380,3 +380,31 @@ def test_pulumi_export_account_block_by_provider(tmp_path, block_provider, publi
     inv = build_inventory(pu.read_path(str(p)).resources, tool="pulumi", files=[str(p)])
     (a,) = [x for x in inv.assets if x["kind"] == "object_store"]
     assert a["access"]["public"] is public
+
+
+# [READ-AP] (DS-SHR-001/002) whom the access points' policies let read is a reader of the
+# bucket: a bucket policy delegating to the account's access points hands them the decision.
+VENDOR_AP = ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+             '"arn:aws:iam::999999999999:root"}, "Action": "s3:GetObject", "Resource": "*"}]}')
+OWN = "* (account 111111111111)"
+AP_READERS = [
+    ("an access point granting a vendor", [access_point("ap", VENDOR_AP)],
+     {OWN, "arn:aws:iam::999999999999:root"}),
+    ("a separate policy granting a vendor",
+     [access_point("ap"), ap_policy("ap", VENDOR_AP)], {OWN, "arn:aws:iam::999999999999:root"}),
+    ("a separate policy unknown until apply", [access_point("ap"), ap_policy("ap", UNTIL_APPLY)],
+     None),
+    ("an access point without a policy", [access_point("ap")], {OWN}),
+    ("an access point that may be this bucket's, granting a vendor",
+     [res("aws_s3_access_point.far", {"name": "far", "bucket": UNTIL_APPLY,
+                                      "policy": VENDOR_AP})], None),
+    ("an access point that may be this bucket's, no policy",
+     [res("aws_s3_access_point.far", {"name": "far", "bucket": UNTIL_APPLY})], {OWN}),
+]
+
+
+@pytest.mark.parametrize(("case", "extra", "want"), AP_READERS, ids=[c[0] for c in AP_READERS])
+def test_access_point_policies_read_the_bucket(case, extra, want):
+    a = assets([bucket(), policy(1, DELEGATE), *extra])["core-data"]
+    got = a["access"]["readers"]
+    assert (None if got is None else {p["principal"] for p in got}) == want

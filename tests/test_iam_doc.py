@@ -208,6 +208,51 @@ def test_trust_policy(doc, expected):
     assert [(p["principal"], p["account"], p["anyone"]) for p in trusted(doc)] == expected
 
 
+GH = "token.actions.githubusercontent.com"
+
+
+def oidc(host, *conds):
+    cond: dict = {}
+    for op, key, value in conds:
+        cond.setdefault(op, {})[key] = value
+    extra = {"Condition": cond} if cond else {}
+    return trust({"Federated": f"arn:aws:iam::{A}:oidc-provider/{host}"},
+                 Action="sts:AssumeRoleWithWebIdentity", **extra)
+
+
+ANYONE_GH = [(f"* (any identity of {GH})", None, True)]
+OWN_GH = [(f"arn:aws:iam::{A}:oidc-provider/{GH}", A, False)]
+
+
+# [KMS-OIDC] a shared OIDC issuer's provider is the account's; its identities are anyone's
+# unless the sub claim is held to an owner.
+@pytest.mark.parametrize(("doc", "expected"), [
+    (oidc(GH), ANYONE_GH),
+    (oidc(GH, ("StringEquals", f"{GH}:aud", "sts.amazonaws.com")), ANYONE_GH),
+    (oidc(GH, ("StringLike", f"{GH}:sub", "repo:*")), ANYONE_GH),
+    (oidc(GH, ("StringLike", f"{GH}:sub", "*")), ANYONE_GH),
+    (oidc(GH, ("StringLike", f"{GH}:sub", "repo:bank*")), ANYONE_GH),
+    (oidc(GH, ("StringLike", f"{GH}:sub", ["repo:bank/app:*", "repo:*"])), ANYONE_GH),
+    (oidc(GH, ("StringLikeIfExists", f"{GH}:sub", "repo:bank/app:*")), ANYONE_GH),
+    (oidc(GH, ("StringNotLike", f"{GH}:sub", "repo:evil/*")), ANYONE_GH),
+    (oidc(GH, ("ForAllValues:StringLike", f"{GH}:sub", "repo:bank/*")), ANYONE_GH),
+    (oidc("GitLab.com"), [("* (any identity of gitlab.com)", None, True)]),
+    (oidc(GH, ("StringLike", f"{GH}:sub", "repo:bank/app:*")), OWN_GH),
+    (oidc(GH, ("StringEquals", f"{GH}:sub", "repo:bank/app:ref:refs/heads/main")), OWN_GH),
+    (oidc(GH, ("StringLike", "TOKEN.actions.githubusercontent.com:SUB", "repo:bank/*")),
+     OWN_GH),
+    (oidc("app.terraform.io", ("StringLike", "app.terraform.io:sub",
+                               "organization:bank:project:*")),
+     [(f"arn:aws:iam::{A}:oidc-provider/app.terraform.io", A, False)]),
+    # an issuer of the institution's own (an EKS cluster): its identities are the account's
+    (oidc("oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC"),
+     [(f"arn:aws:iam::{A}:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC", A,
+       False)]),
+])
+def test_trust_policy_shared_oidc_issuer(doc, expected):
+    assert [(p["principal"], p["account"], p["anyone"]) for p in trusted(doc)] == expected
+
+
 @pytest.mark.parametrize("doc", [
     None, {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}])
 def test_trust_policy_fails_closed(doc):

@@ -272,3 +272,41 @@ def test_pulumi_gives_the_same_verdicts(source, recorded):
     found, unassessed = verdicts(inv)
     assert found == IAC_EXPECTED
     assert unassessed == set()  # the program's policies are all known
+
+
+# A policy resource whose store cannot be told before apply (its reference is untraceable)
+# may be the store's: one letting another account read it leaves the readers unknown, not
+# "no one" — though not public (the public reading asks only that).
+def _maybe(principal: Any, action: str) -> str:
+    return doc(grant(principal, action, "*"))
+
+
+MAYBE = [
+    ("a table, a vendor", "table", _maybe({"AWS": VENDOR}, "dynamodb:GetItem"), None),
+    ("a table, its own account", "table", _maybe({"AWS": OWN}, "dynamodb:GetItem"), []),
+    ("a table, a write-only grant", "table", _maybe({"AWS": VENDOR}, "dynamodb:PutItem"), []),
+    ("a table, not a policy", "table", "{", None),
+    ("a vault, a vendor", "vault", _maybe({"AWS": VENDOR}, "backup:CopyFromBackupVault"), None),
+    ("a vault, an organization", "vault",
+     doc(grant("*", "backup:StartRestoreJob", "*",
+               StringEquals={"aws:PrincipalOrgID": FOREIGN})), None),
+    ("a vault, a write-only grant", "vault",
+     _maybe({"AWS": VENDOR}, "backup:CopyIntoBackupVault"), []),
+]
+
+
+@pytest.mark.parametrize(("case", "store", "policy", "want"), MAYBE, ids=[m[0] for m in MAYBE])
+def test_a_policy_that_may_be_the_stores_and_lets_someone_read(case, store, policy, want):
+    from iac_resources import assets, res
+
+    from dsscan.scanners.iac.resources import UNTIL_APPLY
+
+    if store == "table":
+        rs = [res("aws_dynamodb_table.t", {"name": "ledger", "hash_key": "id"}, account=OWN),
+              res("aws_dynamodb_resource_policy.p", {"resource_arn": UNTIL_APPLY,
+                                                     "policy": policy}, account=OWN)]
+    else:
+        rs = [res("aws_backup_vault.v", {"name": "ledger"}, account=OWN),
+              res("aws_backup_vault_policy.p", {"backup_vault_name": UNTIL_APPLY,
+                                                "policy": policy}, account=OWN)]
+    assert assets(rs)["ledger"]["access"]["readers"] == want

@@ -91,6 +91,19 @@ SHAPES = [
     ("a service principal is no reader", "s3",
      allow({"Service": "logging.s3.amazonaws.com"}), set()),
     ("another service's action", "dynamodb", allow({"AWS": VENDOR}, "s3:GetObject"), set()),
+    # a canonical user id names an account that cannot be told: outside, never no one
+    ("CanonicalUser", "s3", allow({"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e"
+                                                    "09d98eacf8f8d5218e7cd47ef2be"}),
+     {("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", None, False,
+       None)}),
+    ("CanonicalUser beside a service", "s3",
+     allow({"Service": "logging.s3.amazonaws.com", "CanonicalUser": "abc123"}),
+     {("abc123", None, False, None)}),
+    ("principal keys in another case", "s3", allow({"aws": VENDOR}),
+     {(VENDOR, VENDOR, False, None)}),
+    ("a canonical user on a key policy", "kms", allow({"CanonicalUser": "abc123"},
+                                                      "kms:Decrypt"),
+     {("abc123", None, False, None)}),
 ]
 
 
@@ -111,7 +124,17 @@ def test_deny_statements_are_not_subtracted():
 
 @pytest.mark.parametrize("bad", ["not a policy", {"Statement": "x"},
                                  doc({"Effect": "Allow", "Action": "s3:GetObject"}),
-                                 doc({"Effect": "Maybe", "Principal": "*", "Action": "*"})])
+                                 doc({"Effect": "Maybe", "Principal": "*", "Action": "*"}),
+                                 # shapes IAM would refuse, never read as "no one"
+                                 doc(allow(f"arn:aws:iam::{VENDOR}:root")),
+                                 doc(allow(VENDOR)),
+                                 doc(allow({"Someone": VENDOR})),
+                                 doc(allow({"AWS": []})),
+                                 doc(allow({"AWS": [], "CanonicalUser": []})),
+                                 doc(allow({"AWS": VENDOR}, [["s3:GetObject"]])),
+                                 doc(allow({"AWS": VENDOR}, 5)),
+                                 doc(allow({"AWS": VENDOR}, ["s3:PutObject", None],
+                                           act="NotAction"))])
 def test_a_document_that_is_not_a_policy_is_unknown(bad):
     assert policy_readers(bad, "s3") is None
 
@@ -297,3 +320,30 @@ def test_a_catalogue_rule_records_the_share(tmp_path):
                    encoding="utf-8")
     with pytest.raises(InputError, match="sharing_record"):
         load_catalogue(str(bad))
+
+
+# A saved estate (classified by an earlier run) carries the record its catalogue gave then;
+# it is derived again each run: a rule this run's catalogue does not have approves nothing.
+@pytest.mark.parametrize("carried,catalogue,want", [
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, None, False),
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, "other-*", False),
+    ({"record": "SR-OLD", "source": "tag"}, None, False),
+    ({"record": "SR-OLD", "source": "catalogue", "rule": "gone"}, "partner-*", True),
+    ({"record": "SR-HAND"}, None, True),  # written into a hand-made inventory
+])
+def test_a_carried_over_catalogue_record_is_derived_again(tmp_path, carried, catalogue, want):
+    from dsscan.catalogue import load_catalogue
+    from dsscan.classify import classify
+
+    cat = None
+    if catalogue:
+        path = tmp_path / "catalogue.yaml"
+        path.write_text(f"rules:\n  - id: r\n    match: {{name: '{catalogue}'}}\n"
+                        "    sharing_record: SR-NEW\n", encoding="utf-8")
+        cat = load_catalogue(str(path))
+    cfg = config_from_mapping({"institution_accounts": [BANK]})
+    a = {**store([reader(VENDOR)]), "name": "partner-feed", "region": "cn-north-1",
+         "sharing_record": dict(carried)}
+    classify([a], cfg, cat)
+    attach_share_context([a], cfg)
+    assert a["ctx"]["sharing_record"] is want

@@ -37,7 +37,14 @@ condition rules); this module only asks which principals an ``Allow`` lets call
   never "no one" and never not assessed).
 * ``[KMS-NAMED]`` a named AWS principal (``111122223333``, ``arn:aws:iam::111122223333:root``,
   a role or user ARN) or a ``Federated`` identity provider ARN lets its account decrypt.
-  ``Service`` principals are AWS services acting for the key's own users: not counted.
+  ``Service`` principals are AWS services acting for the key's own users: not counted. A
+  ``CanonicalUser`` (S3) names an account that cannot be told: a principal of no account
+  (outside, never "no one"). Principal keys are read case-insensitively; another type, or a
+  ``Principal`` string other than a wildcard, is [FAIL-CLOSED].
+* ``[KMS-OIDC]`` a ``Federated`` OpenID Connect provider of an issuer anyone can get tokens
+  from (``SHARED_ISSUERS``: GitHub Actions, GitLab.com, HCP Terraform) is *anyone* — the
+  provider is the account's, the identities are not — unless a condition holds its ``sub``
+  claim to owners (``repo:OWNER/...``; ``repo:*`` or no condition: anyone's workflow).
 * ``[KMS-PATHS]`` "decrypt" means any action that gives the data in clear: ``kms:Decrypt``,
   ``kms:ReEncryptFrom`` (re-encrypt under one's own key, then decrypt), ``kms:CreateGrant``
   (grant oneself Decrypt) and ``kms:PutKeyPolicy`` (write oneself into the policy).
@@ -45,7 +52,8 @@ condition rules); this module only asks which principals an ``Allow`` lets call
   ``CreateGrant`` lets its grantee decrypt (an account's ARN or id; a service principal is
   not counted, as above).
 * ``[FAIL-CLOSED]`` a document that is not a policy raises :class:`NotAPolicy`: the caller
-  records ``null`` (not assessed), never "no one".
+  records ``null`` (not assessed), never "no one". An ``Action`` or ``NotAction`` value
+  that is not a string is such a document.
 
 Each principal is ``{"principal", "account", "via", "anyone"}`` (and ``org`` for
 ``[KMS-ORG]``); which accounts and organisations are the institution's is decided later, in
@@ -74,6 +82,8 @@ __all__ = ["NotAPolicy", "account_of", "covers_action", "grant_decrypters", "pol
            "policy_principals"]
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+# [KMS-NAMED] the principal types that name who is allowed (``Service`` names no one).
+_PRINCIPAL_KINDS = frozenset({"aws", "federated", "canonicaluser"})
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:sourceaccount",
                            "aws:sourceowner"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
@@ -118,8 +128,12 @@ GRANT_DECRYPT_PATHS = frozenset({"Decrypt", "ReEncryptFrom", "CreateGrant"})
 
 
 def _matches(action: str, patterns: Any) -> bool:
-    return any(isinstance(p, str) and fnmatch.fnmatchcase(action, p.lower())
-               for p in _values(patterns))
+    listed = _values(patterns)
+    if not all(isinstance(p, str) for p in listed):
+        # [FAIL-CLOSED] an action that is not text (a nested list, a number) is no pattern
+        # IAM would accept: never read as "matches nothing"
+        raise NotAPolicy("an Action is not a string")
+    return any(fnmatch.fnmatchcase(action, p.lower()) for p in listed)
 
 
 def covers_action(s: dict[str, Any], action: str) -> bool:
@@ -242,14 +256,70 @@ def policy_principals(policy: Any, actions: tuple[str, ...], service: str,
                 out.append(_entry(f"callers of any account meeting {keys}", None,
                                   via, False, sid))
         if not isinstance(principal, dict):
+            if not _wild_principal(principal):  # [FAIL-CLOSED] "*" or a map, nothing else
+                raise NotAPolicy("a Principal is neither '*' nor a map of principals")
             continue
-        for kind in ("AWS", "Federated"):
-            for v in _values(principal.get(kind, [])):
+        if not any(_values(v) for v in principal.values()):  # [FAIL-CLOSED] names no one
+            raise NotAPolicy("an allowing statement's Principal lists no principal")
+        for kind, values in principal.items():
+            k = str(kind).lower()
+            if k == "service":
+                continue  # [KMS-NAMED] AWS services acting for the resource's own users
+            if k not in _PRINCIPAL_KINDS:  # [FAIL-CLOSED] never "no one" for an unknown kind
+                raise NotAPolicy(f"a Principal of an unknown type ({kind})")
+            for v in _values(values):
                 v = str(v)
                 if any(w in v for w in ("*", "?", "${")):
                     continue  # judged above as a wildcard
-                out.append(_entry(v, account_of(v), via, False, sid))
+                if k == "federated" and (host := _open_issuer(v, s)):
+                    # [KMS-OIDC] anyone's workflow on a shared issuer may assume
+                    out.append(_entry(f"* (any identity of {host})", None, via, True, sid))
+                    continue
+                # [KMS-NAMED] a CanonicalUser (an S3 account's canonical id) names an account
+                # that cannot be told from it
+                acct = None if k == "canonicaluser" else account_of(v)
+                out.append(_entry(v, acct, via, False, sid))
     return out
+
+
+# [KMS-OIDC] OpenID Connect issuers that give tokens to anyone who signs up (GitHub Actions,
+# GitLab.com, HCP Terraform): the provider is in the institution's account, the identities
+# are anyone's. Their ``sub`` claim names the owner first (``repo:OWNER/REPO:...``,
+# ``project_path:GROUP/PROJECT:...``, ``organization:ORG:...``).
+SHARED_ISSUERS = frozenset({"token.actions.githubusercontent.com", "gitlab.com",
+                            "app.terraform.io"})
+# A sub pattern whose fixed part (before any wildcard) ends its owner: ``repo:bank/``,
+# ``organization:bank:``; not ``repo:*``, ``repo:bank*`` (``repo:bankevil/...``) or ``*``.
+_OWNED_SUB = re.compile(r"^[^:]+:[^:/]+[:/]")
+
+
+def _open_issuer(provider: str, s: dict[str, Any]) -> str | None:
+    """[KMS-OIDC] The host of a shared issuer's provider ARN (``arn:aws:iam::ID:oidc-provider/
+    token.actions.githubusercontent.com``) when no condition holds the statement's ``sub``
+    claim to owners (``StringEquals``/``StringLike``, not negated, not ``…IfExists``, not
+    ``ForAllValues:``, each value's fixed part naming an owner); else None."""
+    parts = provider.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or not parts[5].startswith("oidc-provider/"):
+        return None
+    host = parts[5][len("oidc-provider/"):].lower().rstrip("/")
+    if host not in SHARED_ISSUERS:
+        return None
+    for op, body in (s.get("Condition") or {}).items():
+        if not isinstance(body, dict):
+            continue
+        prefix, _, base = str(op).lower().rpartition(":")
+        if prefix not in ("", "foranyvalue") or base not in ("stringequals", "stringlike"):
+            continue
+        for key, values in body.items():
+            if str(key).lower() != f"{host}:sub":
+                continue
+            listed = _values(values)
+            fixed = [re.split(r"[*?]|\$\{", v, maxsplit=1)[0] if base == "stringlike" else v
+                     for v in listed if isinstance(v, str)]
+            if listed and len(fixed) == len(listed) and all(_OWNED_SUB.match(f)
+                                                            for f in fixed):
+                return None
+    return host
 
 
 def grant_decrypters(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:

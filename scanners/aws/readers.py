@@ -15,7 +15,11 @@ A store's readers are ``access.readers``: a list of ``{"principal", "account", "
   (writing the resource policy), as keydoc's [KMS-PATHS] for a key.
 * ``[READ-AP]`` a bucket policy delegating to access points (``*`` confined by
   ``s3:DataAccessPointAccount`` or ``s3:DataAccessPointArn``) lets that account's access
-  points read: a reader of that account (the access points' own policies are not read here).
+  points read: a reader of that account. The policies of the bucket's own access points (the
+  live sweep's and the plan's) are read as well, each reader ``via "access point <name>
+  policy"``: whom they let read through a delegation is a reader of the bucket (whether the
+  bucket policy delegates is not asked: a reader too many is a finding to check, as
+  [READ-DENY]); one that cannot be read leaves the bucket's readers unknown.
 * ``[READ-DENY]`` ``Deny`` statements are not subtracted: a principal an ``Allow`` names stays a
   reader even when a ``Deny`` may refuse it (a finding to check, never a wrong pass).
 * ``[READ-SHARE]`` a snapshot shared with accounts (``access.shared_with``: RDS, EBS, Redshift,
@@ -54,11 +58,13 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
 _VIA = {"s3": "bucket policy", "dynamodb": "resource policy", "backup": "vault access policy"}
 
 
-def policy_readers(policy: Any, service: str) -> list[dict[str, Any]] | None:
+def policy_readers(policy: Any, service: str, via: str | None = None
+                   ) -> list[dict[str, Any]] | None:
     """[READ-POLICY] The principals a store's resource policy lets read it (``service``: one of
-    ``READ_ACTIONS``); ``None`` when the document is not a policy ([FAIL-CLOSED])."""
+    ``READ_ACTIONS``; ``via``: how the document is named, the service's by default); ``None``
+    when the document is not a policy ([FAIL-CLOSED])."""
     try:
-        return policy_principals(policy, READ_ACTIONS[service], service, _VIA[service])
+        return policy_principals(policy, READ_ACTIONS[service], service, via or _VIA[service])
     except NotAPolicy:
         return None
 

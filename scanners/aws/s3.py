@@ -166,7 +166,10 @@ def read_bucket(scope: Scope, name: str, region: str,
         restrict = [None if not pab_read else bool((pab or {}).get("RestrictPublicBuckets")),
                     None if account_pab is None else bool(account_pab.get(
                         "RestrictPublicBuckets"))]
-        points_public = _access_points(scope, a, name, region, restrict)
+        bucket_readers, access["readers"] = access["readers"], None  # unknown until read
+        points_public, point_readers = _access_points(scope, a, name, region, restrict)
+        if isinstance(bucket_readers, list) and point_readers is not None:
+            access["readers"] = [*bucket_readers, *point_readers]  # [READ-AP]
     access["public"] = any_true([exposed(policy_public, blocks, "RestrictPublicBuckets"),
                                  exposed(acl_public, blocks, "IgnorePublicAcls"),
                                  points_public])
@@ -235,14 +238,17 @@ def delete_markers(rules: list[dict[str, Any]]) -> dict[str, str | None]:
 
 
 def _access_points(scope: Scope, a: Asset, name: str, region: str,
-                   restrict: list[bool | None]) -> bool | None:
-    """Whether an access point of the bucket exposes it (see the module's docstring);
+                   restrict: list[bool | None]
+                   ) -> tuple[bool | None, list[dict[str, Any]] | None]:
+    """Whether an access point of the bucket exposes it (see the module's docstring), and
+    whom their policies let read (readers.py's [READ-AP]; None: one could not be judged);
     ``restrict``: RestrictPublicBuckets of the bucket and of the account (None: unread)."""
     s3c = scope.client("s3control", region)
     points = list(pages(s3c, "list_access_points", "AccessPointList", AccountId=scope.account,
                         Bucket=name))
     seen: list[dict[str, Any]] = []
     verdicts: list[bool | None] = []
+    readers: list[dict[str, Any]] | None = []
     for p in points:
         ap = p["Name"]
         got = call(s3c, "get_access_point", AccountId=scope.account, Name=ap)
@@ -252,8 +258,11 @@ def _access_points(scope: Scope, a: Asset, name: str, region: str,
                                             AccountId=scope.account, Name=ap), _NO_AP_POLICY)
         aws_public = required_bool(status["PolicyStatus"], "IsPublic") \
             if status is not None else False
-        verdict = judge(resource_policy(s3c, "get_access_point_policy", _NO_AP_POLICY,
-                                        AccountId=scope.account, Name=ap), "s3")
+        ap_policy = resource_policy(s3c, "get_access_point_policy", _NO_AP_POLICY,
+                                    AccountId=scope.account, Name=ap)
+        verdict = judge(ap_policy, "s3")
+        got_readers = policy_readers(ap_policy, "s3", f"access point {ap} policy")
+        readers = None if readers is None or got_readers is None else [*readers, *got_readers]
         if verdict.public is None:
             add_asset_gap(a, "access", f"the policy of access point {ap} could not be judged: "
                                        f"{verdict.reasons[0]}")
@@ -265,7 +274,7 @@ def _access_points(scope: Scope, a: Asset, name: str, region: str,
         seen.append({"name": ap, "network_origin": origin, "public": public})
     if seen:
         a["attributes"]["access_points"] = seen
-    return any_true(verdicts)
+    return any_true(verdicts), readers
 
 
 def _restricted(grant: bool | None, restrict: list[bool | None]) -> bool | None:

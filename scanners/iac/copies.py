@@ -33,6 +33,7 @@ class CopyMapping:
     gap_text: Any
     encryption: Any
     linked: Any
+    maybe_readers: Any
     assets_of: dict[str, IacResource]
 
     def _copy_encryption(self, a: Asset, r: IacResource, src: Asset | None) -> dict[str, Any]:
@@ -107,7 +108,9 @@ class CopyMapping:
         if unsure:
             access["public"] = access["wildcard_principal"] = None
         access["readers"] = documents_readers(  # DS-SHR-001/002
-            [p.values.get("policy") for p in policies], "backup", bool(unsure))
+            [p.values.get("policy") for p in policies], "backup",
+            bool(unsure) or self.maybe_readers(r, (policy_type,), "backup_vault_name", "policy",
+                                               "backup", policies))
         locks = self.plan.pointing_at(r, (lock_type,), ("backup_vault_name",))
         # A lock that may be this vault's can only lock it, unless it has one of its own that
         # the other could replace with a weaker one.

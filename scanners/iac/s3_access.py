@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.scanners.aws.policydoc import ALL_USERS, judge
+from dsscan.scanners.aws.readers import policy_readers
 from dsscan.scanners.aws.transport import denies_plaintext
 from dsscan.scanners.iac.resources import IacResource, configured, is_unknown
 from dsscan.scanners.iac.sharing import documents_readers
@@ -250,6 +251,18 @@ class BucketAccessMapping:
             weakens=lambda ap: self._access_point(ap)[0] is not False)
         out: list[Tri] = [None] * len(unsure)
         listed = []
+        # [READ-AP] (scanners/aws/readers.py) whom the access points' policies let read: one
+        # that may be this bucket's, or a policy not known, leaves the readers unknown
+        readers = a["access"].get("readers")
+        maybe = [m for m in self.plan.maybe_pointing_at(bucket, ("aws_s3_access_point",),
+                                                        ("bucket",)) if m not in hits]
+        if any(self._access_point_readers(m) != [] for m in maybe):
+            readers = None
+        for ap in hits:
+            got = self._access_point_readers(ap)
+            readers = None if got is None or not isinstance(readers, list) else \
+                [*readers, *got]
+        a["access"]["readers"] = readers
         for ap in hits:
             public, why = self._access_point(ap)
             for reason in why:
@@ -259,6 +272,29 @@ class BucketAccessMapping:
                            "name": as_str(ap.values.get("name")) or ap.name, "public": public})
         if listed:
             a["attributes"]["access_points"] = listed
+        return out
+
+    def _access_point_readers(self, ap: IacResource) -> list[dict[str, Any]] | None:
+        """Whom an access point's policies let read the bucket (readers.py's [READ-AP]);
+        None when a policy may be its own but is not known before apply."""
+        label = as_str(ap.values.get("name")) or ap.address
+        split = self.plan.pointing_at(ap, ("aws_s3control_access_point_policy",),
+                                      ("access_point_arn",))
+        if self.plan.maybe_pointing_at(ap, ("aws_s3control_access_point_policy",),
+                                       ("access_point_arn",)):
+            return None
+        docs = [p.values.get("policy") for p in split]
+        inline = self._inline(ap, "policy", bool(split))
+        if inline is not None:
+            docs.append(inline)
+        out: list[dict[str, Any]] = []
+        for raw in docs:
+            doc = None if is_unknown(raw) else as_json(raw)
+            got = policy_readers(doc, "s3", f"access point {label} policy") \
+                if doc is not None else None
+            if got is None:
+                return None
+            out.extend(got)
         return out
 
     def _access_point(self, ap: IacResource) -> tuple[Tri, list[str]]:

@@ -180,6 +180,18 @@ class StoreMapping:
             out.append({"id": rep.address, "region": rep.region})
         return out
 
+    def maybe_readers(self, r: IacResource, types: tuple[str, ...], ref: str, attr: str,
+                      service: str, hits: list[IacResource]) -> bool:
+        """DS-SHR-001/002: whether a policy resource that may be ``r``'s (its reference cannot
+        be traced) may let someone read it — a policy need not be public to let another
+        account read (``linked``'s ``weakens`` asks about public exposure only)."""
+        for m in self.plan.maybe_pointing_at(r, types, (ref,)):
+            got = None if m in hits else documents_readers([m.values.get(attr)], service)
+            if m not in hits and (got is None or any(
+                    p.get("account") is None or p.get("account") != r.account for p in got)):
+                return True
+        return False
+
     def resource_policies(self, a: Asset, r: IacResource, types: tuple[str, ...], ref: str,
                           attr: str, *, service: str, what: str,
                           inline: Any = None, readers: dict[str, Any] | None = None
@@ -196,7 +208,9 @@ class StoreMapping:
         if inline is not None:
             policies.append(inline)
         if readers is not None:  # DS-SHR-001/002: who the documents let read the store
-            readers["readers"] = documents_readers(policies, service, bool(unknown))
+            readers["readers"] = documents_readers(
+                policies, service, bool(unknown) or self.maybe_readers(r, types, ref, attr,
+                                                                       service, hits))
         for p in policies:
             if is_unknown(p):
                 self.gap(a, "access", f"the {what}", p)
