@@ -349,3 +349,67 @@ def test_scan_aws_help_names_the_log_bounds():
     for opt in ("--sample-log-events", "--sample-log-bytes", "--sample-log-groups",
                 "--sample-log-hours", "--sample-export-prefixes"):
         assert opt in out
+
+
+# --- review r15-c: what the log sampler missed or passed ---------------------------------
+
+class Scripted:
+    """A FilterLogEvents stand-in over ``events`` (timestamp, message): ``empty`` first calls
+    come back empty with a nextToken (CloudWatch still searching)."""
+
+    def __init__(self, events: list[tuple[int, str]], empty: int = 0) -> None:
+        self.events, self.empty, self.calls = events, empty, 0
+
+    def filter_log_events(self, **kw: Any) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls <= self.empty:
+            return {"events": [], "nextToken": f"search-{self.calls}"}
+        hits = [{"timestamp": t, "message": m} for t, m in self.events
+                if kw["startTime"] <= t <= kw["endTime"]]
+        off = int(kw.get("nextToken", "at-0").split("-")[1]) if "nextToken" in kw else 0
+        out: dict[str, Any] = {"events": hits[off:off + kw["limit"]]}
+        if off + kw["limit"] < len(hits):
+            out["nextToken"] = f"at-{off + kw['limit']}"
+        return out
+
+
+NOW, HOUR = 1_800_000_000_000, 3600 * 1000
+START = NOW - 168 * HOUR
+RID = "110101199003071233"
+
+
+@pytest.mark.parametrize(("events", "empty", "status", "found", "gap"), [
+    # Big messages in the oldest slice used to spend the whole byte cap: the newest slices
+    # (where an identifier was logged yesterday) went unread, and the group passed.
+    ([(START + 1000 + i, "x" * 4500) for i in range(300)] + [(NOW - 1000, f"id_no={RID}")],
+     0, "sampled", True, False),
+    # The cap on calls spent on empty pages: "no log events" and no gap, said before.
+    ([(NOW - 1000, f"id_no={RID}")], 20, "error", False, True),
+    ([(NOW - 1000, "GET /health 200")], 20, "error", False, True),
+    # Two slices searched, then the cap on calls: the newest half unread is a gap.
+    ([(START + 1000, "GET /health 200")], 0, "sampled", False, False),
+])
+def test_the_whole_window_is_read_or_the_rest_is_a_gap(events, empty, status, found, gap):
+    c = Scripted(events, empty)
+    out = sample_log_group(c, "/g", LogLimits(), ContentScanner(), now_ms=NOW)
+    assert out.content["status"] == status
+    assert any(d["unmasked"] for d in out.content["detections"]) is found
+    assert bool(out.gaps) is gap
+    if gap:
+        assert "slices of the window not searched" in out.gaps[0]
+
+
+@pytest.mark.parametrize("message", [
+    '{"msg":"line1\\n' + RID + '\\nline2"}',  # JSON-escaped line break
+    '{"msg":"tab\\t' + RID + '"}',
+    '{"msg":"\\u003cid\\u003e' + RID + '\\u003c/id\\u003e"}',  # Go escapes < and >
+    "GET /pay?idNo%3D" + RID + " 200",  # URL-encoded
+    "GET /pay?q=name%20" + RID + " 200",  # %20: digits glued to the identifier
+    '{"m":"\\u0031\\u0031' + RID[2:] + '"}',
+])
+def test_escaped_identifiers_in_log_lines_are_found(message):
+    out = sample_log_group(Scripted([(NOW - 1000, message)]), "/g", LogLimits(),
+                           ContentScanner(), now_ms=NOW)
+    assert {d["detector"] for d in out.content["detections"] if d["unmasked"]} == \
+        {"prc_resident_id"}
+    assert RID not in json.dumps(out.content)
