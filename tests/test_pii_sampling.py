@@ -413,3 +413,31 @@ def test_escaped_identifiers_in_log_lines_are_found(message):
     assert {d["detector"] for d in out.content["detections"] if d["unmasked"]} == \
         {"prc_resident_id"}
     assert RID not in json.dumps(out.content)
+
+
+@pytest.mark.parametrize(("top_objects", "max_keys", "prefixes", "gap"), [
+    # Top-level objects listed before "exports/" fill the first page: the prefix used to be
+    # missed and the bucket reported with no export at all.
+    (150, 100, ["exports/"], False),
+    (30, 100, ["exports/"], False),
+    # Past the bound on pages: what was found is sampled, the rest is a gap.
+    (40, 3, [], True),
+])
+def test_export_prefixes_past_the_first_listing_page(aws, monkeypatch, top_objects, max_keys,
+                                                     prefixes, gap):
+    from dsscan.scanners.sampling import exports as ex
+
+    s3 = bucket("dumps-bucket")
+    for i in range(top_objects):
+        s3.put_object(Bucket="dumps-bucket", Key=f"daily-{i:05d}.csv", Body=b"a,b\n1,2\n")
+    s3.put_object(Bucket="dumps-bucket", Key="exports/e1.csv",
+                  Body=f"id_no\n{RID}\n".encode())
+    real = s3.list_objects_v2
+    monkeypatch.setattr(s3, "list_objects_v2",
+                        lambda **kw: real(**dict(kw, MaxKeys=min(kw["MaxKeys"], max_keys))))
+    a: dict[str, Any] = {"name": "dumps-bucket"}
+    ex.sample_exports(s3, a, [], ex.DEFAULT_EXPORT_PREFIXES, SampleOptions().bucket_limits(),
+                      ContentScanner())
+    assert [e["prefix"] for e in a["exports"]] == prefixes
+    gaps = [g["reason"] for g in (a.get("assessment") or {}).get("gaps", [])]
+    assert bool(gaps) is gap
