@@ -22,10 +22,12 @@ institution (no institution accounts known).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
 from dsscan.levels import RANK, UNCLASSIFIED
+from dsscan.masking import comparable
 
 # Kinds that hold data (network domains, security groups and keys do not).
 STORE_KINDS = frozenset({"object_store", "database", "table", "file_system", "cache",
@@ -185,12 +187,28 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                 "not_known": [{"event": k, "article": ARTICLES[k], "asset_id": None,
                                "reason": why} for k in EVENT_KINDS]}
     out: list[dict[str, Any]] = []
+    # Stores are matched between the runs by their ids as stored: masked, and a masked form
+    # may carry a ~N suffix that only keeps two ids apart within one run (the same store can
+    # be ~2 in one run and unsuffixed in the next). Matched without it; a form that stands
+    # for more than one store of run A, or for a store of A and more than one of B, cannot
+    # be matched: its events are not known, never compared with another store's row.
+    in_a = _by_form(a)
+    in_b = _by_form(b)
     for aid in sorted(b):
         now = b[aid]
-        before = a.get(aid)
+        form = comparable(aid)
+        olds = in_a.get(form, [])
         level = now.get("level") or UNCLASSIFIED
         base = {"asset_id": aid, "kind": now.get("kind"), "level": level,
                 "level_source": now.get("level_source")}
+        if len(olds) > 1 or (olds and len(in_b[form]) > 1):
+            why = (f"its masked id stands for {max(len(olds), len(in_b[form]))} stores in "
+                   f"run {a_run if len(olds) > 1 else b_run}: it cannot be matched between "
+                   "the runs")
+            not_known += [{"event": k, "article": ARTICLES[k], "asset_id": aid, "reason": why}
+                          for k in EVENT_KINDS]
+            continue
+        before = a[olds[0]] if olds else None
         old_level = None if before is None else (before.get("level") or UNCLASSIFIED)
         if old_level is not None and _rank(level) < _rank(old_level) and not now.get("approval"):
             out.append({**base, "event": "level_down", "article": "19", "from": old_level,
@@ -210,11 +228,26 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                                   "reason": f"who outside the institution can read it is not "
                                             f"known in run {side}"})
                 continue
-            added = sorted(set(now_p) - set(old_p))
+            added = _added(now_p, old_p)
             if added:
                 out.append({**base, "event": "new_external_principal", "article": "73",
                             "from": None, "to": None, "principals": added})
     return {"known": True, "events": out, "not_known": not_known}
+
+
+def _by_form(rows: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for aid in rows:
+        out.setdefault(comparable(aid), []).append(aid)
+    return out
+
+
+def _added(now: list[str], old: list[str]) -> list[str]:
+    """The principals of ``now`` not in ``old``, compared without masking suffixes: a form
+    held by more principals now than before has a new one among them (all are listed)."""
+    before = Counter(comparable(p) for p in old)
+    count = Counter(comparable(p) for p in now)
+    return sorted({p for p in now if count[comparable(p)] > before[comparable(p)]})
 
 
 DESCRIPTIONS = {

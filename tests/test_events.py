@@ -541,3 +541,45 @@ def test_the_events_demo_lists_one_event_of_each_article_and_leaves_no_store(
                for e in events)
     assert not any("loan-documents" in ln for ln in lines)  # lowered with an approval record
     assert list(tmp_path.iterdir()) == []
+
+
+# --- review r15-c: stores and principals matched across runs by masked ids ------------------
+
+K = f"arn:aws-cn:s3:::kyc-{MASKED_ID}"  # a bucket named after an ID number, as stored
+K2 = K + "~2"  # a second one masked to the same form in one run
+U = f"arn:aws-cn:iam::999999999999:user/{MASKED_ID}"
+
+MASKED_CASES = [
+    # The same store got ~2 in run A (another id was masked first) and no suffix in run B:
+    # it used to look new in B, and its lowered level went unreported.
+    ("suffix in A only: matched", {K2: row("core")}, {K: row("general")},
+     [("level_down", K)], []),
+    ("suffix in B only: matched", {K: row("core")}, {K2: row("general")},
+     [("level_down", K2)], []),
+    # Two stores of one form in a run: which is which between the runs is not known.
+    ("two stores of one form, swapped", {K: row("core"), K2: row("general")},
+     {K: row("general"), K2: row("core")}, [],
+     [(K, "level_down"), (K, "new_important"), (K, "new_external_principal"),
+      (K2, "level_down"), (K2, "new_important"), (K2, "new_external_principal")]),
+    ("a second store of the form in B", {K: row("core")},
+     {K: row("core"), K2: row("general")}, [],
+     [(K, "level_down"), (K, "new_important"), (K, "new_external_principal"),
+      (K2, "level_down"), (K2, "new_important"), (K2, "new_external_principal")]),
+    ("two new stores of one form: both new", {}, {K: row("core"), K2: row("core")},
+     [("new_important", K), ("new_important", K2)], []),
+    # Principals: the same one with another suffix is not new; one more of a form is.
+    ("principal suffix changed: not new", {"s": row("core", principals=[U + "~2"])},
+     {"s": row("core", principals=[U])}, [], []),
+    ("one more principal of a form: new", {"s": row("core", principals=[U])},
+     {"s": row("core", principals=[U, U + "~2"])}, [("new_external_principal", "s")], []),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected", "unknown"), [c[1:] for c in MASKED_CASES],
+                         ids=[c[0] for c in MASKED_CASES])
+def test_stores_are_matched_across_runs_without_masking_suffixes(
+        a: dict[str, Any], b: dict[str, Any], expected: list[tuple[str, str]],
+        unknown: list[tuple[str, str]]) -> None:
+    got = events(a, b)
+    assert [(e["event"], e["asset_id"]) for e in got["events"]] == expected
+    assert [(u["asset_id"], u["event"]) for u in got["not_known"]] == unknown
