@@ -23,7 +23,14 @@ from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
 from dsscan.gc_pause import gc_paused
 from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
-from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
+from dsscan.levels import (
+    LEVELS,
+    RANK,
+    UNCLASSIFIED,
+    means_no_level,
+    means_no_record,
+    normalize_level,
+)
 from dsscan.masking import comparable, mask_text
 from dsscan.relindex import RelationIndex
 
@@ -524,14 +531,17 @@ def _level_change_approval(a: dict[str, Any], rules: list[Rule],
                            hits: dict[str, list[tuple[int, str, str]]]) -> dict[str, Any] | None:
     """The approval record of the store's level change (Art. 19; dsscan.events): tag, else
     catalogue rule, else one written into a hand-made inventory."""
+    # A placeholder ("none", "n/a", "-", "pending") is no record: Art. 19 wants one.
     for _, _, value in hits.get("level_change_approval", ()):
-        if value.strip():
+        if not means_no_record(value):
             return {"record": value.strip(), "source": "tag"}
     for rule in rules:
-        if rule.level_change_approval is not None:
+        if rule.level_change_approval is not None \
+                and not means_no_record(rule.level_change_approval):
             return {"record": rule.level_change_approval, "source": "catalogue"}
     old = a.get("level_change_approval")
-    if isinstance(old, dict) and isinstance(old.get("record"), str) and old["record"].strip() \
+    if isinstance(old, dict) and isinstance(old.get("record"), str) \
+            and not means_no_record(old["record"]) \
             and old.get("source") not in ("tag", "catalogue"):
         return dict(old)
     return None

@@ -583,3 +583,32 @@ def test_stores_are_matched_across_runs_without_masking_suffixes(
     got = events(a, b)
     assert [(e["event"], e["asset_id"]) for e in got["events"]] == expected
     assert [(u["asset_id"], u["event"]) for u in got["not_known"]] == unknown
+
+
+# An approval record that says there is none is no approval (Art. 19): tag, catalogue rule or
+# hand-made inventory record.
+@pytest.mark.parametrize("value", ["none", "N/A", "-", "pending", "TBD", "无", "待审批", "no",
+                                   "false", " null ", "０"])
+@pytest.mark.parametrize("where", ["tag", "catalogue", "inventory"])
+def test_a_placeholder_approval_is_no_approval(value: str, where: str) -> None:
+    fields: dict[str, Any] = {"account": "111111111111"}
+    rules = None
+    if where == "tag":
+        fields["tags"] = {"dsscan:level-change-approval": value}
+    elif where == "catalogue":
+        rules = [{"id": "R1", "level_change_approval": value,
+                  "match": {"account": "111111111111"}}]
+    else:
+        fields["level_change_approval"] = {"record": value, "source": "inventory"}
+    a = {"id": "arn:aws-cn:s3:::x", "kind": "object_store", **fields}
+    got = _classified([a], None, rules)["arn:aws-cn:s3:::x"]
+    assert got["level_change_approval"] is None
+    assert store_facts([got])["arn:aws-cn:s3:::x"]["approval"] is False
+
+
+@pytest.mark.parametrize("value", ["CHG-2024-001", "MANILA-1", "审批2024-17", "LCA-NONE-7"])
+def test_a_record_id_that_contains_a_marker_is_a_record(value: str) -> None:
+    a = {"id": "arn:aws-cn:s3:::x", "kind": "object_store",
+         "tags": {"dsscan:level-change-approval": value}}
+    got = _classified([a])["arn:aws-cn:s3:::x"]
+    assert got["level_change_approval"] == {"record": value, "source": "tag"}
