@@ -22,6 +22,7 @@ institution (no institution accounts known).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -44,6 +45,18 @@ def _rank(level: str | None) -> int:
     # Unclassified ranks below general (RANK): a store going from any level to "nobody
     # knows" has lost its level, a change Art. 19 wants approved.
     return RANK.get(level or UNCLASSIFIED, 0)
+
+
+# A whole account written as its root principal: the account id, as shares name it.
+_ROOT = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
+
+
+def _account_form(who: str) -> str:
+    """``arn:aws:iam::999988887777:root`` -> ``999988887777``: one account, whichever way a
+    policy or a share wrote it (a run that read it from a share and the next from a policy
+    is no new principal; an own account written as an ARN is not outside)."""
+    m = _ROOT.fullmatch(who)
+    return m.group(1) if m else who
 
 
 def _reader_key(r: Any) -> str | None:
@@ -97,7 +110,7 @@ def external_principals(asset: dict[str, Any],
                 who = who.strip()
                 if who == "all":
                     out.add(ANYONE)
-                elif who == own or who in ours:
+                elif _account_form(who) == own or _account_form(who) in ours:
                     continue
                 elif not ours:
                     return None  # outside or inside? the institution cannot be told
@@ -243,11 +256,13 @@ def _by_form(rows: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _added(now: list[str], old: list[str]) -> list[str]:
-    """The principals of ``now`` not in ``old``, compared without masking suffixes: a form
-    held by more principals now than before has a new one among them (all are listed)."""
-    before = Counter(comparable(p) for p in old)
-    count = Counter(comparable(p) for p in now)
-    return sorted({p for p in now if count[comparable(p)] > before[comparable(p)]})
+    """The principals of ``now`` not in ``old``, compared without masking suffixes and with
+    an account's root principal as its id: a form held by more principals now than before
+    has a new one among them (all are listed)."""
+    before = Counter(comparable(f) for f in {_account_form(p) for p in old})
+    count = Counter(comparable(f) for f in {_account_form(p) for p in now})
+    return sorted({p for p in now
+                   if count[comparable(_account_form(p))] > before[comparable(_account_form(p))]})
 
 
 DESCRIPTIONS = {

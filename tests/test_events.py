@@ -612,3 +612,32 @@ def test_a_record_id_that_contains_a_marker_is_a_record(value: str) -> None:
          "tags": {"dsscan:level-change-approval": value}}
     got = _classified([a])["arn:aws-cn:s3:::x"]
     assert got["level_change_approval"] == {"record": value, "source": "tag"}
+
+
+ROOT_ARN = "arn:aws-cn:iam::999999999999:root"
+
+ACCOUNT_FORM_CASES = [
+    ("id, then its root ARN: not new", ["999999999999"], [ROOT_ARN], []),
+    ("root ARN, then its id: not new", [ROOT_ARN], ["999999999999"], []),
+    ("both forms, then one: not new", [ROOT_ARN, "999999999999"], ["999999999999"], []),
+    ("id, then both forms: not new", ["999999999999"], [ROOT_ARN, "999999999999"], []),
+    ("another account's root: new", ["999999999999"],
+     ["999999999999", "arn:aws-cn:iam::888888888888:root"],
+     ["arn:aws-cn:iam::888888888888:root"]),
+    ("a role of the account: new", [ROOT_ARN], [ROOT_ARN, "arn:aws-cn:iam::999999999999:role/r"],
+     ["arn:aws-cn:iam::999999999999:role/r"]),
+]
+
+
+@pytest.mark.parametrize(("old", "now", "added"), [c[1:] for c in ACCOUNT_FORM_CASES],
+                         ids=[c[0] for c in ACCOUNT_FORM_CASES])
+def test_an_account_is_one_principal_as_id_or_root_arn(old: list[str], now: list[str],
+                                                       added: list[str]) -> None:
+    got = events({"s": row("core", principals=old)}, {"s": row("core", principals=now)})
+    assert [p for e in got["events"] for p in e["principals"]] == added
+
+
+def test_a_share_with_the_own_account_as_root_arn_is_not_outside() -> None:
+    a = store(access={"public": False, "shared_with": ["arn:aws-cn:iam::111111111111:root",
+                                                       "arn:aws-cn:iam::222222222222:root"]})
+    assert external_principals(a, OURS) == []
