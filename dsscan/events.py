@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from dsscan.levels import RANK, UNCLASSIFIED
@@ -180,14 +180,19 @@ def _inherit_approval(assets: list[dict[str, Any]], out: dict[str, dict[str, Any
 
 
 def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | None,
-           *, a_run: str = "A", b_run: str = "B") -> dict[str, Any]:
+           *, a_run: str = "A", b_run: str = "B",
+           unlisted_in_a: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """The events from run ``a``'s store rows to run ``b``'s (asset id -> facts, as
     :func:`store_facts` or the store gives them; None: the run kept no store rows).
 
     ``{"known": bool, "events": [...], "not_known": [...]}``. Each event:
     ``{"event", "article", "asset_id", "kind", "level", "from", "to", "principals",
     "level_source"}``; each not-known item ``{"event", "article", "asset_id", "reason"}``
-    (``asset_id`` None for a whole run)."""
+    (``asset_id`` None for a whole run).
+
+    ``unlisted_in_a(asset_id)``: a scope run ``a`` could not list that may hold the store (or
+    None). A store of ``b`` missing from ``a`` within such a scope may have been there unseen:
+    whether its level went down is not known (never "no event")."""
     not_known: list[dict[str, Any]] = []
     missing = [run for run, rows in ((a_run, a), (b_run, b)) if rows is None]
     if missing or a is None or b is None:
@@ -222,6 +227,10 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                           for k in EVENT_KINDS]
             continue
         before = a[olds[0]] if olds else None
+        if before is None and unlisted_in_a is not None and unlisted_in_a(aid) is not None:
+            not_known.append({"event": "level_down", "article": "19", "asset_id": aid,
+                              "reason": f"not in run {a_run}, which could not list a scope "
+                                        "that may hold it: its earlier level is not known"})
         old_level = None if before is None else (before.get("level") or UNCLASSIFIED)
         if old_level is not None and _rank(level) < _rank(old_level) and not now.get("approval"):
             out.append({**base, "event": "level_down", "article": "19", "from": old_level,

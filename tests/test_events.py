@@ -641,3 +641,42 @@ def test_a_share_with_the_own_account_as_root_arn_is_not_outside() -> None:
     a = store(access={"public": False, "shared_with": ["arn:aws-cn:iam::111111111111:root",
                                                        "arn:aws-cn:iam::222222222222:root"]})
     assert external_principals(a, OURS) == []
+
+
+# A store missing from a run that could not list a scope that may hold it: its earlier level
+# is not known. It used to look new, and a level lowered meanwhile was "no event" (exit 0).
+UNLISTED_CASES = [
+    ("region unread: may hold it", ("111111111111", "cn-north-1"),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", ["level_down"]),
+    ("whole account unread", ("111111111111", None),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", ["level_down"]),
+    ("anywhere", (None, None), "arn:aws-cn:s3:::ledger", ["level_down"]),
+    ("S3 bucket ARN has no account: may be there", ("111111111111", "cn-north-1"),
+     "arn:aws-cn:s3:::ledger", ["level_down"]),
+    ("another region: seen, new", ("111111111111", "cn-northwest-1"),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", []),
+    ("another account: seen, new", ("222222222222", None),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", []),
+]
+
+
+@pytest.mark.parametrize(("where", "aid", "unknown"), [c[1:] for c in UNLISTED_CASES],
+                         ids=[c[0] for c in UNLISTED_CASES])
+def test_a_store_unseen_in_an_incomplete_run_has_no_known_earlier_level(
+        url: str, where: tuple[str | None, str | None], aid: str, unknown: list[str]) -> None:
+    from dsscan.findings import NotAssessed
+
+    gap = NotAssessed(reason="rds:DescribeDBInstances AccessDenied", scope="rds in somewhere",
+                      account=where[0], region=where[1], service="rds",
+                      operation="DescribeDBInstances")
+    a_run = result(three_findings(), not_assessed=[gap], started_at="2025-03-01T08:00:00+00:00")
+    a_run.stores = {}
+    with open_store(url) as st:
+        a = st.save_run(a_run)
+        b = st.save_run(with_stores({aid: row("general")}, "2025-03-02T08:00:00+00:00"))
+        found = st.events(a, b)
+    assert found["events"] == []
+    assert [u["event"] for u in found["not_known"]] == unknown
+    from dsscan.cli.diff_cmd import event_exit_code
+
+    assert event_exit_code(found) == (3 if unknown else 0)
