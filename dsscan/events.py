@@ -232,7 +232,14 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                               "reason": f"not in run {a_run}, which could not list a scope "
                                         "that may hold it: its earlier level is not known"})
         old_level = None if before is None else (before.get("level") or UNCLASSIFIED)
-        if old_level is not None and _rank(level) < _rank(old_level) and not now.get("approval"):
+        approved = bool(now.get("approval"))
+        if approved and before is not None and now.get("level_source") == "inheritance" \
+                and before.get("level_source") not in (None, "inheritance"):
+            # A copy that had a level of its own (its tag, a catalogue rule) and now inherits
+            # a lower one: its own classification was dropped, a change its source's record
+            # (the approval a copy inherits) does not cover.
+            approved = False
+        if old_level is not None and _rank(level) < _rank(old_level) and not approved:
             out.append({**base, "event": "level_down", "article": "19", "from": old_level,
                         "to": level, "principals": None})
         if now.get("kind") not in COPY_KINDS and _rank(level) >= RANK["important"] and (

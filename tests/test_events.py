@@ -680,3 +680,31 @@ def test_a_store_unseen_in_an_incomplete_run_has_no_known_earlier_level(
     from dsscan.cli.diff_cmd import event_exit_code
 
     assert event_exit_code(found) == (3 if unknown else 0)
+
+
+def _src(level: str, source: str, *, approval: bool = False) -> dict[str, Any]:
+    return {**row(level, approval=approval, kind="snapshot"), "level_source": source}
+
+
+# A copy's inherited approval (its source's record) covers a level it inherits, not one it
+# had of its own: dropping its own tag to inherit a lower level used to pass as approved.
+INHERITED_CASES = [
+    ("own tag dropped, inherits lower, source's record", _src("core", "tag"),
+     _src("general", "inheritance", approval=True), ["level_down"]),
+    ("catalogue level dropped, inherits lower", _src("core", "catalogue"),
+     _src("general", "inheritance", approval=True), ["level_down"]),
+    ("inherited, source lowered with its record", _src("core", "inheritance"),
+     _src("general", "inheritance", approval=True), []),
+    ("own tag lowered with its own record", _src("core", "tag"),
+     _src("general", "tag", approval=True), []),
+    ("no record at all", _src("core", "inheritance"), _src("general", "inheritance"),
+     ["level_down"]),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [c[1:] for c in INHERITED_CASES],
+                         ids=[c[0] for c in INHERITED_CASES])
+def test_an_inherited_approval_covers_an_inherited_level_only(
+        before: dict[str, Any], after: dict[str, Any], expected: list[str]) -> None:
+    got = events({"c": before}, {"c": after})
+    assert [e["event"] for e in got["events"]] == expected
