@@ -441,3 +441,15 @@ def test_export_prefixes_past_the_first_listing_page(aws, monkeypatch, top_objec
     assert [e["prefix"] for e in a["exports"]] == prefixes
     gaps = [g["reason"] for g in (a.get("assessment") or {}).get("gaps", [])]
     assert bool(gaps) is gap
+
+
+@pytest.mark.parametrize(("offset", "found"), [
+    (-168 * HOUR, True),  # the oldest edge of the window
+    (0, True),  # now
+    (90 * 60 * 1000, True),  # stamped by a clock 90 minutes fast: CloudWatch took it
+    (-168 * HOUR - 1, False),  # before the window
+])
+def test_events_at_the_window_edges(offset, found):
+    out = sample_log_group(Scripted([(NOW + offset, f"id_no={RID}")]), "/g", LogLimits(),
+                           ContentScanner(), now_ms=NOW)
+    assert any(d["unmasked"] for d in out.content["detections"]) is found

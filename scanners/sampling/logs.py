@@ -29,6 +29,7 @@ from dsscan.scanners.aws.failures import READ_ERRORS, reason
 from dsscan.scanners.sampling import Outcome, content_block
 
 LOCATION = "events"
+FUTURE_MS = 2 * 3600 * 1000  # how far ahead of now PutLogEvents accepts a timestamp
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ def sample_log_group(client: Any, group: str, limits: LogLimits, scanner: Any,
         budget = events + -(-(limits.events - events) // left)
         bbudget = size + -(-(limits.bytes - size) // left)
         lo = start + i * step
-        hi = now_ms if i == limits.slices - 1 else lo + step - 1
+        # The newest slice reaches past now: CloudWatch takes events stamped up to two hours
+        # ahead (a producer whose clock runs fast), and they are in no older slice.
+        hi = now_ms + FUTURE_MS if i == limits.slices - 1 else lo + step - 1
         params: dict[str, Any] = {"logGroupName": group, "startTime": lo, "endTime": hi}
         token: str | None = None
         done = False
