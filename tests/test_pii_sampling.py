@@ -453,3 +453,22 @@ def test_events_at_the_window_edges(offset, found):
     out = sample_log_group(Scripted([(NOW + offset, f"id_no={RID}")]), "/g", LogLimits(),
                            ContentScanner(), now_ms=NOW)
     assert any(d["unmasked"] for d in out.content["detections"]) is found
+
+
+@pytest.mark.parametrize(("name", "prefixes"), [
+    # Athena's console bucket: results under Unsaved/ and saved-query folders, which no
+    # export pattern matched when the workgroup names no output location.
+    (f"aws-athena-query-results-{ACCOUNT}-{REGION}", ["Unsaved/", "monthly-kyc/"]),
+    ("plain-bucket", []),
+])
+def test_the_athena_console_results_bucket_is_all_query_results(aws, name, prefixes):
+    from dsscan.scanners.sampling import exports as ex
+
+    s3 = bucket(name)
+    for key in ("Unsaved/2026/12/01/q.csv", "monthly-kyc/2026/12/01/q.csv"):
+        s3.put_object(Bucket=name, Key=key, Body=f"id_no\n{RID}\n".encode())
+    a: dict[str, Any] = {"name": name}
+    ex.sample_exports(s3, a, [], ex.DEFAULT_EXPORT_PREFIXES, SampleOptions().bucket_limits(),
+                      ContentScanner())
+    assert [e["prefix"] for e in a["exports"]] == prefixes
+    assert all(any(d["unmasked"] for d in e["content"]["detections"]) for e in a["exports"])

@@ -30,6 +30,9 @@ from dsscan.scanners.sampling.s3 import BucketLimits, sample_bucket
 # Top-level prefixes that hold exports, dumps and query results by common convention.
 DEFAULT_EXPORT_PREFIXES = ("export*/", "athena*/", "query-results/", "query_results/",
                            "AWSDynamoDB/", "unload*/", "dump*/", "extract*/")
+# Buckets that hold nothing but query results: the bucket Athena's console creates for them
+# (results under Unsaved/ and one folder per saved query, whatever the workgroup says).
+RESULT_BUCKETS = ("aws-athena-query-results-*",)
 MAX_PREFIXES = 5  # prefixes sampled per bucket (each costs a bucket's sample)
 MAX_LIST_PAGES = 10  # ListObjectsV2 pages of top-level entries read per bucket
 
@@ -100,6 +103,8 @@ def sample_exports(client: Any, a: Asset, athena: list[tuple[str, str]],
     for wg, prefix in sorted(athena):
         chosen.setdefault(prefix, {"prefix": prefix, "origin": "athena_workgroup",
                                    "workgroup": wg})
+    if any(fnmatch.fnmatchcase(str(a["name"]).lower(), b) for b in RESULT_BUCKETS):
+        patterns = ["*/"]  # every top-level folder of a query-results bucket
     try:
         matched = matching_prefixes(client, a["name"], patterns)
     except PrefixesTruncated as e:
