@@ -23,7 +23,14 @@ from dsscan.config import ENVIRONMENTS, Config
 from dsscan.errors import InputError
 from dsscan.gc_pause import gc_paused
 from dsscan.inheritance import DECLARING_SOURCES, inherit, unclassified_origins
-from dsscan.levels import LEVELS, RANK, UNCLASSIFIED, means_no_level, normalize_level
+from dsscan.levels import (
+    LEVELS,
+    RANK,
+    UNCLASSIFIED,
+    means_no_level,
+    means_no_record,
+    normalize_level,
+)
 from dsscan.masking import comparable, mask_text
 from dsscan.relindex import RelationIndex
 
@@ -240,7 +247,8 @@ def _classify(assets: list[dict[str, Any]], config: Config, setup: _Setup,
         if kept:  # Art. 38: the first matching rule that says (dsscan.retention reads it)
             a["retention"] = {"days": kept[0].retention_days, "until": kept[0].retention_until,
                               "source": "catalogue", "rule": kept[0].id}
-        shared = [r for r in rules if r.sharing_record]
+        shared = [r for r in rules if r.sharing_record
+                  and not means_no_record(r.sharing_record)]
         if shared:  # DS-SHR-*: the first matching rule's record (dsscan.sharerel reads it)
             a["sharing_record"] = {"record": shared[0].sharing_record, "source": "catalogue",
                                    "rule": shared[0].id}
@@ -511,18 +519,21 @@ def _environment_sources(a: dict[str, Any], rules: list[Rule],
 def _record(a: dict[str, Any], rules: list[Rule], hits: dict[str, list[tuple[int, str, str]]],
             field: str, derived: tuple[str, ...]) -> dict[str, Any] | None:
     """A record the asset refers to (``field``: the desensitization record of Art. 48, the
-    approval of a level change of Art. 19): a non-empty tag, else the first catalogue rule
-    that sets one, else one written into a hand-made inventory -- a record this stage wrote on
-    an earlier pass (sources ``tag``, ``catalogue`` and ``derived``) is recomputed, never
-    kept."""
+    approval of a level change of Art. 19): a tag, else the first catalogue rule that sets
+    one, else one written into a hand-made inventory -- a record this stage wrote on an
+    earlier pass (sources ``tag``, ``catalogue`` and ``derived``) is recomputed, never kept.
+    A placeholder ("none", "n/a", "-", "pending", "无": dsscan.levels.means_no_record) is no
+    record: the regulation wants one."""
     for _, _, value in hits.get(field, ()):
-        if value.strip():
+        if not means_no_record(value):
             return {"record": value.strip(), "source": "tag"}
     for rule in rules:
-        if getattr(rule, field) is not None:
-            return {"record": getattr(rule, field), "source": "catalogue"}
+        value = getattr(rule, field)
+        if value is not None and not means_no_record(value):
+            return {"record": value, "source": "catalogue"}
     old = a.get(field)
-    if isinstance(old, dict) and isinstance(old.get("record"), str) and old["record"].strip() \
+    if isinstance(old, dict) and isinstance(old.get("record"), str) \
+            and not means_no_record(old["record"]) \
             and old.get("source") not in ("tag", "catalogue", *derived):
         return dict(old)
     return None

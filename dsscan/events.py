@@ -22,10 +22,13 @@ institution (no institution accounts known).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from dsscan.levels import RANK, UNCLASSIFIED
+from dsscan.masking import comparable
 
 # Kinds that hold data (network domains, security groups and keys do not).
 STORE_KINDS = frozenset({"object_store", "database", "table", "file_system", "cache",
@@ -42,6 +45,18 @@ def _rank(level: str | None) -> int:
     # Unclassified ranks below general (RANK): a store going from any level to "nobody
     # knows" has lost its level, a change Art. 19 wants approved.
     return RANK.get(level or UNCLASSIFIED, 0)
+
+
+# A whole account written as its root principal: the account id, as shares name it.
+_ROOT = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):root")
+
+
+def _account_form(who: str) -> str:
+    """``arn:aws:iam::999988887777:root`` -> ``999988887777``: one account, whichever way a
+    policy or a share wrote it (a run that read it from a share and the next from a policy
+    is no new principal; an own account written as an ARN is not outside)."""
+    m = _ROOT.fullmatch(who)
+    return m.group(1) if m else who
 
 
 def _reader_key(r: Any) -> str | None:
@@ -95,7 +110,7 @@ def external_principals(asset: dict[str, Any],
                 who = who.strip()
                 if who == "all":
                     out.add(ANYONE)
-                elif who == own or who in ours:
+                elif _account_form(who) == own or _account_form(who) in ours:
                     continue
                 elif not ours:
                     return None  # outside or inside? the institution cannot be told
@@ -165,14 +180,19 @@ def _inherit_approval(assets: list[dict[str, Any]], out: dict[str, dict[str, Any
 
 
 def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | None,
-           *, a_run: str = "A", b_run: str = "B") -> dict[str, Any]:
+           *, a_run: str = "A", b_run: str = "B",
+           unlisted_in_a: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """The events from run ``a``'s store rows to run ``b``'s (asset id -> facts, as
     :func:`store_facts` or the store gives them; None: the run kept no store rows).
 
     ``{"known": bool, "events": [...], "not_known": [...]}``. Each event:
     ``{"event", "article", "asset_id", "kind", "level", "from", "to", "principals",
     "level_source"}``; each not-known item ``{"event", "article", "asset_id", "reason"}``
-    (``asset_id`` None for a whole run)."""
+    (``asset_id`` None for a whole run).
+
+    ``unlisted_in_a(asset_id)``: a scope run ``a`` could not list that may hold the store (or
+    None). A store of ``b`` missing from ``a`` within such a scope may have been there unseen:
+    whether its level went down is not known (never "no event")."""
     not_known: list[dict[str, Any]] = []
     missing = [run for run, rows in ((a_run, a), (b_run, b)) if rows is None]
     if missing or a is None or b is None:
@@ -185,14 +205,41 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                 "not_known": [{"event": k, "article": ARTICLES[k], "asset_id": None,
                                "reason": why} for k in EVENT_KINDS]}
     out: list[dict[str, Any]] = []
+    # Stores are matched between the runs by their ids as stored: masked, and a masked form
+    # may carry a ~N suffix that only keeps two ids apart within one run (the same store can
+    # be ~2 in one run and unsuffixed in the next). Matched without it; a form that stands
+    # for more than one store of run A, or for a store of A and more than one of B, cannot
+    # be matched: its events are not known, never compared with another store's row.
+    in_a = _by_form(a)
+    in_b = _by_form(b)
     for aid in sorted(b):
         now = b[aid]
-        before = a.get(aid)
+        form = comparable(aid)
+        olds = in_a.get(form, [])
         level = now.get("level") or UNCLASSIFIED
         base = {"asset_id": aid, "kind": now.get("kind"), "level": level,
                 "level_source": now.get("level_source")}
+        if len(olds) > 1 or (olds and len(in_b[form]) > 1):
+            why = (f"its masked id stands for {max(len(olds), len(in_b[form]))} stores in "
+                   f"run {a_run if len(olds) > 1 else b_run}: it cannot be matched between "
+                   "the runs")
+            not_known += [{"event": k, "article": ARTICLES[k], "asset_id": aid, "reason": why}
+                          for k in EVENT_KINDS]
+            continue
+        before = a[olds[0]] if olds else None
+        if before is None and unlisted_in_a is not None and unlisted_in_a(aid) is not None:
+            not_known.append({"event": "level_down", "article": "19", "asset_id": aid,
+                              "reason": f"not in run {a_run}, which could not list a scope "
+                                        "that may hold it: its earlier level is not known"})
         old_level = None if before is None else (before.get("level") or UNCLASSIFIED)
-        if old_level is not None and _rank(level) < _rank(old_level) and not now.get("approval"):
+        approved = bool(now.get("approval"))
+        if approved and before is not None and now.get("level_source") == "inheritance" \
+                and before.get("level_source") not in (None, "inheritance"):
+            # A copy that had a level of its own (its tag, a catalogue rule) and now inherits
+            # a lower one: its own classification was dropped, a change its source's record
+            # (the approval a copy inherits) does not cover.
+            approved = False
+        if old_level is not None and _rank(level) < _rank(old_level) and not approved:
             out.append({**base, "event": "level_down", "article": "19", "from": old_level,
                         "to": level, "principals": None})
         if now.get("kind") not in COPY_KINDS and _rank(level) >= RANK["important"] and (
@@ -210,11 +257,28 @@ def events(a: dict[str, dict[str, Any]] | None, b: dict[str, dict[str, Any]] | N
                                   "reason": f"who outside the institution can read it is not "
                                             f"known in run {side}"})
                 continue
-            added = sorted(set(now_p) - set(old_p))
+            added = _added(now_p, old_p)
             if added:
                 out.append({**base, "event": "new_external_principal", "article": "73",
                             "from": None, "to": None, "principals": added})
     return {"known": True, "events": out, "not_known": not_known}
+
+
+def _by_form(rows: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for aid in rows:
+        out.setdefault(comparable(aid), []).append(aid)
+    return out
+
+
+def _added(now: list[str], old: list[str]) -> list[str]:
+    """The principals of ``now`` not in ``old``, compared without masking suffixes and with
+    an account's root principal as its id: a form held by more principals now than before
+    has a new one among them (all are listed)."""
+    before = Counter(comparable(f) for f in {_account_form(p) for p in old})
+    count = Counter(comparable(f) for f in {_account_form(p) for p in now})
+    return sorted({p for p in now
+                   if count[comparable(_account_form(p))] > before[comparable(_account_form(p))]})
 
 
 DESCRIPTIONS = {

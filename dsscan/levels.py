@@ -51,6 +51,19 @@ def means_no_level(value: str) -> bool:
     return v in _NO_LEVEL_EXACT or any(m in v for m in _NO_LEVEL_MARKERS)
 
 
+# A record id says "none" as a whole value (a real id may well contain "nil" or "未").
+_NO_RECORD_EXACT = _NO_LEVEL_EXACT | frozenset({
+    "no", "n", "false", "off", "none", "null", "nil", "tbd", "todo", "pending", "n/a", "not set",
+    "notset", "?", "unknown", "not approved", "unapproved", "not required", "no approval",
+    "无", "暂无", "空", "待定", "未知", "待审批", "未审批", "审批中", "无需审批"})
+
+
+def means_no_record(value: str) -> bool:
+    """Whether a record-id value (an approval record in a tag or a catalogue rule) says there
+    is none: empty, "none", "n/a", "-", "pending", "TBD", "no", "false", "无", "待审批", ..."""
+    return unicodedata.normalize("NFKC", value).strip().lower() in _NO_RECORD_EXACT
+
+
 def normalize_level(value: object, synonyms: dict[str, str] | None = None) -> str | None:
     """Map a tag or catalogue value to a level name; None when it is not a level."""
     if not isinstance(value, str):

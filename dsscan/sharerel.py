@@ -42,6 +42,7 @@ from typing import Any
 from dsscan.config import Config
 from dsscan.entities import configured, entity_of, ous_of_sources
 from dsscan.keyrel import UNKNOWN_ORGS, institution
+from dsscan.levels import means_no_record
 from dsscan.scanners.aws.readers import share_readers
 
 Asset = dict[str, Any]
@@ -86,12 +87,14 @@ def has_record(a: Asset, keys: frozenset[str]) -> bool:
     """A sharing record: a tag of ``keys`` with a value, or a catalogue rule's
     (``sharing_record`` set by classification)."""
     cat = a.get("sharing_record")
-    if isinstance(cat, dict) and isinstance(cat.get("record"), str) and cat["record"].strip():
+    if isinstance(cat, dict) and isinstance(cat.get("record"), str) \
+            and not means_no_record(cat["record"]):
         return True
     tags = a.get("tags")
     if not isinstance(tags, dict):
         return False
-    return any(str(k).lower() in keys and isinstance(v, str) and v.strip()
+    # A placeholder ("none", "n/a", "pending") is no record (dsscan.levels.means_no_record).
+    return any(str(k).lower() in keys and isinstance(v, str) and not means_no_record(v)
                for k, v in tags.items())
 
 

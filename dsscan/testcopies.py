@@ -42,6 +42,7 @@ from typing import Any
 
 from dsscan.config import Config
 from dsscan.copies import strs, sub
+from dsscan.levels import means_no_record
 
 Asset = dict[str, Any]
 
@@ -60,7 +61,7 @@ def _env(a: Asset) -> str:
 def _record(a: Asset) -> bool:
     d = a.get("desensitization")
     r = d.get("record") if isinstance(d, dict) else None
-    return isinstance(r, str) and bool(r.strip())
+    return isinstance(r, str) and not means_no_record(r)
 
 
 def _arn_account(ref: str) -> str | None:

@@ -424,6 +424,33 @@ def test_desensitization_record_from_tag_then_catalogue_else_null() -> None:
     assert out["n"]["desensitization"] is None
 
 
+@pytest.mark.parametrize(("value", "record"), [
+    ("DSR-2025-011", "DSR-2025-011"), ("  MANILA-1 ", "MANILA-1"), ("0", None),
+    ("", None), ("   ", None), ("none", None), ("N/A", None), ("-", None), ("pending", None),
+    ("TBD", None), ("无", None), ("待审批", None), ("ｎｏｎｅ", None),
+])
+def test_a_placeholder_is_no_record_for_any_record_kind(value: str, record: str | None) -> None:
+    """The desensitization record (DS-TST-003/004), the sharing record (DS-SHR-001/002) and
+    the level-change approval (Art. 19) say "there is none" the same way: one rule
+    (dsscan.levels.means_no_record), whether the value is a tag or a catalogue rule's."""
+    from dsscan.sharerel import has_record
+
+    tags = {"dsscan:desensitization": value, "dsscan:level-change-approval": value,
+            "dsscan:sharing-record": value}
+    kept = value if value.strip() else "x"
+    c = cat({"id": "CAT", "desensitization": kept, "sharing_record": kept,
+             "level_change_approval": kept, "match": {"account": "222222222222"}})
+    out = run([{"id": "t", "kind": "database", "tags": tags},
+               {"id": "c", "kind": "database", "account": "222222222222"}], catalogue=c)
+    for a, source in ((out["t"], "tag"), (out["c"], "catalogue")):
+        if source == "catalogue" and not value.strip():
+            continue  # the catalogue refuses an empty record id when it is loaded
+        want = None if record is None else {"record": record, "source": source}
+        assert a["desensitization"] == want, source
+        assert a["level_change_approval"] == want, source
+        assert has_record(a, frozenset({"dsscan:sharing-record"})) is (record is not None)
+
+
 def test_copies_of_desensitized_data_carry_its_record_their_own_wins() -> None:
     assets = [{"id": "db", "kind": "database", "tags": {"dsscan:desensitization": "DSR-9"}},
               {"id": "snap", "kind": "snapshot", "backup": {"backup_of": ["db"]}},

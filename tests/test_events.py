@@ -541,3 +541,170 @@ def test_the_events_demo_lists_one_event_of_each_article_and_leaves_no_store(
                for e in events)
     assert not any("loan-documents" in ln for ln in lines)  # lowered with an approval record
     assert list(tmp_path.iterdir()) == []
+
+
+# --- review r15-c: stores and principals matched across runs by masked ids ------------------
+
+K = f"arn:aws-cn:s3:::kyc-{MASKED_ID}"  # a bucket named after an ID number, as stored
+K2 = K + "~2"  # a second one masked to the same form in one run
+U = f"arn:aws-cn:iam::999999999999:user/{MASKED_ID}"
+
+MASKED_CASES = [
+    # The same store got ~2 in run A (another id was masked first) and no suffix in run B:
+    # it used to look new in B, and its lowered level went unreported.
+    ("suffix in A only: matched", {K2: row("core")}, {K: row("general")},
+     [("level_down", K)], []),
+    ("suffix in B only: matched", {K: row("core")}, {K2: row("general")},
+     [("level_down", K2)], []),
+    # Two stores of one form in a run: which is which between the runs is not known.
+    ("two stores of one form, swapped", {K: row("core"), K2: row("general")},
+     {K: row("general"), K2: row("core")}, [],
+     [(K, "level_down"), (K, "new_important"), (K, "new_external_principal"),
+      (K2, "level_down"), (K2, "new_important"), (K2, "new_external_principal")]),
+    ("a second store of the form in B", {K: row("core")},
+     {K: row("core"), K2: row("general")}, [],
+     [(K, "level_down"), (K, "new_important"), (K, "new_external_principal"),
+      (K2, "level_down"), (K2, "new_important"), (K2, "new_external_principal")]),
+    ("two new stores of one form: both new", {}, {K: row("core"), K2: row("core")},
+     [("new_important", K), ("new_important", K2)], []),
+    # Principals: the same one with another suffix is not new; one more of a form is.
+    ("principal suffix changed: not new", {"s": row("core", principals=[U + "~2"])},
+     {"s": row("core", principals=[U])}, [], []),
+    ("one more principal of a form: new", {"s": row("core", principals=[U])},
+     {"s": row("core", principals=[U, U + "~2"])}, [("new_external_principal", "s")], []),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected", "unknown"), [c[1:] for c in MASKED_CASES],
+                         ids=[c[0] for c in MASKED_CASES])
+def test_stores_are_matched_across_runs_without_masking_suffixes(
+        a: dict[str, Any], b: dict[str, Any], expected: list[tuple[str, str]],
+        unknown: list[tuple[str, str]]) -> None:
+    got = events(a, b)
+    assert [(e["event"], e["asset_id"]) for e in got["events"]] == expected
+    assert [(u["asset_id"], u["event"]) for u in got["not_known"]] == unknown
+
+
+# An approval record that says there is none is no approval (Art. 19): tag, catalogue rule or
+# hand-made inventory record.
+@pytest.mark.parametrize("value", ["none", "N/A", "-", "pending", "TBD", "无", "待审批", "no",
+                                   "false", " null ", "０"])
+@pytest.mark.parametrize("where", ["tag", "catalogue", "inventory"])
+def test_a_placeholder_approval_is_no_approval(value: str, where: str) -> None:
+    fields: dict[str, Any] = {"account": "111111111111"}
+    rules = None
+    if where == "tag":
+        fields["tags"] = {"dsscan:level-change-approval": value}
+    elif where == "catalogue":
+        rules = [{"id": "R1", "level_change_approval": value,
+                  "match": {"account": "111111111111"}}]
+    else:
+        fields["level_change_approval"] = {"record": value, "source": "inventory"}
+    a = {"id": "arn:aws-cn:s3:::x", "kind": "object_store", **fields}
+    got = _classified([a], None, rules)["arn:aws-cn:s3:::x"]
+    assert got["level_change_approval"] is None
+    assert store_facts([got])["arn:aws-cn:s3:::x"]["approval"] is False
+
+
+@pytest.mark.parametrize("value", ["CHG-2024-001", "MANILA-1", "审批2024-17", "LCA-NONE-7"])
+def test_a_record_id_that_contains_a_marker_is_a_record(value: str) -> None:
+    a = {"id": "arn:aws-cn:s3:::x", "kind": "object_store",
+         "tags": {"dsscan:level-change-approval": value}}
+    got = _classified([a])["arn:aws-cn:s3:::x"]
+    assert got["level_change_approval"] == {"record": value, "source": "tag"}
+
+
+ROOT_ARN = "arn:aws-cn:iam::999999999999:root"
+
+ACCOUNT_FORM_CASES = [
+    ("id, then its root ARN: not new", ["999999999999"], [ROOT_ARN], []),
+    ("root ARN, then its id: not new", [ROOT_ARN], ["999999999999"], []),
+    ("both forms, then one: not new", [ROOT_ARN, "999999999999"], ["999999999999"], []),
+    ("id, then both forms: not new", ["999999999999"], [ROOT_ARN, "999999999999"], []),
+    ("another account's root: new", ["999999999999"],
+     ["999999999999", "arn:aws-cn:iam::888888888888:root"],
+     ["arn:aws-cn:iam::888888888888:root"]),
+    ("a role of the account: new", [ROOT_ARN], [ROOT_ARN, "arn:aws-cn:iam::999999999999:role/r"],
+     ["arn:aws-cn:iam::999999999999:role/r"]),
+]
+
+
+@pytest.mark.parametrize(("old", "now", "added"), [c[1:] for c in ACCOUNT_FORM_CASES],
+                         ids=[c[0] for c in ACCOUNT_FORM_CASES])
+def test_an_account_is_one_principal_as_id_or_root_arn(old: list[str], now: list[str],
+                                                       added: list[str]) -> None:
+    got = events({"s": row("core", principals=old)}, {"s": row("core", principals=now)})
+    assert [p for e in got["events"] for p in e["principals"]] == added
+
+
+def test_a_share_with_the_own_account_as_root_arn_is_not_outside() -> None:
+    a = store(access={"public": False, "shared_with": ["arn:aws-cn:iam::111111111111:root",
+                                                       "arn:aws-cn:iam::222222222222:root"]})
+    assert external_principals(a, OURS) == []
+
+
+# A store missing from a run that could not list a scope that may hold it: its earlier level
+# is not known. It used to look new, and a level lowered meanwhile was "no event" (exit 0).
+UNLISTED_CASES = [
+    ("region unread: may hold it", ("111111111111", "cn-north-1"),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", ["level_down"]),
+    ("whole account unread", ("111111111111", None),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", ["level_down"]),
+    ("anywhere", (None, None), "arn:aws-cn:s3:::ledger", ["level_down"]),
+    ("S3 bucket ARN has no account: may be there", ("111111111111", "cn-north-1"),
+     "arn:aws-cn:s3:::ledger", ["level_down"]),
+    ("another region: seen, new", ("111111111111", "cn-northwest-1"),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", []),
+    ("another account: seen, new", ("222222222222", None),
+     "arn:aws-cn:rds:cn-north-1:111111111111:db:ledger", []),
+]
+
+
+@pytest.mark.parametrize(("where", "aid", "unknown"), [c[1:] for c in UNLISTED_CASES],
+                         ids=[c[0] for c in UNLISTED_CASES])
+def test_a_store_unseen_in_an_incomplete_run_has_no_known_earlier_level(
+        url: str, where: tuple[str | None, str | None], aid: str, unknown: list[str]) -> None:
+    from dsscan.findings import NotAssessed
+
+    gap = NotAssessed(reason="rds:DescribeDBInstances AccessDenied", scope="rds in somewhere",
+                      account=where[0], region=where[1], service="rds",
+                      operation="DescribeDBInstances")
+    a_run = result(three_findings(), not_assessed=[gap], started_at="2025-03-01T08:00:00+00:00")
+    a_run.stores = {}
+    with open_store(url) as st:
+        a = st.save_run(a_run)
+        b = st.save_run(with_stores({aid: row("general")}, "2025-03-02T08:00:00+00:00"))
+        found = st.events(a, b)
+    assert found["events"] == []
+    assert [u["event"] for u in found["not_known"]] == unknown
+    from dsscan.cli.diff_cmd import event_exit_code
+
+    assert event_exit_code(found) == (3 if unknown else 0)
+
+
+def _src(level: str, source: str, *, approval: bool = False) -> dict[str, Any]:
+    return {**row(level, approval=approval, kind="snapshot"), "level_source": source}
+
+
+# A copy's inherited approval (its source's record) covers a level it inherits, not one it
+# had of its own: dropping its own tag to inherit a lower level used to pass as approved.
+INHERITED_CASES = [
+    ("own tag dropped, inherits lower, source's record", _src("core", "tag"),
+     _src("general", "inheritance", approval=True), ["level_down"]),
+    ("catalogue level dropped, inherits lower", _src("core", "catalogue"),
+     _src("general", "inheritance", approval=True), ["level_down"]),
+    ("inherited, source lowered with its record", _src("core", "inheritance"),
+     _src("general", "inheritance", approval=True), []),
+    ("own tag lowered with its own record", _src("core", "tag"),
+     _src("general", "tag", approval=True), []),
+    ("no record at all", _src("core", "inheritance"), _src("general", "inheritance"),
+     ["level_down"]),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [c[1:] for c in INHERITED_CASES],
+                         ids=[c[0] for c in INHERITED_CASES])
+def test_an_inherited_approval_covers_an_inherited_level_only(
+        before: dict[str, Any], after: dict[str, Any], expected: list[str]) -> None:
+    got = events({"c": before}, {"c": after})
+    assert [e["event"] for e in got["events"]] == expected

@@ -349,3 +349,126 @@ def test_scan_aws_help_names_the_log_bounds():
     for opt in ("--sample-log-events", "--sample-log-bytes", "--sample-log-groups",
                 "--sample-log-hours", "--sample-export-prefixes"):
         assert opt in out
+
+
+# --- review r15-c: what the log sampler missed or passed ---------------------------------
+
+class Scripted:
+    """A FilterLogEvents stand-in over ``events`` (timestamp, message): ``empty`` first calls
+    come back empty with a nextToken (CloudWatch still searching)."""
+
+    def __init__(self, events: list[tuple[int, str]], empty: int = 0) -> None:
+        self.events, self.empty, self.calls = events, empty, 0
+
+    def filter_log_events(self, **kw: Any) -> dict[str, Any]:
+        self.calls += 1
+        if self.calls <= self.empty:
+            return {"events": [], "nextToken": f"search-{self.calls}"}
+        hits = [{"timestamp": t, "message": m} for t, m in self.events
+                if kw["startTime"] <= t <= kw["endTime"]]
+        off = int(kw.get("nextToken", "at-0").split("-")[1]) if "nextToken" in kw else 0
+        out: dict[str, Any] = {"events": hits[off:off + kw["limit"]]}
+        if off + kw["limit"] < len(hits):
+            out["nextToken"] = f"at-{off + kw['limit']}"
+        return out
+
+
+NOW, HOUR = 1_800_000_000_000, 3600 * 1000
+START = NOW - 168 * HOUR
+RID = "110101199003071233"
+
+
+@pytest.mark.parametrize(("events", "empty", "status", "found", "gap"), [
+    # Big messages in the oldest slice used to spend the whole byte cap: the newest slices
+    # (where an identifier was logged yesterday) went unread, and the group passed.
+    ([(START + 1000 + i, "x" * 4500) for i in range(300)] + [(NOW - 1000, f"id_no={RID}")],
+     0, "sampled", True, False),
+    # The cap on calls spent on empty pages: "no log events" and no gap, said before.
+    ([(NOW - 1000, f"id_no={RID}")], 20, "error", False, True),
+    ([(NOW - 1000, "GET /health 200")], 20, "error", False, True),
+    # Two slices searched, then the cap on calls: the newest half unread is a gap.
+    ([(START + 1000, "GET /health 200")], 0, "sampled", False, False),
+])
+def test_the_whole_window_is_read_or_the_rest_is_a_gap(events, empty, status, found, gap):
+    c = Scripted(events, empty)
+    out = sample_log_group(c, "/g", LogLimits(), ContentScanner(), now_ms=NOW)
+    assert out.content["status"] == status
+    assert any(d["unmasked"] for d in out.content["detections"]) is found
+    assert bool(out.gaps) is gap
+    if gap:
+        assert "slices of the window not searched" in out.gaps[0]
+
+
+@pytest.mark.parametrize("message", [
+    '{"msg":"line1\\n' + RID + '\\nline2"}',  # JSON-escaped line break
+    '{"msg":"tab\\t' + RID + '"}',
+    '{"msg":"\\u003cid\\u003e' + RID + '\\u003c/id\\u003e"}',  # Go escapes < and >
+    "GET /pay?idNo%3D" + RID + " 200",  # URL-encoded
+    "GET /pay?q=name%20" + RID + " 200",  # %20: digits glued to the identifier
+    '{"m":"\\u0031\\u0031' + RID[2:] + '"}',
+])
+def test_escaped_identifiers_in_log_lines_are_found(message):
+    out = sample_log_group(Scripted([(NOW - 1000, message)]), "/g", LogLimits(),
+                           ContentScanner(), now_ms=NOW)
+    assert {d["detector"] for d in out.content["detections"] if d["unmasked"]} == \
+        {"prc_resident_id"}
+    assert RID not in json.dumps(out.content)
+
+
+@pytest.mark.parametrize(("top_objects", "max_keys", "prefixes", "gap"), [
+    # Top-level objects listed before "exports/" fill the first page: the prefix used to be
+    # missed and the bucket reported with no export at all.
+    (150, 100, ["exports/"], False),
+    (30, 100, ["exports/"], False),
+    # Past the bound on pages: what was found is sampled, the rest is a gap.
+    (40, 3, [], True),
+])
+def test_export_prefixes_past_the_first_listing_page(aws, monkeypatch, top_objects, max_keys,
+                                                     prefixes, gap):
+    from dsscan.scanners.sampling import exports as ex
+
+    s3 = bucket("dumps-bucket")
+    for i in range(top_objects):
+        s3.put_object(Bucket="dumps-bucket", Key=f"daily-{i:05d}.csv", Body=b"a,b\n1,2\n")
+    s3.put_object(Bucket="dumps-bucket", Key="exports/e1.csv",
+                  Body=f"id_no\n{RID}\n".encode())
+    real = s3.list_objects_v2
+    monkeypatch.setattr(s3, "list_objects_v2",
+                        lambda **kw: real(**dict(kw, MaxKeys=min(kw["MaxKeys"], max_keys))))
+    a: dict[str, Any] = {"name": "dumps-bucket"}
+    ex.sample_exports(s3, a, [], ex.DEFAULT_EXPORT_PREFIXES, SampleOptions().bucket_limits(),
+                      ContentScanner())
+    assert [e["prefix"] for e in a["exports"]] == prefixes
+    gaps = [g["reason"] for g in (a.get("assessment") or {}).get("gaps", [])]
+    assert bool(gaps) is gap
+
+
+@pytest.mark.parametrize(("offset", "found"), [
+    (-168 * HOUR, True),  # the oldest edge of the window
+    (0, True),  # now
+    (90 * 60 * 1000, True),  # stamped by a clock 90 minutes fast: CloudWatch took it
+    (-168 * HOUR - 1, False),  # before the window
+])
+def test_events_at_the_window_edges(offset, found):
+    out = sample_log_group(Scripted([(NOW + offset, f"id_no={RID}")]), "/g", LogLimits(),
+                           ContentScanner(), now_ms=NOW)
+    assert any(d["unmasked"] for d in out.content["detections"]) is found
+
+
+@pytest.mark.parametrize(("name", "prefixes"), [
+    # Athena's console bucket: results under Unsaved/ and saved-query folders, which no
+    # export pattern matched when the workgroup names no output location.
+    (f"aws-athena-query-results-{ACCOUNT}-{REGION}", ["Unsaved/", "monthly-kyc/"]),
+    ("plain-bucket", []),
+])
+def test_the_athena_console_results_bucket_is_all_query_results(aws, name, prefixes):
+    from dsscan.scanners.sampling import exports as ex
+
+    s3 = bucket(name)
+    for key in ("Unsaved/2026/12/01/q.csv", "monthly-kyc/2026/12/01/q.csv"):
+        s3.put_object(Bucket=name, Key=key, Body=f"id_no\n{RID}\n".encode())
+    a: dict[str, Any] = {"name": name}
+    ex.sample_exports(s3, a, [], ex.DEFAULT_EXPORT_PREFIXES, SampleOptions().bucket_limits(),
+                      ContentScanner())
+    assert [e["prefix"] for e in a["exports"]] == prefixes
+    assert all(any(d["unmasked"] for d in e["content"]["detections"]) for e in a["exports"])

@@ -374,7 +374,8 @@ class RunStore:
         from dsscan.events import events
 
         run_a, run_b = self.resolve(a), self.resolve(b)
-        out = events(self.stores_of(run_a), self.stores_of(run_b), a_run=run_a, b_run=run_b)
+        out = events(self.stores_of(run_a), self.stores_of(run_b), a_run=run_a, b_run=run_b,
+                     unlisted_in_a=self._gaps_of(run_a).unlisted)
         return {"a": run_a, "b": run_b, **out}
 
     def events_since_latest(self, result: ScanResult) -> dict[str, Any] | None:
@@ -392,5 +393,6 @@ class RunStore:
             r[0]: {"kind": r[1], "level": r[2], "level_source": r[3], "approval": r[4],
                    "principals": None if r[5] is None else [] if r[5] == "[]" else
                    json.loads(r[5])} for r in rows}
-        out = events(self.stores_of(run_a), now, a_run=run_a, b_run="this scan")
+        out = events(self.stores_of(run_a), now, a_run=run_a, b_run="this scan",
+                     unlisted_in_a=self._gaps_of(run_a).unlisted)
         return {"a": run_a, "b": None, **out}

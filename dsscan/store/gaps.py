@@ -92,6 +92,17 @@ class Gaps:
         return None
 
 
+    def unlisted(self, asset_id: str) -> Gap | None:
+        """The scope this run could not list that may hold store ``asset_id`` (its account
+        and region from its ARN), or None: a store missing from the run's store rows that
+        such a scope may hold may simply not have been seen (dsscan.events)."""
+        account, region = location({"asset_id": asset_id})
+        for gap in self._scopes:
+            if gap.policy_id is None and gap.may_hold(account, region):
+                return gap
+        return None
+
+
 def location(finding: dict[str, Any]) -> tuple[str | None, str | None]:
     """(account, region) of a stored finding's asset; None where unknown."""
     account, region = finding.get("account") or None, finding.get("region") or None
