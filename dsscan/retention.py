@@ -244,7 +244,8 @@ def store_check(a: Asset, days: int | None, until: date | None, now: datetime
     lifecycle = backup.get("plan_lifecycle")
     if plans is None:
         unknown.append("which AWS Backup plans cover it was not read")
-    elif plans:
+    elif plans or ("plan_lifecycle" in backup and lifecycle is None):
+        # (none surely covers it, but one may: how long that one keeps copies is unknown)
         if not isinstance(lifecycle, list):
             unknown.append("how long its AWS Backup plans keep recovery points was not read")
         else:

@@ -136,6 +136,7 @@ NONE = {"days": None, "date": None}
     (store("database", plans=["p"]), decl(), None, []),                    # absent
     (store("database", plans=None), decl(), None, []),                     # plans unknown
     (store("database", plans=[]), decl(), True, []),                       # no plan
+    (store("database", plans=[], lifecycle=None), decl(), None, []),       # one may cover
     (store("database", plans=["p"], lifecycle=[plan_rule(200)]), decl(None, "2026-12-31"),
      True, []),                                                            # ends in time
     (store("database", plans=["p"], lifecycle=[plan_rule(400)]), decl(None, "2026-12-31"),

@@ -94,6 +94,15 @@ class CopyPathMapping:
             if covering is None:
                 a["copy_to"] = None
                 continue
+            # A plan that may cover it (another surely does) and copies: unknown.
+            doubt = sorted(sel for name, sel in getattr(self, "maybe_plans", {}).get(
+                a["id"], {}).items() if name not in covering and dests.get(name, []) != [])
+            if doubt:
+                a["copy_to"] = None
+                self.gap_text(a, "backup", f"not assessed until apply: whether {', '.join(doubt)} "
+                                           "covers this store, and so copies it by its plan's "
+                                           "copy rule, is not known before apply")
+                continue
             for name in covering:
                 got = dests.get(name, [])
                 if got is None:
