@@ -276,7 +276,9 @@ def copy_check(a: Asset, days: int | None, until: date | None, now: datetime
                            else "its creation time could not be read")
         elif age is not None and age < 0:
             unknown.append("its creation time is later than the scan")
-        elif age is not None and age > days:
+        elif created is not None and now - created > timedelta(days=days):
+            # Older than the retention by any part of a day (age_days counts whole days:
+            # 365 days and 23 hours is 365, yet past a 365-day retention).
             bad.append({"by": "age", "days": age,
                         "date": created.astimezone(UTC).date().isoformat()})
     return bad, unknown, raw if created is not None else None, age

@@ -161,6 +161,9 @@ def test_store_enforcement(asset: dict, declared: dict, enforced: bool | None,
     ("2026-05-01T00:00:00Z", decl(365), True, 31),                         # younger
     ("2024-01-01T00:00:00Z", decl(365), False, 882),                       # older
     ("2025-06-01T00:00:00+00:00", decl(365), True, 365),                   # exactly
+    ("2025-05-31T01:00:00Z", decl(365), False, 365),                       # 365 d 23 h
+    ("2025-06-01T08:00:00+08:00", decl(365), True, 365),                   # same instant
+    ("2025-06-01T07:59:59+08:00", decl(365), False, 365),                  # a second over
     (None, decl(365), None, None),                                         # not read
     ("yesterday", decl(365), None, None),                                  # unreadable
     ("2027-01-01T00:00:00Z", decl(365), None, -214),                       # after the scan
