@@ -81,7 +81,9 @@ def parse_days(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() holds for "²" (int() then raises, stopping the scan)
+    # and for other scripts' digits, which no tag convention writes.
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         n = int(value.strip())
         return n if 0 < n < 1_000_000 else None
     return None
