@@ -180,6 +180,10 @@ def whole_bucket_expiry(rules: Any) -> dict[str, Any] | None:
         if status != "Enabled" or not isinstance(exp, dict):
             continue
         d, when = exp.get("Days"), exp.get("Date")
+        if d == 0 and not isinstance(d, bool):
+            # What a provider plan shows for a rule setting no days (expired_object_delete_
+            # marker only): S3 takes only a positive number, so 0 expires nothing.
+            d = None
         if d is None and when is None:
             continue  # ExpiredObjectDeleteMarker only: deletes nothing that holds data
         whole = _whole(r)

@@ -44,6 +44,10 @@ def lifecycle_rule(filt: Any = "v5", days: Any = 30, status: Any = "Enabled",
     ([lifecycle_rule(days=400), lifecycle_rule(days=90)], {"days": 90, "date": None}),
     ([lifecycle_rule([dict(V5_UNSET, prefix=UNTIL_APPLY)])], None),     # known after apply
     ([lifecycle_rule(days=UNTIL_APPLY)], None),
+    # the provider's unset days (0) beside expired_object_delete_marker expires nothing
+    ([lifecycle_rule(days=0, expiration=[{"days": 0, "date": None,
+                                          "expired_object_delete_marker": True}])],
+     {"days": None, "date": None}),
 ])
 def test_split_lifecycle_configuration(rules: list, whole: dict | None) -> None:
     got = assets([bucket(), part("aws_s3_bucket_lifecycle_configuration.l", {"rule": rules})])

@@ -50,6 +50,10 @@ def rule(status: str = "Enabled", days: Any = 30, date: Any = None, **extra: Any
     ([rule(Filter={"Unknown": 1})], None),                                 # unknown filter
     ([rule(status="Weird")], None),                                        # unknown status
     ([rule(days="x")], None),                                              # bad days
+    ([{"ID": "m", "Status": "Enabled",                                     # days 0: unset
+       "Expiration": {"Days": 0, "ExpiredObjectDeleteMarker": True}}],
+     {"days": None, "date": None}),
+    ([rule(days=0, Filter={})], {"days": None, "date": None}),
 ])
 def test_whole_bucket_expiry(rules: list[dict], expected: dict | None) -> None:
     assert whole_bucket_expiry(rules) == expected
