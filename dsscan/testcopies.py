@@ -39,7 +39,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.config import Config
-from dsscan.copies import strs, sub
+from dsscan.copies import bucket_name, strs, sub
 
 Asset = dict[str, Any]
 
@@ -102,6 +102,11 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
     """Set ``ctx.copies_to_test`` on every production store owing sensitive or above."""
     tests = frozenset(config.test_environments)
     outside = _Outside(config, catalogue)
+    named: dict[str, list[Asset]] = {}
+    for b in assets:
+        if b.get("kind") == "object_store" and isinstance(b.get("name"), str):
+            named.setdefault(b["name"], []).append(b)
+    buckets = {n: bs[0] for n, bs in named.items() if len(bs) == 1}
     # (store ctx, [(via, copy, name, target asset or stand-in, desensitized-by-rule)], unread)
     plans: list[tuple[dict[str, Any], Asset, list[tuple[str, str, str, Asset | str, bool]],
                       bool]] = []
@@ -131,8 +136,16 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                         "account") else outside.ask(f"account:{acct}", acct, acct, None))
                     paths.append(("snapshot share", acct, name, who, _record(b)))
         for t in strs(sub(a, "attributes").get("replication_targets")):
-            if t in by_id:
-                continue  # an inventory bucket: a replica copy above (sweep.link / replica_of)
+            # An inventory bucket (by id, else by its globally unique name): a replica copy
+            # above when it names this store in replica_of (sweep.link, the IaC mapping);
+            # else — an inventory written by hand, a link not made — judged here, never
+            # skipped on the assumption that the relation holds it.
+            dest = by_id.get(t) or buckets.get(bucket_name(t) or "")
+            if dest is not None:
+                if a["id"] not in strs(dest.get("replica_of")):
+                    paths.append(("replication", dest["id"], dest.get("name") or dest["id"],
+                                  dest, False))
+                continue
             target = outside.ask(t, _tail(t), _arn_account(t), None)
             paths.append(("replication", t, _tail(t), target, False))
         copy_to = a.get("copy_to", [])

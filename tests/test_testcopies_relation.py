@@ -216,3 +216,28 @@ def test_same_verdicts_under_real_opa() -> None:
     assert ours.deny == oracle.deny
     assert ours.not_assessed == oracle.not_assessed
     assert ours.assessed == oracle.assessed
+
+
+def _dest(env: str | None, replica_of: bool, id_: str = "arn:aws-cn:s3:::ledger-copy"
+          ) -> dict[str, Any]:
+    return {"id": id_, "kind": "object_store", "name": "ledger-copy", "account": OTHER,
+            "region": REGION, "tags": {"environment": env} if env else {},
+            **({"replica_of": [BUCKET]} if replica_of else {})}
+
+
+# A replication target that is an inventory bucket was skipped on the assumption that it
+# names the store in replica_of (the sweep's link): a hand-written inventory, or a target
+# written in another form (another partition, an IaC address), left the copy unjudged.
+@pytest.mark.parametrize(("target", "dest", "found"), [
+    ("arn:aws-cn:s3:::ledger-copy", _dest("test", False), ["replication"]),    # by id
+    ("arn:aws:s3:::ledger-copy", _dest("test", False), ["replication"]),       # by name
+    ("ledger-copy", _dest("test", False, "aws_s3_bucket.copy"), ["replication"]),
+    ("arn:aws-cn:s3:::ledger-copy", _dest("test", True), ["replication"]),     # once
+    ("arn:aws:s3:::ledger-copy", _dest("test", True), ["replication"]),        # once
+    ("arn:aws-cn:s3:::ledger-copy", _dest("production", False), []),
+], ids=["id", "name", "address", "linked", "linked-other-form", "production"])
+def test_replication_into_an_inventory_bucket_is_judged_once(
+        target: str, dest: dict[str, Any], found: list[str]) -> None:
+    result = _scan([_bucket(attributes={"replication_targets": [target]}), dest])
+    assert [f.evidence["via"] for f in result.findings] == found
+    assert not result.not_assessed
