@@ -28,7 +28,8 @@ own tags or its target) carries a desensitization record (DS-TST-003's
 ``desensitization_tag_keys`` or catalogue attribute; a copy of a desensitized store inherits
 its record). ``ctx.copies_to_test`` is ``null`` when a path could not be read and no copy
 read fails already (a snapshot
-whose sharing was not read: ``access.public`` null and no share listed; ``copy_to: null``).
+whose sharing was not read: ``access.public`` null, or ``access.readers`` null — accounts known
+only after apply —; ``copy_to: null``). A public snapshot is shared with ``all``.
 
 Only production stores owing sensitive protection or above get the field (like
 ``ctx.protects`` on keys): the policy input of a large estate does not grow by empty lists.
@@ -124,11 +125,18 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                 access = b.get("access")
                 access = access if isinstance(access, dict) else {}
                 shared = strs(access.get("shared_with"))
+                public = access.get("public")
                 # Collectors write shared_with [] with public null until the sharing is read
-                # (scanners/aws/rds.py): an empty list alone is not "shared with nobody".
-                if not shared and not isinstance(access.get("public"), bool):
+                # (scanners/aws/rds.py): an empty list alone is not "shared with nobody"; nor
+                # is a list beside public null (whether everyone may restore it is unknown),
+                # nor one whose readers are unknown (IaC: shared_accounts, or a create-volume
+                # permission's account, known only after apply; dsscan.sharerel's reading).
+                # The accounts listed are judged all the same (a known share into test fails).
+                if not isinstance(public, bool) or (
+                        "readers" in access and not isinstance(access["readers"], list)):
                     unread = True
-                    continue
+                if public is True and "all" not in shared:
+                    shared.append("all")  # public: every account, test ones too
                 for acct in shared:
                     # The account's environment: the accounts map, or a catalogue rule
                     # matching the account (a stand-in of that account, nothing else known).

@@ -326,3 +326,34 @@ def test_a_plan_that_may_cover_the_store_without_copy_rules_changes_no_copy(
     db = next(a for a in inv.assets if a.get("name") == "core-ledger")
     assert db["copy_to"] == []
     assert db["backup"]["plan_lifecycle"] is None
+
+
+# Who a snapshot is shared with, known only after apply: the mapping lists nobody (public
+# false) and marks the readers unknown; DS-TST-004 read that as "shared with nobody" (a pass).
+@pytest.mark.parametrize(("shared", "unknown"), [
+    (None, ["shared_accounts"]),                 # the whole list
+    ([PROD], ["shared_accounts[1]"]),            # one account of it
+], ids=["list", "member"])
+def test_snapshot_shared_with_accounts_known_after_apply_is_not_assessed(
+        tmp_path: Path, shared: list[str] | None, unknown: list[str]) -> None:
+    spec = estate(share=False)
+    for k in [k for k in spec if not k.startswith(("aws_db_instance", "aws_db_snapshot"))]:
+        del spec[k]
+    prov, values, unk, refs = spec["aws_db_snapshot.share"]
+    values = dict(values)
+    values.pop("shared_accounts")
+    if shared is not None:
+        values["shared_accounts"] = [*shared, None]
+    after_unknown = ["shared_accounts"] if shared is None else []
+    spec["aws_db_snapshot.share"] = (prov, values, [*unk, *after_unknown], refs)
+    plan = plan_json(spec)
+    if shared is not None:  # one member unknown: after_unknown marks its index
+        for rc in plan["resource_changes"]:
+            if rc["address"] == "aws_db_snapshot.share":
+                rc["change"]["after_unknown"]["shared_accounts"] = [False, True]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    inv = build_inventory(read_plan(str(path)), tool="terraform", files=[str(path)])
+    found, unassessed = _findings(inv)
+    assert found == set()
+    assert any("could not be read" in r for r in unassessed), unassessed

@@ -145,7 +145,23 @@ def test_ctx_entries(path: str, target: str) -> None:
                 "backup": {"backup_of": [DB]}, "access": {"shared_with": ["all"]}}],
     # replication to a bucket dsscan did not read
     [_bucket(attributes={"replication_targets": ["arn:aws-cn:s3:::elsewhere"]})],
-], ids=["sharing-unread", "copy-to-unread", "shared-with-all", "target-not-read"])
+    # public, no account listed: every account, test ones too (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]}, "access": {"public": True, "shared_with": []}}],
+    # public beside a production account (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": True, "shared_with": [PROD2]}}],
+    # whether it is public is unknown, one production account listed (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": None, "shared_with": [PROD2]}}],
+    # its readers unknown (IaC: shared_accounts known only after apply) (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": False, "shared_with": [], "readers": None}}],
+], ids=["sharing-unread", "copy-to-unread", "shared-with-all", "target-not-read",
+        "public", "public-and-listed", "public-unknown-listed", "readers-unknown"])
 def test_unknown_is_not_assessed(assets: list[dict[str, Any]]) -> None:
     result = _scan(assets)
     assert not result.findings
