@@ -219,3 +219,19 @@ def test_a_plan_that_may_cover_the_store_keeps_its_copies_and_lifecycle_unknown(
     assert block["plans"] == ["sure"]
     assert block["plan_lifecycle"] is None
     assert a["copy_to"] == copy_to
+
+
+# A source endpoint naming a database identifier held in two accounts: the task's own
+# account's databases were made unknown, but not the other account's namesake — which may be
+# the one the task reads (cross-account DMS) and kept copy_to [] (a pass).
+@pytest.mark.parametrize("task_account", ["111111111111", "333333333333"])
+def test_an_ambiguous_dms_source_leaves_every_candidate_unknown(task_account: str) -> None:
+    def db(acct: str) -> dict[str, Any]:
+        return {"id": f"arn:aws-cn:rds:{REGION}:{acct}:db:core-ledger", "kind": "database",
+                "name": "core-ledger", "account": acct, "region": REGION}
+    assets = [db("111111111111"), db("444444444444")]
+    note = dms.DmsTasks(task_account, REGION, tasks=[dms.Task(
+        arn="arn:task", name="t", tags={}, source={"ServerName": DB_HOST},
+        target={"EndpointArn": "arn:ep", "EndpointIdentifier": "tgt"}, target_tags={})])
+    dms.link(assets, [note])
+    assert [a.get("copy_to", []) for a in assets] == [None, None]
