@@ -54,6 +54,20 @@ def test_split_lifecycle_configuration(rules: list, whole: dict | None) -> None:
     assert got["core-data"]["expiry"]["whole_bucket"] == whole
 
 
+# Two lifecycle configurations of one bucket: each PutBucketLifecycleConfiguration replaces
+# the other, so a whole-bucket rule of one may not survive apply (was: the union, covered).
+@pytest.mark.parametrize("second", [
+    [lifecycle_rule([dict(V5_UNSET, prefix="tmp/")])],
+    [lifecycle_rule(status="Disabled")],
+    [lifecycle_rule()],
+])
+def test_several_lifecycle_configurations_of_one_bucket_are_unknown(second: list) -> None:
+    got = assets([bucket(),
+                  part("aws_s3_bucket_lifecycle_configuration.a", {"rule": [lifecycle_rule()]}),
+                  part("aws_s3_bucket_lifecycle_configuration.b", {"rule": second})])
+    assert got["core-data"]["expiry"]["whole_bucket"] is None
+
+
 @pytest.mark.parametrize(("rule", "whole"), [
     ({"enabled": True, "prefix": "", "expiration": [{"days": 60}]}, {"days": 60, "date": None}),
     ({"enabled": True, "prefix": "tmp/", "expiration": [{"days": 60}]},
