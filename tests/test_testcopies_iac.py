@@ -357,3 +357,28 @@ def test_snapshot_shared_with_accounts_known_after_apply_is_not_assessed(
     found, unassessed = _findings(inv)
     assert found == set()
     assert any("could not be read" in r for r in unassessed), unassessed
+
+
+# Two aws_backup_plan resources of one name (two Regions' providers): backup.plans names the
+# plan by name, and the copy rules of the first were taken for both (was: copy_to [] when the
+# one covering the store copies into test).
+@pytest.mark.parametrize(("twin_copies", "copy_to_known"), [
+    (False, False),   # the twin copies nowhere: which one covers the store decides
+    (True, True),     # the twin copies to the same vault: the same either way
+], ids=["different", "same"])
+def test_backup_plans_sharing_a_name_must_agree_on_copy_rules(
+        tmp_path: Path, twin_copies: bool, copy_to_known: bool) -> None:
+    spec = estate(share=False)
+    for k in [k for k in spec if k.startswith("aws_dms")]:
+        del spec[k]
+    nightly = spec["aws_backup_plan.nightly"]
+    twin: Spec = (nightly if twin_copies else
+                  ("aws", {"name": "nightly", "rule": [{"rule_name": "daily",
+                                                        "target_vault_name": "prod-vault"}]},
+                   ["arn", "id"], {}))
+    spec = {"aws_backup_plan.a_twin": twin, **spec}
+    inv = terraform(tmp_path, spec)
+    db = next(a for a in inv.assets if a.get("name") == "core-ledger")
+    assert (db["copy_to"] is not None) is copy_to_known
+    found, _ = _findings(inv)
+    assert (("core-ledger", "backup copy") in found) is copy_to_known
