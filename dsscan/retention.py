@@ -81,7 +81,9 @@ def parse_days(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() holds for "²" (int() then raises, stopping the scan)
+    # and for other scripts' digits, which no tag convention writes.
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         n = int(value.strip())
         return n if 0 < n < 1_000_000 else None
     return None
@@ -178,6 +180,10 @@ def whole_bucket_expiry(rules: Any) -> dict[str, Any] | None:
         if status != "Enabled" or not isinstance(exp, dict):
             continue
         d, when = exp.get("Days"), exp.get("Date")
+        if d == 0 and not isinstance(d, bool):
+            # What a provider plan shows for a rule setting no days (expired_object_delete_
+            # marker only): S3 takes only a positive number, so 0 expires nothing.
+            d = None
         if d is None and when is None:
             continue  # ExpiredObjectDeleteMarker only: deletes nothing that holds data
         whole = _whole(r)
@@ -244,7 +250,8 @@ def store_check(a: Asset, days: int | None, until: date | None, now: datetime
     lifecycle = backup.get("plan_lifecycle")
     if plans is None:
         unknown.append("which AWS Backup plans cover it was not read")
-    elif plans:
+    elif plans or ("plan_lifecycle" in backup and lifecycle is None):
+        # (none surely covers it, but one may: how long that one keeps copies is unknown)
         if not isinstance(lifecycle, list):
             unknown.append("how long its AWS Backup plans keep recovery points was not read")
         else:
@@ -275,7 +282,9 @@ def copy_check(a: Asset, days: int | None, until: date | None, now: datetime
                            else "its creation time could not be read")
         elif age is not None and age < 0:
             unknown.append("its creation time is later than the scan")
-        elif age is not None and age > days:
+        elif created is not None and now - created > timedelta(days=days):
+            # Older than the retention by any part of a day (age_days counts whole days:
+            # 365 days and 23 hours is 365, yet past a 365-day retention).
             bad.append({"by": "age", "days": age,
                         "date": created.astimezone(UTC).date().isoformat()})
     return bad, unknown, raw if created is not None else None, age

@@ -30,7 +30,8 @@ own tags or its target) carries a desensitization record (DS-TST-003's
 ``desensitization_tag_keys`` or catalogue attribute; a copy of a desensitized store inherits
 its record). ``ctx.copies_to_test`` is ``null`` when a path could not be read and no copy
 read fails already (a snapshot
-whose sharing was not read: ``access.public`` null and no share listed; ``copy_to: null``).
+whose sharing was not read: ``access.public`` null, or ``access.readers`` null — accounts known
+only after apply —; ``copy_to: null``). A public snapshot is shared with ``all``.
 
 Only production stores owing sensitive protection or above get the field (like
 ``ctx.protects`` on keys): the policy input of a large estate does not grow by empty lists.
@@ -41,7 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsscan.config import Config
-from dsscan.copies import strs, sub
+from dsscan.copies import bucket_name, strs, sub
 from dsscan.levels import means_no_record
 
 Asset = dict[str, Any]
@@ -105,6 +106,11 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
     """Set ``ctx.copies_to_test`` on every production store owing sensitive or above."""
     tests = frozenset(config.test_environments)
     outside = _Outside(config, catalogue)
+    named: dict[str, list[Asset]] = {}
+    for b in assets:
+        if b.get("kind") == "object_store" and isinstance(b.get("name"), str):
+            named.setdefault(b["name"], []).append(b)
+    buckets = {n: bs[0] for n, bs in named.items() if len(bs) == 1}
     # (store ctx, [(via, copy, name, target asset or stand-in, desensitized-by-rule)], unread)
     plans: list[tuple[dict[str, Any], Asset, list[tuple[str, str, str, Asset | str, bool]],
                       bool]] = []
@@ -122,11 +128,18 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                 access = b.get("access")
                 access = access if isinstance(access, dict) else {}
                 shared = strs(access.get("shared_with"))
+                public = access.get("public")
                 # Collectors write shared_with [] with public null until the sharing is read
-                # (scanners/aws/rds.py): an empty list alone is not "shared with nobody".
-                if not shared and not isinstance(access.get("public"), bool):
+                # (scanners/aws/rds.py): an empty list alone is not "shared with nobody"; nor
+                # is a list beside public null (whether everyone may restore it is unknown),
+                # nor one whose readers are unknown (IaC: shared_accounts, or a create-volume
+                # permission's account, known only after apply; dsscan.sharerel's reading).
+                # The accounts listed are judged all the same (a known share into test fails).
+                if not isinstance(public, bool) or (
+                        "readers" in access and not isinstance(access["readers"], list)):
                     unread = True
-                    continue
+                if public is True and "all" not in shared:
+                    shared.append("all")  # public: every account, test ones too
                 for acct in shared:
                     # The account's environment: the accounts map, or a catalogue rule
                     # matching the account (a stand-in of that account, nothing else known).
@@ -140,8 +153,16 @@ def attach(assets: list[Asset], config: Config, copies: dict[str, list[tuple[str
                         paths.append(("snapshot share", str(r.get("principal")), name,
                                       f"account:{r['org']}", _record(b)))
         for t in strs(sub(a, "attributes").get("replication_targets")):
-            if t in by_id:
-                continue  # an inventory bucket: a replica copy above (sweep.link / replica_of)
+            # An inventory bucket (by id, else by its globally unique name): a replica copy
+            # above when it names this store in replica_of (sweep.link, the IaC mapping);
+            # else — an inventory written by hand, a link not made — judged here, never
+            # skipped on the assumption that the relation holds it.
+            dest = by_id.get(t) or buckets.get(bucket_name(t) or "")
+            if dest is not None:
+                if a["id"] not in strs(dest.get("replica_of")):
+                    paths.append(("replication", dest["id"], dest.get("name") or dest["id"],
+                                  dest, False))
+                continue
             target = outside.ask(t, _tail(t), _arn_account(t), None)
             paths.append(("replication", t, _tail(t), target, False))
         copy_to = a.get("copy_to", [])

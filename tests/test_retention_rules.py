@@ -50,6 +50,10 @@ def rule(status: str = "Enabled", days: Any = 30, date: Any = None, **extra: Any
     ([rule(Filter={"Unknown": 1})], None),                                 # unknown filter
     ([rule(status="Weird")], None),                                        # unknown status
     ([rule(days="x")], None),                                              # bad days
+    ([{"ID": "m", "Status": "Enabled",                                     # days 0: unset
+       "Expiration": {"Days": 0, "ExpiredObjectDeleteMarker": True}}],
+     {"days": None, "date": None}),
+    ([rule(days=0, Filter={})], {"days": None, "date": None}),
 ])
 def test_whole_bucket_expiry(rules: list[dict], expected: dict | None) -> None:
     assert whole_bucket_expiry(rules) == expected
@@ -71,6 +75,9 @@ DECL = Declared(["dsscan:retention-days", "retention-days"],
      (None, None, "tag", ["the retention tag retention-days holds no whole number of days"])),
     ({"retention-days": "0"}, None,
      (None, None, "tag", ["the retention tag retention-days holds no whole number of days"])),
+    *[({"retention-days": odd}, None,
+       (None, None, "tag", ["the retention tag retention-days holds no whole number of days"]))
+      for odd in ("365 days", "-1", "1e3", "30.0", "+30", "²", "３０", "")],
     ({"retention-until": "soon"}, None,
      (None, None, "tag", ["the retention tag retention-until holds no date"])),
     ({}, {"days": 180, "until": None, "source": "catalogue"}, (180, None, "catalogue", [])),
@@ -136,6 +143,7 @@ NONE = {"days": None, "date": None}
     (store("database", plans=["p"]), decl(), None, []),                    # absent
     (store("database", plans=None), decl(), None, []),                     # plans unknown
     (store("database", plans=[]), decl(), True, []),                       # no plan
+    (store("database", plans=[], lifecycle=None), decl(), None, []),       # one may cover
     (store("database", plans=["p"], lifecycle=[plan_rule(200)]), decl(None, "2026-12-31"),
      True, []),                                                            # ends in time
     (store("database", plans=["p"], lifecycle=[plan_rule(400)]), decl(None, "2026-12-31"),
@@ -160,6 +168,9 @@ def test_store_enforcement(asset: dict, declared: dict, enforced: bool | None,
     ("2026-05-01T00:00:00Z", decl(365), True, 31),                         # younger
     ("2024-01-01T00:00:00Z", decl(365), False, 882),                       # older
     ("2025-06-01T00:00:00+00:00", decl(365), True, 365),                   # exactly
+    ("2025-05-31T01:00:00Z", decl(365), False, 365),                       # 365 d 23 h
+    ("2025-06-01T08:00:00+08:00", decl(365), True, 365),                   # same instant
+    ("2025-06-01T07:59:59+08:00", decl(365), False, 365),                  # a second over
     (None, decl(365), None, None),                                         # not read
     ("yesterday", decl(365), None, None),                                  # unreadable
     ("2027-01-01T00:00:00Z", decl(365), None, -214),                       # after the scan

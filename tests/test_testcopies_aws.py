@@ -185,3 +185,53 @@ def test_endpoint_matching(server: str | None, bucket: str | None,
         assert got == []
     else:
         assert [(a["name"], a["region"] if found[1] else None) for a in got] == [found]
+
+
+# A plan that MAY cover the store (its selection cannot be read exactly) while another surely
+# covers it: where the doubtful plan copies (DS-TST-004) and how long it keeps recovery points
+# (DS-RET-001) stay unknown. Before: copy_to [] and the sure plan's lifecycle alone (a pass).
+@pytest.mark.parametrize(("copies", "copy_to"), [
+    (["arn:aws-cn:backup:cn-north-1:222222222222:backup-vault:uat"], None),  # copies: unknown
+    (None, None),                                                         # copy rules unread
+    ([], []),                                                             # copies nothing
+])
+def test_a_plan_that_may_cover_the_store_keeps_its_copies_and_lifecycle_unknown(
+        copies: list[str] | None, copy_to: list | None) -> None:
+    from dsscan.scanners.aws import sweep as sw
+    from dsscan.scanners.aws.backup import PlanCoverage
+    from dsscan.scanners.aws.selections import Selection
+
+    arn = "arn:aws-cn:rds:cn-north-1:111111111111:db:core-ledger"
+    a: dict[str, Any] = {"id": arn, "kind": "database", "type": "AWS::RDS::DBInstance",
+                         "account": "111111111111", "region": "cn-north-1", "tags": {}}
+    c = PlanCoverage("111111111111", "cn-north-1")
+    c.selections = [Selection(plan="sure", resources=[arn]),
+                    Selection(plan="maybe", resources=["*"], unreadable="condition 'X'")]
+    c.copy_rules = {"sure": [], "maybe": copies}
+    c.plan_rules = {"sure": [{"plan": "sure", "rule": "r", "copy": False,
+                              "delete_after_days": 30}],
+                    "maybe": [{"plan": "maybe", "rule": "r", "copy": False,
+                               "delete_after_days": None}]}
+    block: dict[str, Any] = {}
+    a["backup"] = block
+    maybe = sw._plans_of(a, c, block)
+    sw._copy_rules_of(a, c, block, maybe)
+    assert block["plans"] == ["sure"]
+    assert block["plan_lifecycle"] is None
+    assert a["copy_to"] == copy_to
+
+
+# A source endpoint naming a database identifier held in two accounts: the task's own
+# account's databases were made unknown, but not the other account's namesake — which may be
+# the one the task reads (cross-account DMS) and kept copy_to [] (a pass).
+@pytest.mark.parametrize("task_account", ["111111111111", "333333333333"])
+def test_an_ambiguous_dms_source_leaves_every_candidate_unknown(task_account: str) -> None:
+    def db(acct: str) -> dict[str, Any]:
+        return {"id": f"arn:aws-cn:rds:{REGION}:{acct}:db:core-ledger", "kind": "database",
+                "name": "core-ledger", "account": acct, "region": REGION}
+    assets = [db("111111111111"), db("444444444444")]
+    note = dms.DmsTasks(task_account, REGION, tasks=[dms.Task(
+        arn="arn:task", name="t", tags={}, source={"ServerName": DB_HOST},
+        target={"EndpointArn": "arn:ep", "EndpointIdentifier": "tgt"}, target_tags={})])
+    dms.link(assets, [note])
+    assert [a.get("copy_to", []) for a in assets] == [None, None]

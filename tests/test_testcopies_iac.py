@@ -270,3 +270,115 @@ def test_copy_destination_outside_the_plan_unknown_until_apply_is_not_assessed(
     inv = terraform(tmp_path, estate(dest_known=False))
     db = next(a for a in inv.assets if a.get("name") == "core-ledger")
     assert db["copy_to"] is None
+
+
+# A plan that MAY cover the store (its selection known only after apply) while another plan
+# surely covers it: one sure plan settles "is it backed up" (DS-BAK), not where every plan
+# copies it. Its copy rule into test made copy_to [] (a pass) before; unknown now.
+def _two_plans(maybe_selection: dict[str, Any], unknown: list[str],
+               copies: bool = True) -> dict[str, Spec]:
+    spec = estate(share=False)
+    for k in [k for k in spec if k.startswith("aws_dms")]:
+        del spec[k]
+    spec["aws_backup_plan.nightly"] = ("aws", {"name": "nightly", "rule": [
+        {"rule_name": "daily", "target_vault_name": "prod-vault"}]}, ["arn", "id"], {})
+    weekly_rule: dict[str, Any] = {"rule_name": "w", "target_vault_name": "prod-vault"}
+    if copies:
+        weekly_rule["copy_action"] = [{}]
+    spec["aws_backup_plan.weekly"] = ("aws", {"name": "weekly", "rule": [weekly_rule]},
+                                      ["arn", "id"] + (
+                                          ["rule.copy_action.destination_vault_arn"]
+                                          if copies else []),
+                                      {"rule.copy_action.destination_vault_arn": [
+                                          "aws_backup_vault.uat.arn", "aws_backup_vault.uat"]}
+                                      if copies else {})
+    spec["aws_backup_selection.maybe"] = ("aws", {"name": "maybe", **maybe_selection},
+                                          ["plan_id", "iam_role_arn", *unknown],
+                                          {"plan_id": ["aws_backup_plan.weekly.id",
+                                                       "aws_backup_plan.weekly"]})
+    return spec
+
+
+MAYBE_SELECTIONS = [
+    # a tag selection whose value is known only after apply (unknown inclusion)
+    ({"selection_tag": [{"type": "STRINGEQUALS", "key": "backup"}]}, ["selection_tag.value"]),
+    # a tag selection whose key and value are known only after apply
+    ({"selection_tag": [{"type": "STRINGEQUALS"}]}, ["selection_tag.key", "selection_tag.value"]),
+]
+
+
+@pytest.mark.parametrize("selection,unknown", MAYBE_SELECTIONS)
+def test_a_plan_that_may_cover_the_store_and_copies_to_test_is_not_a_pass(
+        tmp_path: Path, selection: dict[str, Any], unknown: list[str]) -> None:
+    inv = terraform(tmp_path, _two_plans(selection, unknown))
+    db = next(a for a in inv.assets if a.get("name") == "core-ledger")
+    assert db["backup"]["plans"] == ["nightly"]
+    assert db["copy_to"] is None  # was [] (weekly's copy rule into test ignored)
+    assert db["backup"]["plan_lifecycle"] is None  # weekly's lifecycle unknown (DS-RET-001)
+    found, unassessed = _findings(inv)
+    assert ("core-ledger", "backup copy") not in found
+    assert any("copy" in r for r in unassessed)
+
+
+def test_a_plan_that_may_cover_the_store_without_copy_rules_changes_no_copy(
+        tmp_path: Path) -> None:
+    inv = terraform(tmp_path, _two_plans(*MAYBE_SELECTIONS[0], copies=False))
+    db = next(a for a in inv.assets if a.get("name") == "core-ledger")
+    assert db["copy_to"] == []
+    assert db["backup"]["plan_lifecycle"] is None
+
+
+# Who a snapshot is shared with, known only after apply: the mapping lists nobody (public
+# false) and marks the readers unknown; DS-TST-004 read that as "shared with nobody" (a pass).
+@pytest.mark.parametrize(("shared", "unknown"), [
+    (None, ["shared_accounts"]),                 # the whole list
+    ([PROD], ["shared_accounts[1]"]),            # one account of it
+], ids=["list", "member"])
+def test_snapshot_shared_with_accounts_known_after_apply_is_not_assessed(
+        tmp_path: Path, shared: list[str] | None, unknown: list[str]) -> None:
+    spec = estate(share=False)
+    for k in [k for k in spec if not k.startswith(("aws_db_instance", "aws_db_snapshot"))]:
+        del spec[k]
+    prov, values, unk, refs = spec["aws_db_snapshot.share"]
+    values = dict(values)
+    values.pop("shared_accounts")
+    if shared is not None:
+        values["shared_accounts"] = [*shared, None]
+    after_unknown = ["shared_accounts"] if shared is None else []
+    spec["aws_db_snapshot.share"] = (prov, values, [*unk, *after_unknown], refs)
+    plan = plan_json(spec)
+    if shared is not None:  # one member unknown: after_unknown marks its index
+        for rc in plan["resource_changes"]:
+            if rc["address"] == "aws_db_snapshot.share":
+                rc["change"]["after_unknown"]["shared_accounts"] = [False, True]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    inv = build_inventory(read_plan(str(path)), tool="terraform", files=[str(path)])
+    found, unassessed = _findings(inv)
+    assert found == set()
+    assert any("could not be read" in r for r in unassessed), unassessed
+
+
+# Two aws_backup_plan resources of one name (two Regions' providers): backup.plans names the
+# plan by name, and the copy rules of the first were taken for both (was: copy_to [] when the
+# one covering the store copies into test).
+@pytest.mark.parametrize(("twin_copies", "copy_to_known"), [
+    (False, False),   # the twin copies nowhere: which one covers the store decides
+    (True, True),     # the twin copies to the same vault: the same either way
+], ids=["different", "same"])
+def test_backup_plans_sharing_a_name_must_agree_on_copy_rules(
+        tmp_path: Path, twin_copies: bool, copy_to_known: bool) -> None:
+    spec = estate(share=False)
+    for k in [k for k in spec if k.startswith("aws_dms")]:
+        del spec[k]
+    nightly = spec["aws_backup_plan.nightly"]
+    twin: Spec = (nightly if twin_copies else
+                  ("aws", {"name": "nightly", "rule": [{"rule_name": "daily",
+                                                        "target_vault_name": "prod-vault"}]},
+                   ["arn", "id"], {}))
+    spec = {"aws_backup_plan.a_twin": twin, **spec}
+    inv = terraform(tmp_path, spec)
+    db = next(a for a in inv.assets if a.get("name") == "core-ledger")
+    assert (db["copy_to"] is not None) is copy_to_known
+    found, _ = _findings(inv)
+    assert (("core-ledger", "backup copy") in found) is copy_to_known

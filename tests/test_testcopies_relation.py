@@ -145,7 +145,23 @@ def test_ctx_entries(path: str, target: str) -> None:
                 "backup": {"backup_of": [DB]}, "access": {"shared_with": ["all"]}}],
     # replication to a bucket dsscan did not read
     [_bucket(attributes={"replication_targets": ["arn:aws-cn:s3:::elsewhere"]})],
-], ids=["sharing-unread", "copy-to-unread", "shared-with-all", "target-not-read"])
+    # public, no account listed: every account, test ones too (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]}, "access": {"public": True, "shared_with": []}}],
+    # public beside a production account (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": True, "shared_with": [PROD2]}}],
+    # whether it is public is unknown, one production account listed (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": None, "shared_with": [PROD2]}}],
+    # its readers unknown (IaC: shared_accounts known only after apply) (was a pass)
+    [_store(), {"id": "s", "kind": "snapshot", "name": "s", "account": PROD, "region": REGION,
+                "backup": {"backup_of": [DB]},
+                "access": {"public": False, "shared_with": [], "readers": None}}],
+], ids=["sharing-unread", "copy-to-unread", "shared-with-all", "target-not-read",
+        "public", "public-and-listed", "public-unknown-listed", "readers-unknown"])
 def test_unknown_is_not_assessed(assets: list[dict[str, Any]]) -> None:
     result = _scan(assets)
     assert not result.findings
@@ -216,3 +232,28 @@ def test_same_verdicts_under_real_opa() -> None:
     assert ours.deny == oracle.deny
     assert ours.not_assessed == oracle.not_assessed
     assert ours.assessed == oracle.assessed
+
+
+def _dest(env: str | None, replica_of: bool, id_: str = "arn:aws-cn:s3:::ledger-copy"
+          ) -> dict[str, Any]:
+    return {"id": id_, "kind": "object_store", "name": "ledger-copy", "account": OTHER,
+            "region": REGION, "tags": {"environment": env} if env else {},
+            **({"replica_of": [BUCKET]} if replica_of else {})}
+
+
+# A replication target that is an inventory bucket was skipped on the assumption that it
+# names the store in replica_of (the sweep's link): a hand-written inventory, or a target
+# written in another form (another partition, an IaC address), left the copy unjudged.
+@pytest.mark.parametrize(("target", "dest", "found"), [
+    ("arn:aws-cn:s3:::ledger-copy", _dest("test", False), ["replication"]),    # by id
+    ("arn:aws:s3:::ledger-copy", _dest("test", False), ["replication"]),       # by name
+    ("ledger-copy", _dest("test", False, "aws_s3_bucket.copy"), ["replication"]),
+    ("arn:aws-cn:s3:::ledger-copy", _dest("test", True), ["replication"]),     # once
+    ("arn:aws:s3:::ledger-copy", _dest("test", True), ["replication"]),        # once
+    ("arn:aws-cn:s3:::ledger-copy", _dest("production", False), []),
+], ids=["id", "name", "address", "linked", "linked-other-form", "production"])
+def test_replication_into_an_inventory_bucket_is_judged_once(
+        target: str, dest: dict[str, Any], found: list[str]) -> None:
+    result = _scan([_bucket(attributes={"replication_targets": [target]}), dest])
+    assert [f.evidence["via"] for f in result.findings] == found
+    assert not result.not_assessed

@@ -149,7 +149,9 @@ def link(assets: list[Asset], notes: list[DmsTasks]) -> None:
         for t in n.tasks:
             sources = match(t.source, assets)
             if len(sources) != 1:
-                for a in here:
+                # Any database of the task's scope, and every store the endpoint may name (a
+                # database of that identifier in another account the task reads across).
+                for a in {id(x): x for x in [*here, *sources]}.values():
                     if a.get("kind") in ("database", "warehouse"):
                         _unknown(a, f"DMS task {t.name} reads an endpoint dsscan cannot match "
                                     "to one store: it may copy this one")

@@ -584,22 +584,31 @@ def _link(sink: Sink) -> None:
             a["copy_to"] = None  # DS-TST-004: the plans' copy rules are unknown too
             add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
             continue
-        _plans_of(a, c, backup_block)
-        _copy_rules_of(a, c, backup_block)
+        maybe = _plans_of(a, c, backup_block)
+        _copy_rules_of(a, c, backup_block, maybe)
     # Restore verification (DS-BAK-004): restore jobs may run in any region of the estate.
     restores.link(sink.assets, sink.notes.get("backup", []), _STORE_KINDS)
     # DMS tasks (DS-TST-004): a copy_to entry on the store each task reads.
     dms.link(sink.assets, sink.notes.get("dms", []))
 
 
-def _copy_rules_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
+def _copy_rules_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any],
+                   maybe: dict[str, str] | None = None) -> None:
     """DS-TST-004: where the copy rules of the plans covering a store copy its recovery
     points (``copy_to`` entries ``via: backup copy``); null when the plans covering it, or
-    one of their rules, could not be read."""
+    one of their rules, could not be read, or when a plan that may cover it (``maybe``: one
+    plan surely covering the store settles "is it backed up", not where every plan copies
+    it) has copy rules or unread ones."""
     plans = backup_block.get("plans")
     if plans is None:
         a["copy_to"] = None
         return
+    for plan, why in sorted((maybe or {}).items()):
+        if c.copy_rules.get(plan, []) != []:
+            a["copy_to"] = None
+            add_asset_gap(a, "backup", f"AWS Backup plan {plan} has copy rules and whether it "
+                                       f"covers the store could not be told: {why}")
+            return
     out: list[dict[str, Any]] = []
     for plan in plans:
         dests = c.copy_rules.get(plan, [])
@@ -617,10 +626,12 @@ def _copy_rules_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> N
     a["copy_to"] = out
 
 
-def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
+def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> dict[str, str]:
     """The plans covering a store (AWS Backup's selection semantics, selections.covers). A
     plan that may cover it, where that cannot be told, makes its plans unknown (null and a
-    gap) unless another plan surely covers it."""
+    gap) unless another plan surely covers it. Returns those plans that may cover it (plan ->
+    why unknown): how long they keep recovery points and where they copy them stay unknown
+    (``plan_lifecycle`` null; ``_copy_rules_of``) even when another plan surely covers it."""
     tags_known = not any(g.get("aspect") == "tags"
                          for g in (a.get("assessment") or {}).get("gaps") or [])
     plans: set[str] = set()
@@ -636,12 +647,14 @@ def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> None:
     if plans or not unknown:
         backup_block["plans"] = sorted(plans)
         # DS-RET-001: how long the covering plans keep what they make (None: a plan unread).
+        maybe = {p: w for p, w in unknown.items() if p not in plans}
         rules = [c.plan_rules.get(p) for p in sorted(plans)]
-        backup_block["plan_lifecycle"] = (None if any(r is None for r in rules)
+        backup_block["plan_lifecycle"] = (None if maybe or any(r is None for r in rules)
                                           else [x for r in rules for x in r or []])
-        return
+        return maybe
     backup_block["plans"] = None
     for plan, why in sorted(unknown.items()):
         add_asset_gap(a, "backup", f"whether AWS Backup plan {plan} covers the store could not "
                                    f"be told: {why}")
+    return {}
 

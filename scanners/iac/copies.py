@@ -163,6 +163,10 @@ class CopyMapping:
         may cover (a fact unknown before apply), has its backup plans not assessed."""
         stores = [a for a in self.assets.values() if a["kind"] in store_kinds]
         maybe: dict[str, list[str]] = {}
+        # Store id -> {plan name: selection} of the plans that may cover it: one plan surely
+        # covering it settles "is it backed up", not how long every plan keeps its recovery
+        # points (DS-RET-001) nor where every plan copies them (DS-TST-004).
+        self.maybe_plans: dict[str, dict[str, str]] = {}
         for sel in self.plan.of_type("aws_backup_selection"):
             if sel.data:
                 continue
@@ -172,6 +176,8 @@ class CopyMapping:
             judge_store = self._selection(sel, store_types)
             for a in stores:
                 verdict = judge_store(a)
+                if verdict is None or (verdict is False and judge_store(a, True) is None):
+                    self.maybe_plans.setdefault(a["id"], {}).setdefault(name, sel.address)
                 if verdict is None:
                     maybe.setdefault(a["id"], []).append(sel.address)
                 elif verdict:
@@ -210,7 +216,7 @@ class CopyMapping:
                       for op in CONDITIONS for c in blocks(cond, op)]
         conditions_unknown = is_unknown(conds)
 
-        def judge_store(a: Asset) -> bool | None:
+        def judge_store(a: Asset, widen: bool = False) -> bool | None:
             r = self.assets_of.get(a["id"])
             ids = {a["id"], a["source"].get("address")}
             arn, service = _arn(a, r)
@@ -224,7 +230,7 @@ class CopyMapping:
                     condition_holds(op, key, val, store_tags) for op, key, val in conditions],
                 excluded=[bool(ids & out_refs), None if unknown_excl else False]
                 + [arn_matches(p, arn, service) for p in out_patterns],
-                same_place=_same_place(sel, r))
+                same_place=_same_place(sel, r), widen=widen)
         return judge_store
 
 

@@ -85,21 +85,43 @@ class CopyPathMapping:
 
     def _backup_copies(self, stores: list[Asset]) -> None:
         plans: dict[str, IacResource] = {}
+        dests: dict[str, list[dict[str, Any]] | None] = {}
+        twins: set[str] = set()
         for p in self.plan.of_type("aws_backup_plan"):
-            if not p.data:
-                plans.setdefault(as_str(p.values.get("name")) or p.name, p)
-        dests = {name: self._destinations(p) for name, p in plans.items()}
+            if p.data:
+                continue
+            name = as_str(p.values.get("name")) or p.name
+            got = self._destinations(p)
+            # backup.plans names plans by name: of several plans of one name (two Regions'
+            # providers), which covers the store is not told — their copy rules must agree.
+            if name in plans and got != dests[name]:
+                got = None
+                twins.add(name)
+            plans.setdefault(name, p)
+            dests[name] = got
         for a in stores:
             covering = (a.get("backup") or {}).get("plans", [])
             if covering is None:
                 a["copy_to"] = None
                 continue
+            # A plan that may cover it (another surely does) and copies: unknown.
+            doubt = sorted(sel for name, sel in getattr(self, "maybe_plans", {}).get(
+                a["id"], {}).items() if name not in covering and dests.get(name, []) != [])
+            if doubt:
+                a["copy_to"] = None
+                self.gap_text(a, "backup", f"not assessed until apply: whether {', '.join(doubt)} "
+                                           "covers this store, and so copies it by its plan's "
+                                           "copy rule, is not known before apply")
+                continue
             for name in covering:
                 got = dests.get(name, [])
                 if got is None:
                     a["copy_to"] = None
-                    self.gap_text(a, "backup", f"the copy rule destination of backup plan {name} "
-                                               "is not known before apply")
+                    self.gap_text(a, "backup", f"several backup plans are named {name}, with "
+                                               "different copy rules: which one covers the "
+                                               "store is not told" if name in twins else
+                                  f"the copy rule destination of backup plan {name} "
+                                  "is not known before apply")
                     break
                 tags = _tags(plans[name]) if name in plans else None
                 a["copy_to"] += [dict(e, by=name, tags=tags) for e in got]

@@ -238,7 +238,14 @@ class LogMapping:
                               "Expiration": {"Days": as_int(days)},
                               **api_filter(rule, inline=True)})
         a["expiry"] = {"expires": None, "days": None} if unknown else lifecycle_expiry(rules)
-        a["expiry"]["whole_bucket"] = None if unknown else whole_bucket_expiry(rules)
+        # Each lifecycle configuration replaces the bucket's whole configuration when applied:
+        # of several, one survives (which is not known), so no rule of them surely holds.
+        several = len(lc) > 1
+        if several:
+            self.gap_text(a, "logging", f"{len(lc)} lifecycle configurations name the bucket "
+                                        "and each replaces the others when applied: which "
+                                        "rules hold is not known")
+        a["expiry"]["whole_bucket"] = None if unknown or several else whole_bucket_expiry(rules)
 
     def _db_audit(self, a: Asset, r: IacResource) -> None:
         v = r.values

@@ -329,7 +329,8 @@ class Mapper(NetworkMapping, KeyMapping, BucketMapping, StoreMapping, CopyMappin
                 if not r.data:
                     build(r)
         self.backup_plans(tuple(STORE_TYPES), STORE_KINDS)
-        attach_plan_lifecycle(list(self.assets.values()), self.plan)  # DS-RET-001
+        attach_plan_lifecycle(list(self.assets.values()), self.plan,
+                              self.maybe_plans)  # DS-RET-001
         self.restore_testing(tuple(STORE_TYPES), STORE_KINDS)  # DS-BAK-004
         self.copy_paths()  # DS-TST-004: backup copy rules and DMS tasks (after backup_plans)
         self.transport()  # DS-TRN-001: once every store and its configuration is mapped

@@ -90,8 +90,11 @@ def plan_lifecycles(plan: Any) -> dict[str, list[dict[str, Any]] | None]:
     return out
 
 
-def attach_plan_lifecycle(assets: list[Asset], plan: Any) -> None:
-    """``backup.plan_lifecycle`` of every store whose ``backup.plans`` is known."""
+def attach_plan_lifecycle(assets: list[Asset], plan: Any,
+                          maybe: dict[str, dict[str, str]] | None = None) -> None:
+    """``backup.plan_lifecycle`` of every store whose ``backup.plans`` is known; null when a
+    plan may cover it too (``maybe``: store id -> plans whose selection is known only after
+    apply): how long that plan keeps its recovery points is not known to apply."""
     lifecycles: dict[str, list[dict[str, Any]] | None] | None = None
     for a in assets:
         backup = a.get("backup")
@@ -101,5 +104,6 @@ def attach_plan_lifecycle(assets: list[Asset], plan: Any) -> None:
         if lifecycles is None:
             lifecycles = plan_lifecycles(plan)
         rules = [lifecycles.get(p) for p in plans]
-        backup["plan_lifecycle"] = (None if any(r is None for r in rules)
+        doubt = set((maybe or {}).get(a.get("id")) or ()) - set(plans)
+        backup["plan_lifecycle"] = (None if doubt or any(r is None for r in rules)
                                     else [x for r in rules for x in r or []])

@@ -82,13 +82,18 @@ def _all(values: list[Tri]) -> Tri:
 
 
 def selected(*, by_resources: list[Tri], by_tags: list[Tri], conditions: list[Tri],
-             excluded: list[Tri], same_place: Tri) -> Tri:
+             excluded: list[Tri], same_place: Tri, widen: bool = False) -> Tri:
     """(any of Resources OR any of ListOfTags) AND every condition AND NOT any of
     NotResources, in the selection's own account and Region. Unknown inclusion is "not
-    selected" (it could only add coverage); unknown exclusion is unknown."""
+    selected" (it could only add coverage); unknown exclusion is unknown. ``widen``: unknown
+    inclusion is unknown too — for what more coverage makes worse (a plan's copy rules,
+    DS-TST-004; how long it keeps recovery points, DS-RET-001)."""
     included = _any(by_resources + by_tags)
-    if included is not True:
+    if included is False or (included is None and not widen):
         return False
+    if included is None:
+        return None if _all([*conditions, _not(_any(excluded)), same_place]) is not False \
+            else False
     return _all([*conditions, _not(_any(excluded)), same_place])
 
 
