@@ -41,6 +41,10 @@ class ScanOptions:
     opa_timeout: float = 30.0
     # Accepted findings (dsscan.baseline.Baseline): only new ones gate; fixed ones are listed.
     baseline: Any = None
+    # What the history store keeps per store for regulatory events (dsscan.events): computed
+    # only when a run may be stored (the CLI sets it from --store); a result without them is
+    # stored with its events "not known", never "none".
+    store_facts: bool = True
 
 
 def select_policies(policies: list[PolicyInfo], include: tuple[str, ...],
@@ -136,7 +140,8 @@ def run_scan(inventory: Inventory, library: PolicyLibrary, options: ScanOptions)
             skipped=_skipped(inventory),
             assessed={pid: frozenset(ids) for pid, ids in out.assessed.items() if pid in info},
         )
-    result.stores = _store_facts(inventory, assets, options.config)
+    if options.store_facts:
+        result.stores = _store_facts(inventory, assets, options.config)
     if options.config.waivers:
         from dsscan.waivers import apply_waivers
 

@@ -229,7 +229,8 @@ def execute(request: RunRequest, setup: Setup | None = None,
                 config=config, catalogue=catalogue, include=request.include,
                 exclude=request.exclude, baseline=baseline,
                 opa_url=request.opa_url or config.opa_url,
-                opa_timeout=request.opa_timeout or config.opa_timeout))
+                opa_timeout=request.opa_timeout or config.opa_timeout,
+                store_facts=store is not None))
         if store is not None:
             with store.reading():
                 scan.history = store.trend(limit=30)

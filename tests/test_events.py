@@ -522,6 +522,9 @@ def test_a_scan_keeps_the_readers_the_relation_stage_sets(monkeypatch: pytest.Mo
     assert got["arn:aws-cn:s3:::unread"]["principals"] is None
     assert got["arn:aws-cn:rds:cn-north-1:111111111111:snapshot:s"]["principals"] == [
         "888888888888"]
+    # A run that will not be stored (no --store) does not compute them.
+    assert run_scan(Inventory(assets=copy.deepcopy(assets)), load_library(), ScanOptions(
+        config=config, include=("DS-ENC-001",), store_facts=False)).stores is None
 
 
 @pytest.mark.slow
