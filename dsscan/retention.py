@@ -15,7 +15,10 @@ over the estate. Two facts land in ``ctx`` (shape: dsscan/schemas/policy-input-v
   * ``check: store`` — what the infrastructure enforces for a store: an object store needs an
     enabled lifecycle expiration rule covering every object (``expiry.whole_bucket``; a
     rule filtered by prefix, tag or size covers part of the bucket only) within the days
-    (or, for a date, expiring by that date); the store's built-in backups
+    (or, for a date, expiring by that date) — in a versioned bucket (``attributes.versioning``
+    Enabled or Suspended) with its noncurrent versions expired too, current days +
+    ``noncurrent_days`` within them (``by: noncurrent_versions``; versioning unknown: not
+    assessed unless current objects already outlive it); the store's built-in backups
     (``backup.native.retention_days``) and every AWS Backup plan rule covering it
     (``backup.plan_lifecycle``: ``DeleteAfterDays``, a rule without one keeps recovery points
     forever) must not keep copies longer; a store still there after its retention date
@@ -164,44 +167,65 @@ def _whole(rule: dict[str, Any]) -> bool | None:
     return True
 
 
+def _positive(v: Any) -> Any:
+    """A rule's days as S3 takes them: 0 (what a provider plan shows for days it does not
+    set) is no days at all; anything else is kept for the caller to check."""
+    return None if v == 0 and not isinstance(v, bool) else v
+
+
 def whole_bucket_expiry(rules: Any) -> dict[str, Any] | None:
-    """``expiry.whole_bucket`` from lifecycle rules (API shape): the shortest ``Days`` and the
-    earliest ``Date`` of the enabled expiration rules that cover every object; None when a
-    rule's reach or expiration cannot be read (not assessed, never "covered")."""
+    """``expiry.whole_bucket`` from lifecycle rules (API shape), from the enabled rules that
+    cover every object: the shortest ``Expiration.Days`` and the earliest ``Expiration.Date``
+    (current objects), and the shortest ``NoncurrentVersionExpiration.NoncurrentDays``
+    (``noncurrent_days``: in a versioned bucket an expired object only becomes a noncurrent
+    version, still holding its data, deleted that many days later). A rule that also sets
+    ``NewerNoncurrentVersions`` (N > 0) keeps the N newest noncurrent versions of each object
+    for ever, so it bounds nothing. None when a rule's reach or days cannot be read (not
+    assessed, never "covered")."""
     days: list[int] = []
     dates: list[str] = []
+    noncurrent: list[int] = []
     for r in rules or []:
         if not isinstance(r, dict):
             return None
         status = r.get("Status")
         if status not in ("Enabled", "Disabled"):
             return None
-        exp = r.get("Expiration")
-        if status != "Enabled" or not isinstance(exp, dict):
+        if status != "Enabled":
             continue
-        d, when = exp.get("Days"), exp.get("Date")
-        if d == 0 and not isinstance(d, bool):
-            # What a provider plan shows for a rule setting no days (expired_object_delete_
-            # marker only): S3 takes only a positive number, so 0 expires nothing.
-            d = None
-        if d is None and when is None:
+        exp = r.get("Expiration")
+        exp = exp if isinstance(exp, dict) else {}
+        # What a provider plan shows for a rule setting no days (expired_object_delete_
+        # marker only): S3 takes only a positive number, so 0 expires nothing.
+        d, when = _positive(exp.get("Days")), exp.get("Date")
+        nce = r.get("NoncurrentVersionExpiration")
+        nce = nce if isinstance(nce, dict) else {}
+        nc, newer = _positive(nce.get("NoncurrentDays")), _positive(
+            nce.get("NewerNoncurrentVersions"))
+        if newer is not None:
+            if _int(newer) is None or newer < 0:
+                return None
+            nc = None  # the newest versions are kept however old: bounds nothing
+        if d is None and when is None and nc is None:
             continue  # ExpiredObjectDeleteMarker only: deletes nothing that holds data
         whole = _whole(r)
         if whole is None:
             return None
         if not whole:
             continue
-        if d is not None:
-            if _int(d) is None:
-                return None
-            days.append(d)
+        for v, into in ((d, days), (nc, noncurrent)):
+            if v is not None:
+                if _int(v) is None or v < 0:
+                    return None
+                into.append(v)
         if when is not None:
             u = parse_until(when if isinstance(when, str) else getattr(when, "isoformat",
                                                                          lambda: None)())
             if u is None:
                 return None
             dates.append(u.isoformat())
-    return {"days": min(days) if days else None, "date": min(dates) if dates else None}
+    return {"days": min(days) if days else None, "date": min(dates) if dates else None,
+            "noncurrent_days": min(noncurrent) if noncurrent else None}
 
 
 # ---------------------------------------------------------------------------- enforcement
@@ -232,12 +256,36 @@ def store_check(a: Asset, days: int | None, until: date | None, now: datetime
                            "be read")
         else:
             wd, wdate = _int(whole.get("days")), parse_until(whole.get("date"))
+            # A bucket that is (or was: Suspended keeps its noncurrent versions) versioned
+            # keeps an expired object as a noncurrent version, deleted only noncurrent_days
+            # later by a rule covering every object, never without one: its data is gone
+            # current days + noncurrent days after it was written (or after the date).
+            versioning = _sub(a, "attributes").get("versioning")
+            late: int | None = 0
+            doubt = None
+            if versioning in ("Enabled", "Suspended"):
+                if "noncurrent_days" not in whole:
+                    doubt = "how long the bucket keeps noncurrent versions was not read"
+                late = _int(whole.get("noncurrent_days"))
+            elif versioning != "Disabled":
+                doubt = ("whether the bucket keeps noncurrent versions (its versioning) "
+                         "could not be read")
             ok_days = days is None or (wd is not None and wd <= days) or (
                 wdate is not None and wdate <= today + timedelta(days=days))
             ok_until = until is None or (wdate is not None and wdate <= until)
             if not (ok_days and ok_until):
                 bad.append({"by": "lifecycle", "days": wd,
                             "date": wdate.isoformat() if wdate else None})
+            elif doubt is not None:
+                unknown.append(doubt)
+            elif late is None or not (
+                    (days is None or (wd is not None and wd + late <= days) or (
+                        wdate is not None
+                        and wdate + timedelta(days=late) <= today + timedelta(days=days)))
+                    and (until is None or wdate + timedelta(days=late) <= until)):
+                bad.append({"by": "noncurrent_versions", "days": wd,
+                            "date": wdate.isoformat() if wdate else None,
+                            "noncurrent_days": late})
     backup = _sub(a, "backup")
     native = backup.get("native")
     if isinstance(native, dict):

@@ -2,7 +2,8 @@
 
 - loan-archive (important, kept 365 days) has only a lifecycle rule filtered to ``tmp/``: no
   rule expires every object (DS-RET-001); statement-archive, the same with a rule without a
-  filter expiring after 365 days, passes.
+  filter expiring after 365 days, passes (both unversioned: an expired object leaves no
+  noncurrent version behind).
 - ledger-2019-close (core, kept 1825 days) is a manual snapshot of core-ledger taken in 2019,
   older than its retention (DS-RET-001); ledger-2025-close, taken in 2025, passes — and both
   copy a database that is there (DS-RET-002 passes).
@@ -29,6 +30,7 @@ def _archive(name: str, whole: dict[str, Any]) -> dict[str, Any]:
     b = bucket(name, P, {"dsscan:level": "important", "environment": "production",
                          "retention-days": "365"}, dict(PRIVATE), kms_key=cmk(P, "archive"),
                expiry={"expires": True, "days": 30, "whole_bucket": whole})
+    b.setdefault("attributes", {})["versioning"] = "Disabled"
     # Otherwise compliant: TLS required by its bucket policy, access logged to the audit bucket.
     b["encryption"]["in_transit"] = {
         "enforced": True, "mechanism": "bucket_policy", "source": None,
@@ -56,8 +58,8 @@ def _snapshot(name: str, source: str, created: str, tags: dict[str, str]) -> dic
 def retention() -> list[dict[str, Any]]:
     keep = {"dsscan:level": "core", "environment": "production", "retention-days": "1825"}
     return [
-        _archive("loan-archive", {"days": None, "date": None}),
-        _archive("statement-archive", {"days": 365, "date": None}),
+        _archive("loan-archive", {"days": None, "date": None, "noncurrent_days": None}),
+        _archive("statement-archive", {"days": 365, "date": None, "noncurrent_days": None}),
         _snapshot("ledger-2019-close", rds(P, "core-ledger"), "2019-12-31T23:00:00Z", keep),
         _snapshot("ledger-2025-close", rds(P, "core-ledger"), "2025-12-31T23:00:00Z", keep),
         _snapshot("crm-legacy-final", rds(P, "crm-legacy"), "2024-03-31T22:00:00Z",

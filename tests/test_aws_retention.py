@@ -66,11 +66,37 @@ def test_bucket_lifecycle_enforces_the_declared_retention(rules, whole, verdict)
         s3.put_bucket_lifecycle_configuration(Bucket="ledger",
                                               LifecycleConfiguration={"Rules": rules})
     inv = sweep(SweepOptions(regions=[REGION], services=["s3"]))
-    assert by_name(inv, "ledger")["expiry"]["whole_bucket"] == whole
+    assert by_name(inv, "ledger")["expiry"]["whole_bucket"] == {"noncurrent_days": None, **whole}
     got = verdicts(inv, "DS-RET-001").get("ledger")
     # AWS Backup was not read: its plans are unknown, so a bucket whose lifecycle enforces
     # the retention is not assessed (never passed on half the facts).
     assert got == (verdict or "not_assessed")
+
+
+@pytest.mark.parametrize(("versioning", "noncurrent", "expected", "verdict"), [
+    (None, None, None, "not_assessed"),           # never versioned: 30 days (Backup unread)
+    ("Enabled", None, None, "finding"),           # expired objects kept as noncurrent ones
+    ("Enabled", {"NoncurrentDays": 400}, 400, "finding"),                    # 30 + 400
+    ("Enabled", {"NoncurrentDays": 300}, 300, "not_assessed"),               # 30 + 300
+    ("Suspended", None, None, "finding"),         # the versions made while enabled stay
+])
+def test_a_versioned_bucket_keeps_expired_objects_as_noncurrent_versions(
+        versioning, noncurrent, expected, verdict):
+    """(NewerNoncurrentVersions: moto 5.2 drops it; test_retention_rules pins it.)"""
+    s3 = bucket("ledger", tags={"dsscan:level": "important", "retention-days": "365"})
+    if versioning:
+        s3.put_bucket_versioning(Bucket="ledger", VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_versioning(Bucket="ledger", VersioningConfiguration={"Status": versioning})
+    r = rule(30, Filter={})
+    if noncurrent is not None:
+        r["NoncurrentVersionExpiration"] = noncurrent
+    s3.put_bucket_lifecycle_configuration(Bucket="ledger",
+                                          LifecycleConfiguration={"Rules": [r]})
+    inv = sweep(SweepOptions(regions=[REGION], services=["s3"]))
+    a = by_name(inv, "ledger")
+    assert a["attributes"]["versioning"] == (versioning or "Disabled")
+    assert a["expiry"]["whole_bucket"]["noncurrent_days"] == expected
+    assert verdicts(inv, "DS-RET-001").get("ledger") == verdict
 
 
 def test_deleted_database_and_volume_leave_orphan_snapshots():

@@ -83,11 +83,11 @@ def modules() -> dict[str, dict[str, Any]]:
 
 
 # name -> (public, public_access_block, key_type, key_id, versioning, access_logging,
-#          replication_targets, replica_of)
+#          replication_targets, replica_of); versioning "Disabled": nothing configures it
 EXPECTED = {
     # root for_each: each block is its own bucket's (each.value.id, same key)
-    "bank-logs-app": (True, False, "provider_managed", None, None, False, [], None),
-    "bank-logs-audit": (False, True, "provider_managed", None, None, False, [],
+    "bank-logs-app": (True, False, "provider_managed", None, "Disabled", False, [], None),
+    "bank-logs-audit": (False, True, "provider_managed", None, "Disabled", False, [],
                         ['module.archive[0].module.vault["2024"].aws_s3_bucket.this']),
     # module for_each: each instance's resources, never the other instance's
     "bank-ledger": (False, True, "customer_managed", "aws_kms_key.data", "Enabled", True, [],
@@ -96,7 +96,7 @@ EXPECTED = {
                        None),
     # module count > nested for_each: its own key, block, policy and replication
     "bank-archive-2024": (True, False, "customer_managed",
-                          'module.archive[0].module.vault["2024"].aws_kms_key.this', None,
+                          'module.archive[0].module.vault["2024"].aws_kms_key.this', "Disabled",
                           False, ['aws_s3_bucket.logs["audit"]'], None),
 }
 

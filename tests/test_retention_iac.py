@@ -51,7 +51,32 @@ def lifecycle_rule(filt: Any = "v5", days: Any = 30, status: Any = "Enabled",
 ])
 def test_split_lifecycle_configuration(rules: list, whole: dict | None) -> None:
     got = assets([bucket(), part("aws_s3_bucket_lifecycle_configuration.l", {"rule": rules})])
-    assert got["core-data"]["expiry"]["whole_bucket"] == whole
+    assert got["core-data"]["expiry"]["whole_bucket"] == (
+        whole if whole is None else {"noncurrent_days": None, **whole})
+
+
+def nve(days: Any = 7, newer: Any = None) -> list[dict[str, Any]]:
+    """A v5 ``noncurrent_version_expiration`` block (newer_noncurrent_versions: a string)."""
+    return [{"noncurrent_days": days, "newer_noncurrent_versions": newer}]
+
+
+@pytest.mark.parametrize(("rules", "noncurrent"), [
+    ([lifecycle_rule(noncurrent_version_expiration=nve())], 7),
+    ([lifecycle_rule(days=None, expiration=[], noncurrent_version_expiration=nve())], 7),
+    ([lifecycle_rule(noncurrent_version_expiration=nve(newer="2"))], None),  # 2 kept
+    ([lifecycle_rule(noncurrent_version_expiration=nve(newer=""))], 7),    # v5 unset
+    ([lifecycle_rule(noncurrent_version_expiration=nve(0))], None),        # unset days
+    ([lifecycle_rule([dict(V5_UNSET, prefix="a/")], noncurrent_version_expiration=nve())],
+     None),                                                                # part only
+    ([lifecycle_rule(status="Disabled", noncurrent_version_expiration=nve())], None),
+    ([lifecycle_rule(noncurrent_version_expiration=nve(UNTIL_APPLY))], "unknown"),
+    ([lifecycle_rule(noncurrent_version_expiration=nve(newer=UNTIL_APPLY))], "unknown"),
+    ([lifecycle_rule(noncurrent_version_expiration=nve(newer="many"))], "unknown"),
+])
+def test_split_noncurrent_version_expiration(rules: list, noncurrent: Any) -> None:
+    got = assets([bucket(), part("aws_s3_bucket_lifecycle_configuration.l", {"rule": rules})])
+    whole = got["core-data"]["expiry"]["whole_bucket"]
+    assert (whole["noncurrent_days"] if whole is not None else "unknown") == noncurrent
 
 
 # Two lifecycle configurations of one bucket: each PutBucketLifecycleConfiguration replaces
@@ -79,7 +104,67 @@ def test_several_lifecycle_configurations_of_one_bucket_are_unknown(second: list
 ])
 def test_inline_lifecycle_rule(rule: dict, whole: dict | None) -> None:
     got = assets([bucket(values={"lifecycle_rule": [rule]})])
-    assert got["core-data"]["expiry"]["whole_bucket"] == whole
+    assert got["core-data"]["expiry"]["whole_bucket"] == (
+        whole if whole is None else {"noncurrent_days": None, **whole})
+
+
+@pytest.mark.parametrize(("nce", "noncurrent"), [
+    ([{"days": 5}], 5),                                                    # v3 inline
+    ([], None),
+    ([{"days": UNTIL_APPLY}], "unknown"),
+])
+def test_inline_noncurrent_version_expiration(nce: list, noncurrent: Any) -> None:
+    rule = {"enabled": True, "prefix": "", "expiration": [{"days": 60}],
+            "noncurrent_version_expiration": nce}
+    whole = assets([bucket(values={"lifecycle_rule": [rule]})])["core-data"]["expiry"][
+        "whole_bucket"]
+    assert (whole["noncurrent_days"] if whole is not None else "unknown") == noncurrent
+
+
+@pytest.mark.parametrize(("versioning", "expected"), [
+    ([], "Disabled"),                                                      # nothing sets it
+    ([part("aws_s3_bucket_versioning.v", {"versioning_configuration": [
+        {"status": "Enabled", "mfa_delete": None}]})], "Enabled"),
+    ([part("aws_s3_bucket_versioning.v", {"versioning_configuration": [
+        {"status": "Suspended", "mfa_delete": None}]})], "Suspended"),
+    # a versioning resource whose bucket is known only after apply may be this one's
+    ([res("aws_s3_bucket_versioning.v", {"bucket": UNTIL_APPLY, "versioning_configuration": [
+        {"status": "Enabled", "mfa_delete": None}]})], None),
+])
+def test_versioning_status_of_a_planned_bucket(versioning: list, expected: Any) -> None:
+    got = assets([bucket(), *versioning])["core-data"]["attributes"]
+    assert got.get("versioning") == expected
+
+
+@pytest.mark.parametrize(("versioning", "nce", "verdict"), [
+    (None, [], "passed"),                                 # never versioned: 30 days
+    ("Enabled", [], "finding"),                           # expired objects kept as versions
+    ("Enabled", [{"noncurrent_days": 30, "newer_noncurrent_versions": None}], "passed"),
+    ("Enabled", [{"noncurrent_days": 400, "newer_noncurrent_versions": None}], "finding"),
+    ("Enabled", [{"noncurrent_days": 30, "newer_noncurrent_versions": "2"}], "finding"),
+    ("Suspended", [], "finding"),
+    (UNTIL_APPLY, [], "not_assessed"),
+])
+def test_a_planned_versioned_bucket_keeps_expired_objects(versioning: Any, nce: list,
+                                                          verdict: str) -> None:
+    """DS-RET-001 end to end on a plan's resources: a bucket kept 365 days, a lifecycle
+    rule expiring every object after 30 days, and its versioning."""
+    from dsscan.config import Config
+    from dsscan.pipeline import ScanOptions, run_scan
+    from dsscan.policy_library import load_library
+    from dsscan.scanners.iac.mapping import build_inventory
+
+    resources = [bucket(values={"tags": {"dsscan:level": "core", "retention-days": "365"}}),
+                 part("aws_s3_bucket_lifecycle_configuration.l", {"rule": [lifecycle_rule(
+                     noncurrent_version_expiration=nce)]})]
+    if versioning is not None:
+        resources.append(part("aws_s3_bucket_versioning.v", {"versioning_configuration": [
+            {"status": versioning, "mfa_delete": None}]}))
+    inv = build_inventory(resources, tool="terraform", files=["plan.json"])
+    result = run_scan(inv, load_library(), ScanOptions(config=Config()))
+    found = any(f.policy_id == "DS-RET-001" for f in result.findings)
+    gap = any(n.policy_id == "DS-RET-001" for n in result.not_assessed)
+    assert ("finding" if found else "not_assessed" if gap else "passed") == verdict
 
 
 def plan(rules: Any, name: str = "daily", address: str = "aws_backup_plan.p") -> Any:

@@ -56,7 +56,35 @@ def rule(status: str = "Enabled", days: Any = 30, date: Any = None, **extra: Any
     ([rule(days=0, Filter={})], {"days": None, "date": None}),
 ])
 def test_whole_bucket_expiry(rules: list[dict], expected: dict | None) -> None:
-    assert whole_bucket_expiry(rules) == expected
+    assert whole_bucket_expiry(rules) == (
+        expected if expected is None else {"noncurrent_days": None, **expected})
+
+
+def nve(days: Any = 7, **extra: Any) -> dict[str, Any]:
+    return {"NoncurrentVersionExpiration": {"NoncurrentDays": days, **extra}}
+
+
+# In a versioned bucket an expired object only becomes a noncurrent version: the shortest
+# NoncurrentDays of the enabled rules covering every object (None: none deletes them).
+@pytest.mark.parametrize(("rules", "noncurrent"), [
+    ([rule()], None),                                                      # absent
+    ([rule(**nve())], 7),                                                  # covering
+    ([{"ID": "n", "Status": "Enabled", **nve()}], 7),                      # no Expiration
+    ([rule(**nve(400)), rule(days=None, Filter={}, **nve(90))], 90),       # shortest
+    ([rule(Filter={"Prefix": "a/"}, **nve())], None),                      # partial
+    ([rule(Filter={"Tag": {"Key": "k", "Value": "v"}}, **nve())], None),   # partial
+    ([rule("Disabled", **nve())], None),                                   # disabled
+    ([rule(**nve(0))], None),                                              # 0: unset
+    ([rule(**nve(NewerNoncurrentVersions=3))], None),                      # 3 kept forever
+    ([rule(**nve(NewerNoncurrentVersions=0))], 7),                         # 0: unset
+    ([rule(**nve("7"))], "unknown"),                                       # bad days
+    ([rule(**nve(-1))], "unknown"),
+    ([rule(**nve(NewerNoncurrentVersions="3"))], "unknown"),
+    ([rule(Filter={"Unknown": 1}, days=None, **nve())], "unknown"),        # unknown filter
+])
+def test_whole_bucket_noncurrent_days(rules: list[dict], noncurrent: Any) -> None:
+    got = whole_bucket_expiry(rules)
+    assert (got["noncurrent_days"] if got is not None else "unknown") == noncurrent
 
 
 # ---------------------------------------------------------------------------- declaration
@@ -94,9 +122,12 @@ def test_declared_retention(tags: dict, catalogue: dict | None, expected: tuple 
 
 
 def store(kind: str = "object_store", whole: Any = "absent", plans: Any = (),
-          lifecycle: Any = "absent", native: Any = None) -> dict[str, Any]:
+          lifecycle: Any = "absent", native: Any = None, versioning: Any = "Disabled"
+          ) -> dict[str, Any]:
     a: dict[str, Any] = {"id": "s", "kind": kind, "backup": {"plans": plans if plans is None
                                                              else list(plans)}}
+    if versioning != "absent":
+        a["attributes"] = {"versioning": versioning}
     if whole != "absent":
         a["expiry"] = {"expires": None, "days": None, "whole_bucket": whole}
     if lifecycle != "absent":
@@ -157,6 +188,57 @@ NONE = {"days": None, "date": None}
 ])
 def test_store_enforcement(asset: dict, declared: dict, enforced: bool | None,
                            by: list[str]) -> None:
+    got = retention_of(asset, declared, None, NOW)
+    assert got is not None and got["check"] == "store"
+    assert got["enforced"] is enforced
+    assert [v["by"] for v in got["violations"]] == by
+    assert bool(got["unknown"]) is (enforced is None)
+
+
+def vstore(versioning: Any, days: Any = 30, noncurrent: Any = None, date: Any = None
+           ) -> dict[str, Any]:
+    whole: dict[str, Any] = {"days": days, "date": date}
+    if noncurrent != "absent":
+        whole["noncurrent_days"] = noncurrent
+    return store(whole=whole, versioning=versioning)
+
+
+# A versioned bucket (Enabled, or Suspended: the versions made while enabled stay) keeps an
+# expired object as a noncurrent version: its data is gone only current days + noncurrent
+# days after it was written. Versioning off: the current days alone; unknown: not assessed
+# (unless the current objects already outlive the retention).
+@pytest.mark.parametrize(("asset", "declared", "enforced", "by"), [
+    # versioning off: noncurrent rules are irrelevant
+    (vstore("Disabled"), decl(), True, []),
+    (vstore("Disabled", noncurrent=500), decl(), True, []),
+    (vstore("Disabled", noncurrent="absent"), decl(), True, []),
+    (vstore("Disabled", days=400), decl(), False, ["lifecycle"]),
+    *[row for status in ("Enabled", "Suspended") for row in [
+        # no rule deletes noncurrent versions (absent, partial, disabled or keeping N
+        # newest: whole_bucket_expiry gives null): kept forever
+        (vstore(status), decl(), False, ["noncurrent_versions"]),
+        (vstore(status, noncurrent=30), decl(), True, []),                 # 30 + 30
+        (vstore(status, days=300, noncurrent=65), decl(), True, []),       # 365 exactly
+        (vstore(status, days=300, noncurrent=66), decl(), False,
+         ["noncurrent_versions"]),                                         # too long
+        (vstore(status, days=None, noncurrent=1), decl(), False, ["lifecycle"]),  # current
+        (vstore(status, days=400, noncurrent=1), decl(), False, ["lifecycle"]),
+        (vstore(status, noncurrent="absent"), decl(), None, []),           # not read
+        (vstore(status, days=None, date="2026-06-20", noncurrent=10),
+         decl(None, "2026-07-01"), True, []),                              # date + 10
+        (vstore(status, days=None, date="2026-06-20", noncurrent=30),
+         decl(None, "2026-07-01"), False, ["noncurrent_versions"]),        # date + 30
+        (vstore(status, days=None, date="2026-06-20", noncurrent=None),
+         decl(None, "2026-07-01"), False, ["noncurrent_versions"]),
+    ]],
+    # versioning unknown (not read, unknown in a plan, a value not understood)
+    *[(vstore(v, noncurrent=n), decl(), None, [])
+      for v in ("absent", "unknown", None, "enabled") for n in (None, 30, "absent")],
+    (vstore("unknown", days=400), decl(), False, ["lifecycle"]),           # current too long
+    (vstore("absent", days=None), decl(), False, ["lifecycle"]),
+])
+def test_versioned_bucket_enforcement(asset: dict, declared: dict, enforced: bool | None,
+                                      by: list[str]) -> None:
     got = retention_of(asset, declared, None, NOW)
     assert got is not None and got["check"] == "store"
     assert got["enforced"] is enforced

@@ -53,6 +53,11 @@ why(v) := {"template": "its retention ended on {until} and it is still kept", "u
 	object.get(v, "date", null) == null
 } else := {"template": "its lifecycle rules covering every object expire them only after {days} days (or on {date})", "days": object.get(v, "days", null), "date": object.get(v, "date", null)} if {
 	v.by == "lifecycle"
+} else := "its bucket is (or was) versioned and no enabled lifecycle rule covering every object expires noncurrent versions (an expired object stays as one)" if {
+	v.by == "noncurrent_versions"
+	object.get(v, "noncurrent_days", null) == null
+} else := {"template": "its bucket is (or was) versioned: an expired object stays as a noncurrent version {noncurrent_days} more days (current objects expire after {days} days or on {date})", "noncurrent_days": object.get(v, "noncurrent_days", null), "days": object.get(v, "days", null), "date": object.get(v, "date", null)} if {
+	v.by == "noncurrent_versions"
 } else := {"template": "its built-in backups are kept {days} days", "days": object.get(v, "days", null)} if {
 	v.by == "built_in_backup"
 } else := "an AWS Backup plan rule keeps its recovery points (or their copies) forever" if {

@@ -28,6 +28,8 @@ assessed(assets) := s if {
 violation_cases := [
 	{"v": {"by": "lifecycle", "days": null, "date": null}, "why": "no enabled lifecycle expiration rule covers every object of the bucket"},
 	{"v": {"by": "lifecycle", "days": 400, "date": null}, "why": {"template": "its lifecycle rules covering every object expire them only after {days} days (or on {date})", "days": 400, "date": null}},
+	{"v": {"by": "noncurrent_versions", "days": 30, "date": null, "noncurrent_days": null}, "why": "its bucket is (or was) versioned and no enabled lifecycle rule covering every object expires noncurrent versions (an expired object stays as one)"},
+	{"v": {"by": "noncurrent_versions", "days": 300, "date": null, "noncurrent_days": 90}, "why": {"template": "its bucket is (or was) versioned: an expired object stays as a noncurrent version {noncurrent_days} more days (current objects expire after {days} days or on {date})", "noncurrent_days": 90, "days": 300, "date": null}},
 	{"v": {"by": "built_in_backup", "days": 35}, "why": {"template": "its built-in backups are kept {days} days", "days": 35}},
 	{"v": {"by": "backup_plan", "days": null, "plan": "p", "rule": "r", "copy": false}, "why": "an AWS Backup plan rule keeps its recovery points (or their copies) forever"},
 	{"v": {"by": "backup_plan", "days": 3650, "plan": "p", "rule": "r", "copy": true}, "why": {"template": "an AWS Backup plan rule keeps recovery points {days} days", "days": 3650}},

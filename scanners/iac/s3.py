@@ -98,6 +98,10 @@ class BucketMapping(BucketAccessMapping):
             known = [v for v in versioning if v in _VERSIONING_RANK]
             attrs["versioning"] = min(known, key=_VERSIONING_RANK.__getitem__) \
                 if len(known) == len(versioning) else "unknown"
+        elif not self.plan.maybe_pointing_at(r, (_PARTS["versioning"][0],), ("bucket",)):
+            # Nothing configures versioning (and nothing may): the bucket is created
+            # unversioned (DS-RET-001: its expired objects leave no noncurrent versions).
+            attrs["versioning"] = "Disabled"
         attrs["replication_targets"] = self._replication(a, r, parts["replication"])
         attrs["replication_delete_markers"] = self._delete_markers(r, parts["replication"])
         attrs["access_logging"] = bool(parts["logging"] or configured(
