@@ -99,6 +99,7 @@ def _events(**kwargs: Any) -> int:
 
     from dsscan.cli.diff_cmd import event_lines
     from dsscan.examples.bank_estate_events import later
+    from dsscan.run import plan_reports
     from dsscan.scanners import get
     from dsscan.store import open_store
 
@@ -114,12 +115,21 @@ def _events(**kwargs: Any) -> int:
 
         quiet = {**kwargs, "formats": ("json",), "quiet": True, "store_url": store,
                  "outputs": (str(Path(tmp, "last-week-report.json")),)}
-        run_evaluation(inventory("before"), **quiet)
+        code = run_evaluation(inventory("before"), **quiet)
+        if code == 2:  # bad input (a --config, --catalogue, --policy): said already
+            return code
         code = run_evaluation(inventory("later"), **kwargs, store_url=store)
+        if code == 2:
+            return code
         with open_store(store, create=False) as st, st.reading():
             found = st.events(st.resolve("latest~1"), st.resolve("latest"))
-        click.echo("")
-        click.echo("\n".join(event_lines(found)))
+        # On the terminal after the table; on stderr when standard output carries a report
+        # meant for a program (-f json without -o), which a text section would corrupt.
+        formats, outputs = kwargs.get("formats") or (), kwargs.get("outputs") or ()
+        to_err = bool(formats or outputs) and any(
+            out is None and fmt != "table" for fmt, out in plan_reports(formats, outputs))
+        click.echo("", err=to_err)
+        click.echo("\n".join(event_lines(found)), err=to_err)
     return code
 
 

@@ -711,3 +711,13 @@ def test_an_inherited_approval_covers_an_inherited_level_only(
         before: dict[str, Any], after: dict[str, Any], expected: list[str]) -> None:
     got = events({"c": before}, {"c": after})
     assert [e["event"] for e in got["events"]] == expected
+
+
+@pytest.mark.slow
+def test_the_events_demo_keeps_a_machine_report_on_stdout_clean(tmp_path: Path) -> None:
+    """-f json on standard output: the report stays JSON, the events go to stderr."""
+    r = run_dsscan("demo", "--events", "-f", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["findings"]
+    assert "Regulatory events (" in r.stderr
+
