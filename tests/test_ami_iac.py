@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ami_support import ACCOUNT, CONFIG, EXPECTED, ORG_ARN, POLICIES, VENDOR, Plan
+from ami_support import ACCOUNT, CONFIG, EXPECTED, ORG_ARN, POLICIES, VENDOR
+from tfplan_support import Plan
 
 from dsscan.config import config_from_mapping
 from dsscan.pipeline import ScanOptions, run_scan
