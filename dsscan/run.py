@@ -193,6 +193,7 @@ def execute(request: RunRequest, setup: Setup | None = None,
     from dsscan.pipeline import ScanOptions, exit_code, fail_threshold, run_scan
     from dsscan.progress import reporting_to
     from dsscan.reports import get_reporter
+    from dsscan.store.journal import journaling
 
     ui = ui or RunUI()
     setup = setup or load_setup(request.config_path, request.catalogue_path,
@@ -220,8 +221,16 @@ def execute(request: RunRequest, setup: Setup | None = None,
     try:  # the store is closed whatever stops the run (a library caller's process goes on)
         for out in outputs:  # the config, catalogue, baseline, store: refused before the scan
             refuse_in_use(out)
+        journal = None
+        if store is not None:  # a sweep by shards journals them there (--resume)
+            from datetime import UTC, datetime
+
+            from dsscan.store.journal import Journal
+            from dsscan.store.rows import new_run_id
+
+            journal = Journal(store, new_run_id(datetime.now(UTC)))
         # Scanners, samplers and the evaluation report progress (dsscan.progress): to the UI.
-        with ui.status(request.reading), reporting_to(ui.progress):
+        with ui.status(request.reading), reporting_to(ui.progress), journaling(journal):
             inventory = request.inventory()
         with ui.status(f"Evaluating {len(inventory.assets)} assets"), \
                 reporting_to(ui.progress):
@@ -249,7 +258,9 @@ def execute(request: RunRequest, setup: Setup | None = None,
                            reports=reports, fail_on=fail_on, threshold=threshold_name)
         _deliver(reports, ui)
         if store is not None:
-            result.run_id = store.save_run(scan)
+            # Under the id the sweep announced (the interrupted one's, resumed), if any.
+            result.run_id = store.save_run(
+                scan, run_id=journal.run_id if journal and journal.used else None)
             ui.message(f"dsscan: stored run {result.run_id} (dsscan history, dsscan diff)")
         if plan and all(out is not None for _, out in plan):
             # Every report went to a file: the outcome would otherwise be only an exit code.

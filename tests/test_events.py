@@ -277,11 +277,11 @@ def test_an_old_schema_store_is_upgraded_and_its_runs_are_not_known(url: str,
                                                                     tmp_path: Path) -> None:
     open_store(url, migrate_to=4).close()
     _insert_v4_run(url)
-    with open_store(url) as st:  # upgraded to version 5 in place
+    with open_store(url) as st:  # upgraded to the latest version in place
         later = st.save_run(with_stores({"s": row("core")}, "2025-03-02T08:00:00+00:00"))
         [_, old] = st.list_runs()
         found = st.events("r20250101", later)
-    assert query(url, "SELECT MAX(version) FROM schema_version") == [(5,)]
+    assert query(url, "SELECT MAX(version) FROM schema_version") == [(6,)]
     assert old["label"] == "old" and old["assets"] == 7
     assert found["known"] is False and found["events"] == []
     r = dsscan("diff", "--store", url, "--fail-on-event")

@@ -197,7 +197,7 @@ def test_endpoint_matching(server: str | None, bucket: str | None,
 ])
 def test_a_plan_that_may_cover_the_store_keeps_its_copies_and_lifecycle_unknown(
         copies: list[str] | None, copy_to: list | None) -> None:
-    from dsscan.scanners.aws import sweep as sw
+    from dsscan.scanners.aws import linking as sw
     from dsscan.scanners.aws.backup import PlanCoverage
     from dsscan.scanners.aws.selections import Selection
 

@@ -20,6 +20,7 @@ from dsscan.errors import InputError
 from dsscan.findings import ScanResult
 from dsscan.masking import mask_text
 from dsscan.store.gaps import Gaps
+from dsscan.store.journal import SweepJournal
 from dsscan.store.rows import (
     COUNT_COLUMNS,
     FINDING_COLUMNS,
@@ -90,7 +91,7 @@ class Writer(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
 
 
-class RunStore:
+class RunStore(SweepJournal):
     """Runs of dsscan kept for trends and diffs. Open with dsscan.store.open_store(url)."""
 
     dialect = ""
@@ -136,17 +137,22 @@ class RunStore:
         self.close()
 
     # --- writing ---------------------------------------------------------------------------
-    def save_run(self, result: ScanResult, *, label: str | None = None) -> str:
+    def save_run(self, result: ScanResult, *, label: str | None = None,
+                 run_id: str | None = None) -> str:
         """Store one run (its row, counts, findings and not-assessed items) in one
-        transaction: all of it or, on any error, nothing. Sets ``result.run_id``."""
+        transaction: all of it or, on any error, nothing. Sets ``result.run_id``.
+        ``run_id``: the id a sweep announced when it began (its journal goes with it)."""
         now = datetime.now(UTC)
         rows = run_rows(result, label, now)
+        given = run_id
         with self._guard():
             for attempt in range(5):
-                run_id = new_run_id(now if attempt == 0 else datetime.now(UTC))
+                run_id = given or new_run_id(now if attempt == 0 else datetime.now(UTC))
                 try:
                     with self._write() as w:
                         seq = w.insert_run(run_id, rows.run)
+                        if given:
+                            self._end_sweep(w, given)
                         w.insert_rows("findings", FINDING_COLUMNS,
                                       [(seq, *r) for r in rows.findings])
                         w.insert_rows("not_assessed", NOT_ASSESSED_COLUMNS,
@@ -157,6 +163,9 @@ class RunStore:
                                       [(seq, *r) for r in rows.stores or ()])
                     break
                 except Exception as e:
+                    if given and self._is_duplicate_id(e):
+                        raise InputError(f"run {given} is stored already in {self.url}") \
+                            from None
                     # Two processes stored a run in the same millisecond and drew the same bits.
                     if attempt == 4 or not self._is_duplicate_id(e):
                         raise
@@ -180,6 +189,7 @@ class RunStore:
         with self._guard(), self._write() as w:
             for table in ("findings", "not_assessed", "run_counts", "run_stores"):
                 w.execute(f"DELETE FROM {table} WHERE run_seq IN {old}", (cut,))
+            self._prune_sweeps(w, cut)  # journals of sweeps never finished
             return w.execute("DELETE FROM runs WHERE started_at < ?", (cut,))
 
     # --- reading ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """AWS RAM resource shares (DS-SHR-001/002): which of the estate's resources this account
 shares, and with whom. No assets of its own: the readers are added to the shared stores'
-``access.readers`` when the sweep links the estate (sweep._link, :func:`link`).
+``access.readers`` when the sweep links the estate (linking.link, :func:`link`).
 
 * ``GetResourceShares`` (``resourceOwner=SELF``): the account's ACTIVE shares;
 * ``GetResourceShareAssociations`` (``PRINCIPAL`` and ``RESOURCE``, per share): who each share

@@ -4,18 +4,19 @@
    partition; list the accounts to scan (the caller's, an accounts file, or AWS Organizations)
    and enter each with sts:AssumeRole.
 2. Per account: the regions to read (given, or every enabled region of the partition).
-3. One task per (account, region, service) and per S3 bucket, on a bounded thread pool.
-   A listing that fails becomes a gap for its scope; a detail call that fails, a gap on the
-   asset's facet (scanners/aws/failures.py). Nothing unread is silently skipped.
-4. Link what only the whole estate tells: replication targets, backup-plan coverage.
+3. One task per (account, region, service) and per S3 bucket, on a bounded thread pool
+   (reading.py) -- or, with ``--cluster``, one shard per (account, region) and per account on
+   Dask workers (cluster.py, shards.py). A listing that fails becomes a gap for its scope; a
+   detail call that fails, a gap on the asset's facet (scanners/aws/failures.py). Nothing
+   unread is silently skipped.
+4. Link what only the whole estate tells (linking.py): replication targets, backup-plan
+   coverage, shares.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,41 +34,33 @@ from dsscan import __version__
 from dsscan.errors import InputError
 from dsscan.inventory import Inventory
 from dsscan.progress import report as report_progress
-from dsscan.scanners.aws import NOT_READ, SERVICES, dms, iam, ram, restores, s3
-from dsscan.scanners.aws.backup import PlanCoverage
-from dsscan.scanners.aws.base import Asset, Keys, Scope, Sink, call, pages
+from dsscan.scanners.aws import NOT_READ, SERVICES
+from dsscan.scanners.aws.base import Keys, Scope, Sink, call, pages
 from dsscan.scanners.aws.clients import (
     CONFIG_ERRORS,
     AccountSession,
     CallLog,
-    assumed_session,
     client_config,
     config_error,
     new_session,
 )
-from dsscan.scanners.aws.failures import (
-    READ_ERRORS,
-    THROTTLED,
-    MalformedReply,
-    ReadFailure,
-    add_asset_gap,
-)
+from dsscan.scanners.aws.failures import THROTTLED, MalformedReply, ReadFailure
+from dsscan.scanners.aws.linking import link
 from dsscan.scanners.aws.operations import Calls
-from dsscan.scanners.aws.regions import (
-    addressable,
-    check_regions,
-    enabled_regions,
-    partition_of,
-    shown,
-    unaddressable,
+from dsscan.scanners.aws.reading import (
+    COLLECTORS,
+    OUNames,
+    Runner,
+    enter,
+    organizational_units,
+    read_global,
+    read_region,
+    role_arn,
 )
-from dsscan.scanners.aws.selections import covers
+from dsscan.scanners.aws.regions import check_regions, enabled_regions, partition_of, shown
 
-# Regional collectors, by the service name users pass to --services: every declared one but
-# S3 (read per account, each bucket in its own region: _s3_account).
-COLLECTORS: dict[str, Callable[[Scope], None]] = {
-    name: m.collect for name in SERVICES
-    if (m := importlib.import_module(f"dsscan.scanners.aws.{name}")).INFO.regional}
+__all__ = ["COLLECTORS", "SWEEP_CALLS", "Account", "SweepOptions", "read_accounts_file",
+           "sweep"]
 
 # The sweep's own calls: who the caller is, the organization's accounts, entering each.
 SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
@@ -76,8 +69,6 @@ SWEEP_CALLS = (Calls("sts", ("GetCallerIdentity", "AssumeRole")),
                Calls("organizations", ("ListParents", "DescribeOrganizationalUnit")))
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_STORE_KINDS = {"object_store", "database", "table", "file_system", "cache", "warehouse",
-                "volume"}
 
 
 @dataclass
@@ -100,6 +91,8 @@ class SweepOptions:
     client_overrides: dict[str, Any] = field(default_factory=dict)
     # --sample-data: a dsscan.scanners.sampling.aws.SampleOptions; None reads no data.
     sample: Any = None
+    # --cluster: a dsscan.scanners.aws.cluster.ClusterOptions; None: the thread pool above.
+    cluster: Any = None
 
 
 @dataclass
@@ -108,10 +101,43 @@ class Account:
     name: str | None = None
     role_name: str | None = None
     entity: str | None = None  # its legal entity, from the accounts file (DS-SHR-002)
+    from_organization: bool = False  # listed by --organization: its OUs are read
 
 
 def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
     log = log or CallLog()
+    plan = prepare(opts, log)
+    if plan.caller is None:  # who the caller is could not be read: nothing was
+        return inventory_of(plan.sink, opts.services)
+    if opts.cluster is not None:  # shards on Dask workers (cluster.py)
+        from dsscan.scanners.aws.cluster import sweep_on_cluster
+
+        sweep_on_cluster(plan, opts, log)
+    else:
+        _sweep_threads(plan, opts, log)
+    link(plan.sink)
+    return inventory_of(plan.sink, opts.services)
+
+
+@dataclass
+class SweepPlan:
+    """What the sweep knows before any account is read: who the caller is, the accounts to
+    enter and the regions given. ``caller`` None: GetCallerIdentity failed (``sink`` has the
+    gaps)."""
+
+    sink: Sink
+    caller: AccountSession | None = None
+    own: str = ""
+    partition: str = ""
+    home: str = ""
+    accounts: list[Account] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    config: Any = None
+
+
+def prepare(opts: SweepOptions, log: CallLog) -> SweepPlan:
+    """Check the options (usage errors before any call), learn the caller's account and
+    partition, and list the accounts to read."""
     _check_services(opts.services)
     requested = _requested_accounts(opts)
     base, default_region = _base_session(opts.profile)
@@ -132,47 +158,50 @@ def sweep(opts: SweepOptions, log: CallLog | None = None) -> Inventory:
             sink.gap("account {account}", e, account=acct.id)
         if not requested:  # which account the credentials are of is what failed
             sink.gap("the caller's account", e, account=None)
-        return _inventory(sink, opts.services)
+        return SweepPlan(sink)
     check_regions(base, partition, opts.regions)
     accounts = _accounts(opts, requested, caller, home, own, sink)
-    services = opts.services or list(SERVICES)
+    return SweepPlan(sink, caller, own, partition, home, accounts,
+                     opts.services or list(SERVICES), config)
 
-    runner = _Runner(opts.max_workers, opts.progress or _reporter("reading AWS", sink))
+
+def _sweep_threads(plan: SweepPlan, opts: SweepOptions, log: CallLog) -> None:
+    """Every account on one bounded thread pool: one task per (account, region, service),
+    per account for its global services, and per bucket."""
+    sink, caller = plan.sink, plan.caller
+    assert caller is not None
+    runner = Runner(opts.max_workers, opts.progress or _reporter("reading AWS", sink))
     sessions: dict[str, AccountSession] = {}
+    ou_names = OUNames()
 
-    def enter(acct: Account) -> None:
+    def enter_account(acct: Account) -> None:
+        if acct.from_organization:
+            organizational_units(caller.client("organizations", plan.home), acct.id, sink,
+                                 ou_names)
+        arn = role_arn(acct.id, plan.own, acct.role_name, opts.role_name, plan.partition)
         try:
-            session = _account_session(acct, own, caller, opts, home, partition, config, log)
+            session = enter(acct.id, arn, caller, opts.external_id, plan.home, plan.config,
+                            log, opts.client_overrides, opts.timeout)
         except ReadFailure as e:
             sink.gap("account {account}", e, account=acct.id)
             return
         sessions[acct.id] = session
         keys = Keys(session)
-        regions = opts.regions or enabled_regions(session, home, partition, sink)
+        regions = opts.regions or enabled_regions(session, plan.home, plan.partition, sink)
         for region in regions:
-            sink.scanned.add((acct.id, region))
-            scope = Scope(acct.id, region, partition, session, keys, sink)
-            for name in services:
-                if name in COLLECTORS:
-                    runner.submit(_run_collector, scope, name)
-        if "iam" in services:  # global: roles, users and groups read once per account
-            runner.submit(iam.collect_account,
-                          Scope(acct.id, home, partition, session, keys, sink))
-        if "s3" in services:
-            # --regions chooses what is read; otherwise a bucket is read wherever it is.
-            runner.submit(_s3_account, Scope(acct.id, home, partition, session, keys, sink),
-                          set(regions), bool(opts.regions), runner)
+            read_region(Scope(acct.id, region, plan.partition, session, keys, sink),
+                        plan.services, runner.submit)
+        read_global(Scope(acct.id, plan.home, plan.partition, session, keys, sink),
+                    plan.services, regions, bool(opts.regions), runner.submit)
 
-    for acct in accounts:
-        runner.submit(enter, acct)
+    for acct in plan.accounts:
+        runner.submit(enter_account, acct)
     runner.run()
     if opts.sample is not None:
         _sample(sink, sessions, opts, runner)
-    _link(sink)
-    return _inventory(sink, opts.services)
 
 
-def _inventory(sink: Sink, services: list[str]) -> Inventory:
+def inventory_of(sink: Sink, services: list[str]) -> Inventory:
     """The inventory, with each (account, region) read as a source saying what was not looked
     at: the data services dsscan does not read, those --services left out, and resources
     seen but not mapped (``skipped``, by type: every report counts them)."""
@@ -227,38 +256,8 @@ def _inventory(sink: Sink, services: list[str]) -> Inventory:
 
 # --- tasks -----------------------------------------------------------------------------------
 
-class _Runner:
-    """A bounded pool whose tasks may add tasks (S3: a listing, then one task per bucket)."""
-
-    def __init__(self, workers: int, progress: Callable[[int, int], None] | None) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=max(1, workers),
-                                       thread_name_prefix="dsscan-aws")
-        self.pending: set[Future[Any]] = set()
-        self.done = self.total = 0
-        self.progress = progress
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.pending.add(self.pool.submit(fn, *args))
-        self.total += 1
-
-    def run(self) -> None:
-        try:
-            while self.pending:
-                finished, _ = wait(list(self.pending), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    self.pending.discard(f)
-                    self.done += 1
-                    f.result()  # a bug in a collector propagates
-                if self.progress:
-                    self.progress(self.done, self.total)
-        finally:
-            for f in self.pending:
-                f.cancel()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
-            swept: _Runner) -> None:
+            swept: Runner) -> None:
     """--sample-data: the content of the buckets and tables found, once all are known (a
     stage of its own in the run's progress; a ``progress`` callback goes on counting)."""
     from dsscan.scanners.sampling.aws import sampling_tasks
@@ -271,13 +270,13 @@ def _sample(sink: Sink, sessions: dict[str, AccountSession], opts: SweepOptions,
     from dsscan.scanners.sampling.aws import AthenaOutputs, athena_tasks, unswept_outputs
 
     athena: AthenaOutputs = {}
-    finder = _Runner(opts.max_workers, offset)
+    finder = Runner(opts.max_workers, offset)
     buckets = any(a.get("type") == "AWS::S3::Bucket" for a in sink.assets)
     for task in athena_tasks(sink.scanned if buckets else (), sessions, athena, sink.gap):
         finder.submit(task)
     finder.run()
     unswept_outputs(sink.assets, athena, sink.gap)
-    sampler = _Runner(opts.max_workers, offset)
+    sampler = Runner(opts.max_workers, offset)
     for task in sampling_tasks(sink.assets, sessions, opts.sample, athena=athena):
         sampler.submit(task)
     sampler.run()
@@ -287,53 +286,6 @@ def _reporter(stage: str, sink: Sink) -> Callable[[int, int], None]:
     # Counts only: no account, region or bucket names in progress lines.
     return lambda done, total: report_progress(stage, done, total, "reads",
                                                assets=len(sink.assets))
-
-
-def _run_collector(scope: Scope, name: str) -> None:
-    try:
-        COLLECTORS[name](scope)
-    except ReadFailure as e:
-        scope.gap("{collector} in {account}/{region}", e, collector=name)
-
-
-def _s3_account(scope: Scope, regions: set[str], chosen: bool, runner: _Runner) -> None:
-    try:
-        buckets = s3.list_buckets(scope)
-    except ReadFailure as e:
-        scope.sink.gap("s3 in {account}", e, account=scope.account)
-        return
-    if not buckets:
-        return
-    account_pab = s3.account_public_access_block(scope)
-    for b in buckets:
-        runner.submit(_s3_bucket, scope, b, regions, chosen, account_pab)
-
-
-def _s3_bucket(scope: Scope, bucket: dict[str, Any], regions: set[str], chosen: bool,
-               account_pab: dict[str, Any] | None) -> None:
-    """One bucket, read in its own region: a region --regions left out is not read (and
-    counted as not looked at); any other region is read if the partition can address it,
-    else the bucket is a gap naming its region — never silently dropped."""
-    try:
-        region = s3.bucket_region(scope, bucket)
-    except ReadFailure as e:
-        # Where the bucket is could not be read: any region of the account.
-        scope.sink.gap("s3 bucket {bucket} in {account}", e, account=scope.account,
-                       bucket=bucket["Name"])
-        return
-    if region not in regions:
-        if chosen:
-            scope.sink.skip(scope.account, scope.region, "AWS::S3::Bucket",
-                            "in a region --regions left out")
-            return
-        if not addressable(region, scope.partition):
-            scope.sink.gap("s3 bucket {bucket} in {account} (region {shown})",
-                           unaddressable(region, scope.partition), account=scope.account,
-                           region=region, service="s3", bucket=bucket["Name"],
-                           shown=shown(region))
-            return
-        scope.sink.scanned.add((scope.account, region))
-    scope.sink.add(s3.read_bucket(scope, bucket["Name"], region, account_pab))
 
 
 # --- accounts, regions, credentials ----------------------------------------------------------
@@ -460,7 +412,8 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
     if opts.organization:
         org = caller.client("organizations", home)
         try:
-            accounts += [Account(a["Id"], a.get("Name")) for a in
+            # Their OUs are read when each is entered (legal_entities: DS-SHR-002).
+            accounts += [Account(a["Id"], a.get("Name"), from_organization=True) for a in
                          pages(org, "list_accounts", "Accounts") if a.get("Status") == "ACTIVE"]
         except ReadFailure as e:
             if refused(e):  # not a management or delegated administrator account
@@ -471,12 +424,13 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
             # from is prose, never the gap's place).
             sink.gap("accounts of the organization (listed from {own})", e, account=None,
                      own=own)
-        _organizational_units(org, [a for a in accounts if a not in requested], sink)
     if not accounts:
         accounts = [Account(own)]
     seen: dict[str, Account] = {}
     for a in accounts:
-        seen.setdefault(a.id, a)
+        kept = seen.setdefault(a.id, a)
+        # Named and listed by the organization: its OUs are read all the same.
+        kept.from_organization = kept.from_organization or a.from_organization
         if a.entity:  # the accounts file's legal entity, kept on the account's sources
             sink.note("account_entities", (a.id, a.entity))
     if any(a.id != own for a in seen.values()) and not (
@@ -484,177 +438,3 @@ def _accounts(opts: SweepOptions, requested: list[Account], caller: AccountSessi
         raise InputError("--role-name is needed to enter accounts other than the caller's "
                          f"({own}) with sts:AssumeRole")
     return list(seen.values())
-
-
-def _organizational_units(org: Any, accounts: list[Account], sink: Sink) -> None:
-    """The OUs of each account of the organization, nearest first (``ListParents`` up to the
-    root, ``DescribeOrganizationalUnit`` for each OU's name, once per OU), left in the sink's
-    notes for the account's sources: ``legal_entities`` maps them to a legal entity
-    (dsscan/entities.py). A failed read is a gap of that account, and its OUs stay unsaid (its
-    entity is then not known: DS-SHR-002 does not assess what needs it)."""
-    names: dict[str, str | None] = {}
-    for acct in accounts:
-        ous: list[dict[str, Any]] = []
-        child = acct.id
-        try:
-            for _ in range(6):  # AWS nests OUs five deep under the root
-                # One parent per child, but the API pages like any listing (a token with
-                # an empty first page is legal): followed, never dropped.
-                parents = list(pages(org, "list_parents", "Parents", ChildId=child))
-                if not parents or parents[0].get("Type") != "ORGANIZATIONAL_UNIT":
-                    break
-                ou = parents[0]["Id"]
-                if ou not in names:
-                    got = call(org, "describe_organizational_unit", OrganizationalUnitId=ou)
-                    names[ou] = got["OrganizationalUnit"].get("Name")
-                ous.append({"id": ou, "name": names[ou]})
-                child = ou
-        except ReadFailure as e:
-            sink.gap("the organizational units of account {account}", e, account=acct.id)
-            continue
-        except (KeyError, TypeError, IndexError):
-            sink.gap("the organizational units of account {account}",
-                     "the answer was malformed", account=acct.id, service="organizations")
-            continue
-        sink.note("organizational_units", (acct.id, ous))
-
-
-def _account_session(acct: Account, own: str, caller: AccountSession, opts: SweepOptions,
-                     home: str, partition: str, config: Any, log: CallLog) -> AccountSession:
-    if acct.id == own and not acct.role_name:
-        return AccountSession(acct.id, caller.session, config, log, opts.client_overrides,
-                              lock=caller.lock, call_timeout=opts.timeout)
-    role = acct.role_name or opts.role_name
-    arn = role if role and role.startswith("arn:") else \
-        f"arn:{partition}:iam::{acct.id}:role/{role}"
-    try:
-        session = assumed_session(caller.client("sts", home), arn, opts.external_id, home)
-    except READ_ERRORS as e:
-        raise ReadFailure("sts", "AssumeRole", e) from None
-    return AccountSession(acct.id, session, config, log, opts.client_overrides,
-                          call_timeout=opts.timeout)
-
-
-# --- linking ---------------------------------------------------------------------------------
-
-def _link(sink: Sink) -> None:
-    """Relations that need the whole estate: replicas, and which stores backup plans cover."""
-    buckets = {a["name"]: a for a in sink.assets if a["kind"] == "object_store"}
-    for a in list(buckets.values()):
-        for target in (a.get("attributes") or {}).get("replication_targets") or []:
-            dest = buckets.get(target.rsplit(":", 1)[-1])
-            if dest is not None and a["id"] not in dest.setdefault("replica_of", []):
-                dest["replica_of"].append(a["id"])
-
-    # A snapshot whose source ARN is not in the estate (a copy whose origin the API did not
-    # name) is matched to its database by the resource id that snapshots carry along.
-    # Both the resource id and the database name must match (moto gives every database
-    # the same resource id).
-    ids = {a["id"] for a in sink.assets}
-    by_resource: dict[tuple[str, str], list[str]] = {}
-    for a in sink.assets:
-        rid = (a.get("attributes") or {}).get("resource_id")
-        if a["kind"] == "database" and rid:
-            by_resource.setdefault((rid, a["name"]), []).append(a["id"])
-    for a in sink.assets:
-        rid = (a.get("attributes") or {}).get("source_resource_id")
-        b = a.get("backup") or {}
-        src = b.get("backup_of") or []
-        if not rid or len(src) != 1 or src[0] in ids:
-            continue
-        found = by_resource.get((rid, src[0].rsplit(":", 1)[-1]), [])
-        if len(found) == 1:
-            b["backup_of"] = found
-
-    # AWS RAM shares: their principals read the shared stores (DS-SHR-001/002).
-    ram.link(sink.assets, sink.notes.get("ram", []))
-
-    coverage = {(c.account, c.region): c for c in sink.notes.get("backup", [])}
-    for a in sink.assets:
-        if a["kind"] not in _STORE_KINDS:
-            continue
-        c = coverage.get((a["account"], a["region"]))
-        if c is None:
-            continue  # AWS Backup was not read here (not in --services)
-        backup_block = a.get("backup")
-        if not isinstance(backup_block, dict):
-            backup_block = a["backup"] = {}
-        if c.error:
-            backup_block["plans"] = None
-            a["copy_to"] = None  # DS-TST-004: the plans' copy rules are unknown too
-            add_asset_gap(a, "backup", f"AWS Backup plans could not be read: {c.error}")
-            continue
-        maybe = _plans_of(a, c, backup_block)
-        _copy_rules_of(a, c, backup_block, maybe)
-    # Restore verification (DS-BAK-004): restore jobs may run in any region of the estate.
-    restores.link(sink.assets, sink.notes.get("backup", []), _STORE_KINDS)
-    # DMS tasks (DS-TST-004): a copy_to entry on the store each task reads.
-    dms.link(sink.assets, sink.notes.get("dms", []))
-
-
-def _copy_rules_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any],
-                   maybe: dict[str, str] | None = None) -> None:
-    """DS-TST-004: where the copy rules of the plans covering a store copy its recovery
-    points (``copy_to`` entries ``via: backup copy``); null when the plans covering it, or
-    one of their rules, could not be read, or when a plan that may cover it (``maybe``: one
-    plan surely covering the store settles "is it backed up", not where every plan copies
-    it) has copy rules or unread ones."""
-    plans = backup_block.get("plans")
-    if plans is None:
-        a["copy_to"] = None
-        return
-    for plan, why in sorted((maybe or {}).items()):
-        if c.copy_rules.get(plan, []) != []:
-            a["copy_to"] = None
-            add_asset_gap(a, "backup", f"AWS Backup plan {plan} has copy rules and whether it "
-                                       f"covers the store could not be told: {why}")
-            return
-    out: list[dict[str, Any]] = []
-    for plan in plans:
-        dests = c.copy_rules.get(plan, [])
-        if dests is None:
-            a["copy_to"] = None
-            add_asset_gap(a, "backup", f"the copy rules of AWS Backup plan {plan} could not be "
-                                       f"read: {c.copy_rules_error.get(plan, 'unknown')}")
-            return
-        for d in dests:
-            parts = d.split(":", 6)
-            out.append({"via": "backup copy", "target": d, "name": parts[-1],
-                        "account": parts[4] if len(parts) > 5 and parts[4] else None,
-                        "region": parts[3] if len(parts) > 5 and parts[3] else None,
-                        "target_tags": None, "by": plan, "tags": None})
-    a["copy_to"] = out
-
-
-def _plans_of(a: Asset, c: PlanCoverage, backup_block: dict[str, Any]) -> dict[str, str]:
-    """The plans covering a store (AWS Backup's selection semantics, selections.covers). A
-    plan that may cover it, where that cannot be told, makes its plans unknown (null and a
-    gap) unless another plan surely covers it. Returns those plans that may cover it (plan ->
-    why unknown): how long they keep recovery points and where they copy them stay unknown
-    (``plan_lifecycle`` null; ``_copy_rules_of``) even when another plan surely covers it."""
-    tags_known = not any(g.get("aspect") == "tags"
-                         for g in (a.get("assessment") or {}).get("gaps") or [])
-    plans: set[str] = set()
-    unknown: dict[str, str] = {}
-    for s in c.selections:
-        got, why = covers(s, a, c.opt_in, tags_known)
-        if got:
-            plans.add(s.plan)
-        elif got is None:
-            if why == "service opt-in settings could not be read" and c.opt_in_error:
-                why = f"service opt-in settings could not be read: {c.opt_in_error}"
-            unknown.setdefault(s.plan, why or "unknown")
-    if plans or not unknown:
-        backup_block["plans"] = sorted(plans)
-        # DS-RET-001: how long the covering plans keep what they make (None: a plan unread).
-        maybe = {p: w for p, w in unknown.items() if p not in plans}
-        rules = [c.plan_rules.get(p) for p in sorted(plans)]
-        backup_block["plan_lifecycle"] = (None if maybe or any(r is None for r in rules)
-                                          else [x for r in rules for x in r or []])
-        return maybe
-    backup_block["plans"] = None
-    for plan, why in sorted(unknown.items()):
-        add_asset_gap(a, "backup", f"whether AWS Backup plan {plan} covers the store could not "
-                                   f"be told: {why}")
-    return {}
-

@@ -9,6 +9,7 @@ examples/iam/dsscan-readonly.json.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,8 +74,7 @@ AthenaOutputs = dict[str, list[tuple[str, str, str, str]]]
 def athena_tasks(scanned: Iterable[tuple[str, str]], sessions: Mapping[str, Any],
                  found: AthenaOutputs, gap: Callable[..., None]) -> list[Callable[[], None]]:
     """One task per (account, region) read: its Athena workgroups' output locations, added
-    to ``found``; a failure is a gap of that account and region (``gap(template, why,
-    account=, region=, collector=)``, the sweep's Sink.gap): any bucket may hold its output."""
+    to ``found`` (:func:`athena_of`)."""
     import threading
 
     lock = threading.Lock()
@@ -85,24 +85,31 @@ def athena_tasks(scanned: Iterable[tuple[str, str]], sessions: Mapping[str, Any]
             continue
 
         def run(session: Any = session, account: str = account, region: str = region) -> None:
-            from dsscan.scanners.aws.failures import READ_ERRORS, ReadFailure
-
-            try:
-                outs = athena_outputs(session.client("athena", region))
-            except ReadFailure as e:
-                gap("{collector} in {account}/{region}", e, account=account, region=region,
-                    collector="athena output locations")
-                return
-            except READ_ERRORS as e:
-                gap("{collector} in {account}/{region}",
-                    ReadFailure("athena", "GetWorkGroup", e), account=account, region=region,
-                    collector="athena output locations")
-                return
+            outs = athena_of(session, account, region, gap)
             with lock:
-                for wg, bucket, prefix in outs:
+                for wg, bucket, prefix in outs or ():
                     found.setdefault(bucket, []).append((wg, prefix, account, region))
         tasks.append(run)
     return tasks
+
+
+def athena_of(session: Any, account: str, region: str,
+              gap: Callable[..., None]) -> list[tuple[str, str, str]] | None:
+    """The (workgroup, bucket, prefix) of the Athena workgroups' output locations in one
+    account and region; None and a gap of that account and region when they could not be
+    read (``gap(template, why, account=, region=, collector=)``, the sweep's Sink.gap): any
+    bucket may hold their output."""
+    from dsscan.scanners.aws.failures import READ_ERRORS, ReadFailure
+
+    try:
+        return athena_outputs(session.client("athena", region))
+    except ReadFailure as e:
+        gap("{collector} in {account}/{region}", e, account=account, region=region,
+            collector="athena output locations")
+    except READ_ERRORS as e:
+        gap("{collector} in {account}/{region}", ReadFailure("athena", "GetWorkGroup", e),
+            account=account, region=region, collector="athena output locations")
+    return None
 
 
 def unswept_outputs(assets: Iterable[Asset], found: AthenaOutputs,
@@ -122,56 +129,55 @@ def unswept_outputs(assets: Iterable[Asset], found: AthenaOutputs,
 def sampling_tasks(assets: Iterable[Asset], sessions: Mapping[str, Any],
                    opts: SampleOptions, config: Any = None,
                    athena: AthenaOutputs | None = None) -> list[Callable[[], None]]:
-    """One task per bucket, table and log group: each samples its asset and sets its
-    ``content`` (a bucket also its ``exports``). ``sessions``: the sweep's AccountSession of
-    each account id; ``athena``: what :func:`athena_tasks` found."""
-    tasks: list[Callable[[], None]] = []
+    """One task per bucket, table and log group (:func:`sampled`): each samples its asset
+    (:func:`sample_asset`). ``sessions``: the sweep's AccountSession of each account id;
+    ``athena``: what :func:`athena_tasks` found."""
+    return [functools.partial(sample_asset, a, sessions[a["account"]], opts, config,
+                              bucket_outputs(a, athena))
+            for a in sampled(assets, lambda a: a.get("account") in sessions, opts)]
+
+
+def bucket_outputs(a: Asset, athena: AthenaOutputs | None) -> list[tuple[str, str]]:
+    """The (workgroup, prefix) of the Athena output locations in bucket ``a``."""
+    return [(wg, prefix) for wg, prefix, *_ in (athena or {}).get(a.get("name") or "", [])]
+
+
+_SAMPLED = {("object_store", "AWS::S3::Bucket"), ("table", "AWS::DynamoDB::Table")}
+
+
+def sampled(assets: Iterable[Asset], readable: Callable[[Asset], bool],
+            opts: SampleOptions) -> list[Asset]:
+    """The assets to sample: every bucket and table, and the log groups up to the run's cap
+    (in a stable order; those beyond it get a gap, never a pass). ``readable``: whether the
+    sweep entered the asset's account."""
+    out: list[Asset] = []
     groups: list[Asset] = []
     for a in assets:
-        session = sessions.get(a.get("account") or "")
-        if session is None or not a.get("region"):
+        if not a.get("account") or not readable(a) or not a.get("region"):
             continue
-        if a["kind"] == "object_store" and a.get("type") == "AWS::S3::Bucket":
-            tasks.append(_bucket_task(a, session, opts, config,
-                                      [(wg, prefix) for wg, prefix, *_ in
-                                       (athena or {}).get(a.get("name") or "", [])]))
-        elif a["kind"] == "table" and a.get("type") == "AWS::DynamoDB::Table":
-            tasks.append(_table_task(a, session, opts, config))
+        if (a["kind"], a.get("type")) in _SAMPLED:
+            out.append(a)
         elif a["kind"] == "log_sink" and a.get("type") == "AWS::Logs::LogGroup":
             groups.append(a)
-    # The run's cap on log groups, in a stable order; those beyond it are gaps, never passes.
     groups.sort(key=lambda g: (g.get("account") or "", g["region"], g.get("name") or ""))
     for g in groups[opts.log_groups:]:
         capped(opts.log_groups).apply(g)
-    for g in groups[:opts.log_groups]:
-        tasks.append(_log_task(g, sessions[g.get("account") or ""], opts, config))
-    return tasks
+    return out + groups[:opts.log_groups]
 
 
-def _bucket_task(a: Asset, session: Any, opts: SampleOptions, config: Any,
-                 athena: list[tuple[str, str]] | None = None) -> Callable[[], None]:
-    def run() -> None:
+def sample_asset(a: Asset, session: Any, opts: SampleOptions, config: Any = None,
+                 athena: list[tuple[str, str]] | None = None) -> None:
+    """Sample one bucket (and its export and query-result prefixes: DS-PII-001, in the same
+    task: one writer per asset), table or log group, and set its ``content``."""
+    # One scanner per asset: the worker threads share nothing but the clients.
+    if a["kind"] == "object_store":
         client = session.client("s3", a["region"])
-        # One scanner per task: the worker threads share nothing but the clients.
         sample_bucket(client, a["name"], opts.bucket_limits(), new_scanner(config)).apply(a)
-        # Then its export and query-result prefixes (DS-PII-001), in the same task: one
-        # writer per asset.
         sample_exports(client, a, athena or [], opts.export_prefixes, opts.bucket_limits(),
                        new_scanner(config))
-    return run
-
-
-def _log_task(a: Asset, session: Any, opts: SampleOptions,
-              config: Any) -> Callable[[], None]:
-    def run() -> None:
-        client = session.client("logs", a["region"])
-        sample_log_group(client, a["name"], opts.log_limits(), new_scanner(config)).apply(a)
-    return run
-
-
-def _table_task(a: Asset, session: Any, opts: SampleOptions,
-                config: Any) -> Callable[[], None]:
-    def run() -> None:
+    elif a["kind"] == "table":
         client = session.client("dynamodb", a["region"])
         sample_table(client, a["name"], opts.items, new_scanner(config)).apply(a)
-    return run
+    else:
+        client = session.client("logs", a["region"])
+        sample_log_group(client, a["name"], opts.log_limits(), new_scanner(config)).apply(a)
