@@ -155,6 +155,9 @@ class TerminalUI(RunUI):
     def progress(self, event: Progress) -> None:
         if self._plain is not None:
             self._plain.update(event)
+        elif event.message is not None:
+            if self.mode != "never":
+                click.echo(f"dsscan: {event.message}", err=True)
         elif self._live is not None:
             bar, task = self._live
             counts = []
@@ -163,6 +166,7 @@ class TerminalUI(RunUI):
                               f" {event.unit}".rstrip())
             if event.assets is not None:
                 counts.append(f"{event.assets} assets")
+            counts.extend(event.extra)
             bar.update(task, description=event.stage[:1].upper() + event.stage[1:],
                        completed=event.done or 0, total=event.total,
                        counts=", ".join(counts))

@@ -32,6 +32,8 @@ class Progress:
     total: int | None = None  # units known so far (may grow: S3 adds a task per bucket)
     unit: str = ""  # what done/total count, plural: "reads", "chunks"
     assets: int | None = None  # assets found so far
+    extra: tuple[str, ...] = ()  # more counts, said as they are shown: "2 failed", "840 calls"
+    message: str | None = None  # a line to show once (a cluster's dashboard address)
 
 
 _sink: ContextVar[Callable[[Progress], None] | None] = ContextVar("dsscan_progress",
@@ -39,11 +41,18 @@ _sink: ContextVar[Callable[[Progress], None] | None] = ContextVar("dsscan_progre
 
 
 def report(stage: str, done: int | None = None, total: int | None = None, unit: str = "",
-           assets: int | None = None) -> None:
+           assets: int | None = None, extra: tuple[str, ...] = ()) -> None:
     """Tell whoever runs this work how far it is (nothing happens outside a run)."""
     sink = _sink.get()
     if sink is not None:
-        sink(Progress(stage, done, total, unit, assets))
+        sink(Progress(stage, done, total, unit, assets, extra))
+
+
+def say(stage: str, message: str) -> None:
+    """One line for whoever runs this work to show once (never an identifier)."""
+    sink = _sink.get()
+    if sink is not None:
+        sink(Progress(stage, message=message))
 
 
 def active() -> bool:
@@ -89,6 +98,9 @@ class PlainLines:
         self.stage, self.event = stage, None
 
     def update(self, event: Progress) -> None:
+        if event.message is not None:
+            self.write(f"dsscan: {event.message}")
+            return
         self.event = event
         self.tick()
 
@@ -109,4 +121,5 @@ class PlainLines:
                          else f"{e.done} {e.unit}".rstrip())
         if e and e.assets is not None:
             parts.append(f"{e.assets} assets")
+        parts.extend(e.extra if e else ())
         return f"dsscan: {stage[:1].lower()}{stage[1:]}… {', '.join(parts)}"

@@ -82,6 +82,7 @@ class Journal:
     def __init__(self, store: SweepJournal, run_id: str) -> None:
         self.store, self.run_id = store, run_id
         self.used = False  # a scanner journaled into it: the run is stored as run_id
+        self.done: dict[str, bytes | None] = {}  # shards finished (resume_sweep)
 
 
 _current: ContextVar[Journal | None] = ContextVar("dsscan_journal", default=None)

@@ -43,7 +43,8 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
             sample_bytes: int = 64 * 1024, sample_items: int = 1000,
             sample_log_events: int = 1000, sample_log_bytes: int = 1024 * 1024,
             sample_log_groups: int = 200, sample_log_hours: int = 168,
-            sample_export_prefixes: tuple[str, ...] = ()) -> Any:
+            sample_export_prefixes: tuple[str, ...] = (), cluster: str | None = None,
+            resume: str | None = None, account_shards: int = 4) -> Any:
     from dsscan.scanners.aws.clients import CallLog
     from dsscan.scanners.aws.sweep import SweepOptions, sweep
 
@@ -56,12 +57,24 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
         sample = _with_log_options(sample, sample_log_events, sample_log_bytes,
                                    sample_log_groups, sample_log_hours, sample_export_prefixes)
     log = CallLog(detailed=call_log is not None)
+    on_cluster = None
+    if resume and not cluster:
+        from dsscan.errors import InputError
+
+        raise InputError("--resume: only a sweep run by shards keeps a journal to resume "
+                         "(--cluster local, local:N or tcp://...)")
+    if cluster:  # shards on Dask workers (scanners/aws/cluster.py, docs/cluster.md)
+        from dsscan.scanners.aws.cluster import ClusterOptions
+
+        on_cluster = ClusterOptions(address=cluster.strip(), account_shards=account_shards,
+                                    threads=max_workers, resume=resume)
     try:
         return sweep(SweepOptions(
             profile=profile, regions=_split(regions), accounts=_split(accounts),
             accounts_file=accounts_file, organization=organization, role_name=role_name,
             external_id=external_id, services=_split(services), max_workers=max_workers,
-            max_attempts=max_attempts, timeout=timeout, sample=sample), log)
+            max_attempts=max_attempts, timeout=timeout, sample=sample, cluster=on_cluster),
+            log)
     finally:
         if call_log is not None:
             log.write_jsonl(call_log)
@@ -106,7 +119,8 @@ def _params() -> list[Any]:
         click.Option(["--services"], multiple=True, metavar="LIST",
                      help=f"Only these services (default: all): {', '.join(SERVICES)}."),
         click.Option(["--max-workers"], type=click.IntRange(1, 128), default=16,
-                     show_default=True, help="Concurrent API calls."),
+                     show_default=True,
+                     help="Concurrent API calls (with --cluster: within each shard)."),
         click.Option(["--max-attempts"], type=click.IntRange(1, 20), default=8,
                      show_default=True,
                      help="Attempts per API call (adaptive retries with backoff); a call that "
@@ -119,6 +133,21 @@ def _params() -> list[Any]:
         click.Option(["--call-log"], type=click.Path(dir_okay=False), metavar="FILE",
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),
+        click.Option(["--cluster"], envvar="DSSCAN_CLUSTER", metavar="ADDRESS",
+                     help="Read the accounts on a Dask cluster, one shard per account, "
+                          "(account, region) and sampled store: 'local' or 'local:N' starts "
+                          "N worker processes on this machine; 'tcp://scheduler:8786' uses a "
+                          "running cluster whose workers have their own AWS credentials "
+                          "(env: DSSCAN_CLUSTER; needs dsscan[cluster]). Reports and exit "
+                          "codes are the same. See docs/cluster.md."),
+        click.Option(["--account-shards"], type=click.IntRange(1, 64), default=4,
+                     show_default=True, metavar="N",
+                     help="With --cluster: shards of one account read at once (AWS rate "
+                          "limits are per account and Region)."),
+        click.Option(["--resume"], metavar="RUN",
+                     help="With --cluster and --store: go on with the interrupted sweep RUN "
+                          "(the id it printed when it began), reading only the shards it "
+                          "had not finished."),
         click.Option(["--sample-data"], is_flag=True,
                      help="Also read a bounded sample of the DATA in S3 buckets (and their "
                           "export and Athena query-result prefixes), DynamoDB tables and "
@@ -183,6 +212,10 @@ Examples:
   dsscan scan aws --accounts-file accounts.yaml --role-name DsscanReadOnly -f sarif -o aws.sarif
   dsscan scan aws --services s3,rds --fail-on important
   dsscan scan aws --services s3,dynamodb --sample-data --sample-objects 10
+  dsscan scan aws --organization --role-name DsscanReadOnly --cluster local:4 \\
+      --store postgresql://dsscan@db/dsscan
+  dsscan scan aws --organization --role-name DsscanReadOnly --cluster local:4 \\
+      --store postgresql://dsscan@db/dsscan --resume r20261208-020000-000-abcdefg
 """
 
 INVENTORY_HELP = """Read live AWS accounts with boto3 and write the inventory; nothing is evaluated.

@@ -140,7 +140,7 @@ def prepare(opts: SweepOptions, log: CallLog) -> SweepPlan:
     partition, and list the accounts to read."""
     _check_services(opts.services)
     requested = _requested_accounts(opts)
-    base, default_region = _base_session(opts.profile)
+    base, default_region = base_session(opts.profile)
     home = (opts.regions[0] if opts.regions else default_region) or _no_region()
     _check_region_names(opts.regions, home, bool(opts.regions))
     # Connecting is bounded by the call's deadline too; never wait longer than 10 s for it.
@@ -150,7 +150,7 @@ def prepare(opts: SweepOptions, log: CallLog) -> SweepPlan:
                             call_timeout=opts.timeout)
     sink = Sink()
     try:
-        own, partition = _identity(caller, home)
+        own, partition = identity(caller, home)
     except ReadFailure as e:
         # Throttled, failing or too slow: nothing could be read, and the run says so
         # (incomplete, exit 3) for each account it was asked to read.
@@ -290,7 +290,7 @@ def _reporter(stage: str, sink: Sink) -> Callable[[int, int], None]:
 
 # --- accounts, regions, credentials ----------------------------------------------------------
 
-def _base_session(profile: str | None) -> tuple[boto3.Session, str | None]:
+def base_session(profile: str | None) -> tuple[boto3.Session, str | None]:
     """The caller's session and its default region. A configuration botocore refuses (a
     malformed config file, a profile that does not exist, ...) is a usage error, exit 2."""
     try:
@@ -321,7 +321,7 @@ def _no_region() -> str:
                      "(or a region in your AWS profile)")
 
 
-def _identity(caller: AccountSession, region: str) -> tuple[str, str]:
+def identity(caller: AccountSession, region: str) -> tuple[str, str]:
     """(the caller's account, its partition). Credentials that are missing or that AWS
     refuses are a usage error (exit 2); an STS that throttles, fails on its side, answers too
     slowly or garbles its reply raises ReadFailure: the run is incomplete, not refused."""
