@@ -110,7 +110,7 @@ def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
         raise InputError(f"--cluster {address}: give local, local:N or a scheduler address "
                          "such as tcp://scheduler:8786")
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as e:
         raise InputError(f"--cluster {address}: cannot reach the Dask scheduler "
                          f"({type(e).__name__})") from None
@@ -177,6 +177,7 @@ class Driver:
         self.roles: dict[str, str | None] = {}  # each account's role, as its account shard
         self.athena: dict[str, list[tuple[str, str, str, str]]] = {}
         self.done = self.failed = self.total = self.read_again = 0
+        self.submitted: list[str] = []  # the shards read on the cluster (not journaled)
         threads = sum(client.nthreads().values()) or 1
         self.window = max(8, 2 * threads)  # shards in flight: workers busy, memory bounded
 
@@ -200,6 +201,7 @@ class Driver:
                                          key=f"dsscan-{shard.key}-{os.urandom(4).hex()}",
                                          retries=self.co.retries, pure=False)
                 self.futures[fut] = (shard, payload)
+                self.submitted.append(shard.key)
                 self.running[account] = self.running.get(account, 0) + 1
 
     def run(self, stage: str = _STAGE) -> None:
