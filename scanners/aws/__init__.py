@@ -66,8 +66,10 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
     if cluster:  # shards on Dask workers (scanners/aws/cluster.py, docs/cluster.md)
         from dsscan.scanners.aws.cluster import ClusterOptions
 
+        # --max-workers stays the calls at once per account, split among its shards.
         on_cluster = ClusterOptions(address=cluster.strip(), account_shards=account_shards,
-                                    threads=max_workers, resume=resume)
+                                    threads=max(1, max_workers // account_shards),
+                                    resume=resume)
     try:
         return sweep(SweepOptions(
             profile=profile, regions=_split(regions), accounts=_split(accounts),
@@ -120,7 +122,8 @@ def _params() -> list[Any]:
                      help=f"Only these services (default: all): {', '.join(SERVICES)}."),
         click.Option(["--max-workers"], type=click.IntRange(1, 128), default=16,
                      show_default=True,
-                     help="Concurrent API calls (with --cluster: within each shard)."),
+                     help="Concurrent API calls (with --cluster: per account, shared "
+                          "among its --account-shards)."),
         click.Option(["--max-attempts"], type=click.IntRange(1, 20), default=8,
                      show_default=True,
                      help="Attempts per API call (adaptive retries with backoff); a call that "
@@ -134,9 +137,11 @@ def _params() -> list[Any]:
                      help="Write every AWS API call made (service, region, operation, "
                           "parameters) as JSON lines: an audit trail of what was asked."),
         click.Option(["--cluster"], envvar="DSSCAN_CLUSTER", metavar="ADDRESS",
-                     help="Read the accounts on a Dask cluster, one shard per account, "
-                          "(account, region) and sampled store: 'local' or 'local:N' starts "
-                          "N worker processes on this machine; 'tcp://scheduler:8786' uses a "
+                     help="Read the accounts on a Dask cluster, in shards: per account "
+                          "(entering it), its global services (IAM, S3), each (account, "
+                          "region), and with --sample-data each region's Athena outputs and "
+                          "each sampled store. 'local:N' starts N worker processes on this "
+                          "machine ('local': one per CPU); 'tcp://scheduler:8786' uses a "
                           "running cluster whose workers have their own AWS credentials "
                           "(env: DSSCAN_CLUSTER; needs dsscan[cluster]). Reports and exit "
                           "codes are the same. See docs/cluster.md."),

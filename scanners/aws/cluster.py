@@ -64,9 +64,9 @@ def sweep_on_cluster(plan: SweepPlan, opts: SweepOptions, log: CallLog) -> None:
                       profile=opts.profile, external_id=opts.external_id,
                       max_attempts=opts.max_attempts, timeout=opts.timeout,
                       threads=co.threads, detailed_calls=log.detailed, sample=opts.sample)
-    journal = _journal(co, opts)
-    client, close = connect(co)
+    client, close = connect(co)  # first: a cluster that cannot be reached journals nothing
     try:
+        journal = _journal(co, opts)
         d = Driver(client, spec, plan, co, log, journal)
         for acct in plan.accounts:
             d.add(Shard("account", acct.id, role=role_arn(
@@ -140,7 +140,8 @@ def _journal(co: ClusterOptions, opts: SweepOptions) -> Any:
     if journal is None:
         if co.resume:
             raise InputError(f"--resume {co.resume}: give the history store the sweep "
-                             "journaled into (--store or DSSCAN_STORE)")
+                             "journaled into (dsscan scan aws --store URL, or DSSCAN_STORE; "
+                             "dsscan inventory aws keeps no journal)")
         return None
     key = json.dumps({"regions": opts.regions, "accounts": opts.accounts,
                       "accounts_file": opts.accounts_file, "organization": opts.organization,
@@ -224,22 +225,16 @@ class Driver:
                         self.co.on_shard(self)
                 self._pump()
                 self._progress(stage)
-        except (OSError, TimeoutError) as e:  # the scheduler went away
-            self._abandon(f"the Dask scheduler could not be reached ({type(e).__name__})")
+        except (OSError, TimeoutError) as e:
+            # The scheduler went away: the run stops, stores nothing, and keeps its journal
+            # to be resumed (a run stored with every unread shard as a gap could not be).
+            again = f"; go on with --resume {self.journal.run_id}" if self.journal else ""
+            raise InputError(f"--cluster: lost the Dask scheduler ({type(e).__name__}) after "
+                             f"{self.done} of {self.total} shards{again}") from None
         finally:
             for fut in self.futures:
                 fut.cancel()
         self._progress(stage)
-
-    def _abandon(self, why: str) -> None:
-        """Every shard not finished is a gap: never a lost shard without one."""
-        left = [sp for sp in self.futures.values()] + [
-            sp for q in self.queued.values() for sp in q]
-        self.futures.clear()
-        self.queued.clear()
-        for shard, payload in left:
-            self._gap(shard, payload, why)
-            self.failed += 1
 
     def _progress(self, stage: str) -> None:
         report(stage, self.done + self.failed, self.total, "shards",
