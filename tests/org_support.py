@@ -4,15 +4,25 @@
 tests/conftest.py, or ``ThreadedMotoServer`` in a benchmark) into an organization: moto's
 default account (123456789012) is the management account; each member account, entered with
 sts:AssumeRole on ``arn:aws-cn:iam::<id>:role/<role_name>``, holds in each region a small
-estate of a bank's line of business — a VPC (subnet, security group) rated as a network
-domain, a bucket, a DynamoDB table and a KMS key that protects the bucket — all tagged with
-the data level (``data-level``, one of dsscan's ``level_tag_keys``) and the environment.
+estate of a bank's line of business — a VPC (two subnets, a security group, flow logs to a
+log group kept 400 days) rated important as a network domain, a KMS key (rotated) protecting
+a DynamoDB table (point-in-time recovery on), a second table, a private bucket refusing
+plaintext, and in the first region a multi-Region CloudTrail trail logging the tables' data
+events — tagged with the data level (``data-level``, one of dsscan's ``level_tag_keys``)
+and the environment. The stores hold general data: a store of sensitive data or above also
+needs AWS Backup copies in another region and restore testing (DS-BAK-001/004), which moto
+5.2 does not serve, so no such store could be compliant.
 
-Some members carry one planted violation each (``PLANTS``; ``Org.planted`` lists them as
-(policy id, account id) pairs); the others are compliant twins (``Org.compliant``): the same
-estate without the fault. Everything is derived from the account's index, the region and
-moto's random seed (reset and seeded here): the same arguments give the same estate, ids
-included, so two sweeps of it compare exactly.
+Members carry one planted violation each in the first region (``PLANTS``, in the order of
+``CYCLE``; ``Org.planted`` lists them as (policy id, account id) pairs), every sixth is a
+compliant twin (``Org.compliant``): the same estate without the fault. A planted store may
+break other policies too (an unencrypted sensitive database has no backup either); the
+twins and the management account break none. Names, tags and the order of the calls are
+derived from the account's index and the region, and moto's random seed is set: the same
+arguments give the same accounts (ids included), names and tags. moto's resource ids
+(vpc-..., KMS key ids) still differ from one provisioning to the next, as does the name of
+the RDS snapshot moto takes at creation (it carries the minute): compare two sweeps of one
+provisioning exactly, two provisionings by names and tags.
 
 Nothing leaves 127.0.0.1: every client is created with ``endpoint_url`` and the fake
 credentials of aws_support.FAKE_ENV.
@@ -88,7 +98,7 @@ def provision_organization(endpoint_url: str, accounts: int = 20,
     """An organization of ``accounts`` members in the moto server at ``endpoint_url``, each
     with a small estate in each of ``regions`` (see the module's docstring). ``reset``
     empties the server first (moto-api/reset); ``seed`` seeds moto's random ids
-    (moto-api/seed) so that resource and account ids repeat; None leaves them random.
+    (moto-api/seed) so that account ids repeat; None leaves them random.
     One thread, in a fixed order: moto's seeded ids follow the order of the calls (threads
     would also be slower: an in-process server shares the GIL)."""
     if reset:

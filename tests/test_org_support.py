@@ -20,13 +20,16 @@ from latency_proxy import LatencyProxy, moto_account_of
 from org_support import CYCLE, MANAGEMENT, MOTO_LACKS, PLANTS, Org, provision_organization
 
 REGIONS = ("cn-north-1", "cn-northwest-1")
+_SESSION: list[boto3.Session] = []  # one: a Session per client parses the models again
 
 
 def _client(service: str, url: str, creds: dict[str, str] | None = None) -> Any:
     keys = creds or {"aws_access_key_id": FAKE_ENV["AWS_ACCESS_KEY_ID"],
                      "aws_secret_access_key": FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
                      "aws_session_token": FAKE_ENV["AWS_SESSION_TOKEN"]}
-    return boto3.Session().client(service, region_name=REGIONS[0], endpoint_url=url, **keys)
+    if not _SESSION:
+        _SESSION.append(boto3.Session())
+    return _SESSION[0].client(service, region_name=REGIONS[0], endpoint_url=url, **keys)
 
 
 # --- the proxy -------------------------------------------------------------------------------
@@ -110,6 +113,7 @@ def _assumed(org: Org, acct: str) -> dict[str, str]:
             c["SecretAccessKey"], "aws_session_token": c["SessionToken"]}
 
 
+@pytest.mark.slow  # the module's organization: ~5 s to provision
 def test_organization_lists_the_members_and_their_plants(org):
     assert org.management == MANAGEMENT
     assert len(org.accounts) == len(set(org.accounts)) == len(CYCLE)
@@ -122,6 +126,7 @@ def test_organization_lists_the_members_and_their_plants(org):
     assert org.compliant == [org.accounts[CYCLE.index(None)]]
 
 
+@pytest.mark.slow
 def test_assumed_role_credentials_are_served_from_that_accounts_backend(org):
     """moto keys an assumed role's access key to the role's account: each member's buckets
     are listed with its credentials only, never the management account's or another's."""
