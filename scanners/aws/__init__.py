@@ -64,8 +64,9 @@ def collect(profile: str | None = None, regions: tuple[str, ...] = (),
         raise InputError("--resume: only a sweep run by shards keeps a journal to resume "
                          "(--cluster local, local:N or tcp://...)")
     if cluster:  # shards on Dask workers (scanners/aws/cluster.py, docs/cluster.md)
-        from dsscan.scanners.aws.cluster import ClusterOptions
+        from dsscan.scanners.aws.cluster import ClusterOptions, check_address
 
+        check_address(cluster.strip())  # before any call
         # --max-workers stays the calls at once per account, split among its shards.
         on_cluster = ClusterOptions(address=cluster.strip(), account_shards=account_shards,
                                     threads=max(1, max_workers // account_shards),

@@ -79,21 +79,33 @@ def sweep_on_cluster(plan: SweepPlan, opts: SweepOptions, log: CallLog) -> None:
         close()
 
 
-def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
-    """A Dask client for ``co.address`` and what closes what was opened for it."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("--cluster needs Dask distributed: pip install 'dsscan[cluster]'") \
-            from None
-    address = co.address
-    if not isinstance(address, str):  # a Client the caller made (and closes)
-        return address, lambda: None
+def check_address(address: str) -> None:
+    """Refuse an address --cluster cannot take, before any call (a usage error, exit 2)."""
     if address == "local" or address.startswith("local:"):
         n = address.partition(":")[2]
         if n and not (n.isdigit() and 0 < int(n) <= 256):
             raise InputError(f"--cluster {address}: local:N takes a number of worker "
                              "processes from 1 to 256")
+    elif "://" not in address:
+        raise InputError(f"--cluster {address}: give local, local:N or a scheduler address "
+                         "such as tcp://scheduler:8786")
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError("--cluster needs Dask distributed: pip install 'dsscan[cluster]'") \
+            from None
+
+
+def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
+    """A Dask client for ``co.address`` and what closes what was opened for it."""
+    from distributed import Client, LocalCluster
+
+    address = co.address
+    if not isinstance(address, str):  # a Client the caller made (and closes)
+        return address, lambda: None
+    check_address(address)
+    if address == "local" or address.startswith("local:"):
+        n = address.partition(":")[2]
         # Loopback only, the dashboard too (a port of its own; shown if bokeh is installed).
         cluster = LocalCluster(n_workers=int(n) if n else (os.cpu_count() or 1),
                                threads_per_worker=co.worker_threads, processes=True,
@@ -106,9 +118,6 @@ def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
             cluster.close()
         _announce(client)
         return client, close
-    if "://" not in address:
-        raise InputError(f"--cluster {address}: give local, local:N or a scheduler address "
-                         "such as tcp://scheduler:8786")
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as e:

@@ -1,0 +1,160 @@
+"""The pieces of the cluster sweep that need no cluster: the sweep journal in the history
+store (SQLite and a real PostgreSQL on 127.0.0.1), the JSON codec of a shard's result, and
+the usage errors of --cluster and --resume (one line, exit 2)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aws_support import FAKE_ENV
+from store_support import result, three_findings
+
+from dsscan.errors import InputError
+from dsscan.scanners.aws.backup import PlanCoverage
+from dsscan.scanners.aws.base import Sink
+from dsscan.scanners.aws.dms import DmsTasks, Task
+from dsscan.scanners.aws.ram import Shares
+from dsscan.scanners.aws.restores import RestoreTest
+from dsscan.scanners.aws.selections import Selection
+from dsscan.scanners.aws.shard_codec import ShardResult, decode, encode
+from dsscan.scanners.aws.shards import Shard
+from dsscan.store import open_store, parse_store_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "history.sqlite")
+    return request.getfixturevalue("pg_store_url")
+
+
+def rows(url: str, table: str) -> int:
+    dialect, target = parse_store_url(url)
+    if dialect == "sqlite":
+        with sqlite3.connect(target) as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(target, autocommit=True) as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+def test_a_journal_keeps_finished_shards_until_its_run_is_stored(url: str) -> None:
+    with open_store(url) as st:
+        st.begin_sweep("r-sweep", "opts")
+        st.journal_shard("r-sweep", "account:111111111111", b"\x00blob")
+        st.journal_shard("r-sweep", "global:111111111111", None)  # read again on resume
+        st.journal_shard("r-sweep", "account:111111111111", b"again")  # a recomputed shard
+    with open_store(url) as st:
+        assert st.resume_sweep("r-sweep", "opts") == {"account:111111111111": b"again",
+                                                      "global:111111111111": None}
+        with pytest.raises(InputError, match="started with other accounts, regions"):
+            st.resume_sweep("r-sweep", "other opts")
+        with pytest.raises(InputError, match="no interrupted sweep of that id"):
+            st.resume_sweep("r-unknown", "opts")
+        assert st.save_run(result(three_findings()), run_id="r-sweep") == "r-sweep"
+        assert rows(url, "sweep_shards") == rows(url, "sweeps") == 0
+        with pytest.raises(InputError, match="finished and is stored already"):
+            st.resume_sweep("r-sweep", "opts")
+        with pytest.raises(InputError, match="is stored already"):
+            st.save_run(result(three_findings()), run_id="r-sweep")
+        assert [r["run_id"] for r in st.list_runs()] == ["r-sweep"]
+
+
+def test_pruning_drops_the_journals_of_sweeps_never_finished(url: str) -> None:
+    with open_store(url) as st:
+        st.begin_sweep("r-old", "opts")
+        st.journal_shard("r-old", "account:111111111111", b"x")
+        st.prune("2999-01-01")
+        assert rows(url, "sweep_shards") == rows(url, "sweeps") == 0
+
+
+def every_note() -> ShardResult:
+    sel = Selection(plan="daily", resources=["*"], list_of_tags=[("data-level", "core")],
+                    conditions=[("StringEquals", "aws:ResourceTag/env", "prod")])
+    cov = PlanCoverage("111111111111", "cn-north-1", selections=[sel],
+                       restore_tested=[RestoreTest("rt", "RDS", sel)],
+                       restores=[("arn:src", None, "2026-12-01T00:00:00Z")],
+                       opt_in={"RDS": True}, copy_rules={"daily": ["arn:vault"], "x": None},
+                       copy_rules_error={"x": "denied"},
+                       plan_rules={"daily": [{"plan": "daily", "delete_after_days": 35}]})
+    sink = Sink(assets=[{"id": "a", "kind": "database", "tags": {"$weird": "key"}}],
+                gaps=[{"scope": "s", "reason": "r", "account": None}],
+                scanned={("111111111111", "cn-north-1")},
+                skipped={("111111111111", "cn-north-1"): Counter({"AWS::X": 2})},
+                skip_reasons={("111111111111", "cn-north-1", "AWS::X"): "not mapped"},
+                notes={"backup": [cov],
+                       "ram": [Shares("111111111111", "cn-north-1", {"arn:r": [{"p": 1}]})],
+                       "dms": [DmsTasks("111111111111", "cn-north-1",
+                                        [Task("arn:t", "t", None, {"host": "h"}, None, None)])],
+                       "organizational_units": [("111111111111", [{"id": "ou-1",
+                                                                   "name": "bank"}])]})
+    return ShardResult(sink=sink, calls=Counter({("s3", "ListBuckets"): 3}),
+                       call_details=[{"service": "s3"}], regions=["cn-north-1"],
+                       asset={"id": "a"}, athena=[("primary", "bucket", "results/")])
+
+
+def test_a_shard_result_crosses_as_json_with_every_kind_of_note_rebuilt() -> None:
+    r = every_note()
+    back = decode(encode(r))
+    for name in ("assets", "gaps", "scanned", "skipped", "skip_reasons", "notes"):
+        assert getattr(back.sink, name) == getattr(r.sink, name), name
+    assert (back.calls, back.call_details, back.regions, back.asset, back.athena) == \
+        (r.calls, r.call_details, r.regions, r.asset, r.athena)
+    assert isinstance(back.sink.notes["organizational_units"][0], tuple)
+    assert back.sink.notes["backup"][0].selections[0].list_of_tags == [("data-level", "core")]
+
+
+def test_a_shard_result_that_is_not_one_is_refused_not_run() -> None:
+    import json
+    import zlib
+
+    forged = {"assets": [], "gaps": [], "scanned": [], "skipped": [], "skip_reasons": [],
+              "notes": {"x": [{"$dc": "Popen", "f": {"args": "rm -rf /"}}]}, "calls": [],
+              "call_details": [], "regions": None, "asset": None, "athena": None}
+    with pytest.raises(ValueError, match="does not decode"):
+        decode(zlib.compress(json.dumps(forged).encode()))
+    with pytest.raises(ValueError, match="does not decode"):
+        decode(b"not zlib")
+
+
+def test_a_sampled_store_is_named_in_the_journal_by_a_hash_of_its_id() -> None:
+    shard = Shard("sample", "111111111111", "cn-north-1",
+                  asset="arn:aws-cn:s3:::kyc-110101199003077777")
+    assert "110101" not in shard.key and shard.key.startswith("sample:111111111111:")
+    assert Shard("region", "111111111111", "cn-north-1").key == \
+        "region:111111111111:cn-north-1"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--resume", "r1"], "--resume: only a sweep run by shards keeps a journal"),
+    (["--cluster", "local:0"], "--cluster local:0: local:N takes a number of worker"),
+    (["--cluster", "somewhere"], "--cluster somewhere: give local, local:N or a scheduler"),
+    (["--cluster", "local:1", "--resume", "r1"], "--resume r1: give the history store"),
+])
+def test_cluster_usage_errors_are_one_line_and_exit_2(aws: str, args: list[str],
+                                                      says: str) -> None:
+    from cli_support import dsscan
+
+    r = dsscan("scan", "aws", "--services", "s3", "--regions", "cn-north-1", *args,
+               env={**FAKE_ENV, "AWS_ENDPOINT_URL": aws})
+    assert r.returncode == 2, r.stderr
+    assert says in r.stderr and "Traceback" not in r.stderr + r.stdout
+    assert [line for line in r.stderr.splitlines() if "error" in line.lower()] == [
+        line for line in r.stderr.splitlines() if says in line]
+
+
+def test_resuming_a_sweep_the_store_does_not_know_is_a_usage_error(
+        aws: str, tmp_path: Path) -> None:
+    from cli_support import dsscan
+
+    r = dsscan("scan", "aws", "--services", "s3", "--regions", "cn-north-1", "--cluster",
+               "local:1", "--store", tmp_path / "h.sqlite", "--resume", "r-nope",
+               env={**FAKE_ENV, "AWS_ENDPOINT_URL": aws})
+    assert r.returncode == 2, r.stderr
+    assert "--resume r-nope: no interrupted sweep of that id" in r.stderr
+
+
