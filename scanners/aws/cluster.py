@@ -34,7 +34,7 @@ from dsscan.progress import report, say
 from dsscan.scanners.aws.clients import CallLog
 from dsscan.scanners.aws.reading import COLLECTORS, role_arn
 from dsscan.scanners.aws.shard_codec import ShardResult, decode, document
-from dsscan.scanners.aws.shards import Shard, WorkerSpec, run_shard
+from dsscan.scanners.aws.shards import Shard, ShardFailed, WorkerSpec, run_shard
 
 if TYPE_CHECKING:
     from dsscan.scanners.aws.sweep import SweepOptions, SweepPlan
@@ -306,9 +306,9 @@ class Driver:
 
     def _failed(self, shard: Shard, payload: Any, exc: BaseException | None) -> None:
         self.failed += 1
+        what = str(exc) if isinstance(exc, ShardFailed) else type(exc).__name__
         why = (f"the shard failed on the cluster after {1 + self.co.retries} attempts "
-               f"({type(exc).__name__})" if exc is not None else
-               "the shard was cancelled on the cluster")
+               f"({what})" if exc is not None else "the shard was cancelled on the cluster")
         self._gap(shard, payload, why)
 
     def _gap(self, shard: Shard, payload: Any, why: str) -> None:

@@ -41,6 +41,10 @@ from dsscan.scanners.aws.regions import enabled_regions
 from dsscan.scanners.aws.shard_codec import ShardResult, encode
 
 
+class ShardFailed(Exception):
+    """A shard that raised; its argument is the type of what it raised, nothing more."""
+
+
 @dataclass(frozen=True)
 class Shard:
     kind: str  # account | global | region | athena | sample
@@ -87,6 +91,11 @@ def run_shard(spec: WorkerSpec, shard: Shard, payload: Any = None) -> bytes:
     except InputError as e:  # the worker's AWS configuration refused (a profile it lacks)
         result.sink.gap("account {account}", f"the cluster worker cannot read it: {e}",
                         account=shard.account, service="sts")
+    except Exception as e:
+        # A bug, or a reply nothing expected: Dask retries the shard, then the driver makes
+        # it a gap. Only the exception's type leaves the worker (its message may quote what
+        # was read, and Dask logs what a task raised).
+        raise ShardFailed(type(e).__name__) from None
     result.calls = log.counts
     result.call_details = log.calls
     return encode(result)
