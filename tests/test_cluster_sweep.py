@@ -173,17 +173,25 @@ def test_a_worker_process_killed_midway_loses_nothing(org: tuple[Org, str],
         c = Client(cluster)
         try:
             def kill(driver: Any) -> None:
-                if not killed and driver.done >= 12:
-                    pids = c.run(os.getpid)
-                    victim = sorted(pids.values())[0]
-                    os.kill(victim, signal.SIGKILL)
-                    killed.append(victim)
+                """Kill the worker holding a shard's finished result the driver has not
+                collected yet (and whatever it is running): its result is lost with it."""
+                if killed or driver.done < 12 or not driver.futures:
+                    return
+                distributed.wait(list(driver.futures), return_when="FIRST_COMPLETED")
+                held = [f for f in driver.futures if f.status == "finished"]
+                holders = c.who_has(held)
+                pids = c.run(os.getpid)
+                victim = next(pids[w] for f in held for w in holders.get(f.key, ()))
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
 
             got = sweep(options(cluster=ClusterOptions(c, on_shard=kill)))
         finally:
             c.close()
             cluster.close()
     assert killed, "no worker was killed: the sweep finished before 12 shards?"
+    assert got.gaps == single.gaps
+    assert sorted(a["id"] for a in got.assets) == sorted(a["id"] for a in single.assets)
     assert comparable(got) == comparable(single)
 
 

@@ -222,13 +222,21 @@ class Driver:
             while self.futures:
                 finished = wait(list(self.futures), return_when="FIRST_COMPLETED").done
                 for fut in finished:
+                    if fut.status not in ("finished", "error", "cancelled"):
+                        # Finished, then lost with the worker that held its result: Dask
+                        # computes it again; it is done when that is.
+                        continue
                     shard, payload = self.futures.pop(fut)
                     self.running[shard.account] -= 1
-                    if fut.status == "finished":
-                        self._finished(shard, payload, decode(fut.result()))
+                    try:
+                        # Waits for a recomputation should the result be lost meanwhile.
+                        blob = fut.result()
+                    except (KeyboardInterrupt, SystemExit, OSError, TimeoutError):
+                        raise
+                    except BaseException as e:  # failed after its retries, or cancelled
+                        self._failed(shard, payload, e)
                     else:
-                        self._failed(shard, payload, fut.exception() if fut.status == "error"
-                                     else None)
+                        self._finished(shard, payload, decode(blob))
                     fut.release()
                     if self.co.on_shard is not None:
                         self.co.on_shard(self)
@@ -304,11 +312,12 @@ class Driver:
         self.log.counts.update(r.calls)
         self.log.calls.extend(r.call_details)
 
-    def _failed(self, shard: Shard, payload: Any, exc: BaseException | None) -> None:
+    def _failed(self, shard: Shard, payload: Any, exc: BaseException) -> None:
         self.failed += 1
         what = str(exc) if isinstance(exc, ShardFailed) else type(exc).__name__
-        why = (f"the shard failed on the cluster after {1 + self.co.retries} attempts "
-               f"({what})" if exc is not None else "the shard was cancelled on the cluster")
+        why = ("the shard was cancelled on the cluster" if "Cancelled" in what else
+               f"the shard failed on the cluster after {1 + self.co.retries} attempts "
+               f"({what})")
         self._gap(shard, payload, why)
 
     def _gap(self, shard: Shard, payload: Any, why: str) -> None:
