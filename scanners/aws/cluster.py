@@ -259,6 +259,10 @@ class Driver:
         self._merge(r)
         if shard.kind == "account" and r.regions is not None:
             self.entered.add(shard.account)
+            # Each of its regions is read (a source, and walked for Athena's output locations
+            # by --sample-data) as in the thread pool, whose read_region marks it whatever the
+            # services: with no regional collector (--services s3, iam) no region shard does.
+            self.sink.scanned.update((shard.account, region) for region in r.regions)
             if "iam" in self.spec.services or "s3" in self.spec.services:
                 self.add(Shard("global", shard.account, role=shard.role), r.regions)
             if any(s in COLLECTORS for s in self.spec.services):
