@@ -90,3 +90,74 @@ def test_sampling_with_s3_alone_reads_the_athena_output_locations(
     athena = {k: n for k, n in local.counts.items() if k[0] == "athena"}
     assert athena
     assert {k: n for k, n in cluster.counts.items() if k[0] == "athena"} == athena
+
+
+PHONE = "13800138000"
+
+
+def _plant(org: Org, url: str, account: str, name: str) -> None:
+    import boto3
+
+    sts = boto3.client("sts", region_name=REGIONS[0], endpoint_url=url)
+    c = sts.assume_role(RoleArn=f"arn:aws-cn:iam::{account}:role/{ROLE}",
+                        RoleSessionName="plant")["Credentials"]
+    s3 = boto3.client("s3", region_name=REGIONS[0], endpoint_url=url,
+                      aws_access_key_id=c["AccessKeyId"],
+                      aws_secret_access_key=c["SecretAccessKey"],
+                      aws_session_token=c["SessionToken"])
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGIONS[0]})
+    s3.put_object(Bucket=name, Key="a.csv", Body=b"name\nx\n")
+
+
+class FailSampling(distributed.WorkerPlugin):
+    """Sampling a bucket raises on the workers (a bug, or a reply no retry mends)."""
+
+    name = "dsscan-review-fail-sampling"
+
+    def setup(self, worker: Any) -> None:
+        from dsscan.scanners.sampling import aws
+
+        self.original = aws.sample_asset
+
+        def failing(a: Any, *args: Any, **kw: Any) -> None:
+            if a["kind"] == "object_store":
+                raise RuntimeError("injected")
+            self.original(a, *args, **kw)
+        aws.sample_asset = failing
+
+    def teardown(self, worker: Any) -> None:
+        from dsscan.scanners.sampling import aws
+
+        aws.sample_asset = self.original
+
+
+def test_a_failing_sample_shard_never_logs_its_store_in_clear(
+        org: tuple[Org, str], capfd: pytest.CaptureFixture[str]) -> None:
+    """Dask's workers log a task that raised with the repr of its arguments ("Compute
+    Failed", at ERROR: not silenced), on the worker's own standard error, which no masking of
+    this process covers: a shard's arguments must not name a store in clear."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from dsscan.scanners.sampling.aws import SampleOptions
+
+    o, url = org
+    _plant(o, url, o.accounts[0], f"owner-{PHONE}-reports")
+    # As connect() makes it for --cluster local:1.
+    cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    c = Client(cluster)
+    try:
+        c.register_plugin(FailSampling())
+        got = sweep(options(sample=SampleOptions(objects=1, bytes=1024),
+                            cluster=ClusterOptions(c, retries=0)))
+    finally:
+        c.close()
+        cluster.close()
+    hit = [a for a in got.assets if PHONE in a["name"]]
+    assert hit and hit[0]["content"]["status"] == "error"
+    out, err = capfd.readouterr()
+    assert "Compute Failed" in err  # the worker did log the failed shards
+    assert PHONE not in out and PHONE not in err

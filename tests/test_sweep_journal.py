@@ -158,3 +158,60 @@ def test_resuming_a_sweep_the_store_does_not_know_is_a_usage_error(
     assert "--resume r-nope: no interrupted sweep of that id" in r.stderr
 
 
+
+
+class _Client:
+    """A Dask client that runs nothing: what Driver needs to queue shards."""
+
+    def nthreads(self) -> dict[str, int]:
+        return {"w": 1}
+
+
+class _Journal:
+    def __init__(self, done: dict[str, bytes | None]) -> None:
+        self.done, self.run_id, self.store = done, "r-sweep", None
+
+
+def _forged(**doc: object) -> bytes:
+    import json
+    import zlib
+
+    base: dict[str, object] = {
+        "assets": [], "gaps": [], "scanned": [], "skipped": [], "skip_reasons": [],
+        "notes": {}, "calls": [], "call_details": [], "regions": ["cn-north-1"],
+        "asset": None, "athena": None}
+    base.update(doc)
+    return zlib.compress(json.dumps(base).encode())
+
+
+@pytest.mark.parametrize("blob", [
+    b"not zlib at all",
+    b"x\x9c\x03\x00\x00\x00\x00\x01",  # zlib of nothing: not JSON
+    _forged(assets="abc"),  # a string where a list of assets goes
+    _forged(assets=[{"no": "id"}]),
+    _forged(gaps=["a gap that is no record"]),
+    _forged(regions="cn-north-1"),  # each of its characters a region to read
+    _forged(regions=["cn-north-1", 7]),
+    _forged(scanned=[["111111111111", ["x"]]]),
+    _forged(notes={"backup": [{"$dc": "PlanCoverage", "f": {"nope": 1}}]}),
+    _forged(notes={"backup": {"not": "a list"}}),
+    _forged(calls=[["s3", "ListBuckets", "many"]]),
+])
+def test_a_journaled_shard_that_does_not_decode_is_read_again(blob: bytes) -> None:
+    """--resume with a journal row that is corrupt or forged into another shape: the shard is
+    read again (never merged, never a crash of the sweep)."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3", "rds"), regions=("cn-north-1",))
+    shard = Shard("account", "222222222222", role="arn:aws-cn:iam::222222222222:role/R")
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: blob}))
+    d.add(shard)
+    assert [s for s, _ in d.queued["222222222222"]] == [shard]  # to be read again
+    assert plan.sink.assets == [] and plan.sink.gaps == [] and d.done == 0

@@ -198,8 +198,13 @@ class Driver:
             self.roles[shard.account] = shard.role
         kept = self.journal.done.get(shard.key, b"") if self.journal else b""
         if kept:  # finished before this sweep was resumed
-            self._finished(shard, payload, decode(kept), journaled=True)
-            return
+            try:
+                got = decode(kept)
+            except ValueError:  # a journal row corrupt or forged: the shard is read again
+                self.read_again += 1
+            else:
+                self._finished(shard, payload, got, journaled=True)
+                return
         self.queued.setdefault(shard.account, deque()).append((shard, payload))
 
     def _pump(self) -> None:
