@@ -161,3 +161,167 @@ def test_a_failing_sample_shard_never_logs_its_store_in_clear(
     out, err = capfd.readouterr()
     assert "Compute Failed" in err  # the worker did log the failed shards
     assert PHONE not in out and PHONE not in err
+
+
+def _clients(url: str, account: str, region: str = REGIONS[0]) -> Any:
+    import boto3
+
+    sts = boto3.client("sts", region_name=REGIONS[0], endpoint_url=url)
+    c = sts.assume_role(RoleArn=f"arn:aws-cn:iam::{account}:role/{ROLE}",
+                        RoleSessionName="plant")["Credentials"]
+    return boto3.Session(aws_access_key_id=c["AccessKeyId"],
+                         aws_secret_access_key=c["SecretAccessKey"],
+                         aws_session_token=c["SessionToken"], region_name=region)
+
+
+@pytest.fixture(scope="module")
+def shapes(org: tuple[Org, str]) -> tuple[Org, str]:
+    """Relations across accounts: replication into another account's bucket, a bucket under
+    another account's KMS key, a backup plan copying into another account's vault, a RAM
+    share with another account; and a bucket in a region --regions leaves out."""
+    o, url = org
+    a, b = o.accounts[0], o.accounts[1]
+    sa, sb = _clients(url, a), _clients(url, b)
+    key = sb.client("kms", endpoint_url=url).create_key(Description="shared")["KeyMetadata"]
+    s3a = sa.client("s3", endpoint_url=url)
+    s3b = sb.client("s3", endpoint_url=url)
+    loc = {"LocationConstraint": REGIONS[0]}
+    for s3, name in ((s3a, "shape-src"), (s3b, "shape-dst")):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration=loc)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [
+            {"Key": "data-level", "Value": "sensitive"},
+            {"Key": "environment", "Value": "production"}]})
+    s3a.put_bucket_encryption(Bucket="shape-src", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]})
+    s3a.put_bucket_replication(Bucket="shape-src", ReplicationConfiguration={
+        "Role": f"arn:aws-cn:iam::{a}:role/replication",
+        "Rules": [{"ID": "r", "Status": "Enabled", "Priority": 1, "Filter": {},
+                   "DeleteMarkerReplication": {"Status": "Disabled"},
+                   "Destination": {"Bucket": "arn:aws-cn:s3:::shape-dst", "Account": b}}]})
+    other = "cn-northwest-1"
+    _clients(url, a, other).client("s3", endpoint_url=url).create_bucket(
+        Bucket="shape-elsewhere", CreateBucketConfiguration={"LocationConstraint": other})
+    bk_b = sb.client("backup", endpoint_url=url)
+    vault = bk_b.create_backup_vault(BackupVaultName="copies")["BackupVaultArn"]
+    bk_a = sa.client("backup", endpoint_url=url)
+    bk_a.create_backup_vault(BackupVaultName="primary")
+    plan = bk_a.create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [{
+        "RuleName": "daily", "TargetBackupVaultName": "primary",
+        "ScheduleExpression": "cron(0 5 ? * * *)",
+        "Lifecycle": {"DeleteAfterDays": 35},
+        "CopyActions": [{"DestinationBackupVaultArn": vault,
+                         "Lifecycle": {"DeleteAfterDays": 35}}]}]})
+    del plan  # moto's server has no backup selections
+    ddb = sa.client("dynamodb", endpoint_url=url)
+    table = ddb.create_table(TableName="shape-shared", BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "k",
+                                                    "AttributeType": "S"}])
+    sa.client("ram", endpoint_url=url).create_resource_share(
+        name="shape", resourceArns=[table["TableDescription"]["TableArn"]],
+        principals=[b], allowExternalPrincipals=False)
+    return o, url
+
+
+@pytest.mark.parametrize("regions", [list(REGIONS), []])
+def test_relations_across_accounts_read_as_in_the_thread_pool(
+        shapes: tuple[Org, str], client: Any, regions: list[str]) -> None:
+    services = ["s3", "kms", "backup", "dynamodb", "ram", "iam"]
+    local = sweep(SweepOptions(organization=True, role_name=ROLE, regions=regions,
+                               services=services, max_attempts=2, timeout=30))
+    got = sweep(SweepOptions(organization=True, role_name=ROLE, regions=regions,
+                             services=services, max_attempts=2, timeout=30,
+                             cluster=ClusterOptions(client)))
+    names = {a["name"] for a in got.assets}
+    assert {"shape-src", "shape-dst"} <= names
+    assert ("shape-elsewhere" in names) == (not regions)
+    dst = next(a for a in got.assets if a["name"] == "shape-dst")
+    assert dst.get("replica_of")  # linked across accounts
+    assert comparable(got) == comparable(local)
+
+
+def test_the_own_account_is_never_read_with_workers_credentials_of_another(
+        org: tuple[Org, str]) -> None:
+    """The workers' credential chain names a member account, the driver's the management
+    account: the management account (entered without a role) is a gap, never the member's
+    estate read as the management account's; the members are read in full."""
+    from distributed import Client, LocalCluster
+
+    o, url = org
+    member = o.accounts[2]
+    creds = _clients(url, member).get_credentials()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ACCESS_KEY_ID", creds.access_key)
+        mp.setenv("AWS_SECRET_ACCESS_KEY", creds.secret_key)
+        mp.setenv("AWS_SESSION_TOKEN", creds.token)
+        cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+    c = Client(cluster)
+    try:
+        assert c.run(lambda: os.environ["AWS_ACCESS_KEY_ID"]) != {}
+        got = sweep(options(cluster=ClusterOptions(c)))
+    finally:
+        c.close()
+        cluster.close()
+    local = sweep(options())
+    assert not [a for a in got.assets if a.get("account") == o.management]
+    gaps = [g for g in got.gaps if g["account"] == o.management]
+    assert gaps and "credentials are of another account" in gaps[0]["reason"]
+    assert [a for a in got.assets if a.get("account") != o.management] == \
+        [a for a in local.assets if a.get("account") != o.management]
+
+
+class FailIAM(distributed.WorkerPlugin):
+    """IAM's collector raises in one account: its global shard fails however retried."""
+
+    name = "dsscan-review-fail-iam"
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def setup(self, worker: Any) -> None:
+        from dsscan.scanners.aws import iam
+
+        self.original = iam.collect_account
+        account, original = self.account, self.original
+
+        def failing(scope: Any) -> None:
+            if scope.account == account:
+                raise RuntimeError("injected")
+            original(scope)
+        iam.collect_account = failing
+
+    def teardown(self, worker: Any) -> None:
+        from dsscan.scanners.aws import iam
+
+        iam.collect_account = self.original
+
+
+def test_a_failed_global_shard_is_a_gap_of_its_account_s_s3_and_iam_alone(
+        org: tuple[Org, str], client: Any) -> None:
+    from dsscan.run import RunRequest, execute
+
+    o, _ = org
+    victim = o.accounts[1]
+    services = ["s3", "iam", "kms"]
+    local = sweep(options(services=services))
+    client.register_plugin(FailIAM(victim))
+    try:
+        got = sweep(options(services=services, cluster=ClusterOptions(client, retries=0)))
+    finally:
+        client.unregister_worker_plugin(FailIAM.name)
+    new = [g for g in got.gaps if g not in local.gaps]
+    assert sorted((g["scope"], g["account"], g["region"], g["service"]) for g in new) == [
+        (f"{s} in {victim}", victim, None, s) for s in ("iam", "s3")]
+    global_types = ("AWS::S3::Bucket", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+    assert [a for a in got.assets if a.get("account") == victim
+            and a["type"] in global_types] == []
+    assert [a for a in got.assets if not (a.get("account") == victim
+                                          and a["type"] in global_types)] == \
+        [a for a in local.assets if not (a.get("account") == victim
+                                         and a["type"] in global_types)]
+    result = execute(RunRequest(inventory=lambda: got, no_config=True, default_format=None,
+                                fail_on="never"))
+    assert result.exit_code == 3

@@ -215,3 +215,27 @@ def test_a_journaled_shard_that_does_not_decode_is_read_again(blob: bytes) -> No
     d.add(shard)
     assert [s for s, _ in d.queued["222222222222"]] == [shard]  # to be read again
     assert plan.sink.assets == [] and plan.sink.gaps == [] and d.done == 0
+
+
+def test_a_sample_shard_whose_account_could_not_be_entered_leaves_its_store_in_error() -> None:
+    """A worker that did not read the account enters it again for a sample shard; when that
+    fails (throttled, a role changed), the store's sampling is an error (not assessed by the
+    policies that read content), never a store silently left unsampled."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(), None)
+    asset = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b",
+             "account": "222222222222", "region": "cn-north-1"}
+    r = ShardResult()
+    r.sink.gap("account {account}", "AccessDenied", account="222222222222", service="sts")
+    d._finished(Shard("sample", "222222222222", "cn-north-1", asset=asset["id"]),
+                (asset, []), r)
+    assert asset["content"]["status"] == "error"
+    assert plan.sink.gaps  # the account's gap stands too

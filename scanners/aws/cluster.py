@@ -277,8 +277,13 @@ class Driver:
             for wg, bucket, prefix in r.athena or ():
                 self.athena.setdefault(bucket, []).append((wg, prefix, shard.account,
                                                            shard.region or ""))
-        elif shard.kind == "sample" and r.asset is not None:
+        elif shard.kind == "sample":
             asset = payload[0]  # the sweep's own dict: replaced in place
+            if r.asset is None:  # the worker could not enter the account (the shard's gap)
+                from dsscan.scanners.sampling import error_outcome
+
+                error_outcome("the account could not be entered to sample it").apply(asset)
+                return
             asset.clear()
             asset.update(r.asset)
 
