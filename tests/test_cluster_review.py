@@ -177,8 +177,8 @@ def _clients(url: str, account: str, region: str = REGIONS[0]) -> Any:
 @pytest.fixture(scope="module")
 def shapes(org: tuple[Org, str]) -> tuple[Org, str]:
     """Relations across accounts: replication into another account's bucket, a bucket under
-    another account's KMS key, a backup plan copying into another account's vault, a RAM
-    share with another account; and a bucket in a region --regions leaves out."""
+    another account's KMS key, a backup plan copying into another account's vault; and a
+    bucket in a region --regions leaves out."""
     o, url = org
     a, b = o.accounts[0], o.accounts[1]
     sa, sb = _clients(url, a), _clients(url, b)
@@ -214,14 +214,7 @@ def shapes(org: tuple[Org, str]) -> tuple[Org, str]:
         "CopyActions": [{"DestinationBackupVaultArn": vault,
                          "Lifecycle": {"DeleteAfterDays": 35}}]}]})
     del plan  # moto's server has no backup selections
-    ddb = sa.client("dynamodb", endpoint_url=url)
-    table = ddb.create_table(TableName="shape-shared", BillingMode="PAY_PER_REQUEST",
-                             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                             AttributeDefinitions=[{"AttributeName": "k",
-                                                    "AttributeType": "S"}])
-    sa.client("ram", endpoint_url=url).create_resource_share(
-        name="shape", resourceArns=[table["TableDescription"]["TableArn"]],
-        principals=[b], allowExternalPrincipals=False)
+    # (moto's RAM refuses ARNs of the aws-cn partition: no share is planted.)
     return o, url
 
 
