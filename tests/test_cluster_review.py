@@ -318,3 +318,73 @@ def test_a_failed_global_shard_is_a_gap_of_its_account_s_s3_and_iam_alone(
     result = execute(RunRequest(inventory=lambda: got, no_config=True, default_format=None,
                                 fail_on="never"))
     assert result.exit_code == 3
+
+
+def test_losing_the_scheduler_stops_the_sweep_with_one_line_and_keeps_nothing(
+        org: tuple[Org, str]) -> None:
+    """docs/cluster.md: the scheduler goes away mid-sweep: the run stops (a usage error, exit
+    2) saying how many shards finished; never a run whose unread shards are gaps or a pass,
+    and never a hang."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    from dsscan.errors import InputError
+
+    _, url = org
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    addr = f"tcp://127.0.0.1:{port}"
+    with LatencyProxy(url, 0.05) as slow, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ENDPOINT_URL", slow.url)
+        sched = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port",
+                                  str(port), "--no-dashboard"], stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen([dask, "worker", addr, "--nworkers", "1", "--nthreads",
+                                   "2", "--no-dashboard"], stderr=subprocess.DEVNULL)
+        try:
+            c = Client(addr, timeout="20s")
+            c.wait_for_workers(1, timeout=30)
+
+            def kill(driver: Any) -> None:
+                if driver.done == 3 and sched.poll() is None:
+                    sched.kill()
+                    sched.wait()
+            t0 = time.monotonic()
+            with pytest.raises(InputError, match="lost the Dask scheduler"):
+                sweep(options(services=["s3", "kms", "dynamodb"],
+                              cluster=ClusterOptions(c, on_shard=kill)))
+            assert time.monotonic() - t0 < 120
+            c.close()
+        finally:
+            for p in (worker, sched):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+
+
+def test_a_shard_cancelled_on_the_cluster_is_a_gap_of_its_scope(
+        org: tuple[Org, str], client: Any) -> None:
+    """An operator cancels a running shard (the dashboard, client.cancel): that shard is a
+    gap on its scope and the sweep goes on (exit 3), never a crash of the whole run."""
+    local = sweep(options(services=["s3", "kms"]))
+    cancelled: list[Any] = []
+
+    def cancel(driver: Any) -> None:
+        if not cancelled:
+            for fut, (shard, _) in driver.futures.items():
+                if shard.kind == "region":
+                    driver.client.cancel([fut])
+                    cancelled.append(shard)
+                    return
+    got = sweep(options(services=["s3", "kms"], cluster=ClusterOptions(client,
+                                                                      on_shard=cancel)))
+    assert cancelled
+    new = [g for g in got.gaps if g not in local.gaps]
+    assert [(g["account"], g["region"]) for g in new] == \
+        [(cancelled[0].account, cancelled[0].region)]
+    assert "cancelled" in new[0]["reason"]

@@ -26,6 +26,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from dsscan.scanners.aws.sweep import SweepOptions, SweepPlan
 
 ENV_VAR = "DSSCAN_CLUSTER"
+# Why Dask cancels every future of a client whose scheduler went away.
+_LOST = {"scheduler-connection-lost", "scheduler-restart"}
 _STAGE = "reading AWS on the cluster"
 
 
@@ -225,7 +228,16 @@ class Driver:
         try:
             self._pump()
             while self.futures:
-                finished = wait(list(self.futures), return_when="FIRST_COMPLETED").done
+                try:
+                    finished = wait(list(self.futures), return_when="FIRST_COMPLETED").done
+                except CancelledError as e:
+                    # Dask cancels every future of a client that lost its scheduler (or whose
+                    # scheduler restarted): the sweep stops, as below. A shard cancelled on
+                    # the cluster otherwise (the dashboard, an operator) is its own gap.
+                    reasons = {g.reason for g in getattr(e, "error_groups", ())}
+                    if reasons & _LOST or self.client.status != "running":
+                        raise ConnectionError(", ".join(sorted(reasons & _LOST))) from None
+                    finished = {f for f in self.futures if f.status != "pending"}
                 for fut in finished:
                     shard, payload = self.futures.pop(fut)
                     self.running[shard.account] -= 1
@@ -243,7 +255,8 @@ class Driver:
             # The scheduler went away: the run stops, stores nothing, and keeps its journal
             # to be resumed (a run stored with every unread shard as a gap could not be).
             again = f"; go on with --resume {self.journal.run_id}" if self.journal else ""
-            raise InputError(f"--cluster: lost the Dask scheduler ({type(e).__name__}) after "
+            why = str(e) if isinstance(e, ConnectionError) and str(e) else type(e).__name__
+            raise InputError(f"--cluster: lost the Dask scheduler ({why}) after "
                              f"{self.done} of {self.total} shards{again}") from None
         finally:
             for fut in self.futures:
