@@ -239,3 +239,43 @@ def test_a_sample_shard_whose_account_could_not_be_entered_leaves_its_store_in_e
                 (asset, []), r)
     assert asset["content"]["status"] == "error"
     assert plan.sink.gaps  # the account's gap stands too
+
+
+def test_a_sampled_store_s_shard_name_cannot_be_reversed_to_its_identifier() -> None:
+    """A hash of the id itself is a reversible pseudonym: ids follow templates and a mobile
+    number is ~10^10 guesses of SHA-256 (seconds on a GPU). The name hashes the masked id,
+    which holds no more than what every report shows."""
+    import hashlib
+
+    asset = "arn:aws-cn:s3:::kyc-13800138000"
+    key = Shard("sample", "111111111111", "cn-north-1", asset=asset).key
+    assert hashlib.sha256(asset.encode()).hexdigest()[:24] not in key
+    # Two ids that differ only in the identifier share the name: nothing tells them apart.
+    assert key == Shard("sample", "111111111111", "cn-north-1",
+                        asset="arn:aws-cn:s3:::kyc-13812348000").key
+    assert key != Shard("sample", "111111111111", "cn-north-1",
+                        asset="arn:aws-cn:s3:::kyc-archive").key
+
+
+def test_a_journaled_sample_of_another_store_is_not_applied_on_resume() -> None:
+    """Two stores whose ids share a masked form share a shard name: a journaled sample is
+    applied only to the store it sampled; the other is read again."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    sampled = ShardResult(asset={"id": "arn:aws-cn:s3:::a-1", "kind": "object_store",
+                                 "content": {"status": "sampled"}})
+    other = {"id": "arn:aws-cn:s3:::a-2", "kind": "object_store", "name": "a-2",
+             "account": "111111111111", "region": "cn-north-1"}
+    shard = Shard("sample", "111111111111", "cn-north-1", asset=other["id"])
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: encode(sampled)}))
+    d.add(shard, (other, []))
+    assert "content" not in other and other["id"].endswith("a-2")
+    assert [s for s, _ in d.queued["111111111111"]] == [shard]
