@@ -388,3 +388,36 @@ def test_a_shard_cancelled_on_the_cluster_is_a_gap_of_its_scope(
     assert [(g["account"], g["region"]) for g in new] == \
         [(cancelled[0].account, cancelled[0].region)]
     assert "cancelled" in new[0]["reason"]
+
+
+def test_a_worker_killed_holding_finished_shards_loses_none_of_them(
+        org: tuple[Org, str]) -> None:
+    """Shards finished on a worker whose results the driver has not fetched yet: the worker
+    dies, Dask marks their futures lost and recomputes them. They are read again, never
+    gaps ("cancelled") nor dropped."""
+    import signal
+    import time
+
+    from distributed import Client, LocalCluster
+
+    services = ["s3", "kms"]
+    local = sweep(options(services=services))
+    cluster = LocalCluster(n_workers=1, threads_per_worker=4, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    c = Client(cluster)
+    killed: list[int] = []
+    try:
+        def kill(driver: Any) -> None:
+            if not killed:
+                time.sleep(3)  # the worker finishes what it holds; the driver fetches none
+                pid = next(iter(c.run(os.getpid).values()))
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                time.sleep(3)  # the scheduler and this client learn of it
+        got = sweep(options(services=services, cluster=ClusterOptions(c, on_shard=kill)))
+    finally:
+        c.close()
+        cluster.close()
+    assert killed
+    assert [g for g in got.gaps if g not in local.gaps] == []
+    assert comparable(got) == comparable(local)
