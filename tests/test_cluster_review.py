@@ -421,3 +421,113 @@ def test_a_worker_killed_holding_finished_shards_loses_none_of_them(
     assert killed
     assert [g for g in got.gaps if g not in local.gaps] == []
     assert comparable(got) == comparable(local)
+
+
+def _refuse(account: str) -> Any:
+    """An ``enter`` that refuses ``account`` (sts:AssumeRole AccessDenied) and enters others."""
+    from botocore.exceptions import ClientError
+
+    from dsscan.scanners.aws import reading
+    from dsscan.scanners.aws.failures import ReadFailure
+
+    original = reading.enter
+
+    def enter(acct: str, *args: Any, **kw: Any) -> Any:
+        if acct == account:
+            raise ReadFailure("sts", "AssumeRole", ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                 "ResponseMetadata": {"HTTPStatusCode": 403}}, "AssumeRole"))
+        return original(acct, *args, **kw)
+    return enter
+
+
+class RefuseAccount(distributed.WorkerPlugin):
+    name = "dsscan-review-refuse-account"
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def setup(self, worker: Any) -> None:
+        from dsscan.scanners.aws import shards
+
+        self.original = shards.enter
+        shards.enter = _refuse(self.account)
+        shards._assumed.clear()
+
+    def teardown(self, worker: Any) -> None:
+        from dsscan.scanners.aws import shards
+
+        shards.enter = self.original
+
+
+def test_an_account_that_cannot_be_entered_reads_and_exits_as_in_the_thread_pool(
+        org: tuple[Org, str], client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dsscan.run import RunRequest, execute
+    from dsscan.scanners.aws import sweep as sweep_module
+
+    o, _ = org
+    victim = o.accounts[0]
+    services = ["s3", "kms"]
+    with monkeypatch.context() as mp:
+        mp.setattr(sweep_module, "enter", _refuse(victim))
+        local = sweep(options(services=services))
+    client.register_plugin(RefuseAccount(victim))
+    try:
+        got = sweep(options(services=services, cluster=ClusterOptions(client)))
+    finally:
+        client.unregister_worker_plugin(RefuseAccount.name)
+    assert [g for g in local.gaps if g["account"] == victim]
+    assert comparable(got) == comparable(local)
+    for fail_on in (None, "never"):
+        codes = [execute(RunRequest(inventory=lambda inv=inv: inv, no_config=True,
+                                    default_format=None, fail_on=fail_on)).exit_code
+                 for inv in (local, got)]
+        assert codes[0] == codes[1]
+    assert codes == [3, 3]
+
+
+def test_a_resumed_sweep_reads_accounts_the_organization_gained_and_equals_a_fresh_one(
+        org: tuple[Org, str], client: Any, tmp_path: Any) -> None:
+    """Interrupted, then the organization gains an account, then resumed: the new account is
+    read, nothing finished is read again or merged twice, and the run equals a fresh sweep
+    (--sample-data too: athena and sample shards are journaled as well)."""
+    import sqlite3
+
+    from dsscan.run import RunRequest, execute
+    from dsscan.scanners.sampling.aws import SampleOptions
+
+    _, url = org
+    store = tmp_path / "runs.sqlite"
+    sample = SampleOptions(objects=1, bytes=1024, items=5)
+    drivers: list[Any] = []
+
+    def interrupt(driver: Any) -> None:
+        drivers.append(driver)
+        if driver.done >= 6:
+            raise KeyboardInterrupt
+
+    def run(co: ClusterOptions) -> Any:
+        return execute(RunRequest(inventory=lambda: sweep(options(sample=sample, cluster=co)),
+                                  store_url=str(store), no_config=True, default_format=None))
+
+    with pytest.raises(KeyboardInterrupt):
+        run(ClusterOptions(client, on_shard=interrupt))
+    run_id = drivers[0].journal.run_id
+    with sqlite3.connect(store) as db:
+        kept = {k for k, v in db.execute("SELECT shard, result FROM sweep_shards")
+                if v is not None}
+    assert kept
+    import boto3
+
+    orgs = boto3.client("organizations", region_name=REGIONS[0], endpoint_url=url)
+    orgs.create_account(AccountName="member-new", Email="member-new@bank.example")
+    again: list[Any] = []
+    result = run(ClusterOptions(client, resume=run_id, on_shard=again.append))
+    assert result.run_id == run_id
+    d = again[0]
+    assert not kept & set(d.submitted)
+    fresh = sweep(options(sample=sample))
+    got_ids = sorted(a["id"] for a in d.sink.assets)
+    assert len(got_ids) == len(set(got_ids))  # nothing merged twice
+    assert got_ids == sorted(a["id"] for a in fresh.assets)
+    assert len(fresh.sources) == len({(s["account"], s["region"]) for s in fresh.sources})
