@@ -158,3 +158,124 @@ def test_resuming_a_sweep_the_store_does_not_know_is_a_usage_error(
     assert "--resume r-nope: no interrupted sweep of that id" in r.stderr
 
 
+
+
+class _Client:
+    """A Dask client that runs nothing: what Driver needs to queue shards."""
+
+    def nthreads(self) -> dict[str, int]:
+        return {"w": 1}
+
+
+class _Journal:
+    def __init__(self, done: dict[str, bytes | None]) -> None:
+        self.done, self.run_id, self.store = done, "r-sweep", None
+
+
+def _forged(**doc: object) -> bytes:
+    import json
+    import zlib
+
+    base: dict[str, object] = {
+        "assets": [], "gaps": [], "scanned": [], "skipped": [], "skip_reasons": [],
+        "notes": {}, "calls": [], "call_details": [], "regions": ["cn-north-1"],
+        "asset": None, "athena": None}
+    base.update(doc)
+    return zlib.compress(json.dumps(base).encode())
+
+
+@pytest.mark.parametrize("blob", [
+    b"not zlib at all",
+    b"x\x9c\x03\x00\x00\x00\x00\x01",  # zlib of nothing: not JSON
+    _forged(assets="abc"),  # a string where a list of assets goes
+    _forged(assets=[{"no": "id"}]),
+    _forged(gaps=["a gap that is no record"]),
+    _forged(regions="cn-north-1"),  # each of its characters a region to read
+    _forged(regions=["cn-north-1", 7]),
+    _forged(scanned=[["111111111111", ["x"]]]),
+    _forged(notes={"backup": [{"$dc": "PlanCoverage", "f": {"nope": 1}}]}),
+    _forged(notes={"backup": {"not": "a list"}}),
+    _forged(calls=[["s3", "ListBuckets", "many"]]),
+])
+def test_a_journaled_shard_that_does_not_decode_is_read_again(blob: bytes) -> None:
+    """--resume with a journal row that is corrupt or forged into another shape: the shard is
+    read again (never merged, never a crash of the sweep)."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3", "rds"), regions=("cn-north-1",))
+    shard = Shard("account", "222222222222", role="arn:aws-cn:iam::222222222222:role/R")
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: blob}))
+    d.add(shard)
+    assert [s for s, _ in d.queued["222222222222"]] == [shard]  # to be read again
+    assert plan.sink.assets == [] and plan.sink.gaps == [] and d.done == 0
+
+
+def test_a_sample_shard_whose_account_could_not_be_entered_leaves_its_store_in_error() -> None:
+    """A worker that did not read the account enters it again for a sample shard; when that
+    fails (throttled, a role changed), the store's sampling is an error (not assessed by the
+    policies that read content), never a store silently left unsampled."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(), None)
+    asset = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b",
+             "account": "222222222222", "region": "cn-north-1"}
+    r = ShardResult()
+    r.sink.gap("account {account}", "AccessDenied", account="222222222222", service="sts")
+    d._finished(Shard("sample", "222222222222", "cn-north-1", asset=asset["id"]),
+                (asset, []), r)
+    assert asset["content"]["status"] == "error"
+    assert plan.sink.gaps  # the account's gap stands too
+
+
+def test_a_sampled_store_s_shard_name_cannot_be_reversed_to_its_identifier() -> None:
+    """A hash of the id itself is a reversible pseudonym: ids follow templates and a mobile
+    number is ~10^10 guesses of SHA-256 (seconds on a GPU). The name hashes the masked id,
+    which holds no more than what every report shows."""
+    import hashlib
+
+    asset = "arn:aws-cn:s3:::kyc-13800138000"
+    key = Shard("sample", "111111111111", "cn-north-1", asset=asset).key
+    assert hashlib.sha256(asset.encode()).hexdigest()[:24] not in key
+    # Two ids that differ only in the identifier share the name: nothing tells them apart.
+    assert key == Shard("sample", "111111111111", "cn-north-1",
+                        asset="arn:aws-cn:s3:::kyc-13812348000").key
+    assert key != Shard("sample", "111111111111", "cn-north-1",
+                        asset="arn:aws-cn:s3:::kyc-archive").key
+
+
+def test_a_journaled_sample_of_another_store_is_not_applied_on_resume() -> None:
+    """Two stores whose ids share a masked form share a shard name: a journaled sample is
+    applied only to the store it sampled; the other is read again."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    sampled = ShardResult(asset={"id": "arn:aws-cn:s3:::a-1", "kind": "object_store",
+                                 "content": {"status": "sampled"}})
+    other = {"id": "arn:aws-cn:s3:::a-2", "kind": "object_store", "name": "a-2",
+             "account": "111111111111", "region": "cn-north-1"}
+    shard = Shard("sample", "111111111111", "cn-north-1", asset=other["id"])
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: encode(sampled)}))
+    d.add(shard, (other, []))
+    assert "content" not in other and other["id"].endswith("a-2")
+    assert [s for s, _ in d.queued["111111111111"]] == [shard]

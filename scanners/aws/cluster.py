@@ -26,6 +26,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from dsscan.scanners.aws.sweep import SweepOptions, SweepPlan
 
 ENV_VAR = "DSSCAN_CLUSTER"
+# Why Dask cancels every future of a client whose scheduler went away.
+_LOST = {"scheduler-connection-lost", "scheduler-restart"}
 _STAGE = "reading AWS on the cluster"
 
 
@@ -198,8 +201,16 @@ class Driver:
             self.roles[shard.account] = shard.role
         kept = self.journal.done.get(shard.key, b"") if self.journal else b""
         if kept:  # finished before this sweep was resumed
-            self._finished(shard, payload, decode(kept), journaled=True)
-            return
+            try:
+                got = decode(kept)
+            except ValueError:  # a journal row corrupt or forged: the shard is read again
+                self.read_again += 1
+            else:
+                # A sample of another store whose id masks alike (Shard.key): read this one.
+                if not (shard.kind == "sample" and got.asset is not None
+                        and got.asset["id"] != payload[0]["id"]):
+                    self._finished(shard, payload, got, journaled=True)
+                    return
         self.queued.setdefault(shard.account, deque()).append((shard, payload))
 
     def _pump(self) -> None:
@@ -220,7 +231,16 @@ class Driver:
         try:
             self._pump()
             while self.futures:
-                finished = wait(list(self.futures), return_when="FIRST_COMPLETED").done
+                try:
+                    finished = wait(list(self.futures), return_when="FIRST_COMPLETED").done
+                except CancelledError as e:
+                    # Dask cancels every future of a client that lost its scheduler (or whose
+                    # scheduler restarted): the sweep stops, as below. A shard cancelled on
+                    # the cluster otherwise (the dashboard, an operator) is its own gap.
+                    reasons = {g.reason for g in getattr(e, "error_groups", ())}
+                    if reasons & _LOST or self.client.status != "running":
+                        raise ConnectionError(", ".join(sorted(reasons & _LOST))) from None
+                    finished = {f for f in self.futures if f.status != "pending"}
                 for fut in finished:
                     if fut.status not in ("finished", "error", "cancelled"):
                         # Finished, then lost with the worker that held its result: Dask
@@ -246,7 +266,8 @@ class Driver:
             # The scheduler went away: the run stops, stores nothing, and keeps its journal
             # to be resumed (a run stored with every unread shard as a gap could not be).
             again = f"; go on with --resume {self.journal.run_id}" if self.journal else ""
-            raise InputError(f"--cluster: lost the Dask scheduler ({type(e).__name__}) after "
+            why = str(e) if isinstance(e, ConnectionError) and str(e) else type(e).__name__
+            raise InputError(f"--cluster: lost the Dask scheduler ({why}) after "
                              f"{self.done} of {self.total} shards{again}") from None
         finally:
             for fut in self.futures:
@@ -267,6 +288,10 @@ class Driver:
         self._merge(r)
         if shard.kind == "account" and r.regions is not None:
             self.entered.add(shard.account)
+            # Each of its regions is read (a source, and walked for Athena's output locations
+            # by --sample-data) as in the thread pool, whose read_region marks it whatever the
+            # services: with no regional collector (--services s3, iam) no region shard does.
+            self.sink.scanned.update((shard.account, region) for region in r.regions)
             if "iam" in self.spec.services or "s3" in self.spec.services:
                 self.add(Shard("global", shard.account, role=shard.role), r.regions)
             if any(s in COLLECTORS for s in self.spec.services):
@@ -276,8 +301,13 @@ class Driver:
             for wg, bucket, prefix in r.athena or ():
                 self.athena.setdefault(bucket, []).append((wg, prefix, shard.account,
                                                            shard.region or ""))
-        elif shard.kind == "sample" and r.asset is not None:
+        elif shard.kind == "sample":
             asset = payload[0]  # the sweep's own dict: replaced in place
+            if r.asset is None:  # the worker could not enter the account (the shard's gap)
+                from dsscan.scanners.sampling import error_outcome
+
+                error_outcome("the account could not be entered to sample it").apply(asset)
+                return
             asset.clear()
             asset.update(r.asset)
 

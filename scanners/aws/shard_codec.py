@@ -97,10 +97,44 @@ def encode(r: ShardResult) -> bytes:
                                     ensure_ascii=False).encode(), 3)
 
 
+def _strs(v: Any, n: int | None = None) -> bool:
+    return isinstance(v, list) and (n is None or len(v) == n) and \
+        all(isinstance(x, str) for x in v)
+
+
+def _records(v: Any, *keys: str) -> bool:
+    return isinstance(v, list) and all(
+        isinstance(x, dict) and all(isinstance(x.get(k), str) for k in keys) for x in v)
+
+
+def _shaped(d: Any) -> bool:
+    """Whether a decoded document has the shape :func:`document` gives: a journal row is
+    read back from a store another process can write (corrupt, or forged into another
+    shape), and what is merged from it must never crash the sweep or read what it never
+    named (a string of regions is not a list of them)."""
+    return (isinstance(d, dict)
+            and _records(d["assets"], "id", "kind") and _records(d["gaps"], "scope", "reason")
+            and all(_strs(x, 2) for x in d["scanned"])
+            and all(isinstance(x, list) and len(x) == 3 and _strs(x[:2])
+                    and isinstance(x[2], dict)
+                    and all(type(n) is int for n in x[2].values()) for x in d["skipped"])
+            and all(_strs(x, 4) for x in d["skip_reasons"])
+            and isinstance(d["notes"], dict)
+            and all(isinstance(v, list) for v in d["notes"].values())
+            and all(isinstance(x, list) and len(x) == 3 and _strs(x[:2]) and type(x[2]) is int
+                    for x in d["calls"])
+            and _records(d["call_details"])
+            and (d["regions"] is None or _strs(d["regions"]))
+            and (d["asset"] is None or _records([d["asset"]], "id"))
+            and (d["athena"] is None or all(_strs(x, 3) for x in d["athena"])))
+
+
 def decode(blob: bytes) -> ShardResult:
     """The result :func:`encode` wrote. Raises ValueError on anything else."""
     try:
         d = json.loads(zlib.decompress(blob))
+        if not _shaped(d):
+            raise ValueError("not a shard result's shape")
         sink = Sink(assets=d["assets"], gaps=d["gaps"],
                     scanned={(a, b) for a, b in d["scanned"]},
                     skipped={(a, b): Counter(c) for a, b, c in d["skipped"]},

@@ -57,9 +57,16 @@ class Shard:
     @property
     def key(self) -> str:
         """The shard's name in the sweep journal and on the Dask dashboard. A sampled
-        asset is named by a hash of its id: an id may hold an identifier."""
+        asset is named by a hash of its id as masked: an id may hold an identifier, and a
+        hash of the id itself is reversed by trying the identifiers (ids follow templates; a
+        mobile number is ~10^10 guesses). Two ids that differ only in an identifier share
+        the name: their results hold the identifier, so neither is kept in the journal, and
+        a kept result is applied on --resume only to the store it sampled."""
         if self.asset is not None:
-            return f"sample:{self.account}:" + hashlib.sha256(self.asset.encode()).hexdigest()[:24]
+            from dsscan.masking import comparable, mask_text
+
+            named = comparable(mask_text(self.asset))
+            return f"sample:{self.account}:" + hashlib.sha256(named.encode()).hexdigest()[:24]
         return ":".join(p for p in (self.kind, self.account, self.region) if p)
 
 
