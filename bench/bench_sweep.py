@@ -337,8 +337,8 @@ def main() -> None:
           f"× {T} calls (concurrency N×{S * T}), --account-shards {K}; pool: max_workers = "
           "the same concurrency")
     head = ("| run | workers | concurrency | wall s | calls | calls/s | vs 1 worker | "
-            "vs ideal | vs pool | CPU s (all processes) | driver RSS MB | worker RSS MB | cluster start s | "
-            "misses | same inventory | load |")
+            "vs ideal | vs pool | CPU s (all processes) | driver RSS MB | worker RSS MB | "
+            "cluster start s | misses | same inventory | load |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in results:
@@ -377,7 +377,7 @@ def main() -> None:
     ref = one or results[0]
     n_acc, n_reg = len(org.all_accounts), len(REGIONS)
     by_kind: dict[str, dict[str, float]] = {"account": {}, "global": {}, "region": {}}
-    for account, service, region, n in ref["by_scope"]:
+    for _account, service, _region, n in ref["by_scope"]:
         # by service: the management account (read with the caller's own keys) is one of
         # the accounts, its reads are shards like any other's
         kind = ("account" if service in ("sts", "organizations")

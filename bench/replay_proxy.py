@@ -74,7 +74,8 @@ class State:
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
-            return {"mode": self.mode, "cpu_s": round(time.process_time(), 2), "recorded": len(self.recording),
+            return {"mode": self.mode, "cpu_s": round(time.process_time(), 2),
+                    "recorded": len(self.recording),
                     "recorded_calls": self.recorded_calls, "served": self.served,
                     "misses": sum(self.misses.values()),
                     "missed": dict(self.misses.most_common(20)),
