@@ -251,6 +251,9 @@ def main() -> None:
     ap.add_argument("--services", default="", help="comma-separated; empty: all")
     ap.add_argument("--runs", type=int, default=1, help="repetitions (median kept)")
     ap.add_argument("--quick", action="store_true", help="6 accounts, 1 and 2 workers")
+    ap.add_argument("--dask-profile", choices=("on", "off"), default="on",
+                    help="Dask's statistical profiler on the workers (a thread sampling "
+                    "every thread's stack every 10 ms; on by default in Dask)")
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -283,6 +286,8 @@ def main() -> None:
     lacks = LatencyProxy(moto_url, 0.0, answers=MOTO_LACKS).start()
     replay, url = start_replay(lacks.url, args.latency)
     child_env = {**env, "AWS_ENDPOINT_URL": url}
+    if args.dask_profile == "off":  # inherited by the LocalCluster's worker processes
+        child_env["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] = "False"
     S, T, K = args.worker_threads, args.threads, args.account_shards
 
     def spec(workers: int, max_workers: int, name: str) -> dict[str, Any]:
@@ -333,7 +338,8 @@ def main() -> None:
     # The table.
     one = next((r for r in results if r["kind"] == "cluster" and r["workers"] == 1), None)
     print(f"\nlatency {args.latency * 1000:.0f} ms per request; {len(org.all_accounts)} "
-          f"accounts × {len(REGIONS)} regions; cluster: N worker processes × {S} shards "
+          f"accounts × {len(REGIONS)} regions; Dask profiler {args.dask_profile}; "
+          f"cluster: N worker processes × {S} shards "
           f"× {T} calls (concurrency N×{S * T}), --account-shards {K}; pool: max_workers = "
           "the same concurrency")
     head = ("| run | workers | concurrency | wall s | calls | calls/s | vs 1 worker | "
@@ -417,7 +423,8 @@ def main() -> None:
         Path(args.json).write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d %H:%M"), "latency_s": args.latency,
             "accounts": n_acc, "regions": n_reg, "worker_threads": S, "threads": T,
-            "account_shards": K, "recording": st | {"by_scope": None},
+            "account_shards": K, "dask_profile": args.dask_profile,
+            "recording": st | {"by_scope": None},
             "results": results, "per_shard": per, "per_shard_service": per_service,
             "extrapolation": ex}, indent=1, default=str))
     replay.stdin.close()  # type: ignore[union-attr]
