@@ -452,7 +452,6 @@ class RefuseAccount(distributed.WorkerPlugin):
 
         self.original = shards.enter
         shards.enter = _refuse(self.account)
-        shards._assumed.clear()
 
     def teardown(self, worker: Any) -> None:
         from dsscan.scanners.aws import shards
@@ -531,3 +530,27 @@ def test_a_resumed_sweep_reads_accounts_the_organization_gained_and_equals_a_fre
     assert len(got_ids) == len(set(got_ids))  # nothing merged twice
     assert got_ids == sorted(a["id"] for a in fresh.assets)
     assert len(fresh.sources) == len({(s["account"], s["region"]) for s in fresh.sources})
+
+
+def test_a_long_lived_cluster_reads_each_sweep_s_ou_names_afresh(
+        org: tuple[Org, str], client: Any) -> None:
+    """The workers of a running cluster (tcp://) serve sweep after sweep: an OU renamed
+    between two sweeps (a legal entity's OU, DS-SHR-002) is read under its new name, as the
+    thread pool reads it, never a name a worker kept from an earlier sweep."""
+    import boto3
+
+    o, url = org
+    orgs = boto3.client("organizations", region_name=REGIONS[0], endpoint_url=url)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    ou = orgs.create_organizational_unit(ParentId=root, Name="entity-a")["OrganizationalUnit"]
+    orgs.move_account(AccountId=o.accounts[2], SourceParentId=root,
+                      DestinationParentId=ou["Id"])
+
+    def names(inv: Inventory) -> list[Any]:
+        return [s.get("organizational_units") for s in inv.sources
+                if s["account"] == o.accounts[2]]
+    first = sweep(options(cluster=ClusterOptions(client)))
+    assert names(first) == [[{"id": ou["Id"], "name": "entity-a"}]]
+    orgs.update_organizational_unit(OrganizationalUnitId=ou["Id"], Name="entity-b")
+    second = sweep(options(cluster=ClusterOptions(client)))
+    assert names(second) == names(sweep(options())) == [[{"id": ou["Id"], "name": "entity-b"}]]

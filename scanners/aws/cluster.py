@@ -66,7 +66,8 @@ def sweep_on_cluster(plan: SweepPlan, opts: SweepOptions, log: CallLog) -> None:
                       services=tuple(plan.services), regions=tuple(opts.regions),
                       profile=opts.profile, external_id=opts.external_id,
                       max_attempts=opts.max_attempts, timeout=opts.timeout,
-                      threads=co.threads, detailed_calls=log.detailed, sample=opts.sample)
+                      threads=co.threads, detailed_calls=log.detailed, sample=opts.sample,
+                      sweep=os.urandom(8).hex())
     client, close = connect(co)  # first: a cluster that cannot be reached journals nothing
     try:
         journal = _journal(co, opts)
