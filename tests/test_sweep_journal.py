@@ -279,3 +279,39 @@ def test_a_journaled_sample_of_another_store_is_not_applied_on_resume() -> None:
     d.add(shard, (other, []))
     assert "content" not in other and other["id"].endswith("a-2")
     assert [s for s, _ in d.queued["111111111111"]] == [shard]
+
+
+def test_a_shard_that_could_not_enter_its_account_is_read_again_on_resume() -> None:
+    """An account not entered (AssumeRole throttled, a trust or --external-id fixed since) is
+    journaled without its result: a resumed sweep tries it again rather than keep the gap."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    written: dict[str, bytes | None] = {}
+
+    class Store:
+        def journal_shard(self, run_id: str, shard: str, result: bytes | None) -> None:
+            written[shard] = result
+
+    journal = _Journal({})
+    journal.store = Store()  # type: ignore[assignment]
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(), journal)
+    def refused(account: str) -> ShardResult:
+        r = ShardResult()
+        r.sink.gap("account {account}", "Throttling", account=account, service="sts")
+        return r
+    d._finished(Shard("account", "222222222222", role="arn:aws-cn:iam::2:role/R"), None,
+                refused("222222222222"))
+    d._finished(Shard("region", "333333333333", "cn-north-1", role="arn:aws-cn:iam::3:role/R"),
+                None, refused("333333333333"))
+    read = ShardResult(regions=["cn-north-1"])
+    d._finished(Shard("account", "444444444444", role="arn:aws-cn:iam::4:role/R"), None, read)
+    assert written == {"account:222222222222": None, "region:333333333333:cn-north-1": None,
+                       "account:444444444444": encode(read)}
+    assert plan.sink.gaps  # the gap of this run stands
