@@ -315,3 +315,23 @@ def test_a_shard_that_could_not_enter_its_account_is_read_again_on_resume() -> N
     assert written == {"account:222222222222": None, "region:333333333333:cn-north-1": None,
                        "account:444444444444": encode(read)}
     assert plan.sink.gaps  # the gap of this run stands
+
+
+@pytest.mark.parametrize("address", ["foo://x:1", "tcp://", "tls:///"])
+def test_a_cluster_address_dask_cannot_take_is_a_usage_error_before_any_call(
+        address: str) -> None:
+    """Refused by check_address (before the sweep's first call), and by connect: never an
+    internal error once AWS has been read."""
+    from dsscan.scanners.aws.cluster import ClusterOptions, check_address, connect
+
+    with pytest.raises(InputError, match="--cluster"):
+        check_address(address)
+    import dsscan.scanners.aws.cluster as cluster
+
+    original = cluster.check_address
+    cluster.check_address = lambda a: None  # connect's own refusal
+    try:
+        with pytest.raises(InputError, match="--cluster"):
+            connect(ClusterOptions(address))
+    finally:
+        cluster.check_address = original

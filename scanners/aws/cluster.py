@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 ENV_VAR = "DSSCAN_CLUSTER"
 # Why Dask cancels every future of a client whose scheduler went away.
 _LOST = {"scheduler-connection-lost", "scheduler-restart"}
+# Dask's address schemes a driver can connect with.
+_SCHEMES = {"tcp", "tls", "ucx", "ws", "wss"}
 _STAGE = "reading AWS on the cluster"
 
 
@@ -98,6 +100,11 @@ def check_address(address: str) -> None:
     except ImportError:
         raise InputError("--cluster needs Dask distributed: pip install 'dsscan[cluster]'") \
             from None
+    if "://" in address:
+        scheme, _, where = address.partition("://")
+        if scheme not in _SCHEMES or not where.strip("/"):
+            raise InputError(f"--cluster {address}: give a scheduler address such as "
+                             f"tcp://scheduler:8786 ({', '.join(sorted(_SCHEMES))})")
 
 
 def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
@@ -124,7 +131,7 @@ def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
         return client, close
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, ValueError) as e:
         raise InputError(f"--cluster {address}: cannot reach the Dask scheduler "
                          f"({type(e).__name__})") from None
     _announce(client)
