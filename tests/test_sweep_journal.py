@@ -335,3 +335,59 @@ def test_a_cluster_address_dask_cannot_take_is_a_usage_error_before_any_call(
             connect(ClusterOptions(address))
     finally:
         cluster.check_address = original
+
+
+def test_a_lost_future_is_awaited_again_never_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies holding finished results: Dask marks their futures "lost" and
+    computes them again; distributed.wait counts a lost future among the done ones. The
+    driver waits for it again: no "cancelled" gap, no shard dropped."""
+    import distributed
+
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    asset = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b"}
+
+    class Future:
+        def __init__(self) -> None:
+            self.status = "lost"
+
+        def result(self) -> bytes:
+            return encode(ShardResult(sink=Sink(assets=[dict(asset)])))
+
+        def release(self) -> None:
+            pass
+
+        def cancel(self) -> None:
+            pass
+
+    class Client(_Client):
+        def submit(self, *args: object, **kw: object) -> Future:
+            self.fut = Future()
+            return self.fut
+
+    class Done:
+        def __init__(self, done: set[Future]) -> None:
+            self.done = done
+
+    waits: list[str] = []
+
+    def wait(fs: list[Future], return_when: str) -> Done:
+        waits.append(fs[0].status)
+        if len(waits) > 1:
+            fs[0].status = "finished"  # computed again
+        return Done(set(fs))
+
+    monkeypatch.setattr(distributed, "wait", wait)
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    client = Client()
+    d = Driver(client, spec, plan, ClusterOptions(client), CallLog(), None)
+    d.add(Shard("global", "222222222222", role="arn:aws-cn:iam::2:role/R"), ["cn-north-1"])
+    d.run()
+    assert waits == ["lost", "lost"]
+    assert plan.sink.gaps == [] and plan.sink.assets == [asset] and d.failed == 0

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 ENV_VAR = "DSSCAN_CLUSTER"
 # Why Dask cancels every future of a client whose scheduler went away.
 _LOST = {"scheduler-connection-lost", "scheduler-restart"}
+# A future's end: anything else ("lost") is computed again by Dask.
+_DONE = {"finished", "error", "cancelled"}
 # Dask's address schemes a driver can connect with.
 _SCHEMES = {"tcp", "tls", "ucx", "ws", "wss"}
 _STAGE = "reading AWS on the cluster"
@@ -250,6 +252,10 @@ class Driver:
                         raise ConnectionError(", ".join(sorted(reasons & _LOST))) from None
                     finished = {f for f in self.futures if f.status != "pending"}
                 for fut in finished:
+                    if fut.status not in _DONE:
+                        # "lost": the worker holding its result died before it was fetched;
+                        # Dask computes it again (the future is still held) -- never a gap.
+                        continue
                     shard, payload = self.futures.pop(fut)
                     self.running[shard.account] -= 1
                     if fut.status == "finished":
