@@ -268,7 +268,8 @@ class Driver:
                         self.co.on_shard(self)
                 self._pump()
                 self._progress(stage)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, CancelledError) as e:
+            # (CancelledError: a result fetched as the connection went.)
             # The scheduler went away: the run stops, stores nothing, and keeps its journal
             # to be resumed (a run stored with every unread shard as a gap could not be).
             again = f"; go on with --resume {self.journal.run_id}" if self.journal else ""
