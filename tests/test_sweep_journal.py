@@ -391,3 +391,33 @@ def test_a_lost_future_is_awaited_again_never_a_gap(monkeypatch: pytest.MonkeyPa
     d.run()
     assert waits == ["lost", "lost"]
     assert plan.sink.gaps == [] and plan.sink.assets == [asset] and d.failed == 0
+
+
+def test_a_journaled_sample_sets_the_sampling_of_a_store_read_afresh_not_its_old_read() -> None:
+    """--resume: the store's own shard was read again (fresh: its bucket made public since),
+    its sample comes from the journal (with the copy of the store sampled then): the store
+    keeps its fresh read and takes only the sampling from the journal."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    fresh = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b",
+             "access": {"public": True}, "assessment": {"status": "complete", "gaps": []},
+             "attributes": {"versioning": True}}
+    old = {**fresh, "access": {"public": False}, "content": {"status": "sampled"},
+           "exports": [], "attributes": {"versioning": True, "content_sampling": {"n": 1}},
+           "assessment": {"status": "partial",
+                          "gaps": [{"aspect": "content", "reason": "one object unread"}]}}
+    shard = Shard("sample", "111111111111", "cn-north-1", asset=fresh["id"])
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: encode(ShardResult(asset=old))}))
+    d.add(shard, (fresh, []))
+    assert fresh["access"] == {"public": True}
+    assert fresh["content"] == {"status": "sampled"} and fresh["exports"] == []
+    assert fresh["attributes"] == {"versioning": True, "content_sampling": {"n": 1}}
+    assert fresh["assessment"] == old["assessment"]

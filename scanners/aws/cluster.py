@@ -315,8 +315,7 @@ class Driver:
 
                 error_outcome("the account could not be entered to sample it").apply(asset)
                 return
-            asset.clear()
-            asset.update(r.asset)
+            _apply_sample(asset, r.asset)
 
     def _journal(self, shard: Shard, r: ShardResult) -> None:
         from dsscan.masking import mask_value
@@ -404,3 +403,21 @@ class Driver:
 
     def _role(self, account: str) -> str | None:
         return self.roles.get(account)
+
+
+def _apply_sample(asset: dict[str, Any], got: dict[str, Any]) -> None:
+    """What sampling sets on a store (its content, exports, content_sampling facts and
+    content gaps), from the worker's copy onto the sweep's own; the rest of the store stays
+    as its own shard read it -- on --resume a fresher read than a journaled sample's copy
+    (a bucket made public since must not be judged on the copy sampled before)."""
+    from dsscan.scanners.sampling import add_content_gap
+
+    for k in ("content", "exports"):
+        if k in got:
+            asset[k] = got[k]
+    facts = (got.get("attributes") or {}).get("content_sampling")
+    if facts is not None:
+        asset.setdefault("attributes", {})["content_sampling"] = facts
+    for g in (got.get("assessment") or {}).get("gaps") or []:
+        if g.get("aspect") == "content":
+            add_content_gap(asset, g.get("reason") or "not sampled")
