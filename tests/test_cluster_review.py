@@ -85,8 +85,15 @@ def test_sampling_with_s3_alone_reads_the_athena_output_locations(
 
     sample = SampleOptions(objects=1, bytes=1024, items=5)
     local, cluster = CallLog(), CallLog()
-    sweep(options(sample=sample), local)
-    sweep(options(sample=sample, cluster=ClusterOptions(client)), cluster)
+    single = sweep(options(sample=sample), local)
+    got = sweep(options(sample=sample, cluster=ClusterOptions(client)), cluster)
+
+    def untimed(doc: Any) -> Any:
+        if isinstance(doc, dict):
+            return {k: untimed(v) for k, v in doc.items() if k != "sampled_at"}
+        return [untimed(v) for v in doc] if isinstance(doc, list) else doc
+    assert untimed(comparable(got)) == untimed(comparable(single))
+    assert any((a.get("content") or {}).get("status") == "sampled" for a in got.assets)
     athena = {k: n for k, n in local.counts.items() if k[0] == "athena"}
     assert athena
     assert {k: n for k, n in cluster.counts.items() if k[0] == "athena"} == athena
