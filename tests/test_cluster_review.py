@@ -75,6 +75,15 @@ def test_global_services_alone_read_the_same_sources_as_the_thread_pool(
         assert comparable(got) == comparable(local)
 
 
+def test_every_service_crosses_the_codec_as_the_thread_pool_reads_it(
+        org: tuple[Org, str], client: Any) -> None:
+    """Every collector's assets, gaps and notes pass the shape the journal's codec checks
+    (shard_codec._shaped) and link as in one process."""
+    local = sweep(options(services=[]))
+    got = sweep(options(services=[], cluster=ClusterOptions(client)))
+    assert comparable(got) == comparable(local)
+
+
 def test_sampling_with_s3_alone_reads_the_athena_output_locations(
         org: tuple[Org, str], client: Any) -> None:
     """--services s3 --sample-data: the Athena workgroups of every (account, region) are read
