@@ -75,6 +75,15 @@ def test_global_services_alone_read_the_same_sources_as_the_thread_pool(
         assert comparable(got) == comparable(local)
 
 
+def test_every_service_crosses_the_codec_as_the_thread_pool_reads_it(
+        org: tuple[Org, str], client: Any) -> None:
+    """Every collector's assets, gaps and notes pass the shape the journal's codec checks
+    (shard_codec._shaped) and link as in one process."""
+    local = sweep(options(services=[]))
+    got = sweep(options(services=[], cluster=ClusterOptions(client)))
+    assert comparable(got) == comparable(local)
+
+
 def test_sampling_with_s3_alone_reads_the_athena_output_locations(
         org: tuple[Org, str], client: Any) -> None:
     """--services s3 --sample-data: the Athena workgroups of every (account, region) are read
@@ -85,8 +94,15 @@ def test_sampling_with_s3_alone_reads_the_athena_output_locations(
 
     sample = SampleOptions(objects=1, bytes=1024, items=5)
     local, cluster = CallLog(), CallLog()
-    sweep(options(sample=sample), local)
-    sweep(options(sample=sample, cluster=ClusterOptions(client)), cluster)
+    single = sweep(options(sample=sample), local)
+    got = sweep(options(sample=sample, cluster=ClusterOptions(client)), cluster)
+
+    def untimed(doc: Any) -> Any:
+        if isinstance(doc, dict):
+            return {k: untimed(v) for k, v in doc.items() if k != "sampled_at"}
+        return [untimed(v) for v in doc] if isinstance(doc, list) else doc
+    assert untimed(comparable(got)) == untimed(comparable(single))
+    assert any((a.get("content") or {}).get("status") == "sampled" for a in got.assets)
     athena = {k: n for k, n in local.counts.items() if k[0] == "athena"}
     assert athena
     assert {k: n for k, n in cluster.counts.items() if k[0] == "athena"} == athena
@@ -452,7 +468,6 @@ class RefuseAccount(distributed.WorkerPlugin):
 
         self.original = shards.enter
         shards.enter = _refuse(self.account)
-        shards._assumed.clear()
 
     def teardown(self, worker: Any) -> None:
         from dsscan.scanners.aws import shards
@@ -531,3 +546,27 @@ def test_a_resumed_sweep_reads_accounts_the_organization_gained_and_equals_a_fre
     assert len(got_ids) == len(set(got_ids))  # nothing merged twice
     assert got_ids == sorted(a["id"] for a in fresh.assets)
     assert len(fresh.sources) == len({(s["account"], s["region"]) for s in fresh.sources})
+
+
+def test_a_long_lived_cluster_reads_each_sweep_s_ou_names_afresh(
+        org: tuple[Org, str], client: Any) -> None:
+    """The workers of a running cluster (tcp://) serve sweep after sweep: an OU renamed
+    between two sweeps (a legal entity's OU, DS-SHR-002) is read under its new name, as the
+    thread pool reads it, never a name a worker kept from an earlier sweep."""
+    import boto3
+
+    o, url = org
+    orgs = boto3.client("organizations", region_name=REGIONS[0], endpoint_url=url)
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    ou = orgs.create_organizational_unit(ParentId=root, Name="entity-a")["OrganizationalUnit"]
+    orgs.move_account(AccountId=o.accounts[2], SourceParentId=root,
+                      DestinationParentId=ou["Id"])
+
+    def names(inv: Inventory) -> list[Any]:
+        return [s.get("organizational_units") for s in inv.sources
+                if s["account"] == o.accounts[2]]
+    first = sweep(options(cluster=ClusterOptions(client)))
+    assert names(first) == [[{"id": ou["Id"], "name": "entity-a"}]]
+    orgs.update_organizational_unit(OrganizationalUnitId=ou["Id"], Name="entity-b")
+    second = sweep(options(cluster=ClusterOptions(client)))
+    assert names(second) == names(sweep(options())) == [[{"id": ou["Id"], "name": "entity-b"}]]

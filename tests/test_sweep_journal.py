@@ -279,3 +279,145 @@ def test_a_journaled_sample_of_another_store_is_not_applied_on_resume() -> None:
     d.add(shard, (other, []))
     assert "content" not in other and other["id"].endswith("a-2")
     assert [s for s, _ in d.queued["111111111111"]] == [shard]
+
+
+def test_a_shard_that_could_not_enter_its_account_is_read_again_on_resume() -> None:
+    """An account not entered (AssumeRole throttled, a trust or --external-id fixed since) is
+    journaled without its result: a resumed sweep tries it again rather than keep the gap."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    written: dict[str, bytes | None] = {}
+
+    class Store:
+        def journal_shard(self, run_id: str, shard: str, result: bytes | None) -> None:
+            written[shard] = result
+
+    journal = _Journal({})
+    journal.store = Store()  # type: ignore[assignment]
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(), journal)
+    def refused(account: str) -> ShardResult:
+        r = ShardResult()
+        r.sink.gap("account {account}", "Throttling", account=account, service="sts")
+        return r
+    d._finished(Shard("account", "222222222222", role="arn:aws-cn:iam::2:role/R"), None,
+                refused("222222222222"))
+    d._finished(Shard("region", "333333333333", "cn-north-1", role="arn:aws-cn:iam::3:role/R"),
+                None, refused("333333333333"))
+    read = ShardResult(regions=["cn-north-1"])
+    d._finished(Shard("account", "444444444444", role="arn:aws-cn:iam::4:role/R"), None, read)
+    assert written == {"account:222222222222": None, "region:333333333333:cn-north-1": None,
+                       "account:444444444444": encode(read)}
+    assert plan.sink.gaps  # the gap of this run stands
+
+
+@pytest.mark.parametrize("address", ["foo://x:1", "tcp://", "tls:///"])
+def test_a_cluster_address_dask_cannot_take_is_a_usage_error_before_any_call(
+        address: str) -> None:
+    """Refused by check_address (before the sweep's first call), and by connect: never an
+    internal error once AWS has been read."""
+    from dsscan.scanners.aws.cluster import ClusterOptions, check_address, connect
+
+    with pytest.raises(InputError, match="--cluster"):
+        check_address(address)
+    import dsscan.scanners.aws.cluster as cluster
+
+    original = cluster.check_address
+    cluster.check_address = lambda a: None  # connect's own refusal
+    try:
+        with pytest.raises(InputError, match="--cluster"):
+            connect(ClusterOptions(address))
+    finally:
+        cluster.check_address = original
+
+
+def test_a_lost_future_is_awaited_again_never_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that dies holding finished results: Dask marks their futures "lost" and
+    computes them again; distributed.wait counts a lost future among the done ones. The
+    driver waits for it again: no "cancelled" gap, no shard dropped."""
+    import distributed
+
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    asset = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b"}
+
+    class Future:
+        def __init__(self) -> None:
+            self.status = "lost"
+
+        def result(self) -> bytes:
+            return encode(ShardResult(sink=Sink(assets=[dict(asset)])))
+
+        def release(self) -> None:
+            pass
+
+        def cancel(self) -> None:
+            pass
+
+    class Client(_Client):
+        def submit(self, *args: object, **kw: object) -> Future:
+            self.fut = Future()
+            return self.fut
+
+    class Done:
+        def __init__(self, done: set[Future]) -> None:
+            self.done = done
+
+    waits: list[str] = []
+
+    def wait(fs: list[Future], return_when: str) -> Done:
+        waits.append(fs[0].status)
+        if len(waits) > 1:
+            fs[0].status = "finished"  # computed again
+        return Done(set(fs))
+
+    monkeypatch.setattr(distributed, "wait", wait)
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    client = Client()
+    d = Driver(client, spec, plan, ClusterOptions(client), CallLog(), None)
+    d.add(Shard("global", "222222222222", role="arn:aws-cn:iam::2:role/R"), ["cn-north-1"])
+    d.run()
+    assert waits == ["lost", "lost"]
+    assert plan.sink.gaps == [] and plan.sink.assets == [asset] and d.failed == 0
+
+
+def test_a_journaled_sample_sets_the_sampling_of_a_store_read_afresh_not_its_old_read() -> None:
+    """--resume: the store's own shard was read again (fresh: its bucket made public since),
+    its sample comes from the journal (with the copy of the store sampled then): the store
+    keeps its fresh read and takes only the sampling from the journal."""
+    from dsscan.scanners.aws.base import Sink
+    from dsscan.scanners.aws.clients import CallLog
+    from dsscan.scanners.aws.cluster import ClusterOptions, Driver
+    from dsscan.scanners.aws.shards import WorkerSpec
+    from dsscan.scanners.aws.sweep import SweepPlan
+
+    plan = SweepPlan(Sink(), own="111111111111", partition="aws-cn", home="cn-north-1")
+    spec = WorkerSpec(own=plan.own, partition="aws-cn", home="cn-north-1",
+                      services=("s3",), regions=("cn-north-1",))
+    fresh = {"id": "arn:aws-cn:s3:::b", "kind": "object_store", "name": "b",
+             "access": {"public": True}, "assessment": {"status": "complete", "gaps": []},
+             "attributes": {"versioning": True}}
+    old = {**fresh, "access": {"public": False}, "content": {"status": "sampled"},
+           "exports": [], "attributes": {"versioning": True, "content_sampling": {"n": 1}},
+           "assessment": {"status": "partial",
+                          "gaps": [{"aspect": "content", "reason": "one object unread"}]}}
+    shard = Shard("sample", "111111111111", "cn-north-1", asset=fresh["id"])
+    d = Driver(_Client(), spec, plan, ClusterOptions(_Client()), CallLog(),
+               _Journal({shard.key: encode(ShardResult(asset=old))}))
+    d.add(shard, (fresh, []))
+    assert fresh["access"] == {"public": True}
+    assert fresh["content"] == {"status": "sampled"} and fresh["exports"] == []
+    assert fresh["attributes"] == {"versioning": True, "content_sampling": {"n": 1}}
+    assert fresh["assessment"] == old["assessment"]

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 ENV_VAR = "DSSCAN_CLUSTER"
 # Why Dask cancels every future of a client whose scheduler went away.
 _LOST = {"scheduler-connection-lost", "scheduler-restart"}
+# A future's end: anything else ("lost") is computed again by Dask.
+_DONE = {"finished", "error", "cancelled"}
+# Dask's address schemes a driver can connect with.
+_SCHEMES = {"tcp", "tls", "ucx", "ws", "wss"}
 _STAGE = "reading AWS on the cluster"
 
 
@@ -66,7 +70,8 @@ def sweep_on_cluster(plan: SweepPlan, opts: SweepOptions, log: CallLog) -> None:
                       services=tuple(plan.services), regions=tuple(opts.regions),
                       profile=opts.profile, external_id=opts.external_id,
                       max_attempts=opts.max_attempts, timeout=opts.timeout,
-                      threads=co.threads, detailed_calls=log.detailed, sample=opts.sample)
+                      threads=co.threads, detailed_calls=log.detailed, sample=opts.sample,
+                      sweep=os.urandom(8).hex())
     client, close = connect(co)  # first: a cluster that cannot be reached journals nothing
     try:
         journal = _journal(co, opts)
@@ -97,6 +102,11 @@ def check_address(address: str) -> None:
     except ImportError:
         raise InputError("--cluster needs Dask distributed: pip install 'dsscan[cluster]'") \
             from None
+    if "://" in address:
+        scheme, _, where = address.partition("://")
+        if scheme not in _SCHEMES or not where.strip("/"):
+            raise InputError(f"--cluster {address}: give a scheduler address such as "
+                             f"tcp://scheduler:8786 ({', '.join(sorted(_SCHEMES))})")
 
 
 def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
@@ -123,7 +133,7 @@ def connect(co: ClusterOptions) -> tuple[Any, Callable[[], None]]:
         return client, close
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, ValueError) as e:
         raise InputError(f"--cluster {address}: cannot reach the Dask scheduler "
                          f"({type(e).__name__})") from None
     _announce(client)
@@ -255,27 +265,25 @@ class Driver:
                         raise ConnectionError(", ".join(sorted(reasons & _LOST))) from None
                     finished = {f for f in self.futures if f.status != "pending"}
                 for fut in finished:
-                    if fut.status not in ("finished", "error", "cancelled"):
-                        # Finished, then lost with the worker that held its result: Dask
-                        # computes it again; it is done when that is.
+                    if fut.status not in _DONE:
+                        # "lost": the worker holding its result died before it was fetched;
+                        # Dask computes it again (the future is still held) -- never a gap.
                         continue
                     shard, payload = self.futures.pop(fut)
                     self.running[shard.account] -= 1
-                    try:
-                        # Waits for a recomputation should the result be lost meanwhile.
-                        blob = fut.result()
-                    except (KeyboardInterrupt, SystemExit, OSError, TimeoutError):
-                        raise
-                    except BaseException as e:  # failed after its retries, or cancelled
-                        self._failed(shard, payload, e)
+                    if fut.status == "finished":
+                        # (A fetch cancelled as the scheduler goes: the except below.)
+                        self._finished(shard, payload, decode(fut.result()))
                     else:
-                        self._finished(shard, payload, decode(blob))
+                        self._failed(shard, payload, fut.exception() if fut.status == "error"
+                                     else None)
                     fut.release()
                     if self.co.on_shard is not None:
                         self.co.on_shard(self)
                 self._pump()
                 self._progress(stage)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, CancelledError) as e:
+            # (CancelledError: a result fetched as the connection went.)
             # The scheduler went away: the run stops, stores nothing, and keeps its journal
             # to be resumed (a run stored with every unread shard as a gap could not be).
             again = f"; go on with --resume {self.journal.run_id}" if self.journal else ""
@@ -321,15 +329,19 @@ class Driver:
 
                 error_outcome("the account could not be entered to sample it").apply(asset)
                 return
-            asset.clear()
-            asset.update(r.asset)
+            _apply_sample(asset, r.asset)
 
     def _journal(self, shard: Shard, r: ShardResult) -> None:
         from dsscan.masking import mask_value
 
         doc = document(r)
-        # The store never holds an identifier in clear: such a shard is read again.
-        keep = mask_value(doc) == doc
+        # The store never holds an identifier in clear: such a shard is read again. Nor does
+        # it keep an account not entered (AssumeRole throttled, a trust or --external-id
+        # fixed since): a resumed sweep tries it again.
+        entered = f"account {shard.account}"
+        keep = mask_value(doc) == doc and not any(
+            g.get("scope") == entered and g.get("account") == shard.account
+            for g in r.sink.gaps)
         self.read_again += not keep
         from dsscan.scanners.aws.shard_codec import encode
 
@@ -360,10 +372,11 @@ class Driver:
         self.log.counts.update(r.calls)
         self.log.calls.extend(r.call_details)
 
-    def _failed(self, shard: Shard, payload: Any, exc: BaseException) -> None:
+    def _failed(self, shard: Shard, payload: Any, exc: BaseException | None) -> None:
+        """``exc`` None: cancelled on the cluster (an operator, the dashboard)."""
         self.failed += 1
         what = str(exc) if isinstance(exc, ShardFailed) else type(exc).__name__
-        why = ("the shard was cancelled on the cluster" if "Cancelled" in what else
+        why = ("the shard was cancelled on the cluster" if exc is None else
                f"the shard failed on the cluster after {1 + self.co.retries} attempts "
                f"({what})")
         self._gap(shard, payload, why)
@@ -411,3 +424,21 @@ class Driver:
 
     def _role(self, account: str) -> str | None:
         return self.roles.get(account)
+
+
+def _apply_sample(asset: dict[str, Any], got: dict[str, Any]) -> None:
+    """What sampling sets on a store (its content, exports, content_sampling facts and
+    content gaps), from the worker's copy onto the sweep's own; the rest of the store stays
+    as its own shard read it -- on --resume a fresher read than a journaled sample's copy
+    (a bucket made public since must not be judged on the copy sampled before)."""
+    from dsscan.scanners.sampling import add_content_gap
+
+    for k in ("content", "exports"):
+        if k in got:
+            asset[k] = got[k]
+    facts = (got.get("attributes") or {}).get("content_sampling")
+    if facts is not None:
+        asset.setdefault("attributes", {})["content_sampling"] = facts
+    for g in (got.get("assessment") or {}).get("gaps") or []:
+        if g.get("aspect") == "content":
+            add_content_gap(asset, g.get("reason") or "not sampled")

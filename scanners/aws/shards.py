@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from dsscan.errors import InputError
@@ -86,6 +87,9 @@ class WorkerSpec:
     threads: int = 8  # API calls at once inside one shard
     detailed_calls: bool = False  # --call-log
     sample: Any = None  # dsscan.scanners.sampling.aws.SampleOptions
+    # The sweep's own id (random): what a worker keeps between shards (assumed roles, its
+    # identity, OU names) is kept for one sweep, never for the next on a long-lived cluster.
+    sweep: str = ""
 
 
 def run_shard(spec: WorkerSpec, shard: Shard, payload: Any = None) -> bytes:
@@ -115,9 +119,10 @@ def _read(spec: WorkerSpec, shard: Shard, payload: Any, result: ShardResult,
                            min(10.0, spec.timeout), spec.timeout)
     caller = AccountSession("caller", _base(spec.profile), config, log,
                             call_timeout=spec.timeout)
+    cache = _cache(spec.sweep)
     if shard.read_ous:
         organizational_units(caller.client("organizations", spec.home), shard.account, sink,
-                             _OU_NAMES)
+                             cache.ou_names)
     try:
         session = _session(spec, shard, caller, config, log)
     except (ReadFailure, _OtherAccount) as e:
@@ -156,14 +161,39 @@ def _read(spec: WorkerSpec, shard: Shard, payload: Any, result: ShardResult,
     runner.run()
 
 
-# --- per worker process: one base session, and each account's assumed role, reused by every
-# shard of the account that runs there (one sts:AssumeRole per account per worker) ----------
+# --- per worker process: one base session, and per sweep each account's assumed role, reused
+# by every shard of the account that runs there (one sts:AssumeRole per account per worker) --
 
 _lock = threading.Lock()
 _bases: dict[str | None, Any] = {}
-_assumed: dict[tuple[str, str | None], Any] = {}
-_identities: dict[str | None, str] = {}
-_OU_NAMES = OUNames()
+
+
+@dataclass
+class _SweepCache:
+    """What one sweep's shards share on a worker. A worker of a running cluster serves sweep
+    after sweep: an OU renamed, a role's trust or the worker's own credentials changed since
+    the last sweep are read afresh (a stale OU name maps an account to a wrong legal entity,
+    DS-SHR-002)."""
+
+    assumed: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    identities: dict[str | None, str] = field(default_factory=dict)
+    ou_names: OUNames = field(default_factory=OUNames)
+
+
+_sweeps: OrderedDict[str, _SweepCache] = OrderedDict()
+_KEPT_SWEEPS = 4  # sweeps at once on one cluster, at most, before one's cache is re-read
+
+
+def _cache(sweep: str) -> _SweepCache:
+    with _lock:
+        got = _sweeps.get(sweep)
+        if got is None:
+            got = _sweeps[sweep] = _SweepCache()
+            while len(_sweeps) > _KEPT_SWEEPS:
+                _sweeps.popitem(last=False)
+        else:
+            _sweeps.move_to_end(sweep)
+        return got
 
 
 class _OtherAccount(Exception):
@@ -184,15 +214,16 @@ def _session(spec: WorkerSpec, shard: Shard, caller: AccountSession, config: Any
     """The shard's account session on this worker. Without a role, the worker's own
     credentials must be of that account: a worker whose chain names another account is a
     gap of the account, never a read of the wrong one."""
+    cache = _cache(spec.sweep)
     if shard.role is None:
         with _lock:
-            own = _identities.get(spec.profile)
+            own = cache.identities.get(spec.profile)
         if own is None:
             from dsscan.scanners.aws.sweep import identity
 
             own = identity(caller, spec.home)[0]
             with _lock:
-                _identities[spec.profile] = own
+                cache.identities[spec.profile] = own
         if own != shard.account:
             raise _OtherAccount("the cluster worker's credentials are of another account "
                                 "(give --role-name: workers then assume the role)")
@@ -200,10 +231,10 @@ def _session(spec: WorkerSpec, shard: Shard, caller: AccountSession, config: Any
                               call_timeout=spec.timeout)
     k = (shard.role, spec.external_id)
     with _lock:
-        session = _assumed.get(k)
+        session = cache.assumed.get(k)
     if session is None:
         got = enter(shard.account, shard.role, caller, spec.external_id, spec.home, config,
                     log, call_timeout=spec.timeout)
         with _lock:
-            session = _assumed.setdefault(k, got.session)
+            session = cache.assumed.setdefault(k, got.session)
     return AccountSession(shard.account, session, config, log, call_timeout=spec.timeout)
