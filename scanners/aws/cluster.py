@@ -203,12 +203,6 @@ class Driver:
         self.submitted: list[str] = []  # the shards read on the cluster (not journaled)
         threads = sum(client.nthreads().values()) or 1
         self.window = max(8, 2 * threads)  # shards in flight: workers busy, memory bounded
-        # Each account's shards go to one worker process (round robin over the accounts, in
-        # the order first seen), where its role was assumed by its account shard: one
-        # sts:AssumeRole per account, not one per account per worker, and the assumed
-        # session reused. A loose restriction: Dask runs it elsewhere if that worker is gone.
-        self.workers = sorted(client.nthreads())
-        self.home: dict[str, str] = {}
         self._gap_keys: set[str] = set()  # _merge: the gaps merged, as JSON
         self._gaps_seen = 0
 
@@ -236,14 +230,9 @@ class Driver:
             while q and self.running.get(account, 0) < self.co.account_shards \
                     and len(self.futures) < self.window:
                 shard, payload = q.popleft()
-                home = self.home.setdefault(
-                    account, self.workers[len(self.home) % len(self.workers)]) \
-                    if self.workers else None
                 fut = self.client.submit(run_shard, self.spec, shard, payload,
                                          key=f"dsscan-{shard.key}-{os.urandom(4).hex()}",
-                                         retries=self.co.retries, pure=False,
-                                         workers=[home] if home else None,
-                                         allow_other_workers=True)
+                                         retries=self.co.retries, pure=False)
                 self.futures[fut] = (shard, payload)
                 self.submitted.append(shard.key)
                 self.running[account] = self.running.get(account, 0) + 1
